@@ -1,0 +1,49 @@
+package dev.tandem.schemas.topics;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every topic name of the platform, in one place, with the partitions and configs the
+ * architecture asks for. Keyed-by-entity topics whose latest value is the truth are compacted.
+ */
+public final class TandemTopics {
+    public static final String EVENTS = "events";
+    public static final String ITEMS = "items";
+    public static final String USER_FEATURES = "user-features";
+    public static final String SCORING_REQUESTS = "scoring-requests";
+    public static final String PREDICTIONS = "predictions";
+    public static final String PREDICTIONS_SHADOW = "predictions-shadow";
+    public static final String MODEL_CONTROL = "model-control";
+    public static final String MODEL_METRICS = "model-metrics";
+    public static final String DEAD_LETTERS = "dead-letters";
+    /** The schema registry's own log; compacted so every schema id survives forever. */
+    public static final String SCHEMAS = "_schemas";
+
+    public static final int DEFAULT_PARTITIONS = 4;
+
+    private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    private static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
+
+    private TandemTopics() {}
+
+    /** The data topics of the platform, each with {@code partitions} partitions. */
+    public static List<TopicSpec> all(int partitions) {
+        return List.of(
+                new TopicSpec(EVENTS, partitions, DELETE),
+                new TopicSpec(ITEMS, partitions, COMPACTED),
+                new TopicSpec(USER_FEATURES, partitions, COMPACTED),
+                new TopicSpec(SCORING_REQUESTS, partitions, DELETE),
+                new TopicSpec(PREDICTIONS, partitions, DELETE),
+                new TopicSpec(PREDICTIONS_SHADOW, partitions, DELETE),
+                // One partition: every scoring subtask reads every command in the same order.
+                new TopicSpec(MODEL_CONTROL, 1, DELETE),
+                new TopicSpec(MODEL_METRICS, 1, DELETE),
+                new TopicSpec(DEAD_LETTERS, partitions, DELETE));
+    }
+
+    /** The registry's log: one partition keeps a total order of registrations, like Confluent's. */
+    public static TopicSpec schemasTopic() {
+        return new TopicSpec(SCHEMAS, 1, COMPACTED);
+    }
+}
