@@ -1,0 +1,33 @@
+package dev.tandem.testkit;
+
+import dev.tandem.schemas.registry.server.KafkaSchemaStore;
+import dev.tandem.schemas.registry.server.SchemaRegistryServer;
+import dev.tandem.schemas.registry.server.SchemaStore;
+import dev.tandem.schemas.topics.TandemTopics;
+import java.io.IOException;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.List;
+
+/** Starts the embeddable registry on the broker's compacted {@code _schemas} topic, on 127.0.0.1. */
+final class SchemaRegistryLauncher {
+    static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
+
+    private SchemaRegistryLauncher() {}
+
+    static SchemaRegistryServer start(String bootstrapServers, int port) {
+        LoopbackPorts.requireFree(port, "Schema registry");
+        TopicAdmin.ensureTopics(bootstrapServers, List.of(TandemTopics.schemasTopic()));
+        SchemaStore store = KafkaSchemaStore.open(bootstrapServers, TandemTopics.SCHEMAS, STORE_TIMEOUT);
+        try {
+            return SchemaRegistryServer.builder().host(LoopbackPorts.HOST).port(port).store(store).start();
+        } catch (BindException e) {
+            store.close();
+            throw new PortInUseException("Schema registry", port);
+        } catch (IOException | RuntimeException e) {
+            // The server owns the store only once it has started.
+            store.close();
+            throw new IllegalStateException("cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+}

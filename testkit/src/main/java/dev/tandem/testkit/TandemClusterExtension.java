@@ -1,0 +1,169 @@
+package dev.tandem.testkit;
+
+import dev.tandem.schemas.registry.RegistryClientConfig;
+import dev.tandem.schemas.registry.server.SchemaRegistryServer;
+import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.schemas.topics.TopicSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One in-process Kafka broker (plus, by default, the schema registry on {@code _schemas} and
+ * every platform topic) per test class:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final TandemClusterExtension CLUSTER = new TandemClusterExtension().withPartitions(2);
+ *
+ * @Test void roundTrip() {
+ *     try (var producer = new KafkaProducer<String, String>(CLUSTER.producerProps())) { ... }
+ * }
+ * }</pre>
+ *
+ * The field must be static: the cluster starts in {@code beforeAll} and stops in {@code afterAll}.
+ * {@code @Nested} classes share their outer class's cluster.
+ */
+public final class TandemClusterExtension implements BeforeAllCallback, AfterAllCallback {
+    private int partitions = TandemTopics.DEFAULT_PARTITIONS;
+    private boolean registryEnabled = true;
+    private boolean platformTopics = true;
+    private final List<TopicSpec> extraTopics = new ArrayList<>();
+    private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+
+    private EmbeddedKafkaBroker broker;
+    private SchemaRegistryServer registry;
+    private String ownerId;
+
+    /** Partitions of each multi-partition platform topic (default 4). */
+    public TandemClusterExtension withPartitions(int n) {
+        if (n < 1) throw new IllegalArgumentException("partitions must be >= 1: " + n);
+        this.partitions = n;
+        return this;
+    }
+
+    /** No schema registry (and no {@code _schemas} topic): a broker starts faster alone. */
+    public TandemClusterExtension withoutRegistry() {
+        this.registryEnabled = false;
+        return this;
+    }
+
+    /** Don't create {@link TandemTopics#all}: the test creates its own topics. */
+    public TandemClusterExtension withoutPlatformTopics() {
+        this.platformTopics = false;
+        return this;
+    }
+
+    /** More topics to create before the first test. */
+    public TandemClusterExtension withTopics(TopicSpec... specs) {
+        extraTopics.addAll(List.of(specs));
+        return this;
+    }
+
+    /** A broker setting, e.g. {@code transaction.max.timeout.ms}. */
+    public TandemClusterExtension withBrokerProperty(String key, String value) {
+        brokerProperties.put(key, value);
+        return this;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (broker != null) return; // a @Nested class: the outer class's cluster is running
+        ownerId = context.getUniqueId();
+        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder();
+        brokerProperties.forEach(builder::brokerProperty);
+        broker = builder.start();
+        try {
+            List<TopicSpec> topics = new ArrayList<>(extraTopics);
+            if (platformTopics) topics.addAll(TandemTopics.all(partitions));
+            TopicAdmin.ensureTopics(broker.bootstrapServers(), topics);
+            if (registryEnabled) registry = SchemaRegistryLauncher.start(broker.bootstrapServers(), 0);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (context.getUniqueId().equals(ownerId)) stop();
+    }
+
+    private void stop() {
+        try {
+            if (registry != null) registry.close();
+        } finally {
+            registry = null;
+            if (broker != null) broker.close();
+            broker = null;
+            ownerId = null;
+        }
+    }
+
+    public EmbeddedKafkaBroker broker() {
+        if (broker == null) throw new IllegalStateException("cluster not started: register the extension on a static field");
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return broker().bootstrapServers();
+    }
+
+    /** {@code http://127.0.0.1:PORT}; fails if the extension was built {@link #withoutRegistry()}. */
+    public String registryUrl() {
+        if (registry == null) {
+            broker();
+            throw new IllegalStateException("this cluster has no schema registry (withoutRegistry())");
+        }
+        return registry.url();
+    }
+
+    public boolean hasRegistry() {
+        return registry != null;
+    }
+
+    /**
+     * Idempotent, acks=all producer with String serializers (replace them for Avro), plus
+     * {@code schema.registry.url} when there is a registry.
+     */
+    public Properties producerProps() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        if (registry != null) p.put(RegistryClientConfig.URL, registry.url());
+        return p;
+    }
+
+    /**
+     * Consumer in {@code groupId} that sees only committed transactional data and starts from the
+     * beginning of each topic (tests produce first, then consume), with String deserializers.
+     */
+    public Properties consumerProps(String groupId) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        if (registry != null) p.put(RegistryClientConfig.URL, registry.url());
+        return p;
+    }
+
+    /** Creates these topics now (idempotent) and waits until they have leaders. */
+    public void createTopics(TopicSpec... specs) {
+        TopicAdmin.ensureTopics(bootstrapServers(), List.of(specs));
+    }
+}
