@@ -1,0 +1,89 @@
+package dev.tandem.schemas.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.registry.MockSchemaRegistry;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.testing.TestRecords;
+import java.util.Arrays;
+import java.util.UUID;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Bytes that are not what they should be fail with a precise, catchable exception. */
+class CorruptPayloadTest {
+    private final String scope = "corrupt-" + UUID.randomUUID();
+    private final SchemaRegistryClient client = MockSchemaRegistry.client(scope);
+    private final TandemAvroDeserializer<UserEvent> deserializer = new TandemAvroDeserializer<>(UserEvent.class, client, false);
+
+    @AfterEach
+    void drop() {
+        MockSchemaRegistry.drop(scope);
+    }
+
+    private byte[] valid() {
+        return new TandemAvroSerializer<UserEvent>(client, false).serialize("events", TestRecords.userEvent());
+    }
+
+    @Test
+    void unknownMagicByteSaysWhichByte() {
+        byte[] bytes = valid();
+        bytes[0] = 0x7b; // '{': somebody wrote JSON
+        assertThatThrownBy(() -> deserializer.deserialize("events", bytes))
+                .isInstanceOf(UnknownMagicByteException.class)
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("0x7b")
+                .hasMessageContaining("events")
+                .satisfies(e -> assertThat(((UnknownMagicByteException) e).magic()).isEqualTo((byte) 0x7b));
+    }
+
+    @Test
+    void unknownSchemaIdSaysWhichId() {
+        byte[] bytes = valid();
+        bytes[1] = 0;
+        bytes[2] = 0;
+        bytes[3] = 0x30;
+        bytes[4] = 0x39; // 12345
+        assertThatThrownBy(() -> deserializer.deserialize("events", bytes))
+                .isInstanceOf(UnknownSchemaIdException.class)
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("12345")
+                .satisfies(e -> assertThat(((UnknownSchemaIdException) e).schemaId()).isEqualTo(12345));
+    }
+
+    @Test
+    void payloadShorterThanTheHeaderSaysItsLength() {
+        assertThatThrownBy(() -> deserializer.deserialize("events", new byte[] {0, 0, 1}))
+                .isInstanceOf(TruncatedPayloadException.class)
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("3 byte")
+                .satisfies(e -> assertThat(((TruncatedPayloadException) e).length()).isEqualTo(3));
+    }
+
+    @Test
+    void bodyCutShortIsATruncatedPayload() {
+        byte[] full = valid();
+        byte[] cut = Arrays.copyOf(full, full.length - 10);
+        assertThatThrownBy(() -> deserializer.deserialize("events", cut))
+                .isInstanceOf(TruncatedPayloadException.class)
+                .hasMessageContaining(cut.length + " byte");
+    }
+
+    @Test
+    void emptyPayloadIsTruncatedNotATombstone() {
+        assertThatThrownBy(() -> deserializer.deserialize("events", new byte[0]))
+                .isInstanceOf(TruncatedPayloadException.class)
+                .hasMessageContaining("0 byte");
+    }
+
+    @Test
+    void nonAvroValuesAreRefusedWithTheirType() {
+        TandemAvroSerializer<Object> serializer = new TandemAvroSerializer<>(client, false);
+        assertThatThrownBy(() -> serializer.serialize("events", "a string"))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("java.lang.String");
+    }
+}
