@@ -1,0 +1,26 @@
+package dev.tandem.platform.bench;
+
+import java.util.List;
+
+/** Every benchmark scenario. Later modules add theirs (features, model, scoring) here. */
+public final class BenchScenarios {
+    private BenchScenarios() {}
+
+    public static List<BenchScenario> all() {
+        return List.of(scenario("replay", new ReplayScenario()));
+    }
+
+    static BenchScenario scenario(String name, Object command) {
+        return new BenchScenario() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Object command() {
+                return command;
+            }
+        };
+    }
+}

@@ -1,0 +1,96 @@
+package dev.tandem.platform.cli;
+
+import dev.tandem.platform.demo.DemoContext;
+import dev.tandem.platform.demo.DemoRunner;
+import dev.tandem.platform.demo.DemoSettings;
+import dev.tandem.platform.demo.DemoStages;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem demo}: everything embedded, nothing left behind. Its own cluster on free ports
+ * in a temp dir (a running dev cluster is not touched), synthetic events flowing through it, and
+ * a consumer showing them; everything is stopped and deleted at the end or on Ctrl-C.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {
+                "Starts a throwaway Kafka broker (child JVM) and schema registry on free ports, generates synthetic events into",
+                "'events' and shows them flowing (counts, events/s, decoded samples). Stops and deletes everything at the end or on Ctrl-C."})
+public final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static final class Amount {
+        @Option(names = "--events", paramLabel = "N", description = "Generate N events (default: 20000).")
+        Long events;
+
+        @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+                description = "Generate for this long instead (e.g. 30s, 2m), at --rate.")
+        Duration duration;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Amount amount;
+
+    @Option(names = "--rate", paramLabel = "EVENTS_PER_SEC",
+            description = "Events per second (default: as fast as possible with --events, 2000 with --duration).")
+    Double rate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--users", defaultValue = "500", description = "Users (default: ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--items", defaultValue = "2000", description = "Items (default: ${DEFAULT-VALUE}).")
+    int items;
+
+    @Override
+    public Integer call() throws Exception {
+        long events = amount != null && amount.events != null ? amount.events : 20_000;
+        Duration duration = amount != null ? amount.duration : null;
+        double r = rate != null ? rate : duration != null ? 2_000 : 0;
+        CommandLine cl = spec.commandLine();
+        if (events < 1) throw new CommandLine.ParameterException(cl, "--events must be >= 1, got " + events);
+        if (r < 0 || Double.isNaN(r)) throw new CommandLine.ParameterException(cl, "--rate must be >= 0, got " + r);
+        if (users < 1 || items < 1) throw new CommandLine.ParameterException(cl, "--users and --items must be >= 1");
+        PrintWriter out = cl.getOut();
+        DemoContext ctx = new DemoContext(new DemoSettings(events, duration, r, seed, users, items, 4), out);
+
+        Thread main = Thread.currentThread();
+        Signals signals = Signals.install(main);
+        DemoRunner runner = new DemoRunner(DemoStages.standard());
+        // Safety net for exits that bypass the signal handlers (SIGHUP): stop the stages and give the
+        // main thread time to close them, so the broker JVM does not outlive us.
+        Thread hook = new Thread(() -> {
+            ctx.stop();
+            main.interrupt();
+            try {
+                main.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tandem-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean completed;
+        try {
+            completed = runner.run(ctx);
+        } finally {
+            DevClusterCommand.removeHook(hook);
+            Thread.interrupted(); // a late Ctrl-C must not leak into the caller
+        }
+        if (!completed || signals.stopped()) {
+            out.println("demo stopped" + (signals.received() != null ? " (" + signals.received() + ")" : "") + "; cluster shut down and removed");
+        } else {
+            out.println("demo finished; cluster shut down and removed");
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

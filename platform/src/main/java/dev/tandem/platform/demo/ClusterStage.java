@@ -1,0 +1,63 @@
+package dev.tandem.platform.demo;
+
+import dev.tandem.platform.kafka.KafkaEndpoints;
+import dev.tandem.testkit.DevCluster;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * A throwaway cluster for the demo: broker in a child JVM, registry and topics, on free ports in
+ * a temp dir, so it never collides with a running {@code tandem dev-cluster}; removed on close.
+ */
+public final class ClusterStage implements DemoStage {
+    private DevCluster cluster;
+    private Path dir;
+
+    @Override
+    public String name() {
+        return "cluster";
+    }
+
+    @Override
+    public void start(DemoContext ctx) throws Exception {
+        dir = Files.createTempDirectory("tandem-demo-");
+        ctx.println("starting a Kafka broker (child JVM) and the schema registry on free ports…");
+        long t0 = System.nanoTime();
+        cluster = DevCluster.start(new DevCluster.Config(dir, 0, 0, ctx.settings().partitions(), true));
+        ctx.endpoints(new KafkaEndpoints(cluster.bootstrapServers(), cluster.registryUrl()));
+        ctx.println(String.format("cluster up in %.1f s: Kafka %s, schema registry %s",
+                (System.nanoTime() - t0) / 1e9, cluster.bootstrapServers(), cluster.registryUrl()));
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (cluster != null) cluster.close();
+        } finally {
+            cluster = null;
+            if (dir != null) deleteTree(dir);
+            dir = null;
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

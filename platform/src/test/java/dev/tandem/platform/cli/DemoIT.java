@@ -1,0 +1,38 @@
+package dev.tandem.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class DemoIT {
+    @Test
+    @Timeout(120)
+    void demoRunsEndToEndAndLeavesNothingBehind() throws IOException {
+        Set<Path> tempBefore = demoDirs();
+
+        CliRun r = CliRun.run("demo", "--events", "2000");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cluster up in").contains("  event: key=").contains("done: produced 2,000, consumed 2,000 events")
+                .contains("demo finished");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
+                        .as("child processes").isEmpty());
+        assertThat(demoDirs()).as("demo temp dirs").isEqualTo(tempBefore);
+    }
+
+    private static Set<Path> demoDirs() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("tandem-demo-")).collect(Collectors.toSet());
+        }
+    }
+}

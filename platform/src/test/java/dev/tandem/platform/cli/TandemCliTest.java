@@ -1,0 +1,120 @@
+package dev.tandem.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TandemCliTest {
+    @TempDir
+    static Path dir;
+
+    static Stream<Arguments> usageErrors() {
+        return Stream.of(
+                Arguments.of("no command", new String[] {}, "missing command"),
+                Arguments.of("unknown command", new String[] {"frobnicate"}, "Unmatched argument"),
+                Arguments.of("unknown option", new String[] {"replay", "--format", "taobao", "--bogus", "f.csv"}, "Unknown option: '--bogus'"),
+                Arguments.of("unknown format", new String[] {"replay", "--format", "csv", "f.csv"}, "expected one of [TAOBAO, REES46]"),
+                Arguments.of("missing format", new String[] {"replay", "f.csv"}, "Missing required option: '--format"),
+                Arguments.of("missing file", new String[] {"replay", "--format", "taobao", "/no/such/file.csv"}, "file not found: /no/such/file.csv"),
+                Arguments.of("bad number", new String[] {"replay", "--format", "taobao", "--limit", "many", "f.csv"}, "'many' is not a long"),
+                Arguments.of("negative speed", new String[] {"replay", "--format", "taobao", "--speed", "-2", "x.csv"}, "file not found"),
+                Arguments.of("generate without target", new String[] {"generate", "--events", "10"}, "Missing required argument"),
+                Arguments.of("generate with both targets", new String[] {"generate", "--topic", "events", "--out", "x.csv"}, "mutually exclusive"),
+                Arguments.of("generate bad count", new String[] {"generate", "--users", "0", "--out", "x.csv"}, "--users must be >= 1"),
+                Arguments.of("generate bad file format", new String[] {"generate", "--out", "x.csv", "--format", "parquet"}, "expected one of"),
+                Arguments.of("demo bad duration", new String[] {"demo", "--duration", "soon"}, "is not a duration"),
+                Arguments.of("demo events and duration", new String[] {"demo", "--events", "5", "--duration", "5s"}, "mutually exclusive"),
+                Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay"),
+                Arguments.of("bench unknown scenario", new String[] {"bench", "teleport", "--json", "x"}, "Unmatched argument"),
+                Arguments.of("bench without --json", new String[] {"bench", "replay"}, "Missing required option: '--json"),
+                Arguments.of("dev-cluster bad port", new String[] {"dev-cluster", "--kafka-port", "70000"}, "kafkaPort out of range"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("usageErrors")
+    void badArgumentsGiveOneLineAndExitCode2(String what, String[] args, String message) {
+        CliRun r = CliRun.run(args);
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).startsWith("tandem: ").contains(message).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        CliRun help = CliRun.run("--help");
+        CliRun replayHelp = CliRun.run("replay", "--help");
+        CliRun version = CliRun.run("--version");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("dev-cluster", "generate", "replay", "demo", "bench", "--verbose");
+        assertThat(replayHelp.exitCode()).isZero();
+        assertThat(replayHelp.out()).contains("--format", "--speed", "--strict", "--limit", "--bootstrap", "--registry");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).startsWith("tandem ").doesNotContain("unknown");
+    }
+
+    @Test
+    void unreachableKafkaIsOneLineNamingTheAddressWithinSeconds() throws IOException {
+        Path csv = Files.writeString(dir.resolve("one.csv"), "1,2,3,pv,1511848894\n");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        long t0 = System.nanoTime();
+        CliRun r = CliRun.run("replay", "--format", "taobao", "--bootstrap", "127.0.0.1:" + port, csv.toString());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.errLines()).containsExactly("tandem: cannot reach Kafka at 127.0.0.1:" + port + " — start it with `tandem dev-cluster`");
+        assertThat(seconds).isLessThan(5);
+    }
+
+    @Test
+    void generateWritesTaobaoCsvThatTheTaobaoParserAcceptsWithMatchingTruthIds() throws IOException {
+        Path out = dir.resolve("gen.csv");
+        Path truth = dir.resolve("truth.csv");
+
+        CliRun r = CliRun.run("generate", "--events", "3000", "--users", "50", "--items", "300", "--seed", "5",
+                "--out", out.toString(), "--format", "taobao", "--truth", truth.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("generated 3,000 events");
+        var lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(3000).allMatch(l -> l.matches("\\d+,\\d+,\\d+,(pv|cart|fav|buy),\\d{10}"));
+        var truthLines = Files.readAllLines(truth);
+        assertThat(truthLines.get(0)).isEqualTo("event_id,user_id,item_id,p_cart,p_purchase");
+        // Every truth row names a pv line of the written file by its replay id, with that line's user and item.
+        for (String t : truthLines.subList(1, truthLines.size())) {
+            String[] f = t.split(",");
+            int line = Integer.parseInt(f[0].substring("taobao:gen.csv:".length()));
+            String[] row = lines.get(line - 1).split(",");
+            assertThat(row[3]).isEqualTo("pv");
+            assertThat(row[0]).isEqualTo(f[1]);
+            assertThat(row[1]).isEqualTo(f[2]);
+        }
+        assertThat(truthLines.size() - 1).isEqualTo(lines.stream().filter(l -> l.contains(",pv,")).count());
+    }
+
+    @Test
+    void generateIsDeterministicAcrossRuns() throws IOException {
+        Path a = dir.resolve("a.jsonl");
+        Path b = dir.resolve("b.jsonl");
+
+        assertThat(CliRun.run("generate", "--events", "500", "--seed", "9", "--out", a.toString()).exitCode()).isZero();
+        assertThat(CliRun.run("generate", "--events", "500", "--seed", "9", "--out", b.toString()).exitCode()).isZero();
+
+        assertThat(Files.readAllLines(a)).hasSize(500).isEqualTo(Files.readAllLines(b));
+        assertThat(Files.readAllLines(a).get(0)).startsWith("{\"event_id\":\"gen-9-0\",\"user_id\":");
+    }
+}
