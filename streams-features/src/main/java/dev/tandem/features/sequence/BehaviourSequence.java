@@ -459,6 +459,25 @@ public final class BehaviourSequence {
     }
 
     /**
+     * The latest event time stored in {@code bytes} without decoding the rest (what a TTL scan over
+     * every user needs), or {@link Long#MIN_VALUE} if the state has no accepted event.
+     *
+     * @throws IllegalArgumentException on an unknown format version or truncated bytes
+     */
+    public static long peekLatestEventTimeMs(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        if (bytes.length == 0 || (bytes[0] & 0xFF) != FORMAT_VERSION) {
+            throw new IllegalArgumentException("not a BehaviourSequence of format version " + FORMAT_VERSION);
+        }
+        Codec.Reader r = new Codec.Reader(bytes, "BehaviourSequence");
+        r.u8();
+        long version = r.nonNegative("sequence version");
+        r.nonNegative("late events");
+        r.nonNegative("duplicate events");
+        return version == 0 ? Long.MIN_VALUE : r.zigzag();
+    }
+
+    /**
      * Decodes {@link #encode()}'s bytes under {@code policy}. Under the policy that encoded them the
      * result is equal and re-encodes to identical bytes. Under a changed policy, what fits is kept
      * (the newest events and ids, the top categories, counters whose window and bucket are

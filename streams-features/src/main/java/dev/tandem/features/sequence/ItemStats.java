@@ -35,6 +35,11 @@ public final class ItemStats {
         }
     }
 
+    /** Whether {@link #record} counts this action (views, carts, purchases); others leave the stats unchanged. */
+    public static boolean tracks(Action a) {
+        return channel(a) >= 0;
+    }
+
     static int channel(Action a) {
         return switch (a) {
             case VIEW -> VIEW;

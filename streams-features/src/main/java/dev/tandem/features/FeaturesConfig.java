@@ -1,0 +1,331 @@
+package dev.tandem.features;
+
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.features.streams.TtlClock;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed configuration of the features app. Sources, later wins: built-in defaults, a properties file,
+ * environment variables {@code TANDEM_<KEY>} (key upper-cased, dots as underscores, e.g.
+ * {@code TANDEM_BOOTSTRAP_SERVERS}, {@code TANDEM_STREAMS_SECURITY_PROTOCOL}). Unknown keys in the file
+ * are errors (typos); unknown {@code TANDEM_} variables are ignored (other components share the prefix).
+ * Keys starting with {@code streams.} are passed to Kafka Streams without the prefix; keys starting with
+ * {@code schema.registry.} or {@code basic.auth.} go to the registry client. {@link #describe()} masks secrets.
+ */
+public record FeaturesConfig(
+        String applicationId,
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        Path stateDir,
+        String httpHost,
+        int httpPort,
+        String advertisedHost,
+        String processingGuarantee,
+        long commitIntervalMs,
+        int numStreamThreads,
+        int replicationFactor,
+        FeatureTopics topics,
+        SequencePolicy policy,
+        FeatureTopology.Options options,
+        Map<String, String> streamsOverrides,
+        Map<String, String> registryConfigs) {
+
+    public static final String ENV_PREFIX = "TANDEM_";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String STATE_DIR = "state.dir";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String NUM_STREAM_THREADS = "num.stream.threads";
+    public static final String REPLICATION_FACTOR = "replication.factor";
+    public static final String TOPIC_EVENTS = "topic.events";
+    public static final String TOPIC_ITEMS = "topic.items";
+    public static final String TOPIC_USER_FEATURES = "topic.user.features";
+    public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
+    public static final String TOPIC_ITEM_FEATURES = "topic.item.features";
+    public static final String USER_TTL = "user.ttl";
+    public static final String TTL_SCAN_INTERVAL = "ttl.scan.interval";
+    public static final String TTL_CLOCK = "ttl.clock";
+    public static final String MAX_CLOCK_SKEW = "max.clock.skew";
+    public static final String SEQUENCE_MAX_EVENTS = "sequence.max.events";
+    public static final String SEQUENCE_GRACE = "sequence.grace";
+    public static final String SEQUENCE_DEDUP_CAPACITY = "sequence.dedup.capacity";
+    public static final String SEQUENCE_WINDOWS = "sequence.windows";
+    public static final String SEQUENCE_TOP_CATEGORIES = "sequence.top.categories";
+    public static final String SEQUENCE_CATEGORY_CAPACITY = "sequence.category.capacity";
+    public static final String SEQUENCE_MAX_ID_LENGTH = "sequence.max.id.length";
+    public static final String STREAMS_PREFIX = "streams.";
+
+    /** Every key with its default, in the order {@link #describe()} prints them. */
+    public static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(APPLICATION_ID, "tandem-features");
+        d.put(BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        d.put(SCHEMA_REGISTRY_URL, "http://127.0.0.1:8081");
+        d.put(STATE_DIR, ".tandem/features-state");
+        d.put(HTTP_HOST, "127.0.0.1");
+        d.put(HTTP_PORT, "8090");
+        d.put(HTTP_ADVERTISED_HOST, "");
+        d.put(PROCESSING_GUARANTEE, "exactly_once_v2");
+        d.put(COMMIT_INTERVAL_MS, "100");
+        d.put(NUM_STREAM_THREADS, "1");
+        d.put(REPLICATION_FACTOR, "-1");
+        d.put(TOPIC_EVENTS, FeatureNames.EVENTS_TOPIC);
+        d.put(TOPIC_ITEMS, FeatureNames.ITEMS_TOPIC);
+        d.put(TOPIC_USER_FEATURES, FeatureNames.USER_FEATURES_TOPIC);
+        d.put(TOPIC_DEAD_LETTERS, FeatureNames.DEAD_LETTERS_TOPIC);
+        d.put(TOPIC_ITEM_FEATURES, "");
+        d.put(USER_TTL, "30d");
+        d.put(TTL_SCAN_INTERVAL, "1m");
+        d.put(TTL_CLOCK, "event-time");
+        d.put(MAX_CLOCK_SKEW, "5m");
+        SequencePolicy p = SequencePolicy.defaults();
+        d.put(SEQUENCE_MAX_EVENTS, Integer.toString(p.maxEvents()));
+        d.put(SEQUENCE_GRACE, "1h");
+        d.put(SEQUENCE_DEDUP_CAPACITY, Integer.toString(p.dedupCapacity()));
+        d.put(SEQUENCE_WINDOWS, "1h/5m,24h/1h");
+        d.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(p.topCategories()));
+        d.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(p.categoryCapacity()));
+        d.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(p.maxIdLength()));
+        DEFAULTS = java.util.Collections.unmodifiableMap(d);
+    }
+
+    private static final Set<String> SECRET_MARKERS = Set.of("password", "secret", "jaas", "user.info", "token", "credentials.key");
+
+    public static FeaturesConfig defaults() {
+        return fromMap(Map.of());
+    }
+
+    /** Defaults, then {@code file} (may be null), then {@code env}'s {@code TANDEM_*} variables. */
+    public static FeaturesConfig load(Path file, Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+            }
+            for (String k : p.stringPropertyNames()) {
+                if (!isKnown(k)) {
+                    throw new IllegalArgumentException("unknown key '" + k + "' in " + file + "; known keys: " + DEFAULTS.keySet()
+                            + " and " + STREAMS_PREFIX + "*, schema.registry.*, basic.auth.*");
+                }
+                values.put(k, p.getProperty(k).trim());
+            }
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().startsWith(ENV_PREFIX)) {
+                String key = e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (isKnown(key)) values.put(key, e.getValue().trim());
+            }
+        }
+        return fromMap(values);
+    }
+
+    private static boolean isKnown(String key) {
+        return DEFAULTS.containsKey(key) || key.startsWith(STREAMS_PREFIX) || key.startsWith("schema.registry.") || key.startsWith("basic.auth.");
+    }
+
+    /** From explicit key/values over the defaults (no file, no environment). */
+    public static FeaturesConfig fromMap(Map<String, String> overrides) {
+        Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
+        v.putAll(overrides);
+        Map<String, String> streams = new TreeMap<>();
+        Map<String, String> registry = new TreeMap<>();
+        for (Map.Entry<String, String> e : v.entrySet()) {
+            if (e.getKey().startsWith(STREAMS_PREFIX)) {
+                streams.put(e.getKey().substring(STREAMS_PREFIX.length()), e.getValue());
+            } else if (!e.getKey().equals(SCHEMA_REGISTRY_URL)
+                    && (e.getKey().startsWith("schema.registry.") || e.getKey().startsWith("basic.auth."))) {
+                registry.put(e.getKey(), e.getValue());
+            }
+        }
+        try {
+            SequencePolicy policy = new SequencePolicy(
+                    integer(v, SEQUENCE_MAX_EVENTS), duration(v, SEQUENCE_GRACE), integer(v, SEQUENCE_DEDUP_CAPACITY),
+                    windows(v.get(SEQUENCE_WINDOWS)), integer(v, SEQUENCE_TOP_CATEGORIES), integer(v, SEQUENCE_CATEGORY_CAPACITY),
+                    integer(v, SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
+            FeatureTopology.Options options = new FeatureTopology.Options(duration(v, USER_TTL), duration(v, TTL_SCAN_INTERVAL),
+                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW));
+            String itemFeatures = v.get(TOPIC_ITEM_FEATURES);
+            FeatureTopics topics = new FeatureTopics(v.get(TOPIC_EVENTS), v.get(TOPIC_ITEMS), v.get(TOPIC_USER_FEATURES),
+                    v.get(TOPIC_DEAD_LETTERS), itemFeatures.isBlank() ? null : itemFeatures);
+            String advertised = v.get(HTTP_ADVERTISED_HOST);
+            return new FeaturesConfig(nonBlank(v, APPLICATION_ID), nonBlank(v, BOOTSTRAP_SERVERS), nonBlank(v, SCHEMA_REGISTRY_URL),
+                    Path.of(nonBlank(v, STATE_DIR)), nonBlank(v, HTTP_HOST), integer(v, HTTP_PORT),
+                    advertised.isBlank() ? v.get(HTTP_HOST) : advertised, nonBlank(v, PROCESSING_GUARANTEE),
+                    longValue(v, COMMIT_INTERVAL_MS), integer(v, NUM_STREAM_THREADS), integer(v, REPLICATION_FACTOR),
+                    topics, policy, options, Map.copyOf(streams), Map.copyOf(registry));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid features configuration: " + e.getMessage(), e);
+        }
+    }
+
+    public FeaturesConfig {
+        if (httpPort < 0 || httpPort > 65_535) throw new IllegalArgumentException(HTTP_PORT + " must be in [0, 65535], was " + httpPort);
+        if (numStreamThreads < 1) throw new IllegalArgumentException(NUM_STREAM_THREADS + " must be >= 1");
+        if (commitIntervalMs < 1) throw new IllegalArgumentException(COMMIT_INTERVAL_MS + " must be >= 1");
+    }
+
+    /** A copy with other values for these keys (as strings, as in the file). */
+    public FeaturesConfig with(Map<String, String> overrides) {
+        Map<String, String> v = new LinkedHashMap<>(asMap());
+        v.putAll(overrides);
+        return fromMap(v);
+    }
+
+    /** Every setting as key → string, secrets included (use {@link #describe()} to print). */
+    public Map<String, String> asMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(APPLICATION_ID, applicationId);
+        m.put(BOOTSTRAP_SERVERS, bootstrapServers);
+        m.put(SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        m.put(STATE_DIR, stateDir.toString());
+        m.put(HTTP_HOST, httpHost);
+        m.put(HTTP_PORT, Integer.toString(httpPort));
+        m.put(HTTP_ADVERTISED_HOST, advertisedHost);
+        m.put(PROCESSING_GUARANTEE, processingGuarantee);
+        m.put(COMMIT_INTERVAL_MS, Long.toString(commitIntervalMs));
+        m.put(NUM_STREAM_THREADS, Integer.toString(numStreamThreads));
+        m.put(REPLICATION_FACTOR, Integer.toString(replicationFactor));
+        m.put(TOPIC_EVENTS, topics.events());
+        m.put(TOPIC_ITEMS, topics.items());
+        m.put(TOPIC_USER_FEATURES, topics.userFeatures());
+        m.put(TOPIC_DEAD_LETTERS, topics.deadLetters());
+        m.put(TOPIC_ITEM_FEATURES, topics.itemFeatures() == null ? "" : topics.itemFeatures());
+        m.put(USER_TTL, options.userTtl().toMillis() + "ms");
+        m.put(TTL_SCAN_INTERVAL, options.ttlScanInterval().toMillis() + "ms");
+        m.put(TTL_CLOCK, options.ttlClock().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        m.put(MAX_CLOCK_SKEW, options.maxClockSkew().toMillis() + "ms");
+        m.put(SEQUENCE_MAX_EVENTS, Integer.toString(policy.maxEvents()));
+        m.put(SEQUENCE_GRACE, policy.graceMs() + "ms");
+        m.put(SEQUENCE_DEDUP_CAPACITY, Integer.toString(policy.dedupCapacity()));
+        List<String> w = new ArrayList<>();
+        for (SequencePolicy.CounterWindow cw : policy.windows()) w.add(cw.windowMs() + "ms/" + cw.bucketMs() + "ms");
+        m.put(SEQUENCE_WINDOWS, String.join(",", w));
+        m.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(policy.topCategories()));
+        m.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(policy.categoryCapacity()));
+        m.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(policy.maxIdLength()));
+        streamsOverrides.forEach((k, val) -> m.put(STREAMS_PREFIX + k, val));
+        m.putAll(registryConfigs);
+        return m;
+    }
+
+    /** One {@code key = value} line per setting, secrets masked; what the app prints at start-up. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("tandem features configuration:\n");
+        asMap().forEach((k, val) -> sb.append("  ").append(k).append(" = ").append(mask(k, val)).append('\n'));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    static String mask(String key, String value) {
+        String k = key.toLowerCase(Locale.ROOT);
+        for (String marker : SECRET_MARKERS) {
+            if (k.contains(marker)) return value == null || value.isEmpty() ? "" : "****";
+        }
+        // user:password@ in URLs (the registry's basic auth can live there)
+        return value == null ? null : value.replaceAll("(://)[^/@\\s]+@", "$1****@");
+    }
+
+    // ------------------------------------------------------------------ parsing
+
+    private static String nonBlank(Map<String, String> v, String key) {
+        String s = v.get(key);
+        if (s == null || s.isBlank()) throw new IllegalArgumentException(key + " must not be empty");
+        return s.trim();
+    }
+
+    private static int integer(Map<String, String> v, String key) {
+        try {
+            return Integer.parseInt(nonBlank(v, key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, was '" + v.get(key) + "'");
+        }
+    }
+
+    private static long longValue(Map<String, String> v, String key) {
+        try {
+            return Long.parseLong(nonBlank(v, key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, was '" + v.get(key) + "'");
+        }
+    }
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
+
+    private static Duration duration(Map<String, String> v, String key) {
+        try {
+            return parseDuration(nonBlank(v, key));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 30d}, a bare number of ms, or ISO-8601 ({@code PT1H}). */
+    public static Duration parseDuration(String s) {
+        String t = s.trim();
+        if (t.startsWith("P") || t.startsWith("p")) {
+            try {
+                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("not a duration: '" + s + "'");
+            }
+        }
+        Matcher m = SIMPLE_DURATION.matcher(t);
+        if (!m.matches()) throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 250ms, 10s, 5m, 1h, 30d)");
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    private static List<SequencePolicy.CounterWindow> windows(String s) {
+        List<SequencePolicy.CounterWindow> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String[] wb = part.trim().split("/");
+            if (wb.length != 2) throw new IllegalArgumentException(SEQUENCE_WINDOWS + " must look like 1h/5m,24h/1h, was '" + s + "'");
+            out.add(new SequencePolicy.CounterWindow(parseDuration(wb[0]), parseDuration(wb[1])));
+        }
+        return out;
+    }
+
+    private static TtlClock ttlClock(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "event-time", "event_time" -> TtlClock.EVENT_TIME;
+            case "wall-clock", "wall_clock" -> TtlClock.WALL_CLOCK;
+            default -> throw new IllegalArgumentException(TTL_CLOCK + " must be event-time or wall-clock, was '" + s + "'");
+        };
+    }
+}

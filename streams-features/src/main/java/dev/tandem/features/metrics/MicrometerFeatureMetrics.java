@@ -1,0 +1,70 @@
+package dev.tandem.features.metrics;
+
+import static dev.tandem.features.FeatureNames.METRIC_BAD_ITEMS;
+import static dev.tandem.features.FeatureNames.METRIC_DEAD_LETTERS;
+import static dev.tandem.features.FeatureNames.METRIC_END_TO_END_LAG;
+import static dev.tandem.features.FeatureNames.METRIC_EVENTS;
+import static dev.tandem.features.FeatureNames.METRIC_EXPIRED_USERS;
+import static dev.tandem.features.FeatureNames.TAG_OUTCOME;
+import static dev.tandem.features.FeatureNames.TAG_REASON;
+
+import dev.tandem.features.sequence.UpdateOutcome;
+import dev.tandem.features.streams.DeadLetterReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** {@link FeatureMetrics} on a Micrometer registry; every meter is registered up front (zeros are visible). */
+public final class MicrometerFeatureMetrics implements FeatureMetrics {
+    private final Map<UpdateOutcome, Counter> events = new EnumMap<>(UpdateOutcome.class);
+    private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    private final Counter expired;
+    private final Counter badItems;
+    private final Timer lag;
+
+    public MicrometerFeatureMetrics(MeterRegistry registry) {
+        for (UpdateOutcome o : UpdateOutcome.values()) {
+            events.put(o, Counter.builder(METRIC_EVENTS).description("Events processed, by outcome")
+                    .tag(TAG_OUTCOME, o.name().toLowerCase()).register(registry));
+        }
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            deadLetters.put(r, Counter.builder(METRIC_DEAD_LETTERS).description("Records sent to the dead-letter topic, by reason")
+                    .tag(TAG_REASON, r.code()).register(registry));
+        }
+        expired = Counter.builder(METRIC_EXPIRED_USERS).description("Users expired by the TTL (tombstones written)").register(registry);
+        badItems = Counter.builder(METRIC_BAD_ITEMS).description("Unreadable records of the items topic").register(registry);
+        lag = Timer.builder(METRIC_END_TO_END_LAG).description("Wall clock at processing minus event time, accepted events")
+                .publishPercentiles(0.5, 0.99)
+                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                .register(registry);
+    }
+
+    @Override
+    public void event(UpdateOutcome outcome) {
+        events.get(outcome).increment();
+    }
+
+    @Override
+    public void deadLetter(DeadLetterReason reason) {
+        deadLetters.get(reason).increment();
+    }
+
+    @Override
+    public void expiredUsers(int count) {
+        expired.increment(count);
+    }
+
+    @Override
+    public void badItem() {
+        badItems.increment();
+    }
+
+    @Override
+    public void endToEndLagMs(long millis) {
+        lag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,195 @@
+package dev.tandem.features.streams;
+
+import static dev.tandem.features.FeatureNames.DLQ_ERROR_CLASS;
+import static dev.tandem.features.FeatureNames.DLQ_ERROR_MESSAGE;
+import static dev.tandem.features.FeatureNames.DLQ_OFFSET;
+import static dev.tandem.features.FeatureNames.DLQ_PARTITION;
+import static dev.tandem.features.FeatureNames.DLQ_REASON;
+import static dev.tandem.features.FeatureNames.DLQ_TOPIC;
+import static dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE;
+
+import dev.tandem.features.metrics.FeatureMetrics;
+import dev.tandem.features.sequence.BehaviourEvent;
+import dev.tandem.features.sequence.BehaviourSequence;
+import dev.tandem.features.sequence.ItemStats;
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.features.sequence.SequenceUpdater;
+import dev.tandem.features.sequence.UpdateOutcome;
+import dev.tandem.schemas.UserEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin adapter around {@link SequenceUpdater}: raw bytes of the events topic in (so a record that
+ * fails to deserialize still has its original bytes), the user's {@link BehaviourSequence} read from and
+ * written back to the {@code user-sequences} store, and out:
+ * <ul>
+ *   <li>{@link Routed.Features} of the user on every ACCEPTED event (DUPLICATE and LATE only update the
+ *       stored counts and the metrics);</li>
+ *   <li>{@link Routed.Item} for accepted views, carts and purchases, keyed by item id;</li>
+ *   <li>{@link Routed.DeadLetter} with the original key and value bytes and {@code tandem.dlq.*} headers
+ *       for records that cannot be read or break a rule of {@link EventValidator}.</li>
+ * </ul>
+ * A wall-clock punctuator deletes users idle longer than the TTL and emits a tombstone for each.
+ */
+public final class UserSequenceProcessor implements Processor<byte[], byte[], Object, Routed> {
+    private static final Logger LOG = LoggerFactory.getLogger(UserSequenceProcessor.class);
+    static final int MAX_ERROR_MESSAGE_CHARS = 1000;
+
+    private final SequencePolicy policy;
+    private final Deserializer<UserEvent> deserializer;
+    private final EventValidator validator;
+    private final String defaultTopic;
+    private final Duration ttl;
+    private final Duration ttlScanInterval;
+    private final TtlClock ttlClock;
+    private final FeatureMetrics metrics;
+
+    private ProcessorContext<Object, Routed> context;
+    private KeyValueStore<String, byte[]> store;
+    /** Highest accepted event time of this task since it started; Long.MIN_VALUE until the first. */
+    private long maxEventTimeMs = Long.MIN_VALUE;
+
+    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
+                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
+                                 FeatureMetrics metrics) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.defaultTopic = Objects.requireNonNull(defaultTopic, "defaultTopic");
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.ttlScanInterval = Objects.requireNonNull(ttlScanInterval, "ttlScanInterval");
+        this.ttlClock = Objects.requireNonNull(ttlClock, "ttlClock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Routed> context) {
+        this.context = context;
+        this.store = context.getStateStore(USER_SEQUENCES_STORE);
+        if (!ttl.isZero()) {
+            context.schedule(ttlScanInterval, PunctuationType.WALL_CLOCK_TIME, this::expireIdleUsers);
+        }
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(defaultTopic);
+        if (record.value() == null) {
+            deadLetter(record, DeadLetterReason.NULL_VALUE, new InvalidEventException(DeadLetterReason.NULL_VALUE,
+                    "null value (tombstone) on the events topic"));
+            return;
+        }
+        UserEvent event;
+        try {
+            event = deserializer.deserialize(topic, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            deadLetter(record, DeadLetterReason.DESERIALIZATION, e);
+            return;
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        BehaviourEvent behaviour;
+        try {
+            validator.validate(key, event, context.currentSystemTimeMs());
+            behaviour = BehaviourEvent.of(event);
+        } catch (InvalidEventException e) {
+            deadLetter(record, e.reason(), e);
+            return;
+        } catch (RuntimeException e) {
+            deadLetter(record, DeadLetterReason.INVALID_EVENT, e);
+            return;
+        }
+        String user = event.getUserId();
+        byte[] stored = store.get(user);
+        BehaviourSequence seq = stored == null ? new BehaviourSequence(policy) : BehaviourSequence.decode(stored, policy);
+        UpdateOutcome outcome;
+        try {
+            outcome = SequenceUpdater.apply(seq, behaviour);
+        } catch (IllegalArgumentException e) {
+            deadLetter(record, DeadLetterReason.INVALID_EVENT, e);
+            return;
+        }
+        store.put(user, seq.encode());
+        metrics.event(outcome);
+        if (outcome != UpdateOutcome.ACCEPTED) {
+            return;
+        }
+        long t = behaviour.eventTimeMs();
+        metrics.endToEndLagMs(context.currentSystemTimeMs() - t);
+        if (t > maxEventTimeMs) {
+            maxEventTimeMs = t;
+        }
+        context.forward(record.withKey((Object) user).withValue(new Routed.Features(seq.toUserFeatures(user))));
+        if (ItemStats.tracks(behaviour.action())) {
+            context.forward(record.withKey((Object) behaviour.itemId())
+                    .withValue(new Routed.Item(new ItemEvent(behaviour.action(), t))));
+        }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, Throwable error) {
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        headers.add(DLQ_TOPIC, utf8(meta == null ? defaultTopic : meta.topic()));
+        headers.add(DLQ_PARTITION, utf8(meta == null ? "-1" : Integer.toString(meta.partition())));
+        headers.add(DLQ_OFFSET, utf8(meta == null ? "-1" : Long.toString(meta.offset())));
+        headers.add(DLQ_ERROR_CLASS, utf8(error.getClass().getName()));
+        String message = String.valueOf(error.getMessage());
+        if (message.length() > MAX_ERROR_MESSAGE_CHARS) {
+            message = message.substring(0, MAX_ERROR_MESSAGE_CHARS) + "…";
+        }
+        headers.add(DLQ_ERROR_MESSAGE, utf8(message));
+        headers.add(DLQ_REASON, utf8(reason.code()));
+        metrics.deadLetter(reason);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("dead letter ({}) at {}: {}", reason.code(), meta, message);
+        }
+        context.forward(new Record<Object, Routed>(record.key(), new Routed.DeadLetter(record.key(), record.value()),
+                record.timestamp(), headers));
+    }
+
+    /** Deletes every user whose latest event time is more than the TTL behind the chosen clock. */
+    void expireIdleUsers(long wallClockMs) {
+        long now = ttlClock == TtlClock.WALL_CLOCK ? wallClockMs : maxEventTimeMs;
+        if (now == Long.MIN_VALUE) {
+            return; // no accepted event since this task started: no event-time clock yet
+        }
+        long cutoff = now - ttl.toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                if (BehaviourSequence.peekLatestEventTimeMs(kv.value) < cutoff) {
+                    expired.add(kv.key);
+                }
+            }
+        }
+        for (String user : expired) {
+            store.delete(user);
+            context.forward(new Record<Object, Routed>(user, new Routed.Features(null), wallClockMs));
+        }
+        if (!expired.isEmpty()) {
+            metrics.expiredUsers(expired.size());
+            LOG.debug("expired {} users idle since before {}", expired.size(), cutoff);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
