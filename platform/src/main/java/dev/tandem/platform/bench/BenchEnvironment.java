@@ -4,13 +4,11 @@ import dev.tandem.platform.kafka.KafkaEndpoints;
 import dev.tandem.platform.kafka.Reachability;
 import dev.tandem.schemas.topics.TopicSpec;
 import dev.tandem.testkit.DevCluster;
+import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.TopicAdmin;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +51,7 @@ public final class BenchEnvironment implements AutoCloseable {
             DevCluster c = DevCluster.start(new DevCluster.Config(dir, 0, 0, partitions, childProcess));
             return new BenchEnvironment(new KafkaEndpoints(c.bootstrapServers(), c.registryUrl()), c, dir, partitions);
         } catch (RuntimeException e) {
-            deleteTree(dir);
+            FileTrees.delete(dir);
             throw e;
         }
     }
@@ -115,25 +113,8 @@ public final class BenchEnvironment implements AutoCloseable {
             try {
                 cluster.close();
             } finally {
-                deleteTree(dir);
+                FileTrees.delete(dir);
             }
         }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -2,12 +2,10 @@ package dev.tandem.platform.demo;
 
 import dev.tandem.platform.kafka.KafkaEndpoints;
 import dev.tandem.testkit.DevCluster;
+import dev.tandem.testkit.FileTrees;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A throwaway cluster for the demo: broker in a child JVM, registry and topics, on free ports in
@@ -39,25 +37,8 @@ public final class ClusterStage implements DemoStage {
             if (cluster != null) cluster.close();
         } finally {
             cluster = null;
-            if (dir != null) deleteTree(dir);
+            if (dir != null) FileTrees.delete(dir);
             dir = null;
         }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

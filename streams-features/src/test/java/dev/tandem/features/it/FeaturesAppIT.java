@@ -17,6 +17,7 @@ import dev.tandem.features.streams.EventValidator;
 import dev.tandem.features.streams.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.io.IOException;
 import java.net.URI;
@@ -126,7 +127,7 @@ class FeaturesAppIT {
             // restore user-sequences from the changelog, and the API must route every user to its owner
             produce(producer, serdes, events.subList(2 * third, events.size()));
             app.close(Duration.ofSeconds(30), true);
-            deleteTree(tmp.resolve("state"));
+            FileTrees.delete(tmp.resolve("state"));
             // every instance counts as caught up, so the partitions are spread at once (no warm-up/probing rebalance)
             Map<String, String> spread = Map.of("streams.acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
             FeaturesApp one = new FeaturesApp(base.with(spread)).start();
@@ -268,12 +269,5 @@ class FeaturesAppIT {
             else latest.put(key, r.value());
         }
         return latest;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) Files.delete(p);
-        }
     }
 }
