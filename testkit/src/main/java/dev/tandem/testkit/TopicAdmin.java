@@ -3,6 +3,7 @@ package dev.tandem.testkit;
 import dev.tandem.schemas.topics.TopicSpec;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,10 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -107,11 +110,27 @@ public final class TopicAdmin {
                     .collect(Collectors.toCollection(java.util.TreeSet::new));
             if (notReady.isEmpty()) {
                 warnOnPartitionMismatch(specs, described);
+                awaitLeadersServing(admin, described, deadline);
                 return;
             }
             if (System.nanoTime() - deadline >= 0) throw new TimeoutException("topics without leaders: " + notReady);
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * A leader in the metadata cache is not yet a leader that serves: in KRaft the broker publishes
+     * metadata before its replica manager has made itself leader, and a produce in between gets
+     * NOT_LEADER_OR_FOLLOWER (and an idempotent producer can then trip over its own sequence
+     * numbers). ListOffsets is answered by the leader replica itself, and the admin client retries
+     * it until that replica serves, so once it answers for every partition, the first produce lands.
+     */
+    private static void awaitLeadersServing(Admin admin, Map<String, TopicDescription> described, long deadline)
+            throws InterruptedException, TimeoutException, ExecutionException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        described.values().forEach(d -> d.partitions().forEach(
+                p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        admin.listOffsets(partitions).all().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     }
 
     private static boolean hasLeaders(TopicDescription d) {
