@@ -1,0 +1,277 @@
+package dev.tandem.model.data;
+
+import dev.tandem.features.sequence.BehaviourSequence;
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.features.sequence.SequenceUpdater;
+import dev.tandem.features.sequence.UpdateOutcome;
+import dev.tandem.features.streams.EventValidator;
+import dev.tandem.features.streams.InvalidEventException;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.ItemCode;
+import dev.tandem.model.features.UserVector;
+import dev.tandem.schemas.Action;
+import dev.tandem.schemas.UserEvent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Turns an event log into training examples by replaying each user's events, in time order,
+ * through the same {@link SequenceUpdater} the streaming job uses, and encoding with the same
+ * {@link FeatureEncoder} the scorer uses:
+ *
+ * <ul>
+ *   <li>every exposure (an event of the funnel's first stage) becomes one example whose features are
+ *       the user's state just BEFORE the exposure, at the exposure's time;</li>
+ *   <li>its label for stage k is whether the same user did stage k, or a later stage, to the same item
+ *       after the exposure and within the horizon;</li>
+ *   <li>an exposure whose horizon runs past the last event of the log is censored: for each stage
+ *       without a positive yet it is masked out (neither trains nor evaluates), and counted;</li>
+ *   <li>a conversion with no exposure of the same item within the horizon before it is counted as an
+ *       unexposed conversion, never dropped silently nor turned into an invented exposure;</li>
+ *   <li>examples are ordered by exposure time (ties by user, then by position) and the first
+ *       {@code trainFraction} train.</li>
+ * </ul>
+ * Within a user, events at the same time are ordered by funnel stage (exposure first), then id.
+ */
+public final class ExampleBuilder {
+    private final FeatureEncoder encoder;
+    private final SequencePolicy policy;
+    private final FunnelConfig funnel;
+
+    public ExampleBuilder(FeatureEncoder encoder, SequencePolicy policy, FunnelConfig funnel) {
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.funnel = Objects.requireNonNull(funnel, "funnel");
+    }
+
+    /** Validates Avro events with the streaming job's {@link EventValidator} and builds from the valid ones. */
+    public ExampleSet buildFromUserEvents(Iterable<UserEvent> events) {
+        EventValidator validator = new EventValidator(policy.maxIdLength(), 0);
+        List<LoggedEvent> ok = new ArrayList<>();
+        long invalid = 0;
+        for (UserEvent e : events) {
+            try {
+                validator.validate(e.getUserId(), e, Long.MAX_VALUE / 2); // offline: no wall clock to be ahead of
+                ok.add(LoggedEvent.of(e));
+            } catch (InvalidEventException | IllegalArgumentException | NullPointerException ex) {
+                invalid++;
+            }
+        }
+        return build(ok, invalid);
+    }
+
+    public ExampleSet build(List<LoggedEvent> events) {
+        return build(events, 0);
+    }
+
+    /**
+     * @param invalidEvents events already refused upstream (reported in the stats)
+     * @throws IllegalArgumentException when the log yields no example at all
+     */
+    public ExampleSet build(List<LoggedEvent> events, long invalidEvents) {
+        int k = funnel.taskCount();
+        long horizon = funnel.horizon().toMillis();
+        Action exposure = funnel.exposure();
+
+        // item facts: the latest known brand and price per item
+        Map<String, String> brands = new HashMap<>();
+        Map<String, Double> prices = new HashMap<>();
+        Map<String, List<LoggedEvent>> byUser = new LinkedHashMap<>();
+        long start = Long.MAX_VALUE;
+        long end = Long.MIN_VALUE;
+        for (LoggedEvent e : events) {
+            byUser.computeIfAbsent(e.userId(), u -> new ArrayList<>()).add(e);
+            start = Math.min(start, e.timeMs());
+            end = Math.max(end, e.timeMs());
+        }
+        List<LoggedEvent> byTime = new ArrayList<>(events);
+        byTime.sort(Comparator.comparingLong(LoggedEvent::timeMs));
+        for (LoggedEvent e : byTime) {
+            if (e.brand() != null) {
+                brands.put(e.event().itemId(), e.brand());
+            }
+            if (e.price() != null) {
+                prices.put(e.event().itemId(), e.price());
+            }
+        }
+
+        int maxExposures = 0;
+        for (LoggedEvent e : events) {
+            if (e.event().action() == exposure) {
+                maxExposures++;
+            }
+        }
+        if (maxExposures == 0) {
+            throw new IllegalArgumentException("no examples: the log of " + events.size() + " events has no " + exposure
+                    + " (exposure) event, so there is nothing to train on");
+        }
+        EncodedBatch raw = encoder.newBatch(maxExposures);
+        float[] labels = new float[maxExposures * k];
+        float[] mask = new float[maxExposures * k];
+        long[] times = new long[maxExposures];
+        String[] users = new String[maxExposures];
+        String[] items = new String[maxExposures];
+        long[] unexposed = new long[k];
+        long duplicates = 0;
+        long censored = 0;
+        long[] censoredNeg = new long[k];
+        int n = 0;
+
+        Comparator<LoggedEvent> order = Comparator.comparingLong(LoggedEvent::timeMs)
+                .thenComparingInt(e -> funnel.stageOf(e.event().action()))
+                .thenComparing(e -> e.event().eventId());
+        List<String> userOrder = new ArrayList<>(byUser.keySet());
+        userOrder.sort(Comparator.naturalOrder());
+        UserVector user = encoder.newUserVector();
+        for (String userId : userOrder) {
+            List<LoggedEvent> raws = byUser.get(userId);
+            raws.sort(order);
+            // drop repeated event ids (a replayed log); the updater would too, but labels must not count them
+            Set<String> seen = new HashSet<>();
+            List<LoggedEvent> evs = new ArrayList<>(raws.size());
+            for (LoggedEvent e : raws) {
+                if (seen.add(e.event().eventId())) {
+                    evs.add(e);
+                } else {
+                    duplicates++;
+                }
+            }
+            BehaviourSequence seq = new BehaviourSequence(policy);
+            for (int i = 0; i < evs.size(); i++) {
+                LoggedEvent e = evs.get(i);
+                Action a = e.event().action();
+                int stage = funnel.stageOf(a);
+                String item = e.event().itemId();
+                if (a == exposure) {
+                    encoder.encodeUser(seq, e.timeMs(), user); // as of just before the exposure
+                }
+                UpdateOutcome outcome = SequenceUpdater.apply(seq, e.event());
+                if (stage >= 1 && !exposedBefore(evs, i, item, horizon)) {
+                    unexposed[stage - 1]++;
+                }
+                if (a != exposure || outcome != UpdateOutcome.ACCEPTED) {
+                    continue;
+                }
+                ItemCode code = encoder.encodeItem(item, e.event().categoryId(),
+                        e.brand() != null ? e.brand() : brands.get(item), e.price() != null ? e.price() : prices.get(item));
+                encoder.writeRow(user, code, raw, n);
+                int reached = 0;
+                long t = e.timeMs();
+                for (int j = i + 1; j < evs.size(); j++) {
+                    LoggedEvent later = evs.get(j);
+                    if (later.timeMs() - t > horizon) {
+                        break;
+                    }
+                    if (later.event().itemId().equals(item)) {
+                        reached = Math.max(reached, funnel.stageOf(later.event().action()));
+                    }
+                }
+                boolean isCensored = t + horizon > end;
+                if (isCensored) {
+                    censored++;
+                }
+                for (int s = 0; s < k; s++) {
+                    boolean positive = reached >= s + 1;
+                    labels[n * k + s] = positive ? 1f : 0f;
+                    boolean known = positive || !isCensored;
+                    mask[n * k + s] = known ? 1f : 0f;
+                    if (!known) {
+                        censoredNeg[s]++;
+                    }
+                }
+                times[n] = t;
+                users[n] = userId;
+                items[n] = item;
+                n++;
+            }
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("no examples: none of the " + events.size() + " events made an exposure");
+        }
+
+        // time order of exposures (stable: user, then position, as built)
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        final long[] tt = times;
+        Arrays.sort(idx, Comparator.comparingLong(i -> tt[i]));
+        EncodedBatch features = encoder.newBatch(n);
+        float[] l2 = new float[n * k];
+        float[] m2 = new float[n * k];
+        long[] t2 = new long[n];
+        String[] u2 = new String[n];
+        String[] i2 = new String[n];
+        for (int r = 0; r < n; r++) {
+            int from = idx[r];
+            raw.copyRow(from, features, r);
+            System.arraycopy(labels, from * k, l2, r * k, k);
+            System.arraycopy(mask, from * k, m2, r * k, k);
+            t2[r] = times[from];
+            u2[r] = users[from];
+            i2[r] = items[from];
+        }
+        features.setRows(n);
+        int train = (int) Math.floor(n * funnel.trainFraction());
+        train = Math.max(1, Math.min(n, train));
+
+        List<Long> trainPos = new ArrayList<>();
+        List<Long> valPos = new ArrayList<>();
+        List<Long> valEval = new ArrayList<>();
+        for (int s = 0; s < k; s++) {
+            long tp = 0;
+            long vp = 0;
+            long ve = 0;
+            for (int r = 0; r < n; r++) {
+                if (m2[r * k + s] == 0) {
+                    continue;
+                }
+                boolean pos = l2[r * k + s] > 0;
+                if (r < train) {
+                    tp += pos ? 1 : 0;
+                } else {
+                    vp += pos ? 1 : 0;
+                    ve++;
+                }
+            }
+            trainPos.add(tp);
+            valPos.add(vp);
+            valEval.add(ve);
+        }
+        DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, n - train,
+                censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, train < n ? t2[train] : end);
+        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, train, stats);
+    }
+
+    /** Whether an exposure of {@code item} precedes event i (in this user's order) within the horizon. */
+    private boolean exposedBefore(List<LoggedEvent> evs, int i, String item, long horizon) {
+        long t = evs.get(i).timeMs();
+        for (int j = i - 1; j >= 0; j--) {
+            LoggedEvent e = evs.get(j);
+            if (t - e.timeMs() > horizon) {
+                return false;
+            }
+            if (e.event().action() == funnel.exposure() && e.event().itemId().equals(item)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Long> boxed(long[] a) {
+        List<Long> out = new ArrayList<>(a.length);
+        for (long x : a) {
+            out.add(x);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tandem.model.serving;
+
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.zoo.FunnelGraph;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Loads an exported model directory and scores encoded batches through its {@code serving_default}
+ * signature. Refuses a model whose {@code feature-spec.json} the caller's encoder cannot produce.
+ * Intra-op threads 1, inter-op −1 (ops run on the calling thread), as the platform runs TF Java.
+ */
+public final class FunnelScorer implements AutoCloseable {
+    private final SavedModelBundle bundle;
+    private final SessionFunction fn;
+    private final FeatureSpec spec;
+    private final List<String> outputs;
+
+    private FunnelScorer(SavedModelBundle bundle, FeatureSpec spec, List<String> outputs) {
+        this.bundle = bundle;
+        this.fn = bundle.function(Signature.DEFAULT_KEY);
+        this.spec = spec;
+        this.outputs = outputs;
+    }
+
+    /**
+     * @param producer the spec of the encoder that will feed this model
+     * @param stages   the stages to read, in order (e.g. CART, PURCHASE)
+     * @throws FeatureSpec.IncompatibleSpecException when {@code producer} cannot produce the model's features
+     */
+    public static FunnelScorer load(Path modelDir, FeatureSpec producer, List<String> stages) throws IOException {
+        FeatureSpec model = FeatureSpec.read(modelDir);
+        producer.requireCanProduce(model);
+        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(-1).build();
+        SavedModelBundle b = SavedModelBundle.loader(modelDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG).withConfigProto(config).load();
+        return new FunnelScorer(b, model, stages.stream().map(FunnelGraph::outputName).toList());
+    }
+
+    public FeatureSpec spec() {
+        return spec;
+    }
+
+    /** P(reach stage k) for every row: float[rows · K], stage-minor. */
+    public float[] score(EncodedBatch batch) {
+        int rows = batch.rows();
+        int k = outputs.size();
+        float[] out = new float[rows * k];
+        Map<String, Tensor> in = Feeds.tensors(batch, 0, rows);
+        try (Result r = fn.call(in)) {
+            float[] col = new float[rows];
+            for (int t = 0; t < k; t++) {
+                String name = outputs.get(t);
+                TFloat32 p = (TFloat32) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
+                p.copyTo(DataBuffers.of(col, false, false));
+                for (int i = 0; i < rows; i++) {
+                    out[i * k + t] = col[i];
+                }
+            }
+        } finally {
+            Feeds.close(in);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        bundle.close();
+    }
+}

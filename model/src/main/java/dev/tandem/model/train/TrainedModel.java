@@ -1,0 +1,280 @@
+package dev.tandem.model.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.model.data.DataStats;
+import dev.tandem.model.eval.Evaluation;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.zoo.FunnelGraph;
+import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.model.zoo.ModelZoo;
+import dev.tandem.model.zoo.Params;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.op.Ops;
+
+/**
+ * A trained model still attached to its training session: predicts, reports, and exports.
+ * Close it to free the native graph and session.
+ */
+public final class TrainedModel implements AutoCloseable {
+    public static final String CARD_JSON = "model-card.json";
+    public static final String CARD_MARKDOWN = "model-card.md";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final TrainingGraph graph;
+    private final ModelConfig config;
+    private final FeatureSpec spec;
+    private final List<String> stages;
+    private final DataStats stats;
+    private final List<StageReport> reports;
+    private final float[] validationPredictions;
+    private final int epochsRun;
+    private final int bestEpoch;
+    private final double bestValidationLoss;
+    private final double trainExamplesPerSec;
+
+    TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, List<String> stages, DataStats stats, List<StageReport> reports,
+                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestValidationLoss, double trainExamplesPerSec) {
+        this.graph = graph;
+        this.config = config;
+        this.spec = spec;
+        this.stages = stages;
+        this.stats = stats;
+        this.reports = reports;
+        this.validationPredictions = validationPredictions;
+        this.epochsRun = epochsRun;
+        this.bestEpoch = bestEpoch;
+        this.bestValidationLoss = bestValidationLoss;
+        this.trainExamplesPerSec = trainExamplesPerSec;
+    }
+
+    public List<StageReport> reports() {
+        return reports;
+    }
+
+    public StageReport report(String stage) {
+        return reports.stream().filter(r -> r.stage().equals(stage)).findFirst().orElseThrow();
+    }
+
+    public List<String> stages() {
+        return stages;
+    }
+
+    public double trainExamplesPerSec() {
+        return trainExamplesPerSec;
+    }
+
+    public int epochsRun() {
+        return epochsRun;
+    }
+
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    public float[] validationPredictions() {
+        return validationPredictions.clone();
+    }
+
+    /** The trained weights, by variable name (model variables only; no optimizer state). */
+    public Map<String, float[]> weights() {
+        return graph.model.params().read(graph.session);
+    }
+
+    /** P(reach stage k) for every row of {@code b}, from the training session: float[rows · K]. */
+    public float[] predict(EncodedBatch b) {
+        return Trainer.predict(graph, b, 0, b.rows(), stages.size());
+    }
+
+    /**
+     * Writes {@code <outRoot>/<name>/<version>/}: the SavedModel (serving_default: inputs named by the
+     * feature spec, outputs {@code p_<stage>}; model variables only), {@value FeatureSpec#FILE_NAME},
+     * {@value ModelConfig#FILE_NAME}, {@value #CARD_JSON} and {@value #CARD_MARKDOWN}. Everything is
+     * written into a temporary directory beside the target and renamed into place.
+     *
+     * @param version null for a UTC timestamp
+     * @throws FileAlreadyExistsException if that version exists
+     */
+    public Path export(Path outRoot, String version) throws IOException {
+        String v = version != null ? version : DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
+        if (!v.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("version must be letters, digits, '.', '_' or '-', was '" + v + "'");
+        }
+        Path parent = outRoot.resolve(config.name());
+        Path target = parent.resolve(v);
+        if (Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "model version exists already");
+        }
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve(".tmp-" + v + "-" + System.nanoTime());
+        try {
+            exportSavedModel(tmp, weights());
+            spec.write(tmp);
+            Files.writeString(tmp.resolve(ModelConfig.FILE_NAME), config.toJson());
+            Map<String, Object> card = card(v);
+            Files.writeString(tmp.resolve(CARD_JSON), JSON.writeValueAsString(card));
+            Files.writeString(tmp.resolve(CARD_MARKDOWN), markdown(card));
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+            return target;
+        } finally {
+            deleteRecursively(tmp);
+        }
+    }
+
+    /** A clean inference graph (no labels, loss or optimizer), its variables set to the trained values. */
+    private void exportSavedModel(Path dir, Map<String, float[]> weights) throws IOException {
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            Params params = new Params(tf, config.seed());
+            FunnelGraph model = ModelZoo.build(tf, spec, config, stages, params);
+            try (Session s = new Session(g)) {
+                params.assign(s, weights);
+                Signature.Builder sig = Signature.builder().key(Signature.DEFAULT_KEY);
+                model.inputs().forEach(sig::input);
+                for (int t = 0; t < stages.size(); t++) {
+                    sig.output(FunnelGraph.outputName(stages.get(t)), model.reach().get(t));
+                }
+                SessionFunction fn = SessionFunction.create(sig.build(), s);
+                SavedModelBundle.exporter(dir.toString()).withSession(s).withFunction(fn).export();
+            }
+        }
+    }
+
+    /** The model card in the shape the CLI and monitoring read. */
+    public Map<String, Object> card(String version) {
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("name", config.name());
+        card.put("version", version);
+        card.put("split", "validation");
+        Map<String, Object> st = new LinkedHashMap<>();
+        Map<String, Object> pop = new LinkedHashMap<>();
+        Map<String, Object> lr = new LinkedHashMap<>();
+        Map<String, Object> calibration = new LinkedHashMap<>();
+        for (StageReport r : reports) {
+            Evaluation.Metrics m = r.model();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("auc", num(m.auc()));
+            s.put("logloss", num(m.logloss()));
+            s.put("ece", num(m.ece()));
+            s.put("positives", m.positives());
+            s.put("evaluated", m.evaluated());
+            st.put(r.stage(), s);
+            pop.put(r.stage(), Map.of("auc", num(r.baselineAuc().get("popularity"))));
+            lr.put(r.stage(), Map.of("auc", num(r.baselineAuc().get("logistic_regression"))));
+            List<Map<String, Object>> bins = new ArrayList<>();
+            for (Evaluation.CalibrationBin b : m.calibration()) {
+                Map<String, Object> bin = new LinkedHashMap<>();
+                bin.put("lower", b.lower());
+                bin.put("upper", b.upper());
+                bin.put("count", b.count());
+                bin.put("mean_predicted", num(b.meanPredicted()));
+                bin.put("observed_rate", num(b.observedRate()));
+                bins.add(bin);
+            }
+            calibration.put(r.stage(), bins);
+        }
+        card.put("stages", st);
+        card.put("baselines", Map.of("popularity", pop, "logistic_regression", lr));
+        card.put("calibration", calibration);
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("epochs_run", epochsRun);
+        training.put("best_epoch", bestEpoch);
+        training.put("best_validation_loss", num(bestValidationLoss));
+        training.put("train_examples_per_sec", num(trainExamplesPerSec));
+        card.put("training", training);
+        card.put("data", stats);
+        card.put("config", config);
+        card.put("feature_spec_version", spec.formatVersion());
+        return card;
+    }
+
+    private static Object num(Double d) {
+        return d == null || d.isNaN() || d.isInfinite() ? null : d;
+    }
+
+    @SuppressWarnings("unchecked")
+    private String markdown(Map<String, Object> card) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Model card: ").append(config.name()).append(' ').append(card.get("version")).append("\n\n");
+        md.append("Architecture `").append(config.architecture()).append("`, sequence encoder `").append(config.sequenceEncoder())
+                .append("`, item ids ").append(config.useItemId() ? "used" : "not used (metadata only)").append(".\n\n");
+        md.append("## Validation (the last ").append(stats.validationExamples()).append(" exposures in time order)\n\n");
+        md.append("| stage | AUC | popularity AUC | logistic regression AUC | logloss | ECE | positives | evaluated |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (StageReport r : reports) {
+            Evaluation.Metrics m = r.model();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(), f(m.auc()),
+                    f(r.baselineAuc().get("popularity")), f(r.baselineAuc().get("logistic_regression")), f(m.logloss()), f(m.ece()),
+                    m.positives(), m.evaluated()));
+        }
+        md.append("\nWith a few dozen positives an AUC moves by about ±0.1: read small counts as noise.\n\n");
+        md.append("## Data\n\n");
+        md.append(String.format(Locale.ROOT, "- events %d (invalid %d, duplicates %d), users %d%n", stats.events(), stats.invalidEvents(),
+                stats.duplicateEvents(), stats.users()));
+        md.append(String.format(Locale.ROOT, "- exposures %d: train %d, validation %d%n", stats.exposures(), stats.trainExamples(), stats.validationExamples()));
+        md.append(String.format(Locale.ROOT, "- censored exposures (horizon past the end of the data) %d; censored negatives per stage %s%n",
+                stats.censoredExposures(), stats.censoredNegatives()));
+        md.append(String.format(Locale.ROOT, "- unexposed conversions per stage %s%n", stats.unexposedConversions()));
+        md.append(String.format(Locale.ROOT, "- positives per stage: train %s, validation %s%n", stats.trainPositives(), stats.validationPositives()));
+        md.append("\n## Calibration (validation)\n\n");
+        for (StageReport r : reports) {
+            md.append("### ").append(r.stage()).append("\n\n| predicted | count | mean predicted | observed |\n| --- | --- | --- | --- |\n");
+            for (Evaluation.CalibrationBin b : r.model().calibration()) {
+                md.append(String.format(Locale.ROOT, "| [%.1f, %.1f) | %d | %s | %s |%n", b.lower(), b.upper(), b.count(), f(b.meanPredicted()),
+                        f(b.observedRate())));
+            }
+            md.append('\n');
+        }
+        md.append("## Training\n\n");
+        md.append(String.format(Locale.ROOT, "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n", epochsRun, bestEpoch,
+                f(bestValidationLoss), f(trainExamplesPerSec)));
+        md.append("\n## Config\n\n```json\n").append(config.toJson()).append("\n```\n");
+        return md.toString();
+    }
+
+    private static String f(Double d) {
+        return d == null || d.isNaN() ? "n/a" : String.format(Locale.ROOT, "%.4f", d);
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        graph.close();
+    }
+}

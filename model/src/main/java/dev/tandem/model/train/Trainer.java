@@ -1,0 +1,251 @@
+package dev.tandem.model.train;
+
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.eval.Baselines;
+import dev.tandem.model.eval.Evaluation;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.serving.Feeds;
+import dev.tandem.model.zoo.ModelConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Trains a funnel model on an {@link ExampleSet}: Adam (sparse rows for embedding tables),
+ * mini-batches shuffled by a seeded RNG, early stopping on the validation loss (the best epoch's
+ * weights are kept), one progress line per epoch. Same seed and data → identical weights (single-
+ * threaded ops, initial values drawn in Java).
+ */
+public final class Trainer {
+    static final int EVAL_CHUNK = 2048;
+    static final int CALIBRATION_BINS = 10;
+
+    private final ModelConfig config;
+    private final Consumer<String> progress;
+
+    public Trainer(ModelConfig config, Consumer<String> progress) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.progress = progress == null ? s -> { } : progress;
+    }
+
+    /**
+     * @throws TrainingException when there is nothing to learn from, or the loss becomes NaN
+     */
+    public TrainedModel train(ExampleSet data) {
+        int k = data.taskCount();
+        if (data.size() == 0 || data.trainCount() == 0) {
+            throw new TrainingException("no training examples: refusing to train a model on nothing");
+        }
+        if (data.validationCount() == 0) {
+            throw new TrainingException("no validation examples (" + data.size() + " examples in all): early stopping and the model card need some");
+        }
+        long known = 0;
+        for (int i = 0; i < data.trainCount() * k; i++) {
+            known += data.mask()[i] > 0 ? 1 : 0;
+        }
+        if (known == 0) {
+            throw new TrainingException("every training example is censored for every stage: no labels to learn from");
+        }
+        FeatureSpec spec = data.features().spec();
+        List<String> stages = data.stageNames();
+        TrainingGraph g = new TrainingGraph(spec, config, stages);
+        try {
+            return run(g, data, spec, stages);
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private TrainedModel run(TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages) {
+        int k = stages.size();
+        int bs = config.batchSize();
+        int train = data.trainCount();
+        EncodedBatch scratch = new EncodedBatch(spec, bs);
+        float[] lab = new float[bs * k];
+        float[] msk = new float[bs * k];
+        int[] order = new int[train];
+        for (int i = 0; i < train; i++) {
+            order[i] = i;
+        }
+        Random rng = new Random(config.seed());
+        long step = 0;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        Map<String, float[]> best = null;
+        int bestEpoch = 0;
+        int sinceBest = 0;
+        int epochsRun = 0;
+        long trainNanos = 0;
+        long trainRows = 0;
+        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            for (int i = train - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            long t0 = System.nanoTime();
+            double lossSum = 0;
+            int batches = 0;
+            for (int from = 0; from < train; from += bs) {
+                int n = Math.min(bs, train - from);
+                for (int r = 0; r < n; r++) {
+                    int src = order[from + r];
+                    data.features().copyRow(src, scratch, r);
+                    System.arraycopy(data.labels(), src * k, lab, r * k, k);
+                    System.arraycopy(data.mask(), src * k, msk, r * k, k);
+                }
+                scratch.setRows(n);
+                step++;
+                float loss = trainStep(g, scratch, lab, msk, n, k, step);
+                if (!Float.isFinite(loss)) {
+                    throw new TrainingException(String.format(Locale.ROOT,
+                            "training loss became %s at epoch %d, step %d: stopping (learning rate %s too high, or non-finite inputs?)",
+                            loss, epoch, step, config.learningRate()));
+                }
+                lossSum += loss;
+                batches++;
+            }
+            trainNanos += System.nanoTime() - t0;
+            trainRows += train;
+            epochsRun = epoch;
+            float[] pv = predict(g, data.features(), train, data.validationCount(), k);
+            double valLoss = validationLoss(data, pv);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f  val loss %.4f",
+                    epoch, config.epochs(), lossSum / batches, valLoss));
+            for (int t = 0; t < k; t++) {
+                float[][] col = column(data, pv, t);
+                line.append(String.format(Locale.ROOT, "  AUC %s %.3f (%d pos)", stages.get(t), Evaluation.auc(col[0], col[1], col[2]),
+                        countPositives(col[1], col[2])));
+            }
+            line.append(String.format(Locale.ROOT, "  %.0f examples/s", trainRows / (trainNanos / 1e9)));
+            if (!Double.isFinite(valLoss)) {
+                throw new TrainingException("validation loss became " + valLoss + " at epoch " + epoch + ": stopping");
+            }
+            if (valLoss < bestLoss - 1e-6) {
+                bestLoss = valLoss;
+                best = g.model.params().read(g.session);
+                bestEpoch = epoch;
+                sinceBest = 0;
+                line.append("  *");
+            } else {
+                sinceBest++;
+            }
+            progress.accept(line.toString());
+            if (sinceBest > config.patience()) {
+                progress.accept("early stop: no better validation loss for " + sinceBest + " epochs; keeping epoch " + bestEpoch);
+                break;
+            }
+        }
+        g.model.params().assign(g.session, best);
+        float[] pv = predict(g, data.features(), train, data.validationCount(), k);
+        float[] pop = Baselines.popularity(data);
+        float[] lr = Baselines.logisticRegression(data, config.seed());
+        List<StageReport> reports = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            float[][] col = column(data, pv, t);
+            Evaluation.Metrics m = Evaluation.evaluate(col[0], col[1], col[2], CALIBRATION_BINS);
+            Map<String, Double> base = new LinkedHashMap<>();
+            base.put("popularity", Evaluation.auc(column(data, pop, t)[0], col[1], col[2]));
+            base.put("logistic_regression", Evaluation.auc(column(data, lr, t)[0], col[1], col[2]));
+            reports.add(new StageReport(stages.get(t), m, base));
+            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %.4f (popularity %.4f, logistic regression %.4f), logloss %.4f, ECE %.4f, %d positives of %d",
+                    stages.get(t), m.auc(), base.get("popularity"), base.get("logistic_regression"), m.logloss(), m.ece(), m.positives(), m.evaluated()));
+        }
+        double examplesPerSec = trainRows / (trainNanos / 1e9);
+        return new TrainedModel(g, config, spec, stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec);
+    }
+
+    private static long countPositives(float[] y, float[] m) {
+        long n = 0;
+        for (int i = 0; i < y.length; i++) {
+            if (m[i] > 0 && y[i] > 0.5f) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Stage t's predictions, labels and mask over the validation rows. */
+    static float[][] column(ExampleSet data, float[] pv, int t) {
+        int k = data.taskCount();
+        int n = data.validationCount();
+        float[] p = new float[n];
+        float[] y = new float[n];
+        float[] m = new float[n];
+        for (int i = 0; i < n; i++) {
+            int row = data.trainCount() + i;
+            p[i] = pv[i * k + t];
+            y[i] = data.labels()[row * k + t];
+            m[i] = data.mask()[row * k + t];
+        }
+        return new float[][] {p, y, m};
+    }
+
+    private static double validationLoss(ExampleSet data, float[] pv) {
+        double sum = 0;
+        for (int t = 0; t < data.taskCount(); t++) {
+            float[][] col = column(data, pv, t);
+            double l = Evaluation.logloss(col[0], col[1], col[2]);
+            if (!Double.isNaN(l)) {
+                sum += l;
+            }
+        }
+        return sum;
+    }
+
+    private float trainStep(TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int n, int k, long step) {
+        Map<String, Tensor> in = Feeds.tensors(b, 0, n);
+        try (TFloat32 y = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(lab, true, false).slice(0, (long) n * k));
+             TFloat32 m = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(msk, true, false).slice(0, (long) n * k));
+             TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA1, step));
+             TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA2, step))) {
+            Session.Runner r = g.session.runner();
+            in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
+            r.feed(g.labels, y).feed(g.mask, m).feed(g.beta1Power, b1).feed(g.beta2Power, b2).addTarget(g.step).fetch(g.loss);
+            try (Result res = r.run()) {
+                return ((TFloat32) res.get(0)).getFloat();
+            }
+        } finally {
+            Feeds.close(in);
+        }
+    }
+
+    /** P(reach stage) for rows [from, from + count) of {@code b}: float[count · K], stage-minor. */
+    static float[] predict(TrainingGraph g, EncodedBatch b, int from, int count, int k) {
+        float[] out = new float[count * k];
+        float[] col = new float[EVAL_CHUNK];
+        for (int off = 0; off < count; off += EVAL_CHUNK) {
+            int n = Math.min(EVAL_CHUNK, count - off);
+            Map<String, Tensor> in = Feeds.tensors(b, from + off, n);
+            try {
+                Session.Runner r = g.session.runner();
+                in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
+                g.model.reach().forEach(r::fetch);
+                try (Result res = r.run()) {
+                    for (int t = 0; t < k; t++) {
+                        ((TFloat32) res.get(t)).copyTo(DataBuffers.of(col, false, false).slice(0, n));
+                        for (int i = 0; i < n; i++) {
+                            out[(off + i) * k + t] = col[i];
+                        }
+                    }
+                }
+            } finally {
+                Feeds.close(in);
+            }
+        }
+        return out;
+    }
+}

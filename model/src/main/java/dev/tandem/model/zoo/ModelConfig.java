@@ -1,0 +1,182 @@
+package dev.tandem.model.zoo;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Which model to build and how to train it. Read from JSON ({@link #fromJson}); a malformed file is
+ * refused with the name of the offending field. Absent fields take the defaults of
+ * {@link #defaults()}.
+ *
+ * @param name              the model's name (the directory under the output root)
+ * @param architecture      {@code shared_bottom}, {@code mmoe} or {@code ple}
+ * @param sequenceEncoder   {@code mean} (masked mean pool), {@code target_attention} (DIN-style, masked) or
+ *                          {@code transformer} (one self-attention block, then target attention)
+ * @param embeddingDim      width of every embedding
+ * @param useItemId         whether hashed item ids enter the model (false: an ID-free metadata item tower)
+ * @param hidden            shared-bottom layers, and the layers of every expert (MMoE, PLE)
+ * @param experts           MMoE experts; PLE shared experts
+ * @param taskExperts       PLE task-specific experts per task
+ * @param towerHidden       per-task tower layers
+ * @param attentionHidden   hidden width of the target-attention scorer
+ * @param taskSeGating      per-task squeeze-and-excitation gating of the task's input
+ * @param learningRate      Adam learning rate
+ * @param batchSize         mini-batch size
+ * @param epochs            maximum epochs
+ * @param patience          early stopping: epochs without a better validation loss before stopping
+ * @param seed              seed of the initial weights and of the shuffling
+ */
+@JsonPropertyOrder({"name", "architecture", "sequenceEncoder", "embeddingDim", "useItemId", "hidden", "experts", "taskExperts",
+        "towerHidden", "attentionHidden", "taskSeGating", "learningRate", "batchSize", "epochs", "patience", "seed"})
+public record ModelConfig(
+        String name,
+        String architecture,
+        String sequenceEncoder,
+        Integer embeddingDim,
+        Boolean useItemId,
+        List<Integer> hidden,
+        Integer experts,
+        Integer taskExperts,
+        List<Integer> towerHidden,
+        Integer attentionHidden,
+        Boolean taskSeGating,
+        Double learningRate,
+        Integer batchSize,
+        Integer epochs,
+        Integer patience,
+        Long seed) {
+
+    public static final String FILE_NAME = "model-config.json";
+    public static final List<String> ARCHITECTURES = List.of("shared_bottom", "mmoe", "ple");
+    public static final List<String> SEQUENCE_ENCODERS = List.of("mean", "target_attention", "transformer");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    public ModelConfig {
+        name = name == null ? "funnel" : name;
+        architecture = architecture == null ? "mmoe" : architecture;
+        sequenceEncoder = sequenceEncoder == null ? "target_attention" : sequenceEncoder;
+        embeddingDim = embeddingDim == null ? 16 : embeddingDim;
+        useItemId = useItemId == null ? Boolean.TRUE : useItemId;
+        hidden = hidden == null ? List.of(64) : List.copyOf(hidden);
+        experts = experts == null ? 4 : experts;
+        taskExperts = taskExperts == null ? 1 : taskExperts;
+        towerHidden = towerHidden == null ? List.of(32) : List.copyOf(towerHidden);
+        attentionHidden = attentionHidden == null ? 32 : attentionHidden;
+        taskSeGating = taskSeGating == null ? Boolean.FALSE : taskSeGating;
+        learningRate = learningRate == null ? 0.003 : learningRate;
+        batchSize = batchSize == null ? 256 : batchSize;
+        epochs = epochs == null ? 10 : epochs;
+        patience = patience == null ? 2 : patience;
+        seed = seed == null ? 42L : seed;
+        require(!name.isBlank() && name.matches("[A-Za-z0-9._-]+"), "name", "must be letters, digits, '.', '_' or '-', was '" + name + "'");
+        require(ARCHITECTURES.contains(architecture), "architecture", "must be one of " + ARCHITECTURES + ", was '" + architecture + "'");
+        require(SEQUENCE_ENCODERS.contains(sequenceEncoder), "sequenceEncoder", "must be one of " + SEQUENCE_ENCODERS + ", was '" + sequenceEncoder + "'");
+        require(embeddingDim >= 1 && embeddingDim <= 512, "embeddingDim", "must be in [1, 512], was " + embeddingDim);
+        require(!hidden.isEmpty() && hidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096), "hidden", "must be 1 to n widths in [1, 4096], was " + hidden);
+        require(towerHidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096), "towerHidden", "widths must be in [1, 4096], was " + towerHidden);
+        require(experts >= 1 && experts <= 64, "experts", "must be in [1, 64], was " + experts);
+        require(taskExperts >= 1 && taskExperts <= 64, "taskExperts", "must be in [1, 64], was " + taskExperts);
+        require(attentionHidden >= 1 && attentionHidden <= 1024, "attentionHidden", "must be in [1, 1024], was " + attentionHidden);
+        require(learningRate > 0 && learningRate < 1 && Double.isFinite(learningRate), "learningRate", "must be in (0, 1), was " + learningRate);
+        require(batchSize >= 1 && batchSize <= 65_536, "batchSize", "must be in [1, 65536], was " + batchSize);
+        require(epochs >= 1 && epochs <= 10_000, "epochs", "must be in [1, 10000], was " + epochs);
+        require(patience >= 0, "patience", "must be >= 0, was " + patience);
+    }
+
+    public static ModelConfig defaults() {
+        return new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    public ModelConfig withArchitecture(String arch, String encoder) {
+        return new ModelConfig(name, arch, encoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden, attentionHidden,
+                taskSeGating, learningRate, batchSize, epochs, patience, seed);
+    }
+
+    public ModelConfig withTraining(double lr, int batch, int maxEpochs, int patienceEpochs, long rngSeed) {
+        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
+                attentionHidden, taskSeGating, lr, batch, maxEpochs, patienceEpochs, rngSeed);
+    }
+
+    public ModelConfig withName(String n) {
+        return new ModelConfig(n, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
+                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed);
+    }
+
+    public ModelConfig withItemId(boolean use) {
+        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, use, hidden, experts, taskExperts, towerHidden,
+                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed);
+    }
+
+    public ModelConfig withTaskSeGating(boolean se) {
+        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
+                attentionHidden, se, learningRate, batchSize, epochs, patience, seed);
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @throws IllegalArgumentException naming the field of a malformed config */
+    public static ModelConfig fromJson(String json) {
+        try {
+            return JSON.readValue(json, ModelConfig.class);
+        } catch (ValueInstantiationException e) {
+            Throwable c = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException("invalid model config: " + c.getMessage(), e);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException("invalid model config: field '" + fieldPath(e) + "': " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid model config JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static ModelConfig read(Path file) throws IOException {
+        return fromJson(Files.readString(file));
+    }
+
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void require(boolean ok, String field, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("field '" + field + "' " + message);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelConfig m && toJson().equals(m.toJson());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(toJson());
+    }
+}

@@ -1,0 +1,303 @@
+package dev.tandem.model.zoo;
+
+import dev.tandem.model.features.FeatureDef;
+import dev.tandem.model.features.FeatureSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Stack;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Builds funnel models in TF Java Ops; one builder per architecture, chosen by {@link ModelConfig}.
+ *
+ * <pre>
+ * sequence element  e_i = cat(seq_category) + action(seq_action) + gap(seq_time_gap) [+ item(seq_item)]
+ * candidate query   q   = cat(cand_category) [+ item(cand_item)]
+ * item tower        v   = relu(W · [cat, brand, price_bucket (, item)] + b)     — ID-free unless useItemId
+ * sequence encoder  s   = mean_i(e_i | mask) | DIN target attention(e, q | mask) | transformer block, then attention
+ * matches           m_a = log1p(#kept events of action a on the candidate's category) [and on the candidate item]
+ * x                 = [s, s ⊙ q, v, user_dense, m]
+ * architecture      shared_bottom: h_t = MLP(x) for every task
+ *                   mmoe:  h_t = Σ_e softmax(W_t x)_e · expert_e(x)
+ *                   ple:   one CGC layer: h_t = Σ softmax(W_t x) · [task experts of t, shared experts](x)
+ * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
+ * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
+ * funnel head       log P(reach k) = Σ_{j≤k} log σ(z_j);  output p_&lt;stage&gt; = P(reach k)
+ * </pre>
+ * Every embedding lookup is a {@code tf.gather} recorded by {@link Params}, so the trainer updates
+ * only the gathered rows.
+ */
+public final class ModelZoo {
+    private ModelZoo() {
+    }
+
+    public static FunnelGraph build(Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p) {
+        return new Builder(tf, spec, cfg, p).build(stages);
+    }
+
+    private static final class Builder {
+        final Ops tf;
+        final FeatureSpec spec;
+        final ModelConfig cfg;
+        final Params p;
+        final int d;
+        final int l;
+
+        Builder(Ops tf, FeatureSpec spec, ModelConfig cfg, Params p) {
+            this.tf = tf;
+            this.spec = spec;
+            this.cfg = cfg;
+            this.p = p;
+            this.d = cfg.embeddingDim();
+            this.l = spec.sequenceLength();
+        }
+
+        FunnelGraph build(List<String> stages) {
+            Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
+            for (FeatureDef f : spec.features()) {
+                long[] dims = new long[f.shape().size() + 1];
+                dims[0] = -1;
+                for (int i = 0; i < f.shape().size(); i++) {
+                    dims[i + 1] = f.shape().get(i);
+                }
+                Placeholder<?> ph = f.isInt()
+                        ? tf.withName(f.name()).placeholder(TInt32.class, Placeholder.shape(Shape.of(dims)))
+                        : tf.withName(f.name()).placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
+                inputs.put(f.name(), ph);
+            }
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> seqItem = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ITEM);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> seqCat = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_CATEGORY);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> seqAction = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ACTION);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> seqGap = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_TIME_GAP);
+            @SuppressWarnings("unchecked")
+            Operand<TFloat32> userDense = (Operand<TFloat32>) inputs.get(FeatureSpec.USER_DENSE);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> candItem = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_ITEM);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> candCat = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_CATEGORY);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> candBrand = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_BRAND);
+            @SuppressWarnings("unchecked")
+            Operand<TInt32> candPrice = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_PRICE);
+
+            boolean ids = cfg.useItemId();
+            if (ids) {
+                p.table("emb/item", spec.feature(FeatureSpec.CAND_ITEM).vocabulary(), d, Params.Kind.EMBEDDING);
+            }
+            p.table("emb/category", spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(), d, Params.Kind.EMBEDDING);
+            p.table("emb/brand", spec.feature(FeatureSpec.CAND_BRAND).vocabulary(), d, Params.Kind.EMBEDDING);
+            p.table("emb/price", spec.feature(FeatureSpec.CAND_PRICE).vocabulary(), d, Params.Kind.DENSE);
+            p.table("emb/action", spec.feature(FeatureSpec.SEQ_ACTION).vocabulary(), d, Params.Kind.DENSE);
+            p.table("emb/gap", spec.feature(FeatureSpec.SEQ_TIME_GAP).vocabulary(), d, Params.Kind.DENSE);
+
+            // sequence elements [B, L, D] and their mask [B, L]
+            Operand<TFloat32> e = tf.math.add(tf.math.add(p.lookup("emb/category", seqCat), p.lookup("emb/action", seqAction)),
+                    p.lookup("emb/gap", seqGap));
+            if (ids) {
+                e = tf.math.add(e, p.lookup("emb/item", seqItem));
+            }
+            Operand<TFloat32> mask = tf.dtypes.cast(tf.math.notEqual(seqAction, tf.constant(0)), TFloat32.class);
+
+            // candidate
+            Operand<TFloat32> cCat = p.lookup("emb/category", candCat);
+            Operand<TFloat32> cItem = ids ? p.lookup("emb/item", candItem) : null;
+            Operand<TFloat32> q = ids ? tf.math.add(cCat, cItem) : cCat;
+            List<Operand<TFloat32>> towerIn = new ArrayList<>(List.of(cCat, p.lookup("emb/brand", candBrand), p.lookup("emb/price", candPrice)));
+            if (ids) {
+                towerIn.add(cItem);
+            }
+            Operand<TFloat32> itemVec = dense("item_tower", concat(towerIn), towerIn.size() * d, d, true);
+
+            Operand<TFloat32> s = switch (cfg.sequenceEncoder()) {
+                case "mean" -> meanPool(e, mask);
+                case "target_attention" -> targetAttention("attention", e, q, mask);
+                case "transformer" -> targetAttention("attention", transformer("transformer", e, mask), q, mask);
+                default -> throw new IllegalArgumentException("sequenceEncoder " + cfg.sequenceEncoder());
+            };
+            int dense = spec.denseWidth();
+            // explicit matches of the candidate in the sequence, per action: log1p(#same category), log1p(#same item)
+            int nA = spec.feature(FeatureSpec.SEQ_ACTION).vocabulary();
+            Operand<TFloat32> actions = tf.oneHot(seqAction, tf.constant(nA), tf.constant(1f), tf.constant(0f));   // [B,L,A]
+            Operand<TFloat32> sameCat = tf.math.mul(tf.dtypes.cast(tf.math.equal(seqCat, tf.expandDims(candCat, tf.constant(1))), TFloat32.class), mask);
+            Operand<TFloat32> sameItem = tf.math.mul(tf.dtypes.cast(tf.math.equal(seqItem, tf.expandDims(candItem, tf.constant(1))), TFloat32.class), mask);
+            Operand<TFloat32> catMatches = tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameCat, tf.constant(2))), tf.constant(1)));
+            List<Operand<TFloat32>> parts = new ArrayList<>(List.of(s, tf.math.mul(s, q), itemVec, userDense, catMatches));
+            int xw = 3 * d + dense + nA;
+            if (ids) {
+                parts.add(tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameItem, tf.constant(2))), tf.constant(1))));
+                xw += nA;
+            }
+            Operand<TFloat32> x = concat(parts);
+
+            int tasks = stages.size();
+            List<Operand<TFloat32>> taskIn = new ArrayList<>();
+            int hw;
+            switch (cfg.architecture()) {
+                case "shared_bottom" -> {
+                    Operand<TFloat32> h = mlp("bottom", x, xw, cfg.hidden());
+                    for (int t = 0; t < tasks; t++) {
+                        taskIn.add(h);
+                    }
+                    hw = last(cfg.hidden());
+                }
+                case "mmoe" -> {
+                    List<Operand<TFloat32>> experts = new ArrayList<>();
+                    for (int i = 0; i < cfg.experts(); i++) {
+                        experts.add(mlp("expert" + i, x, xw, cfg.hidden()));
+                    }
+                    for (int t = 0; t < tasks; t++) {
+                        taskIn.add(gate("gate" + t, x, xw, experts));
+                    }
+                    hw = last(cfg.hidden());
+                }
+                case "ple" -> {
+                    List<Operand<TFloat32>> shared = new ArrayList<>();
+                    for (int i = 0; i < cfg.experts(); i++) {
+                        shared.add(mlp("shared_expert" + i, x, xw, cfg.hidden()));
+                    }
+                    for (int t = 0; t < tasks; t++) {
+                        List<Operand<TFloat32>> mine = new ArrayList<>();
+                        for (int i = 0; i < cfg.taskExperts(); i++) {
+                            mine.add(mlp("task" + t + "_expert" + i, x, xw, cfg.hidden()));
+                        }
+                        mine.addAll(shared);
+                        taskIn.add(gate("cgc_gate" + t, x, xw, mine));
+                    }
+                    hw = last(cfg.hidden());
+                }
+                default -> throw new IllegalArgumentException("architecture " + cfg.architecture());
+            }
+
+            List<Operand<TFloat32>> logits = new ArrayList<>();
+            List<Operand<TFloat32>> logReach = new ArrayList<>();
+            List<Operand<TFloat32>> reach = new ArrayList<>();
+            Operand<TFloat32> cum = null;
+            for (int t = 0; t < tasks; t++) {
+                Operand<TFloat32> h = taskIn.get(t);
+                if (cfg.taskSeGating()) {
+                    int r = Math.max(1, hw / 4);
+                    Operand<TFloat32> g = tf.math.sigmoid(dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
+                    h = tf.math.mul(h, g);
+                }
+                Operand<TFloat32> tower = cfg.towerHidden().isEmpty() ? h : mlp("tower" + t, h, hw, cfg.towerHidden());
+                int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
+                Operand<TFloat32> z = tf.reshape(dense("logit" + t, tower, tw, 1, false), tf.constant(new int[] {-1}));
+                logits.add(z);
+                Operand<TFloat32> ls = logSigmoid(z);
+                cum = cum == null ? ls : tf.math.add(cum, ls);
+                logReach.add(cum);
+                reach.add(tf.withName(FunnelGraph.outputName(stages.get(t))).math.exp(cum));
+            }
+            return new FunnelGraph(spec, cfg, List.copyOf(stages), inputs, logits, logReach, reach, p);
+        }
+
+        /** log σ(z) = −softplus(−z) = −(max(−z, 0) + log1p(exp(−|z|))). */
+        Operand<TFloat32> logSigmoid(Operand<TFloat32> z) {
+            Operand<TFloat32> sp = tf.math.add(tf.math.maximum(tf.math.neg(z), tf.constant(0f)), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(z)))));
+            return tf.math.neg(sp);
+        }
+
+        Operand<TFloat32> meanPool(Operand<TFloat32> e, Operand<TFloat32> mask) {
+            Operand<TFloat32> m = tf.expandDims(mask, tf.constant(2));
+            Operand<TFloat32> sum = tf.reduceSum(tf.math.mul(e, m), tf.constant(1));
+            Operand<TFloat32> n = tf.math.maximum(tf.reduceSum(mask, tf.constant(1)), tf.constant(1f));
+            return tf.math.div(sum, tf.expandDims(n, tf.constant(1)));
+        }
+
+        /**
+         * DIN-style target attention: score_i = w · relu(e_i·A + q·B + (e_i ⊙ q)·C + (e_i − q)·E + b);
+         * weights = masked softmax over the kept events; an all-padding sequence pools to zero.
+         */
+        Operand<TFloat32> targetAttention(String name, Operand<TFloat32> e, Operand<TFloat32> q, Operand<TFloat32> mask) {
+            int h = cfg.attentionHidden();
+            Operand<TFloat32> q3 = tf.expandDims(q, tf.constant(1));                 // [B,1,D]
+            Operand<TFloat32> prod = tf.math.mul(e, q3);                             // [B,L,D]
+            Operand<TFloat32> diff = tf.math.sub(e, q3);
+            Operand<TFloat32> a = tf.math.add(tf.math.add(seqDense(name + "/e", e, d, h), seqDense(name + "/p", prod, d, h)),
+                    seqDense(name + "/d", diff, d, h));
+            Operand<TFloat32> qb = tf.expandDims(tf.linalg.matMul(q, p.weight(name + "/q", d, h)), tf.constant(1));
+            a = tf.nn.relu(tf.math.add(tf.math.add(a, qb), p.vector(name + "/b", h, 0f)));
+            Operand<TFloat32> score = tf.reshape(seqDense(name + "/score", a, h, 1), tf.constant(new int[] {-1, l}));  // [B,L]
+            Operand<TFloat32> penalty = tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f));
+            Operand<TFloat32> w = tf.math.mul(tf.nn.softmax(tf.math.add(score, penalty)), mask);
+            Operand<TFloat32> norm = tf.math.add(tf.reduceSum(w, tf.constant(1)), tf.constant(1e-9f));
+            Operand<TFloat32> pooled = tf.reduceSum(tf.math.mul(e, tf.expandDims(w, tf.constant(2))), tf.constant(1));
+            return tf.math.div(pooled, tf.expandDims(norm, tf.constant(1)));
+        }
+
+        /** One transformer block (single-head self-attention over kept events, position embeddings, FFN, layer norms). */
+        Operand<TFloat32> transformer(String name, Operand<TFloat32> e, Operand<TFloat32> mask) {
+            Operand<TFloat32> pos = p.weight(name + "/position", l, d);
+            Operand<TFloat32> x = tf.math.add(e, tf.expandDims(pos, tf.constant(0)));
+            Operand<TFloat32> qm = seqDense(name + "/wq", x, d, d);
+            Operand<TFloat32> km = seqDense(name + "/wk", x, d, d);
+            Operand<TFloat32> vm = seqDense(name + "/wv", x, d, d);
+            // batched products by broadcasting (Mul and Sum have C++ gradients; [B,L,L,D] is small for L ≤ 50)
+            Operand<TFloat32> qk = tf.math.mul(tf.expandDims(qm, tf.constant(2)), tf.expandDims(km, tf.constant(1)));
+            Operand<TFloat32> scores = tf.math.mul(tf.reduceSum(qk, tf.constant(3)), tf.constant((float) (1.0 / Math.sqrt(d)))); // [B,L,L]
+            Operand<TFloat32> keyPenalty = tf.expandDims(tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f)), tf.constant(1));
+            Operand<TFloat32> attn = tf.nn.softmax(tf.math.add(scores, keyPenalty));
+            Operand<TFloat32> ctx = tf.reduceSum(tf.math.mul(tf.expandDims(attn, tf.constant(3)), tf.expandDims(vm, tf.constant(1))), tf.constant(2));
+            Operand<TFloat32> h = layerNorm(name + "/ln1", tf.math.add(x, seqDense(name + "/wo", ctx, d, d)));
+            Operand<TFloat32> ff = seqDense(name + "/ff2", tf.nn.relu(seqDense(name + "/ff1", h, d, 2 * d)), 2 * d, d);
+            Operand<TFloat32> out = layerNorm(name + "/ln2", tf.math.add(h, ff));
+            return tf.math.mul(out, tf.expandDims(mask, tf.constant(2)));
+        }
+
+        Operand<TFloat32> layerNorm(String name, Operand<TFloat32> x) {
+            Operand<TInt32> axis = tf.constant(-1);
+            Operand<TFloat32> mean = tf.math.mean(x, axis, org.tensorflow.op.math.Mean.keepDims(true));
+            Operand<TFloat32> c = tf.math.sub(x, mean);
+            Operand<TFloat32> var = tf.math.mean(tf.math.mul(c, c), axis, org.tensorflow.op.math.Mean.keepDims(true));
+            Operand<TFloat32> n = tf.math.mul(c, tf.math.rsqrt(tf.math.add(var, tf.constant(1e-5f))));
+            return tf.math.add(tf.math.mul(n, p.vector(name + "/gamma", d, 1f)), p.vector(name + "/beta", d, 0f));
+        }
+
+        /** x [B, L, in] · W [in, out] → [B, L, out] (no bias). */
+        Operand<TFloat32> seqDense(String name, Operand<TFloat32> x, int in, int out) {
+            Operand<TFloat32> flat = tf.reshape(x, tf.constant(new int[] {-1, in}));
+            Operand<TFloat32> y = tf.linalg.matMul(flat, p.weight(name, in, out));
+            return tf.reshape(y, tf.constant(new int[] {-1, l, out}));
+        }
+
+        Operand<TFloat32> gate(String name, Operand<TFloat32> x, int xw, List<Operand<TFloat32>> experts) {
+            Operand<TFloat32> g = tf.nn.softmax(dense(name, x, xw, experts.size(), false));       // [B,E]
+            Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L));                         // [B,E,H]
+            return tf.reduceSum(tf.math.mul(stacked, tf.expandDims(g, tf.constant(2))), tf.constant(1));
+        }
+
+        Operand<TFloat32> mlp(String name, Operand<TFloat32> x, int in, List<Integer> widths) {
+            Operand<TFloat32> h = x;
+            int w = in;
+            for (int i = 0; i < widths.size(); i++) {
+                h = dense(name + "/" + i, h, w, widths.get(i), true);
+                w = widths.get(i);
+            }
+            return h;
+        }
+
+        Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out, boolean relu) {
+            Operand<TFloat32> y = tf.math.add(tf.linalg.matMul(x, p.weight(name + "/w", in, out)), p.vector(name + "/b", out, 0f));
+            return relu ? tf.nn.relu(y) : y;
+        }
+
+        Operand<TFloat32> concat(List<Operand<TFloat32>> parts) {
+            return tf.concat(parts, tf.constant(1));
+        }
+
+        static int last(List<Integer> widths) {
+            return widths.get(widths.size() - 1);
+        }
+    }
+}

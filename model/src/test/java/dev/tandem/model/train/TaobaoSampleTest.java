@@ -1,0 +1,55 @@
+package dev.tandem.model.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.model.data.ExampleBuilder;
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.FunnelConfig;
+import dev.tandem.model.data.TaobaoCsv;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.zoo.ModelConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Trains on the shared Taobao sample (114 users, 10,000 events) when it is present, and reports the
+ * per-stage AUC next to the baselines, whatever the figures are (a few dozen positives: noise).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TaobaoSampleTest {
+    static Path sample() {
+        // the tests run in model/; the sample sits beside the repository root
+        for (Path p : new Path[] {Path.of("../../shared/data/taobao-userbehavior-114users.csv"), Path.of("../shared/data/taobao-userbehavior-114users.csv")}) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void trainsOnTheTaobaoSampleAndReportsAgainstTheBaselines() throws Exception {
+        Path file = sample();
+        assumeTrue(file != null, "Taobao sample not found beside the repository: skipped");
+        SequencePolicy policy = SequencePolicy.defaults();
+        FeatureSpec spec = FeatureSpec.defaults(policy).withSequenceLength(20).withBuckets(1 << 16, 1 << 12, 16);
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).build(TaobaoCsv.read(file));
+        System.out.println("data: " + data.stats());
+        ModelConfig cfg = ModelConfig.defaults().withName("taobao-sample").withTraining(0.003, 128, 10, 2, 42);
+        try (TrainedModel m = new Trainer(cfg, System.out::println).train(data)) {
+            for (StageReport r : m.reports()) {
+                System.out.printf(Locale.ROOT, "TAOBAO %s: AUC %.4f, popularity %.4f, logistic regression %.4f, logloss %.4f, ECE %.4f, %d positives of %d%n",
+                        r.stage(), r.model().auc(), r.baselineAuc().get("popularity"), r.baselineAuc().get("logistic_regression"), r.model().logloss(),
+                        r.model().ece(), r.model().positives(), r.model().evaluated());
+                assertThat(r.model().logloss()).isFinite();
+            }
+        }
+    }
+}
