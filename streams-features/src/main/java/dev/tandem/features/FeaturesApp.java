@@ -115,16 +115,8 @@ public final class FeaturesApp implements AutoCloseable {
     }
 
     Properties streamsProperties(HostInfo self) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
-        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        Properties p = config.streamsProperties();
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        config.streamsOverrides().forEach(p::put);
         return p;
     }
 

@@ -73,6 +73,7 @@ public record FeaturesConfig(
     public static final String SEQUENCE_TOP_CATEGORIES = "sequence.top.categories";
     public static final String SEQUENCE_CATEGORY_CAPACITY = "sequence.category.capacity";
     public static final String SEQUENCE_MAX_ID_LENGTH = "sequence.max.id.length";
+    public static final String SEQUENCE_CACHE_USERS = "sequence.cache.users";
     public static final String STREAMS_PREFIX = "streams.";
 
     /** Every key with its default, in the order {@link #describe()} prints them. */
@@ -88,7 +89,8 @@ public record FeaturesConfig(
         d.put(HTTP_PORT, "8090");
         d.put(HTTP_ADVERTISED_HOST, "");
         d.put(PROCESSING_GUARANTEE, "exactly_once_v2");
-        d.put(COMMIT_INTERVAL_MS, "100");
+        // p99 event → user-features ≤ 50 ms at 5,000 events/s only with 20 ms (tandem bench features, docs/benchmarks.md)
+        d.put(COMMIT_INTERVAL_MS, "20");
         d.put(NUM_STREAM_THREADS, "1");
         d.put(REPLICATION_FACTOR, "-1");
         d.put(TOPIC_EVENTS, FeatureNames.EVENTS_TOPIC);
@@ -108,6 +110,10 @@ public record FeaturesConfig(
         d.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(p.topCategories()));
         d.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(p.categoryCapacity()));
         d.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(p.maxIdLength()));
+        d.put(SEQUENCE_CACHE_USERS, Integer.toString(FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK));
+        // Changelogs (sequence encodings), user-features (50 events each) and the repartition topic compress well:
+        // lz4 cuts what the broker writes per event several times over for little CPU (tandem bench features).
+        d.put(STREAMS_PREFIX + "producer.compression.type", "lz4");
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 
@@ -168,7 +174,7 @@ public record FeaturesConfig(
                     windows(v.get(SEQUENCE_WINDOWS)), integer(v, SEQUENCE_TOP_CATEGORIES), integer(v, SEQUENCE_CATEGORY_CAPACITY),
                     integer(v, SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
             FeatureTopology.Options options = new FeatureTopology.Options(duration(v, USER_TTL), duration(v, TTL_SCAN_INTERVAL),
-                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW));
+                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW), integer(v, SEQUENCE_CACHE_USERS));
             String itemFeatures = v.get(TOPIC_ITEM_FEATURES);
             FeatureTopics topics = new FeatureTopics(v.get(TOPIC_EVENTS), v.get(TOPIC_ITEMS), v.get(TOPIC_USER_FEATURES),
                     v.get(TOPIC_DEAD_LETTERS), itemFeatures.isBlank() ? null : itemFeatures);
@@ -228,9 +234,28 @@ public record FeaturesConfig(
         m.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(policy.topCategories()));
         m.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(policy.categoryCapacity()));
         m.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(policy.maxIdLength()));
+        m.put(SEQUENCE_CACHE_USERS, Integer.toString(options.cachedUsersPerTask()));
         streamsOverrides.forEach((k, val) -> m.put(STREAMS_PREFIX + k, val));
         m.putAll(registryConfigs);
         return m;
+    }
+
+    /**
+     * The Kafka Streams settings of the app (everything but {@code application.server}, which needs the bound
+     * HTTP port): application id, bootstrap servers, state dir, processing guarantee, commit interval, threads,
+     * replication factor, then the {@code streams.*} overrides. Benchmarks run other topologies with these too.
+     */
+    public java.util.Properties streamsProperties() {
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(org.apache.kafka.streams.StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        p.put(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        p.put(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG, numStreamThreads);
+        p.put(org.apache.kafka.streams.StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        streamsOverrides.forEach(p::put);
+        return p;
     }
 
     /** One {@code key = value} line per setting, secrets masked; what the app prints at start-up. */

@@ -82,6 +82,31 @@ public final class BenchEnvironment implements AutoCloseable {
         return name;
     }
 
+    /**
+     * New empty topics for one measurement, not primed: for topics only Kafka Streams writes (its transactional
+     * producer retries a first NOT_LEADER_OR_FOLLOWER), where a priming record would be counted as output.
+     */
+    public List<String> freshTopicsUnprimed(String... purposes) {
+        List<String> names = new ArrayList<>();
+        List<TopicSpec> specs = new ArrayList<>();
+        for (String purpose : purposes) {
+            String name = "bench-" + purpose + "-" + runId + "-" + topics.incrementAndGet();
+            names.add(name);
+            specs.add(new TopicSpec(name, partitions, Map.of()));
+        }
+        TopicAdmin.ensureTopics(endpoints.bootstrapServers(), specs);
+        return names;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    /** A unique name for this run (application ids, consumer groups). */
+    public String uniqueName(String purpose) {
+        return "bench-" + purpose + "-" + runId + "-" + topics.incrementAndGet();
+    }
+
     private void prime(String topic) {
         Map<String, Object> props = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers(),

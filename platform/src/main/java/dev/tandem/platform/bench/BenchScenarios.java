@@ -7,7 +7,7 @@ public final class BenchScenarios {
     private BenchScenarios() {}
 
     public static List<BenchScenario> all() {
-        return List.of(scenario("replay", new ReplayScenario()));
+        return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

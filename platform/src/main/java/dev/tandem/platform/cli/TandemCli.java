@@ -19,11 +19,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "tandem",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, demo, benchmarks.",
+        description = "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, demo, benchmarks.",
         subcommands = {
                 DevClusterCommand.class,
                 GenerateCommand.class,
                 ReplayCommand.class,
+                FeaturesCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class

@@ -3,14 +3,15 @@ package dev.tandem.platform.demo;
 import java.util.List;
 
 /**
- * The demo's pipeline, in order. Later parts of the platform join here: the features app after
- * the generator (it reads events), scoring after features, monitoring after scoring; the live
- * view stays last because it decides when the demo has shown everything.
+ * The demo's pipeline, in order: the cluster, the generator, the features app (it reads events; done
+ * once it has processed them all, then shows a few users' features through its HTTP API), and the
+ * live view. Scoring joins after features, monitoring after scoring; the live view stays last
+ * because it decides when the demo has shown everything.
  */
 public final class DemoStages {
     private DemoStages() {}
 
     public static List<DemoStage> standard() {
-        return List.of(new ClusterStage(), new GeneratorStage(), new LiveViewStage());
+        return List.of(new ClusterStage(), new GeneratorStage(), new FeaturesStage(), new LiveViewStage());
     }
 }

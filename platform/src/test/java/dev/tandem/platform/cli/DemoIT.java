@@ -23,7 +23,11 @@ class DemoIT {
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("cluster up in").contains("  event: key=").contains("done: produced 2,000, consumed 2,000 events")
-                .contains("demo finished");
+                .contains("demo finished")
+                .contains("features app started").containsPattern("features app processed [\\d,]+ events")
+                // at least one user's live features, fetched through the HTTP API
+                .containsPattern("  user \\S+: sequence version [1-9]\\d*, [1-9]\\d* events kept, as of .*\\(GET http://127\\.0\\.0\\.1:\\d+/v1/users/\\S+/features\\)")
+                .doesNotContain("→ HTTP ");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
                         .as("child processes").isEmpty());

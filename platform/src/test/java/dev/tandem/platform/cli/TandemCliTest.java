@@ -33,7 +33,14 @@ class TandemCliTest {
                 Arguments.of("generate bad file format", new String[] {"generate", "--out", "x.csv", "--format", "parquet"}, "expected one of"),
                 Arguments.of("demo bad duration", new String[] {"demo", "--duration", "soon"}, "is not a duration"),
                 Arguments.of("demo events and duration", new String[] {"demo", "--events", "5", "--duration", "5s"}, "mutually exclusive"),
-                Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay"),
+                Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay, features"),
+                Arguments.of("bench features without --json", new String[] {"bench", "features"}, "Missing required option: '--json"),
+                Arguments.of("bench features bad events", new String[] {"bench", "features", "--json", "x.json", "--events", "0"}, "--events must be >= 1"),
+                Arguments.of("features bad port", new String[] {"features", "--http-port", "70000"}, "http.port must be in [0, 65535]"),
+                Arguments.of("features port not a number", new String[] {"features", "--http-port", "many"}, "'many' is not an int"),
+                Arguments.of("features missing config file", new String[] {"features", "--config", "/no/such/features.properties"},
+                        "config file not found: /no/such/features.properties"),
+                Arguments.of("features unknown option", new String[] {"features", "--partitions", "3"}, "Unknown options: '--partitions'"),
                 Arguments.of("bench unknown scenario", new String[] {"bench", "teleport", "--json", "x"}, "Unmatched argument"),
                 Arguments.of("bench without --json", new String[] {"bench", "replay"}, "Missing required option: '--json"),
                 Arguments.of("dev-cluster bad port", new String[] {"dev-cluster", "--kafka-port", "70000"}, "kafkaPort out of range"));
@@ -62,6 +69,42 @@ class TandemCliTest {
         assertThat(replayHelp.out()).contains("--format", "--speed", "--strict", "--limit", "--bootstrap", "--registry");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).startsWith("tandem ").doesNotContain("unknown");
+    }
+
+    @Test
+    void featuresConfigFileWithAnUnknownKeyIsAUsageError() throws IOException {
+        Path config = Files.writeString(dir.resolve("bad.properties"), "commit.interval.ms=50\nbootstrap.server=typo:9092\n");
+
+        CliRun r = CliRun.run("features", "--config", config.toString());
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).contains("unknown key 'bootstrap.server'");
+    }
+
+    @Test
+    void featuresHelpListsItsOptions() {
+        CliRun help = CliRun.run("features", "--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--bootstrap", "--registry", "--http-port", "--config", "--state-dir", "--application-id",
+                "/v1/users/{id}/features");
+        assertThat(CliRun.run("--help").out()).contains("features");
+    }
+
+    @Test
+    void featuresWithUnreachableKafkaIsOneLineAndExitCode1() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        long t0 = System.nanoTime();
+        CliRun r = CliRun.run("features", "--bootstrap", "127.0.0.1:" + port, "--http-port", "0");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(r.errLines()).containsExactly("tandem: cannot reach Kafka at 127.0.0.1:" + port + " — start it with `tandem dev-cluster`");
+        assertThat(seconds).isLessThan(5);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static dev.tandem.features.FeatureNames.HTTP_FORWARDED_HEADER;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.tandem.schemas.http.JdkHttpServers;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,6 +42,9 @@ public final class FeaturesHttpServer implements AutoCloseable {
     private static final String USERS_PREFIX = "/v1/users/";
     private static final String FEATURES_SUFFIX = "/features";
     public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    static {
+        JdkHttpServers.enableNoDelay();
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;

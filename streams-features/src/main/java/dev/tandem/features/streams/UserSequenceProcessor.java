@@ -8,6 +8,7 @@ import static dev.tandem.features.FeatureNames.DLQ_REASON;
 import static dev.tandem.features.FeatureNames.DLQ_TOPIC;
 import static dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE;
 
+import dev.tandem.features.FeatureTopology;
 import dev.tandem.features.metrics.FeatureMetrics;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.sequence.BehaviourSequence;
@@ -19,7 +20,9 @@ import dev.tandem.schemas.UserEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -47,6 +50,14 @@ import org.slf4j.LoggerFactory;
  *       for records that cannot be read or break a rule of {@link EventValidator}.</li>
  * </ul>
  * A wall-clock punctuator deletes users idle longer than the TTL and emits a tombstone for each.
+ *
+ * <p><b>Decoded-sequence cache.</b> Decoding a warm sequence from its bytes (rebuilding the remembered-id set,
+ * the counters, the arrays) costs several microseconds, more than the update itself. The processor keeps the
+ * decoded sequences of the last {@code cachedUsers} users of its task (LRU) and still writes every update to
+ * the store (so the changelog, restoration and interactive queries are unchanged). The cache is only a copy of
+ * what this processor last wrote: it is emptied in {@link #init} and {@link #close} — which Kafka Streams calls
+ * around every restoration, revival of a corrupted task (an aborted exactly-once transaction wipes and restores
+ * the store) and suspension — and an entry is dropped when its user is expired or its update fails.
  */
 public final class UserSequenceProcessor implements Processor<byte[], byte[], Object, Routed> {
     private static final Logger LOG = LoggerFactory.getLogger(UserSequenceProcessor.class);
@@ -60,6 +71,8 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     private final Duration ttlScanInterval;
     private final TtlClock ttlClock;
     private final FeatureMetrics metrics;
+    private final int cachedUsers;
+    private final Map<String, BehaviourSequence> decoded;
 
     private ProcessorContext<Object, Routed> context;
     private KeyValueStore<String, byte[]> store;
@@ -69,6 +82,13 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
                                  String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
                                  FeatureMetrics metrics) {
+        this(policy, deserializer, validator, defaultTopic, ttl, ttlScanInterval, ttlClock, metrics,
+                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK);
+    }
+
+    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
+                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
+                                 FeatureMetrics metrics, int cachedUsers) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
         this.validator = Objects.requireNonNull(validator, "validator");
@@ -77,12 +97,21 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         this.ttlScanInterval = Objects.requireNonNull(ttlScanInterval, "ttlScanInterval");
         this.ttlClock = Objects.requireNonNull(ttlClock, "ttlClock");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        if (cachedUsers < 0) throw new IllegalArgumentException("cachedUsers must not be negative");
+        this.cachedUsers = cachedUsers;
+        this.decoded = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, BehaviourSequence> eldest) {
+                return size() > UserSequenceProcessor.this.cachedUsers;
+            }
+        };
     }
 
     @Override
     public void init(ProcessorContext<Object, Routed> context) {
         this.context = context;
         this.store = context.getStateStore(USER_SEQUENCES_STORE);
+        decoded.clear(); // a (re)initialised task: the store may have been restored or wiped
         if (!ttl.isZero()) {
             context.schedule(ttlScanInterval, PunctuationType.WALL_CLOCK_TIME, this::expireIdleUsers);
         }
@@ -116,16 +145,21 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
             return;
         }
         String user = event.getUserId();
-        byte[] stored = store.get(user);
-        BehaviourSequence seq = stored == null ? new BehaviourSequence(policy) : BehaviourSequence.decode(stored, policy);
+        BehaviourSequence seq = cachedUsers == 0 ? null : decoded.get(user);
+        if (seq == null) {
+            byte[] stored = store.get(user);
+            seq = stored == null ? new BehaviourSequence(policy) : BehaviourSequence.decode(stored, policy);
+        }
         UpdateOutcome outcome;
         try {
             outcome = SequenceUpdater.apply(seq, behaviour);
         } catch (IllegalArgumentException e) {
+            decoded.remove(user); // the store still has the last good state
             deadLetter(record, DeadLetterReason.INVALID_EVENT, e);
             return;
         }
         store.put(user, seq.encode());
+        if (cachedUsers > 0) decoded.put(user, seq);
         metrics.event(outcome);
         if (outcome != UpdateOutcome.ACCEPTED) {
             return;
@@ -180,6 +214,7 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
             }
         }
         for (String user : expired) {
+            decoded.remove(user);
             store.delete(user);
             context.forward(new Record<Object, Routed>(user, new Routed.Features(null), wallClockMs));
         }
@@ -187,6 +222,16 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
             metrics.expiredUsers(expired.size());
             LOG.debug("expired {} users idle since before {}", expired.size(), cutoff);
         }
+    }
+
+    @Override
+    public void close() {
+        decoded.clear();
+    }
+
+    /** Users whose decoded sequence is cached (tests). */
+    int cachedUserCount() {
+        return decoded.size();
     }
 
     private static byte[] utf8(String s) {

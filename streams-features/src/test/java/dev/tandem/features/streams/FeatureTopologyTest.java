@@ -78,6 +78,44 @@ class FeatureTopologyTest {
         fx.events.pipeInput(e.getUserId(), e);
     }
 
+    // ------------------------------------------------------------------ decoded-sequence cache
+
+    /** What a run leaves: every user-features record (key, value or tombstone) and the final store bytes. */
+    private record Outcome(List<String> features, Map<String, String> store) {}
+
+    private static Outcome runWithCache(int cachedUsers) {
+        FeatureTopology.Options options = new FeatureTopology.Options(Duration.ofDays(1), Duration.ofMinutes(1), TtlClock.WALL_CLOCK,
+                Duration.ofMinutes(5), cachedUsers);
+        try (TopologyFixture f = new TopologyFixture(POLICY, options)) {
+            java.util.Random r = new java.util.Random(7);
+            for (int i = 0; i < 400; i++) {
+                String user = "u" + r.nextInt(6);
+                long t = NOW.toEpochMilli() - 2 * DAY + i * MIN - (r.nextInt(4) == 0 ? 2 * HOUR : 0); // some late
+                String id = r.nextInt(10) == 0 ? "e" + Math.max(0, i - 3) : "e" + i;                 // some duplicates
+                String item = r.nextInt(50) == 0 ? "x".repeat(300) : Integer.toString(r.nextInt(40)); // some invalid
+                UserEvent e = event(id, user, item, Integer.toString(r.nextInt(5)), Action.VIEW, t);
+                f.events.pipeInput(user, e);
+                if (i == 200) f.driver.advanceWallClockTime(Duration.ofMinutes(1)); // every user idle > 1 day: expired
+            }
+            List<String> out = f.userFeatures.readKeyValuesToList().stream()
+                    .map(kv -> kv.key + "=" + (kv.value == null ? "tombstone" : kv.value.toString())).toList();
+            Map<String, String> store = new java.util.TreeMap<>();
+            try (var it = f.userSequences().all()) {
+                it.forEachRemaining(kv -> store.put(kv.key, Arrays.toString(kv.value)));
+            }
+            return new Outcome(out, store);
+        }
+    }
+
+    @Test
+    void theDecodedSequenceCacheChangesNothingVisibleEvenWhenItEvicts() {
+        Outcome uncached = runWithCache(0);
+
+        assertThat(uncached.features()).anyMatch(s -> s.endsWith("=tombstone"));
+        assertThat(runWithCache(2)).as("6 users through a cache of 2").isEqualTo(uncached);
+        assertThat(runWithCache(FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK)).isEqualTo(uncached);
+    }
+
     // ------------------------------------------------------------------ sequence rules
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tandem.schemas.registry.server;
 
+import dev.tandem.schemas.http.JdkHttpServers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -42,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * {@link RegistryCore}; this class only maps HTTP to it. Avro only (no schema references).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
+    static {
+        JdkHttpServers.enableNoDelay();
+    }
+
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
