@@ -1,10 +1,11 @@
 package dev.tandem.model.train;
 
+import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.data.TaobaoCsv;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.zoo.ModelConfig;
@@ -24,7 +25,8 @@ public final class TrainMain {
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec spec = FeatureSpec.defaults(policy);
         System.out.println("model config: " + config.toJson().replaceAll("\\s+", " "));
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).build(TaobaoCsv.read(Path.of(args[0])));
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).buildFromUserEvents(
+                EventFiles.read(Path.of(args[0]), CsvFormat.TAOBAO, true).events());
         System.out.println("data: " + data.stats());
         try (TrainedModel m = new Trainer(config, System.out::println).train(data)) {
             Path dir = m.export(Path.of(args[1]), args.length > 3 ? args[3] : null);

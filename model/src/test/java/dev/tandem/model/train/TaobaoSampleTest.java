@@ -1,17 +1,17 @@
 package dev.tandem.model.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.data.TaobaoCsv;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.zoo.ModelConfig;
-import java.nio.file.Files;
+import dev.tandem.testkit.SharedData;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -24,23 +24,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TaobaoSampleTest {
-    static Path sample() {
-        // the tests run in model/; the sample sits beside the repository root
-        for (Path p : new Path[] {Path.of("../../shared/data/taobao-userbehavior-114users.csv"), Path.of("../shared/data/taobao-userbehavior-114users.csv")}) {
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     void trainsOnTheTaobaoSampleAndReportsAgainstTheBaselines() throws Exception {
-        Path file = sample();
-        assumeTrue(file != null, "Taobao sample not found beside the repository: skipped");
+        Path file = SharedData.taobaoSample();
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec spec = FeatureSpec.defaults(policy).withSequenceLength(20).withBuckets(1 << 16, 1 << 12, 16);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).build(TaobaoCsv.read(file));
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).buildFromUserEvents(
+                EventFiles.read(file, CsvFormat.TAOBAO, true).events());
         System.out.println("data: " + data.stats());
         ModelConfig cfg = ModelConfig.defaults().withName("taobao-sample").withTraining(0.003, 128, 10, 2, 42);
         try (TrainedModel m = new Trainer(cfg, System.out::println).train(data)) {

@@ -1,10 +1,10 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.generator.EventFileFormat;
-import dev.tandem.platform.generator.EventFileWriter;
-import dev.tandem.platform.generator.GeneratedEvent;
-import dev.tandem.platform.generator.GeneratorConfig;
-import dev.tandem.platform.generator.SyntheticWorld;
+import dev.tandem.datasets.generator.EventFileFormat;
+import dev.tandem.datasets.generator.EventFileWriter;
+import dev.tandem.datasets.generator.GeneratedEvent;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.platform.kafka.AvroProducer;
 import dev.tandem.platform.kafka.KafkaEndpoints;
 import dev.tandem.schemas.ItemMetadata;

@@ -2,12 +2,12 @@ package dev.tandem.platform.cli;
 
 import dev.tandem.platform.kafka.AvroProducer;
 import dev.tandem.platform.kafka.KafkaEndpoints;
-import dev.tandem.platform.replay.CsvFormat;
-import dev.tandem.platform.replay.InvalidInputException;
-import dev.tandem.platform.replay.MalformedLine;
-import dev.tandem.platform.replay.ReplayListener;
-import dev.tandem.platform.replay.ReplayResult;
-import dev.tandem.platform.replay.Replayer;
+import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.InvalidInputException;
+import dev.tandem.datasets.replay.MalformedLine;
+import dev.tandem.datasets.replay.ReplayListener;
+import dev.tandem.datasets.replay.ReplayResult;
+import dev.tandem.datasets.replay.Replayer;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;

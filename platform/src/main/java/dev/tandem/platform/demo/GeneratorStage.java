@@ -1,8 +1,8 @@
 package dev.tandem.platform.demo;
 
-import dev.tandem.platform.generator.GeneratedEvent;
-import dev.tandem.platform.generator.GeneratorConfig;
-import dev.tandem.platform.generator.SyntheticWorld;
+import dev.tandem.datasets.generator.GeneratedEvent;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.platform.kafka.AvroProducer;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.topics.TandemTopics;

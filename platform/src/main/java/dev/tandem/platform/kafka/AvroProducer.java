@@ -1,6 +1,6 @@
 package dev.tandem.platform.kafka;
 
-import dev.tandem.platform.replay.EventSink;
+import dev.tandem.datasets.replay.EventSink;
 import dev.tandem.schemas.UserEvent;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;

@@ -1,17 +1,17 @@
 package dev.tandem.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.platform.generator.EventFileFormat;
-import dev.tandem.platform.generator.EventFileWriter;
-import dev.tandem.platform.generator.GeneratorConfig;
-import dev.tandem.platform.generator.SyntheticWorld;
+import dev.tandem.datasets.generator.EventFileFormat;
+import dev.tandem.datasets.generator.EventFileWriter;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.topics.TopicSpec;
+import dev.tandem.testkit.SharedData;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,8 +90,7 @@ class KafkaCommandsIT {
 
     @Test
     void replayOfTheSharedTaobaoSampleSendsAllRows() {
-        Path sample = repositoryRoot().resolve("../shared/data/taobao-userbehavior-114users.csv").normalize();
-        assumeTrue(Files.exists(sample), "no " + sample + " here");
+        Path sample = SharedData.taobaoSample();
         String topic = topic("replay-shared-sample");
 
         CliRun r = run("replay", "--format", "taobao", "--topic", topic, sample.toString());
@@ -151,13 +150,4 @@ class KafkaCommandsIT {
         assertThat(m.get("bytes_per_event").asDouble()).isBetween(30.0, 120.0);
     }
 
-    /** The directory holding the reactor's root pom, walking up from the working directory. */
-    static Path repositoryRoot() {
-        Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        Path found = null;
-        for (Path d = p; d != null; d = d.getParent()) {
-            if (Files.exists(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("platform"))) found = d;
-        }
-        return found != null ? found : p;
-    }
 }

@@ -8,7 +8,8 @@ import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeatureSerdes;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
-import dev.tandem.features.TaobaoCsv;
+import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.http.UserFeaturesJson;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequenceUpdater;
@@ -18,6 +19,7 @@ import dev.tandem.features.streams.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.SharedData;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.io.IOException;
 import java.net.URI;
@@ -25,18 +27,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,8 +47,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -74,9 +70,8 @@ class FeaturesAppIT {
 
     @Test
     void replayWithTwoRestartsEndsWithTheOfflineFeaturesByteForByte() throws Exception {
-        Path csv = TaobaoCsv.sharedData(TaobaoCsv.SHARED_FILE);
-        Assumptions.assumeTrue(Files.exists(csv), "shared data not present: " + csv);
-        List<UserEvent> events = TaobaoCsv.read(csv);
+        Path csv = SharedData.taobaoSample();
+        List<UserEvent> events = EventFiles.read(csv, CsvFormat.TAOBAO, true).events();
         assertThat(events).hasSizeGreaterThan(1000);
 
         FeaturesConfig base = FeaturesConfig.fromMap(Map.of(
