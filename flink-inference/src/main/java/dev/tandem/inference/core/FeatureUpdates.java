@@ -1,0 +1,40 @@
+package dev.tandem.inference.core;
+
+import dev.tandem.schemas.UserFeatures;
+import java.time.Instant;
+
+/**
+ * Which {@link UserFeatures} a user's state keeps: the newest by {@code as_of} (then by
+ * {@code sequence_version}); an older update arriving late is ignored. A tombstone (the compacted
+ * topic's null value) clears the state; in a stream of records it is represented by
+ * {@link #tombstone(String)} (sequence_version −1).
+ */
+public final class FeatureUpdates {
+    public static final long TOMBSTONE_VERSION = -1L;
+
+    private FeatureUpdates() {
+    }
+
+    public static UserFeatures tombstone(String userId) {
+        return UserFeatures.newBuilder().setUserId(userId).setAsOf(Instant.EPOCH).setSequenceVersion(TOMBSTONE_VERSION).build();
+    }
+
+    public static boolean isTombstone(UserFeatures f) {
+        return f.getSequenceVersion() == TOMBSTONE_VERSION;
+    }
+
+    /** The state after {@code incoming}; null means "no features". */
+    public static UserFeatures merge(UserFeatures current, UserFeatures incoming) {
+        if (isTombstone(incoming)) {
+            return null;
+        }
+        if (current == null) {
+            return incoming;
+        }
+        int c = incoming.getAsOf().compareTo(current.getAsOf());
+        if (c > 0 || (c == 0 && incoming.getSequenceVersion() >= current.getSequenceVersion())) {
+            return incoming;
+        }
+        return current;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.tandem.inference.job;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The scoring job's configuration: batching, parallelism, checkpoints and the model. Read from a
+ * properties file with {@code TANDEM_…} environment overrides ({@link #from}).
+ *
+ * @param maxBatchRows       candidates per model call at most
+ * @param maxWait            how long the first buffered request may wait for a batch to fill
+ * @param parallelism        job parallelism; 0 keeps the environment's default
+ * @param checkpointInterval {@link Duration#ZERO} disables checkpoints (tests with bounded input)
+ * @param modelDir           an exported model version directory ({@code <root>/<name>/<version>})
+ * @param stages             the model outputs to read, in order (e.g. CART, PURCHASE)
+ */
+public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, int parallelism, Duration checkpointInterval,
+                            String modelDir, List<String> stages) {
+    public static final String PREFIX = "scoring.";
+
+    public ScoringConfig {
+        if (maxBatchRows < 1) {
+            throw new IllegalArgumentException("maxBatchRows must be >= 1, was " + maxBatchRows);
+        }
+        if (maxWait == null || maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
+        }
+        if (parallelism < 0) {
+            throw new IllegalArgumentException("parallelism must be >= 0, was " + parallelism);
+        }
+        stages = List.copyOf(stages);
+    }
+
+    public static ScoringConfig defaults() {
+        return new ScoringConfig("tandem-scoring", 2048, Duration.ofMillis(5), 0, Duration.ofSeconds(10), null, List.of("CART", "PURCHASE"));
+    }
+
+    public ScoringConfig withBatching(int rows, Duration wait) {
+        return new ScoringConfig(jobName, rows, wait, parallelism, checkpointInterval, modelDir, stages);
+    }
+
+    public ScoringConfig withParallelism(int p) {
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, p, checkpointInterval, modelDir, stages);
+    }
+
+    public ScoringConfig withCheckpointInterval(Duration d) {
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, d, modelDir, stages);
+    }
+
+    public ScoringConfig withModel(String dir, List<String> modelStages) {
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, dir, modelStages);
+    }
+
+    /** {@code scoring.max-batch-rows} etc., each overridable by {@code TANDEM_SCORING_MAX_BATCH_ROWS} etc. */
+    public static ScoringConfig from(Properties props, Map<String, String> env) {
+        ScoringConfig d = defaults();
+        return new ScoringConfig(
+                get(props, env, "job-name", d.jobName()),
+                Integer.parseInt(get(props, env, "max-batch-rows", String.valueOf(d.maxBatchRows()))),
+                Duration.ofMillis(Long.parseLong(get(props, env, "max-wait-ms", String.valueOf(d.maxWait().toMillis())))),
+                Integer.parseInt(get(props, env, "parallelism", String.valueOf(d.parallelism()))),
+                Duration.ofMillis(Long.parseLong(get(props, env, "checkpoint-interval-ms", String.valueOf(d.checkpointInterval().toMillis())))),
+                get(props, env, "model-dir", d.modelDir()),
+                Arrays.stream(get(props, env, "stages", String.join(",", d.stages())).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+    }
+
+    private static String get(Properties props, Map<String, String> env, String key, String dflt) {
+        String envKey = "TANDEM_" + (PREFIX + key).toUpperCase().replace('.', '_').replace('-', '_');
+        String v = env.get(envKey);
+        if (v != null) {
+            return v;
+        }
+        return props.getProperty(PREFIX + key, dflt);
+    }
+}

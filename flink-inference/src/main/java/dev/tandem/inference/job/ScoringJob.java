@@ -1,0 +1,100 @@
+package dev.tandem.inference.job;
+
+import dev.tandem.inference.core.BatchScorerFactory;
+import dev.tandem.inference.core.EncodedRequest;
+import dev.tandem.inference.core.TfBatchScorer;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
+import java.util.Objects;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The scoring job graph, built from its sources and sink (tests pass bounded sources and a
+ * collecting sink; {@code ScoringKafka} makes the Kafka ones):
+ * <pre>
+ * requests ─map─┐
+ * features ─map─┴─ union ─ keyBy(user_id) ─┐
+ * items ─ broadcast ───────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
+ * </pre>
+ */
+public final class ScoringJob {
+    public static final String REQUESTS_UID = "scoring-requests-source";
+    public static final String FEATURES_UID = "user-features-source";
+    public static final String ITEMS_UID = "items-source";
+    public static final String JOIN_UID = "request-feature-join";
+    public static final String SCORE_UID = "micro-batch-score";
+    public static final String SINK_UID = "predictions-sink";
+
+    private final Source<ScoringRequest, ?, ?> requests;
+    private final Source<UserFeatures, ?, ?> features;
+    private final Source<ItemMetadata, ?, ?> items;
+    private final Sink<Prediction> predictions;
+    private final ScoringConfig config;
+    private final BatchScorerFactory scorer;
+
+    /** Scores with the SavedModel in {@code config.modelDir()}. */
+    public ScoringJob(Source<ScoringRequest, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
+                      Sink<Prediction> predictions, ScoringConfig config) {
+        this(requests, features, items, predictions, config,
+                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages()));
+    }
+
+    public ScoringJob(Source<ScoringRequest, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
+                      Sink<Prediction> predictions, ScoringConfig config, BatchScorerFactory scorer) {
+        this.requests = Objects.requireNonNull(requests, "requests");
+        this.features = Objects.requireNonNull(features, "features");
+        this.items = Objects.requireNonNull(items, "items");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.config = Objects.requireNonNull(config, "config");
+        this.scorer = Objects.requireNonNull(scorer, "scorer");
+    }
+
+    /** Adds the job to {@code env}; returns the predictions stream (before the sink). */
+    public DataStream<Prediction> build(StreamExecutionEnvironment env) throws Exception {
+        if (config.parallelism() > 0) {
+            env.setParallelism(config.parallelism());
+        }
+        if (!config.checkpointInterval().isZero()) {
+            env.enableCheckpointing(config.checkpointInterval().toMillis());
+        }
+        FeatureSpec spec = scorer.encoderSpec();
+        TypeInformation<UserInput> inputType = TypeInformation.of(UserInput.class);
+
+        DataStream<UserInput> requestInputs = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
+                .uid(REQUESTS_UID)
+                .map(UserInput::of, inputType).name("request-as-input");
+        DataStream<UserInput> featureInputs = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
+                .uid(FEATURES_UID)
+                .map(UserInput::of, inputType).name("features-as-input");
+        BroadcastStream<ItemMetadata> catalog = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
+                .uid(ITEMS_UID)
+                .broadcast(RequestFeatureJoin.ITEMS);
+
+        DataStream<EncodedRequest> joined = requestInputs.union(featureInputs)
+                .keyBy(UserInput::getUserId, Types.STRING)
+                .connect(catalog)
+                .process(new RequestFeatureJoin(spec), TypeInformation.of(EncodedRequest.class))
+                .uid(JOIN_UID).name("join-features");
+
+        DataStream<Prediction> out = joined.transform("micro-batch-score", TypeInformation.of(Prediction.class),
+                new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait())).uid(SCORE_UID);
+        out.sinkTo(predictions).uid(SINK_UID).name("predictions");
+        return out;
+    }
+
+    public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+        build(env);
+        return env.execute(config.jobName());
+    }
+}

@@ -1,0 +1,88 @@
+package dev.tandem.inference.kafka;
+
+import dev.tandem.inference.core.FeatureUpdates;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.topics.TandemTopics;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.util.function.SerializableFunction;
+
+/**
+ * The Kafka sources and sink of the scoring job (Avro through our registry serdes). Sources read
+ * {@code read_committed}; the sink writes {@code EXACTLY_ONCE} in transactions named by
+ * {@code transactionalIdPrefix} (committed on checkpoints, so the job must checkpoint).
+ */
+public final class ScoringKafka {
+    /** Below the broker's default {@code transaction.max.timeout.ms} (15 min). */
+    public static final String TRANSACTION_TIMEOUT_MS = "600000";
+
+    private final String bootstrapServers;
+    private final String registryUrl;
+    private final String groupId;
+    private final boolean bounded;
+
+    public ScoringKafka(String bootstrapServers, String registryUrl, String groupId) {
+        this(bootstrapServers, registryUrl, groupId, false);
+    }
+
+    private ScoringKafka(String bootstrapServers, String registryUrl, String groupId, boolean bounded) {
+        this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this.groupId = Objects.requireNonNull(groupId, "groupId");
+        this.bounded = bounded;
+    }
+
+    /** Sources that stop at the offsets that are latest when the job starts (replays, tests, benchmarks). */
+    public ScoringKafka boundedToLatest() {
+        return new ScoringKafka(bootstrapServers, registryUrl, groupId, true);
+    }
+
+    public KafkaSource<ScoringRequest> requests() {
+        return source(TandemTopics.SCORING_REQUESTS, ScoringRequest.class, null);
+    }
+
+    /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}. */
+    public KafkaSource<UserFeatures> userFeatures() {
+        return source(TandemTopics.USER_FEATURES, UserFeatures.class, FeatureUpdates::tombstone);
+    }
+
+    public KafkaSource<ItemMetadata> items() {
+        return source(TandemTopics.ITEMS, ItemMetadata.class, null);
+    }
+
+    public KafkaSink<Prediction> predictions(String transactionalIdPrefix) {
+        return predictions(TandemTopics.PREDICTIONS, transactionalIdPrefix);
+    }
+
+    public KafkaSink<Prediction> predictions(String topic, String transactionalIdPrefix) {
+        return KafkaSink.<Prediction>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new PredictionSerializer(topic, registryUrl))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .build();
+    }
+
+    private <T extends SpecificRecord> KafkaSource<T> source(String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
+        KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId + "." + topic) // offsets live in Flink's checkpoints; the group only shows progress
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new AvroRecordDeserializer<>(type, registryUrl, tombstone))
+                .setProperty("isolation.level", "read_committed");
+        if (bounded) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+}

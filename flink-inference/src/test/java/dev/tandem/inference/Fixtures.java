@@ -1,0 +1,144 @@
+package dev.tandem.inference;
+
+import dev.tandem.inference.core.BatchScorer;
+import dev.tandem.inference.core.BatchScorerFactory;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.schemas.Action;
+import dev.tandem.schemas.Candidate;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.SequenceEvent;
+import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.WindowCount;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Test data and a deterministic fake {@link BatchScorer}. */
+public final class Fixtures {
+    public static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(6);
+    public static final List<String> STAGES = List.of("CART", "PURCHASE");
+
+    private Fixtures() {
+    }
+
+    public static ItemMetadata item(String id, String category, String brand, Double price) {
+        return ItemMetadata.newBuilder().setItemId(id).setCategoryPath(List.of("root", category)).setBrand(brand).setPrice(price).build();
+    }
+
+    public static Candidate candidate(String itemId) {
+        return Candidate.newBuilder().setItemId(itemId).setMetadata(null).build();
+    }
+
+    public static Candidate candidate(ItemMetadata md) {
+        return Candidate.newBuilder().setItemId(md.getItemId()).setMetadata(md).build();
+    }
+
+    public static ScoringRequest request(String id, String user, long timeMs, Candidate... candidates) {
+        return ScoringRequest.newBuilder().setRequestId(id).setUserId(user).setRequestTime(Instant.ofEpochMilli(timeMs))
+                .setCandidates(List.of(candidates)).build();
+    }
+
+    public static ScoringRequest request(String id, String user, long timeMs, String... items) {
+        List<Candidate> c = new ArrayList<>();
+        for (String i : items) {
+            c.add(candidate(i));
+        }
+        return ScoringRequest.newBuilder().setRequestId(id).setUserId(user).setRequestTime(Instant.ofEpochMilli(timeMs)).setCandidates(c).build();
+    }
+
+    /** {@code n} events ending at {@code asOfMs}, one minute apart. */
+    public static UserFeatures features(String user, long asOfMs, int n, long version) {
+        List<SequenceEvent> ev = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ev.add(SequenceEvent.newBuilder().setItemId(user + "-item-" + i).setCategoryId("cat-" + (i % 3))
+                    .setAction(i % 2 == 0 ? Action.VIEW : Action.CART).setEventTime(Instant.ofEpochMilli(asOfMs - (n - 1 - i) * 60_000L)).build());
+        }
+        return UserFeatures.newBuilder().setUserId(user).setAsOf(Instant.ofEpochMilli(asOfMs)).setSequenceVersion(version).setEvents(ev)
+                .setActionCounts(List.of(WindowCount.newBuilder().setWindowMs(3_600_000L).setAction(Action.VIEW).setCount(n).build()))
+                .build();
+    }
+
+    // ------------------------------------------------------------------ fake scorer
+
+    /** Deterministic P per row and stage: a hash of every input of the row, in (0, 1). */
+    public static float[] fakeScores(EncodedBatch b, int stages) {
+        int l = b.spec().sequenceLength();
+        int d = b.spec().denseWidth();
+        float[] out = new float[b.rows() * stages];
+        for (int r = 0; r < b.rows(); r++) {
+            int h = 17;
+            for (int i = 0; i < l; i++) {
+                h = 31 * h + b.seqItem[r * l + i];
+                h = 31 * h + b.seqCategory[r * l + i];
+                h = 31 * h + b.seqAction[r * l + i];
+                h = 31 * h + b.seqTimeGap[r * l + i];
+            }
+            for (int i = 0; i < d; i++) {
+                h = 31 * h + Float.floatToIntBits(b.userDense[r * d + i]);
+            }
+            h = 31 * h + b.candItem[r];
+            h = 31 * h + b.candCategory[r];
+            h = 31 * h + b.candBrand[r];
+            h = 31 * h + b.candPrice[r];
+            float reach = 1f;
+            for (int k = 0; k < stages; k++) {
+                int x = (h ^ (k * 0x9E3779B9)) * 0x85EBCA6B;
+                float step = ((x >>> 8) % 999 + 1) / 1000f;
+                reach *= step;
+                out[r * stages + k] = reach;
+            }
+        }
+        return out;
+    }
+
+    /** Rows per {@code score} call, by factory id (the fake's instances live in this JVM). */
+    public static final Map<String, List<Integer>> CALLS = new ConcurrentHashMap<>();
+
+    public record FakeScorerFactory(String id) implements BatchScorerFactory {
+        @Override
+        public FeatureSpec encoderSpec() {
+            return SPEC;
+        }
+
+        @Override
+        public BatchScorer create() {
+            List<Integer> calls = CALLS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
+            return new BatchScorer() {
+                @Override
+                public FeatureSpec spec() {
+                    return SPEC;
+                }
+
+                @Override
+                public List<String> stages() {
+                    return STAGES;
+                }
+
+                @Override
+                public String modelName() {
+                    return "fake";
+                }
+
+                @Override
+                public String modelVersion() {
+                    return "1";
+                }
+
+                @Override
+                public float[] score(EncodedBatch batch) {
+                    calls.add(batch.rows());
+                    return fakeScores(batch, STAGES.size());
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+}

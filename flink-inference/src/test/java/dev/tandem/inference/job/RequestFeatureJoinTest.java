@@ -1,0 +1,144 @@
+package dev.tandem.inference.job;
+
+import static dev.tandem.inference.Fixtures.SPEC;
+import static dev.tandem.inference.Fixtures.candidate;
+import static dev.tandem.inference.Fixtures.features;
+import static dev.tandem.inference.Fixtures.item;
+import static dev.tandem.inference.Fixtures.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.inference.core.EncodedRequest;
+import dev.tandem.inference.core.FeatureUpdates;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.ItemCode;
+import dev.tandem.model.features.UserVector;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.UserFeatures;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class RequestFeatureJoinTest {
+    private final FeatureEncoder enc = new FeatureEncoder(SPEC);
+    private KeyedBroadcastOperatorTestHarness<String, UserInput, ItemMetadata, EncodedRequest> h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new RequestFeatureJoin(SPEC), UserInput::getUserId, Types.STRING,
+                RequestFeatureJoin.ITEMS);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        h.close();
+    }
+
+    private List<EncodedRequest> out() {
+        return h.extractOutputValues();
+    }
+
+    private int[] userSeqItems(UserFeatures f, long t) {
+        UserVector uv = enc.newUserVector();
+        enc.encodeUser(f, t, uv);
+        return uv.seqItem();
+    }
+
+    private float[] userDense(UserFeatures f, long t) {
+        UserVector uv = enc.newUserVector();
+        enc.encodeUser(f, t, uv);
+        return uv.dense();
+    }
+
+    @Test
+    void featuresBeforeTheRequestAreJoined() throws Exception {
+        UserFeatures f = features("u1", 10_000, 4, 4);
+        h.processElement(UserInput.of(f), 1);
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1", "i2")), 2);
+
+        assertThat(out()).hasSize(1);
+        EncodedRequest r = out().get(0);
+        assertThat(r.requestId).isEqualTo("r1");
+        assertThat(r.featuresAsOf).isEqualTo(10_000L);
+        assertThat(r.seqItem).containsExactly(userSeqItems(f, 20_000));
+        assertThat(r.userDense).containsExactly(userDense(f, 20_000));
+        assertThat(r.itemIds).containsExactly("i1", "i2");
+    }
+
+    @Test
+    void aRequestBeforeAnyFeaturesIsScoredWithAnEmptyHistoryThenLaterRequestsSeeTheFeatures() throws Exception {
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 1);
+        UserFeatures f = features("u1", 21_000, 3, 3);
+        h.processElement(UserInput.of(f), 2);
+        h.processElement(UserInput.of(request("r2", "u1", 22_000, "i1")), 3);
+
+        assertThat(out()).extracting(r -> r.requestId).containsExactly("r1", "r2");
+        EncodedRequest first = out().get(0);
+        assertThat(first.featuresAsOf).isNull();
+        assertThat(first.seqItem).containsOnly(0);
+        assertThat(first.userDense).containsExactly(userDense(null, 20_000));
+        assertThat(out().get(1).featuresAsOf).isEqualTo(21_000L);
+        assertThat(out().get(1).seqItem).containsExactly(userSeqItems(f, 22_000));
+    }
+
+    @Test
+    void featuresAreKeptPerUser() throws Exception {
+        h.processElement(UserInput.of(features("u1", 10_000, 4, 4)), 1);
+        h.processElement(UserInput.of(request("r2", "u2", 20_000, "i1")), 2);
+        assertThat(out().get(0).featuresAsOf).isNull();
+    }
+
+    @Test
+    void anOlderUpdateIsIgnoredAndATombstoneClears() throws Exception {
+        h.processElement(UserInput.of(features("u1", 10_000, 4, 4)), 1);
+        h.processElement(UserInput.of(features("u1", 5_000, 2, 2)), 2);
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
+        h.processElement(UserInput.of(FeatureUpdates.tombstone("u1")), 4);
+        h.processElement(UserInput.of(request("r2", "u1", 20_000, "i1")), 5);
+        assertThat(out()).extracting(r -> r.featuresAsOf).containsExactly(10_000L, null);
+    }
+
+    @Test
+    void broadcastMetadataEncodesKnownItemsAndUnknownItemsScoreByHashedIdOnly() throws Exception {
+        ItemMetadata known = item("i1", "shoes", "acme", 42.0);
+        h.processBroadcastElement(known, 1);
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1", "unseen")), 2);
+
+        EncodedRequest r = out().get(0);
+        ItemCode k = enc.encodeItem(known);
+        ItemCode u = enc.encodeItem("unseen", null, null, null);
+        assertThat(r.candItem).containsExactly(k.item(), u.item());
+        assertThat(r.candCategory).containsExactly(k.category(), 0);
+        assertThat(r.candBrand).containsExactly(k.brand(), 0);
+        assertThat(r.candPrice).containsExactly(k.priceBucket(), 0);
+        assertThat(k.category()).isNotZero();
+        assertThat(k.brand()).isNotZero();
+    }
+
+    @Test
+    void metadataInTheRequestOverridesTheCatalog() throws Exception {
+        h.processBroadcastElement(item("i1", "shoes", "acme", 42.0), 1);
+        ItemMetadata override = item("i1", "hats", "other", 7.0);
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, candidate(override))), 2);
+
+        ItemCode o = enc.encodeItem(override);
+        EncodedRequest r = out().get(0);
+        assertThat(r.candCategory).containsExactly(o.category());
+        assertThat(r.candBrand).containsExactly(o.brand());
+        assertThat(r.candPrice).containsExactly(o.priceBucket());
+    }
+
+    @Test
+    void aCatalogUpdateReplacesTheItem() throws Exception {
+        h.processBroadcastElement(item("i1", "shoes", "acme", 42.0), 1);
+        ItemMetadata newer = item("i1", "boots", "acme", 50.0);
+        h.processBroadcastElement(newer, 2);
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
+        assertThat(out().get(0).candCategory).containsExactly(enc.encodeItem(newer).category());
+    }
+}

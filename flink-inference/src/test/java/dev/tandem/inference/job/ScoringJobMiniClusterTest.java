@@ -1,0 +1,187 @@
+package dev.tandem.inference.job;
+
+import static dev.tandem.inference.Fixtures.SPEC;
+import static dev.tandem.inference.Fixtures.candidate;
+import static dev.tandem.inference.Fixtures.features;
+import static dev.tandem.inference.Fixtures.item;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.inference.Fixtures;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.UserVector;
+import dev.tandem.schemas.Candidate;
+import dev.tandem.schemas.CandidateScore;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.jobgraph.JobVertex;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class ScoringJobMiniClusterTest {
+    private static Configuration conf() {
+        Configuration c = new Configuration();
+        c.setString("restart-strategy.type", "none");
+        return c;
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static final Map<String, ConcurrentLinkedQueue<Prediction>> RESULTS = new ConcurrentHashMap<>();
+
+    /** Collects into {@link #RESULTS} (same JVM as the MiniCluster). */
+    record CollectSink(String id) implements Sink<Prediction> {
+        @Override
+        public SinkWriter<Prediction> createWriter(WriterInitContext context) {
+            ConcurrentLinkedQueue<Prediction> q = RESULTS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>());
+            return new SinkWriter<>() {
+                @Override
+                public void write(Prediction p, Context ctx) {
+                    q.add(p);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /** A bounded source of exactly these elements (split across readers by index). */
+    static <T> DataGeneratorSource<T> bounded(List<T> elements, Class<T> type) {
+        ArrayList<T> copy = new ArrayList<>(elements);
+        GeneratorFunction<Long, T> f = i -> copy.get(i.intValue());
+        return new DataGeneratorSource<>(f, copy.size(), TypeInformation.of(type));
+    }
+
+    @Test
+    @Timeout(120)
+    void everyRequestGetsOnePredictionWithEveryCandidateEqualToOfflineScoring() throws Exception {
+        int users = 25;
+        int n = 400;
+        List<UserFeatures> feats = new ArrayList<>();
+        Map<String, UserFeatures> byUser = new HashMap<>();
+        for (int u = 0; u < users; u += 2) { // odd users never have features
+            UserFeatures f = features("u" + u, 1_000_000 + u, 1 + u % 8, 1 + u % 8);
+            feats.add(f);
+            byUser.put("u" + u, f);
+        }
+        // the catalog: its items are also given in requests with the same metadata, so the
+        // outcome does not depend on whether the broadcast arrived first
+        List<ItemMetadata> catalog = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            catalog.add(item("cat-item-" + i, "c" + (i % 4), "b" + (i % 3), 5.0 * i));
+        }
+        List<ScoringRequest> requests = new ArrayList<>();
+        int candidatesTotal = 0;
+        for (int r = 0; r < n; r++) {
+            List<Candidate> c = new ArrayList<>();
+            int k = 1 + r % 9;
+            for (int j = 0; j < k; j++) {
+                c.add(j % 3 == 0 ? candidate(catalog.get((r + j) % catalog.size())) : candidate("unknown-" + r + "-" + j));
+            }
+            candidatesTotal += k;
+            requests.add(ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + (r % users))
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build());
+        }
+
+        String id = UUID.randomUUID().toString();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration jc = new Configuration();
+        jc.set(PipelineOptions.GENERIC_TYPES, false); // no Kryo anywhere: POJO and Avro serializers only
+        env.configure(jc);
+        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(20)).withParallelism(2)
+                .withCheckpointInterval(Duration.ZERO);
+        new ScoringJob(bounded(requests, ScoringRequest.class), bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class),
+                new CollectSink(id), config, new Fixtures.FakeScorerFactory(id)).execute(env);
+
+        List<Prediction> out = new ArrayList<>(RESULTS.get(id));
+        assertThat(out).hasSize(n);
+        assertThat(out).extracting(p -> p.getRequestId().toString()).doesNotHaveDuplicates();
+        assertThat(out.stream().mapToInt(p -> p.getCandidates().size()).sum()).isEqualTo(candidatesTotal);
+        assertThat(Fixtures.CALLS.get(id)).allMatch(rows -> rows <= 64);
+
+        Map<String, ScoringRequest> byId = new HashMap<>();
+        requests.forEach(r -> byId.put(r.getRequestId(), r));
+        FeatureEncoder enc = new FeatureEncoder(SPEC);
+        for (Prediction p : out) {
+            ScoringRequest r = byId.get(p.getRequestId().toString());
+            UserFeatures f = byUser.get(r.getUserId());
+            if (p.getFeaturesAsOf() != null) {
+                assertThat(p.getFeaturesAsOf()).isEqualTo(f.getAsOf());
+            } else {
+                f = null; // the request overtook its features: scored with an empty history
+            }
+            assertThat(p.getStages()).extracting(Object::toString).containsExactly("CART", "PURCHASE");
+            assertThat(p.getCandidates()).extracting(c -> c.getItemId().toString())
+                    .containsExactlyElementsOf(r.getCandidates().stream().map(Candidate::getItemId).toList());
+            assertThat(p.getCandidates()).extracting(CandidateScore::getProbabilities).containsExactlyElementsOf(offline(enc, r, f, c -> null));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void theBatcherIsChainedToTheJoin() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        new ScoringJob(bounded(List.of(Fixtures.request("r", "u", 1, "i")), ScoringRequest.class),
+                bounded(List.of(features("u", 1, 1, 1)), UserFeatures.class), bounded(List.of(item("i", "c", "b", 1.0)), ItemMetadata.class),
+                new CollectSink("graph"), ScoringConfig.defaults().withParallelism(2), new Fixtures.FakeScorerFactory("graph")).build(env);
+        List<String> vertices = new ArrayList<>();
+        for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
+            vertices.add(v.getName());
+        }
+        assertThat(vertices).anySatisfy(name -> assertThat(name).contains("join-features").contains("micro-batch-score"));
+    }
+
+    /** Scores one request outside Flink: the model's encoder, one batch, the same scorer function. */
+    static List<List<Float>> offline(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
+        UserVector uv = enc.newUserVector();
+        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
+        EncodedBatch b = enc.newBatch(r.getCandidates().size());
+        for (int i = 0; i < r.getCandidates().size(); i++) {
+            Candidate c = r.getCandidates().get(i);
+            ItemMetadata md = c.getMetadata() != null ? c.getMetadata() : catalog.apply(c.getItemId());
+            if (md != null) {
+                enc.writeRow(uv, md, b, i);
+            } else {
+                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
+            }
+        }
+        float[] p = Fixtures.fakeScores(b, 2);
+        List<List<Float>> out = new ArrayList<>();
+        for (int i = 0; i < b.rows(); i++) {
+            out.add(List.of(p[2 * i], p[2 * i + 1]));
+        }
+        return out;
+    }
+}

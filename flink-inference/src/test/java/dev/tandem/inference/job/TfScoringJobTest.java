@@ -1,0 +1,164 @@
+package dev.tandem.inference.job;
+
+import static dev.tandem.inference.Fixtures.candidate;
+import static dev.tandem.inference.Fixtures.features;
+import static dev.tandem.inference.Fixtures.item;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.tandem.features.sequence.BehaviourEvent;
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.inference.core.BatchScorer;
+import dev.tandem.inference.core.TfBatchScorer;
+import dev.tandem.model.data.ExampleBuilder;
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.FunnelConfig;
+import dev.tandem.model.data.LoggedEvent;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.features.UserVector;
+import dev.tandem.model.train.Trainer;
+import dev.tandem.model.train.TrainedModel;
+import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.schemas.Action;
+import dev.tandem.schemas.Candidate;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job with a real SavedModel, trained here in a few seconds on a small generated log. */
+@Timeout(180)
+class TfScoringJobTest {
+    @RegisterExtension
+    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @TempDir
+    static Path models;
+    static Path modelDir;
+    static List<String> stages;
+
+    private static Configuration conf() {
+        Configuration c = new Configuration();
+        c.setString("restart-strategy.type", "none");
+        return c;
+    }
+
+    @BeforeAll
+    static void trainATinyModel() throws Exception {
+        Random rnd = new Random(11);
+        List<LoggedEvent> log = new ArrayList<>();
+        long t0 = 1_700_000_000_000L;
+        int id = 0;
+        for (int u = 0; u < 60; u++) {
+            long t = t0 + u * 1_000L;
+            for (int v = 0; v < 12; v++) {
+                int item = rnd.nextInt(40);
+                String cat = "c" + (item % 6);
+                t += 600_000L;
+                log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.VIEW, t), "b" + item % 4, 10.0 + item));
+                if (rnd.nextDouble() < (item % 6 < 2 ? 0.5 : 0.1)) {
+                    log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.CART, t + 60_000L), "b" + item % 4, 10.0 + item));
+                    if (rnd.nextBoolean()) {
+                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.PURCHASE, t + 120_000L), "b" + item % 4, 10.0 + item));
+                    }
+                }
+            }
+        }
+        FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(8);
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), FunnelConfig.defaults()).build(log);
+        ModelConfig config = ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7);
+        try (TrainedModel m = new Trainer(config, null).train(data)) {
+            modelDir = m.export(models, "v1");
+            stages = m.stages();
+        }
+    }
+
+    @Test
+    void theJobWithARealSavedModelGivesWhatTheModelGivesOffline() throws Exception {
+        assertThat(stages).containsExactly("CART", "PURCHASE");
+        List<UserFeatures> feats = new ArrayList<>();
+        Map<String, UserFeatures> byUser = new HashMap<>();
+        for (int u = 0; u < 10; u += 2) {
+            UserFeatures f = features("u" + u, 1_000_000 + u, 1 + u, 1 + u);
+            feats.add(f);
+            byUser.put("u" + u, f);
+        }
+        List<ScoringRequest> requests = new ArrayList<>();
+        for (int r = 0; r < 150; r++) {
+            List<Candidate> c = new ArrayList<>();
+            for (int j = 0; j < 1 + r % 7; j++) {
+                c.add(j == 0 ? candidate(item("i" + (r % 40), "c" + (r % 6), "b" + (r % 4), 10.0 + r % 40)) : candidate("i" + ((r + j) % 40)));
+            }
+            requests.add(ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + (r % 10))
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build());
+        }
+        String id = UUID.randomUUID().toString();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration jc = new Configuration();
+        jc.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(jc);
+        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(10)).withParallelism(2)
+                .withCheckpointInterval(Duration.ZERO).withModel(modelDir.toString(), stages);
+        // the catalog never holds a requested item, so the result does not depend on when the broadcast arrives
+        List<ItemMetadata> noCatalogOverlap = List.of(item("not-requested", "c1", "b1", 1.0));
+        new ScoringJob(ScoringJobMiniClusterTest.bounded(requests, ScoringRequest.class), ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class),
+                ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class), new ScoringJobMiniClusterTest.CollectSink(id), config).execute(env);
+
+        List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));
+        assertThat(out).hasSize(requests.size());
+        assertThat(out).allSatisfy(p -> {
+            assertThat(p.getModelName()).isEqualTo("tiny");
+            assertThat(p.getModelVersion()).isEqualTo("v1");
+        });
+        Map<String, ScoringRequest> byId = new HashMap<>();
+        requests.forEach(r -> byId.put(r.getRequestId(), r));
+        try (BatchScorer offline = TfBatchScorer.load(modelDir, stages)) {
+            FeatureEncoder enc = new FeatureEncoder(offline.spec());
+            for (Prediction p : out) {
+                ScoringRequest r = byId.get(p.getRequestId().toString());
+                UserFeatures f = p.getFeaturesAsOf() == null ? null : byUser.get(r.getUserId());
+                UserVector uv = enc.newUserVector();
+                enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
+                EncodedBatch b = enc.newBatch(r.getCandidates().size());
+                for (int i = 0; i < r.getCandidates().size(); i++) {
+                    Candidate c = r.getCandidates().get(i);
+                    if (c.getMetadata() != null) {
+                        enc.writeRow(uv, c.getMetadata(), b, i);
+                    } else {
+                        enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
+                    }
+                }
+                float[] expected = offline.score(b);
+                assertThat(p.getCandidates()).hasSize(r.getCandidates().size());
+                for (int i = 0; i < b.rows(); i++) {
+                    List<Float> got = p.getCandidates().get(i).getProbabilities();
+                    assertThat(got.get(0)).isCloseTo(expected[2 * i], within(1e-5f));
+                    assertThat(got.get(1)).isCloseTo(expected[2 * i + 1], within(1e-5f));
+                    assertThat(got.get(1)).isLessThanOrEqualTo(got.get(0) + 1e-6f); // P(purchase) ≤ P(cart)
+                }
+            }
+        }
+    }
+}
