@@ -120,6 +120,7 @@ public final class ExampleBuilder {
         long[] times = new long[maxExposures];
         String[] users = new String[maxExposures];
         String[] items = new String[maxExposures];
+        String[] ids = new String[maxExposures];
         long[] unexposed = new long[k];
         long duplicates = 0;
         long censored = 0;
@@ -191,6 +192,7 @@ public final class ExampleBuilder {
                 times[n] = t;
                 users[n] = userId;
                 items[n] = item;
+                ids[n] = e.event().eventId();
                 n++;
             }
         }
@@ -211,6 +213,7 @@ public final class ExampleBuilder {
         long[] t2 = new long[n];
         String[] u2 = new String[n];
         String[] i2 = new String[n];
+        String[] id2 = new String[n];
         for (int r = 0; r < n; r++) {
             int from = idx[r];
             raw.copyRow(from, features, r);
@@ -219,6 +222,7 @@ public final class ExampleBuilder {
             t2[r] = times[from];
             u2[r] = users[from];
             i2[r] = items[from];
+            id2[r] = ids[from];
         }
         features.setRows(n);
         int train = (int) Math.floor(n * funnel.trainFraction());
@@ -249,7 +253,7 @@ public final class ExampleBuilder {
         }
         DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, n - train,
                 censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, train < n ? t2[train] : end);
-        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, train, stats);
+        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, train, stats);
     }
 
     /** Whether an exposure of {@code item} precedes event i (in this user's order) within the horizon. */

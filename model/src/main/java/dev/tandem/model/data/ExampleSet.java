@@ -9,7 +9,8 @@ import java.util.List;
  * {@code labels[i·K + k]} is 1 if the user reached that stage for the exposed item within the
  * horizon (reaching a later stage counts as reaching the earlier ones), and {@code mask[i·K + k]}
  * is 0 when the example is censored for that stage (no positive yet and the horizon runs past the
- * end of the data), so it neither trains nor evaluates that stage.
+ * end of the data), so it neither trains nor evaluates that stage. {@code exposureEventIds[i]} is the
+ * event id of example i's exposure (how a generated log's ground truth is joined).
  */
 public record ExampleSet(
         FunnelConfig funnel,
@@ -19,6 +20,7 @@ public record ExampleSet(
         long[] exposureTimeMs,
         String[] userIds,
         String[] itemIds,
+        String[] exposureEventIds,
         int trainCount,
         DataStats stats) {
 
@@ -40,6 +42,40 @@ public record ExampleSet(
 
     public boolean known(int example, int task) {
         return mask[example * taskCount() + task] > 0;
+    }
+
+    /**
+     * The same examples without the training rows {@code drop} selects (validation rows are kept):
+     * e.g. hold a set of items out of training to measure cold start. Stats are carried over.
+     */
+    public ExampleSet withoutTrainingRows(java.util.function.IntPredicate drop) {
+        int k = taskCount();
+        int keptTrain = 0;
+        for (int i = 0; i < trainCount; i++) {
+            if (!drop.test(i)) keptTrain++;
+        }
+        int n = keptTrain + validationCount();
+        EncodedBatch f = new EncodedBatch(features.spec(), Math.max(1, n));
+        float[] l = new float[n * k];
+        float[] m = new float[n * k];
+        long[] t = new long[n];
+        String[] u = new String[n];
+        String[] it = new String[n];
+        String[] ids = new String[n];
+        int r = 0;
+        for (int i = 0; i < size(); i++) {
+            if (i < trainCount && drop.test(i)) continue;
+            features.copyRow(i, f, r);
+            System.arraycopy(labels, i * k, l, r * k, k);
+            System.arraycopy(mask, i * k, m, r * k, k);
+            t[r] = exposureTimeMs[i];
+            u[r] = userIds[i];
+            it[r] = itemIds[i];
+            ids[r] = exposureEventIds[i];
+            r++;
+        }
+        f.setRows(n);
+        return new ExampleSet(funnel, f, l, m, t, u, it, ids, keptTrain, stats);
     }
 
     public List<String> stageNames() {

@@ -37,6 +37,19 @@ public final class Feeds {
         return out;
     }
 
+    /** Copies the first {@code count} rows of {@code b} into tensors made by {@link #tensors} for exactly {@code count} rows. */
+    public static void copyInto(EncodedBatch b, int count, Map<String, Tensor> tensors) {
+        for (FeatureDef f : b.spec().features()) {
+            int w = f.width();
+            Tensor t = tensors.get(f.name());
+            if (f.isInt()) {
+                ((TInt32) t).copyFrom(DataBuffers.of(b.ints(f.name()), true, false).slice(0, (long) count * w));
+            } else {
+                ((TFloat32) t).copyFrom(DataBuffers.of(b.floats(f.name()), true, false).slice(0, (long) count * w));
+            }
+        }
+    }
+
     public static void close(Map<String, Tensor> tensors) {
         tensors.values().forEach(Tensor::close);
     }

@@ -73,6 +73,60 @@ public final class FunnelScorer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Input tensors of one batch size, allocated once and refilled per call (no per-call tensor
+     * allocation on the hot path). Close them when done.
+     */
+    public final class Inputs implements AutoCloseable {
+        private final int rows;
+        private final Map<String, Tensor> tensors;
+
+        private Inputs(int rows) {
+            this.rows = rows;
+            this.tensors = Feeds.tensors(new EncodedBatch(spec, rows), 0, rows);
+        }
+
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public void close() {
+            Feeds.close(tensors);
+        }
+    }
+
+    /** Reusable input tensors for batches of exactly {@code rows} rows. */
+    public Inputs newInputs(int rows) {
+        if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, got " + rows);
+        return new Inputs(rows);
+    }
+
+    /**
+     * Like {@link #score(EncodedBatch)}, but copies the batch into {@code in}'s tensors and writes the
+     * probabilities into {@code out} (float[rows · K], stage-minor), allocating no input tensors.
+     */
+    public void score(EncodedBatch batch, Inputs in, float[] out, float[] column) {
+        int rows = batch.rows();
+        if (rows != in.rows) throw new IllegalArgumentException("batch has " + rows + " rows, the inputs are for " + in.rows);
+        Feeds.copyInto(batch, rows, in.tensors);
+        int k = outputs.size();
+        try (Result r = fn.call(in.tensors)) {
+            for (int t = 0; t < k; t++) {
+                String name = outputs.get(t);
+                TFloat32 p = (TFloat32) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
+                p.copyTo(DataBuffers.of(column, false, false).slice(0, rows));
+                for (int i = 0; i < rows; i++) {
+                    out[i * k + t] = column[i];
+                }
+            }
+        }
+    }
+
+    public int stageCount() {
+        return outputs.size();
+    }
+
     @Override
     public void close() {
         bundle.close();

@@ -55,11 +55,15 @@ public final class TrainedModel implements AutoCloseable {
     private final double bestValidationLoss;
     private final double trainExamplesPerSec;
 
-    TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, List<String> stages, DataStats stats, List<StageReport> reports,
+    private final dev.tandem.model.data.FunnelConfig funnel;
+
+    TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, dev.tandem.model.data.FunnelConfig funnel, List<String> stages,
+                 DataStats stats, List<StageReport> reports,
                  float[] validationPredictions, int epochsRun, int bestEpoch, double bestValidationLoss, double trainExamplesPerSec) {
         this.graph = graph;
         this.config = config;
         this.spec = spec;
+        this.funnel = funnel;
         this.stages = stages;
         this.stats = stats;
         this.reports = reports;
@@ -172,23 +176,11 @@ public final class TrainedModel implements AutoCloseable {
         card.put("name", config.name());
         card.put("version", version);
         card.put("split", "validation");
-        Map<String, Object> st = new LinkedHashMap<>();
-        Map<String, Object> pop = new LinkedHashMap<>();
-        Map<String, Object> lr = new LinkedHashMap<>();
+        card.putAll(Reports.figures(reports));
         Map<String, Object> calibration = new LinkedHashMap<>();
         for (StageReport r : reports) {
-            Evaluation.Metrics m = r.model();
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("auc", num(m.auc()));
-            s.put("logloss", num(m.logloss()));
-            s.put("ece", num(m.ece()));
-            s.put("positives", m.positives());
-            s.put("evaluated", m.evaluated());
-            st.put(r.stage(), s);
-            pop.put(r.stage(), Map.of("auc", num(r.baselineAuc().get("popularity"))));
-            lr.put(r.stage(), Map.of("auc", num(r.baselineAuc().get("logistic_regression"))));
             List<Map<String, Object>> bins = new ArrayList<>();
-            for (Evaluation.CalibrationBin b : m.calibration()) {
+            for (Evaluation.CalibrationBin b : r.model().calibration()) {
                 Map<String, Object> bin = new LinkedHashMap<>();
                 bin.put("lower", b.lower());
                 bin.put("upper", b.upper());
@@ -199,8 +191,6 @@ public final class TrainedModel implements AutoCloseable {
             }
             calibration.put(r.stage(), bins);
         }
-        card.put("stages", st);
-        card.put("baselines", Map.of("popularity", pop, "logistic_regression", lr));
         card.put("calibration", calibration);
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("epochs_run", epochsRun);
@@ -208,6 +198,11 @@ public final class TrainedModel implements AutoCloseable {
         training.put("best_validation_loss", num(bestValidationLoss));
         training.put("train_examples_per_sec", num(trainExamplesPerSec));
         card.put("training", training);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("stages", funnel.stages().stream().map(Enum::name).toList());
+        f.put("horizon_ms", funnel.horizon().toMillis());
+        f.put("train_fraction", funnel.trainFraction());
+        card.put("funnel", f);
         card.put("data", stats);
         card.put("config", config);
         card.put("feature_spec_version", spec.formatVersion());
@@ -225,12 +220,12 @@ public final class TrainedModel implements AutoCloseable {
         md.append("Architecture `").append(config.architecture()).append("`, sequence encoder `").append(config.sequenceEncoder())
                 .append("`, item ids ").append(config.useItemId() ? "used" : "not used (metadata only)").append(".\n\n");
         md.append("## Validation (the last ").append(stats.validationExamples()).append(" exposures in time order)\n\n");
-        md.append("| stage | AUC | popularity AUC | logistic regression AUC | logloss | ECE | positives | evaluated |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.append("| stage | AUC | popularity AUC | logistic regression AUC | ceiling AUC | logloss | ECE | positives | evaluated |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(), f(m.auc()),
-                    f(r.baselineAuc().get("popularity")), f(r.baselineAuc().get("logistic_regression")), f(m.logloss()), f(m.ece()),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(), f(m.auc()),
+                    f(r.baselineAuc().get("popularity")), f(r.baselineAuc().get("logistic_regression")), f(r.ceilingAuc()), f(m.logloss()), f(m.ece()),
                     m.positives(), m.evaluated()));
         }
         md.append("\nWith a few dozen positives an AUC moves by about ±0.1: read small counts as noise.\n\n");

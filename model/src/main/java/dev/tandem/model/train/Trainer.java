@@ -1,14 +1,12 @@
 package dev.tandem.model.train;
 
 import dev.tandem.model.data.ExampleSet;
-import dev.tandem.model.eval.Baselines;
 import dev.tandem.model.eval.Evaluation;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.serving.Feeds;
 import dev.tandem.model.zoo.ModelConfig;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,6 +42,15 @@ public final class Trainer {
      * @throws TrainingException when there is nothing to learn from, or the loss becomes NaN
      */
     public TrainedModel train(ExampleSet data) {
+        return train(data, null);
+    }
+
+    /**
+     * @param truth on generated data, the true P(reach stage) per exposure event id (see {@link Reports#truth}):
+     *              the reports then carry the ceiling; null otherwise
+     * @throws TrainingException when there is nothing to learn from, or the loss becomes NaN
+     */
+    public TrainedModel train(ExampleSet data, Map<String, double[]> truth) {
         int k = data.taskCount();
         if (data.size() == 0 || data.trainCount() == 0) {
             throw new TrainingException("no training examples: refusing to train a model on nothing");
@@ -62,14 +69,14 @@ public final class Trainer {
         List<String> stages = data.stageNames();
         TrainingGraph g = new TrainingGraph(spec, config, stages);
         try {
-            return run(g, data, spec, stages);
+            return run(g, data, spec, stages, truth);
         } catch (RuntimeException e) {
             g.close();
             throw e;
         }
     }
 
-    private TrainedModel run(TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages) {
+    private TrainedModel run(TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Map<String, double[]> truth) {
         int k = stages.size();
         int bs = config.batchSize();
         int train = data.trainCount();
@@ -151,21 +158,15 @@ public final class Trainer {
         }
         g.model.params().assign(g.session, best);
         float[] pv = predict(g, data.features(), train, data.validationCount(), k);
-        float[] pop = Baselines.popularity(data);
-        float[] lr = Baselines.logisticRegression(data, config.seed());
-        List<StageReport> reports = new ArrayList<>();
-        for (int t = 0; t < k; t++) {
-            float[][] col = column(data, pv, t);
-            Evaluation.Metrics m = Evaluation.evaluate(col[0], col[1], col[2], CALIBRATION_BINS);
-            Map<String, Double> base = new LinkedHashMap<>();
-            base.put("popularity", Evaluation.auc(column(data, pop, t)[0], col[1], col[2]));
-            base.put("logistic_regression", Evaluation.auc(column(data, lr, t)[0], col[1], col[2]));
-            reports.add(new StageReport(stages.get(t), m, base));
-            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %.4f (popularity %.4f, logistic regression %.4f), logloss %.4f, ECE %.4f, %d positives of %d",
-                    stages.get(t), m.auc(), base.get("popularity"), base.get("logistic_regression"), m.logloss(), m.ece(), m.positives(), m.evaluated()));
+        List<StageReport> reports = Reports.of(data, pv, config.seed(), truth);
+        for (StageReport r : reports) {
+            Evaluation.Metrics m = r.model();
+            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %.4f (popularity %.4f, logistic regression %.4f%s), logloss %.4f, ECE %.4f, %d positives of %d",
+                    r.stage(), m.auc(), r.baselineAuc().get("popularity"), r.baselineAuc().get("logistic_regression"),
+                    r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()), m.logloss(), m.ece(), m.positives(), m.evaluated()));
         }
         double examplesPerSec = trainRows / (trainNanos / 1e9);
-        return new TrainedModel(g, config, spec, stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec);
+        return new TrainedModel(g, config, spec, data.funnel(), stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec);
     }
 
     private static long countPositives(float[] y, float[] m) {

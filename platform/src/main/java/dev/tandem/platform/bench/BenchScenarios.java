@@ -7,7 +7,8 @@ public final class BenchScenarios {
     private BenchScenarios() {}
 
     public static List<BenchScenario> all() {
-        return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()));
+        return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()),
+                scenario("model", new ModelScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

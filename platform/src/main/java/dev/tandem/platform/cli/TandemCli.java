@@ -19,12 +19,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "tandem",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, demo, benchmarks.",
+        description = "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, demo, benchmarks.",
         subcommands = {
                 DevClusterCommand.class,
                 GenerateCommand.class,
                 ReplayCommand.class,
                 FeaturesCommand.class,
+                TrainCommand.class,
+                EvaluateCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class

@@ -33,7 +33,7 @@ class TandemCliTest {
                 Arguments.of("generate bad file format", new String[] {"generate", "--out", "x.csv", "--format", "parquet"}, "expected one of"),
                 Arguments.of("demo bad duration", new String[] {"demo", "--duration", "soon"}, "is not a duration"),
                 Arguments.of("demo events and duration", new String[] {"demo", "--events", "5", "--duration", "5s"}, "mutually exclusive"),
-                Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay, features"),
+                Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay, features, model"),
                 Arguments.of("bench features without --json", new String[] {"bench", "features"}, "Missing required option: '--json"),
                 Arguments.of("bench features bad events", new String[] {"bench", "features", "--json", "x.json", "--events", "0"}, "--events must be >= 1"),
                 Arguments.of("features bad port", new String[] {"features", "--http-port", "70000"}, "http.port must be in [0, 65535]"),
@@ -43,6 +43,15 @@ class TandemCliTest {
                 Arguments.of("features unknown option", new String[] {"features", "--partitions", "3"}, "Unknown options: '--partitions'"),
                 Arguments.of("bench unknown scenario", new String[] {"bench", "teleport", "--json", "x"}, "Unmatched argument"),
                 Arguments.of("bench without --json", new String[] {"bench", "replay"}, "Missing required option: '--json"),
+                Arguments.of("train without data", new String[] {"train", "--format", "taobao", "--out", "m"}, "Missing required option: '--data"),
+                Arguments.of("train unknown format", new String[] {"train", "--data", "x", "--format", "parquet", "--out", "m"}, "expected one of [TAOBAO, REES46, EVENTS]"),
+                Arguments.of("train missing file", new String[] {"train", "--data", "/no/such.csv", "--format", "taobao", "--out", "m"}, "file not found: /no/such.csv"),
+                Arguments.of("train bad horizon", new String[] {"train", "--data", "x", "--format", "taobao", "--out", "m", "--horizon", "soon"}, "is not a duration"),
+                Arguments.of("evaluate without model", new String[] {"evaluate", "--data", "x", "--format", "taobao"}, "Missing required option: '--model"),
+                Arguments.of("evaluate missing model", new String[] {"evaluate", "--model", "/no/such/model", "--data", "x", "--format", "events"},
+                        "model directory not found: /no/such/model"),
+                Arguments.of("bench model without --json", new String[] {"bench", "model"}, "Missing required option: '--json"),
+                Arguments.of("bench model bad epochs", new String[] {"bench", "model", "--json", "x.json", "--epochs", "0"}, "--epochs must be >= 1"),
                 Arguments.of("dev-cluster bad port", new String[] {"dev-cluster", "--kafka-port", "70000"}, "kafkaPort out of range"));
     }
 
