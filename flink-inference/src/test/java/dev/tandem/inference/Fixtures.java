@@ -2,6 +2,7 @@ package dev.tandem.inference;
 
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.BatchScorerFactory;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.Action;
@@ -11,6 +12,10 @@ import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.SequenceEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.WindowCount;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
+import dev.tandem.schemas.topics.TandemTopics;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +66,28 @@ public final class Fixtures {
         return UserFeatures.newBuilder().setUserId(user).setAsOf(Instant.ofEpochMilli(asOfMs)).setSequenceVersion(version).setEvents(ev)
                 .setActionCounts(List.of(WindowCount.newBuilder().setWindowMs(3_600_000L).setAction(Action.VIEW).setCount(n).build()))
                 .build();
+    }
+
+    // ------------------------------------------------------------------ raw records
+
+    /** {@code requests} as raw {@code scoring-requests} records (key user id, value wire-format Avro via {@code registryUrl}). */
+    public static List<RawRecord> raw(List<ScoringRequest> requests, String registryUrl) {
+        TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        List<RawRecord> out = new ArrayList<>();
+        for (ScoringRequest r : requests) {
+            out.add(rawBytes(r.getUserId().getBytes(StandardCharsets.UTF_8), ser.serialize(TandemTopics.SCORING_REQUESTS, r), out.size()));
+        }
+        return out;
+    }
+
+    public static RawRecord rawBytes(byte[] key, byte[] value, long offset) {
+        return RawRecord.of(TandemTopics.SCORING_REQUESTS, 0, offset, 1_000L + offset, key, value);
+    }
+
+    /** A wire-format request via {@code registryUrl}. */
+    public static byte[] encoded(ScoringRequest r, String registryUrl) {
+        return new TandemAvroSerializer<ScoringRequest>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false)
+                .serialize(TandemTopics.SCORING_REQUESTS, r);
     }
 
     // ------------------------------------------------------------------ fake scorer

@@ -4,12 +4,26 @@ import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.serving.FunnelScorer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.Objects;
 
 /**
  * A {@link BatchScorer} over an exported SavedModel directory ({@code <root>/<name>/<version>/}),
- * via {@link FunnelScorer}: one TF session (intra-op 1, inter-op −1), tensors closed per call.
+ * via {@link FunnelScorer}: one TF session (intra-op 1, inter-op −1), with REUSABLE input tensors.
+ *
+ * <p>Batch sizes are padded up to a small set of buckets, {@link #buckets}: 1, 2, 3, 4, 6, 8, 12,
+ * 16, 24, … (powers of two and 1.5× powers of two) up to {@code maxRows}, and {@code maxRows}
+ * itself. {@link #warmUp} allocates the input tensors of every bucket once and runs the model on
+ * each, so no batch the operator produces meets an unwarmed shape or allocates input tensors; a
+ * batch pays for at most a third more rows than it has (the padding rows hold whatever the batch
+ * buffer held before and their outputs are ignored: the funnel models score rows independently).
+ * Warming every size from 1 to 2048 instead would cost 2048 session calls and tensor sets per
+ * subtask. A request larger than {@code maxRows} (scored alone) gets exact-size tensors, kept for reuse.
+ * All tensors are closed in {@link #close}.
  */
 public final class TfBatchScorer implements BatchScorer {
     private final FunnelScorer scorer;
@@ -17,6 +31,10 @@ public final class TfBatchScorer implements BatchScorer {
     private final List<String> stages;
     private final String name;
     private final String version;
+    private final TreeMap<Integer, FunnelScorer.Inputs> inputs = new TreeMap<>();
+    private float[] out = new float[0];
+    private float[] column = new float[0];
+    private int maxRows;
 
     private TfBatchScorer(FunnelScorer scorer, FeatureSpec encoderSpec, List<String> stages, String name, String version) {
         this.scorer = scorer;
@@ -38,6 +56,27 @@ public final class TfBatchScorer implements BatchScorer {
 
     public static BatchScorerFactory factory(String modelDir, List<String> stages) {
         return new Factory(modelDir, List.copyOf(stages));
+    }
+
+    /** The padded batch sizes for batches of up to {@code maxRows} rows, ascending. */
+    public static List<Integer> buckets(int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("maxRows must be >= 1, was " + maxRows);
+        }
+        TreeSet<Integer> b = new TreeSet<>();
+        for (long p = 1; p < maxRows; p <<= 1) {
+            b.add((int) p);
+            if (p >= 2 && p + p / 2 < maxRows) {
+                b.add((int) (p + p / 2));
+            }
+        }
+        b.add(maxRows);
+        return List.copyOf(b);
+    }
+
+    /** The warmed sizes (after {@link #warmUp}), ascending. */
+    public List<Integer> warmedSizes() {
+        return List.copyOf(inputs.keySet());
     }
 
     @Override
@@ -62,24 +101,58 @@ public final class TfBatchScorer implements BatchScorer {
 
     @Override
     public float[] score(EncodedBatch batch) {
-        return scorer.score(batch);
+        int rows = batch.rows();
+        int k = stages.size();
+        if (rows == 0) {
+            return new float[0];
+        }
+        Map.Entry<Integer, FunnelScorer.Inputs> e = rows <= maxRows ? inputs.ceilingEntry(rows) : null;
+        int padded = e == null ? rows : e.getKey();
+        if (padded > batch.capacity()) {
+            padded = rows;
+            e = null;
+        }
+        FunnelScorer.Inputs in = e != null ? e.getValue() : inputs.computeIfAbsent(rows, scorer::newInputs);
+        ensureBuffers(padded, k);
+        batch.setRows(padded);
+        try {
+            scorer.score(batch, in, out, column);
+        } finally {
+            batch.setRows(rows);
+        }
+        return Arrays.copyOf(out, rows * k);
     }
 
-    /** Scores padding rows at 1 and at every power of two up to {@code maxRows}, and at {@code maxRows}. */
+    /** Allocates the input tensors of every bucket up to {@code maxRows} and scores each once. */
     @Override
     public void warmUp(int maxRows) {
-        EncodedBatch b = new EncodedBatch(encoderSpec, Math.max(1, maxRows));
-        for (int n = 1; n < maxRows; n <<= 1) {
+        this.maxRows = Math.max(1, maxRows);
+        List<Integer> sizes = buckets(this.maxRows);
+        EncodedBatch b = new EncodedBatch(encoderSpec, this.maxRows);
+        for (int n : sizes) {
             b.setRows(n);
-            scorer.score(b);
+            inputs.computeIfAbsent(n, scorer::newInputs);
+            score(b);
         }
-        b.setRows(Math.max(1, maxRows));
-        scorer.score(b);
     }
 
     @Override
     public void close() {
-        scorer.close();
+        try {
+            inputs.values().forEach(FunnelScorer.Inputs::close);
+            inputs.clear();
+        } finally {
+            scorer.close();
+        }
+    }
+
+    private void ensureBuffers(int rows, int k) {
+        if (column.length < rows) {
+            column = new float[rows];
+        }
+        if (out.length < rows * k) {
+            out = new float[rows * k];
+        }
     }
 
     private record Factory(String modelDir, List<String> stages) implements BatchScorerFactory {

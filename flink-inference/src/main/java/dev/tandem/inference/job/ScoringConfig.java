@@ -16,9 +16,12 @@ import java.util.Properties;
  * @param checkpointInterval {@link Duration#ZERO} disables checkpoints (tests with bounded input)
  * @param modelDir           an exported model version directory ({@code <root>/<name>/<version>})
  * @param stages             the model outputs to read, in order (e.g. CART, PURCHASE)
+ * @param maxIdLength        longest request, user or item id accepted (longer → dead letter)
  */
 public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, int parallelism, Duration checkpointInterval,
-                            String modelDir, List<String> stages) {
+                            String modelDir, List<String> stages, int maxIdLength) {
+    public static final int DEFAULT_MAX_ID_LENGTH = 256;
+
     public static final String PREFIX = "scoring.";
 
     public ScoringConfig {
@@ -31,27 +34,34 @@ public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, 
         if (parallelism < 0) {
             throw new IllegalArgumentException("parallelism must be >= 0, was " + parallelism);
         }
+        if (maxIdLength < 1) {
+            throw new IllegalArgumentException("maxIdLength must be >= 1, was " + maxIdLength);
+        }
         stages = List.copyOf(stages);
     }
 
     public static ScoringConfig defaults() {
-        return new ScoringConfig("tandem-scoring", 2048, Duration.ofMillis(5), 0, Duration.ofSeconds(10), null, List.of("CART", "PURCHASE"));
+        return new ScoringConfig("tandem-scoring", 2048, Duration.ofMillis(5), 0, Duration.ofSeconds(10), null, List.of("CART", "PURCHASE"), DEFAULT_MAX_ID_LENGTH);
     }
 
     public ScoringConfig withBatching(int rows, Duration wait) {
-        return new ScoringConfig(jobName, rows, wait, parallelism, checkpointInterval, modelDir, stages);
+        return new ScoringConfig(jobName, rows, wait, parallelism, checkpointInterval, modelDir, stages, maxIdLength);
     }
 
     public ScoringConfig withParallelism(int p) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, p, checkpointInterval, modelDir, stages);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, p, checkpointInterval, modelDir, stages, maxIdLength);
     }
 
     public ScoringConfig withCheckpointInterval(Duration d) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, d, modelDir, stages);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, d, modelDir, stages, maxIdLength);
     }
 
     public ScoringConfig withModel(String dir, List<String> modelStages) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, dir, modelStages);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, dir, modelStages, maxIdLength);
+    }
+
+    public ScoringConfig withMaxIdLength(int n) {
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, modelDir, stages, n);
     }
 
     /** {@code scoring.max-batch-rows} etc., each overridable by {@code TANDEM_SCORING_MAX_BATCH_ROWS} etc. */
@@ -64,7 +74,8 @@ public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, 
                 Integer.parseInt(get(props, env, "parallelism", String.valueOf(d.parallelism()))),
                 Duration.ofMillis(Long.parseLong(get(props, env, "checkpoint-interval-ms", String.valueOf(d.checkpointInterval().toMillis())))),
                 get(props, env, "model-dir", d.modelDir()),
-                Arrays.stream(get(props, env, "stages", String.join(",", d.stages())).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+                Arrays.stream(get(props, env, "stages", String.join(",", d.stages())).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                Integer.parseInt(get(props, env, "max-id-length", String.valueOf(d.maxIdLength()))));
     }
 
     private static String get(Properties props, Map<String, String> env, String key, String dflt) {

@@ -1,7 +1,9 @@
 package dev.tandem.inference.job;
 
 import dev.tandem.inference.core.BatchScorerFactory;
+import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.EncodedRequest;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ItemMetadata;
@@ -17,15 +19,17 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The scoring job graph, built from its sources and sink (tests pass bounded sources and a
- * collecting sink; {@code ScoringKafka} makes the Kafka ones):
+ * The scoring job graph, built from its sources and sinks (tests pass bounded sources and
+ * collecting sinks; {@code ScoringKafka} makes the Kafka ones):
  * <pre>
- * requests ─map─┐
- * features ─map─┴─ union ─ keyBy(user_id) ─┐
- * items ─ broadcast ───────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
+ * raw requests ─ RequestDecoder ─┬─ side output (undecodable / invalid, original bytes) ─▶ dead letters
+ *                                └─ requests ─map─┐
+ * features ─────────────────────────────────map─┴─ union ─ keyBy(user_id) ─┐
+ * items ─ broadcast ────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
  * </pre>
  */
 public final class ScoringJob {
@@ -35,27 +39,39 @@ public final class ScoringJob {
     public static final String JOIN_UID = "request-feature-join";
     public static final String SCORE_UID = "micro-batch-score";
     public static final String SINK_UID = "predictions-sink";
+    public static final String DECODE_UID = "decode-requests";
+    public static final String DEAD_LETTERS_UID = "dead-letters-sink";
 
-    private final Source<ScoringRequest, ?, ?> requests;
+    private final Source<RawRecord, ?, ?> requests;
     private final Source<UserFeatures, ?, ?> features;
     private final Source<ItemMetadata, ?, ?> items;
     private final Sink<Prediction> predictions;
+    private final Sink<DeadLetter> deadLetters;
+    private final String registryUrl;
     private final ScoringConfig config;
     private final BatchScorerFactory scorer;
 
-    /** Scores with the SavedModel in {@code config.modelDir()}. */
-    public ScoringJob(Source<ScoringRequest, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
-                      Sink<Prediction> predictions, ScoringConfig config) {
-        this(requests, features, items, predictions, config,
+    /**
+     * Scores with the SavedModel in {@code config.modelDir()}.
+     *
+     * @param requests    raw {@code scoring-requests} records, decoded with the registry at {@code registryUrl}
+     * @param deadLetters where undecodable and invalid requests go, original bytes and reason
+     */
+    public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
+                      Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
+        this(requests, features, items, predictions, deadLetters, registryUrl, config,
                 TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages()));
     }
 
-    public ScoringJob(Source<ScoringRequest, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
-                      Sink<Prediction> predictions, ScoringConfig config, BatchScorerFactory scorer) {
+    public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
+                      Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
+                      BatchScorerFactory scorer) {
         this.requests = Objects.requireNonNull(requests, "requests");
         this.features = Objects.requireNonNull(features, "features");
         this.items = Objects.requireNonNull(items, "items");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
+        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
         this.config = Objects.requireNonNull(config, "config");
         this.scorer = Objects.requireNonNull(scorer, "scorer");
     }
@@ -71,9 +87,12 @@ public final class ScoringJob {
         FeatureSpec spec = scorer.encoderSpec();
         TypeInformation<UserInput> inputType = TypeInformation.of(UserInput.class);
 
-        DataStream<UserInput> requestInputs = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
+        SingleOutputStreamOperator<ScoringRequest> decoded = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
                 .uid(REQUESTS_UID)
-                .map(UserInput::of, inputType).name("request-as-input");
+                .process(new RequestDecoder(registryUrl, config.maxIdLength()), TypeInformation.of(ScoringRequest.class))
+                .uid(DECODE_UID).name("decode-requests");
+        decoded.getSideOutput(RequestDecoder.DEAD_LETTERS).sinkTo(deadLetters).uid(DEAD_LETTERS_UID).name("dead-letters");
+        DataStream<UserInput> requestInputs = decoded.map(UserInput::of, inputType).name("request-as-input");
         DataStream<UserInput> featureInputs = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
                 .uid(FEATURES_UID)
                 .map(UserInput::of, inputType).name("features-as-input");

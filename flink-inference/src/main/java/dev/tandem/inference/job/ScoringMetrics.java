@@ -17,6 +17,9 @@ public final class ScoringMetrics {
     /** Counter (join): requests scored with no features yet. */
     public static final String REQUESTS_WITHOUT_FEATURES = "requestsWithoutFeatures";
 
+    /** Counter (request decoder): scoring requests sent to {@code dead-letters}. */
+    public static final String DEAD_LETTERS = "deadLetters";
+
     private ScoringMetrics() {
     }
 }

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Confluent wire-format Avro values into {@code T} with our {@link TandemAvroDeserializer}. A null
  * value (tombstone) becomes {@code tombstone.apply(key)} when a mapping is given, else is skipped.
- * A record that does not decode is counted and skipped (dead letters: not built yet).
+ * A record that does not decode is counted and skipped (requests are decoded in the job instead, where bad ones go to dead letters).
  */
 final class AvroRecordDeserializer<T extends SpecificRecord> implements KafkaRecordDeserializationSchema<T> {
     private static final Logger LOG = LoggerFactory.getLogger(AvroRecordDeserializer.class);

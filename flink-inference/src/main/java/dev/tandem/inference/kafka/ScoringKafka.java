@@ -1,9 +1,10 @@
 package dev.tandem.inference.kafka;
 
+import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.FeatureUpdates;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
@@ -45,8 +47,17 @@ public final class ScoringKafka {
         return new ScoringKafka(bootstrapServers, registryUrl, groupId, true);
     }
 
-    public KafkaSource<ScoringRequest> requests() {
-        return source(TandemTopics.SCORING_REQUESTS, ScoringRequest.class, null);
+    /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
+    public KafkaSource<RawRecord> requests() {
+        KafkaSourceBuilder<RawRecord> b = base(TandemTopics.SCORING_REQUESTS, new RawRecordDeserializer());
+        if (bounded) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    public String registryUrl() {
+        return registryUrl;
     }
 
     /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}. */
@@ -72,14 +83,29 @@ public final class ScoringKafka {
                 .build();
     }
 
-    private <T extends SpecificRecord> KafkaSource<T> source(String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
-        KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
+    /** Refused requests, original bytes and {@code tandem.dlq.*} headers, {@code EXACTLY_ONCE} like the predictions. */
+    public KafkaSink<DeadLetter> deadLetters(String transactionalIdPrefix) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new DeadLetterSerializer(TandemTopics.DEAD_LETTERS))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .build();
+    }
+
+    private <T> KafkaSourceBuilder<T> base(String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+        return KafkaSource.<T>builder()
+                .setDeserializer(deserializer)
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
                 .setGroupId(groupId + "." + topic) // offsets live in Flink's checkpoints; the group only shows progress
                 .setStartingOffsets(OffsetsInitializer.earliest())
-                .setDeserializer(new AvroRecordDeserializer<>(type, registryUrl, tombstone))
                 .setProperty("isolation.level", "read_committed");
+    }
+
+    private <T extends SpecificRecord> KafkaSource<T> source(String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
+        KafkaSourceBuilder<T> b = base(topic, new AvroRecordDeserializer<>(type, registryUrl, tombstone));
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }

@@ -18,7 +18,9 @@ import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
+import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
+import java.nio.charset.StandardCharsets;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +68,7 @@ class ScoringJobKafkaIT {
         Properties pp = KAFKA.producerProps();
         int candidates = 0;
         Map<String, Integer> expectedCandidates = new HashMap<>();
+        Map<String, byte[]> badValues = new HashMap<>();
         try (KafkaProducer<String, Object> producer = new KafkaProducer<>(pp, new StringSerializer(), new TandemAvroSerializer<>(registry, false))) {
             for (int u = 0; u < 20; u += 2) {
                 producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
@@ -84,6 +87,18 @@ class ScoringJobKafkaIT {
                 producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "u" + r % 20, ScoringRequest.newBuilder().setRequestId("req-" + r)
                         .setUserId("u" + r % 20).setRequestTime(Instant.ofEpochMilli(2_000_000 + r)).setCandidates(c).build()));
             }
+            // bad requests between the good ones: each must land in dead-letters, byte for byte
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+                TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
+                badValues.put("deserialization", new byte[] {9, 9, 9});
+                badValues.put("missing-user-id", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-1", "", 1, "i")));
+                badValues.put("no-candidates", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-2", "u1", 1, new String[0])));
+                badValues.put("id-too-long", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-3", "u1", 1, "i".repeat(300))));
+                for (Map.Entry<String, byte[]> e : badValues.entrySet()) {
+                    raw.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, ("bad-" + e.getKey()).getBytes(StandardCharsets.UTF_8), e.getValue()));
+                }
+                raw.flush();
+            }
             // a tombstone on the features topic must not break the job
             producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u0", null));
             producer.flush();
@@ -93,7 +108,8 @@ class ScoringJobKafkaIT {
         ScoringConfig config = ScoringConfig.defaults().withBatching(128, Duration.ofMillis(10)).withParallelism(2)
                 .withCheckpointInterval(Duration.ofMillis(300));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("scoring-it"), config,
+        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("scoring-it"),
+                kafka.deadLetters("scoring-it-dlq"), kafka.registryUrl(), config,
                 new Fixtures.FakeScorerFactory("kafka-it")).execute(env);
 
         Map<String, Prediction> byRequest = new HashMap<>();
@@ -121,5 +137,35 @@ class ScoringJobKafkaIT {
         assertThat(byRequest).hasSize(n);
         assertThat(scored).isEqualTo(candidates);
         byRequest.forEach((id, p) -> assertThat(p.getCandidates()).hasSize(expectedCandidates.get(id)));
+
+        Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("verify-dlq"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(TandemTopics.DEAD_LETTERS));
+            long deadline = System.currentTimeMillis() + 20_000;
+            int idle = 0;
+            while (System.currentTimeMillis() < deadline && (dead.size() < badValues.size() || idle < 3)) {
+                var polled = consumer.poll(Duration.ofMillis(500));
+                idle = polled.isEmpty() ? idle + 1 : 0;
+                for (ConsumerRecord<byte[], byte[]> rec : polled) {
+                    String reason = header(rec, DeadLetterHeaders.REASON);
+                    assertThat(dead.put(reason, rec)).as("one dead letter per bad record: " + reason).isNull();
+                }
+            }
+        }
+        assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(badValues.keySet());
+        dead.forEach((reason, rec) -> {
+            assertThat(new String(rec.key(), StandardCharsets.UTF_8)).isEqualTo("bad-" + reason);
+            assertThat(rec.value()).isEqualTo(badValues.get(reason));
+            assertThat(header(rec, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.SCORING_REQUESTS);
+            assertThat(Integer.parseInt(header(rec, DeadLetterHeaders.PARTITION))).isBetween(0, 64);
+            assertThat(Long.parseLong(header(rec, DeadLetterHeaders.OFFSET))).isNotNegative();
+            assertThat(header(rec, DeadLetterHeaders.ERROR_CLASS)).isNotBlank();
+            assertThat(header(rec, DeadLetterHeaders.ERROR_MESSAGE)).isNotBlank();
+        });
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
+        var h = rec.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -7,6 +7,8 @@ import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.core.DeadLetter;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.UserVector;
@@ -54,26 +56,44 @@ class ScoringJobMiniClusterTest {
             .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     static final Map<String, ConcurrentLinkedQueue<Prediction>> RESULTS = new ConcurrentHashMap<>();
+    static final Map<String, ConcurrentLinkedQueue<DeadLetter>> DEAD = new ConcurrentHashMap<>();
+    /** An in-process registry (same JVM as the MiniCluster). */
+    static final String REGISTRY = "mock://scoring-minicluster";
 
     /** Collects into {@link #RESULTS} (same JVM as the MiniCluster). */
     record CollectSink(String id) implements Sink<Prediction> {
         @Override
         public SinkWriter<Prediction> createWriter(WriterInitContext context) {
-            ConcurrentLinkedQueue<Prediction> q = RESULTS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>());
-            return new SinkWriter<>() {
-                @Override
-                public void write(Prediction p, Context ctx) {
-                    q.add(p);
-                }
+            return new QueueWriter<>(RESULTS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
+        }
+    }
 
-                @Override
-                public void flush(boolean endOfInput) {
-                }
+    /** Collects into {@link #DEAD}. */
+    record DeadSink(String id) implements Sink<DeadLetter> {
+        @Override
+        public SinkWriter<DeadLetter> createWriter(WriterInitContext context) {
+            return new QueueWriter<>(DEAD.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
+        }
+    }
 
-                @Override
-                public void close() {
-                }
-            };
+    /** A job with raw request bytes and collecting sinks keyed by {@code id}. */
+    static ScoringJob job(String id, List<RawRecord> requests, List<UserFeatures> feats, List<ItemMetadata> catalog, ScoringConfig config) {
+        return new ScoringJob(bounded(requests, RawRecord.class), bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class),
+                new CollectSink(id), new DeadSink(id), REGISTRY, config, new Fixtures.FakeScorerFactory(id));
+    }
+
+    private record QueueWriter<T>(ConcurrentLinkedQueue<T> q) implements SinkWriter<T> {
+        @Override
+        public void write(T p, Context ctx) {
+            q.add(p);
+        }
+
+        @Override
+        public void flush(boolean endOfInput) {
+        }
+
+        @Override
+        public void close() {
         }
     }
 
@@ -122,8 +142,7 @@ class ScoringJobMiniClusterTest {
         env.configure(jc);
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(20)).withParallelism(2)
                 .withCheckpointInterval(Duration.ZERO);
-        new ScoringJob(bounded(requests, ScoringRequest.class), bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class),
-                new CollectSink(id), config, new Fixtures.FakeScorerFactory(id)).execute(env);
+        job(id, Fixtures.raw(requests, REGISTRY), feats, catalog, config).execute(env);
 
         List<Prediction> out = new ArrayList<>(RESULTS.get(id));
         assertThat(out).hasSize(n);
@@ -150,12 +169,66 @@ class ScoringJobMiniClusterTest {
     }
 
     @Test
+    @Timeout(120)
+    void malformedRequestsGoToDeadLettersWithTheirOriginalBytesAndScoringContinues() throws Exception {
+        String id = UUID.randomUUID().toString();
+        List<ScoringRequest> good = new ArrayList<>();
+        for (int r = 0; r < 60; r++) {
+            good.add(Fixtures.request("good-" + r, "u" + r % 7, 2_000_000 + r, "i" + r, "j" + r));
+        }
+        String longId = "x".repeat(33);
+        // bad records, by expected reason
+        Map<String, RawRecord> bad = new HashMap<>();
+        bad.put("deserialization", Fixtures.rawBytes("u1".getBytes(), new byte[] {1, 2, 3, 4, 5}, 0));
+        bad.put("null-value", Fixtures.rawBytes("u2".getBytes(), null, 0));
+        bad.put("missing-user-id", Fixtures.rawBytes(null, Fixtures.encoded(Fixtures.request("r-nouser", "", 1, "i"), REGISTRY), 0));
+        bad.put("no-candidates", Fixtures.rawBytes("u3".getBytes(), Fixtures.encoded(Fixtures.request("r-empty", "u3", 1, new String[0]), REGISTRY), 0));
+        bad.put("id-too-long", Fixtures.rawBytes("u4".getBytes(), Fixtures.encoded(Fixtures.request("r-long", "u4", 1, "i", longId), REGISTRY), 0));
+        // the wire format's magic byte and a schema id nobody registered
+        byte[] unknownSchema = {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 4};
+        bad.put("deserialization-unknown-schema", Fixtures.rawBytes("u5".getBytes(), unknownSchema, 0));
+
+        List<RawRecord> raw = new ArrayList<>(Fixtures.raw(good, REGISTRY));
+        int at = 5;
+        for (RawRecord b : bad.values()) {
+            raw.add(at, b);
+            at += 9;
+        }
+        for (int i = 0; i < raw.size(); i++) {
+            raw.get(i).offset = i; // the source offset the headers must report
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration jc = new Configuration();
+        jc.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(jc);
+        ScoringConfig config = ScoringConfig.defaults().withBatching(16, Duration.ofMillis(5)).withParallelism(2)
+                .withCheckpointInterval(Duration.ZERO).withMaxIdLength(32);
+        job(id, raw, List.of(features("u0", 1_000_000, 2, 1)), List.of(item("not-requested", "c", "b", 1.0)), config).execute(env);
+
+        assertThat(RESULTS.get(id)).extracting(p -> p.getRequestId().toString())
+                .containsExactlyInAnyOrderElementsOf(good.stream().map(ScoringRequest::getRequestId).toList());
+        List<DeadLetter> dead = new ArrayList<>(DEAD.get(id));
+        assertThat(dead).hasSize(bad.size());
+        for (Map.Entry<String, RawRecord> e : bad.entrySet()) {
+            RawRecord b = e.getValue();
+            DeadLetter d = dead.stream().filter(x -> x.sourceOffset == b.offset).findFirst().orElseThrow();
+            assertThat(d.reason).isEqualTo(e.getKey().startsWith("deserialization") ? "deserialization" : e.getKey());
+            assertThat(d.key).isEqualTo(b.key);
+            assertThat(d.value).isEqualTo(b.value);
+            assertThat(d.sourceTopic).isEqualTo("scoring-requests");
+            assertThat(d.sourcePartition).isZero();
+            assertThat(d.timestamp).isEqualTo(b.timestamp);
+            assertThat(d.errorClass).isNotBlank();
+            assertThat(d.errorMessage).isNotBlank();
+        }
+    }
+
+    @Test
     @Timeout(60)
     void theBatcherIsChainedToTheJoin() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new ScoringJob(bounded(List.of(Fixtures.request("r", "u", 1, "i")), ScoringRequest.class),
-                bounded(List.of(features("u", 1, 1, 1)), UserFeatures.class), bounded(List.of(item("i", "c", "b", 1.0)), ItemMetadata.class),
-                new CollectSink("graph"), ScoringConfig.defaults().withParallelism(2), new Fixtures.FakeScorerFactory("graph")).build(env);
+        job("graph", Fixtures.raw(List.of(Fixtures.request("r", "u", 1, "i")), REGISTRY), List.of(features("u", 1, 1, 1)),
+                List.of(item("i", "c", "b", 1.0)), ScoringConfig.defaults().withParallelism(2)).build(env);
         List<String> vertices = new ArrayList<>();
         for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
             vertices.add(v.getName());

@@ -6,6 +6,10 @@ import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.core.RawRecord;
+import dev.tandem.model.serving.FunnelScorer;
+
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.core.BatchScorer;
@@ -123,8 +127,10 @@ class TfScoringJobTest {
                 .withCheckpointInterval(Duration.ZERO).withModel(modelDir.toString(), stages);
         // the catalog never holds a requested item, so the result does not depend on when the broadcast arrives
         List<ItemMetadata> noCatalogOverlap = List.of(item("not-requested", "c1", "b1", 1.0));
-        new ScoringJob(ScoringJobMiniClusterTest.bounded(requests, ScoringRequest.class), ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class),
-                ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class), new ScoringJobMiniClusterTest.CollectSink(id), config).execute(env);
+        new ScoringJob(ScoringJobMiniClusterTest.bounded(Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), RawRecord.class),
+                ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class), ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class),
+                new ScoringJobMiniClusterTest.CollectSink(id), new ScoringJobMiniClusterTest.DeadSink(id), ScoringJobMiniClusterTest.REGISTRY,
+                config).execute(env);
 
         List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));
         assertThat(out).hasSize(requests.size());
@@ -159,6 +165,35 @@ class TfScoringJobTest {
                     assertThat(got.get(1)).isLessThanOrEqualTo(got.get(0) + 1e-6f); // P(purchase) ≤ P(cart)
                 }
             }
+        }
+    }
+
+    @Test
+    void paddedBucketsOnReusedTensorsScoreLikeExactSizeCalls() throws Exception {
+        assertThat(TfBatchScorer.buckets(20)).containsExactly(1, 2, 3, 4, 6, 8, 12, 16, 20);
+        assertThat(TfBatchScorer.buckets(1)).containsExactly(1);
+        assertThat(TfBatchScorer.buckets(2048)).hasSize(22).endsWith(1536, 2048);
+        try (TfBatchScorer warmed = TfBatchScorer.load(modelDir, stages); FunnelScorer exact = FunnelScorer.load(modelDir, FeatureSpec.read(modelDir), stages)) {
+            warmed.warmUp(20);
+            assertThat(warmed.warmedSizes()).containsExactlyElementsOf(TfBatchScorer.buckets(20));
+            FeatureEncoder enc = new FeatureEncoder(warmed.spec());
+            UserVector uv = enc.newUserVector();
+            EncodedBatch b = enc.newBatch(25);
+            for (int rows : new int[] {1, 5, 7, 13, 20, 3, 25}) { // 25 > maxRows: exact-size tensors
+                enc.encodeUser(features("u" + rows, 1_000_000, rows % 6 + 1, 1), 2_000_000, uv);
+                for (int i = 0; i < rows; i++) {
+                    enc.writeRow(uv, enc.encodeItem("i" + (i * rows), "c" + i % 5, "b", 1.0 * i), b, i);
+                }
+                b.setRows(rows);
+                float[] got = warmed.score(b);
+                assertThat(b.rows()).isEqualTo(rows);
+                float[] want = exact.score(b);
+                assertThat(got).hasSize(rows * 2);
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(got[i]).isCloseTo(want[i], within(1e-6f));
+                }
+            }
+            assertThat(warmed.warmedSizes()).contains(25);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.tandem.platform.demo.DemoRunner;
 import dev.tandem.platform.demo.DemoSettings;
 import dev.tandem.platform.demo.DemoStages;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -51,6 +52,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--items", defaultValue = "2000", description = "Items (default: ${DEFAULT-VALUE}).")
     int items;
 
+    @Option(names = "--models", paramLabel = "DIR", description = "Where the demo keeps the model it trains, and reuses it from (default: .tandem/models).")
+    Path models;
+
     @Override
     public Integer call() throws Exception {
         long events = amount != null && amount.events != null ? amount.events : 20_000;
@@ -65,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         Thread main = Thread.currentThread();
         Signals signals = Signals.install(main);
-        DemoRunner runner = new DemoRunner(DemoStages.standard());
+        DemoRunner runner = new DemoRunner(DemoStages.standard(models != null ? models : DemoStages.DEFAULT_MODELS_DIR));
         // Safety net for exits that bypass the signal handlers (SIGHUP): stop the stages and give the
         // main thread time to close them, so the broker JVM does not outlive us.
         Thread hook = new Thread(() -> {

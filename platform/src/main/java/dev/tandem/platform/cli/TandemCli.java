@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
                 FeaturesCommand.class,
                 TrainCommand.class,
                 EvaluateCommand.class,
+                ScoreCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class

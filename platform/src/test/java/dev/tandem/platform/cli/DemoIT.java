@@ -12,14 +12,18 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 class DemoIT {
+    @TempDir
+    Path models;
+
     @Test
-    @Timeout(120)
+    @Timeout(180)
     void demoRunsEndToEndAndLeavesNothingBehind() throws IOException {
         Set<Path> tempBefore = demoDirs();
 
-        CliRun r = CliRun.run("demo", "--events", "2000");
+        CliRun r = CliRun.run("demo", "--events", "2000", "--models", models.toString());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("cluster up in").contains("  event: key=").contains("done: produced 2,000, consumed 2,000 events")
@@ -27,7 +31,12 @@ class DemoIT {
                 .contains("features app started").containsPattern("features app processed [\\d,]+ events")
                 // at least one user's live features, fetched through the HTTP API
                 .containsPattern("  user \\S+: sequence version [1-9]\\d*, [1-9]\\d* events kept, as of .*\\(GET http://127\\.0\\.0\\.1:\\d+/v1/users/\\S+/features\\)")
-                .doesNotContain("→ HTTP ");
+                .doesNotContain("→ HTTP ")
+                // scoring: a model trained on the demo's events, the Flink job, one prediction per request with its latency
+                .containsPattern("trained model demo/\\S+ .* on [\\d,]+ exposures")
+                .contains("scoring job started")
+                .containsPattern("  prediction demo-\\S+ for user \\S+: 8 candidates, model demo/\\S+, features as of \\S+, latency \\d+ ms; top:");
+        assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")).count()).isEqualTo(5);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
                         .as("child processes").isEmpty());

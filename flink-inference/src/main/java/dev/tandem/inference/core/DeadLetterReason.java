@@ -1,0 +1,30 @@
+package dev.tandem.inference.core;
+
+/**
+ * Why a scoring request went to {@code dead-letters}; {@link #code()} is the {@code tandem.dlq.reason}
+ * header (codes shared with streams-features' reasons where the meaning is the same).
+ */
+public enum DeadLetterReason {
+    /** The value is not a readable {@code ScoringRequest} (wire format, schema id, Avro body). */
+    DESERIALIZATION("deserialization"),
+    /** A null value (tombstone) on the requests topic. */
+    NULL_VALUE("null-value"),
+    /** Empty or blank {@code user_id}. */
+    MISSING_USER_ID("missing-user-id"),
+    /** Empty {@code request_id} or an empty candidate {@code item_id}. */
+    MISSING_FIELD("missing-field"),
+    /** A request with no candidates. */
+    NO_CANDIDATES("no-candidates"),
+    /** A request, user or item id longer than {@code maxIdLength}. */
+    ID_TOO_LONG("id-too-long");
+
+    private final String code;
+
+    DeadLetterReason(String code) {
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.tandem.platform.cli;
+
+import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.platform.scoring.LocalScoring;
+import dev.tandem.schemas.topics.TandemTopics;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tandem score}: the Flink scoring job ({@code flink-inference}) in a local MiniCluster in
+ * this JVM until Ctrl-C or SIGTERM: {@code scoring-requests} joined with {@code user-features} and
+ * {@code items}, micro-batched through the SavedModel, to {@code predictions} (bad requests to
+ * {@code dead-letters}), exactly once.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = {
+                "Runs the Flink scoring job in a local MiniCluster until Ctrl-C: 'scoring-requests' joined with 'user-features'",
+                "and 'items', micro-batched through a SavedModel exported by `tandem train`, to 'predictions' (exactly once;",
+                "malformed requests to 'dead-letters')."})
+public final class ScoreCommand implements Callable<Integer> {
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--models", required = true, paramLabel = "DIR", description = "Where `tandem train --out` exported models (<DIR>/<name>/<version>/).")
+    Path models;
+
+    @Option(names = "--model", paramLabel = "NAME/VERSION", description = "The model to serve (default: the most recently exported one under --models).")
+    String model;
+
+    @Option(names = "--max-batch-rows", paramLabel = "N", defaultValue = "2048", description = "Candidates per model call at most (default: ${DEFAULT-VALUE}).")
+    int maxBatchRows;
+
+    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class,
+            description = "How long the first buffered request waits for its batch to fill (default: ${DEFAULT-VALUE}).")
+    Duration maxWait;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1", description = "Scoring subtasks (one TF session each; default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Predictions are committed on checkpoints, so read_committed consumers see them up to this late (default: ${DEFAULT-VALUE}).")
+    Duration checkpointInterval;
+
+    @Option(names = "--stages", paramLabel = "STAGE", split = ",", defaultValue = "CART,PURCHASE",
+            description = "The model outputs to read, in order (default: ${DEFAULT-VALUE}).")
+    List<String> stages;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        ScoringConfig config = config(cl, modelDir());
+        try {
+            LocalScoring.check(Path.of(config.modelDir()), config.stages());
+        } catch (Exception e) {
+            throw new CliException("model " + config.modelDir() + " cannot be served: " + e.getMessage(), ExitCodes.FAILURE, e);
+        }
+        var endpoints = kafka.reachableEndpoints();
+        requireTopics(endpoints.bootstrapServers());
+
+        PrintWriter out = cl.getOut();
+        out.println("scoring job (local MiniCluster)");
+        out.println("  bootstrap            " + endpoints.bootstrapServers());
+        out.println("  registry             " + endpoints.registryUrl());
+        out.println("  model                " + config.modelDir());
+        out.println("  stages               " + String.join(",", config.stages()));
+        out.println("  max-batch-rows       " + config.maxBatchRows());
+        out.println("  max-wait             " + config.maxWait().toMillis() + " ms");
+        out.println("  parallelism          " + config.parallelism());
+        out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
+        out.println("  max-id-length        " + config.maxIdLength());
+        out.println("  in: " + TandemTopics.SCORING_REQUESTS + ", " + TandemTopics.USER_FEATURES + ", " + TandemTopics.ITEMS
+                + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " (exactly once)");
+        out.flush();
+
+        Signals signals = Signals.install(null);
+        LocalScoring job;
+        try {
+            job = LocalScoring.start(endpoints.bootstrapServers(), endpoints.registryUrl(), config);
+        } catch (Exception e) {
+            throw new CliException("the scoring job did not start: " + e.getMessage(), ExitCodes.FAILURE, e);
+        }
+        Thread safetyNet = new Thread(() -> {
+            try {
+                job.stop(STOP_TIMEOUT);
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }, "tandem-score-shutdown");
+        Runtime.getRuntime().addShutdownHook(safetyNet);
+        Optional<String> failed = Optional.empty();
+        try {
+            out.println("running. Ctrl-C to stop.");
+            out.flush();
+            while (!signals.await(500, TimeUnit.MILLISECONDS)) {
+                failed = job.failure();
+                if (failed.isPresent()) {
+                    break;
+                }
+            }
+            if (failed.isEmpty()) {
+                out.println("stopping (" + signals.received() + ")…");
+                out.flush();
+            }
+        } finally {
+            job.stop(STOP_TIMEOUT);
+            DevClusterCommand.removeHook(safetyNet);
+        }
+        if (failed.isPresent()) throw new CliException(failed.get() + (TandemCli.verbose() ? "" : " (run with --verbose for its logs)"));
+        out.println("scoring job stopped");
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private Path modelDir() throws Exception {
+        if (model != null && !model.matches("[^/\\\\]+/[^/\\\\]+")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--model must be NAME/VERSION, was '" + model + "'");
+        }
+        if (!Files.isDirectory(models)) {
+            throw new CliException("models directory not found: " + models + " (export one with `tandem train --out " + models + "`)");
+        }
+        return LocalScoring.resolveModel(models, model).orElseThrow(() -> new CliException(model == null
+                ? "no exported model under " + models + " (export one with `tandem train --out " + models + "`)"
+                : "model not found: " + models.resolve(model) + " (no " + "feature-spec.json there)"));
+    }
+
+    /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */
+    ScoringConfig config(CommandLine cl, Path modelDir) {
+        if (parallelism < 1) throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, was " + parallelism);
+        if (checkpointInterval.isZero() || checkpointInterval.isNegative()) {
+            throw new CommandLine.ParameterException(cl, "--checkpoint-interval must be > 0 (predictions commit on checkpoints)");
+        }
+        try {
+            return ScoringConfig.defaults().withBatching(maxBatchRows, maxWait).withParallelism(parallelism)
+                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait"));
+        }
+    }
+
+    static void requireTopics(String bootstrap) {
+        List<String> needed = List.of(TandemTopics.SCORING_REQUESTS, TandemTopics.USER_FEATURES, TandemTopics.ITEMS,
+                TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS);
+        int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout,
+                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-score-check"))) {
+            Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
+            List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+            if (!missing.isEmpty()) {
+                throw new CliException("missing topics on " + bootstrap + ": " + String.join(", ", missing) + " — `tandem dev-cluster` creates them");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new CliException("cannot list the topics of " + bootstrap + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while checking topics");
+        }
+    }
+}

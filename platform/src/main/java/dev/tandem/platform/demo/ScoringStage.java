@@ -1,0 +1,209 @@
+package dev.tandem.platform.demo;
+
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.model.data.ExampleBuilder;
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.FunnelConfig;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.train.TrainedModel;
+import dev.tandem.model.train.Trainer;
+import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.platform.kafka.AvroProducer;
+import dev.tandem.platform.scoring.LocalScoring;
+import dev.tandem.schemas.Candidate;
+import dev.tandem.schemas.CandidateScore;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.topics.TandemTopics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The scoring job of {@code flink-inference} on the demo's cluster: reuses the model it trained
+ * before under {@code modelsDir} for the same world (seed, users, items, events), or trains a small
+ * one on the demo's generated events (regenerated in-process from the same seed) and exports it
+ * there; starts the job in a local MiniCluster; sends a few scoring requests for the busiest users
+ * and prints each prediction with its request → prediction latency (read_committed, so the latency
+ * includes waiting for the checkpoint that commits it).
+ */
+public final class ScoringStage implements DemoStage {
+    static final int REQUESTS = 5;
+    static final int CANDIDATES = 8;
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
+    private static final Duration PREDICTIONS_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
+    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+
+    private final Path modelsDir;
+    private LocalScoring job;
+
+    public ScoringStage(Path modelsDir) {
+        this.modelsDir = modelsDir;
+    }
+
+    @Override
+    public String name() {
+        return "scoring";
+    }
+
+    @Override
+    public void start(DemoContext ctx) {
+        // Everything happens in awaitDone: the model is trained on the events the generator sends.
+    }
+
+    @Override
+    public void awaitDone(DemoContext ctx) throws Exception {
+        while (ctx.producedTotal.get() < 0 && !ctx.stopping()) Thread.sleep(100);
+        if (ctx.stopping()) return;
+        DemoSettings s = ctx.settings();
+        long events = ctx.producedTotal.get();
+        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(s.users(), s.items(), events, s.seed()));
+        List<UserEvent> log = new ArrayList<>();
+        world.events().forEachRemaining(e -> log.add(e.toUserEvent()));
+
+        Path modelDir = model(ctx, log);
+        if (modelDir == null || ctx.stopping()) return;
+        ScoringConfig config = ScoringConfig.defaults().withBatching(256, Duration.ofMillis(5)).withParallelism(1)
+                .withCheckpointInterval(CHECKPOINT_INTERVAL).withModel(modelDir.toString(), STAGES);
+        long t0 = System.nanoTime();
+        job = LocalScoring.start(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), config);
+        // Requests sent before the job has read the users' features would be scored with an empty history.
+        boolean caughtUp = job.awaitCaughtUp(ctx.endpoints().bootstrapServers(), TandemTopics.USER_FEATURES, CATCH_UP_TIMEOUT);
+        job.failure().ifPresent(f -> {
+            throw new IllegalStateException(f);
+        });
+        ctx.println(String.format(Locale.ROOT, "scoring job started (Flink local MiniCluster, exactly once, checkpoints every %d ms) and %s '%s' in %.1f s",
+                CHECKPOINT_INTERVAL.toMillis(), caughtUp ? "read all of" : "is still reading", TandemTopics.USER_FEATURES, (System.nanoTime() - t0) / 1e9));
+
+        Map<String, Long> sentAt = new LinkedHashMap<>();
+        Map<String, ScoringRequest> requests = new HashMap<>();
+        try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-scoring")) {
+            long requestTime = log.isEmpty() ? System.currentTimeMillis() : log.get(log.size() - 1).getEventTime().toEpochMilli() + 1;
+            for (ScoringRequest r : requests(log, requestTime)) {
+                requests.put(r.getRequestId(), r);
+                sentAt.put(r.getRequestId(), System.nanoTime());
+                producer.send(TandemTopics.SCORING_REQUESTS, r.getUserId(), r);
+            }
+            producer.flush();
+        }
+        ctx.println("sent " + sentAt.size() + " scoring requests (" + CANDIDATES + " candidates each) to '" + TandemTopics.SCORING_REQUESTS + "'");
+
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.endpoints().bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-predictions");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Set<String> seen = new LinkedHashSet<>();
+        long deadline = System.nanoTime() + PREDICTIONS_TIMEOUT.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class,
+                    SchemaRegistryClients.forUrl(ctx.endpoints().registryUrl(), Map.of()), false);
+            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
+            while (seen.size() < sentAt.size() && !ctx.stopping() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
+                    long now = System.nanoTime();
+                    Prediction pr = de.deserialize(rec.topic(), rec.value());
+                    Long sent = sentAt.get(pr.getRequestId());
+                    if (sent == null || !seen.add(pr.getRequestId())) continue;
+                    describe(ctx, pr, (now - sent) / 1e6);
+                }
+                job.failure().ifPresent(f -> {
+                    throw new IllegalStateException(f);
+                });
+            }
+        }
+        if (!ctx.stopping() && seen.size() < sentAt.size()) {
+            throw new IllegalStateException("only " + seen.size() + " of " + sentAt.size() + " predictions arrived within " + PREDICTIONS_TIMEOUT.toSeconds() + " s");
+        }
+    }
+
+    /** The model for this world: reused from {@code modelsDir} if it is there, else trained and exported there. */
+    private Path model(DemoContext ctx, List<UserEvent> log) throws Exception {
+        DemoSettings s = ctx.settings();
+        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d", s.seed(), s.users(), s.items(), log.size());
+        Path dir = modelsDir.resolve("demo").resolve(version);
+        if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
+            ctx.println("reusing model demo/" + version + " from " + modelsDir);
+            return dir;
+        }
+        long t0 = System.nanoTime();
+        FeatureSpec spec = FeatureSpec.defaults();
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), FunnelConfig.defaults()).buildFromUserEvents(log);
+        if (data.validationCount() == 0) {
+            ctx.println("scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
+            return null;
+        }
+        ModelConfig config = ModelConfig.defaults().withName("demo").withArchitecture("mmoe", "mean").withTraining(0.005, 256, 2, 1, s.seed());
+        try (TrainedModel m = new Trainer(config, null).train(data)) {
+            Path out = m.export(modelsDir, version);
+            ctx.println(String.format(Locale.ROOT, "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
+                    version, data.size(), (System.nanoTime() - t0) / 1e9, out));
+            return out;
+        }
+    }
+
+    /** One request per busiest user: the items they touched last, then the catalog's first items. */
+    private static List<ScoringRequest> requests(List<UserEvent> log, long requestTimeMs) {
+        Map<String, List<String>> itemsByUser = new HashMap<>();
+        for (UserEvent e : log) itemsByUser.computeIfAbsent(e.getUserId(), k -> new ArrayList<>()).add(e.getItemId());
+        List<String> users = itemsByUser.keySet().stream()
+                .sorted(Comparator.<String>comparingInt(u -> -itemsByUser.get(u).size()).thenComparing(u -> u)).limit(REQUESTS).toList();
+        List<String> popular = log.stream().map(UserEvent::getItemId).distinct().limit(CANDIDATES).toList();
+        List<ScoringRequest> out = new ArrayList<>();
+        for (String u : users) {
+            LinkedHashSet<String> items = new LinkedHashSet<>();
+            List<String> own = itemsByUser.get(u);
+            for (int i = own.size() - 1; i >= 0 && items.size() < CANDIDATES / 2; i--) items.add(own.get(i));
+            for (String i : popular) if (items.size() < CANDIDATES) items.add(i);
+            out.add(ScoringRequest.newBuilder().setRequestId("demo-" + u).setUserId(u).setRequestTime(Instant.ofEpochMilli(requestTimeMs))
+                    .setCandidates(items.stream().map(i -> Candidate.newBuilder().setItemId(i).build()).toList()).build());
+        }
+        return out;
+    }
+
+    private static void describe(DemoContext ctx, Prediction p, double latencyMs) {
+        List<CandidateScore> best = p.getCandidates().stream()
+                .sorted(Comparator.comparingDouble((CandidateScore c) -> -c.getProbabilities().get(0))).limit(3).toList();
+        StringBuilder top = new StringBuilder();
+        for (CandidateScore c : best) {
+            top.append(String.format(Locale.ROOT, "  %s P(cart) %.3f P(purchase) %.3f", c.getItemId(), c.getProbabilities().get(0), c.getProbabilities().get(1)));
+        }
+        ctx.println(String.format(Locale.ROOT, "  prediction %s for user %s: %d candidates, model %s/%s, features as of %s, latency %.0f ms; top:%s",
+                p.getRequestId(), p.getUserId(), p.getCandidates().size(), p.getModelName(), p.getModelVersion(),
+                p.getFeaturesAsOf() == null ? "none" : p.getFeaturesAsOf(), latencyMs, top));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (job != null) {
+            try {
+                job.stop(Duration.ofSeconds(30));
+            } finally {
+                job = null;
+            }
+        }
+    }
+}

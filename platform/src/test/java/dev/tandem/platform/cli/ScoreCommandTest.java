@@ -1,0 +1,70 @@
+package dev.tandem.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.model.features.FeatureSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tandem score} refusals: bad usage exits 2, an unservable model exits 1, each with one line and no Kafka needed. */
+class ScoreCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void badArgumentsAreUsageErrors() throws IOException {
+        Path models = Files.createDirectories(dir.resolve("models/m/v1"));
+        FeatureSpec.defaults().write(models);
+        String root = dir.resolve("models").toString();
+
+        for (String[] args : new String[][] {
+                {"score"},
+                {"score", "--models", root, "--model", "no-version"},
+                {"score", "--models", root, "--max-batch-rows", "0"},
+                {"score", "--models", root, "--max-batch-rows", "many"},
+                {"score", "--models", root, "--max-wait", "soon"},
+                {"score", "--models", root, "--parallelism", "0"},
+                {"score", "--models", root, "--checkpoint-interval", "0s"}}) {
+            CliRun r = CliRun.run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.errLines()).as(String.join(" ", args)).hasSize(1);
+            assertThat(r.err()).startsWith("tandem: ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void aMissingModelsDirOrModelIsAFailure() throws IOException {
+        CliRun missing = CliRun.run("score", "--models", dir.resolve("nope").toString());
+        Files.createDirectories(dir.resolve("empty"));
+        CliRun empty = CliRun.run("score", "--models", dir.resolve("empty").toString());
+        CliRun noSuchModel = CliRun.run("score", "--models", dir.resolve("empty").toString(), "--model", "m/v9");
+
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(missing.errLines()).hasSize(1);
+        assertThat(missing.err()).contains("models directory not found");
+        assertThat(empty.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(empty.err()).contains("no exported model under");
+        assertThat(noSuchModel.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(noSuchModel.err()).contains("model not found");
+    }
+
+    @Test
+    void anIncompatibleOrBrokenModelIsRefused() throws IOException {
+        Path bad = Files.createDirectories(dir.resolve("models/m/v1"));
+        Files.writeString(bad.resolve(FeatureSpec.FILE_NAME), "{\"formatVersion\": 99, \"features\": []}");
+        Path noGraph = Files.createDirectories(dir.resolve("models/m/v2"));
+        FeatureSpec.defaults().write(noGraph);
+
+        CliRun incompatible = CliRun.run("score", "--models", dir.resolve("models").toString(), "--model", "m/v1");
+        CliRun broken = CliRun.run("score", "--models", dir.resolve("models").toString(), "--model", "m/v2");
+
+        for (CliRun r : new CliRun[] {incompatible, broken}) {
+            assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.errLines()).hasSize(1);
+            assertThat(r.err()).startsWith("tandem: model ").contains("cannot be served");
+        }
+    }
+}
