@@ -1,5 +1,6 @@
 package dev.tandem.features;
 
+import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 
 /** Every topic, store, processor, header and metric name of the features app, in one place. */
@@ -35,13 +36,13 @@ public final class FeatureNames {
     public static final String ITEM_METADATA_SOURCE = "items-source";
 
     // ---------------------------------------------------------------- dead-letter headers
-    public static final String DLQ_TOPIC = "tandem.dlq.topic";
-    public static final String DLQ_PARTITION = "tandem.dlq.partition";
-    public static final String DLQ_OFFSET = "tandem.dlq.offset";
-    public static final String DLQ_ERROR_CLASS = "tandem.dlq.error.class";
-    public static final String DLQ_ERROR_MESSAGE = "tandem.dlq.error.message";
+    public static final String DLQ_TOPIC = DeadLetterHeaders.TOPIC;
+    public static final String DLQ_PARTITION = DeadLetterHeaders.PARTITION;
+    public static final String DLQ_OFFSET = DeadLetterHeaders.OFFSET;
+    public static final String DLQ_ERROR_CLASS = DeadLetterHeaders.ERROR_CLASS;
+    public static final String DLQ_ERROR_MESSAGE = DeadLetterHeaders.ERROR_MESSAGE;
     /** A short machine-readable reason, one of {@code DeadLetterReason}'s codes. */
-    public static final String DLQ_REASON = "tandem.dlq.reason";
+    public static final String DLQ_REASON = DeadLetterHeaders.REASON;
 
     // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds _total etc.)
     /** Counter, tag {@link #TAG_OUTCOME}: accepted, duplicate, late. Events/s is its rate. */

@@ -3,7 +3,7 @@ package dev.tandem.schemas.topics;
 /**
  * The headers of a record on {@link TandemTopics#DEAD_LETTERS} (values UTF-8 strings). The record
  * keeps the ORIGINAL key and value bytes; these say where it came from and why it was refused.
- * The same names as {@code dev.tandem.features.FeatureNames}' {@code DLQ_*} constants.
+ * Every module that writes dead letters (streams-features, flink-inference) uses these names.
  */
 public final class DeadLetterHeaders {
     public static final String TOPIC = "tandem.dlq.topic";
