@@ -18,6 +18,7 @@ import dev.tandem.features.streams.ItemMetadataUpdater;
 import dev.tandem.features.streams.ItemStatsProcessor;
 import dev.tandem.features.streams.Routed;
 import dev.tandem.features.streams.TtlClock;
+import dev.tandem.features.streams.UserFeaturesWriter;
 import dev.tandem.features.streams.UserSequenceProcessor;
 import java.time.Duration;
 import java.util.Map;
@@ -58,14 +59,27 @@ public final class FeatureTopology {
      * @param maxClockSkew    how far ahead of the wall clock an event time may be before it is dead-lettered
      * @param cachedUsersPerTask how many users' decoded sequences each task keeps in memory (LRU) next to the store,
      *                        so a recently seen user is not decoded from bytes again; 0 disables the cache
+     * @param sequenceStoreCaching Kafka Streams' record cache on {@code user-sequences}: a user updated several
+     *                        times within a commit interval reaches RocksDB and the changelog once, with its last
+     *                        state, when the cache flushes (at every commit, before the transaction commits, so
+     *                        exactly-once and restoration are unchanged). {@code user-features} output is not
+     *                        affected: it is forwarded by the processor, once per accepted event, not by the cache.
+     *                        Off by default: with it the p99 event → user-features latency at 5,000 events/s and
+     *                        commit 20 ms was 68–114 ms, without it 42–91 ms (docs/benchmarks.md); on for bulk replays
+     * @param itemStats       the item path (repartition by item id, {@code item-stats}, optional {@code item-features});
+     *                        off, the topology is the user path alone (one sub-topology)
      */
     public record Options(Duration userTtl, Duration ttlScanInterval, TtlClock ttlClock, Duration maxClockSkew,
-                          int cachedUsersPerTask) {
+                          int cachedUsersPerTask, boolean sequenceStoreCaching, boolean itemStats) {
         /** Decoded sequences kept per task by default (about 15 KB each under the default policy once warm). */
         public static final int DEFAULT_CACHED_USERS_PER_TASK = 1_000;
 
         public Options(Duration userTtl, Duration ttlScanInterval, TtlClock ttlClock, Duration maxClockSkew) {
             this(userTtl, ttlScanInterval, ttlClock, maxClockSkew, DEFAULT_CACHED_USERS_PER_TASK);
+        }
+
+        public Options(Duration userTtl, Duration ttlScanInterval, TtlClock ttlClock, Duration maxClockSkew, int cachedUsersPerTask) {
+            this(userTtl, ttlScanInterval, ttlClock, maxClockSkew, cachedUsersPerTask, false, true);
         }
 
         public Options {
@@ -93,12 +107,17 @@ public final class FeatureTopology {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(metrics, "metrics");
         StreamsBuilder b = new StreamsBuilder();
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SEQUENCES_STORE),
-                Serdes.String(), Serdes.ByteArray()));
+        var sequences = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SEQUENCES_STORE),
+                Serdes.String(), Serdes.ByteArray());
+        // Cached (optional, for replays): the processor forwards its own output, so the cache only coalesces the writes
+        // of a user updated several times per commit interval into one RocksDB put and one changelog record at the commit.
+        b.addStateStore(options.sequenceStoreCaching() ? sequences.withCachingEnabled() : sequences);
         // Cached: popular items change many times per commit interval; the cache sends only their last state to the
         // changelog at each commit (the item processor forwards nothing downstream through the store).
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ITEM_STATS_STORE),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        if (options.itemStats()) {
+            b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ITEM_STATS_STORE),
+                    Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        }
         // Global: every instance (and the item processor of every task) sees the whole catalog, without
         // co-partitioning the items topic with the repartition topic. The topic is its changelog.
         b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ITEM_METADATA_STORE),
@@ -112,7 +131,8 @@ public final class FeatureTopology {
                 .stream(topics.events(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(EVENTS_SOURCE))
                 .process(() -> new UserSequenceProcessor(policy, serdes.userEvent().deserializer(), validator, topics.events(),
                                 options.userTtl(), options.ttlScanInterval(), options.ttlClock(), metrics,
-                                options.cachedUsersPerTask()),
+                                options.cachedUsersPerTask(),
+                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures()), options.itemStats()),
                         Named.as(USER_SEQUENCE_PROCESSOR), USER_SEQUENCES_STORE);
 
         Map<String, KStream<Object, Routed>> out = routed.split(Named.as("routed-"))
@@ -121,17 +141,19 @@ public final class FeatureTopology {
                 .defaultBranch(Branched.as("dead-letters"));
 
         out.get("routed-features")
-                .map((k, v) -> KeyValue.pair((String) k, ((Routed.Features) v).features()), Named.as("user-features-values"))
-                .to(topics.userFeatures(), Produced.with(Serdes.String(), serdes.userFeatures()).withName("user-features-sink"));
+                .map((k, v) -> KeyValue.pair((String) k, ((Routed.Features) v).value()), Named.as("user-features-values"))
+                .to(topics.userFeatures(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("user-features-sink"));
 
-        KStream<String, ItemFeatures> items = out.get("routed-items")
-                .map((k, v) -> KeyValue.pair((String) k, ((Routed.Item) v).event()), Named.as("events-by-item-key"))
-                .repartition(Repartitioned.<String, ItemEvent>as(EVENTS_BY_ITEM_REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(ItemEvent.serde()))
-                .process(() -> new ItemStatsProcessor(policy, serdes.itemMetadata().deserializer(), topics.items(),
-                        topics.itemFeatures() != null, metrics), Named.as(ITEM_STATS_PROCESSOR), ITEM_STATS_STORE);
-        if (topics.itemFeatures() != null) {
-            items.to(topics.itemFeatures(), Produced.with(Serdes.String(), ItemFeatures.jsonSerde()).withName("item-features-sink"));
+        if (options.itemStats()) {
+            KStream<String, ItemFeatures> items = out.get("routed-items")
+                    .map((k, v) -> KeyValue.pair((String) k, ((Routed.Item) v).event()), Named.as("events-by-item-key"))
+                    .repartition(Repartitioned.<String, ItemEvent>as(EVENTS_BY_ITEM_REPARTITION)
+                            .withKeySerde(Serdes.String()).withValueSerde(ItemEvent.serde()))
+                    .process(() -> new ItemStatsProcessor(policy, serdes.itemMetadata().deserializer(), topics.items(),
+                            topics.itemFeatures() != null, metrics), Named.as(ITEM_STATS_PROCESSOR), ITEM_STATS_STORE);
+            if (topics.itemFeatures() != null) {
+                items.to(topics.itemFeatures(), Produced.with(Serdes.String(), ItemFeatures.jsonSerde()).withName("item-features-sink"));
+            }
         }
 
         out.get("routed-dead-letters")

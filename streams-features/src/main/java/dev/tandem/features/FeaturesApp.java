@@ -99,7 +99,9 @@ public final class FeaturesApp implements AutoCloseable {
         });
         streamsMetrics = new KafkaStreamsMetrics(ks);
         streamsMetrics.bindTo(meters);
-        for (String store : new String[] {USER_SEQUENCES_STORE, ITEM_STATS_STORE}) {
+        String[] stores = config.options().itemStats() ? new String[] {USER_SEQUENCES_STORE, ITEM_STATS_STORE}
+                : new String[] {USER_SEQUENCES_STORE};
+        for (String store : stores) {
             Gauge.builder(METRIC_STORE_ENTRIES, () -> approximateEntries(store))
                     .description("RocksDB's estimate of the entries in this instance's active stores").tag(TAG_STORE, store).register(meters);
         }

@@ -74,6 +74,8 @@ public record FeaturesConfig(
     public static final String SEQUENCE_CATEGORY_CAPACITY = "sequence.category.capacity";
     public static final String SEQUENCE_MAX_ID_LENGTH = "sequence.max.id.length";
     public static final String SEQUENCE_CACHE_USERS = "sequence.cache.users";
+    public static final String SEQUENCE_STORE_CACHING = "sequence.store.caching";
+    public static final String ITEM_STATS_ENABLED = "item.stats.enabled";
     public static final String STREAMS_PREFIX = "streams.";
 
     /** Every key with its default, in the order {@link #describe()} prints them. */
@@ -111,6 +113,8 @@ public record FeaturesConfig(
         d.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(p.categoryCapacity()));
         d.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(p.maxIdLength()));
         d.put(SEQUENCE_CACHE_USERS, Integer.toString(FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK));
+        d.put(SEQUENCE_STORE_CACHING, "false");
+        d.put(ITEM_STATS_ENABLED, "true");
         // Changelogs (sequence encodings), user-features (50 events each) and the repartition topic compress well:
         // lz4 cuts what the broker writes per event several times over for little CPU (tandem bench features).
         d.put(STREAMS_PREFIX + "producer.compression.type", "lz4");
@@ -174,7 +178,8 @@ public record FeaturesConfig(
                     windows(v.get(SEQUENCE_WINDOWS)), integer(v, SEQUENCE_TOP_CATEGORIES), integer(v, SEQUENCE_CATEGORY_CAPACITY),
                     integer(v, SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
             FeatureTopology.Options options = new FeatureTopology.Options(duration(v, USER_TTL), duration(v, TTL_SCAN_INTERVAL),
-                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW), integer(v, SEQUENCE_CACHE_USERS));
+                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW), integer(v, SEQUENCE_CACHE_USERS),
+                    bool(v, SEQUENCE_STORE_CACHING), bool(v, ITEM_STATS_ENABLED));
             String itemFeatures = v.get(TOPIC_ITEM_FEATURES);
             FeatureTopics topics = new FeatureTopics(v.get(TOPIC_EVENTS), v.get(TOPIC_ITEMS), v.get(TOPIC_USER_FEATURES),
                     v.get(TOPIC_DEAD_LETTERS), itemFeatures.isBlank() ? null : itemFeatures);
@@ -235,6 +240,8 @@ public record FeaturesConfig(
         m.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(policy.categoryCapacity()));
         m.put(SEQUENCE_MAX_ID_LENGTH, Integer.toString(policy.maxIdLength()));
         m.put(SEQUENCE_CACHE_USERS, Integer.toString(options.cachedUsersPerTask()));
+        m.put(SEQUENCE_STORE_CACHING, Boolean.toString(options.sequenceStoreCaching()));
+        m.put(ITEM_STATS_ENABLED, Boolean.toString(options.itemStats()));
         streamsOverrides.forEach((k, val) -> m.put(STREAMS_PREFIX + k, val));
         m.putAll(registryConfigs);
         return m;
@@ -285,6 +292,13 @@ public record FeaturesConfig(
         String s = v.get(key);
         if (s == null || s.isBlank()) throw new IllegalArgumentException(key + " must not be empty");
         return s.trim();
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        String s = nonBlank(v, key).toLowerCase(Locale.ROOT);
+        if (s.equals("true")) return true;
+        if (s.equals("false")) return false;
+        throw new IllegalArgumentException(key + " must be true or false, was '" + v.get(key) + "'");
     }
 
     private static int integer(Map<String, String> v, String key) {

@@ -105,6 +105,25 @@ public final class FeaturesScenario extends ScenarioCommand {
     @Option(names = "--seed", defaultValue = "11", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A FeaturesConfig setting for every run (repeatable); streams.* ones reach the baseline and the ceiling too.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Throughput rounds (real, baseline, ceiling in turn, same input); figures are medians (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--warmup-runs", defaultValue = "1",
+            description = "Unreported throughput runs of the real topology first, so the JIT and the broker are warm for every measured kind (default: ${DEFAULT-VALUE}).")
+    int warmupRuns;
+
+    @Option(names = "--throughput-only", description = "Skip the latency and API runs (experiments).")
+    boolean throughputOnly;
+
+    @Option(names = "--uncached-references",
+            description = "Baseline and ceiling stores without the record cache the real app's store has (the definition before 2026-11-26).")
+    boolean uncachedReferences;
+
     @Override
     protected String scenario() {
         return "features";
@@ -114,6 +133,8 @@ public final class FeaturesScenario extends ScenarioCommand {
     protected void validate() {
         CommandLine cl = spec.commandLine();
         if (events < 1) throw new CommandLine.ParameterException(cl, "--events must be >= 1, got " + events);
+        if (rounds < 1) throw new CommandLine.ParameterException(cl, "--rounds must be >= 1");
+        if (warmupRuns < 0) throw new CommandLine.ParameterException(cl, "--warmup-runs must be >= 0");
         if (users < 0) throw new CommandLine.ParameterException(cl, "--users must be >= 0");
         for (long c : commitIntervals) if (c < 1) throw new CommandLine.ParameterException(cl, "--commit-intervals must be >= 1 ms");
         if (latencyRate <= 0 || apiRate <= 0) throw new CommandLine.ParameterException(cl, "rates must be > 0");
@@ -148,12 +169,43 @@ public final class FeaturesScenario extends ScenarioCommand {
             say("pre-loaded %,d events of %,d users into %s (%d partitions) in %.1f s", events, nUsers, input, env.partitions(),
                     (System.nanoTime() - t0) / 1e9);
 
-            Map<Long, Run> real = new LinkedHashMap<>();
-            for (long c : intervals) {
-                real.put(c, throughput(Kind.REAL, input, inputEnd, c));
+            Map<Long, List<Double>> realRates = new LinkedHashMap<>();
+            List<Double> userPathRates = new ArrayList<>();
+            List<Double> baselineRates = new ArrayList<>();
+            List<Double> ceilingRates = new ArrayList<>();
+            for (int w = 0; w < warmupRuns; w++) {
+                say("warm-up run %d of %d (not reported):", w + 1, warmupRuns);
+                throughput(Kind.REAL, input, inputEnd, defaultCommit);
             }
-            Run baseline = throughput(Kind.BASELINE, input, inputEnd, defaultCommit);
-            Run ceiling = throughput(Kind.CEILING, input, inputEnd, defaultCommit);
+            for (int r = 0; r < rounds; r++) {
+                if (rounds > 1) say("round %d of %d", r + 1, rounds);
+                for (long c : intervals) {
+                    realRates.computeIfAbsent(c, k -> new ArrayList<>()).add(throughput(Kind.REAL, input, inputEnd, c).eventsPerSec);
+                }
+                userPathRates.add(throughput(Kind.USER_PATH, input, inputEnd, defaultCommit).eventsPerSec);
+                baselineRates.add(throughput(Kind.BASELINE, input, inputEnd, defaultCommit).eventsPerSec);
+                ceilingRates.add(throughput(Kind.CEILING, input, inputEnd, defaultCommit).eventsPerSec);
+            }
+            Map<Long, Run> real = new LinkedHashMap<>();
+            realRates.forEach((c, l) -> real.put(c, new Run(median(l), 0, 0)));
+            Run baseline = new Run(median(baselineRates), 0, 0);
+            Run ceiling = new Run(median(ceilingRates), 0, 0);
+            Run userPath = new Run(median(userPathRates), 0, 0);
+            if (throughputOnly) {
+                Run main = real.get(defaultCommit);
+                say("");
+                say("summary (throughput only, commit.interval.ms = %d, median of %d round(s)): end to end %,.0f events/s = %.2f × baseline (%,.0f), %.0f %% of ceiling (%,.0f)",
+                        defaultCommit, rounds, main.eventsPerSec, main.eventsPerSec / baseline.eventsPerSec, baseline.eventsPerSec,
+                        100 * main.eventsPerSec / ceiling.eventsPerSec, ceiling.eventsPerSec);
+                m.put("events_per_sec", Math.round(main.eventsPerSec));
+                m.put("baseline_events_per_sec", Math.round(baseline.eventsPerSec));
+                m.put("ceiling_events_per_sec", Math.round(ceiling.eventsPerSec));
+                m.put("ratio_to_baseline", round3(main.eventsPerSec / baseline.eventsPerSec));
+                m.put("ratio_to_ceiling", round3(main.eventsPerSec / ceiling.eventsPerSec));
+                putUserPath(m, userPath, baseline, ceiling);
+                for (long c : intervals) m.put("events_per_sec_commit_" + c, Math.round(real.get(c).eventsPerSec));
+                return m;
+            }
 
             // 3. latency at a fixed rate, per commit interval; the API on the default's app
             List<byte[][]> latencyEvents = latencyEvents(nUsers);
@@ -174,6 +226,7 @@ public final class FeaturesScenario extends ScenarioCommand {
             m.put("ceiling_events_per_sec", Math.round(ceiling.eventsPerSec));
             m.put("ratio_to_baseline", round3(main.eventsPerSec / baseline.eventsPerSec));
             m.put("ratio_to_ceiling", round3(main.eventsPerSec / ceiling.eventsPerSec));
+            putUserPath(m, userPath, baseline, ceiling);
             m.put("p50_latency_ms", mainLatency.p50Ms);
             m.put("p99_latency_ms", mainLatency.p99Ms);
             m.put("features_api_p99_ms", api.get("p99_ms"));
@@ -208,6 +261,25 @@ public final class FeaturesScenario extends ScenarioCommand {
         } finally {
             for (Path d : stateDirs) FileTrees.deleteQuietly(d);
         }
+    }
+
+    /**
+     * The like-for-like comparison: the real app without its item path (item.stats.enabled=false) does the same Kafka
+     * work per event as the baseline and the ceiling (one input record, one store write and its changelog, one output).
+     */
+    private void putUserPath(Map<String, Number> m, Run userPath, Run baseline, Run ceiling) {
+        m.put("user_path_events_per_sec", Math.round(userPath.eventsPerSec));
+        m.put("user_path_ratio_to_baseline", round3(userPath.eventsPerSec / baseline.eventsPerSec));
+        m.put("user_path_ratio_to_ceiling", round3(userPath.eventsPerSec / ceiling.eventsPerSec));
+        say("  like for like (real without the item path): %,.0f events/s = %.2f × baseline, %.0f %% of ceiling", userPath.eventsPerSec,
+                userPath.eventsPerSec / baseline.eventsPerSec, 100 * userPath.eventsPerSec / ceiling.eventsPerSec);
+    }
+
+    private static double median(List<Double> l) {
+        List<Double> s = new ArrayList<>(l);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     private static double round3(double v) {
@@ -264,7 +336,7 @@ public final class FeaturesScenario extends ScenarioCommand {
     // ------------------------------------------------------------------ throughput
 
     enum Kind {
-        REAL("real topology"), BASELINE("naive baseline"), CEILING("raw ceiling");
+        REAL("real topology"), USER_PATH("real, user path"), BASELINE("naive baseline"), CEILING("raw ceiling");
 
         final String label;
 
@@ -276,6 +348,10 @@ public final class FeaturesScenario extends ScenarioCommand {
     record Run(double eventsPerSec, double seconds, long outputs) {}
 
     private FeaturesConfig config(String appId, long commitMs, List<String> topics) throws Exception {
+        return config(appId, commitMs, topics, Map.of());
+    }
+
+    private FeaturesConfig config(String appId, long commitMs, List<String> topics, Map<String, String> extra) throws Exception {
         Path state = Files.createTempDirectory("tandem-bench-features-state-");
         stateDirs.add(state);
         Map<String, String> v = new HashMap<>();
@@ -289,6 +365,8 @@ public final class FeaturesScenario extends ScenarioCommand {
         v.put(FeaturesConfig.TOPIC_USER_FEATURES, topics.get(1));
         v.put(FeaturesConfig.TOPIC_ITEMS, topics.get(2));
         v.put(FeaturesConfig.TOPIC_DEAD_LETTERS, topics.get(3));
+        v.putAll(settings);
+        v.putAll(extra);
         return FeaturesConfig.fromMap(v);
     }
 
@@ -301,7 +379,7 @@ public final class FeaturesScenario extends ScenarioCommand {
     }
 
     private Running start(Kind kind, FeaturesConfig config) {
-        if (kind == Kind.REAL) {
+        if (kind == Kind.REAL || kind == Kind.USER_PATH) {
             FeaturesApp app = new FeaturesApp(config).start();
             return new Running() {
                 public KafkaStreams streams() {
@@ -319,9 +397,10 @@ public final class FeaturesScenario extends ScenarioCommand {
             FeatureSerdes serdes = FeatureSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
             long[] windows = p.windows().stream().mapToLong(SequencePolicy.CounterWindow::windowMs).toArray();
             topology = NaiveBaselineTopology.build(config.topics().events(), config.topics().userFeatures(), serdes.userEvent(),
-                    serdes.userFeatures(), p.maxEvents(), windows, p.topCategories());
+                    serdes.userFeatures(), p.maxEvents(), windows, p.topCategories(), referenceStoreCaching(config));
         } else {
-            topology = RawRingCeilingTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents());
+            topology = RawRingCeilingTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
+                    referenceStoreCaching(config));
         }
         Properties props = config.streamsProperties();
         KafkaStreams ks = new KafkaStreams(topology, props);
@@ -338,6 +417,15 @@ public final class FeaturesScenario extends ScenarioCommand {
     }
 
     /**
+     * Whether the baseline's and the ceiling's stores have Kafka Streams' record cache: like the real app's
+     * {@code user-sequences} ({@code sequence.store.caching}) unless {@code --uncached-references} (the definition
+     * before 2026-11-26, where only the real topology had it).
+     */
+    private boolean referenceStoreCaching(FeaturesConfig config) {
+        return !uncachedReferences && config.options().sequenceStoreCaching();
+    }
+
+    /**
      * Runs {@code kind} over the pre-loaded input until every source partition of its consumer group (the input
      * and, for the real topology, the repartition topic) has its committed offset at the end: with exactly-once
      * the outputs of those records are committed in the same transactions. The rate counts from the first commit
@@ -347,9 +435,11 @@ public final class FeaturesScenario extends ScenarioCommand {
         List<String> topics = new ArrayList<>(List.of(input));
         topics.addAll(env.freshTopicsUnprimed("features-out", "features-items", "features-dlq"));
         String appId = env.uniqueName("features-" + kind.name().toLowerCase(Locale.ROOT));
-        FeaturesConfig config = config(appId, commitMs, topics);
+        FeaturesConfig config = kind == Kind.USER_PATH ? config(appId, commitMs, topics, Map.of(FeaturesConfig.ITEM_STATS_ENABLED, "false"))
+                : config(appId, commitMs, topics);
         long total = inputEnd.values().stream().mapToLong(Long::longValue).sum();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(Math.max(180, total / 2_000));
+        Probe probeFrom = null;
         try (Admin admin = admin(); Running running = start(kind, config)) {
             long started = System.nanoTime();
             long tFrom = -1;
@@ -374,9 +464,11 @@ public final class FeaturesScenario extends ScenarioCommand {
                 if (tFrom < 0 && inputCommitted >= total / 10 && inputCommitted < total) {
                     tFrom = now;
                     fromCommitted = inputCommitted;
+                    probeFrom = Probe.take(appId, running.streams());
                 }
                 if (inputDone && internalDone(admin, committed, inputEnd.keySet())) {
                     tEnd = now;
+                    if (probeFrom != null) say("    %s", Probe.take(appId, running.streams()).since(probeFrom, total - fromCommitted));
                     break;
                 }
                 if (now - started > timeoutNanos) {
@@ -398,6 +490,86 @@ public final class FeaturesScenario extends ScenarioCommand {
                 throw new IllegalStateException(kind.label + " wrote " + outputs + " user-features records for " + events + " events");
             }
             return new Run(rate, seconds, outputs);
+        }
+    }
+
+    /**
+     * Where a throughput run's time went, between two snapshots: CPU of the stream and producer threads, of this JVM and
+     * of the machine (/proc/stat, so the broker child JVM is in it), and Kafka Streams' cumulative client metrics.
+     */
+    record Probe(long nanos, long streamCpu, long producerCpu, long jvmCpu, long brokerTicks, long machineBusy, long machineTotal,
+                 Map<String, Double> metrics) {
+        private static final List<String> METRICS = List.of("stream-thread-metrics/commit-total", "stream-thread-metrics/poll-total",
+                "stream-thread-metrics/blocked-time-ns-total", "producer-metrics/flush-time-ns-total",
+                "producer-metrics/txn-commit-time-ns-total", "producer-metrics/txn-send-offsets-time-ns-total",
+                "producer-metrics/txn-begin-time-ns-total", "producer-metrics/record-send-total", "producer-metrics/request-total",
+                "producer-metrics/bufferpool-wait-time-ns-total", "consumer-fetch-manager-metrics/records-consumed-total");
+
+        static Probe take(String appId, KafkaStreams ks) {
+            java.lang.management.ThreadMXBean tm = java.lang.management.ManagementFactory.getThreadMXBean();
+            long stream = 0;
+            long producer = 0;
+            for (java.lang.management.ThreadInfo ti : tm.getThreadInfo(tm.getAllThreadIds())) {
+                if (ti == null || !ti.getThreadName().contains(appId)) continue;
+                long cpu = tm.getThreadCpuTime(ti.getThreadId());
+                if (cpu < 0) continue;
+                if (ti.getThreadName().startsWith("kafka-producer-network-thread")) producer += cpu;
+                else if (ti.getThreadName().matches(".*StreamThread-\\d+$")) stream += cpu;
+            }
+            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            long busy = 0;
+            long all = 0;
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                for (int i = 1; i < Math.min(f.length, 9); i++) {
+                    long v = Long.parseLong(f[i]);
+                    all += v;
+                    if (i != 4 && i != 5) busy += v; // idle, iowait
+                }
+            } catch (Exception e) {
+                // not Linux: machine figures stay 0
+            }
+            long broker = 0;
+            for (ProcessHandle ph : (Iterable<ProcessHandle>) ProcessHandle.current().descendants()::iterator) {
+                try {
+                    if (!new String(Files.readAllBytes(Path.of("/proc/" + ph.pid() + "/cmdline")), StandardCharsets.ISO_8859_1)
+                            .contains("kafka.Kafka")) continue;
+                    String st = Files.readString(Path.of("/proc/" + ph.pid() + "/stat"));
+                    String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+                    broker += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                } catch (Exception e) {
+                    // gone or not Linux
+                }
+            }
+            Map<String, Double> m = new HashMap<>();
+            for (var e : ks.metrics().entrySet()) {
+                String k = e.getKey().group() + "/" + e.getKey().name();
+                if (!METRICS.contains(k)) continue;
+                Object v = e.getValue().metricValue();
+                if (v instanceof Number n && !Double.isNaN(n.doubleValue())) m.merge(k, n.doubleValue(), Double::sum);
+            }
+            return new Probe(System.nanoTime(), stream, producer, jvm, broker, busy, all, m);
+        }
+
+        String since(Probe a, long events) {
+            double wall = (nanos - a.nanos) / 1e9;
+            java.util.function.Function<String, Double> d = k -> metrics.getOrDefault(k, 0.0) - a.metrics.getOrDefault(k, 0.0);
+            double machine = machineTotal == a.machineTotal ? 0 : (double) (machineBusy - a.machineBusy) / (machineTotal - a.machineTotal);
+            return String.format(Locale.ROOT,
+                    "wall %.2f s; CPU s: stream threads %.2f, producer net %.2f, this JVM %.2f, broker %.2f (µs/event: %.1f, %.1f, %.1f, %.1f); machine busy %.0f %% of %d cores;"
+                            + " commits %.0f; producer s: flush %.2f, commitTxn %.2f, sendOffsets %.2f, begin %.2f, bufferpool %.2f;"
+                            + " thread blocked %.2f s; records sent %.0f (%.2f per event) in %.0f requests; consumed %.0f",
+                    wall, (streamCpu - a.streamCpu) / 1e9, (producerCpu - a.producerCpu) / 1e9, (jvmCpu - a.jvmCpu) / 1e9,
+                    (brokerTicks - a.brokerTicks) / 100.0, (streamCpu - a.streamCpu) / 1e3 / Math.max(1, events),
+                    (producerCpu - a.producerCpu) / 1e3 / Math.max(1, events), (jvmCpu - a.jvmCpu) / 1e3 / Math.max(1, events),
+                    (brokerTicks - a.brokerTicks) * 1e4 / Math.max(1, events), 100 * machine,
+                    Runtime.getRuntime().availableProcessors(), d.apply("stream-thread-metrics/commit-total"),
+                    d.apply("producer-metrics/flush-time-ns-total") / 1e9, d.apply("producer-metrics/txn-commit-time-ns-total") / 1e9,
+                    d.apply("producer-metrics/txn-send-offsets-time-ns-total") / 1e9, d.apply("producer-metrics/txn-begin-time-ns-total") / 1e9,
+                    d.apply("producer-metrics/bufferpool-wait-time-ns-total") / 1e9, d.apply("stream-thread-metrics/blocked-time-ns-total") / 1e9,
+                    d.apply("producer-metrics/record-send-total"), d.apply("producer-metrics/record-send-total") / Math.max(1, events),
+                    d.apply("producer-metrics/request-total"), d.apply("consumer-fetch-manager-metrics/records-consumed-total"));
         }
     }
 

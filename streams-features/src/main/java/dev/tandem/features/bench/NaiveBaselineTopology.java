@@ -45,8 +45,19 @@ public final class NaiveBaselineTopology {
 
     public static Topology build(String events, String userFeatures, Serde<UserEvent> eventSerde, Serde<UserFeatures> featuresSerde,
                                  int maxEvents, long[] windowsMs, int topCategories) {
+        return build(events, userFeatures, eventSerde, featuresSerde, maxEvents, windowsMs, topCategories, false);
+    }
+
+    /**
+     * {@code cachedStore}: Kafka Streams' record cache on the store, as the real topology has on {@code user-sequences}
+     * by default ({@code sequence.store.caching}); the bench passes the real app's setting, so all three topologies
+     * write their changelogs the same way.
+     */
+    public static Topology build(String events, String userFeatures, Serde<UserEvent> eventSerde, Serde<UserFeatures> featuresSerde,
+                                 int maxEvents, long[] windowsMs, int topCategories, boolean cachedStore) {
         StreamsBuilder b = new StreamsBuilder();
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()));
+        var store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
+        b.addStateStore(cachedStore ? store.withCachingEnabled() : store);
         b.stream(events, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("naive-events"))
                 .process(() -> new NaiveProcessor(eventSerde.deserializer(), events, maxEvents, windowsMs, topCategories),
                         Named.as("naive-processor"), STORE)

@@ -389,6 +389,54 @@ public final class BehaviourSequence {
                 .build();
     }
 
+    /**
+     * {@code prefix} followed by {@link #toUserFeatures(String)} in Avro binary encoding, without building the
+     * record: the bytes Avro's {@code SpecificDatumWriter} writes for it with a plain {@code BinaryEncoder}
+     * (fields in schema order; longs and the enum's index zigzag varints; strings length-prefixed UTF-8;
+     * arrays one block {@code count, items, 0}, an empty one a single 0). No Avro types are used: the layout is
+     * the {@code UserFeatures} schema's, and a change of that schema must change this method too (the Streams
+     * adapter compares both paths on its first records and falls back to Avro if they ever differ).
+     */
+    public byte[] userFeaturesAvro(byte[] prefix, String userId) {
+        Codec.Writer w = new Codec.Writer(prefix.length + 64 + userId.length() + evSize * 24 + counters.length * CHANNELS * 6 + 64);
+        w.bytes(prefix);
+        w.avroString(userId);
+        w.zigzag(hasEvents() ? latestTime : 0);
+        w.zigzag(version);
+        if (evSize > 0) {
+            w.zigzag(evSize);
+            for (int i = 0; i < evSize; i++) {
+                int q = ev(i);
+                w.avroId(evItemNum[q], evItemStr[q]);
+                w.avroId(evCatNum[q], evCatStr[q]);
+                w.zigzag(evAction[q]);
+                w.zigzag(evTime[q]);
+            }
+        }
+        w.u8(0);
+        if (counters.length > 0) {
+            w.zigzag((long) counters.length * CHANNELS);
+            for (WindowedCounts c : counters) {
+                for (int a = 0; a < CHANNELS; a++) {
+                    w.zigzag(c.windowMs);
+                    w.zigzag(a);
+                    w.zigzag(c.count(a, latestTime));
+                }
+            }
+        }
+        w.u8(0);
+        int top = Math.min(policy.topCategories(), catSize);
+        if (top > 0) {
+            w.zigzag(top);
+            for (int i = 0; i < top; i++) {
+                w.avroId(catNum[i], catStr[i]);
+                w.zigzag(catCount[i]);
+            }
+        }
+        w.u8(0);
+        return w.toByteArray();
+    }
+
     /** A copy with other late and duplicate counts (for comparing states regardless of rejections). */
     BehaviourSequence withRejections(long late, long duplicates) {
         BehaviourSequence copy = decode(encode(), policy);

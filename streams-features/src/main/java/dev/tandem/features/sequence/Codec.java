@@ -123,6 +123,42 @@ final class Codec {
             }
         }
 
+        void bytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        /** Avro binary string: zigzag length, then the UTF-8 bytes (what Avro's BinaryEncoder writes). */
+        void avroString(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            zigzag(b.length);
+            bytes(b);
+        }
+
+        /** Avro binary string of an id: {@link Codec#idString} without building the string for numeric ids. */
+        void avroId(long num, String str) {
+            if (str != null) {
+                avroString(str);
+                return;
+            }
+            if (num < 0) { // not produced by the parser (numeric ids are non-negative); keep it exact anyway
+                avroString(Long.toString(num));
+                return;
+            }
+            int digits = 1;
+            for (long x = num / 10; x != 0; x /= 10) digits++;
+            zigzag(digits);
+            ensure(digits);
+            int end = pos + digits;
+            long x = num;
+            for (int i = end - 1; i >= pos; i--) {
+                buf[i] = (byte) ('0' + (int) (x % 10));
+                x /= 10;
+            }
+            pos = end;
+        }
+
         byte[] toByteArray() {
             return Arrays.copyOf(buf, pos);
         }

@@ -1,11 +1,12 @@
 package dev.tandem.features.streams;
 
-import dev.tandem.schemas.UserFeatures;
-
 /** What the user-sequence processor emits; the topology splits it into its three sinks. */
 public sealed interface Routed {
-    /** New features of the user in the record key; {@code features == null} is a tombstone (user expired). */
-    record Features(UserFeatures features) implements Routed {
+    /**
+     * New features of the user in the record key, already serialized for the {@code user-features} topic
+     * ({@link UserFeaturesWriter}); {@code value == null} is a tombstone (user expired).
+     */
+    record Features(byte[] value) implements Routed {
     }
 
     /** An accepted event, keyed by item id, on its way to the item-stats repartition. */

@@ -73,6 +73,8 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     private final FeatureMetrics metrics;
     private final int cachedUsers;
     private final Map<String, BehaviourSequence> decoded;
+    private final UserFeaturesWriter featuresWriter;
+    private final boolean itemEvents;
 
     private ProcessorContext<Object, Routed> context;
     private KeyValueStore<String, byte[]> store;
@@ -81,14 +83,24 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
 
     public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
                                  String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
-                                 FeatureMetrics metrics) {
+                                 FeatureMetrics metrics, UserFeaturesWriter featuresWriter) {
         this(policy, deserializer, validator, defaultTopic, ttl, ttlScanInterval, ttlClock, metrics,
-                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK);
+                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK, featuresWriter);
     }
 
+    /** {@code featuresWriter}: this processor's own (one per task), writing the {@code user-features} values. */
     public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
                                  String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
-                                 FeatureMetrics metrics, int cachedUsers) {
+                                 FeatureMetrics metrics, int cachedUsers, UserFeaturesWriter featuresWriter) {
+        this(policy, deserializer, validator, defaultTopic, ttl, ttlScanInterval, ttlClock, metrics, cachedUsers, featuresWriter, true);
+    }
+
+    /** {@code itemEvents}: whether accepted views, carts and purchases are forwarded to the item path. */
+    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
+                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
+                                 FeatureMetrics metrics, int cachedUsers, UserFeaturesWriter featuresWriter, boolean itemEvents) {
+        this.itemEvents = itemEvents;
+        this.featuresWriter = Objects.requireNonNull(featuresWriter, "featuresWriter");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
         this.validator = Objects.requireNonNull(validator, "validator");
@@ -169,8 +181,8 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         if (t > maxEventTimeMs) {
             maxEventTimeMs = t;
         }
-        context.forward(record.withKey((Object) user).withValue(new Routed.Features(seq.toUserFeatures(user))));
-        if (ItemStats.tracks(behaviour.action())) {
+        context.forward(record.withKey((Object) user).withValue(new Routed.Features(featuresWriter.write(user, seq))));
+        if (itemEvents && ItemStats.tracks(behaviour.action())) {
             context.forward(record.withKey((Object) behaviour.itemId())
                     .withValue(new Routed.Item(new ItemEvent(behaviour.action(), t))));
         }
