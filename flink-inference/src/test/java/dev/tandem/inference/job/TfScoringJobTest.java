@@ -91,7 +91,9 @@ class TfScoringJobTest {
             }
         }
         FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(8);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), FunnelConfig.defaults()).build(log);
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(),
+                // carts follow their view within a minute; a 24 h horizon would censor every exposure of this ~2 h log
+                new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7)).build(log);
         ModelConfig config = ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7);
         try (TrainedModel m = new Trainer(config, null).train(data)) {
             modelDir = m.export(models, "v1");

@@ -67,12 +67,44 @@ public final class Trainer {
         }
         FeatureSpec spec = data.features().spec();
         List<String> stages = data.stageNames();
+        requireBothClasses(data, stages);
         TrainingGraph g = new TrainingGraph(spec, config, stages);
         try {
             return run(g, data, spec, stages, truth);
         } catch (RuntimeException e) {
             g.close();
             throw e;
+        }
+    }
+
+    /**
+     * Every stage needs a known positive and a known negative in the training split: with one class
+     * only (e.g. every exposure censored because the funnel horizon is longer than the log, so only
+     * the positives are labelled) the model learns a constant, P = 1 or 0 for everything, and the
+     * validation metrics, computed on the same one-class labels, cannot show it.
+     */
+    private static void requireBothClasses(ExampleSet data, List<String> stages) {
+        int k = data.taskCount();
+        int train = data.trainCount();
+        for (int t = 0; t < k; t++) {
+            long pos = 0;
+            long neg = 0;
+            for (int i = 0; i < train; i++) {
+                if (data.mask()[i * k + t] > 0) {
+                    if (data.labels()[i * k + t] > 0.5f) {
+                        pos++;
+                    } else {
+                        neg++;
+                    }
+                }
+            }
+            if (pos == 0 || neg == 0) {
+                throw new TrainingException(String.format(Locale.ROOT,
+                        "stage %s has %d known positives and %d known negatives among %d training examples: a model cannot learn from one class "
+                                + "(%s); is the funnel horizon (%s) longer than the data?",
+                        stages.get(t), pos, neg, train, data.stats() == null ? "" : data.stats().censoredExposures() + " of "
+                                + data.size() + " exposures censored", data.funnel() == null ? "?" : data.funnel().horizon()));
+            }
         }
     }
 

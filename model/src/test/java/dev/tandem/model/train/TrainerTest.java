@@ -73,6 +73,19 @@ class TrainerTest {
     }
 
     @Test
+    void refusesToTrainWhenTheHorizonCensorsEveryNegative() {
+        // a horizon longer than the log censors every exposure: only positives keep a label, and a
+        // model trained on them predicts P = 1 for everything (the demo's all-1.000 predictions)
+        FunnelConfig tooLong = new FunnelConfig(FUNNEL.stages(), java.time.Duration.ofDays(30), 0.7);
+        ExampleSet censored = new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), tooLong).build(log.events);
+        assertThat(censored.stats().censoredExposures()).isEqualTo(censored.size());
+        assertThatThrownBy(() -> new Trainer(config(), null).train(censored).close())
+                .isInstanceOf(TrainingException.class)
+                .hasMessageContaining("0 known negatives")
+                .hasMessageContaining("horizon");
+    }
+
+    @Test
     void itemsNeverSeenInTrainingScoreThroughMetadataAlone() {
         // hold a fifth of the items out of the training split: their validation exposures are cold starts
         java.util.function.Predicate<String> heldOut = item -> Math.floorMod(item.hashCode(), 5) == 0;

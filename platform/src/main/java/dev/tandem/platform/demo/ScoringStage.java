@@ -56,6 +56,13 @@ public final class ScoringStage implements DemoStage {
     private static final Duration PREDICTIONS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
     private static final List<String> STAGES = List.of("CART", "PURCHASE");
+    /**
+     * VIEW → CART → PURCHASE within 1 h. The generator's carts follow their view within seconds and
+     * purchases within minutes, and the demo's log spans only a few hours of event time: with the
+     * default 24 h horizon every exposure would be censored (only its positives labelled) and the
+     * model would learn P = 1 for everything.
+     */
+    static final FunnelConfig FUNNEL = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), FunnelConfig.defaults().trainFraction());
 
     private final Path modelsDir;
     private LocalScoring job;
@@ -143,21 +150,20 @@ public final class ScoringStage implements DemoStage {
     /** The model for this world: reused from {@code modelsDir} if it is there, else trained and exported there. */
     private Path model(DemoContext ctx, List<UserEvent> log) throws Exception {
         DemoSettings s = ctx.settings();
-        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d", s.seed(), s.users(), s.items(), log.size());
+        // the horizon is part of the key: a model trained with another funnel is not this one
+        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), FUNNEL.horizon().toMinutes());
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
             ctx.println("reusing model demo/" + version + " from " + modelsDir);
             return dir;
         }
         long t0 = System.nanoTime();
-        FeatureSpec spec = FeatureSpec.defaults();
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), FunnelConfig.defaults()).buildFromUserEvents(log);
+        ExampleSet data = examples(log);
         if (data.validationCount() == 0) {
             ctx.println("scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
             return null;
         }
-        ModelConfig config = ModelConfig.defaults().withName("demo").withArchitecture("mmoe", "mean").withTraining(0.005, 256, 2, 1, s.seed());
-        try (TrainedModel m = new Trainer(config, null).train(data)) {
+        try (TrainedModel m = new Trainer(modelConfig(s.seed()), null).train(data)) {
             Path out = m.export(modelsDir, version);
             ctx.println(String.format(Locale.ROOT, "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
                     version, data.size(), (System.nanoTime() - t0) / 1e9, out));
@@ -165,8 +171,17 @@ public final class ScoringStage implements DemoStage {
         }
     }
 
+    /** The demo's training examples from its event log. */
+    static ExampleSet examples(List<UserEvent> log) {
+        return new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults()), SequencePolicy.defaults(), FUNNEL).buildFromUserEvents(log);
+    }
+
+    static ModelConfig modelConfig(long seed) {
+        return ModelConfig.defaults().withName("demo").withArchitecture("mmoe", "mean").withTraining(0.005, 256, 2, 1, seed);
+    }
+
     /** One request per busiest user: the items they touched last, then the catalog's first items. */
-    private static List<ScoringRequest> requests(List<UserEvent> log, long requestTimeMs) {
+    static List<ScoringRequest> requests(List<UserEvent> log, long requestTimeMs) {
         Map<String, List<String>> itemsByUser = new HashMap<>();
         for (UserEvent e : log) itemsByUser.computeIfAbsent(e.getUserId(), k -> new ArrayList<>()).add(e.getItemId());
         List<String> users = itemsByUser.keySet().stream()

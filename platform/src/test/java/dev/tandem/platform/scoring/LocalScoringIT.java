@@ -69,11 +69,16 @@ class LocalScoringIT {
                 log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.VIEW, t), "b", 10.0 + item));
                 if (rnd.nextDouble() < 0.3) {
                     log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.CART, t + 1_000L), "b", 10.0 + item));
+                    if (rnd.nextBoolean()) {
+                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.PURCHASE, t + 2_000L), "b", 10.0 + item));
+                    }
                 }
             }
         }
         FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(6);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), FunnelConfig.defaults()).build(log);
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(),
+                // a 24 h horizon would censor every exposure of this ~7 h log (the trainer refuses one-class labels)
+                new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7)).build(log);
         try (TrainedModel m = new Trainer(ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7), null)
                 .train(data)) {
             return m.export(models, "v1");
