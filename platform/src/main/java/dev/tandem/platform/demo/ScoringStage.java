@@ -11,6 +11,7 @@ import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.train.TrainedModel;
 import dev.tandem.model.train.Trainer;
+import dev.tandem.model.train.TrainingException;
 import dev.tandem.model.zoo.ModelConfig;
 import dev.tandem.platform.kafka.AvroProducer;
 import dev.tandem.platform.scoring.LocalScoring;
@@ -57,12 +58,27 @@ public final class ScoringStage implements DemoStage {
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
     private static final List<String> STAGES = List.of("CART", "PURCHASE");
     /**
-     * VIEW → CART → PURCHASE within 1 h. The generator's carts follow their view within seconds and
-     * purchases within minutes, and the demo's log spans only a few hours of event time: with the
-     * default 24 h horizon every exposure would be censored (only its positives labelled) and the
-     * model would learn P = 1 for everything.
+     * VIEW → CART → PURCHASE within a horizon that fits the log: a quarter of its event-time span, at
+     * least 1 min and at most 1 h. The generator's carts follow their view within seconds and purchases
+     * within minutes, and the demo's log spans minutes (--events 2000) to a few hours of event time: with
+     * the default 24 h horizon every exposure would be censored (only its positives labelled) and the
+     * trainer refuses that (it used to learn P = 1 for everything).
      */
-    static final FunnelConfig FUNNEL = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), FunnelConfig.defaults().trainFraction());
+    static FunnelConfig funnel(List<UserEvent> log) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (UserEvent e : log) {
+            long t = e.getEventTime().toEpochMilli();
+            min = Math.min(min, t);
+            max = Math.max(max, t);
+        }
+        Duration span = log.isEmpty() ? Duration.ZERO : Duration.ofMillis(max - min);
+        Duration horizon = span.dividedBy(4);
+        if (horizon.compareTo(Duration.ofMinutes(1)) < 0) horizon = Duration.ofMinutes(1);
+        if (horizon.compareTo(Duration.ofHours(1)) > 0) horizon = Duration.ofHours(1);
+        FunnelConfig defaults = FunnelConfig.defaults();
+        return new FunnelConfig(defaults.stages(), horizon, defaults.trainFraction());
+    }
 
     private final Path modelsDir;
     private LocalScoring job;
@@ -151,7 +167,7 @@ public final class ScoringStage implements DemoStage {
     private Path model(DemoContext ctx, List<UserEvent> log) throws Exception {
         DemoSettings s = ctx.settings();
         // the horizon is part of the key: a model trained with another funnel is not this one
-        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), FUNNEL.horizon().toMinutes());
+        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), funnel(log).horizon().toMinutes());
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
             ctx.println("reusing model demo/" + version + " from " + modelsDir);
@@ -163,7 +179,14 @@ public final class ScoringStage implements DemoStage {
             ctx.println("scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
             return null;
         }
-        try (TrainedModel m = new Trainer(modelConfig(s.seed()), null).train(data)) {
+        TrainedModel trained;
+        try {
+            trained = new Trainer(modelConfig(s.seed()), null).train(data);
+        } catch (TrainingException e) {
+            ctx.println("scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
+            return null;
+        }
+        try (TrainedModel m = trained) {
             Path out = m.export(modelsDir, version);
             ctx.println(String.format(Locale.ROOT, "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
                     version, data.size(), (System.nanoTime() - t0) / 1e9, out));
@@ -173,7 +196,7 @@ public final class ScoringStage implements DemoStage {
 
     /** The demo's training examples from its event log. */
     static ExampleSet examples(List<UserEvent> log) {
-        return new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults()), SequencePolicy.defaults(), FUNNEL).buildFromUserEvents(log);
+        return new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults()), SequencePolicy.defaults(), funnel(log)).buildFromUserEvents(log);
     }
 
     static ModelConfig modelConfig(long seed) {
