@@ -37,6 +37,8 @@ import java.util.Set;
  *       without a positive yet it is masked out (neither trains nor evaluates), and counted;</li>
  *   <li>a conversion with no exposure of the same item within the horizon before it is counted as an
  *       unexposed conversion, never dropped silently nor turned into an invented exposure;</li>
+ *   <li>the auxiliary label of an exposure is the hashed category bucket (the feature spec's category
+ *       buckets, as {@code cand_category}) of the user's next event after it, 0 (masked) when there is none;</li>
  *   <li>examples are ordered by exposure time (ties by user, then by position) and the first
  *       {@code trainFraction} train.</li>
  * </ul>
@@ -121,6 +123,7 @@ public final class ExampleBuilder {
         String[] users = new String[maxExposures];
         String[] items = new String[maxExposures];
         String[] ids = new String[maxExposures];
+        int[] nextCat = new int[maxExposures];
         long[] unexposed = new long[k];
         long duplicates = 0;
         long censored = 0;
@@ -193,6 +196,7 @@ public final class ExampleBuilder {
                 users[n] = userId;
                 items[n] = item;
                 ids[n] = e.event().eventId();
+                nextCat[n] = i + 1 < evs.size() ? encoder.categoryId(evs.get(i + 1).event().categoryId()) : 0;
                 n++;
             }
         }
@@ -214,6 +218,7 @@ public final class ExampleBuilder {
         String[] u2 = new String[n];
         String[] i2 = new String[n];
         String[] id2 = new String[n];
+        int[] nc2 = new int[n];
         for (int r = 0; r < n; r++) {
             int from = idx[r];
             raw.copyRow(from, features, r);
@@ -223,6 +228,7 @@ public final class ExampleBuilder {
             u2[r] = users[from];
             i2[r] = items[from];
             id2[r] = ids[from];
+            nc2[r] = nextCat[from];
         }
         features.setRows(n);
         int train = (int) Math.floor(n * funnel.trainFraction());
@@ -253,7 +259,7 @@ public final class ExampleBuilder {
         }
         DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, n - train,
                 censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, train < n ? t2[train] : end);
-        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, train, stats);
+        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, train, stats, nc2);
     }
 
     /** Whether an exposure of {@code item} precedes event i (in this user's order) within the horizon. */

@@ -11,6 +11,8 @@ import java.util.List;
  * is 0 when the example is censored for that stage (no positive yet and the horizon runs past the
  * end of the data), so it neither trains nor evaluates that stage. {@code exposureEventIds[i]} is the
  * event id of example i's exposure (how a generated log's ground truth is joined).
+ * {@code nextCategory[i]} is the category bucket of the user's next event after the exposure (the
+ * auxiliary task's label), 0 when there is none.
  */
 public record ExampleSet(
         FunnelConfig funnel,
@@ -22,7 +24,14 @@ public record ExampleSet(
         String[] itemIds,
         String[] exposureEventIds,
         int trainCount,
-        DataStats stats) {
+        DataStats stats,
+        int[] nextCategory) {
+
+    /** Without next-category labels (every example masked out of the auxiliary task). */
+    public ExampleSet(FunnelConfig funnel, EncodedBatch features, float[] labels, float[] mask, long[] exposureTimeMs, String[] userIds,
+                      String[] itemIds, String[] exposureEventIds, int trainCount, DataStats stats) {
+        this(funnel, features, labels, mask, exposureTimeMs, userIds, itemIds, exposureEventIds, trainCount, stats, new int[features.rows()]);
+    }
 
     public int size() {
         return features.rows();
@@ -62,6 +71,7 @@ public record ExampleSet(
         String[] u = new String[n];
         String[] it = new String[n];
         String[] ids = new String[n];
+        int[] next = new int[n];
         int r = 0;
         for (int i = 0; i < size(); i++) {
             if (i < trainCount && drop.test(i)) continue;
@@ -72,10 +82,11 @@ public record ExampleSet(
             u[r] = userIds[i];
             it[r] = itemIds[i];
             ids[r] = exposureEventIds[i];
+            next[r] = nextCategory[i];
             r++;
         }
         f.setRows(n);
-        return new ExampleSet(funnel, f, l, m, t, u, it, ids, keptTrain, stats);
+        return new ExampleSet(funnel, f, l, m, t, u, it, ids, keptTrain, stats, next);
     }
 
     public List<String> stageNames() {

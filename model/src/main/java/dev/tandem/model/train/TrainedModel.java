@@ -3,6 +3,7 @@ package dev.tandem.model.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.model.data.DataStats;
+import dev.tandem.model.eval.CalibrationPlot;
 import dev.tandem.model.eval.Evaluation;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
@@ -56,10 +57,12 @@ public final class TrainedModel implements AutoCloseable {
     private final double trainExamplesPerSec;
 
     private final dev.tandem.model.data.FunnelConfig funnel;
+    private final NextCategoryReport nextCategory;
 
     TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, dev.tandem.model.data.FunnelConfig funnel, List<String> stages,
                  DataStats stats, List<StageReport> reports,
-                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestValidationLoss, double trainExamplesPerSec) {
+                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestValidationLoss, double trainExamplesPerSec,
+                 NextCategoryReport nextCategory) {
         this.graph = graph;
         this.config = config;
         this.spec = spec;
@@ -72,6 +75,12 @@ public final class TrainedModel implements AutoCloseable {
         this.bestEpoch = bestEpoch;
         this.bestValidationLoss = bestValidationLoss;
         this.trainExamplesPerSec = trainExamplesPerSec;
+        this.nextCategory = nextCategory;
+    }
+
+    /** The auxiliary next-category task's validation figures; null when the task is off. */
+    public NextCategoryReport nextCategoryReport() {
+        return nextCategory;
     }
 
     public List<StageReport> reports() {
@@ -115,13 +124,19 @@ public final class TrainedModel implements AutoCloseable {
     /**
      * Writes {@code <outRoot>/<name>/<version>/}: the SavedModel (serving_default: inputs named by the
      * feature spec, outputs {@code p_<stage>}; model variables only), {@value FeatureSpec#FILE_NAME},
-     * {@value ModelConfig#FILE_NAME}, {@value #CARD_JSON} and {@value #CARD_MARKDOWN}. Everything is
+     * {@value ModelConfig#FILE_NAME}, {@value #CARD_JSON}, {@value #CARD_MARKDOWN} and the calibration plot
+     * {@value CalibrationPlot#FILE_NAME} it references. Everything is
      * written into a temporary directory beside the target and renamed into place.
      *
      * @param version null for a UTC timestamp
      * @throws FileAlreadyExistsException if that version exists
      */
     public Path export(Path outRoot, String version) throws IOException {
+        return export(outRoot, version, tmp -> { });
+    }
+
+    /** Test seam: {@code beforeRename} sees the complete temporary directory just before it is renamed. */
+    Path export(Path outRoot, String version, java.util.function.Consumer<Path> beforeRename) throws IOException {
         String v = version != null ? version : DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
         if (!v.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("version must be letters, digits, '.', '_' or '-', was '" + v + "'");
@@ -140,6 +155,8 @@ public final class TrainedModel implements AutoCloseable {
             Map<String, Object> card = card(v);
             Files.writeString(tmp.resolve(CARD_JSON), JSON.writeValueAsString(card));
             Files.writeString(tmp.resolve(CARD_MARKDOWN), markdown(card));
+            writeCalibrationPlot(tmp.resolve(CalibrationPlot.FILE_NAME), v);
+            beforeRename.accept(tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -151,14 +168,29 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
+    private void writeCalibrationPlot(Path file, String version) throws IOException {
+        Map<String, List<Evaluation.CalibrationBin>> bins = new LinkedHashMap<>();
+        for (StageReport r : reports) {
+            bins.put(r.stage(), r.model().calibration());
+        }
+        try {
+            CalibrationPlot.write(file, "Calibration (validation): " + config.name() + " " + version, bins);
+        } catch (RuntimeException | LinkageError e) {
+            // AWT text rendering needs fontconfig and a font; a machine without them still gets a
+            // model (the card's JSON and Markdown hold the same calibration table), just no image.
+            System.getLogger(TrainedModel.class.getName()).log(System.Logger.Level.WARNING,
+                    "calibration plot not written (" + e + "); the model card's calibration table has the same figures");
+        }
+    }
+
     /** A clean inference graph (no labels, loss or optimizer), its variables set to the trained values. */
     private void exportSavedModel(Path dir, Map<String, float[]> weights) throws IOException {
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
             Params params = new Params(tf, config.seed());
-            FunnelGraph model = ModelZoo.build(tf, spec, config, stages, params);
+            FunnelGraph model = ModelZoo.build(tf, spec, config, stages, params, false); // no auxiliary heads in serving
             try (Session s = new Session(g)) {
-                params.assign(s, weights);
+                params.assign(s, weights); // by name: the training-only auxiliary weights are left behind
                 Signature.Builder sig = Signature.builder().key(Signature.DEFAULT_KEY);
                 model.inputs().forEach(sig::input);
                 for (int t = 0; t < stages.size(); t++) {
@@ -192,12 +224,16 @@ public final class TrainedModel implements AutoCloseable {
             calibration.put(r.stage(), bins);
         }
         card.put("calibration", calibration);
+        card.put("calibration_plot", CalibrationPlot.FILE_NAME);
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("epochs_run", epochsRun);
         training.put("best_epoch", bestEpoch);
         training.put("best_validation_loss", num(bestValidationLoss));
         training.put("train_examples_per_sec", num(trainExamplesPerSec));
         card.put("training", training);
+        if (nextCategory != null) {
+            card.put("auxiliary", Map.of("next_category", nextCategory.toJson()));
+        }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("stages", funnel.stages().stream().map(Enum::name).toList());
         f.put("horizon_ms", funnel.horizon().toMillis());
@@ -238,6 +274,7 @@ public final class TrainedModel implements AutoCloseable {
         md.append(String.format(Locale.ROOT, "- unexposed conversions per stage %s%n", stats.unexposedConversions()));
         md.append(String.format(Locale.ROOT, "- positives per stage: train %s, validation %s%n", stats.trainPositives(), stats.validationPositives()));
         md.append("\n## Calibration (validation)\n\n");
+        md.append("![calibration: observed rate against mean predicted probability per stage](").append(CalibrationPlot.FILE_NAME).append(")\n\n");
         for (StageReport r : reports) {
             md.append("### ").append(r.stage()).append("\n\n| predicted | count | mean predicted | observed |\n| --- | --- | --- | --- |\n");
             for (Evaluation.CalibrationBin b : r.model().calibration()) {
@@ -249,6 +286,16 @@ public final class TrainedModel implements AutoCloseable {
         md.append("## Training\n\n");
         md.append(String.format(Locale.ROOT, "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n", epochsRun, bestEpoch,
                 f(bestValidationLoss), f(trainExamplesPerSec)));
+        if (nextCategory != null) {
+            NextCategoryReport nc = nextCategory;
+            md.append("\n## Auxiliary task: next event's category (training only, not in the exported model)\n\n");
+            md.append(String.format(Locale.ROOT, "- weight %s, %d category buckets, %d validation exposures with a next event%n", nc.weight(), nc.classes(),
+                    nc.evaluated()));
+            md.append(String.format(Locale.ROOT, "- accuracy %s, top-5 accuracy %s; always the most frequent training bucket: %s%n", f(nc.accuracy()),
+                    f(nc.top5Accuracy()), f(nc.majorityClassAccuracy())));
+            md.append(String.format(Locale.ROOT, "- cross-entropy %s; per epoch from the untrained model: %s%n", f(nc.crossEntropy()),
+                    nc.crossEntropyByEpoch().stream().map(TrainedModel::f).toList()));
+        }
         md.append("\n## Config\n\n```json\n").append(config.toJson()).append("\n```\n");
         return md.toString();
     }

@@ -19,6 +19,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Trains a funnel model on an {@link ExampleSet}: Adam (sparse rows for embedding tables),
@@ -115,6 +116,12 @@ public final class Trainer {
         EncodedBatch scratch = new EncodedBatch(spec, bs);
         float[] lab = new float[bs * k];
         float[] msk = new float[bs * k];
+        int[] nxt = new int[bs];
+        boolean aux = g.nextCategory != null;
+        List<Double> auxLossByEpoch = new ArrayList<>();
+        if (aux) {
+            auxLossByEpoch.add(evaluateNextCategory(g, data, 0, List.of()).crossEntropy()); // the untrained model
+        }
         int[] order = new int[train];
         for (int i = 0; i < train; i++) {
             order[i] = i;
@@ -145,10 +152,11 @@ public final class Trainer {
                     data.features().copyRow(src, scratch, r);
                     System.arraycopy(data.labels(), src * k, lab, r * k, k);
                     System.arraycopy(data.mask(), src * k, msk, r * k, k);
+                    nxt[r] = data.nextCategory()[src];
                 }
                 scratch.setRows(n);
                 step++;
-                float loss = trainStep(g, scratch, lab, msk, n, k, step);
+                float loss = trainStep(g, scratch, lab, msk, nxt, n, k, step);
                 if (!Float.isFinite(loss)) {
                     throw new TrainingException(String.format(Locale.ROOT,
                             "training loss became %s at epoch %d, step %d: stopping (learning rate %s too high, or non-finite inputs?)",
@@ -168,6 +176,12 @@ public final class Trainer {
                 float[][] col = column(data, pv, t);
                 line.append(String.format(Locale.ROOT, "  AUC %s %.3f (%d pos)", stages.get(t), Evaluation.auc(col[0], col[1], col[2]),
                         countPositives(col[1], col[2])));
+            }
+            if (aux) {
+                NextCategoryReport nc = evaluateNextCategory(g, data, 0, List.of());
+                auxLossByEpoch.add(nc.crossEntropy());
+                line.append(String.format(Locale.ROOT, "  next category acc %.3f (majority %.3f) CE %.3f", nc.accuracy(), nc.majorityClassAccuracy(),
+                        nc.crossEntropy()));
             }
             line.append(String.format(Locale.ROOT, "  %.0f examples/s", trainRows / (trainNanos / 1e9)));
             if (!Double.isFinite(valLoss)) {
@@ -197,8 +211,16 @@ public final class Trainer {
                     r.stage(), m.auc(), r.baselineAuc().get("popularity"), r.baselineAuc().get("logistic_regression"),
                     r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()), m.logloss(), m.ece(), m.positives(), m.evaluated()));
         }
+        NextCategoryReport nextCategory = null;
+        if (aux) {
+            nextCategory = evaluateNextCategory(g, data, config.nextCategoryWeight(), auxLossByEpoch);
+            progress.accept(String.format(Locale.ROOT, "validation next category: accuracy %.4f, top-5 %.4f (majority class %.4f), cross-entropy %.4f, %d evaluated",
+                    nextCategory.accuracy(), nextCategory.top5Accuracy(), nextCategory.majorityClassAccuracy(), nextCategory.crossEntropy(),
+                    nextCategory.evaluated()));
+        }
         double examplesPerSec = trainRows / (trainNanos / 1e9);
-        return new TrainedModel(g, config, spec, data.funnel(), stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec);
+        return new TrainedModel(g, config, spec, data.funnel(), stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec,
+                nextCategory);
     }
 
     private static long countPositives(float[] y, float[] m) {
@@ -239,14 +261,18 @@ public final class Trainer {
         return sum;
     }
 
-    private float trainStep(TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int n, int k, long step) {
+    private float trainStep(TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int[] nxt, int n, int k, long step) {
         Map<String, Tensor> in = Feeds.tensors(b, 0, n);
-        try (TFloat32 y = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(lab, true, false).slice(0, (long) n * k));
+        try (TInt32 next = g.nextCategory == null ? null : TInt32.tensorOf(Shape.of(n), DataBuffers.of(nxt, true, false).slice(0, n));
+             TFloat32 y = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(lab, true, false).slice(0, (long) n * k));
              TFloat32 m = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(msk, true, false).slice(0, (long) n * k));
              TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA1, step));
              TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA2, step))) {
             Session.Runner r = g.session.runner();
             in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
+            if (next != null) {
+                r.feed(g.nextCategory, next);
+            }
             r.feed(g.labels, y).feed(g.mask, m).feed(g.beta1Power, b1).feed(g.beta2Power, b2).addTarget(g.step).fetch(g.loss);
             try (Result res = r.run()) {
                 return ((TFloat32) res.get(0)).getFloat();
@@ -254,6 +280,80 @@ public final class Trainer {
         } finally {
             Feeds.close(in);
         }
+    }
+
+    /** Rows per run when scoring the auxiliary head: its logits are as wide as the category vocabulary. */
+    static final int AUX_CHUNK = 256;
+
+    /**
+     * The auxiliary task on the validation rows with a next event. The majority class is the most
+     * frequent label of the training rows (ties: the smaller bucket).
+     */
+    static NextCategoryReport evaluateNextCategory(TrainingGraph g, ExampleSet data, double weight, List<Double> byEpoch) {
+        int classes = data.features().spec().feature(FeatureSpec.CAND_CATEGORY).vocabulary();
+        int[] next = data.nextCategory();
+        int train = data.trainCount();
+        int[] freq = new int[classes];
+        for (int i = 0; i < train; i++) {
+            if (next[i] > 0) {
+                freq[next[i]]++;
+            }
+        }
+        int majority = 1;
+        for (int c = 1; c < classes; c++) {
+            if (freq[c] > freq[majority]) {
+                majority = c;
+            }
+        }
+        long evaluated = 0;
+        long top1 = 0;
+        long top5 = 0;
+        long majorityHits = 0;
+        double ce = 0;
+        float[] logits = new float[AUX_CHUNK * classes];
+        int n = data.validationCount();
+        for (int off = 0; off < n; off += AUX_CHUNK) {
+            int rows = Math.min(AUX_CHUNK, n - off);
+            Map<String, Tensor> in = Feeds.tensors(data.features(), train + off, rows);
+            try {
+                Session.Runner r = g.session.runner();
+                in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
+                r.fetch(g.model.nextCategoryLogits());
+                try (Result res = r.run()) {
+                    ((TFloat32) res.get(0)).copyTo(DataBuffers.of(logits, false, false).slice(0, (long) rows * classes));
+                }
+            } finally {
+                Feeds.close(in);
+            }
+            for (int i = 0; i < rows; i++) {
+                int label = next[train + off + i];
+                if (label <= 0) {
+                    continue;
+                }
+                int base = i * classes;
+                float target = logits[base + label];
+                float max = Float.NEGATIVE_INFINITY;
+                int above = 0;
+                for (int c = 0; c < classes; c++) {
+                    float v = logits[base + c];
+                    max = Math.max(max, v);
+                    if (v > target) {
+                        above++;
+                    }
+                }
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    sum += Math.exp(logits[base + c] - max);
+                }
+                ce += max + Math.log(sum) - target;
+                evaluated++;
+                top1 += above == 0 ? 1 : 0;
+                top5 += above < 5 ? 1 : 0;
+                majorityHits += label == majority ? 1 : 0;
+            }
+        }
+        double e = evaluated == 0 ? Double.NaN : evaluated;
+        return new NextCategoryReport(weight, classes, evaluated, top1 / e, top5 / e, majorityHits / e, ce / e, byEpoch);
     }
 
     /** P(reach stage) for rows [from, from + count) of {@code b}: float[count · K], stage-minor. */

@@ -36,7 +36,9 @@ import org.tensorflow.types.TInt32;
  * and the table, m and v are updated with {@code ScatterUpdate} on those rows only.
  *
  * <p>Loss: for stage k, log P(reach k) = Σ_{j≤k} log σ(z_j); binary cross-entropy of P(reach k)
- * against the label, averaged over the examples known for that stage (mask), summed over stages.
+ * against the label, averaged over the examples known for that stage (mask), summed over stages;
+ * plus, with the auxiliary task, its weight × the mean cross-entropy of the next event's category
+ * over the examples that have a next event.
  */
 final class TrainingGraph implements AutoCloseable {
     static final float BETA1 = 0.9f;
@@ -51,6 +53,9 @@ final class TrainingGraph implements AutoCloseable {
     final Placeholder<TFloat32> beta1Power;
     final Placeholder<TFloat32> beta2Power;
     final Operand<TFloat32> loss;
+    /** The auxiliary next-category task: its label (0 = masked) and masked mean cross-entropy; null when off. */
+    final Placeholder<TInt32> nextCategory;
+    final Operand<TFloat32> nextCategoryLoss;
     final Op step;
     private final List<Op> slotInits = new ArrayList<>();
 
@@ -75,6 +80,21 @@ final class TrainingGraph implements AutoCloseable {
             Operand<TFloat32> taskLoss = tf.math.div(tf.reduceSum(tf.math.mul(bce, m), tf.constant(0)),
                     tf.math.maximum(tf.reduceSum(m, tf.constant(0)), tf.constant(1f)));
             total = total == null ? taskLoss : tf.math.add(total, taskLoss);
+        }
+        if (model.hasNextCategoryHead()) {
+            nextCategory = tf.withName("next_category_label").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            int classes = spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary();
+            // log-softmax and a one-hot pick: both have C++ gradients in TF Java
+            Operand<TFloat32> logp = tf.nn.logSoftmax(model.nextCategoryLogits());
+            Operand<TFloat32> picked = tf.reduceSum(tf.math.mul(logp, tf.oneHot(nextCategory, tf.constant(classes), tf.constant(1f), tf.constant(0f))),
+                    tf.constant(1));
+            Operand<TFloat32> m = tf.dtypes.cast(tf.math.notEqual(nextCategory, tf.constant(0)), TFloat32.class);
+            nextCategoryLoss = tf.withName("next_category_loss").math.div(tf.math.neg(tf.reduceSum(tf.math.mul(picked, m), tf.constant(0))),
+                    tf.math.maximum(tf.reduceSum(m, tf.constant(0)), tf.constant(1f)));
+            total = tf.math.add(total, tf.math.mul(tf.constant((float) cfg.nextCategoryWeight()), nextCategoryLoss));
+        } else {
+            nextCategory = null;
+            nextCategoryLoss = null;
         }
         loss = tf.withName("loss").identity(total);
 

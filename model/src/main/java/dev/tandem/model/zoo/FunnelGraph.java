@@ -10,7 +10,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * A built funnel model: its input placeholders (named by the feature spec), per-task logits
  * z_k of P(step k | step k−1), the log of P(reach stage k) = Σ_{j≤k} log σ(z_j), and the
- * probabilities P(reach stage k) as the outputs, named {@code p_<stage>}.
+ * probabilities P(reach stage k) as the outputs, named {@code p_<stage>}; and, when the auxiliary task
+ * is built, the logits [B, category vocabulary] of the next event's category bucket (null otherwise).
  */
 public record FunnelGraph(
         FeatureSpec spec,
@@ -20,7 +21,13 @@ public record FunnelGraph(
         List<Operand<TFloat32>> logits,
         List<Operand<TFloat32>> logReach,
         List<Operand<TFloat32>> reach,
-        Params params) {
+        Params params,
+        Operand<TFloat32> nextCategoryLogits) {
+
+    /** Whether the auxiliary next-category head was built (training graphs with the task on only). */
+    public boolean hasNextCategoryHead() {
+        return nextCategoryLogits != null;
+    }
 
     /** The output name of a stage: {@code p_} + the stage in lower case. */
     public static String outputName(String stage) {

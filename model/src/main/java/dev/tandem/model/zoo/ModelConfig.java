@@ -1,5 +1,7 @@
 package dev.tandem.model.zoo;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -35,9 +37,10 @@ import java.util.Objects;
  * @param epochs            maximum epochs
  * @param patience          early stopping: epochs without a better validation loss before stopping
  * @param seed              seed of the initial weights and of the shuffling
+ * @param auxiliary         optional auxiliary tasks trained jointly, e.g. {@code {"next_category": {"weight": 0.1}}}; null: none
  */
 @JsonPropertyOrder({"name", "architecture", "sequenceEncoder", "embeddingDim", "useItemId", "hidden", "experts", "taskExperts",
-        "towerHidden", "attentionHidden", "taskSeGating", "learningRate", "batchSize", "epochs", "patience", "seed"})
+        "towerHidden", "attentionHidden", "taskSeGating", "learningRate", "batchSize", "epochs", "patience", "seed", "auxiliary"})
 public record ModelConfig(
         String name,
         String architecture,
@@ -54,7 +57,24 @@ public record ModelConfig(
         Integer batchSize,
         Integer epochs,
         Integer patience,
-        Long seed) {
+        Long seed,
+        // absent from the JSON when off, so configs and cards of models without it stay as they were
+        @JsonInclude(JsonInclude.Include.NON_NULL) Auxiliary auxiliary) {
+
+    /** Auxiliary tasks: only the training graph has them; the exported serving graph does not. */
+    public record Auxiliary(@JsonProperty("next_category") NextCategory nextCategory) {
+    }
+
+    /**
+     * A softmax head predicting the category bucket of the user's next event after the exposure,
+     * its cross-entropy added to the funnel loss times {@code weight}.
+     */
+    public record NextCategory(Double weight) {
+        public NextCategory {
+            weight = weight == null ? 0.1 : weight;
+            require(weight > 0 && weight <= 100 && Double.isFinite(weight), "auxiliary.next_category.weight", "must be in (0, 100], was " + weight);
+        }
+    }
 
     public static final String FILE_NAME = "model-config.json";
     public static final List<String> ARCHITECTURES = List.of("shared_bottom", "mmoe", "ple");
@@ -98,32 +118,44 @@ public record ModelConfig(
     }
 
     public static ModelConfig defaults() {
-        return new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The weight of the auxiliary next-category loss, 0 when the task is off. */
+    public double nextCategoryWeight() {
+        return auxiliary == null || auxiliary.nextCategory() == null ? 0 : auxiliary.nextCategory().weight();
+    }
+
+    /** With the auxiliary next-category task at {@code weight}, or without it for 0. */
+    public ModelConfig withNextCategoryTask(double weight) {
+        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
+                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed,
+                weight == 0 ? null : new Auxiliary(new NextCategory(weight)));
     }
 
     public ModelConfig withArchitecture(String arch, String encoder) {
         return new ModelConfig(name, arch, encoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden, attentionHidden,
-                taskSeGating, learningRate, batchSize, epochs, patience, seed);
+                taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
     }
 
     public ModelConfig withTraining(double lr, int batch, int maxEpochs, int patienceEpochs, long rngSeed) {
         return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, lr, batch, maxEpochs, patienceEpochs, rngSeed);
+                attentionHidden, taskSeGating, lr, batch, maxEpochs, patienceEpochs, rngSeed, auxiliary);
     }
 
     public ModelConfig withName(String n) {
         return new ModelConfig(n, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed);
+                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
     }
 
     public ModelConfig withItemId(boolean use) {
         return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, use, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed);
+                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
     }
 
     public ModelConfig withTaskSeGating(boolean se) {
         return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, se, learningRate, batchSize, epochs, patience, seed);
+                attentionHidden, se, learningRate, batchSize, epochs, patience, seed, auxiliary);
     }
 
     public String toJson() {

@@ -30,6 +30,8 @@ import org.tensorflow.types.TInt32;
  * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
  * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
  * funnel head       log P(reach k) = Σ_{j≤k} log σ(z_j);  output p_&lt;stage&gt; = P(reach k)
+ * auxiliary         (training only, optional) next-category logits = W · MLP_aux(h_aux) over the category
+ *                   buckets; h_aux = the shared bottom, or its own gate over the (shared) experts
  * </pre>
  * Every embedding lookup is a {@code tf.gather} recorded by {@link Params}, so the trainer updates
  * only the gathered rows.
@@ -38,8 +40,17 @@ public final class ModelZoo {
     private ModelZoo() {
     }
 
+    /** The model with the auxiliary heads its config asks for (the training graph). */
     public static FunnelGraph build(Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p) {
-        return new Builder(tf, spec, cfg, p).build(stages);
+        return build(tf, spec, cfg, stages, p, true);
+    }
+
+    /**
+     * @param auxiliary false for the serving graph: auxiliary heads exist to shape the shared layers in
+     *                  training, and leaving them out keeps the serving signature one output per stage
+     */
+    public static FunnelGraph build(Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p, boolean auxiliary) {
+        return new Builder(tf, spec, cfg, p).build(stages, auxiliary && cfg.nextCategoryWeight() > 0);
     }
 
     private static final class Builder {
@@ -59,7 +70,7 @@ public final class ModelZoo {
             this.l = spec.sequenceLength();
         }
 
-        FunnelGraph build(List<String> stages) {
+        FunnelGraph build(List<String> stages, boolean nextCategoryHead) {
             Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
             for (FeatureDef f : spec.features()) {
                 long[] dims = new long[f.shape().size() + 1];
@@ -142,6 +153,7 @@ public final class ModelZoo {
 
             int tasks = stages.size();
             List<Operand<TFloat32>> taskIn = new ArrayList<>();
+            Operand<TFloat32> auxIn = null;
             int hw;
             switch (cfg.architecture()) {
                 case "shared_bottom" -> {
@@ -149,6 +161,7 @@ public final class ModelZoo {
                     for (int t = 0; t < tasks; t++) {
                         taskIn.add(h);
                     }
+                    auxIn = h;
                     hw = last(cfg.hidden());
                 }
                 case "mmoe" -> {
@@ -158,6 +171,9 @@ public final class ModelZoo {
                     }
                     for (int t = 0; t < tasks; t++) {
                         taskIn.add(gate("gate" + t, x, xw, experts));
+                    }
+                    if (nextCategoryHead) {
+                        auxIn = gate("aux/next_category/gate", x, xw, experts);
                     }
                     hw = last(cfg.hidden());
                 }
@@ -173,6 +189,9 @@ public final class ModelZoo {
                         }
                         mine.addAll(shared);
                         taskIn.add(gate("cgc_gate" + t, x, xw, mine));
+                    }
+                    if (nextCategoryHead) {
+                        auxIn = gate("aux/next_category/gate", x, xw, shared);
                     }
                     hw = last(cfg.hidden());
                 }
@@ -199,7 +218,14 @@ public final class ModelZoo {
                 logReach.add(cum);
                 reach.add(tf.withName(FunnelGraph.outputName(stages.get(t))).math.exp(cum));
             }
-            return new FunnelGraph(spec, cfg, List.copyOf(stages), inputs, logits, logReach, reach, p);
+            Operand<TFloat32> nextCategory = null;
+            if (nextCategoryHead) {
+                // its own tower over the shared bottom / experts: the task shapes the shared layers, not the funnel towers
+                Operand<TFloat32> t = cfg.towerHidden().isEmpty() ? auxIn : mlp("aux/next_category/tower", auxIn, hw, cfg.towerHidden());
+                int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
+                nextCategory = dense("aux/next_category/logits", t, tw, spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(), false);
+            }
+            return new FunnelGraph(spec, cfg, List.copyOf(stages), inputs, logits, logReach, reach, p, nextCategory);
         }
 
         /** log σ(z) = −softplus(−z) = −(max(−z, 0) + log1p(exp(−|z|))). */

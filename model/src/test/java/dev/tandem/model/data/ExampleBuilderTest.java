@@ -68,6 +68,25 @@ class ExampleBuilderTest {
     }
 
     @Test
+    void theAuxiliaryLabelIsTheCategoryBucketOfTheUsersNextEvent() {
+        ev("u1", "a", Action.VIEW, T0);
+        ev("u2", "x", Action.VIEW, T0 + 1);             // another user's event is not u1's next one
+        ev("u1", "b", Action.FAVORITE, T0 + 2 * H);     // any action counts, however much later
+        ev("u1", "b", Action.VIEW, T0 + 3 * H);
+        ev("u1", "b", Action.CART, T0 + 3 * H);         // same instant: the view comes first, the cart is next
+        ev("u1", "c", Action.VIEW, T0 + 4 * H);         // u1's last event
+        farEnd();
+        ExampleSet s = builder.build(log);
+        assertThat(s.nextCategory()).hasSize(s.size());
+        assertThat(s.nextCategory()[row(s, "u1", "a", T0)]).isEqualTo(enc.categoryId("c-b")).isPositive();
+        assertThat(s.nextCategory()[row(s, "u1", "b", T0 + 3 * H)]).isEqualTo(enc.categoryId("c-b"));
+        assertThat(s.nextCategory()[row(s, "u1", "c", T0 + 4 * H)]).as("no next event: masked").isZero();
+        assertThat(s.nextCategory()[row(s, "u2", "x", T0 + 1)]).isZero();
+        ExampleSet kept = s.withoutTrainingRows(i -> i == 0);
+        assertThat(kept.nextCategory()[kept.size() - 1]).isEqualTo(s.nextCategory()[s.size() - 1]);
+    }
+
+    @Test
     void featuresAreTheStateJustBeforeTheExposure() {
         ev("u1", "a", Action.VIEW, T0);
         ev("u1", "b", Action.VIEW, T0 + 1000);

@@ -192,6 +192,86 @@ class TrainerTest {
     }
 
     @Test
+    void theCalibrationPlotIsWrittenWithTheCardBeforeTheRename(@TempDir Path out) throws Exception {
+        try (TrainedModel model = new Trainer(config().withTraining(0.005, 256, 1, 0, 5), null).train(data)) {
+            List<String> seenInTemp = new ArrayList<>();
+            Path dir = model.export(out, "v1", tmp -> {
+                assertThat(tmp.getFileName().toString()).startsWith(".tmp-");
+                assertThat(out.resolve("test-funnel").resolve("v1")).doesNotExist();
+                try (var files = Files.list(tmp)) {
+                    files.forEach(f -> seenInTemp.add(f.getFileName().toString()));
+                }
+                catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(seenInTemp).contains(dev.tandem.model.eval.CalibrationPlot.FILE_NAME, TrainedModel.CARD_JSON, TrainedModel.CARD_MARKDOWN);
+            assertThat(java.awt.GraphicsEnvironment.isHeadless()).as("rendered without a display").isTrue();
+            Path png = dir.resolve(dev.tandem.model.eval.CalibrationPlot.FILE_NAME);
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+            assertThat(img).as("decodes as an image").isNotNull();
+            assertThat(img.getWidth()).isEqualTo(dev.tandem.model.eval.CalibrationPlot.WIDTH);
+            assertThat(img.getHeight()).isEqualTo(dev.tandem.model.eval.CalibrationPlot.HEIGHT);
+            // not a blank canvas: the curves and axes leave more than a handful of colours
+            java.util.Set<Integer> colours = new java.util.HashSet<>();
+            for (int y = 0; y < img.getHeight(); y += 3) {
+                for (int x = 0; x < img.getWidth(); x += 3) {
+                    colours.add(img.getRGB(x, y));
+                }
+            }
+            assertThat(colours.size()).isGreaterThan(10);
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN))).contains("](" + dev.tandem.model.eval.CalibrationPlot.FILE_NAME + ")");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_JSON))).contains("\"calibration_plot\" : \"calibration.png\"");
+        }
+    }
+
+    @Test
+    void theAuxiliaryNextCategoryTaskTrainsAndLeavesTheServingGraphAlone(@TempDir Path out) throws Exception {
+        ModelConfig c = config().withTraining(0.005, 128, 3, 3, 5).withNextCategoryTask(0.5);
+        List<String> lines = new ArrayList<>();
+        try (TrainedModel model = new Trainer(c, lines::add).train(data)) {
+            NextCategoryReport nc = model.nextCategoryReport();
+            lines.forEach(System.out::println);
+            System.out.println(nc);
+            assertThat(nc.classes()).isEqualTo(SPEC.categoryBuckets() + 1);
+            assertThat(nc.evaluated()).isGreaterThan(1_000).isLessThanOrEqualTo(data.validationCount());
+            // learns: the validation cross-entropy falls from the untrained model's, every epoch on record
+            assertThat(nc.crossEntropyByEpoch()).hasSize(model.epochsRun() + 1);
+            assertThat(nc.crossEntropy()).isLessThan(nc.crossEntropyByEpoch().get(0) - 0.5);
+            assertThat(nc.accuracy()).as("accuracy vs always the majority class").isGreaterThan(nc.majorityClassAccuracy() + 0.05);
+            assertThat(nc.top5Accuracy()).isGreaterThanOrEqualTo(nc.accuracy());
+            assertThat(model.report("CART").model().auc()).isGreaterThan(0.6);
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("validation next category: accuracy"));
+
+            Path dir = model.export(out, "v1");
+            String card = Files.readString(dir.resolve(TrainedModel.CARD_JSON));
+            assertThat(card).contains("\"next_category\"", "\"top5_accuracy\"", "\"majority_class_accuracy\"");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN))).contains("Auxiliary task: next event's category");
+            // the serving graph has one output per stage and no trace of the auxiliary head
+            try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(dir.toString(), "serve")) {
+                assertThat(b.function("serving_default").signature().outputNames()).containsExactlyInAnyOrder("p_cart", "p_purchase");
+                List<String> ops = new ArrayList<>();
+                b.graph().operations().forEachRemaining(op -> ops.add(op.name()));
+                assertThat(ops).isNotEmpty().noneMatch(n -> n.contains("aux") || n.contains("next_category"));
+            }
+            assertThat(FeatureSpec.read(dir)).isEqualTo(SPEC);
+            // and it scores exactly as the training session does
+            EncodedBatch rows = new EncodedBatch(SPEC, 64);
+            for (int i = 0; i < 64; i++) {
+                data.features().copyRow(data.trainCount() + i, rows, i);
+            }
+            rows.setRows(64);
+            try (var scorer = dev.tandem.model.serving.FunnelScorer.load(dir, SPEC, data.stageNames())) {
+                assertThat(scorer.score(rows)).containsExactly(model.predict(rows));
+            }
+        }
+        try (TrainedModel plain = new Trainer(config().withTraining(0.005, 128, 1, 0, 5), null).train(data)) {
+            assertThat(plain.nextCategoryReport()).isNull();
+            assertThat(plain.card("v1")).doesNotContainKey("auxiliary");
+        }
+    }
+
+    @Test
     void reusedInputTensorsScoreLikeFreshOnes(@TempDir Path out) throws Exception {
         try (TrainedModel model = new Trainer(config().withTraining(0.005, 256, 1, 0, 5), null).train(data)) {
             Path dir = model.export(out, "v1");

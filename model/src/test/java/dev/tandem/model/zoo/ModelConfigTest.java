@@ -23,5 +23,23 @@ class ModelConfigTest {
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"learningRate\": 5}")).hasMessageContaining("'learningRate'");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"expertz\": 4}")).hasMessageContaining("expertz");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"name\": ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {\"weight\": 0}}}"))
+                .hasMessageContaining("'auxiliary.next_category.weight'");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_item\": {}}}")).hasMessageContaining("auxiliary.next_item");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {\"weight\": \"high\"}}}"))
+                .hasMessageContaining("auxiliary.next_category.weight");
+    }
+
+    @Test
+    void theAuxiliaryTaskIsOffByDefaultAndAbsentFromItsJson() {
+        assertThat(ModelConfig.defaults().nextCategoryWeight()).isZero();
+        assertThat(ModelConfig.defaults().toJson()).doesNotContain("auxiliary");
+        ModelConfig on = ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {\"weight\": 0.25}}}");
+        assertThat(on.nextCategoryWeight()).isEqualTo(0.25);
+        assertThat(on.toJson()).contains("\"next_category\"");
+        assertThat(ModelConfig.fromJson(on.toJson())).isEqualTo(on);
+        assertThat(ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {}}}").nextCategoryWeight()).isEqualTo(0.1);
+        assertThat(on.withTraining(0.01, 64, 1, 0, 1).nextCategoryWeight()).isEqualTo(0.25);
+        assertThat(on.withNextCategoryTask(0)).isEqualTo(ModelConfig.defaults());
     }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {
-                "Evaluates an exported model on the validation split (last 30% of exposures in time order) of a log file:",
+                "Evaluates an exported model on the validation split (last 30% of exposures in time order) of a log file or events topic:",
                 "per-stage AUC, logloss, ECE and positives next to popularity and logistic regression fit on the file's training split, and the ceiling with --truth."})
 public final class EvaluateCommand implements Callable<Integer> {
     static final int CHUNK = 2048;
@@ -40,11 +41,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "An exported model directory (<out>/<name>/<version>).")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "The log: a Taobao or REES46 CSV, or generated JSON lines.")
-    Path data;
+    @Option(names = "--data", required = true, paramLabel = "FILE|kafka:TOPIC",
+            description = "The log: a Taobao or REES46 CSV, or generated JSON lines; or kafka:TOPIC, the Avro UserEvents of a topic (as tandem train).")
+    String data;
 
-    @Option(names = "--format", required = true, paramLabel = "taobao|rees46|events", description = "Format of --data.")
+    @Option(names = "--format", paramLabel = "taobao|rees46|events", description = "Format of a --data file; not for a topic.")
     ModelData.Format format;
+
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--horizon", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long after a view a cart or purchase counts (default: the horizon the model was trained with, from its card; else 24h).")
@@ -63,7 +68,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model.resolve(FeatureSpec.FILE_NAME)) || !Files.isRegularFile(model.resolve("saved_model.pb"))) {
             throw new CommandLine.ParameterException(cl, "not a model directory (no " + FeatureSpec.FILE_NAME + " or saved_model.pb): " + model);
         }
-        ModelData.requireFile(cl, data, "file");
+        ModelData.DataSource source = ModelData.DataSource.parse(cl, data);
+        source.check(cl, format);
         ModelData.requireFile(cl, truth, "truth file");
         if (json != null) {
             Path parent = json.toAbsolutePath().getParent();
@@ -79,7 +85,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         PrintWriter w = cl.getOut();
         Duration h = horizon != null ? horizon : trainedHorizon(model);
-        ExampleSet examples = ModelData.examples(data, format, modelSpec, h);
+        ExampleSet examples = ModelData.examples(ModelData.read(source, format, kafka, cl.getErr()), source.toString(), modelSpec, h);
         ModelData.warnIfUnevaluable(examples, h, cl.getErr());
         w.println("data: " + ModelData.describe(examples));
         Map<String, double[]> t = ModelData.truth(truth, examples);
@@ -90,7 +96,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (json != null) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("model", model.toString());
-            root.put("data", data.toString());
+            root.put("data", source.toString());
             root.put("split", "validation");
             root.putAll(Reports.figures(reports));
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);

@@ -18,13 +18,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tandem train}: a log file → examples → a funnel model in {@code <out>/<name>/<version>/}. */
+/** {@code tandem train}: a log file or events topic → examples → a funnel model in {@code <out>/<name>/<version>/}. */
 @Command(name = "train",
         description = {
-                "Trains a multi-task funnel model (VIEW → CART → PURCHASE) on a log file and exports it as a SavedModel with its feature spec and model card.",
+                "Trains a multi-task funnel model (VIEW → CART → PURCHASE) on a log file or an events topic and exports it as a SavedModel with its feature spec and model card.",
                 "Prints per-stage validation AUC, logloss, ECE and positives next to the popularity and logistic-regression baselines (and the ceiling with --truth)."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -34,11 +35,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "The log: a Taobao or REES46 CSV, or generated JSON lines.")
-    Path data;
+    @Option(names = "--data", required = true, paramLabel = "FILE|kafka:TOPIC",
+            description = "The log: a Taobao or REES46 CSV, or generated JSON lines; or kafka:TOPIC, the Avro UserEvents of a topic"
+                    + " (e.g. kafka:events, read with --bootstrap/--registry from the earliest offset up to the end offsets at start; bad records are counted).")
+    String data;
 
-    @Option(names = "--format", required = true, paramLabel = "taobao|rees46|events", description = "Format of --data (as tandem replay / tandem generate).")
+    @Option(names = "--format", paramLabel = "taobao|rees46|events", description = "Format of a --data file (as tandem replay / tandem generate); not for a topic.")
     ModelData.Format format;
+
+    @Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Model config JSON (model/README.md); absent fields take the defaults. Default: all defaults.")
     Path config;
@@ -62,7 +68,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
-        ModelData.requireFile(cl, data, "file");
+        ModelData.DataSource source = ModelData.DataSource.parse(cl, data);
+        source.check(cl, format);
         ModelData.requireFile(cl, config, "config file");
         ModelData.requireFile(cl, truth, "truth file");
         ModelConfig mc = readConfig(cl, config);
@@ -77,7 +84,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
         }
         PrintWriter w = cl.getOut();
-        ExampleSet examples = ModelData.examples(data, format, FeatureSpec.defaults(SequencePolicy.defaults()), horizon);
+        ExampleSet examples = ModelData.examples(ModelData.read(source, format, kafka, cl.getErr()), source.toString(),
+                FeatureSpec.defaults(SequencePolicy.defaults()), horizon);
         w.println("data: " + ModelData.describe(examples));
         w.flush();
         ModelData.warnIfUnevaluable(examples, horizon, cl.getErr());
