@@ -2,6 +2,7 @@ package dev.tandem.inference;
 
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.BatchScorerFactory;
+import dev.tandem.inference.core.ModelRef;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Test data and a deterministic fake {@link BatchScorer}. */
 public final class Fixtures {
@@ -126,6 +129,87 @@ public final class Fixtures {
     /** Rows per {@code score} call, by factory id (the fake's instances live in this JVM). */
     public static final Map<String, List<Integer>> CALLS = new ConcurrentHashMap<>();
 
+    /** Scores of the fake model {@code version}: version "1" is {@link #fakeScores}, others a distinct scaling of it. */
+    public static float[] versionedScores(EncodedBatch b, int stages, String version) {
+        float[] p = fakeScores(b, stages);
+        if (!version.equals("1")) {
+            float salt = 0.5f + (version.hashCode() & 0xff) / 512f;
+            for (int i = 0; i < p.length; i++) {
+                p[i] *= salt;
+            }
+        }
+        return p;
+    }
+
+    /** Every fake scorer made, by factory id, to check which were closed. */
+    public static final Map<String, List<FakeScorer>> SCORERS = new ConcurrentHashMap<>();
+    /** Latches a fake load with location {@code block:NAME} waits on. */
+    public static final Map<String, CountDownLatch> BLOCKS = new ConcurrentHashMap<>();
+
+    /** A fake model version; scoring it after {@link #close} fails the test. */
+    public static final class FakeScorer implements BatchScorer {
+        private final List<Integer> calls;
+        private final String version;
+        private final FeatureSpec spec;
+        private final boolean failWarmUp;
+        public volatile boolean closed;
+        public final List<Integer> scored = new CopyOnWriteArrayList<>();
+
+        FakeScorer(List<Integer> calls, String version, FeatureSpec spec, boolean failWarmUp) {
+            this.calls = calls;
+            this.version = version;
+            this.spec = spec;
+            this.failWarmUp = failWarmUp;
+        }
+
+        @Override
+        public FeatureSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public List<String> stages() {
+            return STAGES;
+        }
+
+        @Override
+        public String modelName() {
+            return "fake";
+        }
+
+        @Override
+        public String modelVersion() {
+            return version;
+        }
+
+        @Override
+        public float[] score(EncodedBatch batch) {
+            if (closed) {
+                throw new IllegalStateException("batch scored by the closed scorer of version " + version);
+            }
+            calls.add(batch.rows());
+            scored.add(batch.rows());
+            return versionedScores(batch, STAGES.size(), version);
+        }
+
+        @Override
+        public void warmUp(int maxRows) {
+            if (failWarmUp) {
+                throw new IllegalStateException("warm-up failed: NaN probabilities");
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    /**
+     * The job's model is version "1"; {@link #create(ModelRef)} makes version {@code ref.version()},
+     * behaving by location: {@code fail-load} throws, {@code fail-warmup} fails its warm-up,
+     * {@code mismatch} has a spec the job cannot produce, {@code block:NAME} waits for {@link #BLOCKS}{@code .get(NAME)}.
+     */
     public record FakeScorerFactory(String id) implements BatchScorerFactory {
         @Override
         public FeatureSpec encoderSpec() {
@@ -134,38 +218,28 @@ public final class Fixtures {
 
         @Override
         public BatchScorer create() {
-            List<Integer> calls = CALLS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
-            return new BatchScorer() {
-                @Override
-                public FeatureSpec spec() {
-                    return SPEC;
-                }
+            return make("1", SPEC, false);
+        }
 
-                @Override
-                public List<String> stages() {
-                    return STAGES;
+        @Override
+        public BatchScorer create(ModelRef ref) throws Exception {
+            String loc = ref.location() == null ? "" : ref.location();
+            if (loc.startsWith("fail-load")) {
+                throw new java.io.IOException("no saved_model.pb in " + loc);
+            }
+            if (loc.startsWith("block:")) {
+                CountDownLatch l = BLOCKS.get(loc.substring("block:".length()));
+                if (l != null && !l.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("test latch never opened");
                 }
+            }
+            return make(ref.version(), loc.startsWith("mismatch") ? SPEC.withSequenceLength(SPEC.sequenceLength() + 1) : SPEC, loc.startsWith("fail-warmup"));
+        }
 
-                @Override
-                public String modelName() {
-                    return "fake";
-                }
-
-                @Override
-                public String modelVersion() {
-                    return "1";
-                }
-
-                @Override
-                public float[] score(EncodedBatch batch) {
-                    calls.add(batch.rows());
-                    return fakeScores(batch, STAGES.size());
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+        private FakeScorer make(String version, FeatureSpec spec, boolean failWarmUp) {
+            FakeScorer f = new FakeScorer(CALLS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()), version, spec, failWarmUp);
+            SCORERS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(f);
+            return f;
         }
     }
 }

@@ -16,7 +16,11 @@ public enum DeadLetterReason {
     /** A request with no candidates. */
     NO_CANDIDATES("no-candidates"),
     /** A request, user or item id longer than {@code maxIdLength}. */
-    ID_TOO_LONG("id-too-long");
+    ID_TOO_LONG("id-too-long"),
+    /** A {@code model-control} command whose model was refused: spec mismatch, failed load or warm-up, unsupported location. */
+    MODEL_REFUSED("model-refused"),
+    /** A {@code model-control} command that cannot apply: no model named, nothing to roll back to, version neither loaded nor locatable. */
+    INVALID_MODEL_COMMAND("invalid-model-command");
 
     private final String code;
 

@@ -31,7 +31,19 @@ public final class EncodedRequest {
     public int[] candBrand;
     public int[] candPrice;
 
+    /**
+     * Non-null only on a control marker: a model command the join forwards in stream order to the
+     * batcher (which acts on it and emits nothing for it). Every other field is then unset.
+     */
+    public ModelCommand control;
+
     public EncodedRequest() {
+    }
+
+    public static EncodedRequest control(ModelCommand command) {
+        EncodedRequest r = new EncodedRequest();
+        r.control = command;
+        return r;
     }
 
     public int candidates() {

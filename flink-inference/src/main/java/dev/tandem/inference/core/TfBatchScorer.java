@@ -54,6 +54,17 @@ public final class TfBatchScorer implements BatchScorer {
         return new TfBatchScorer(s, spec, stages, name, version);
     }
 
+    /**
+     * Loads {@code modelDir} to score rows encoded with {@code producer}, reporting {@code name} and
+     * {@code version} in predictions.
+     *
+     * @throws FeatureSpec.IncompatibleSpecException when {@code producer} cannot produce the model's features
+     */
+    public static TfBatchScorer load(Path modelDir, FeatureSpec producer, List<String> stages, String name, String version) throws Exception {
+        FunnelScorer s = FunnelScorer.load(modelDir, producer, stages);
+        return new TfBatchScorer(s, producer, stages, name, version);
+    }
+
     public static BatchScorerFactory factory(String modelDir, List<String> stages) {
         return new Factory(modelDir, List.copyOf(stages));
     }
@@ -168,6 +179,11 @@ public final class TfBatchScorer implements BatchScorer {
         @Override
         public BatchScorer create() throws Exception {
             return load(Path.of(modelDir), stages);
+        }
+
+        @Override
+        public BatchScorer create(ModelRef model) throws Exception {
+            return load(ModelLocations.resolve(model.location()), encoderSpec(), stages, model.name(), model.version());
         }
     }
 }

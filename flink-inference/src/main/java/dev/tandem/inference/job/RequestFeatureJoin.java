@@ -21,10 +21,12 @@ import org.apache.flink.util.Collector;
  * Keyed by user id: keeps the user's latest {@link UserFeatures} in keyed {@link ValueState} and
  * joins every request with it (no features yet → an empty history; never dropped); item metadata
  * is broadcast state (the request's own candidate metadata overrides it; unknown items are encoded
- * by hashed id only). Emits one {@link EncodedRequest} per request. A thin adapter around
+ * by hashed id only). Emits one {@link EncodedRequest} per request, and forwards each model command
+ * of the broadcast input as a control marker ({@link EncodedRequest#control}) so it reaches the
+ * chained batcher in stream order without a second input (which would break the chain). A thin adapter around
  * {@link RequestEncoder} and {@link FeatureUpdates}.
  */
-public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<String, UserInput, ItemMetadata, EncodedRequest> {
+public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest> {
     public static final String FEATURES_STATE = "user-features";
     public static final String ITEMS_STATE = "items";
     public static final MapStateDescriptor<String, ItemMetadata> ITEMS =
@@ -75,7 +77,12 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
     }
 
     @Override
-    public void processBroadcastElement(ItemMetadata item, Context ctx, Collector<EncodedRequest> out) throws Exception {
-        ctx.getBroadcastState(ITEMS).put(item.getItemId(), item);
+    public void processBroadcastElement(BroadcastInput in, Context ctx, Collector<EncodedRequest> out) throws Exception {
+        if (in.item != null) {
+            ctx.getBroadcastState(ITEMS).put(in.item.getItemId(), in.item);
+        }
+        if (in.control != null) {
+            out.collect(EncodedRequest.control(in.control));
+        }
     }
 }

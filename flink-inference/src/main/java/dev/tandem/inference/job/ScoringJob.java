@@ -3,6 +3,7 @@ package dev.tandem.inference.job;
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.EncodedRequest;
+import dev.tandem.inference.core.ModelCommand;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.FeatureSpec;
@@ -31,6 +32,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * features ─────────────────────────────────map─┴─ union ─ keyBy(user_id) ─┐
  * items ─ broadcast ────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
  * </pre>
+ * With {@link #withModelControl}, model commands join the broadcast input (decoded by
+ * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
+ * go to the dead letters and the shadow model's predictions to their own sink.
  */
 public final class ScoringJob {
     public static final String REQUESTS_UID = "scoring-requests-source";
@@ -41,6 +45,9 @@ public final class ScoringJob {
     public static final String SINK_UID = "predictions-sink";
     public static final String DECODE_UID = "decode-requests";
     public static final String DEAD_LETTERS_UID = "dead-letters-sink";
+    public static final String CONTROL_UID = "model-control-source";
+    public static final String CONTROL_DECODE_UID = "decode-model-control";
+    public static final String SHADOW_SINK_UID = "predictions-shadow-sink";
 
     private final Source<RawRecord, ?, ?> requests;
     private final Source<UserFeatures, ?, ?> features;
@@ -50,6 +57,8 @@ public final class ScoringJob {
     private final String registryUrl;
     private final ScoringConfig config;
     private final BatchScorerFactory scorer;
+    private Source<RawRecord, ?, ?> control;
+    private Sink<Prediction> shadowPredictions;
 
     /**
      * Scores with the SavedModel in {@code config.modelDir()}.
@@ -76,6 +85,17 @@ public final class ScoringJob {
         this.scorer = Objects.requireNonNull(scorer, "scorer");
     }
 
+    /**
+     * Drives the model lifecycle from {@code control} (raw {@code model-control} records: LOAD,
+     * ACTIVATE, ROLLBACK, SHADOW, STOP_SHADOW); the shadow model's predictions go to
+     * {@code shadowPredictions}. The scorer factory must be able to {@link BatchScorerFactory#create(dev.tandem.inference.core.ModelRef) load by location}.
+     */
+    public ScoringJob withModelControl(Source<RawRecord, ?, ?> control, Sink<Prediction> shadowPredictions) {
+        this.control = Objects.requireNonNull(control, "control");
+        this.shadowPredictions = Objects.requireNonNull(shadowPredictions, "shadowPredictions");
+        return this;
+    }
+
     /** Adds the job to {@code env}; returns the predictions stream (before the sink). */
     public DataStream<Prediction> build(StreamExecutionEnvironment env) throws Exception {
         if (config.parallelism() > 0) {
@@ -91,14 +111,26 @@ public final class ScoringJob {
                 .uid(REQUESTS_UID)
                 .process(new RequestDecoder(registryUrl, config.maxIdLength()), TypeInformation.of(ScoringRequest.class))
                 .uid(DECODE_UID).name("decode-requests");
-        decoded.getSideOutput(RequestDecoder.DEAD_LETTERS).sinkTo(deadLetters).uid(DEAD_LETTERS_UID).name("dead-letters");
+        DataStream<DeadLetter> deadLetterStream = decoded.getSideOutput(RequestDecoder.DEAD_LETTERS);
         DataStream<UserInput> requestInputs = decoded.map(UserInput::of, inputType).name("request-as-input");
         DataStream<UserInput> featureInputs = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
                 .uid(FEATURES_UID)
                 .map(UserInput::of, inputType).name("features-as-input");
-        BroadcastStream<ItemMetadata> catalog = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
+        TypeInformation<BroadcastInput> broadcastType = TypeInformation.of(BroadcastInput.class);
+        DataStream<BroadcastInput> broadcastInputs = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
                 .uid(ITEMS_UID)
-                .broadcast(RequestFeatureJoin.ITEMS);
+                .map((ItemMetadata i) -> BroadcastInput.of(i), broadcastType).name("items-as-broadcast");
+        if (control != null) {
+            // one reader: every subtask must see the commands in one order (the topic has one partition)
+            SingleOutputStreamOperator<ModelCommand> commands = env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
+                    .uid(CONTROL_UID).setParallelism(1)
+                    .process(new ModelControlDecoder(registryUrl), TypeInformation.of(ModelCommand.class))
+                    .uid(CONTROL_DECODE_UID).name("decode-model-control").setParallelism(1);
+            deadLetterStream = deadLetterStream.union(commands.getSideOutput(RequestDecoder.DEAD_LETTERS));
+            broadcastInputs = broadcastInputs.union(commands.map((ModelCommand c) -> BroadcastInput.of(c), broadcastType)
+                    .name("control-as-broadcast").setParallelism(1));
+        }
+        BroadcastStream<BroadcastInput> catalog = broadcastInputs.broadcast(RequestFeatureJoin.ITEMS);
 
         DataStream<EncodedRequest> joined = requestInputs.union(featureInputs)
                 .keyBy(UserInput::getUserId, Types.STRING)
@@ -106,9 +138,14 @@ public final class ScoringJob {
                 .process(new RequestFeatureJoin(spec), TypeInformation.of(EncodedRequest.class))
                 .uid(JOIN_UID).name("join-features");
 
-        DataStream<Prediction> out = joined.transform("micro-batch-score", TypeInformation.of(Prediction.class),
+        SingleOutputStreamOperator<Prediction> out = joined.transform("micro-batch-score", TypeInformation.of(Prediction.class),
                 new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait())).uid(SCORE_UID);
         out.sinkTo(predictions).uid(SINK_UID).name("predictions");
+        if (control != null) {
+            deadLetterStream = deadLetterStream.union(out.getSideOutput(MicroBatchOperator.MODEL_DEAD_LETTERS));
+            out.getSideOutput(MicroBatchOperator.SHADOW_PREDICTIONS).sinkTo(shadowPredictions).uid(SHADOW_SINK_UID).name("predictions-shadow");
+        }
+        deadLetterStream.sinkTo(deadLetters).uid(DEAD_LETTERS_UID).name("dead-letters");
         return out;
     }
 

@@ -20,6 +20,19 @@ public final class ScoringMetrics {
     /** Counter (request decoder): scoring requests sent to {@code dead-letters}. */
     public static final String DEAD_LETTERS = "deadLetters";
 
+    /** Gauge (batcher, String): the active model, {@code name/version}. */
+    public static final String ACTIVE_MODEL_VERSION = "activeModelVersion";
+    /** Counter (batcher): ACTIVATE and ROLLBACK switches. */
+    public static final String MODEL_SWAPS = "modelSwaps";
+    /** Counter (batcher): refused models and inapplicable model commands (the current model kept serving). */
+    public static final String MODEL_REFUSALS = "modelRefusals";
+    /** Histogram (batcher): milliseconds to load a model (off the task thread). */
+    public static final String MODEL_LOAD_MILLIS = "modelLoadMillis";
+    /** Histogram (batcher): milliseconds to warm a loaded model up on every bucket (off the task thread). */
+    public static final String MODEL_WARM_UP_MILLIS = "modelWarmUpMillis";
+    /** Counter (batcher): candidates scored by the shadow model. */
+    public static final String SHADOW_PREDICTIONS = "shadowPredictions";
+
     private ScoringMetrics() {
     }
 }

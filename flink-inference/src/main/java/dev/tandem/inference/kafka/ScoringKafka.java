@@ -56,6 +56,15 @@ public final class ScoringKafka {
         return b.build();
     }
 
+    /** {@code model-control} undecoded: the job decodes it, and a bad command goes to dead letters byte for byte. */
+    public KafkaSource<RawRecord> modelControl() {
+        KafkaSourceBuilder<RawRecord> b = base(TandemTopics.MODEL_CONTROL, new RawRecordDeserializer());
+        if (bounded) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
     public String registryUrl() {
         return registryUrl;
     }

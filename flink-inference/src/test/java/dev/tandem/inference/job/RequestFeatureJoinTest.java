@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class RequestFeatureJoinTest {
     private final FeatureEncoder enc = new FeatureEncoder(SPEC);
-    private KeyedBroadcastOperatorTestHarness<String, UserInput, ItemMetadata, EncodedRequest> h;
+    private KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> h;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -106,7 +106,7 @@ class RequestFeatureJoinTest {
     @Test
     void broadcastMetadataEncodesKnownItemsAndUnknownItemsScoreByHashedIdOnly() throws Exception {
         ItemMetadata known = item("i1", "shoes", "acme", 42.0);
-        h.processBroadcastElement(known, 1);
+        h.processBroadcastElement(BroadcastInput.of(known), 1);
         h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1", "unseen")), 2);
 
         EncodedRequest r = out().get(0);
@@ -122,7 +122,7 @@ class RequestFeatureJoinTest {
 
     @Test
     void metadataInTheRequestOverridesTheCatalog() throws Exception {
-        h.processBroadcastElement(item("i1", "shoes", "acme", 42.0), 1);
+        h.processBroadcastElement(BroadcastInput.of(item("i1", "shoes", "acme", 42.0)), 1);
         ItemMetadata override = item("i1", "hats", "other", 7.0);
         h.processElement(UserInput.of(request("r1", "u1", 20_000, candidate(override))), 2);
 
@@ -135,9 +135,9 @@ class RequestFeatureJoinTest {
 
     @Test
     void aCatalogUpdateReplacesTheItem() throws Exception {
-        h.processBroadcastElement(item("i1", "shoes", "acme", 42.0), 1);
+        h.processBroadcastElement(BroadcastInput.of(item("i1", "shoes", "acme", 42.0)), 1);
         ItemMetadata newer = item("i1", "boots", "acme", 50.0);
-        h.processBroadcastElement(newer, 2);
+        h.processBroadcastElement(BroadcastInput.of(newer), 2);
         h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
         assertThat(out().get(0).candCategory).containsExactly(enc.encodeItem(newer).category());
     }

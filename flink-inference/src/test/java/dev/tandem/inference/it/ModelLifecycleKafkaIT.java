@@ -1,0 +1,369 @@
+package dev.tandem.inference.it;
+
+import static dev.tandem.inference.Fixtures.candidate;
+import static dev.tandem.inference.Fixtures.features;
+import static dev.tandem.inference.Fixtures.item;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import dev.tandem.inference.TinyModels;
+import dev.tandem.inference.core.BatchScorer;
+import dev.tandem.inference.core.TfBatchScorer;
+import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.job.ScoringJob;
+import dev.tandem.inference.kafka.ModelControlClient;
+import dev.tandem.inference.kafka.ScoringKafka;
+import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.features.UserVector;
+import dev.tandem.schemas.Candidate;
+import dev.tandem.schemas.ModelCommandType;
+import dev.tandem.schemas.ModelControl;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
+import dev.tandem.schemas.topics.DeadLetterHeaders;
+import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.TandemClusterExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model lifecycle end to end: real SavedModels, a real broker, {@code model-control} commands
+ * while requests flow, exactly-once predictions read {@code read_committed}.
+ */
+class ModelLifecycleKafkaIT {
+    private static final int PARALLELISM = 2;
+    private static final int USERS = 20;
+    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+
+    @RegisterExtension
+    static final TandemClusterExtension KAFKA = new TandemClusterExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
+
+    @TempDir
+    static Path models;
+    static Path v1;
+    static Path v2;
+    static Path garbage;
+    static Path mismatch;
+
+    private static Configuration conf() {
+        Configuration c = new Configuration();
+        c.setString("restart-strategy.type", "none");
+        return c;
+    }
+
+    @BeforeAll
+    static void realModels() throws Exception {
+        v1 = TinyModels.train(models, "v1", 7);
+        v2 = TinyModels.train(models, "v2", 8);
+        // a SavedModel TensorFlow cannot read, with a valid feature spec
+        garbage = Files.createDirectories(models.resolve("tiny").resolve("v-garbage"));
+        Files.copy(v1.resolve(FeatureSpec.FILE_NAME), garbage.resolve(FeatureSpec.FILE_NAME));
+        byte[] junk = new byte[4096];
+        new Random(3).nextBytes(junk);
+        Files.write(garbage.resolve("saved_model.pb"), junk);
+        // a good SavedModel whose spec this job cannot produce
+        mismatch = models.resolve("tiny").resolve("v-mismatch");
+        copyTree(v1, mismatch);
+        Files.writeString(mismatch.resolve(FeatureSpec.FILE_NAME), TinyModels.SPEC.withSequenceLength(9).toJson());
+    }
+
+    private final Map<String, ScoringRequest> sent = new LinkedHashMap<>();
+    private final Map<String, UserFeatures> featuresByUser = new HashMap<>();
+
+    @Test
+    @Timeout(240)
+    void corruptModelsAreRefusedWhileScoringGoesOnAndASwapMidStreamLosesAndDuplicatesNothing() throws Exception {
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
+        ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "lifecycle-it");
+        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(10)).withParallelism(PARALLELISM)
+                .withCheckpointInterval(Duration.ofMillis(300)).withModel(v1.toString(), STAGES);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("lifecycle-it"),
+                kafka.deadLetters("lifecycle-it-dlq"), kafka.registryUrl(), config)
+                .withModelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
+                .build(env);
+
+        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), new TandemAvroSerializer<>(registry, false));
+             Committed predictions = new Committed(TandemTopics.PREDICTIONS, "verify-predictions");
+             Committed shadow = new Committed(TandemTopics.PREDICTIONS_SHADOW, "verify-shadow");
+             Committed dead = new Committed(TandemTopics.DEAD_LETTERS, "verify-dead");
+             ModelControlClient control = new ModelControlClient(KAFKA.bootstrapServers(), KAFKA.registryUrl())) {
+            for (int u = 0; u < USERS; u += 2) {
+                UserFeatures f = features("u" + u, 1_000_000, 3 + u % 4, 1);
+                featuresByUser.put("u" + u, f);
+                producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, f));
+            }
+            producer.flush();
+            JobClient job = env.executeAsync("model-lifecycle-it");
+            try {
+                TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+                // 1. v1 serves
+                send(producer, 60);
+                predictions.awaitCount(sent.size());
+                assertThat(versions(predictions, de)).containsOnlyKeys("v1");
+
+                // 2. corrupt models are refused while requests keep being scored by v1
+                ModelControl badPb = ModelControlClient.activate("tiny", "v-garbage", garbage);
+                ModelControl badSpec = ModelControlClient.activate("tiny", "v-mismatch", mismatch);
+                ModelControl badScheme = ModelControlClient.command(ModelCommandType.LOAD, "tiny", "v-s3", "s3://models/tiny/v9");
+                control.send(badPb, badSpec, badScheme);
+                send(producer, 40);
+                dead.awaitCount(3 * PARALLELISM); // every scoring subtask refuses each one
+                send(producer, 40);
+                predictions.awaitCount(sent.size());
+                assertThat(versions(predictions, de)).containsOnlyKeys("v1");
+                TandemAvroDeserializer<ModelControl> controlDe = new TandemAvroDeserializer<>(ModelControl.class, registry, false);
+                Map<String, List<ConsumerRecord<byte[], byte[]>>> refusedById = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : dead.records) {
+                    assertThat(header(r, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.MODEL_CONTROL);
+                    assertThat(header(r, DeadLetterHeaders.REASON)).isEqualTo("model-refused");
+                    ModelControl original = controlDe.deserialize(TandemTopics.MODEL_CONTROL, r.value()); // the original record's bytes
+                    refusedById.computeIfAbsent(original.getCommandId().toString(), k -> new ArrayList<>()).add(r);
+                }
+                assertThat(refusedById).hasSize(3);
+                assertThat(refusedById.values()).allSatisfy(l -> assertThat(l).hasSize(PARALLELISM));
+                assertThat(header(refusedById.get(badSpec.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("sequenceLength");
+                assertThat(header(refusedById.get(badScheme.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("s3:");
+                assertThat(header(refusedById.get(badPb.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_CLASS)).isNotBlank();
+
+                // 3. swap to v2 mid-stream: requests keep flowing until every subtask serves v2
+                control.send(ModelControlClient.load("tiny", "v2", v2), ModelControlClient.activate("tiny", "v2"));
+                boolean allV2 = false;
+                for (int chunk = 0; chunk < 60 && !allV2; chunk++) {
+                    int from = sent.size();
+                    send(producer, USERS);
+                    predictions.awaitCount(sent.size());
+                    allV2 = predictions.byRequest(de).entrySet().stream().filter(e -> requestIndex(e.getKey()) >= from)
+                            .allMatch(e -> e.getValue().getModelVersion().toString().equals("v2"));
+                }
+                assertThat(allV2).as("every subtask switched to v2").isTrue();
+                int afterSwitch = sent.size();
+                send(producer, 60);
+                predictions.awaitCount(sent.size());
+
+                // 4. shadow v1 (still loaded for rollback) next to v2: the primary predictions do not change
+                control.send(ModelControlClient.shadow("tiny", "v1", null));
+                int beforeShadow = sent.size();
+                for (int chunk = 0; chunk < 60 && shadow.records.isEmpty(); chunk++) {
+                    send(producer, USERS);
+                    predictions.awaitCount(sent.size());
+                    shadow.poll();
+                }
+                predictions.drainUntilIdle();
+                shadow.drainUntilIdle();
+
+                // exactly one committed prediction per request, none lost, none duplicated
+                Map<String, Prediction> byRequest = predictions.byRequest(de);
+                assertThat(predictions.records).hasSize(sent.size());
+                assertThat(byRequest.keySet()).containsExactlyInAnyOrderElementsOf(sent.keySet());
+                byRequest.forEach((id, p) -> {
+                    int i = requestIndex(id);
+                    if (i < 140) {
+                        assertThat(p.getModelVersion().toString()).as(id).isEqualTo("v1");
+                    } else if (i >= afterSwitch) {
+                        assertThat(p.getModelVersion().toString()).as(id).isEqualTo("v2");
+                    }
+                });
+                // per user (one partition each, in commit order): v1 … v1 v2 … v2, never back
+                Map<String, List<String>> perUser = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : predictions.records) {
+                    Prediction p = de.deserialize(r.topic(), r.value());
+                    perUser.computeIfAbsent(p.getUserId().toString(), k -> new ArrayList<>()).add(p.getModelVersion().toString());
+                }
+                perUser.forEach((user, vs) -> {
+                    int first = vs.indexOf("v2");
+                    assertThat(first).as(user + " switched").isNotNegative();
+                    assertThat(vs.subList(first, vs.size())).as(user + ": " + vs).containsOnly("v2");
+                });
+
+                List<Prediction> shadows = new ArrayList<>(shadow.byRequest(de).values());
+                assertThat(shadow.records).hasSameSizeAs(shadows); // no duplicates
+                assertThat(shadows).isNotEmpty().allSatisfy(p -> {
+                    assertThat(p.getModelVersion().toString()).isEqualTo("v1");
+                    assertThat(requestIndex(p.getRequestId().toString())).isGreaterThanOrEqualTo(beforeShadow);
+                    assertThat(byRequest.get(p.getRequestId().toString()).getModelVersion().toString()).isEqualTo("v2");
+                });
+
+                // every value is what its model gives offline, and the two models do differ
+                int differ = 0;
+                try (BatchScorer s1 = TfBatchScorer.load(v1, STAGES); BatchScorer s2 = TfBatchScorer.load(v2, STAGES)) {
+                    for (Prediction p : byRequest.values()) {
+                        BatchScorer mine = p.getModelVersion().toString().equals("v1") ? s1 : s2;
+                        BatchScorer other = mine == s1 ? s2 : s1;
+                        float[] want = offline(mine, p);
+                        float[] alt = offline(other, p);
+                        assertValues(p, want);
+                        for (int i = 0; i < want.length; i++) {
+                            differ += Math.abs(want[i] - alt[i]) > 1e-4 ? 1 : 0;
+                        }
+                    }
+                    for (Prediction p : shadows) {
+                        assertValues(p, offline(s1, p));
+                    }
+                }
+                assertThat(differ).as("v1 and v2 score differently").isPositive();
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    private static void assertValues(Prediction p, float[] want) {
+        assertThat(p.getCandidates()).hasSize(want.length / 2);
+        for (int i = 0; i < p.getCandidates().size(); i++) {
+            List<Float> got = p.getCandidates().get(i).getProbabilities();
+            assertThat(got.get(0)).as(p.getRequestId() + " cart").isCloseTo(want[2 * i], within(1e-5f));
+            assertThat(got.get(1)).as(p.getRequestId() + " purchase").isCloseTo(want[2 * i + 1], within(1e-5f));
+        }
+    }
+
+    private float[] offline(BatchScorer s, Prediction p) {
+        ScoringRequest r = sent.get(p.getRequestId().toString());
+        UserFeatures f = p.getFeaturesAsOf() == null ? null : featuresByUser.get(r.getUserId());
+        FeatureEncoder enc = new FeatureEncoder(s.spec());
+        UserVector uv = enc.newUserVector();
+        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
+        EncodedBatch b = enc.newBatch(r.getCandidates().size());
+        for (int i = 0; i < r.getCandidates().size(); i++) {
+            Candidate c = r.getCandidates().get(i);
+            if (c.getMetadata() != null) {
+                enc.writeRow(uv, c.getMetadata(), b, i);
+            } else {
+                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
+            }
+        }
+        return s.score(b);
+    }
+
+    private void send(KafkaProducer<String, Object> producer, int n) {
+        for (int k = 0; k < n; k++) {
+            int r = sent.size();
+            List<Candidate> c = new ArrayList<>();
+            for (int j = 0; j < 1 + r % 5; j++) {
+                c.add(j == 0 ? candidate(item("i" + r % 40, "c" + r % 6, "b" + r % 4, 10.0 + r % 40)) : candidate("i" + (r + j) % 40));
+            }
+            String user = "u" + r % USERS;
+            ScoringRequest req = ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId(user)
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build();
+            sent.put(req.getRequestId(), req);
+            producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user, req));
+        }
+        producer.flush();
+    }
+
+    private static int requestIndex(String id) {
+        return Integer.parseInt(id.substring("req-".length()));
+    }
+
+    private static Map<String, Integer> versions(Committed c, TandemAvroDeserializer<Prediction> de) {
+        Map<String, Integer> out = new HashMap<>();
+        c.byRequest(de).values().forEach(p -> out.merge(p.getModelVersion().toString(), 1, Integer::sum));
+        return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
+        var h = rec.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /** Everything committed on one topic, read read_committed in partition order. */
+    private static final class Committed implements AutoCloseable {
+        final KafkaConsumer<byte[], byte[]> consumer;
+        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+
+        Committed(String topic, String group) {
+            consumer = new KafkaConsumer<>(KAFKA.consumerProps(group), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        int poll() {
+            int n = 0;
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                records.add(r);
+                n++;
+            }
+            return n;
+        }
+
+        void awaitCount(int n) {
+            await().pollInSameThread().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> {
+                poll();
+                return records.size() >= n;
+            });
+        }
+
+        /** Reads until nothing more arrives for a few checkpoint intervals, so a duplicate would show. */
+        void drainUntilIdle() {
+            int[] idle = {0};
+            await().pollInSameThread().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+                idle[0] = poll() == 0 ? idle[0] + 1 : 0;
+                return idle[0] >= 15;
+            });
+        }
+
+        Map<String, Prediction> byRequest(TandemAvroDeserializer<Prediction> de) {
+            Map<String, Prediction> out = new LinkedHashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                Prediction p = de.deserialize(r.topic(), r.value());
+                out.put(p.getRequestId().toString(), p);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
