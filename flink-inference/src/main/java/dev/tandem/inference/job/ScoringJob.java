@@ -60,7 +60,7 @@ public final class ScoringJob {
     public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
                       Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
         this(requests, features, items, predictions, deadLetters, registryUrl, config,
-                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages()));
+                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages(), config.gpu()));
     }
 
     public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
