@@ -1,6 +1,7 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.platform.scoring.LocalScoring;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
@@ -67,6 +68,14 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "The model outputs to read, in order (default: ${DEFAULT-VALUE}).")
     List<String> stages;
 
+    @Option(names = "--gpu-visible-devices", paramLabel = "LIST", defaultValue = "${env:TANDEM_SCORING_GPU_VISIBLE_DEVICES:-}",
+            description = "CUDA device indices each scoring session may use, e.g. 0 or 0,1 (default: all; env TANDEM_SCORING_GPU_VISIBLE_DEVICES). GPU build only (-Pgpu).")
+    String gpuVisibleDevices;
+
+    @Option(names = "--gpu-memory-growth", negatable = true, defaultValue = "${env:TANDEM_SCORING_GPU_MEMORY_GROWTH:-true}", fallbackValue = "true",
+            description = "Sessions grow their GPU memory as needed instead of taking it all at start-up (default: true; env TANDEM_SCORING_GPU_MEMORY_GROWTH).")
+    boolean gpuMemoryGrowth;
+
     @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
             description = {"Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
                     "instead of a local MiniCluster. The model directory must be readable at the same path on its TaskManagers;",
@@ -111,6 +120,8 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("  parallelism          " + config.parallelism());
         out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
         out.println("  max-id-length        " + config.maxIdLength());
+        out.println("  gpu                  memory growth " + config.gpu().gpuMemoryGrowth() + ", visible devices "
+                + (config.gpu().visibleDevices().isEmpty() ? "all" : config.gpu().visibleDevices()) + " (used by the GPU build only)");
         if (jm != null) {
             long bytes = shipped.stream().mapToLong(j -> j.toFile().length()).sum();
             out.println("  job jars             " + shipped.size() + " (" + (bytes >> 20) + " MiB, uploaded on submit)");
@@ -203,9 +214,11 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         try {
             return ScoringConfig.defaults().withBatching(maxBatchRows, maxWait).withParallelism(parallelism)
-                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages);
+                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages)
+                    .withGpu(new TfSessionOptions(gpuMemoryGrowth, gpuVisibleDevices));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait"));
+            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait")
+                    .replace("visible GPU devices", "--gpu-visible-devices"));
         }
     }
 

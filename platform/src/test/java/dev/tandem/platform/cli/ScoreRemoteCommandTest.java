@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tandem score --jobmanager}: option wiring and one-line refusals, with no Flink cluster and no Kafka. */
+/** {@code tandem score --jobmanager} and the GPU options: wiring and one-line refusals, with no Flink cluster and no Kafka. */
 @Timeout(60)
 class ScoreRemoteCommandTest {
     @TempDir
@@ -37,11 +37,12 @@ class ScoreRemoteCommandTest {
                 {"score", "--models", models, "--jobmanager", "localhost:0"},
                 {"score", "--models", models, "--jobmanager", ":8081"},
                 {"score", "--models", models, "--jobmanager", "localhost:http"},
-                {"score", "--models", models, "--job-jar", "job.jar"}}) {
+                {"score", "--models", models, "--job-jar", "job.jar"},
+                {"score", "--models", models, "--gpu-visible-devices", "cuda:0"}}) {
             CliRun r = CliRun.run(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.errLines()).as(String.join(" ", args)).hasSize(1);
-            assertThat(r.err()).startsWith("tandem: ").containsAnyOf("--jobmanager", "--job-jar").doesNotContain("Exception");
+            assertThat(r.err()).startsWith("tandem: ").containsAnyOf("--jobmanager", "--job-jar", "--gpu-visible-devices").doesNotContain("Exception");
         }
         assertThat(LocalScoring.JobManager.parse("flink-jm.example:8081")).isEqualTo(new LocalScoring.JobManager("flink-jm.example", 8081));
     }
