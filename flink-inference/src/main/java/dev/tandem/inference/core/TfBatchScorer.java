@@ -3,6 +3,8 @@ package dev.tandem.inference.core;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.serving.FunnelScorer;
+import dev.tandem.model.serving.TfDevices;
+import dev.tandem.model.serving.TfSessionOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -10,6 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link BatchScorer} over an exported SavedModel directory ({@code <root>/<name>/<version>/}),
@@ -26,6 +30,7 @@ import java.util.Objects;
  * All tensors are closed in {@link #close}.
  */
 public final class TfBatchScorer implements BatchScorer {
+    private static final Logger LOG = LoggerFactory.getLogger(TfBatchScorer.class);
     private final FunnelScorer scorer;
     private final FeatureSpec encoderSpec;
     private final List<String> stages;
@@ -46,8 +51,13 @@ public final class TfBatchScorer implements BatchScorer {
 
     /** Loads {@code modelDir}; the encoder uses the model's own {@code feature-spec.json}. */
     public static TfBatchScorer load(Path modelDir, List<String> stages) throws Exception {
+        return load(modelDir, stages, TfSessionOptions.defaults());
+    }
+
+    /** Like {@link #load(Path, List)}, with the session's GPU options. */
+    public static TfBatchScorer load(Path modelDir, List<String> stages, TfSessionOptions options) throws Exception {
         FeatureSpec spec = FeatureSpec.read(modelDir);
-        FunnelScorer s = FunnelScorer.load(modelDir, spec, stages);
+        FunnelScorer s = FunnelScorer.load(modelDir, spec, stages, options);
         Path abs = modelDir.toAbsolutePath().normalize();
         String version = abs.getFileName().toString();
         String name = abs.getParent() != null && abs.getParent().getFileName() != null ? abs.getParent().getFileName().toString() : "model";
@@ -66,7 +76,17 @@ public final class TfBatchScorer implements BatchScorer {
     }
 
     public static BatchScorerFactory factory(String modelDir, List<String> stages) {
-        return new Factory(modelDir, List.copyOf(stages));
+        return factory(modelDir, stages, TfSessionOptions.defaults());
+    }
+
+    /** Each subtask's scorer logs, once when created, the devices TensorFlow sees and where the model's ops ran. */
+    public static BatchScorerFactory factory(String modelDir, List<String> stages, TfSessionOptions options) {
+        return new Factory(modelDir, List.copyOf(stages), options);
+    }
+
+    /** Where one traced call of the model ran: executed ops per device. */
+    public Map<String, Integer> placement() {
+        return scorer.placement();
     }
 
     /** The padded batch sizes for batches of up to {@code maxRows} rows, ascending. */
@@ -166,9 +186,10 @@ public final class TfBatchScorer implements BatchScorer {
         }
     }
 
-    private record Factory(String modelDir, List<String> stages) implements BatchScorerFactory {
+    private record Factory(String modelDir, List<String> stages, TfSessionOptions options) implements BatchScorerFactory {
         Factory {
             Objects.requireNonNull(modelDir, "modelDir");
+            Objects.requireNonNull(options, "options");
         }
 
         @Override
@@ -178,7 +199,25 @@ public final class TfBatchScorer implements BatchScorer {
 
         @Override
         public BatchScorer create() throws Exception {
-            return load(Path.of(modelDir), stages);
+            TfBatchScorer s = load(Path.of(modelDir), stages, options);
+            try {
+                logDevices(s);
+            } catch (RuntimeException e) {
+                LOG.warn("could not list TensorFlow's devices ({}); scoring anyway", e.toString());
+            }
+            return s;
+        }
+
+        // Once per subtask: a GPU node whose CUDA libraries do not load falls back to the CPU silently otherwise.
+        private void logDevices(TfBatchScorer s) {
+            List<TfDevices.Device> devices = TfDevices.visible(options);
+            LOG.info("TensorFlow devices (gpu memory growth {}, visible GPUs {}): {}", options.gpuMemoryGrowth(),
+                    options.visibleDevices().isEmpty() ? "all" : options.visibleDevices(),
+                    devices.stream().map(d -> d.name() + " " + d.type() + (d.memoryBytes() > 0 ? " " + (d.memoryBytes() >> 20) + " MiB" : "")).toList());
+            if (devices.stream().noneMatch(TfDevices.Device::isGpu)) {
+                LOG.warn("no GPU visible, scoring on CPU");
+            }
+            LOG.info("model {}/{} ops per device: {}", s.modelName(), s.modelVersion(), s.placement());
         }
 
         @Override

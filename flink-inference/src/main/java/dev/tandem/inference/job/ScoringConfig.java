@@ -1,5 +1,6 @@
 package dev.tandem.inference.job;
 
+import dev.tandem.model.serving.TfSessionOptions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -17,9 +18,11 @@ import java.util.Properties;
  * @param modelDir           an exported model version directory ({@code <root>/<name>/<version>})
  * @param stages             the model outputs to read, in order (e.g. CART, PURCHASE)
  * @param maxIdLength        longest request, user or item id accepted (longer → dead letter)
+ * @param gpu                the TF session's GPU options ({@code scoring.gpu.memory-growth}, {@code scoring.gpu.visible-devices});
+ *                           ignored by the CPU build of TensorFlow
  */
 public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, int parallelism, Duration checkpointInterval,
-                            String modelDir, List<String> stages, int maxIdLength) {
+                            String modelDir, List<String> stages, int maxIdLength, TfSessionOptions gpu) {
     public static final int DEFAULT_MAX_ID_LENGTH = 256;
 
     public static final String PREFIX = "scoring.";
@@ -38,30 +41,36 @@ public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, 
             throw new IllegalArgumentException("maxIdLength must be >= 1, was " + maxIdLength);
         }
         stages = List.copyOf(stages);
+        gpu = gpu == null ? TfSessionOptions.defaults() : gpu;
     }
 
     public static ScoringConfig defaults() {
-        return new ScoringConfig("tandem-scoring", 2048, Duration.ofMillis(5), 0, Duration.ofSeconds(10), null, List.of("CART", "PURCHASE"), DEFAULT_MAX_ID_LENGTH);
+        return new ScoringConfig("tandem-scoring", 2048, Duration.ofMillis(5), 0, Duration.ofSeconds(10), null, List.of("CART", "PURCHASE"), DEFAULT_MAX_ID_LENGTH,
+                TfSessionOptions.defaults());
     }
 
     public ScoringConfig withBatching(int rows, Duration wait) {
-        return new ScoringConfig(jobName, rows, wait, parallelism, checkpointInterval, modelDir, stages, maxIdLength);
+        return new ScoringConfig(jobName, rows, wait, parallelism, checkpointInterval, modelDir, stages, maxIdLength, gpu);
     }
 
     public ScoringConfig withParallelism(int p) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, p, checkpointInterval, modelDir, stages, maxIdLength);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, p, checkpointInterval, modelDir, stages, maxIdLength, gpu);
     }
 
     public ScoringConfig withCheckpointInterval(Duration d) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, d, modelDir, stages, maxIdLength);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, d, modelDir, stages, maxIdLength, gpu);
     }
 
     public ScoringConfig withModel(String dir, List<String> modelStages) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, dir, modelStages, maxIdLength);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, dir, modelStages, maxIdLength, gpu);
     }
 
     public ScoringConfig withMaxIdLength(int n) {
-        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, modelDir, stages, n);
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, modelDir, stages, n, gpu);
+    }
+
+    public ScoringConfig withGpu(TfSessionOptions options) {
+        return new ScoringConfig(jobName, maxBatchRows, maxWait, parallelism, checkpointInterval, modelDir, stages, maxIdLength, options);
     }
 
     /** {@code scoring.max-batch-rows} etc., each overridable by {@code TANDEM_SCORING_MAX_BATCH_ROWS} etc. */
@@ -75,7 +84,17 @@ public record ScoringConfig(String jobName, int maxBatchRows, Duration maxWait, 
                 Duration.ofMillis(Long.parseLong(get(props, env, "checkpoint-interval-ms", String.valueOf(d.checkpointInterval().toMillis())))),
                 get(props, env, "model-dir", d.modelDir()),
                 Arrays.stream(get(props, env, "stages", String.join(",", d.stages())).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
-                Integer.parseInt(get(props, env, "max-id-length", String.valueOf(d.maxIdLength()))));
+                Integer.parseInt(get(props, env, "max-id-length", String.valueOf(d.maxIdLength()))),
+                new TfSessionOptions(bool(get(props, env, "gpu.memory-growth", String.valueOf(d.gpu().gpuMemoryGrowth())), "gpu.memory-growth"),
+                        get(props, env, "gpu.visible-devices", d.gpu().visibleDevices())));
+    }
+
+    private static boolean bool(String v, String key) {
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(PREFIX + key + " must be true or false, was '" + v + "'");
+        };
     }
 
     private static String get(Properties props, Map<String, String> env, String key, String dflt) {

@@ -35,6 +35,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * With {@link #withModelControl}, model commands join the broadcast input (decoded by
  * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
  * go to the dead letters and the shadow model's predictions to their own sink.
+ * With {@link #ofRawRecords}, features and items are raw records too, each decoded by a
+ * {@link SourceRecordDecoder} whose side output joins the requests' dead letters.
  */
 public final class ScoringJob {
     public static final String REQUESTS_UID = "scoring-requests-source";
@@ -48,10 +50,15 @@ public final class ScoringJob {
     public static final String CONTROL_UID = "model-control-source";
     public static final String CONTROL_DECODE_UID = "decode-model-control";
     public static final String SHADOW_SINK_UID = "predictions-shadow-sink";
+    public static final String DECODE_FEATURES_UID = "decode-user-features";
+    public static final String DECODE_ITEMS_UID = "decode-items";
 
     private final Source<RawRecord, ?, ?> requests;
     private final Source<UserFeatures, ?, ?> features;
     private final Source<ItemMetadata, ?, ?> items;
+    // set instead of features / items by ofRawRecords: decoded in the job, bad records to dead letters
+    private final Source<RawRecord, ?, ?> rawFeatures;
+    private final Source<RawRecord, ?, ?> rawItems;
     private final Sink<Prediction> predictions;
     private final Sink<DeadLetter> deadLetters;
     private final String registryUrl;
@@ -69,15 +76,44 @@ public final class ScoringJob {
     public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
                       Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
         this(requests, features, items, predictions, deadLetters, registryUrl, config,
-                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages()));
+                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages(), config.gpu()));
     }
 
     public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
                       Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
                       BatchScorerFactory scorer) {
+        this(requests, Objects.requireNonNull(features, "features"), Objects.requireNonNull(items, "items"), null, null,
+                predictions, deadLetters, registryUrl, config, scorer);
+    }
+
+    /**
+     * Like the constructor, but {@code user-features} and {@code items} arrive as raw records too and
+     * are decoded in the job ({@link SourceRecordDecoder}), so their undecodable or invalid records go
+     * to {@code deadLetters} with the original bytes, like bad requests. Scores with the SavedModel in
+     * {@code config.modelDir()}.
+     */
+    public static ScoringJob ofRawRecords(Source<RawRecord, ?, ?> requests, Source<RawRecord, ?, ?> features, Source<RawRecord, ?, ?> items,
+                                          Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
+        return ofRawRecords(requests, features, items, predictions, deadLetters, registryUrl, config,
+                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages(), config.gpu()));
+    }
+
+    public static ScoringJob ofRawRecords(Source<RawRecord, ?, ?> requests, Source<RawRecord, ?, ?> features, Source<RawRecord, ?, ?> items,
+                                          Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
+                                          BatchScorerFactory scorer) {
+        return new ScoringJob(requests, null, null, Objects.requireNonNull(features, "features"), Objects.requireNonNull(items, "items"),
+                predictions, deadLetters, registryUrl, config, scorer);
+    }
+
+    private ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
+                       Source<RawRecord, ?, ?> rawFeatures, Source<RawRecord, ?, ?> rawItems,
+                       Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
+                       BatchScorerFactory scorer) {
         this.requests = Objects.requireNonNull(requests, "requests");
-        this.features = Objects.requireNonNull(features, "features");
-        this.items = Objects.requireNonNull(items, "items");
+        this.features = features;
+        this.items = items;
+        this.rawFeatures = rawFeatures;
+        this.rawItems = rawItems;
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
@@ -112,13 +148,28 @@ public final class ScoringJob {
                 .process(new RequestDecoder(registryUrl, config.maxIdLength()), TypeInformation.of(ScoringRequest.class))
                 .uid(DECODE_UID).name("decode-requests");
         DataStream<DeadLetter> deadLetterStream = decoded.getSideOutput(RequestDecoder.DEAD_LETTERS);
+        DataStream<UserFeatures> featureStream;
+        DataStream<ItemMetadata> itemStream;
+        if (rawFeatures != null) {
+            SingleOutputStreamOperator<UserFeatures> f = env.fromSource(rawFeatures, WatermarkStrategy.noWatermarks(), "user-features")
+                    .uid(FEATURES_UID)
+                    .process(SourceRecordDecoder.userFeatures(registryUrl, config.maxIdLength()), TypeInformation.of(UserFeatures.class))
+                    .uid(DECODE_FEATURES_UID).name("decode-user-features");
+            SingleOutputStreamOperator<ItemMetadata> i = env.fromSource(rawItems, WatermarkStrategy.noWatermarks(), "items")
+                    .uid(ITEMS_UID)
+                    .process(SourceRecordDecoder.items(registryUrl, config.maxIdLength()), TypeInformation.of(ItemMetadata.class))
+                    .uid(DECODE_ITEMS_UID).name("decode-items");
+            deadLetterStream = deadLetterStream.union(f.getSideOutput(RequestDecoder.DEAD_LETTERS), i.getSideOutput(RequestDecoder.DEAD_LETTERS));
+            featureStream = f;
+            itemStream = i;
+        } else {
+            featureStream = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features").uid(FEATURES_UID);
+            itemStream = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items").uid(ITEMS_UID);
+        }
         DataStream<UserInput> requestInputs = decoded.map(UserInput::of, inputType).name("request-as-input");
-        DataStream<UserInput> featureInputs = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
-                .uid(FEATURES_UID)
-                .map(UserInput::of, inputType).name("features-as-input");
+        DataStream<UserInput> featureInputs = featureStream.map(UserInput::of, inputType).name("features-as-input");
         TypeInformation<BroadcastInput> broadcastType = TypeInformation.of(BroadcastInput.class);
-        DataStream<BroadcastInput> broadcastInputs = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
-                .uid(ITEMS_UID)
+        DataStream<BroadcastInput> broadcastInputs = itemStream
                 .map((ItemMetadata i) -> BroadcastInput.of(i), broadcastType).name("items-as-broadcast");
         if (control != null) {
             // one reader: every subtask must see the commands in one order (the topic has one partition)

@@ -17,7 +17,7 @@ public final class ScoringMetrics {
     /** Counter (join): requests scored with no features yet. */
     public static final String REQUESTS_WITHOUT_FEATURES = "requestsWithoutFeatures";
 
-    /** Counter (request decoder): scoring requests sent to {@code dead-letters}. */
+    /** Counter (request decoder, features and items decoders): records sent to {@code dead-letters}. */
     public static final String DEAD_LETTERS = "deadLetters";
 
     /** Gauge (batcher, String): the active model, {@code name/version}. */
@@ -32,6 +32,8 @@ public final class ScoringMetrics {
     public static final String MODEL_WARM_UP_MILLIS = "modelWarmUpMillis";
     /** Counter (batcher): candidates scored by the shadow model. */
     public static final String SHADOW_PREDICTIONS = "shadowPredictions";
+    /** Counter (features and items): records whose value is not readable Avro (dead letters, or skipped by the typed sources). */
+    public static final String UNDECODABLE_RECORDS = "undecodableRecords";
 
     private ScoringMetrics() {
     }

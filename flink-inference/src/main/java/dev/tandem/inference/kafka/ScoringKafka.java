@@ -49,7 +49,21 @@ public final class ScoringKafka {
 
     /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
     public KafkaSource<RawRecord> requests() {
-        KafkaSourceBuilder<RawRecord> b = base(TandemTopics.SCORING_REQUESTS, new RawRecordDeserializer());
+        return raw(TandemTopics.SCORING_REQUESTS);
+    }
+
+    /** {@code user-features} undecoded, for {@link dev.tandem.inference.job.ScoringJob#ofRawRecords}: bad records go to dead letters. */
+    public KafkaSource<RawRecord> rawUserFeatures() {
+        return raw(TandemTopics.USER_FEATURES);
+    }
+
+    /** {@code items} undecoded, for {@link dev.tandem.inference.job.ScoringJob#ofRawRecords}: bad records go to dead letters. */
+    public KafkaSource<RawRecord> rawItems() {
+        return raw(TandemTopics.ITEMS);
+    }
+
+    private KafkaSource<RawRecord> raw(String topic) {
+        KafkaSourceBuilder<RawRecord> b = base(topic, new RawRecordDeserializer());
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -69,7 +83,7 @@ public final class ScoringKafka {
         return registryUrl;
     }
 
-    /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}. */
+    /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}; undecodable records are only counted ({@link #rawUserFeatures} dead-letters them). */
     public KafkaSource<UserFeatures> userFeatures() {
         return source(TandemTopics.USER_FEATURES, UserFeatures.class, FeatureUpdates::tombstone);
     }

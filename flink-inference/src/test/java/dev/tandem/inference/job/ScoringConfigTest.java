@@ -24,6 +24,26 @@ class ScoringConfigTest {
     }
 
     @Test
+    void gpuOptionsAreReadIntoTheSessionConfig() {
+        assertThat(ScoringConfig.defaults().gpu().toConfigProto().getGpuOptions().getAllowGrowth()).isTrue();
+        assertThat(ScoringConfig.defaults().gpu().visibleDevices()).isEmpty();
+
+        Properties p = new Properties();
+        p.setProperty("scoring.gpu.memory-growth", "false");
+        p.setProperty("scoring.gpu.visible-devices", "0");
+        ScoringConfig c = ScoringConfig.from(p, Map.of("TANDEM_SCORING_GPU_VISIBLE_DEVICES", "1,3"));
+        var gpu = c.gpu().toConfigProto().getGpuOptions();
+        assertThat(gpu.getAllowGrowth()).isFalse();
+        assertThat(gpu.getVisibleDeviceList()).isEqualTo("1,3");
+        assertThat(c.withBatching(8, Duration.ZERO).withParallelism(2).gpu()).isEqualTo(c.gpu());
+
+        assertThatThrownBy(() -> ScoringConfig.from(new Properties(), Map.of("TANDEM_SCORING_GPU_MEMORY_GROWTH", "yes")))
+                .hasMessageContaining("scoring.gpu.memory-growth must be true or false, was 'yes'");
+        p.setProperty("scoring.gpu.visible-devices", "cuda:0");
+        assertThatThrownBy(() -> ScoringConfig.from(p, Map.of())).hasMessageContaining("'cuda:0'");
+    }
+
+    @Test
     void nonsenseIsRefused() {
         assertThatThrownBy(() -> ScoringConfig.defaults().withBatching(0, Duration.ZERO)).hasMessageContaining("maxBatchRows");
         assertThatThrownBy(() -> ScoringConfig.defaults().withBatching(1, Duration.ofMillis(-1))).hasMessageContaining("maxWait");

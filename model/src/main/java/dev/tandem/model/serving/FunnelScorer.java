@@ -7,19 +7,23 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 
 /**
  * Loads an exported model directory and scores encoded batches through its {@code serving_default}
  * signature. Refuses a model whose {@code feature-spec.json} the caller's encoder cannot produce.
- * Intra-op threads 1, inter-op −1 (ops run on the calling thread), as the platform runs TF Java.
+ * Intra-op threads 1, inter-op −1 (ops run on the calling thread), as the platform runs TF Java;
+ * GPU memory growth and visible devices from {@link TfSessionOptions}.
  */
 public final class FunnelScorer implements AutoCloseable {
     private final SavedModelBundle bundle;
@@ -40,9 +44,14 @@ public final class FunnelScorer implements AutoCloseable {
      * @throws FeatureSpec.IncompatibleSpecException when {@code producer} cannot produce the model's features
      */
     public static FunnelScorer load(Path modelDir, FeatureSpec producer, List<String> stages) throws IOException {
+        return load(modelDir, producer, stages, TfSessionOptions.defaults());
+    }
+
+    /** Like {@link #load(Path, FeatureSpec, List)}, with the session's GPU options (memory growth, visible devices). */
+    public static FunnelScorer load(Path modelDir, FeatureSpec producer, List<String> stages, TfSessionOptions options) throws IOException {
         FeatureSpec model = FeatureSpec.read(modelDir);
         producer.requireCanProduce(model);
-        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(-1).build();
+        ConfigProto config = options.toConfigProto();
         SavedModelBundle b = SavedModelBundle.loader(modelDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG).withConfigProto(config).load();
         return new FunnelScorer(b, model, stages.stream().map(FunnelGraph::outputName).toList());
     }
@@ -120,6 +129,30 @@ public final class FunnelScorer implements AutoCloseable {
                     out[i * k + t] = column[i];
                 }
             }
+        }
+    }
+
+    /**
+     * Where the graph runs: scores one padding row with a full trace and counts the executed ops
+     * per device (e.g. {@code /job:localhost/replica:0/task:0/device:CPU:0} → its op count). TensorFlow
+     * places ops when the session first runs them, so this is the placement real batches get.
+     */
+    public Map<String, Integer> placement() {
+        Map<String, Tensor> in = Feeds.tensors(new EncodedBatch(spec, 1), 0, 1);
+        try {
+            Session.Runner runner = bundle.session().runner();
+            Signature sig = fn.signature();
+            in.forEach((key, t) -> runner.feed(sig.getInputs().get(key).name, t));
+            outputs.forEach(o -> runner.fetch(sig.getOutputs().get(o).name));
+            runner.setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
+            try (Result r = runner.runAndFetchMetadata()) {
+                Map<String, Integer> out = new TreeMap<>();
+                r.getMetadata().ifPresent(m -> m.getStepStats().getDevStatsList()
+                        .forEach(d -> out.merge(d.getDevice(), d.getNodeStatsCount(), Integer::sum)));
+                return out;
+            }
+        } finally {
+            Feeds.close(in);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.platform.scoring.LocalScoring;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
@@ -25,15 +26,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tandem score}: the Flink scoring job ({@code flink-inference}) in a local MiniCluster in
- * this JVM until Ctrl-C or SIGTERM: {@code scoring-requests} joined with {@code user-features} and
- * {@code items}, micro-batched through the SavedModel, to {@code predictions} (bad requests to
- * {@code dead-letters}), exactly once.
+ * this JVM, or submitted to a running Flink cluster ({@code --jobmanager}), until Ctrl-C or SIGTERM:
+ * {@code scoring-requests} joined with {@code user-features} and {@code items}, micro-batched through
+ * the SavedModel, to {@code predictions} (bad records to {@code dead-letters}), exactly once.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = {
-                "Runs the Flink scoring job in a local MiniCluster until Ctrl-C: 'scoring-requests' joined with 'user-features'",
-                "and 'items', micro-batched through a SavedModel exported by `tandem train`, to 'predictions' (exactly once;",
-                "malformed requests to 'dead-letters')."})
+                "Runs the Flink scoring job in a local MiniCluster (or on a Flink cluster: --jobmanager) until Ctrl-C:",
+                "'scoring-requests' joined with 'user-features' and 'items', micro-batched through a SavedModel exported by",
+                "`tandem train`, to 'predictions' (exactly once; malformed records to 'dead-letters')."})
 public final class ScoreCommand implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -67,10 +68,39 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "The model outputs to read, in order (default: ${DEFAULT-VALUE}).")
     List<String> stages;
 
+    @Option(names = "--gpu-visible-devices", paramLabel = "LIST", defaultValue = "${env:TANDEM_SCORING_GPU_VISIBLE_DEVICES:-}",
+            description = "CUDA device indices each scoring session may use, e.g. 0 or 0,1 (default: all; env TANDEM_SCORING_GPU_VISIBLE_DEVICES). GPU build only (-Pgpu).")
+    String gpuVisibleDevices;
+
+    @Option(names = "--gpu-memory-growth", negatable = true, defaultValue = "${env:TANDEM_SCORING_GPU_MEMORY_GROWTH:-true}", fallbackValue = "true",
+            description = "Sessions grow their GPU memory as needed instead of taking it all at start-up (default: true; env TANDEM_SCORING_GPU_MEMORY_GROWTH).")
+    boolean gpuMemoryGrowth;
+
+    @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
+            description = {"Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
+                    "instead of a local MiniCluster. The model directory must be readable at the same path on its TaskManagers;",
+                    "the cluster's restart strategy applies. Ctrl-C cancels the job."})
+    String jobManager;
+
+    @Option(names = "--job-jar", paramLabel = "JAR", split = ",",
+            description = {"With --jobmanager: the jars to ship with the job (repeatable; e.g. one shaded job jar).",
+                    "Default: every jar on tandem's class path except Flink's runtime, which the cluster has."})
+    List<Path> jobJars;
+
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
+        LocalScoring.JobManager jm = jobManager(cl);
         ScoringConfig config = config(cl, modelDir());
+        String flinkVersion = null;
+        if (jm != null) {
+            try {
+                flinkVersion = LocalScoring.flinkVersion(jm, LocalScoring.PROBE_TIMEOUT);
+            } catch (IllegalStateException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+        List<Path> shipped = jm == null ? List.of() : jars();
         try {
             LocalScoring.check(Path.of(config.modelDir()), config.stages());
         } catch (Exception e) {
@@ -80,7 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
         requireTopics(endpoints.bootstrapServers());
 
         PrintWriter out = cl.getOut();
-        out.println("scoring job (local MiniCluster)");
+        out.println(jm == null ? "scoring job (local MiniCluster)" : "scoring job (Flink " + flinkVersion + " cluster at " + jm + ")");
         out.println("  bootstrap            " + endpoints.bootstrapServers());
         out.println("  registry             " + endpoints.registryUrl());
         out.println("  model                " + config.modelDir());
@@ -90,6 +120,12 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("  parallelism          " + config.parallelism());
         out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
         out.println("  max-id-length        " + config.maxIdLength());
+        out.println("  gpu                  memory growth " + config.gpu().gpuMemoryGrowth() + ", visible devices "
+                + (config.gpu().visibleDevices().isEmpty() ? "all" : config.gpu().visibleDevices()) + " (used by the GPU build only)");
+        if (jm != null) {
+            long bytes = shipped.stream().mapToLong(j -> j.toFile().length()).sum();
+            out.println("  job jars             " + shipped.size() + " (" + (bytes >> 20) + " MiB, uploaded on submit)");
+        }
         out.println("  in: " + TandemTopics.SCORING_REQUESTS + ", " + TandemTopics.USER_FEATURES + ", " + TandemTopics.ITEMS
                 + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " (exactly once)");
         out.flush();
@@ -97,7 +133,9 @@ public final class ScoreCommand implements Callable<Integer> {
         Signals signals = Signals.install(null);
         LocalScoring job;
         try {
-            job = LocalScoring.start(endpoints.bootstrapServers(), endpoints.registryUrl(), config);
+            job = jm == null
+                    ? LocalScoring.start(endpoints.bootstrapServers(), endpoints.registryUrl(), config)
+                    : LocalScoring.submit(jm.toString(), shipped, endpoints.bootstrapServers(), endpoints.registryUrl(), config);
         } catch (Exception e) {
             throw new CliException("the scoring job did not start: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
@@ -145,6 +183,29 @@ public final class ScoreCommand implements Callable<Integer> {
                 : "model not found: " + models.resolve(model) + " (no " + "feature-spec.json there)"));
     }
 
+    /** {@code --jobmanager} parsed, or null for a local MiniCluster; a bad value is a usage error (exit 2). */
+    LocalScoring.JobManager jobManager(CommandLine cl) {
+        if (jobManager == null) {
+            if (jobJars != null && !jobJars.isEmpty()) throw new CommandLine.ParameterException(cl, "--job-jar needs --jobmanager");
+            return null;
+        }
+        try {
+            return LocalScoring.JobManager.parse(jobManager);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
+    private List<Path> jars() {
+        if (jobJars == null || jobJars.isEmpty()) {
+            return LocalScoring.classpathJars();
+        }
+        for (Path j : jobJars) {
+            if (!Files.isRegularFile(j)) throw new CliException("job jar not found: " + j);
+        }
+        return jobJars;
+    }
+
     /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */
     ScoringConfig config(CommandLine cl, Path modelDir) {
         if (parallelism < 1) throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, was " + parallelism);
@@ -153,9 +214,11 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         try {
             return ScoringConfig.defaults().withBatching(maxBatchRows, maxWait).withParallelism(parallelism)
-                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages);
+                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages)
+                    .withGpu(new TfSessionOptions(gpuMemoryGrowth, gpuVisibleDevices));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait"));
+            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait")
+                    .replace("visible GPU devices", "--gpu-visible-devices"));
         }
     }
 

@@ -6,6 +6,10 @@ import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.model.features.FeatureSpec;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.admin.Admin;
@@ -32,9 +38,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The Flink scoring job ({@code flink-inference}) in a local MiniCluster in this JVM, on Kafka:
- * {@code scoring-requests} + {@code user-features} + {@code items} ─▶ {@code predictions} and
- * {@code dead-letters}, both exactly once. Used by {@code tandem score} and the demo.
+ * The Flink scoring job ({@code flink-inference}) in a local MiniCluster in this JVM ({@link #start}),
+ * or submitted to a running Flink cluster ({@link #submit}), on Kafka: {@code scoring-requests} +
+ * {@code user-features} + {@code items} ─▶ {@code predictions} and {@code dead-letters} (bad records of
+ * all three inputs), both exactly once. Used by {@code tandem score} and the demo.
  */
 public final class LocalScoring implements AutoCloseable {
     public static final String GROUP_ID = "tandem-scoring";
@@ -53,10 +60,111 @@ public final class LocalScoring implements AutoCloseable {
         conf.setString("restart-strategy.type", "none");
         int parallelism = Math.max(1, config.parallelism());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-        ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, GROUP_ID);
-        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions(TRANSACTIONAL_ID_PREFIX),
-                kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX), registryUrl, config).build(env);
+        job(bootstrap, registryUrl, config).build(env);
         return new LocalScoring(env.executeAsync(config.jobName()));
+    }
+
+    /**
+     * Submits the job to the running Flink cluster whose JobManager REST endpoint is {@code jobManager}
+     * ({@code host:port}), shipping {@code jars} with it: the job's classes and libraries (Flink's own
+     * come from the cluster; see {@link #classpathJars}). The cluster's restart strategy applies, so a
+     * failure restarts the job from its last checkpoint. {@link #stop} cancels it on the cluster.
+     *
+     * @throws IllegalArgumentException when {@code jobManager} is not {@code host:port}
+     * @throws IllegalStateException    when no Flink REST endpoint answers there (one-line message)
+     */
+    public static LocalScoring submit(String jobManager, List<Path> jars, String bootstrap, String registryUrl, ScoringConfig config) throws Exception {
+        JobManager jm = JobManager.parse(jobManager);
+        flinkVersion(jm, PROBE_TIMEOUT);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(jm.host(), jm.port(), new Configuration(),
+                jars.stream().map(j -> j.toAbsolutePath().toString()).toArray(String[]::new));
+        job(bootstrap, registryUrl, config).build(env);
+        return new LocalScoring(env.executeAsync(config.jobName()));
+    }
+
+    /** How long {@link #flinkVersion} waits for the JobManager. */
+    public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+
+    /** A JobManager's REST address. */
+    public record JobManager(String host, int port) {
+        /** {@code host:port}, e.g. {@code localhost:8081}. */
+        public static JobManager parse(String hostPort) {
+            int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+            String host = colon > 0 ? hostPort.substring(0, colon) : "";
+            int port = -1;
+            if (colon > 0) {
+                try {
+                    port = Integer.parseInt(hostPort.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (host.isBlank() || port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("--jobmanager must be HOST:PORT, the JobManager's REST address (e.g. localhost:8081), was '"
+                        + hostPort + "'");
+            }
+            return new JobManager(host, port);
+        }
+
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+    }
+
+    /**
+     * The Flink version the JobManager at {@code jm} reports ({@code GET /config}); an
+     * {@link IllegalStateException} with one line when nothing, or something that is not Flink's REST
+     * API, answers within {@code timeout}. Submitting to a dead address would otherwise retry for minutes.
+     */
+    public static String flinkVersion(JobManager jm, Duration timeout) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + jm + "/config")).timeout(timeout).GET().build();
+        HttpResponse<String> res;
+        try {
+            res = http.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (connection refused): is the cluster up, and is "
+                    + jm.port() + " its REST port (rest.port, default 8081)?");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (no answer within " + timeout.toMillis() + " ms)");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reaching the Flink JobManager at " + jm);
+        }
+        Matcher m = FLINK_VERSION.matcher(res.body());
+        if (res.statusCode() != 200 || !m.find()) {
+            throw new IllegalStateException(jm + " answers, but not as a Flink JobManager's REST API (GET /config: HTTP " + res.statusCode() + ")");
+        }
+        return m.group(1);
+    }
+
+    private static final Pattern FLINK_VERSION = Pattern.compile("\"flink-version\"\\s*:\\s*\"([^\"]+)\"");
+
+    /**
+     * The jars to ship with a remote job by default: every jar on this JVM's class path except Flink's
+     * runtime ({@code flink-*}, which the cluster has; connectors and formats, which it has not, are kept).
+     */
+    public static List<Path> classpathJars() {
+        return Stream.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator))
+                .filter(e -> e.endsWith(".jar"))
+                .map(Path::of)
+                .filter(Files::isRegularFile)
+                .filter(j -> {
+                    String n = j.getFileName().toString();
+                    return !n.startsWith("flink-") || n.startsWith("flink-connector-") || n.startsWith("flink-avro");
+                })
+                .toList();
+    }
+
+    /** Every input read raw and decoded in the job, so bad records of all three reach dead-letters. */
+    private static ScoringJob job(String bootstrap, String registryUrl, ScoringConfig config) {
+        ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, GROUP_ID);
+        return ScoringJob.ofRawRecords(kafka.requests(), kafka.rawUserFeatures(), kafka.rawItems(), kafka.predictions(TRANSACTIONAL_ID_PREFIX),
+                kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX), registryUrl, config);
     }
 
     /** Loads the model, scores one padding row, and closes it: any reason it cannot be served, as an exception. */

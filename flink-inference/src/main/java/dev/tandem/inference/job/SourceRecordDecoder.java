@@ -1,0 +1,114 @@
+package dev.tandem.inference.job;
+
+import dev.tandem.inference.core.DeadLetter;
+import dev.tandem.inference.core.DeadLetterReason;
+import dev.tandem.inference.core.FeatureUpdates;
+import dev.tandem.inference.core.RawRecord;
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.registry.RegistryClientConfig;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.function.SerializableFunction;
+
+/**
+ * Decodes raw {@code user-features} or {@code items} records (Confluent wire-format Avro through our
+ * registry) in the job, so a record that cannot be used goes to the {@link RequestDecoder#DEAD_LETTERS}
+ * side output with its original bytes instead of being dropped inside the Kafka source:
+ * {@code deserialization} (not readable), {@code null-value} (decodes to null, or a features tombstone
+ * with no key), {@code missing-user-id} / {@code missing-field} (blank {@code user_id} / {@code item_id}),
+ * {@code id-too-long}. A features tombstone with a key becomes {@link FeatureUpdates#tombstone}; an
+ * items tombstone (a catalog delete) is skipped, as before.
+ */
+public final class SourceRecordDecoder<T extends SpecificRecord> extends ProcessFunction<RawRecord, T> {
+    private final Class<T> type;
+    private final String registryUrl;
+    private final int maxIdLength;
+    private final SerializableFunction<T, CharSequence> id;
+    private final DeadLetterReason blankId;
+    private final SerializableFunction<String, T> tombstone;
+    private transient TandemAvroDeserializer<T> deserializer;
+    private transient Counter undecodable;
+    private transient Counter deadLetters;
+
+    private SourceRecordDecoder(Class<T> type, String registryUrl, int maxIdLength, SerializableFunction<T, CharSequence> id,
+                                DeadLetterReason blankId, SerializableFunction<String, T> tombstone) {
+        if (maxIdLength < 1) {
+            throw new IllegalArgumentException("maxIdLength must be >= 1, was " + maxIdLength);
+        }
+        this.type = Objects.requireNonNull(type, "type");
+        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this.maxIdLength = maxIdLength;
+        this.id = id;
+        this.blankId = blankId;
+        this.tombstone = tombstone;
+    }
+
+    public static SourceRecordDecoder<UserFeatures> userFeatures(String registryUrl, int maxIdLength) {
+        return new SourceRecordDecoder<>(UserFeatures.class, registryUrl, maxIdLength, UserFeatures::getUserId,
+                DeadLetterReason.MISSING_USER_ID, FeatureUpdates::tombstone);
+    }
+
+    public static SourceRecordDecoder<ItemMetadata> items(String registryUrl, int maxIdLength) {
+        return new SourceRecordDecoder<>(ItemMetadata.class, registryUrl, maxIdLength, ItemMetadata::getItemId,
+                DeadLetterReason.MISSING_FIELD, null);
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        undecodable = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.UNDECODABLE_RECORDS);
+        deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
+    }
+
+    @Override
+    public void processElement(RawRecord in, Context ctx, Collector<T> out) {
+        if (in.value == null) {
+            if (tombstone == null) {
+                return;
+            }
+            if (in.key == null) {
+                deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("tombstone without a key on " + in.topic), ctx);
+                return;
+            }
+            out.collect(tombstone.apply(new String(in.key, StandardCharsets.UTF_8)));
+            return;
+        }
+        T value;
+        try {
+            value = deserializer.deserialize(in.topic, in.value);
+        } catch (RuntimeException e) {
+            undecodable.inc();
+            deadLetter(in, DeadLetterReason.DESERIALIZATION, e, ctx);
+            return;
+        }
+        if (value == null) {
+            deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"), ctx);
+            return;
+        }
+        CharSequence key = id.apply(value);
+        if (key == null || key.toString().isBlank()) {
+            deadLetter(in, blankId, new IllegalArgumentException("blank id in a " + type.getSimpleName() + " on " + in.topic), ctx);
+            return;
+        }
+        if (key.length() > maxIdLength) {
+            deadLetter(in, DeadLetterReason.ID_TOO_LONG, new IllegalArgumentException(type.getSimpleName() + " id of " + key.length()
+                    + " chars, longer than " + maxIdLength), ctx);
+            return;
+        }
+        out.collect(value);
+    }
+
+    private void deadLetter(RawRecord in, DeadLetterReason reason, Throwable error, Context ctx) {
+        deadLetters.inc();
+        ctx.output(RequestDecoder.DEAD_LETTERS, DeadLetter.of(in, reason, error));
+    }
+}
