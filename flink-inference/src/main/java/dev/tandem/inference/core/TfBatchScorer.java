@@ -71,7 +71,13 @@ public final class TfBatchScorer implements BatchScorer {
      * @throws FeatureSpec.IncompatibleSpecException when {@code producer} cannot produce the model's features
      */
     public static TfBatchScorer load(Path modelDir, FeatureSpec producer, List<String> stages, String name, String version) throws Exception {
-        FunnelScorer s = FunnelScorer.load(modelDir, producer, stages);
+        return load(modelDir, producer, stages, name, version, TfSessionOptions.defaults());
+    }
+
+    /** Like {@link #load(Path, FeatureSpec, List, String, String)}, with the session's GPU options. */
+    public static TfBatchScorer load(Path modelDir, FeatureSpec producer, List<String> stages, String name, String version,
+                                     TfSessionOptions options) throws Exception {
+        FunnelScorer s = FunnelScorer.load(modelDir, producer, stages, options);
         return new TfBatchScorer(s, producer, stages, name, version);
     }
 
@@ -222,7 +228,8 @@ public final class TfBatchScorer implements BatchScorer {
 
         @Override
         public BatchScorer create(ModelRef model) throws Exception {
-            return load(ModelLocations.resolve(model.location()), encoderSpec(), stages, model.name(), model.version());
+            // the same session options as the configured model: a GPU job must not load its next version on the CPU
+            return load(ModelLocations.resolve(model.location()), encoderSpec(), stages, model.name(), model.version(), options);
         }
     }
 }
