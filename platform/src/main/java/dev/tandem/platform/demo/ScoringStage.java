@@ -4,6 +4,7 @@ import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.kafka.ModelControlClient;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.data.FunnelConfig;
@@ -48,11 +49,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * one on the demo's generated events (regenerated in-process from the same seed) and exports it
  * there; starts the job in a local MiniCluster; sends a few scoring requests for the busiest users
  * and prints each prediction with its request → prediction latency (read_committed, so the latency
- * includes waiting for the checkpoint that commits it).
+ * includes waiting for the checkpoint that commits it). Then it trains (or reuses) a second version
+ * of the model, loads and activates it through {@code model-control} while requests keep flowing,
+ * and prints which version scored each of them: v1 up to the switch, v2 after, none lost.
  */
 public final class ScoringStage implements DemoStage {
     static final int REQUESTS = 5;
     static final int CANDIDATES = 8;
+    /** Requests per round while the second version is loaded and activated. */
+    static final int SWAP_ROUND = 3;
+    private static final Duration SWAP_ROUND_EVERY = Duration.ofMillis(250);
+    private static final Duration SWAP_TIMEOUT = Duration.ofSeconds(60);
     static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
     private static final Duration PREDICTIONS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
@@ -107,8 +114,11 @@ public final class ScoringStage implements DemoStage {
         List<UserEvent> log = new ArrayList<>();
         world.events().forEachRemaining(e -> log.add(e.toUserEvent()));
 
-        Path modelDir = model(ctx, log);
+        Path modelDir = model(ctx, log, 0, "");
         if (modelDir == null || ctx.stopping()) return;
+        // the version the demo swaps to mid-stream: same data, another initialisation
+        Path nextDir = model(ctx, log, 1, "-b");
+        if (nextDir == null || ctx.stopping()) return;
         ScoringConfig config = ScoringConfig.defaults().withBatching(256, Duration.ofMillis(5)).withParallelism(1)
                 .withCheckpointInterval(CHECKPOINT_INTERVAL).withModel(modelDir.toString(), STAGES);
         long t0 = System.nanoTime();
@@ -122,11 +132,10 @@ public final class ScoringStage implements DemoStage {
                 CHECKPOINT_INTERVAL.toMillis(), caughtUp ? "read all of" : "is still reading", TandemTopics.USER_FEATURES, (System.nanoTime() - t0) / 1e9));
 
         Map<String, Long> sentAt = new LinkedHashMap<>();
-        Map<String, ScoringRequest> requests = new HashMap<>();
+        long requestTime = log.isEmpty() ? System.currentTimeMillis() : log.get(log.size() - 1).getEventTime().toEpochMilli() + 1;
+        List<ScoringRequest> firstRound = requests(log, requestTime);
         try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-scoring")) {
-            long requestTime = log.isEmpty() ? System.currentTimeMillis() : log.get(log.size() - 1).getEventTime().toEpochMilli() + 1;
-            for (ScoringRequest r : requests(log, requestTime)) {
-                requests.put(r.getRequestId(), r);
+            for (ScoringRequest r : firstRound) {
                 sentAt.put(r.getRequestId(), System.nanoTime());
                 producer.send(TandemTopics.SCORING_REQUESTS, r.getUserId(), r);
             }
@@ -134,17 +143,11 @@ public final class ScoringStage implements DemoStage {
         }
         ctx.println("sent " + sentAt.size() + " scoring requests (" + CANDIDATES + " candidates each) to '" + TandemTopics.SCORING_REQUESTS + "'");
 
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.endpoints().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-predictions");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Set<String> seen = new LinkedHashSet<>();
-        long deadline = System.nanoTime() + PREDICTIONS_TIMEOUT.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = predictionsConsumer(ctx)) {
             TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class,
                     SchemaRegistryClients.forUrl(ctx.endpoints().registryUrl(), Map.of()), false);
-            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
+            Set<String> seen = new LinkedHashSet<>();
+            long deadline = System.nanoTime() + PREDICTIONS_TIMEOUT.toNanos();
             while (seen.size() < sentAt.size() && !ctx.stopping() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
                     long now = System.nanoTime();
@@ -157,17 +160,99 @@ public final class ScoringStage implements DemoStage {
                     throw new IllegalStateException(f);
                 });
             }
-        }
-        if (!ctx.stopping() && seen.size() < sentAt.size()) {
-            throw new IllegalStateException("only " + seen.size() + " of " + sentAt.size() + " predictions arrived within " + PREDICTIONS_TIMEOUT.toSeconds() + " s");
+            if (!ctx.stopping() && seen.size() < sentAt.size()) {
+                throw new IllegalStateException("only " + seen.size() + " of " + sentAt.size() + " predictions arrived within " + PREDICTIONS_TIMEOUT.toSeconds() + " s");
+            }
+            if (!ctx.stopping()) {
+                swap(ctx, consumer, de, firstRound, nextDir);
+            }
         }
     }
 
-    /** The model for this world: reused from {@code modelsDir} if it is there, else trained and exported there. */
-    private Path model(DemoContext ctx, List<UserEvent> log) throws Exception {
+    /**
+     * LOAD + ACTIVATE of {@code nextDir} on {@code model-control} while rounds of requests keep going
+     * out; prints which version scored each one, until a whole round came back from the new version.
+     */
+    private void swap(DemoContext ctx, KafkaConsumer<byte[], byte[]> consumer, TandemAvroDeserializer<Prediction> de,
+                      List<ScoringRequest> users, Path nextDir) throws Exception {
+        String name = nextDir.getParent().getFileName().toString();
+        String version = nextDir.getFileName().toString();
+        ModelControlClient.send(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(),
+                ModelControlClient.load(name, version, nextDir), ModelControlClient.activate(name, version));
+        ctx.println("sent LOAD + ACTIVATE " + name + "/" + version + " to '" + TandemTopics.MODEL_CONTROL
+                + "'; requests keep flowing while the job loads and warms it up on a loader thread");
+        Map<String, Long> sentAt = new LinkedHashMap<>();
+        Map<String, String> scoredBy = new LinkedHashMap<>();
+        Map<Integer, Set<String>> roundVersions = new HashMap<>();
+        int round = 0;
+        int doneRound = -1;
+        long deadline = System.nanoTime() + SWAP_TIMEOUT.toNanos();
+        try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-swap")) {
+            long nextRound = 0;
+            while (!ctx.stopping() && System.nanoTime() < deadline && (doneRound < 0 || scoredBy.size() < sentAt.size())) {
+                if (doneRound < 0 && System.nanoTime() >= nextRound) {
+                    for (int i = 0; i < SWAP_ROUND; i++) {
+                        ScoringRequest u = users.get((round * SWAP_ROUND + i) % users.size());
+                        ScoringRequest r = ScoringRequest.newBuilder(u).setRequestId("swap-" + round + "-" + u.getUserId()).build();
+                        sentAt.put(r.getRequestId(), System.nanoTime());
+                        producer.send(TandemTopics.SCORING_REQUESTS, r.getUserId(), r);
+                    }
+                    producer.flush();
+                    round++;
+                    nextRound = System.nanoTime() + SWAP_ROUND_EVERY.toNanos();
+                }
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(50))) {
+                    long now = System.nanoTime();
+                    Prediction pr = de.deserialize(rec.topic(), rec.value());
+                    String id = pr.getRequestId().toString();
+                    Long sent = sentAt.get(id);
+                    if (sent == null || scoredBy.containsKey(id)) continue;
+                    String by = pr.getModelName() + "/" + pr.getModelVersion();
+                    scoredBy.put(id, by);
+                    int r = Integer.parseInt(id.substring("swap-".length(), id.indexOf('-', "swap-".length())));
+                    roundVersions.computeIfAbsent(r, k -> new LinkedHashSet<>()).add(by);
+                    ctx.println(String.format(Locale.ROOT, "  swap: %s scored by %s, latency %.0f ms", id, by, (now - sent) / 1e6));
+                    Set<String> vs = roundVersions.get(r);
+                    boolean roundComplete = sentAt.keySet().stream().filter(k -> k.startsWith("swap-" + r + "-")).allMatch(scoredBy::containsKey);
+                    if (doneRound < 0 && roundComplete && vs.size() == 1 && vs.contains(name + "/" + version)) {
+                        doneRound = r;
+                    }
+                }
+                job.failure().ifPresent(f -> {
+                    throw new IllegalStateException(f);
+                });
+            }
+        }
+        if (ctx.stopping()) return;
+        if (doneRound < 0 || scoredBy.size() < sentAt.size()) {
+            throw new IllegalStateException("the swap to " + name + "/" + version + " did not complete within " + SWAP_TIMEOUT.toSeconds()
+                    + " s: " + scoredBy.size() + " of " + sentAt.size() + " requests predicted");
+        }
+        Map<String, Integer> byVersion = new LinkedHashMap<>();
+        scoredBy.values().forEach(v -> byVersion.merge(v, 1, Integer::sum));
+        ctx.println(String.format(Locale.ROOT, "swap done: %d requests sent during the swap, %d predictions (none lost, none twice), by version %s",
+                sentAt.size(), scoredBy.size(), byVersion));
+    }
+
+    private static KafkaConsumer<byte[], byte[]> predictionsConsumer(DemoContext ctx) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.endpoints().bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-predictions");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
+        return consumer;
+    }
+
+    /**
+     * The model for this world: reused from {@code modelsDir} if it is there, else trained (seed
+     * {@code seed + seedOffset}) and exported there as {@code demo/<world><suffix>}.
+     */
+    private Path model(DemoContext ctx, List<UserEvent> log, int seedOffset, String suffix) throws Exception {
         DemoSettings s = ctx.settings();
         // the horizon is part of the key: a model trained with another funnel is not this one
-        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), funnel(log).horizon().toMinutes());
+        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), funnel(log).horizon().toMinutes()) + suffix;
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
             ctx.println("reusing model demo/" + version + " from " + modelsDir);
@@ -181,7 +266,7 @@ public final class ScoringStage implements DemoStage {
         }
         TrainedModel trained;
         try {
-            trained = new Trainer(modelConfig(s.seed()), null).train(data);
+            trained = new Trainer(modelConfig(s.seed() + seedOffset), null).train(data);
         } catch (TrainingException e) {
             ctx.println("scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
             return null;

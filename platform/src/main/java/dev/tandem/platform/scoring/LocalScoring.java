@@ -5,6 +5,7 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.schemas.topics.TandemTopics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,6 +48,7 @@ public final class LocalScoring implements AutoCloseable {
     public static final String GROUP_ID = "tandem-scoring";
     public static final String TRANSACTIONAL_ID_PREFIX = "tandem-scoring";
     public static final String DLQ_TRANSACTIONAL_ID_PREFIX = "tandem-scoring-dlq";
+    public static final String SHADOW_TRANSACTIONAL_ID_PREFIX = "tandem-scoring-shadow";
 
     private final JobClient client;
 
@@ -160,11 +162,15 @@ public final class LocalScoring implements AutoCloseable {
                 .toList();
     }
 
-    /** Every input read raw and decoded in the job, so bad records of all three reach dead-letters. */
+    /**
+     * Every input read raw and decoded in the job, so bad records of all three reach dead-letters; the
+     * model follows {@code model-control} (a fresh start replays it, so the last activated model serves).
+     */
     private static ScoringJob job(String bootstrap, String registryUrl, ScoringConfig config) {
         ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, GROUP_ID);
         return ScoringJob.ofRawRecords(kafka.requests(), kafka.rawUserFeatures(), kafka.rawItems(), kafka.predictions(TRANSACTIONAL_ID_PREFIX),
-                kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX), registryUrl, config);
+                        kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX), registryUrl, config)
+                .withModelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, SHADOW_TRANSACTIONAL_ID_PREFIX));
     }
 
     /** Loads the model, scores one padding row, and closes it: any reason it cannot be served, as an exception. */
