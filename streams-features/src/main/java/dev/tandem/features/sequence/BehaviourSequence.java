@@ -7,6 +7,7 @@ import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.WindowCount;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,11 +20,15 @@ import java.util.Objects;
  *   <li>the latest accepted event time, the sequence version (+1 per accepted event), and how many
  *       events were rejected as late or as duplicates;</li>
  *   <li>the remembered event ids: the 64-bit hashes of the {@code dedupCapacity} newest accepted
- *       events (by the same time-then-hash key), in a sorted ring plus an open-addressing set. The
+ *       events (by the same time-then-hash key) that are still within the grace of the latest event
+ *       time, in a sorted ring plus an open-addressing set. An id is forgotten once its event falls
+ *       behind {@code latest − grace}: a copy of that event would be LATE anyway, so remembering it
+ *       longer only cost bytes (format 1 kept 256 ids whatever their age: ~2 KB of incompressible
+ *       hashes per warm user). Kept events behind the grace drop their hash too (it is 0): only the
+ *       order among equal times needs it, and no event can be inserted that far back any more. The
  *       newest-by-event-time rule (rather than last-arrived) keeps the state independent of arrival
- *       order. Two different ids collide with probability 2^-64 per pair: with 256 remembered ids a
- *       new event is wrongly taken for a duplicate with probability ≈ 256 / 2^64 ≈ 1.4·10^-17, about
- *       once per 7·10^16 events;</li>
+ *       order. Two different ids collide with probability 2^-64 per pair: with at most 256 remembered
+ *       ids a new event is wrongly taken for a duplicate with probability ≤ 256 / 2^64 ≈ 1.4·10^-17;</li>
  *   <li>per-action bucketed window counters ({@link WindowedCounts});</li>
  *   <li>a category table of at most {@code categoryCapacity} entries with lifetime counts, kept sorted
  *       most frequent first, ties by id (numeric ids by value before other ids). A new category in a
@@ -38,7 +43,11 @@ import java.util.Objects;
  */
 public final class BehaviourSequence {
     /** Leading byte of {@link #encode()}. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The previous format, still decoded (and rewritten as {@link #FORMAT_VERSION} by the next encode). */
+    public static final int FORMAT_VERSION_1 = 1;
+    /** How far back (in events, newest first) format 2 looks for the same item to refer to instead of repeating it. */
+    private static final int ITEM_BACK_REFERENCES = 16;
 
     private static final Action[] ACTIONS = Action.values();
     static final int CHANNELS = ACTIONS.length;
@@ -73,6 +82,8 @@ public final class BehaviourSequence {
     private int catSize;
 
     private final WindowedCounts[] counters;
+    /** Scratch of {@link #encode()}: open-addressing index (position + 1) of the numeric categories of the table. */
+    private int[] catLookup;
 
     private long latestTime = Long.MIN_VALUE;
     private long version;
@@ -119,6 +130,7 @@ public final class BehaviourSequence {
         version++;
         if (time > latestTime) {
             latestTime = time;
+            forgetBeyondGrace();
         }
         rememberId(time, idHash);
         insertEvent(time, idHash, (byte) action.ordinal(), itemNum, itemStr, catNum, catStr);
@@ -128,6 +140,32 @@ public final class BehaviourSequence {
             c.add(time, ch);
         }
         return UpdateOutcome.ACCEPTED;
+    }
+
+    /**
+     * Forgets the ids of events behind {@code latest − grace} (the oldest entries of the sorted ring) and
+     * the hashes of kept events that old: a copy of such an event is LATE, and no new event can be
+     * ordered among them. Depends only on the latest time, so the state stays independent of arrival order.
+     */
+    private void forgetBeyondGrace() {
+        while (ddSize > 0 && beyondGrace(ddTime[ddHead])) {
+            ddSet.remove(ddHash[ddHead]);
+            ddHash[ddHead] = 0;
+            ddHead = ddHead + 1 == ddCap ? 0 : ddHead + 1;
+            ddSize--;
+        }
+        for (int i = 0; i < evSize; i++) {
+            int q = ev(i);
+            if (!beyondGrace(evTime[q])) {
+                break;
+            }
+            evHash[q] = 0;
+        }
+    }
+
+    /** The LATE rule's test for a time at or before the latest one. */
+    private boolean beyondGrace(long time) {
+        return Long.compareUnsigned(latestTime - time, grace) > 0;
     }
 
     private static int compareKey(long t1, long h1, long t2, long h2) {
@@ -294,7 +332,7 @@ public final class BehaviourSequence {
         return duplicateEvents;
     }
 
-    /** How many event ids are remembered for de-duplication (at most {@code dedupCapacity}). */
+    /** How many event ids are remembered for de-duplication (at most {@code dedupCapacity}, only those within the grace). */
     public int rememberedIds() {
         return ddSize;
     }
@@ -322,7 +360,10 @@ public final class BehaviourSequence {
         return Codec.idString(evCatNum[q], evCatStr[q]);
     }
 
-    /** The 64-bit hash of the i-th kept event's id (the tie-breaker of its order). */
+    /**
+     * The 64-bit hash of the i-th kept event's id (the tie-breaker of its order), or 0 once the event is
+     * behind {@code latest − grace} (forgotten: no tie can be broken that far back any more).
+     */
     public long eventIdHash(int i) {
         return evHash[ev(check(i))];
     }
@@ -370,9 +411,11 @@ public final class BehaviourSequence {
                     ACTIONS[evAction[q]], Instant.ofEpochMilli(evTime[q])));
         }
         List<WindowCount> counts = new ArrayList<>(counters.length * CHANNELS);
+        long[] perAction = new long[CHANNELS];
         for (WindowedCounts c : counters) {
+            c.countAll(latestTime, perAction);
             for (Action a : ACTIONS) {
-                counts.add(new WindowCount(c.windowMs, a, c.count(a.ordinal(), latestTime)));
+                counts.add(new WindowCount(c.windowMs, a, perAction[a.ordinal()]));
             }
         }
         List<CategoryCount> top = new ArrayList<>();
@@ -416,11 +459,13 @@ public final class BehaviourSequence {
         w.u8(0);
         if (counters.length > 0) {
             w.zigzag((long) counters.length * CHANNELS);
+            long[] perAction = new long[CHANNELS];
             for (WindowedCounts c : counters) {
+                c.countAll(latestTime, perAction);
                 for (int a = 0; a < CHANNELS; a++) {
                     w.zigzag(c.windowMs);
                     w.zigzag(a);
-                    w.zigzag(c.count(a, latestTime));
+                    w.zigzag(perAction[a]);
                 }
             }
         }
@@ -450,24 +495,29 @@ public final class BehaviourSequence {
     /**
      * The compact binary form, version {@value #FORMAT_VERSION}:
      * <pre>
-     * u8      format version = 1
+     * u8      format version = 2
      * varlong sequence_version, late_events, duplicate_events
      * -- only if sequence_version &gt; 0:
      * zigzag  latest event time (ms)
-     * varint  n_events, varint n_older_ids (remembered ids older than the kept events; the kept
-     *         events' ids are remembered too)
-     * n_events × newest first: varlong Δt (previous − time; the first previous is the latest time),
-     *         fixed64 id hash (LE), u8 action ordinal, id item, id category
-     * n_older_ids × newest first: varlong Δt (continuing the chain), fixed64 id hash
      * varint  n_categories, then most frequent first: varlong count, id category
+     * varint  n_events, varint n_older_ids (remembered ids older than the kept events; kept events within the
+     *         grace are remembered too, and carry their hash)
+     * n_events × newest first: varlong Δt (previous − time; the first previous is the latest time),
+     *         u8 action ordinal | 0x80 if a hash follows, [fixed64 id hash (LE)],
+     *         item: id, or ref k = the item of the event k places before in this list (1 ≤ k ≤ 16),
+     *         category: id, or ref k = the k-th entry of the category table above
+     * n_older_ids × newest first: varlong Δt (continuing the chain), fixed64 id hash
      * varint  n_counters, then per counter: varlong window_ms, varlong bucket_ms, varint channels,
      *         varint n_nonzero, n_nonzero × (varint Δindex, varlong count), index = age·channels + action,
      *         age = floor(latest / bucket) − bucket index
-     * id:     numeric (canonical decimal below 2^62) → varlong value&lt;&lt;1; else varlong utf8_len&lt;&lt;1|1, UTF-8
+     * id:     varlong value&lt;&lt;2 (numeric: canonical decimal below 2^62), varlong utf8_len&lt;&lt;2|1 + UTF-8,
+     *         or varlong k&lt;&lt;2|2 (a ref, where allowed)
      * </pre>
+     * Format 1 (still decoded) had the categories after the ids, a hash on every event, 256 ids whatever
+     * their age and ids without refs ({@code value<<1}, {@code utf8_len<<1|1}).
      */
     public byte[] encode() {
-        Codec.Writer w = new Codec.Writer(64 + evSize * 24 + (ddSize - evSize) * 10 + catSize * 8);
+        Codec.Writer w = new Codec.Writer(64 + evSize * 16 + ddSize * 10 + catSize * 6);
         w.u8(FORMAT_VERSION);
         w.varlong(version);
         w.varlong(lateEvents);
@@ -476,28 +526,60 @@ public final class BehaviourSequence {
             return w.toByteArray();
         }
         w.zigzag(latestTime);
+        w.varlong(catSize);
+        for (int i = 0; i < catSize; i++) {
+            w.varlong(catCount[i]);
+            w.taggedId(catNum[i], catStr[i]);
+        }
+        int[] lookup = categoryLookup();
+        int hashedEvents = 0;
+        for (int i = 0; i < evSize; i++) {
+            if (evHash[ev(i)] != 0) {
+                hashedEvents++;
+            }
+        }
+        // the ids of kept events with a hash are the newest remembered ones (both are newest-first by the same key)
+        int olderIds = ddSize - hashedEvents;
+        if (olderIds < 0) {
+            throw new IllegalStateException("kept events with a hash are not all remembered: " + this);
+        }
         w.varlong(evSize);
-        w.varlong(ddSize - evSize);
+        w.varlong(olderIds);
         long previous = latestTime;
-        for (int i = evSize - 1; i >= 0; i--) {
-            int q = ev(i);
+        for (int j = 0; j < evSize; j++) {
+            int q = ev(evSize - 1 - j);
             w.varlong(previous - evTime[q]);
             previous = evTime[q];
-            w.fixed64(evHash[q]);
-            w.u8(evAction[q]);
-            w.id(evItemNum[q], evItemStr[q]);
-            w.id(evCatNum[q], evCatStr[q]);
+            long hash = evHash[q];
+            w.u8(evAction[q] | (hash != 0 ? 0x80 : 0));
+            if (hash != 0) {
+                w.fixed64(hash);
+            }
+            int back = 0;
+            for (int k = 1; k <= j && k <= ITEM_BACK_REFERENCES; k++) {
+                int o = ev(evSize - 1 - j + k);
+                if (evItemNum[o] == evItemNum[q] && Objects.equals(evItemStr[o], evItemStr[q])) {
+                    back = k;
+                    break;
+                }
+            }
+            if (back > 0) {
+                w.ref(back);
+            } else {
+                w.taggedId(evItemNum[q], evItemStr[q]);
+            }
+            int c = categoryIndex(evCatNum[q], evCatStr[q], lookup);
+            if (c >= 0) {
+                w.ref(c);
+            } else {
+                w.taggedId(evCatNum[q], evCatStr[q]);
+            }
         }
-        for (int i = ddSize - evSize - 1; i >= 0; i--) {
+        for (int i = olderIds - 1; i >= 0; i--) {
             int q = dd(i);
             w.varlong(previous - ddTime[q]);
             previous = ddTime[q];
             w.fixed64(ddHash[q]);
-        }
-        w.varlong(catSize);
-        for (int i = 0; i < catSize; i++) {
-            w.varlong(catCount[i]);
-            w.id(catNum[i], catStr[i]);
         }
         w.varlong(counters.length);
         for (WindowedCounts c : counters) {
@@ -506,16 +588,61 @@ public final class BehaviourSequence {
         return w.toByteArray();
     }
 
+    /** The numeric categories of the table by value (linear probing; 0 = empty, else position + 1). */
+    private int[] categoryLookup() {
+        if (catLookup == null) {
+            catLookup = new int[Integer.highestOneBit(Math.max(4, catNum.length * 4 - 1)) << 1];
+        } else {
+            Arrays.fill(catLookup, 0);
+        }
+        int mask = catLookup.length - 1;
+        for (int i = 0; i < catSize; i++) {
+            if (catStr[i] == null) {
+                int h = mix(catNum[i]) & mask;
+                while (catLookup[h] != 0) {
+                    h = (h + 1) & mask;
+                }
+                catLookup[h] = i + 1;
+            }
+        }
+        return catLookup;
+    }
+
+    private static int mix(long v) {
+        long h = v * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /** The category's position in the table, or −1 (a linear scan of 64 entries per event cost 10 % of the stream thread). */
+    private int categoryIndex(long num, String str, int[] lookup) {
+        if (str == null) {
+            int mask = lookup.length - 1;
+            for (int h = mix(num) & mask; lookup[h] != 0; h = (h + 1) & mask) {
+                int i = lookup[h] - 1;
+                if (catNum[i] == num && catStr[i] == null) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        for (int i = 0; i < catSize; i++) {
+            if (str.equals(catStr[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
-     * The latest event time stored in {@code bytes} without decoding the rest (what a TTL scan over
-     * every user needs), or {@link Long#MIN_VALUE} if the state has no accepted event.
+     * The latest event time stored in {@code bytes} (format 1 or 2) without decoding the rest (what a TTL
+     * scan over every user needs), or {@link Long#MIN_VALUE} if the state has no accepted event.
      *
      * @throws IllegalArgumentException on an unknown format version or truncated bytes
      */
     public static long peekLatestEventTimeMs(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
-        if (bytes.length == 0 || (bytes[0] & 0xFF) != FORMAT_VERSION) {
-            throw new IllegalArgumentException("not a BehaviourSequence of format version " + FORMAT_VERSION);
+        if (bytes.length == 0 || ((bytes[0] & 0xFF) != FORMAT_VERSION && (bytes[0] & 0xFF) != FORMAT_VERSION_1)) {
+            throw new IllegalArgumentException("not a BehaviourSequence of format version " + FORMAT_VERSION_1 + " or " + FORMAT_VERSION);
         }
         Codec.Reader r = new Codec.Reader(bytes, "BehaviourSequence");
         r.u8();
@@ -526,10 +653,12 @@ public final class BehaviourSequence {
     }
 
     /**
-     * Decodes {@link #encode()}'s bytes under {@code policy}. Under the policy that encoded them the
-     * result is equal and re-encodes to identical bytes. Under a changed policy, what fits is kept
-     * (the newest events and ids, the top categories, counters whose window and bucket are
-     * unchanged; new counters start empty).
+     * Decodes {@link #encode()}'s bytes (format 2, or format 1 as the previous code wrote them) under
+     * {@code policy}. Under the policy that encoded them the result is equal and re-encodes to identical
+     * bytes. Format 1 bytes give the state format 2 keeps for the same events (ids and hashes behind the
+     * grace forgotten), so the next encode rewrites them as format 2. Under a changed policy, what fits is
+     * kept (the newest events and ids, the top categories, counters whose window and bucket are unchanged;
+     * new counters start empty; with a longer grace, what the old grace forgot stays forgotten).
      *
      * @throws IllegalArgumentException on an unknown format version, truncated or corrupt bytes
      */
@@ -539,8 +668,9 @@ public final class BehaviourSequence {
             throw new IllegalArgumentException("empty BehaviourSequence bytes: expected format version " + FORMAT_VERSION);
         }
         int format = bytes[0] & 0xFF;
-        if (format != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unknown BehaviourSequence format version " + format + " (this code reads " + FORMAT_VERSION + ")");
+        if (format != FORMAT_VERSION && format != FORMAT_VERSION_1) {
+            throw new IllegalArgumentException("unknown BehaviourSequence format version " + format + " (this code reads "
+                    + FORMAT_VERSION_1 + " and " + FORMAT_VERSION + ")");
         }
         Codec.Reader r = new Codec.Reader(bytes, "BehaviourSequence");
         r.u8();
@@ -556,81 +686,10 @@ public final class BehaviourSequence {
             return s;
         }
         s.latestTime = r.zigzag();
-        int nEvents = r.count(Math.min(s.version, SequencePolicy.MAX_EVENTS_LIMIT), "event count");
-        if (nEvents == 0) {
-            throw r.corrupt("no events although sequence_version is " + s.version);
-        }
-        int older = r.count(Math.min(s.version, SequencePolicy.MAX_DEDUP_LIMIT), "remembered id count");
-        long[] id = new long[1];
-        int total = nEvents + older;
-        // the usual case places entries straight into their slots; a policy that shrank goes through the insert path
-        boolean direct = nEvents <= s.evCap && total <= s.ddCap;
-        long previous = s.latestTime;
-        long previousHash = 0;
-        for (int k = 0; k < total; k++) {
-            boolean isEvent = k < nEvents;
-            long t = previous - r.nonNegative("event time delta");
-            if (t > previous) {
-                throw r.corrupt("event time underflow");
-            }
-            if (k == 0 && t != s.latestTime) {
-                throw r.corrupt("newest event is not at the latest time");
-            }
-            long hash = r.fixed64();
-            if (hash == 0 || (k > 0 && t == previous && Long.compare(hash, previousHash) >= 0)) {
-                throw r.corrupt("event ids out of order or zero");
-            }
-            previous = t;
-            previousHash = hash;
-            if (!s.ddSet.add(hash)) {
-                throw r.corrupt("repeated event id hash");
-            }
-            if (direct) {
-                int q = total - 1 - k;
-                s.ddTime[q] = t;
-                s.ddHash[q] = hash;
-            } else {
-                s.ddSet.remove(hash);
-                s.rememberId(t, hash);
-            }
-            if (!isEvent) {
-                continue;
-            }
-            int action = r.u8();
-            if (action >= CHANNELS) {
-                throw r.corrupt("unknown action ordinal " + action);
-            }
-            String itemStr = r.id(id, policy.maxIdLength());
-            long itemNum = id[0];
-            String catS = r.id(id, policy.maxIdLength());
-            long catN = id[0];
-            if (direct) {
-                int q = nEvents - 1 - k;
-                s.evTime[q] = t;
-                s.evHash[q] = hash;
-                s.evAction[q] = (byte) action;
-                s.evItemNum[q] = itemNum;
-                s.evItemStr[q] = itemStr;
-                s.evCatNum[q] = catN;
-                s.evCatStr[q] = catS;
-            } else {
-                s.insertEvent(t, hash, (byte) action, itemNum, itemStr, catN, catS);
-            }
-        }
-        if (direct) {
-            s.evSize = nEvents;
-            s.ddSize = total;
-        }
-        int nCats = r.count(SequencePolicy.MAX_CATEGORY_LIMIT, "category count");
-        for (int i = 0; i < nCats; i++) {
-            long count = r.nonNegative("category count");
-            String str = r.id(id, policy.maxIdLength());
-            if (count == 0) {
-                throw r.corrupt("zero category count");
-            }
-            if (s.catSize < s.catNum.length) {
-                s.countCategory(id[0], str, count);
-            }
+        if (format == FORMAT_VERSION_1) {
+            s.readEventsAndCategoriesV1(r);
+        } else {
+            s.readEventsV2(r, s.readCategories(r, true));
         }
         int nCounters = r.count(SequencePolicy.MAX_WINDOWS, "counter count");
         for (int i = 0; i < nCounters; i++) {
@@ -650,7 +709,221 @@ public final class BehaviourSequence {
             c.markNonEmpty(s.latestTime);
         }
         r.expectEnd();
+        s.forgetBeyondGrace(); // a no-op for format 2 under the same policy
+        for (int i = 0; i < s.evSize; i++) {
+            long hash = s.evHash[s.ev(i)];
+            if (hash != 0 && !s.ddSet.contains(hash)) {
+                // only out-of-order (corrupt) bytes get here; encode() relies on it
+                throw r.corrupt("a kept event's id is not among the remembered ones");
+            }
+        }
         return s;
+    }
+
+    /** The category table as encoded, which format 2's category refs point into (the policy may keep fewer entries). */
+    private record Table(long[] num, String[] str) {
+    }
+
+    private Table readCategories(Codec.Reader r, boolean tagged) {
+        int nCats = r.count(SequencePolicy.MAX_CATEGORY_LIMIT, "category count");
+        long[] id = new long[1];
+        String[] str = new String[1];
+        long[] tableNum = new long[tagged ? nCats : 0];
+        String[] tableStr = new String[tableNum.length];
+        for (int i = 0; i < nCats; i++) {
+            long count = r.nonNegative("category count");
+            if (tagged) {
+                if (r.taggedId(id, str, policy.maxIdLength()) >= 0) {
+                    throw r.corrupt("a reference in the category table");
+                }
+                tableNum[i] = id[0];
+                tableStr[i] = str[0];
+            } else {
+                str[0] = r.id(id, policy.maxIdLength());
+            }
+            if (count == 0) {
+                throw r.corrupt("zero category count");
+            }
+            if (catSize < catNum.length) {
+                countCategory(id[0], str[0], count);
+            }
+        }
+        return new Table(tableNum, tableStr);
+    }
+
+    private void readEventsV2(Codec.Reader r, Table table) {
+        int nEvents = r.count(Math.min(version, SequencePolicy.MAX_EVENTS_LIMIT), "event count");
+        if (nEvents == 0) {
+            throw r.corrupt("no events although sequence_version is " + version);
+        }
+        int older = r.count(Math.min(version, SequencePolicy.MAX_DEDUP_LIMIT), "remembered id count");
+        // the usual case places entries straight into their slots (ids newest first, reversed at the end);
+        // a policy that shrank goes through the insert path
+        boolean direct = nEvents <= evCap && nEvents + older <= ddCap;
+        long[] itemNums = new long[Math.min(nEvents, ITEM_BACK_REFERENCES + 1)];
+        String[] itemStrs = new String[itemNums.length];
+        long[] id = new long[1];
+        String[] str = new String[1];
+        long previous = latestTime;
+        long previousHash = 0;
+        int ids = 0;
+        for (int k = 0; k < nEvents + older; k++) {
+            boolean isEvent = k < nEvents;
+            long t = previous - r.nonNegative("event time delta");
+            if (t > previous) {
+                throw r.corrupt("event time underflow");
+            }
+            if (k == 0 && t != latestTime) {
+                throw r.corrupt("newest event is not at the latest time");
+            }
+            int action = 0;
+            boolean hashed = true;
+            if (isEvent) {
+                int b = r.u8();
+                hashed = (b & 0x80) != 0;
+                action = b & 0x7F;
+                if (action >= CHANNELS) {
+                    throw r.corrupt("unknown action ordinal " + action);
+                }
+            }
+            long hash = hashed ? r.fixed64() : 0;
+            if (hashed) {
+                if (hash == 0 || (k > 0 && t == previous && previousHash != 0 && Long.compare(hash, previousHash) >= 0)) {
+                    throw r.corrupt("event ids out of order or zero");
+                }
+                if (!ddSet.add(hash)) {
+                    throw r.corrupt("repeated event id hash");
+                }
+                if (direct) {
+                    ddTime[ids] = t;
+                    ddHash[ids] = hash;
+                    ids++;
+                } else {
+                    ddSet.remove(hash);
+                    rememberId(t, hash);
+                }
+            }
+            previous = t;
+            previousHash = hash;
+            if (!isEvent) {
+                continue;
+            }
+            int slot = k % itemNums.length;
+            long ref = r.taggedId(id, str, policy.maxIdLength());
+            if (ref >= 0) {
+                if (ref < 1 || ref > k || ref > ITEM_BACK_REFERENCES) {
+                    throw r.corrupt("item reference " + ref + " at event " + k);
+                }
+                int from = (int) ((k - ref) % itemNums.length);
+                id[0] = itemNums[from];
+                str[0] = itemStrs[from];
+            }
+            long itemNum = id[0];
+            String itemStr = str[0];
+            itemNums[slot] = itemNum;
+            itemStrs[slot] = itemStr;
+            ref = r.taggedId(id, str, policy.maxIdLength());
+            if (ref >= 0) {
+                if (ref >= table.num().length) {
+                    throw r.corrupt("category reference " + ref + " beyond the table of " + table.num().length);
+                }
+                id[0] = table.num()[(int) ref];
+                str[0] = table.str()[(int) ref];
+            }
+            if (direct) {
+                int q = nEvents - 1 - k;
+                evTime[q] = t;
+                evHash[q] = hash;
+                evAction[q] = (byte) action;
+                evItemNum[q] = itemNum;
+                evItemStr[q] = itemStr;
+                evCatNum[q] = id[0];
+                evCatStr[q] = str[0];
+            } else {
+                insertEvent(t, hash, (byte) action, itemNum, itemStr, id[0], str[0]);
+            }
+        }
+        if (direct) {
+            evSize = nEvents;
+            ddSize = ids;
+            for (int i = 0, j = ids - 1; i < j; i++, j--) {
+                long tt = ddTime[i];
+                ddTime[i] = ddTime[j];
+                ddTime[j] = tt;
+                long hh = ddHash[i];
+                ddHash[i] = ddHash[j];
+                ddHash[j] = hh;
+            }
+        }
+    }
+
+    /** Format 1: every event with its hash, the older ids, then the category table. */
+    private void readEventsAndCategoriesV1(Codec.Reader r) {
+        int nEvents = r.count(Math.min(version, SequencePolicy.MAX_EVENTS_LIMIT), "event count");
+        if (nEvents == 0) {
+            throw r.corrupt("no events although sequence_version is " + version);
+        }
+        int older = r.count(Math.min(version, SequencePolicy.MAX_DEDUP_LIMIT), "remembered id count");
+        long[] id = new long[1];
+        int total = nEvents + older;
+        boolean direct = nEvents <= evCap && total <= ddCap;
+        long previous = latestTime;
+        long previousHash = 0;
+        for (int k = 0; k < total; k++) {
+            boolean isEvent = k < nEvents;
+            long t = previous - r.nonNegative("event time delta");
+            if (t > previous) {
+                throw r.corrupt("event time underflow");
+            }
+            if (k == 0 && t != latestTime) {
+                throw r.corrupt("newest event is not at the latest time");
+            }
+            long hash = r.fixed64();
+            if (hash == 0 || (k > 0 && t == previous && Long.compare(hash, previousHash) >= 0)) {
+                throw r.corrupt("event ids out of order or zero");
+            }
+            previous = t;
+            previousHash = hash;
+            if (!ddSet.add(hash)) {
+                throw r.corrupt("repeated event id hash");
+            }
+            if (direct) {
+                int q = total - 1 - k;
+                ddTime[q] = t;
+                ddHash[q] = hash;
+            } else {
+                ddSet.remove(hash);
+                rememberId(t, hash);
+            }
+            if (!isEvent) {
+                continue;
+            }
+            int action = r.u8();
+            if (action >= CHANNELS) {
+                throw r.corrupt("unknown action ordinal " + action);
+            }
+            String itemStr = r.id(id, policy.maxIdLength());
+            long itemNum = id[0];
+            String catS = r.id(id, policy.maxIdLength());
+            long catN = id[0];
+            if (direct) {
+                int q = nEvents - 1 - k;
+                evTime[q] = t;
+                evHash[q] = hash;
+                evAction[q] = (byte) action;
+                evItemNum[q] = itemNum;
+                evItemStr[q] = itemStr;
+                evCatNum[q] = catN;
+                evCatStr[q] = catS;
+            } else {
+                insertEvent(t, hash, (byte) action, itemNum, itemStr, catN, catS);
+            }
+        }
+        if (direct) {
+            evSize = nEvents;
+            ddSize = total;
+        }
+        readCategories(r, false);
     }
 
     /** An upper bound of {@link #encode()}'s length under {@code policy}, whatever the events. */

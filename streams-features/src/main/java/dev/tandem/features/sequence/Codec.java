@@ -70,6 +70,16 @@ final class Codec {
         return h == 0 ? 0x9e3779b97f4a7c15L : h;
     }
 
+    private static final byte[] DIGIT_TENS = new byte[100];
+    private static final byte[] DIGIT_ONES = new byte[100];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_TENS[i] = (byte) ('0' + i / 10);
+            DIGIT_ONES[i] = (byte) ('0' + i % 10);
+        }
+    }
+
     static final class Writer {
         private byte[] buf;
         private int pos;
@@ -123,6 +133,25 @@ final class Codec {
             }
         }
 
+        /**
+         * A format-2 id field: varlong {@code value << 2} if numeric, else varlong {@code utf8Length << 2 | 1}
+         * and the UTF-8 bytes ({@link #ref} uses the tag 2).
+         */
+        void taggedId(long num, String str) {
+            if (str == null) {
+                varlong(num << 2);
+            } else {
+                byte[] b = str.getBytes(StandardCharsets.UTF_8);
+                varlong(((long) b.length << 2) | 1);
+                bytes(b);
+            }
+        }
+
+        /** A format-2 id field that refers to an id written elsewhere: varlong {@code k << 2 | 2}. */
+        void ref(int k) {
+            varlong(((long) k << 2) | 2);
+        }
+
         void bytes(byte[] b) {
             ensure(b.length);
             System.arraycopy(b, 0, buf, pos, b.length);
@@ -147,14 +176,24 @@ final class Codec {
                 return;
             }
             int digits = 1;
-            for (long x = num / 10; x != 0; x /= 10) digits++;
+            for (long p = 10; digits < 19 && num >= p; p *= 10) digits++;
             zigzag(digits);
             ensure(digits);
             int end = pos + digits;
             long x = num;
-            for (int i = end - 1; i >= pos; i--) {
-                buf[i] = (byte) ('0' + (int) (x % 10));
-                x /= 10;
+            int i = end;
+            while (x >= 100) { // two digits per division: ids are written 100 times per UserFeatures
+                long q = x / 100;
+                int r = (int) (x - q * 100);
+                buf[--i] = DIGIT_ONES[r];
+                buf[--i] = DIGIT_TENS[r];
+                x = q;
+            }
+            if (x >= 10) {
+                buf[--i] = DIGIT_ONES[(int) x];
+                buf[--i] = DIGIT_TENS[(int) x];
+            } else {
+                buf[--i] = (byte) ('0' + x);
             }
             pos = end;
         }
@@ -262,6 +301,49 @@ final class Codec {
             long num = numericId(s);
             out[0] = num;
             return num == NOT_NUMERIC ? s : null; // a canonical decimal written as text is normalised
+        }
+
+        /**
+         * Reads a format-2 id field ({@link Writer#taggedId} or {@link Writer#ref}): returns the reference
+         * {@code k ≥ 0}, or −1 with the id in {@code out[0]} (numeric value or {@link #NOT_NUMERIC}) and
+         * {@code str[0]} (the string or null).
+         */
+        long taggedId(long[] out, String[] str, int maxLength) {
+            long h = varlong();
+            int tag = (int) (h & 3);
+            long v = h >>> 2;
+            switch (tag) {
+                case 0 -> { // below 2^62 by construction
+                    out[0] = v;
+                    str[0] = null;
+                    return -1;
+                }
+                case 2 -> {
+                    return v;
+                }
+                case 1 -> {
+                    str[0] = utf8(v, maxLength);
+                    out[0] = numericId(str[0]);
+                    if (out[0] != NOT_NUMERIC) {
+                        str[0] = null; // a canonical decimal written as text is normalised
+                    }
+                    return -1;
+                }
+                default -> throw corrupt("unknown id tag 3");
+            }
+        }
+
+        private String utf8(long len, int maxLength) {
+            if (len > (long) maxLength * 3) {
+                throw corrupt("id of " + len + " bytes is longer than the policy allows");
+            }
+            if (pos + len > buf.length) {
+                pos = buf.length;
+                throw truncated();
+            }
+            String s = new String(buf, pos, (int) len, StandardCharsets.UTF_8);
+            pos += (int) len;
+            return s;
         }
 
         void expectEnd() {

@@ -16,8 +16,9 @@ import java.util.Set;
  * @param maxEvents        N, the number of most recent events kept (by event time, ties by event id)
  * @param grace            out-of-order tolerance, measured against the user's own latest event time:
  *                         an event older than {@code latest − grace} is LATE and ignored
- * @param dedupCapacity    how many recent event ids (64-bit hashes) are remembered to drop duplicates;
- *                         at least {@code maxEvents}, so every kept event is also remembered
+ * @param dedupCapacity    how many recent event ids (64-bit hashes) are remembered to drop duplicates, at most
+ *                         (only ids of events within the grace of the latest event time are kept);
+ *                         at least {@code maxEvents}, so every kept event within the grace is also remembered
  * @param windows          sliding counter windows, each with its bucket size, ascending by window
  * @param topCategories    K, how many categories {@code UserFeatures.top_categories} carries
  * @param categoryCapacity the size of the per-user category table (≥ K)

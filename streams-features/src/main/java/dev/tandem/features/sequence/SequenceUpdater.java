@@ -9,7 +9,9 @@ import dev.tandem.schemas.UserEvent;
  *
  * <ol>
  *   <li>An event whose id is remembered is a {@link UpdateOutcome#DUPLICATE} and changes nothing but
- *       the duplicate count (checked first, so a late replay of a remembered event is a duplicate).</li>
+ *       the duplicate count. Ids are remembered while their event is within the grace of the latest
+ *       time (and among the newest {@code dedupCapacity}); a copy of an older event is LATE by rule 2.
+ *       A copy is accepted again only if {@code dedupCapacity} newer events lie within the grace.</li>
  *   <li>An event older than the user's own latest event time minus the grace is
  *       {@link UpdateOutcome#LATE}: counted, and kept out of the sequence, counters and categories.
  *       Grace is per user, not per partition, so logs sorted by user replay without losses.</li>

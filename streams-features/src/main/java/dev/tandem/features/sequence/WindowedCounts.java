@@ -82,6 +82,33 @@ final class WindowedCounts {
         return sum;
     }
 
+    /**
+     * Every channel's {@link #count} at once into {@code out[0..channels)}: one pass over the buckets instead of
+     * one per channel (what building {@code UserFeatures} needs on every event).
+     */
+    void countAll(long asOfMs, long[] out) {
+        Arrays.fill(out, 0, channels, 0);
+        if (empty) {
+            return;
+        }
+        long q = Math.floorDiv(asOfMs, bucketMs);
+        long from = Math.max(Math.max(q, head) - buckets + 1, q - buckets + 1);
+        long to = Math.min(q, head);
+        if (from > to) {
+            return;
+        }
+        int s = slot(from);
+        for (long b = from; b <= to; b++) {
+            int base = s * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                out[ch] += counts[base + ch];
+            }
+            if (++s == buckets) {
+                s = 0;
+            }
+        }
+    }
+
     boolean isEmpty() {
         return empty;
     }
@@ -110,8 +137,9 @@ final class WindowedCounts {
             return;
         }
         int previous = 0;
-        for (int age = 0; age < buckets; age++) {
-            int base = slot(head - age) * channels;
+        int s = slot(head);
+        for (int age = 0; age < buckets; age++, s = s == 0 ? buckets - 1 : s - 1) {
+            int base = s * channels;
             for (int ch = 0; ch < channels; ch++) {
                 long c = counts[base + ch];
                 if (c != 0) {

@@ -53,7 +53,13 @@ class BehaviourSequencePropertiesTest {
                 case DUPLICATE -> duplicate++;
             }
             assertThat(seq.size()).isLessThanOrEqualTo(SMALL.maxEvents());
-            assertThat(seq.rememberedIds()).isLessThanOrEqualTo(SMALL.dedupCapacity()).isGreaterThanOrEqualTo(seq.size());
+            int withinGrace = 0;
+            for (int i = 0; i < seq.size(); i++) {
+                boolean within = seq.latestEventTimeMs() - seq.eventTimeMs(i) <= SMALL.graceMs();
+                assertThat(seq.eventIdHash(i) != 0).as("event %d keeps its hash exactly while within the grace", i).isEqualTo(within);
+                withinGrace += within ? 1 : 0;
+            }
+            assertThat(seq.rememberedIds()).isLessThanOrEqualTo(SMALL.dedupCapacity()).isGreaterThanOrEqualTo(withinGrace);
             assertThat(seq.categoryCount()).isLessThanOrEqualTo(SMALL.categoryCapacity());
         }
         assertThat(seq.encode().length).isLessThanOrEqualTo(BehaviourSequence.maxEncodedSize(SMALL));
@@ -63,7 +69,9 @@ class BehaviourSequencePropertiesTest {
         for (int i = 1; i < seq.size(); i++) {
             long t0 = seq.eventTimeMs(i - 1);
             long t1 = seq.eventTimeMs(i);
-            assertThat(t0 < t1 || (t0 == t1 && seq.eventIdHash(i - 1) < seq.eventIdHash(i)))
+            // behind the grace the hashes are forgotten (0): nothing can be inserted among those events any more
+            boolean forgotten = seq.eventIdHash(i - 1) == 0 && seq.eventIdHash(i) == 0;
+            assertThat(t0 < t1 || (t0 == t1 && (forgotten || seq.eventIdHash(i - 1) < seq.eventIdHash(i))))
                     .as("event %d before event %d by (time, id hash)", i - 1, i).isTrue();
         }
         if (seq.hasEvents()) {
@@ -84,8 +92,9 @@ class BehaviourSequencePropertiesTest {
         assertThat(seq.toUserFeatures("u")).isEqualTo(sorted.toUserFeatures("u"));
     }
 
+    /** A copy of an event is a DUPLICATE while the event is within the grace of the latest time, LATE after. */
     @Property
-    void replayingAnySubsetTwiceChangesNothingButTheDuplicateCount(
+    void replayingAnySubsetTwiceChangesNothingButTheRejectionCounts(
             @ForAll("fewCategories") List<BehaviourEvent> generated, @ForAll Random random) {
         // within the dedup capacity: at most dedupCapacity distinct events
         List<BehaviourEvent> events = sortedByTime(generated.subList(0, Math.min(generated.size(), SMALL.dedupCapacity())));
@@ -101,14 +110,22 @@ class BehaviourSequencePropertiesTest {
             }
         }
         BehaviourSequence seq = new BehaviourSequence(SMALL);
+        java.util.Set<BehaviourEvent> seen = new java.util.HashSet<>();
+        long latest = Long.MIN_VALUE;
         int duplicates = 0;
+        int late = 0;
         for (BehaviourEvent e : twice) {
-            if (SequenceUpdater.apply(seq, e) == UpdateOutcome.DUPLICATE) {
-                duplicates++;
-            }
+            UpdateOutcome expected = !seen.add(e)
+                    ? (latest - e.eventTimeMs() <= SMALL.graceMs() ? UpdateOutcome.DUPLICATE : UpdateOutcome.LATE)
+                    : UpdateOutcome.ACCEPTED;
+            assertThat(SequenceUpdater.apply(seq, e)).isEqualTo(expected);
+            duplicates += expected == UpdateOutcome.DUPLICATE ? 1 : 0;
+            late += expected == UpdateOutcome.LATE ? 1 : 0;
+            latest = Math.max(latest, e.eventTimeMs());
         }
-        assertThat(duplicates).isEqualTo(replayed);
-        assertThat(seq.duplicateEvents()).isEqualTo(replayed);
+        assertThat(duplicates + late).isEqualTo(replayed);
+        assertThat(seq.duplicateEvents()).isEqualTo(duplicates);
+        assertThat(seq.lateEvents()).isEqualTo(late);
         BehaviourSequence normalised = seq.withRejections(once.lateEvents(), once.duplicateEvents());
         assertThat(normalised).isEqualTo(once);
         assertThat(normalised.encode()).isEqualTo(once.encode());
@@ -170,6 +187,14 @@ class BehaviourSequencePropertiesTest {
                         .filter(e -> Math.floorDiv(e.eventTimeMs(), win.bucketMs()) > head - win.buckets()).count();
                 assertThat(seq.windowCount(w, a)).as("window %s action %s", win.window(), a).isEqualTo(expected);
             }
+        }
+        // UserFeatures counts every action of a window in one pass: the same numbers
+        var counts = seq.toUserFeatures("u").getActionCounts();
+        assertThat(counts).hasSize(SMALL.windows().size() * Action.values().length);
+        for (int k = 0; k < counts.size(); k++) {
+            int w = k / Action.values().length;
+            assertThat(counts.get(k).getWindowMs()).isEqualTo(SMALL.windows().get(w).windowMs());
+            assertThat(counts.get(k).getCount()).isEqualTo(seq.windowCount(w, counts.get(k).getAction()));
         }
         Map<String, Long> byCategory = new HashMap<>();
         events.forEach(e -> byCategory.merge(e.categoryId(), 1L, Long::sum));

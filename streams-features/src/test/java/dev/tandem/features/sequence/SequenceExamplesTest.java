@@ -101,6 +101,26 @@ class SequenceExamplesTest {
     }
 
     @Test
+    void idsAreRememberedOnlyWhileACopyCouldStillBeAccepted() {
+        BehaviourSequence seq = new BehaviourSequence(P);
+        BehaviourEvent first = new BehaviourEvent("first", "1", "c", Action.VIEW, T0);
+        SequenceUpdater.apply(seq, first);
+        SequenceUpdater.apply(seq, new BehaviourEvent("second", "2", "c", Action.VIEW, T0 + HOUR));
+        assertThat(seq.rememberedIds()).isEqualTo(2);
+        assertThat(SequenceUpdater.apply(seq, first)).as("at the grace boundary").isEqualTo(UpdateOutcome.DUPLICATE);
+        SequenceUpdater.apply(seq, new BehaviourEvent("third", "3", "c", Action.VIEW, T0 + HOUR + 1));
+        assertThat(seq.rememberedIds()).as("first is behind the grace: forgotten").isEqualTo(2);
+        assertThat(seq.eventIdHash(0)).isZero();
+        assertThat(seq.eventIdHash(1)).isNotZero();
+        assertThat(SequenceUpdater.apply(seq, first)).as("a copy behind the grace is late, never accepted").isEqualTo(UpdateOutcome.LATE);
+        assertThat(seq.sequenceVersion()).isEqualTo(3);
+        assertThat(seq.duplicateEvents()).isEqualTo(1);
+        assertThat(seq.lateEvents()).isEqualTo(1);
+        assertThat(seq.itemId(0)).as("the event itself stays in the sequence").isEqualTo("1");
+        assertThat(BehaviourSequence.decode(seq.encode(), P)).isEqualTo(seq);
+    }
+
+    @Test
     void dedupForgetsTheOldestBeyondItsCapacity() {
         SequencePolicy p = P.withMaxEvents(2).withDedupCapacity(3);
         BehaviourSequence seq = new BehaviourSequence(p);
@@ -222,8 +242,8 @@ class SequenceExamplesTest {
     void decodeErrorsAreClear() {
         assertThatThrownBy(() -> BehaviourSequence.decode(new byte[0], P))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
-        assertThatThrownBy(() -> BehaviourSequence.decode(new byte[] {2, 0, 0, 0}, P))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown BehaviourSequence format version 2 (this code reads 1)");
+        assertThatThrownBy(() -> BehaviourSequence.decode(new byte[] {3, 0, 0, 0}, P))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown BehaviourSequence format version 3 (this code reads 1 and 2)");
         assertThatThrownBy(() -> BehaviourSequence.decode(new byte[] {(byte) 0xFF}, P))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("format version 255");
         BehaviourSequence seq = new BehaviourSequence(P);
@@ -235,7 +255,8 @@ class SequenceExamplesTest {
         assertThatThrownBy(() -> BehaviourSequence.decode(trailing, P))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 trailing bytes");
         assertThat(BehaviourSequence.decode(new byte[] {1, 0, 0, 0}, P)).isEqualTo(new BehaviourSequence(P));
-        assertThat(new BehaviourSequence(P).encode()).containsExactly(1, 0, 0, 0);
+        assertThat(BehaviourSequence.decode(new byte[] {2, 0, 0, 0}, P)).isEqualTo(new BehaviourSequence(P));
+        assertThat(new BehaviourSequence(P).encode()).containsExactly(2, 0, 0, 0);
     }
 
     @Test

@@ -17,11 +17,13 @@ import static dev.tandem.features.streams.TopologyFixture.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.features.FeatureTopology;
+import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.ItemStats;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
+import dev.tandem.features.sequence.V1Fixtures;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.UserEvent;
@@ -66,6 +68,27 @@ class FeatureTopologyTest {
     @AfterEach
     void close() {
         if (fx != null) fx.close();
+    }
+
+    @Test
+    void aStoredFormat1StateIsRestoredAndRewrittenAsFormat2() throws Exception {
+        V1Fixtures.Fixture v1 = V1Fixtures.load().get(0);
+        fx = new TopologyFixture(v1.policy(), OPTIONS);
+        fx.userSequences().put("u1", v1.v1Bytes());
+        List<BehaviourEvent> all = V1Fixtures.events(v1.seed(), v1.n() + 20, v1.policy().graceMs());
+        for (BehaviourEvent e : all.subList(v1.n(), all.size())) {
+            pipe(event(e.eventId(), "u1", e.itemId(), e.categoryId(), e.action(), e.eventTimeMs()));
+        }
+        BehaviourSequence expected = new BehaviourSequence(v1.policy());
+        all.forEach(e -> SequenceUpdater.apply(expected, e));
+        List<UserFeatures> out = fx.userFeatures.readValuesToList();
+        assertThat(out).isNotEmpty();
+        assertThat(out.get(out.size() - 1)).isEqualTo(expected.toUserFeatures("u1"));
+        byte[] stored = fx.userSequences().get("u1");
+        assertThat(stored[0]).isEqualTo((byte) BehaviourSequence.FORMAT_VERSION);
+        BehaviourSequence restored = BehaviourSequence.decode(stored, v1.policy());
+        assertThat(restored.toUserFeatures("u1")).isEqualTo(expected.toUserFeatures("u1"));
+        assertThat(restored.rememberedIds()).isEqualTo(expected.rememberedIds());
     }
 
     private static BehaviourSequence offline(List<UserEvent> events) {
