@@ -8,7 +8,7 @@ public final class BenchScenarios {
 
     public static List<BenchScenario> all() {
         return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()),
-                scenario("model", new ModelScenario()));
+                scenario("model", new ModelScenario()), scenario("scoring", new ScoringScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

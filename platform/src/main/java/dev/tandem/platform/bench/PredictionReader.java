@@ -1,0 +1,190 @@
+package dev.tandem.platform.bench;
+
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * A {@code read_committed} consumer of one predictions topic, on a thread of its own, as a downstream application
+ * sees the job's output: decodes every {@link Prediction}, counts its candidates, tells requests apart by the number
+ * in their id (so a duplicate or a foreign prediction is noticed), and keeps the arrival curve (time of each poll
+ * that brought predictions, candidates so far) from which rates are taken.
+ */
+final class PredictionReader implements AutoCloseable {
+    /** Called on the reader's thread for every prediction, with the request's number and the poll's arrival time. */
+    interface Arrival {
+        void arrived(int requestNumber, long arrivalNanos);
+    }
+
+    record Point(long nanos, long candidates) {}
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TandemAvroDeserializer<Prediction> deserializer;
+    private final String topic;
+    private final String prefix;
+    private final Arrival arrival;
+    private final BitSet seen = new BitSet();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong candidates = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong foreign = new AtomicLong();
+    private final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
+    private final List<Point> curve = new ArrayList<>();
+    private final AtomicReference<Throwable> error = new AtomicReference<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    PredictionReader(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
+        this.topic = topic;
+        this.prefix = prefix;
+        this.arrival = arrival;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000,
+                ConsumerConfig.CLIENT_ID_CONFIG, "tandem-bench-predictions"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        this.deserializer = new TandemAvroDeserializer<>(Prediction.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        this.thread = new Thread(this::run, "tandem-bench-predictions");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(20));
+                if (polled.isEmpty()) continue;
+                long now = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    if (r.value() == null || r.value().length == 0) continue; // a fresh topic's priming record
+                    Prediction p = deserializer.deserialize(topic, r.value());
+                    String id = p.getRequestId();
+                    int n;
+                    try {
+                        n = id.startsWith(prefix) ? Integer.parseInt(id.substring(prefix.length())) : -1;
+                    } catch (NumberFormatException e) {
+                        n = -1;
+                    }
+                    if (n < 0) {
+                        foreign.incrementAndGet();
+                        continue;
+                    }
+                    synchronized (seen) {
+                        if (seen.get(n)) {
+                            duplicates.incrementAndGet();
+                            continue;
+                        }
+                        seen.set(n);
+                    }
+                    versions.computeIfAbsent(p.getModelName() + "/" + p.getModelVersion(), v -> new AtomicLong()).incrementAndGet();
+                    candidates.addAndGet(p.getCandidates().size());
+                    requests.incrementAndGet();
+                    if (arrival != null) arrival.arrived(n, now);
+                }
+                synchronized (curve) {
+                    curve.add(new Point(now, candidates.get()));
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            // closing
+        } catch (Throwable t) {
+            error.set(t);
+        }
+    }
+
+    long requests() {
+        return requests.get();
+    }
+
+    long candidates() {
+        return candidates.get();
+    }
+
+    long duplicates() {
+        return duplicates.get();
+    }
+
+    long foreign() {
+        return foreign.get();
+    }
+
+    /** Predictions so far by model {@code name/version}. */
+    long count(String nameVersion) {
+        AtomicLong n = versions.get(nameVersion);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Predictions per model {@code name/version} that made them. */
+    Map<String, Long> versions() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        versions.forEach((v, n) -> out.put(v, n.get()));
+        return out;
+    }
+
+    /** Throws what stopped the reader, if anything did. */
+    void check() {
+        Throwable t = error.get();
+        if (t != null) throw new IllegalStateException("predictions reader failed: " + t, t);
+    }
+
+    List<Point> curve() {
+        synchronized (curve) {
+            return List.copyOf(curve);
+        }
+    }
+
+    /**
+     * Candidates per second over the steady part of the arrival curve: from the first arrival at or past
+     * {@code fromFraction} of the candidates finally seen to the last arrival. Both ends are commit points (with
+     * exactly-once, predictions become visible a checkpoint at a time), so the window holds whole commits. With too
+     * few commits for a window, the whole run from {@code startNanos} is used.
+     */
+    double steadyRate(double fromFraction, long startNanos) {
+        List<Point> c = curve();
+        if (c.isEmpty()) return 0;
+        Point last = c.get(c.size() - 1);
+        Point first = null;
+        for (Point p : c) {
+            if (p.candidates() >= fromFraction * last.candidates()) {
+                first = p;
+                break;
+            }
+        }
+        if (first == null || last.nanos() - first.nanos() <= 0 || first == last) {
+            return last.candidates() / ((last.nanos() - startNanos) / 1e9);
+        }
+        return (last.candidates() - first.candidates()) / ((last.nanos() - first.nanos()) / 1e9);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumer.close(Duration.ofSeconds(5));
+    }
+}
