@@ -37,4 +37,14 @@ public final class FeatureUpdates {
         }
         return current;
     }
+
+    /**
+     * Whether {@code incoming} (not a tombstone) replaces a state holding features of
+     * {@code currentAsOfMs} / {@code currentSequenceVersion}: the same rule as {@link #merge}, for the
+     * join's encoded state (as_of is timestamp-millis, so millis lose nothing).
+     */
+    public static boolean replaces(UserFeatures incoming, long currentAsOfMs, long currentSequenceVersion) {
+        long a = incoming.getAsOf().toEpochMilli();
+        return a > currentAsOfMs || (a == currentAsOfMs && incoming.getSequenceVersion() >= currentSequenceVersion);
+    }
 }

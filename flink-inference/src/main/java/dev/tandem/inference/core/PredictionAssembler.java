@@ -27,7 +27,12 @@ public final class PredictionAssembler {
             for (int t = 0; t < k; t++) {
                 p.add(probs[base + t]);
             }
-            scores.add(CandidateScore.newBuilder().setItemId(r.itemIds[i]).setProbabilities(p).build());
+            // constructor + setters, not the builder: every field is set, and the builder's per-field validation and
+            // default handling showed up per candidate
+            CandidateScore c = new CandidateScore();
+            c.setItemId(r.itemIds[i]);
+            c.setProbabilities(p);
+            scores.add(c);
         }
         PredictionTimings timings = PredictionTimings.newBuilder()
                 .setReceivedAt(Instant.ofEpochMilli(r.receivedAtMs))
