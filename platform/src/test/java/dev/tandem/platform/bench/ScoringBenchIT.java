@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the runs themselves fail the command if a prediction is lost or duplicated, or if the swap never serves the new version.
  */
 class ScoringBenchIT {
-    static final String[] POSITIVE = {"raw_tf_predictions_per_sec", "predictions_per_sec", "per_record_predictions_per_sec", "no_model_predictions_per_sec", "ratio_to_raw_tf",
-            "ratio_to_per_record", "p50_latency_ms", "p99_latency_ms", "swap_p99_latency_ms", "swap_p50_latency_ms", "raw_tf_batch_rows",
+    static final String[] POSITIVE = {"raw_tf_predictions_per_sec", "predictions_per_sec", "per_record_predictions_per_sec", "per_request_predictions_per_sec", "no_model_predictions_per_sec", "ratio_to_raw_tf",
+            "ratio_to_per_record", "ratio_to_per_request", "p50_latency_ms", "p99_latency_ms", "swap_p99_latency_ms", "swap_p50_latency_ms", "raw_tf_batch_rows",
             "requests_per_sec_offered", "latency_requests_measured", "candidates_per_request", "max_batch_rows", "parallelism"};
 
     @TempDir
@@ -33,7 +33,7 @@ class ScoringBenchIT {
                 "--model", "mmoe-mean,shared_bottom-mean");
 
         assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
-        assertThat(r.out()).contains("raw TF:", "batched:", "per-record:", "no model:", "latency:", "swap:", "wrote");
+        assertThat(r.out()).contains("raw TF:", "batched:", "per-record:", "per-request:", "no model:", "latency:", "swap:", "wrote");
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertThat(root.path("scenario").asText()).isEqualTo("scoring");
         JsonNode m = root.path("metrics");
