@@ -3,17 +3,22 @@ package dev.tandem.inference.job;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.EncodedUser;
 import dev.tandem.inference.core.FeatureUpdates;
+import dev.tandem.inference.core.ItemCatalog;
 import dev.tandem.inference.core.RequestEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.UserFeatures;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import java.util.Map;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -25,24 +30,57 @@ import org.apache.flink.util.Collector;
  * category, brand, price bucket), not its Avro metadata (the request's own candidate metadata
  * overrides it, encoded per request; unknown items are encoded by hashed id only). Encoding when
  * features and items arrive instead of per request keeps hashing off the request path, and the
- * state small and cheap to copy for checkpoints. Emits one {@link EncodedRequest} per request, and forwards each model command
+ * state small and cheap to copy for checkpoints. The catalog lives in an {@link ItemCatalog} and reaches the
+ * broadcast state as packed buckets at each checkpoint ({@link #snapshotState}): every subtask writes all of its
+ * broadcast state at every checkpoint, and one entry per item made that most of the job's checkpoint CPU. Emits one {@link EncodedRequest} per request, and forwards each model command
  * of the broadcast input as a control marker ({@link EncodedRequest#control}) so it reaches the
  * chained batcher in stream order without a second input (which would break the chain). A thin adapter around
  * {@link RequestEncoder} and {@link FeatureUpdates}.
  */
-public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest> {
+public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest>
+        implements CheckpointedFunction {
     public static final String FEATURES_STATE = "user-features";
-    public static final String ITEMS_STATE = "items";
-    public static final MapStateDescriptor<String, int[]> ITEMS =
-            new MapStateDescriptor<>(ITEMS_STATE, Types.STRING, PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO);
+    /** Named anew when the layout changed from one entry per item to packed buckets: an old checkpoint's catalog is not misread. */
+    public static final String ITEMS_STATE = "items-buckets";
+    /** The catalog's broadcast state: {@link ItemCatalog} bucket → packed bucket. */
+    public static final MapStateDescriptor<Integer, byte[]> ITEMS =
+            new MapStateDescriptor<>(ITEMS_STATE, Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     private final String specJson;
     private transient ValueState<byte[]> features;
     private transient RequestEncoder encoder;
     private transient Counter withoutFeatures;
+    /** Looked up per candidate; written to {@link #packed} only at checkpoints, and only the buckets that changed. */
+    private transient ItemCatalog catalog;
+    private transient BroadcastState<Integer, byte[]> packed;
 
     public RequestFeatureJoin(FeatureSpec spec) {
         this.specJson = spec.toJson();
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext ctx) throws Exception {
+        catalog = new ItemCatalog();
+        packed = ctx.getOperatorStateStore().getBroadcastState(ITEMS);
+        if (ctx.isRestored()) {
+            for (Map.Entry<Integer, byte[]> e : packed.entries()) catalog.unpack(e.getValue());
+            // rewritten whole at the next checkpoint, in this version's bucketing
+            packed.clear();
+            catalog.markAllDirty();
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
+        // runs before the state backend copies the broadcast state for this checkpoint
+        catalog.drainDirty((bucket, bytes) -> {
+            try {
+                if (bytes.length == 0) packed.remove(bucket);
+                else packed.put(bucket, bytes);
+            } catch (Exception e) {
+                throw new IllegalStateException("writing the catalog's broadcast state", e);
+            }
+        });
     }
 
     @Override
@@ -74,20 +112,13 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
         if (f == null) {
             withoutFeatures.inc();
         }
-        ReadOnlyBroadcastState<String, int[]> items = ctx.getBroadcastState(ITEMS);
-        out.collect(encoder.join(in.request, f, id -> {
-            try {
-                return items.get(id);
-            } catch (Exception e) {
-                throw new IllegalStateException("reading broadcast item state", e);
-            }
-        }, ctx.currentProcessingTime()));
+        out.collect(encoder.join(in.request, f, catalog::get, ctx.currentProcessingTime()));
     }
 
     @Override
     public void processBroadcastElement(BroadcastInput in, Context ctx, Collector<EncodedRequest> out) throws Exception {
         if (in.item != null) {
-            ctx.getBroadcastState(ITEMS).put(in.item.getItemId(), encoder.itemCodes(in.item.getItemId(), in.item));
+            catalog.put(in.item.getItemId(), encoder.itemCodes(in.item.getItemId(), in.item));
         }
         if (in.control != null) {
             out.collect(EncodedRequest.control(in.control));

@@ -166,6 +166,34 @@ class RequestFeatureJoinTest {
     }
 
     @Test
+    void aLargeCatalogAndItsUpdatesSurviveRestoresOneAfterTheOther() throws Exception {
+        for (int i = 0; i < 2_000; i++) h.processBroadcastElement(BroadcastInput.of(item("i" + i, "c" + (i % 40), "b" + (i % 9), (double) i)), 1);
+        OperatorSubtaskState first = h.snapshot(1L, 2L);
+        ItemMetadata updated = item("i7", "boots", "other", 99.0);
+        try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> once = restore(first)) {
+            once.processBroadcastElement(BroadcastInput.of(updated), 3);
+            once.processBroadcastElement(BroadcastInput.of(item("new", "hats", "acme", 5.0)), 3);
+            OperatorSubtaskState second = once.snapshot(2L, 4L);
+            try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> twice = restore(second)) {
+                twice.processElement(UserInput.of(request("r1", "u1", 20_000, "i7", "i1999", "new", "i0")), 5);
+                EncodedRequest r = twice.extractOutputValues().get(0);
+                assertThat(r.candCategory).containsExactly(enc.encodeItem(updated).category(), enc.encodeItem(item("i1999", "c39", "b1", 1999.0)).category(),
+                        enc.encodeItem(item("new", "hats", "acme", 5.0)).category(), enc.encodeItem(item("i0", "c0", "b0", 0.0)).category());
+                assertThat(r.candPrice[0]).isEqualTo(enc.encodeItem(updated).priceBucket());
+            }
+        }
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restore(OperatorSubtaskState s) throws Exception {
+        KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> h = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new RequestFeatureJoin(SPEC), List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
+                UserInput::getUserId, Types.STRING, 1, 1, 0);
+        h.initializeState(s);
+        h.open();
+        return h;
+    }
+
+    @Test
     void aCatalogUpdateReplacesTheItem() throws Exception {
         h.processBroadcastElement(BroadcastInput.of(item("i1", "shoes", "acme", 42.0)), 1);
         ItemMetadata newer = item("i1", "boots", "acme", 50.0);

@@ -1,6 +1,7 @@
 package dev.tandem.platform.bench;
 
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import java.time.Duration;
@@ -25,15 +26,18 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * that brought predictions, candidates so far) from which rates are taken.
  */
 final class PredictionReader implements AutoCloseable {
-    /** Called on the reader's thread for every prediction, with the request's number and the poll's arrival time. */
+    /** Called on the reader's thread for every prediction, with the request's number, the poll's arrival time and the prediction (null for echoed requests). */
     interface Arrival {
-        void arrived(int requestNumber, long arrivalNanos);
+        void arrived(int requestNumber, long arrivalNanos, Prediction prediction);
     }
 
     record Point(long nanos, long candidates) {}
 
+    /** What the reader needs of one output record. */
+    record Seen(String requestId, int candidates, String version, Prediction prediction) {}
+
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final TandemAvroDeserializer<Prediction> deserializer;
+    private final java.util.function.Function<byte[], Seen> decoder;
     private final String topic;
     private final String prefix;
     private final Arrival arrival;
@@ -49,7 +53,32 @@ final class PredictionReader implements AutoCloseable {
     private volatile boolean running = true;
 
     PredictionReader(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
+        this(bootstrap, topic, partitions, prefix, arrival, predictions(registryUrl, topic));
+    }
+
+    /**
+     * A reader of {@link BareFlinkJob}'s output: the requests themselves, echoed (a request counts as its candidates,
+     * and {@link Arrival} gets no prediction).
+     */
+    static PredictionReader echoedRequests(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
+        TandemAvroDeserializer<ScoringRequest> d = new TandemAvroDeserializer<>(ScoringRequest.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        return new PredictionReader(bootstrap, topic, partitions, prefix, arrival, bytes -> {
+            ScoringRequest r = d.deserialize(topic, bytes);
+            return new Seen(r.getRequestId(), r.getCandidates().size(), "echo", null);
+        });
+    }
+
+    private static java.util.function.Function<byte[], Seen> predictions(String registryUrl, String topic) {
+        TandemAvroDeserializer<Prediction> d = new TandemAvroDeserializer<>(Prediction.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        return bytes -> {
+            Prediction p = d.deserialize(topic, bytes);
+            return new Seen(p.getRequestId(), p.getCandidates().size(), p.getModelName() + "/" + p.getModelVersion(), p);
+        };
+    }
+
+    private PredictionReader(String bootstrap, String topic, int partitions, String prefix, Arrival arrival, java.util.function.Function<byte[], Seen> decoder) {
         this.topic = topic;
+        this.decoder = decoder;
         this.prefix = prefix;
         this.arrival = arrival;
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -63,7 +92,6 @@ final class PredictionReader implements AutoCloseable {
         for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
         consumer.assign(tps);
         consumer.seekToBeginning(tps);
-        this.deserializer = new TandemAvroDeserializer<>(Prediction.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
         this.thread = new Thread(this::run, "tandem-bench-predictions");
         thread.setDaemon(true);
         thread.start();
@@ -77,8 +105,8 @@ final class PredictionReader implements AutoCloseable {
                 long now = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (r.value() == null || r.value().length == 0) continue; // a fresh topic's priming record
-                    Prediction p = deserializer.deserialize(topic, r.value());
-                    String id = p.getRequestId();
+                    Seen p = decoder.apply(r.value());
+                    String id = p.requestId();
                     int n;
                     try {
                         n = id.startsWith(prefix) ? Integer.parseInt(id.substring(prefix.length())) : -1;
@@ -96,10 +124,10 @@ final class PredictionReader implements AutoCloseable {
                         }
                         seen.set(n);
                     }
-                    versions.computeIfAbsent(p.getModelName() + "/" + p.getModelVersion(), v -> new AtomicLong()).incrementAndGet();
-                    candidates.addAndGet(p.getCandidates().size());
+                    versions.computeIfAbsent(p.version(), v -> new AtomicLong()).incrementAndGet();
+                    candidates.addAndGet(p.candidates());
                     requests.incrementAndGet();
-                    if (arrival != null) arrival.arrived(n, now);
+                    if (arrival != null) arrival.arrived(n, now, p.prediction());
                 }
                 synchronized (curve) {
                     curve.add(new Point(now, candidates.get()));

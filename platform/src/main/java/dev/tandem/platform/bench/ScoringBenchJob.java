@@ -43,7 +43,7 @@ import org.apache.kafka.common.TopicPartition;
  * the earliest offset, offsets committed to a group on each checkpoint), the predictions sink IS {@code ScoringKafka}'s
  * ({@code EXACTLY_ONCE}, a transactional id prefix of its own per run).
  */
-final class ScoringBenchJob implements AutoCloseable {
+final class ScoringBenchJob implements BenchJob {
     record Topics(String requests, String features, String items, String predictions) {}
 
     /** The model lifecycle input ({@code ScoringJob.withModelControl}): {@code topic} read from {@code startOffsets}, shadow predictions to {@code shadowTopic}. */
@@ -87,7 +87,7 @@ final class ScoringBenchJob implements AutoCloseable {
         return new ScoringBenchJob(env.executeAsync(config.jobName()), bootstrap, runName, topics);
     }
 
-    private static <T> KafkaSource<T> source(String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de,
+    static <T> KafkaSource<T> source(String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de,
                                              OffsetsInitializer from) {
         return KafkaSource.<T>builder().setDeserializer(de).setBootstrapServers(bootstrap).setTopics(topic)
                 .setGroupId(group + "." + topic).setStartingOffsets(from)
@@ -98,12 +98,18 @@ final class ScoringBenchJob implements AutoCloseable {
      * Waits until the job has read every record of the features and items topics (their end offsets now, as the
      * sources' committed offsets show on a checkpoint): requests sent after that meet every user's features.
      */
-    boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
+    @Override
+    public boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
+        return awaitCommitted(client, bootstrap, group, List.of(topics.features(), topics.items()), timeout);
+    }
+
+    /** Until {@code group}'s committed offsets of {@code topicsRead} reach their end offsets as they are now (the sources commit on checkpoints). */
+    static boolean awaitCommitted(JobClient client, String bootstrap, String group, List<String> topicsRead, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-scoring-progress"))) {
             Map<String, Map<TopicPartition, Long>> ends = new HashMap<>();
-            for (String topic : List.of(topics.features(), topics.items())) {
+            for (String topic : topicsRead) {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
                         .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
@@ -112,7 +118,7 @@ final class ScoringBenchJob implements AutoCloseable {
                 ends.put(topic, end);
             }
             while (System.nanoTime() < deadline) {
-                failure().ifPresent(f -> {
+                failure(client).ifPresent(f -> {
                     throw new IllegalStateException(f);
                 });
                 boolean all = true;
@@ -131,8 +137,12 @@ final class ScoringBenchJob implements AutoCloseable {
         }
     }
 
-    /** Why the job ended, when it ended on its own; empty while it runs. */
-    Optional<String> failure() {
+    @Override
+    public Optional<String> failure() {
+        return failure(client);
+    }
+
+    static Optional<String> failure(JobClient client) {
         JobStatus s;
         try {
             s = client.getJobStatus().get();
@@ -150,9 +160,13 @@ final class ScoringBenchJob implements AutoCloseable {
         }
     }
 
-    /** Cancels the job (open transactions are aborted) and waits for it and its MiniCluster to end. */
     @Override
     public void close() throws Exception {
+        close(client);
+    }
+
+    /** Cancels the job (open transactions are aborted) and waits for it and its MiniCluster to end. */
+    static void close(JobClient client) throws Exception {
         try {
             if (!client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
                 client.cancel().get(30, TimeUnit.SECONDS);
@@ -168,7 +182,7 @@ final class ScoringBenchJob implements AutoCloseable {
     }
 
     /** Requests stay undecoded: the job decodes them itself (bad ones would go to dead letters), as with {@code ScoringKafka}. */
-    private static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+    static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
             out.collect(RawRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(), r.key(), r.value()));

@@ -15,6 +15,7 @@ import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.ModelControl;
+import dev.tandem.schemas.PredictionTimings;
 import dev.tandem.schemas.topics.TopicSpec;
 import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.TopicAdmin;
@@ -122,6 +123,9 @@ public final class ScoringScenario implements Callable<Integer> {
             description = "Checkpoint interval of the latency runs: read_committed predictions wait for it (default: ${DEFAULT-VALUE}).")
     Duration latencyCheckpointInterval;
 
+    @Option(names = "--latency-only", description = "Only the latency and swap runs (no throughput, raw TF or record-by-record runs): for tuning the latency.")
+    boolean latencyOnly;
+
     @Option(names = "--rate", description = "Requests/s of the latency runs (default: 2000).")
     Double rate;
 
@@ -158,6 +162,7 @@ public final class ScoringScenario implements Callable<Integer> {
 
         Path modelRoot = modelCache != null ? Files.createDirectories(modelCache) : Files.createTempDirectory("tandem-bench-scoring-models-");
         Map<String, Map<String, Number>> perModel = new LinkedHashMap<>();
+        Map<String, Number> bare;
         try (BenchEnvironment env = bootstrap != null
                 ? BenchEnvironment.existing(bootstrap, registry, partitions)
                 : BenchEnvironment.ownCluster(broker == ScenarioCommand.Broker.CHILD, partitions)) {
@@ -167,6 +172,7 @@ public final class ScoringScenario implements Callable<Integer> {
             say("generated %,d events of %,d users over %,d items in %.1f s", workload.log.size(), workload.features.size(), workload.catalog.size(),
                     (System.nanoTime() - t0) / 1e9);
             Shared shared = prefill(env, workload);
+            bare = measureBareFlink(env, workload, shared);
             for (String name : names) {
                 perModel.put(name, measureModel(env, workload, shared, name, modelRoot));
             }
@@ -175,6 +181,7 @@ public final class ScoringScenario implements Callable<Integer> {
         }
 
         Map<String, Object> metrics = new LinkedHashMap<>(perModel.values().iterator().next());
+        metrics.putAll(bare);
         metrics.put("model", names.get(0));
         metrics.put("models", perModel);
         Map<String, Object> root = new LinkedHashMap<>();
@@ -275,6 +282,25 @@ public final class ScoringScenario implements Callable<Integer> {
         return new Shared(topics.get(0), topics.get(1), topics.get(2));
     }
 
+    /**
+     * {@link BareFlinkJob} on the same topics and settings as the scoring job's runs: Flink's own throughput and latency
+     * here, the part of every figure that no scoring job on Flink can win back.
+     */
+    private Map<String, Number> measureBareFlink(BenchEnvironment env, ScoringWorkload w, Shared shared) throws Exception {
+        say("");
+        say("== bare Flink (Kafka in, keyBy + keyed-state read, Kafka out exactly once; no decoding, catalog or model) ==");
+        ScoringConfig base = ScoringConfig.defaults().withParallelism(parallelism).withBatching(maxBatchRows, maxWait);
+        Map<String, Number> m = new LinkedHashMap<>();
+        if (!latencyOnly) {
+            double rate = throughput(env, shared, base.withCheckpointInterval(checkpointInterval), null, true, requests, RUN_TIMEOUT, "bare flink");
+            m.put("bare_flink_predictions_per_sec", Math.round(rate));
+        }
+        Latency l = latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), null, true);
+        m.put("bare_flink_p50_latency_ms", l.p50Ms);
+        m.put("bare_flink_p99_latency_ms", l.p99Ms);
+        return m;
+    }
+
     private Map<String, Number> measureModel(BenchEnvironment env, ScoringWorkload w, Shared shared, String name, Path modelRoot) throws Exception {
         int dash = name.indexOf('-');
         ModelConfig config = ModelConfig.defaults().withName("bench-" + name)
@@ -288,6 +314,16 @@ public final class ScoringScenario implements Callable<Integer> {
         ScoringConfig base = ScoringConfig.defaults().withModel(modelDir.toString(), STAGES).withParallelism(parallelism)
                 .withBatching(maxBatchRows, maxWait);
 
+        Map<String, Number> m = new LinkedHashMap<>();
+        if (latencyOnly) {
+            Latency steady = latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), null);
+            Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
+            Latency swap = latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), new Swap(config.name(), key + "-v2", v2));
+            putLatency(m, steady, swap);
+            m.put("requests_per_sec_offered", rate);
+            m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
+            return m;
+        }
         double raw = RawTfCeiling.measure(modelDir, STAGES, w, maxBatchRows, parallelism, rawSeconds / 3, rawSeconds);
         say("raw TF:        %,12.0f predictions/s (%d sessions, batch %d, reused tensors)", raw, parallelism, maxBatchRows);
 
@@ -304,7 +340,6 @@ public final class ScoringScenario implements Callable<Integer> {
         Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
         Latency swap = latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), new Swap(config.name(), key + "-v2", v2));
 
-        Map<String, Number> m = new LinkedHashMap<>();
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
         m.put("predictions_per_sec", Math.round(batched));
         m.put("per_record_predictions_per_sec", Math.round(perRecord));
@@ -313,15 +348,7 @@ public final class ScoringScenario implements Callable<Integer> {
         m.put("per_request_predictions_per_sec", Math.round(perRequest));
         m.put("ratio_to_per_request", round3(batched / perRequest));
         m.put("no_model_predictions_per_sec", Math.round(plumbing));
-        m.put("p50_latency_ms", steady.p50Ms);
-        m.put("p99_latency_ms", steady.p99Ms);
-        m.put("p999_latency_ms", steady.p999Ms);
-        m.put("max_latency_ms", steady.maxMs);
-        m.put("sender_lag_p99_ms", steady.senderLagP99Ms);
-        m.put("swap_p99_latency_ms", swap.p99Ms);
-        m.put("swap_ratio_to_steady_p99", round3(swap.p99Ms / steady.p99Ms));
-        m.put("swap_p50_latency_ms", swap.p50Ms);
-        m.put("swap_max_latency_ms", swap.maxMs);
+        putLatency(m, steady, swap);
         m.put("raw_tf_batch_rows", maxBatchRows);
         m.put("raw_tf_sessions", parallelism);
         m.put("requests_per_sec_offered", rate);
@@ -345,16 +372,21 @@ public final class ScoringScenario implements Callable<Integer> {
      */
     private double throughput(BenchEnvironment env, Shared shared, ScoringConfig config, BatchScorerFactory scorer, int expected, Duration budget,
                               String label) throws Exception {
+        return throughput(env, shared, config, scorer, false, expected, budget, label);
+    }
+
+    /** @param bare run {@link BareFlinkJob} instead of the scoring job ({@code scorer} unused) */
+    private double throughput(BenchEnvironment env, Shared shared, ScoringConfig config, BatchScorerFactory scorer, boolean bare, int expected,
+                              Duration budget, String label) throws Exception {
         String predictions = env.freshTopicsUnprimed("scoring-predictions").get(0);
         String run = env.uniqueName("scoring-" + label.replace(' ', '-'));
         long t0 = System.nanoTime();
         long firstArrival = 0;
         boolean complete;
         double rate;
-        try (PredictionReader reader = new PredictionReader(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), predictions,
-                env.partitions(), "t-", null);
-             ScoringBenchJob job = ScoringBenchJob.start(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(),
-                     new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions), null, config, scorer, run)) {
+        try (PredictionReader reader = reader(env, predictions, "t-", null, bare);
+             BenchJob job = startJob(env, new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions), null, config,
+                     scorer, bare, run)) {
             long deadline = t0 + RUN_TIMEOUT.toNanos();
             while (reader.requests() < expected) {
                 reader.check();
@@ -385,7 +417,14 @@ public final class ScoringScenario implements Callable<Integer> {
     }
 
     /** @param senderLagP99Ms how late the sender sent (after its schedule), p99: large values mean the machine, not the job, set the pace */
-    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count, double senderLagP99Ms) {}
+    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count, double senderLagP99Ms, Stage toJoin, Stage toScored, Stage toVisible) {}
+
+    /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
+    record Stage(long p50Ms, long p99Ms) {}
+
+    private static long wallMs(long nanoTime, long wallOffsetNanos) {
+        return (nanoTime + wallOffsetNanos) / 1_000_000L;
+    }
 
     /**
      * The job on a fresh, empty request topic, once it has read every user's features; then requests at {@link #rate}/s,
@@ -394,7 +433,12 @@ public final class ScoringScenario implements Callable<Integer> {
      * (so a sender that falls behind counts against the job, not for it).
      */
     private Latency latency(BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap) throws Exception {
-        String label = swap == null ? "latency" : "swap";
+        return latency(env, w, shared, config, swap, false);
+    }
+
+    /** @param bare run {@link BareFlinkJob} instead of the scoring job (no swap then) */
+    private Latency latency(BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap, boolean bare) throws Exception {
+        String label = bare ? "bare-flink-latency" : swap == null ? "latency" : "swap";
         List<String> topics = env.freshTopicsUnprimed("scoring-" + label + "-requests", "scoring-" + label + "-predictions", "scoring-" + label + "-shadow");
         String run = env.uniqueName("scoring-" + label);
         // A control topic of the run's own, one partition like model-control: the command reaches only this job, never a
@@ -421,14 +465,25 @@ public final class ScoringScenario implements Callable<Integer> {
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
         Histogram lag = new Histogram(3_600_000_000L, 3);
+        Histogram toJoin = new Histogram(3_600_000L, 3);
+        Histogram toScored = new Histogram(3_600_000L, 3);
+        Histogram toVisible = new Histogram(3_600_000L, 3);
+        long wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         int sent = 0;
         int swapSeenAt = -1;
-        try (PredictionReader reader = new PredictionReader(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topics.get(1),
-                env.partitions(), "l-", (n, arrival) -> {
-                    if (n >= warm) hist.recordValue(Math.max(0, (arrival - scheduled.get(n)) / 1_000));
-                });
-             ScoringBenchJob job = ScoringBenchJob.start(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(),
-                     new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)), control, config, null, run)) {
+        try (PredictionReader reader = reader(env, topics.get(1), "l-", (n, arrival, prediction) -> {
+                    if (n < warm) return;
+                    hist.recordValue(Math.max(0, (arrival - scheduled.get(n)) / 1_000));
+                    if (prediction == null) return;
+                    // the job's timestamps are wall-clock milliseconds: where the time goes, to the millisecond
+                    PredictionTimings t = prediction.getTimings();
+                    long sentMs = wallMs(scheduled.get(n), wallOffsetNanos);
+                    toJoin.recordValue(Math.max(0, t.getReceivedAt().toEpochMilli() - sentMs));
+                    toScored.recordValue(Math.max(0, t.getScoredAt().toEpochMilli() - t.getReceivedAt().toEpochMilli()));
+                    toVisible.recordValue(Math.max(0, wallMs(arrival, wallOffsetNanos) - t.getScoredAt().toEpochMilli()));
+                }, bare);
+             BenchJob job = startJob(env, new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)), control, config,
+                     null, bare, run)) {
             if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2))) throw new IllegalStateException("the " + label + " run's job did not read the features within 2 min");
             Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
             props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -496,10 +551,44 @@ public final class ScoringScenario implements Callable<Integer> {
             }
         }
         Latency l = new Latency(hist.getValueAtPercentile(50) / 1000.0, hist.getValueAtPercentile(99) / 1000.0, hist.getValueAtPercentile(99.9) / 1000.0,
-                hist.getMaxValue() / 1000.0, hist.getTotalCount(), lag.getValueAtPercentile(99) / 1000.0);
+                hist.getMaxValue() / 1000.0, hist.getTotalCount(), lag.getValueAtPercentile(99) / 1000.0,
+                new Stage(toJoin.getValueAtPercentile(50), toJoin.getValueAtPercentile(99)),
+                new Stage(toScored.getValueAtPercentile(50), toScored.getValueAtPercentile(99)),
+                new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)));
         say("%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
                 label + ":", l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, rate, warmupSeconds, config.checkpointInterval().toMillis(), l.senderLagP99Ms);
+        if (toJoin.getTotalCount() > 0) say("%-13s where it goes (p50 / p99 ms): send → join %d / %d, join → scored %d / %d, scored → visible to read_committed %d / %d",
+                "", l.toJoin.p50Ms, l.toJoin.p99Ms, l.toScored.p50Ms, l.toScored.p99Ms, l.toVisible.p50Ms, l.toVisible.p99Ms);
         return l;
+    }
+
+    private static PredictionReader reader(BenchEnvironment env, String topic, String prefix, PredictionReader.Arrival arrival, boolean bare) {
+        return bare ? PredictionReader.echoedRequests(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topic, env.partitions(), prefix, arrival)
+                : new PredictionReader(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topic, env.partitions(), prefix, arrival);
+    }
+
+    private static BenchJob startJob(BenchEnvironment env, ScoringBenchJob.Topics topics, ScoringBenchJob.Control control, ScoringConfig config,
+                                     BatchScorerFactory scorer, boolean bare, String run) throws Exception {
+        return bare ? BareFlinkJob.start(env.endpoints().bootstrapServers(), topics, config, run)
+                : ScoringBenchJob.start(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topics, control, config, scorer, run);
+    }
+
+    private static void putLatency(Map<String, Number> m, Latency steady, Latency swap) {
+        m.put("p50_latency_ms", steady.p50Ms);
+        m.put("p99_latency_ms", steady.p99Ms);
+        m.put("p999_latency_ms", steady.p999Ms);
+        m.put("max_latency_ms", steady.maxMs);
+        m.put("sender_lag_p99_ms", steady.senderLagP99Ms);
+        m.put("send_to_join_p50_ms", steady.toJoin.p50Ms);
+        m.put("send_to_join_p99_ms", steady.toJoin.p99Ms);
+        m.put("join_to_scored_p50_ms", steady.toScored.p50Ms);
+        m.put("join_to_scored_p99_ms", steady.toScored.p99Ms);
+        m.put("scored_to_visible_p50_ms", steady.toVisible.p50Ms);
+        m.put("scored_to_visible_p99_ms", steady.toVisible.p99Ms);
+        m.put("swap_p99_latency_ms", swap.p99Ms);
+        m.put("swap_ratio_to_steady_p99", round3(swap.p99Ms / steady.p99Ms));
+        m.put("swap_p50_latency_ms", swap.p50Ms);
+        m.put("swap_max_latency_ms", swap.maxMs);
     }
 
     record Swap(String modelName, String version, Path dir) {}
