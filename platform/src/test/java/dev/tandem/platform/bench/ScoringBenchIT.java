@@ -33,7 +33,8 @@ class ScoringBenchIT {
                 "--model", "mmoe-mean,shared_bottom-mean");
 
         assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
-        assertThat(r.out()).contains("raw TF:", "batched:", "per-record:", "per-request:", "no model:", "latency:", "swap:", "wrote");
+        assertThat(r.out()).contains("raw TF:", "batched:", "per-record:", "per-request:", "no model:", "latency:", "swap:", "bare flink:",
+                "bare-flink-latency:", "where it goes", "wrote");
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertThat(root.path("scenario").asText()).isEqualTo("scoring");
         JsonNode m = root.path("metrics");
@@ -43,6 +44,15 @@ class ScoringBenchIT {
         }
         assertThat(m.path("p50_latency_ms").asDouble()).isLessThanOrEqualTo(m.path("p99_latency_ms").asDouble());
         assertThat(m.path("swap_p50_latency_ms").asDouble()).isLessThanOrEqualTo(m.path("swap_p99_latency_ms").asDouble());
+        // the Flink-only reference, once per bench, and where the latency goes
+        assertThat(m.path("bare_flink_predictions_per_sec").asDouble()).isPositive();
+        assertThat(m.path("bare_flink_p50_latency_ms").asDouble()).isPositive().isLessThanOrEqualTo(m.path("bare_flink_p99_latency_ms").asDouble());
+        for (String leg : new String[] {"send_to_join", "join_to_scored", "scored_to_visible"}) {
+            assertThat(m.has(leg + "_p50_ms")).as(leg).isTrue();
+            assertThat(m.path(leg + "_p50_ms").asLong()).as(leg).isNotNegative().isLessThanOrEqualTo(m.path(leg + "_p99_ms").asLong());
+        }
+        // the legs are parts of the whole (each rounded down to a millisecond)
+        assertThat(m.path("send_to_join_p50_ms").asLong() + m.path("join_to_scored_p50_ms").asLong()).isLessThanOrEqualTo((long) m.path("max_latency_ms").asDouble());
         assertThat(m.path("ratio_to_raw_tf").asDouble()).isCloseTo(
                 m.path("predictions_per_sec").asDouble() / m.path("raw_tf_predictions_per_sec").asDouble(), org.assertj.core.data.Offset.offset(0.002));
         assertThat(m.path("raw_tf_batch_rows").asInt()).isEqualTo(m.path("max_batch_rows").asInt()).isEqualTo(2048);
