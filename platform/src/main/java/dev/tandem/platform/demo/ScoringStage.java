@@ -123,8 +123,9 @@ public final class ScoringStage implements DemoStage {
                 .withCheckpointInterval(CHECKPOINT_INTERVAL).withModel(modelDir.toString(), STAGES);
         long t0 = System.nanoTime();
         job = LocalScoring.start(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), config);
-        // Requests sent before the job has read the users' features would be scored with an empty history.
-        boolean caughtUp = job.awaitCaughtUp(ctx.endpoints().bootstrapServers(), TandemTopics.USER_FEATURES, CATCH_UP_TIMEOUT);
+        // Requests sent before the job has read the users' features would be scored with an empty history;
+        // probe requests ask the job itself (its source's committed offsets lag by up to 10 s).
+        boolean caughtUp = job.awaitUserFeaturesRead(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), CATCH_UP_TIMEOUT);
         job.failure().ifPresent(f -> {
             throw new IllegalStateException(f);
         });

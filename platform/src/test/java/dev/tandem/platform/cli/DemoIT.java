@@ -34,9 +34,12 @@ class DemoIT {
                 .doesNotContain("→ HTTP ")
                 // scoring: a model trained on the demo's events, the Flink job, one prediction per request with its latency
                 .containsPattern("trained model demo/\\S+ .* on [\\d,]+ exposures")
-                .contains("scoring job started")
-                .containsPattern("  prediction demo-\\S+ for user \\S+: 8 candidates, model demo/\\S+, features as of \\S+, latency \\d+ ms; top:");
-        assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")).count()).isEqualTo(5);
+                // the probe-based wait saw the job read every partition, so the busiest users are scored with their features
+                .containsPattern("scoring job started \\(.*\\) and read all of 'user-features' in [\\d.]+ s")
+                .containsPattern("  prediction demo-\\S+ for user \\S+: 8 candidates, model demo/\\S+, features as of \\S+, latency \\d+ ms; top:")
+                .doesNotContain("tandem-probe-");
+        assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")))
+                .hasSize(5).noneMatch(l -> l.contains("features as of none"));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
                         .as("child processes").isEmpty());

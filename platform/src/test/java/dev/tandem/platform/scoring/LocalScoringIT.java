@@ -18,12 +18,15 @@ import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.SequenceEvent;
+import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.schemas.topics.TopicSpec;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,11 +36,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -120,6 +125,8 @@ class LocalScoringIT {
                             dead.add(rec);
                         } else {
                             Prediction p = de.deserialize(rec.topic(), rec.value());
+                            // the other test's requests and probes share the broker
+                            if (!p.getRequestId().startsWith("req-")) continue;
                             assertThat(byRequest.put(p.getRequestId(), p)).isNull();
                         }
                     }
@@ -137,6 +144,82 @@ class LocalScoringIT {
             assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8)).isEqualTo("deserialization");
             job.stop(Duration.ofSeconds(30));
             assertThat(job.status()).isIn(JobStatus.CANCELED, null); // null: the MiniCluster is gone with the job
+        }
+    }
+
+    /**
+     * The wait asks the job with probe requests (its source's committed offsets lag by up to 10 s): once it
+     * returns, a request for any user is scored with that user's newest features. user-features is written
+     * transactionally, like the features app does (commit markers between records), with partition 3 left
+     * empty; another topic, which the job never reads, never counts as read.
+     */
+    @Test
+    @Timeout(180)
+    void waitsUntilTheJobHasReadUserFeaturesThenScoresWithThem() throws Exception {
+        Path dir = trainTinyModel(models);
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
+        TandemAvroSerializer<UserFeatures> featuresSer = new TandemAvroSerializer<>(registry, false);
+        Map<String, Instant> newest = new HashMap<>();
+        Properties tx = KAFKA.producerProps();
+        tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "local-scoring-it-features");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(tx, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (int round = 0; round < 2; round++) {
+                producer.beginTransaction();
+                for (int u = 0; u < 9; u++) {
+                    String user = "feat-u" + u;
+                    Instant asOf = Instant.ofEpochMilli(1_700_000_000_000L + round * 60_000L + u * 1_000L);
+                    UserFeatures f = UserFeatures.newBuilder().setUserId(user).setAsOf(asOf).setSequenceVersion(round + 1)
+                            .setEvents(List.of(SequenceEvent.newBuilder().setItemId("i" + u).setCategoryId("c" + u % 5).setAction(Action.VIEW)
+                                    .setEventTime(asOf).build())).build();
+                    producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, u % 3, user.getBytes(StandardCharsets.UTF_8),
+                            featuresSer.serialize(TandemTopics.USER_FEATURES, f)));
+                    newest.put(user, asOf);
+                }
+                producer.commitTransaction();
+            }
+        }
+        String unread = "local-scoring-it-unread-features";
+        KAFKA.createTopics(new TopicSpec(unread, 1, Map.of()));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            UserFeatures f = UserFeatures.newBuilder().setUserId("unread-u").setAsOf(Instant.ofEpochMilli(1_700_000_000_000L)).build();
+            producer.send(new ProducerRecord<>(unread, "unread-u".getBytes(StandardCharsets.UTF_8), featuresSer.serialize(unread, f))).get();
+        }
+
+        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
+                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config);
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            assertThat(job.awaitUserFeaturesRead(KAFKA.bootstrapServers(), KAFKA.registryUrl(), Duration.ofSeconds(90))).isTrue();
+
+            TandemAvroSerializer<ScoringRequest> requestSer = new TandemAvroSerializer<>(registry, false);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (String user : newest.keySet()) {
+                    ScoringRequest req = ScoringRequest.newBuilder().setRequestId("after-wait-" + user).setUserId(user)
+                            .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L)).setCandidates(List.of(Candidate.newBuilder().setItemId("i1").build())).build();
+                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user.getBytes(StandardCharsets.UTF_8),
+                            requestSer.serialize(TandemTopics.SCORING_REQUESTS, req)));
+                }
+            }
+            Map<String, Prediction> byUser = new HashMap<>();
+            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && byUser.size() < newest.size()) {
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
+                    Prediction p = de.deserialize(rec.topic(), rec.value());
+                    if (p.getRequestId().startsWith("after-wait-")) byUser.put(p.getUserId(), p);
+                }
+                assertThat(job.failure()).isEmpty();
+            }
+            assertThat(byUser).hasSize(newest.size());
+            newest.forEach((user, asOf) -> assertThat(byUser.get(user).getFeaturesAsOf()).as("features of " + user).isEqualTo(asOf));
+
+            long t0 = System.nanoTime();
+            assertThat(job.awaitRead(KAFKA.bootstrapServers(), KAFKA.registryUrl(), unread, Duration.ofSeconds(3))).isFalse();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+            assertThat(job.failure()).isEmpty();
         }
     }
 }
