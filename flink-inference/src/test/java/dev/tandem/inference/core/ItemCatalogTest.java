@@ -58,6 +58,8 @@ class ItemCatalogTest {
         int[] updated = {9, 9, 9, 9};
         String existing = items.keySet().iterator().next();
         c.put(existing, updated);
+        assertThat(c.get(existing)).containsExactly(updated);
+        assertThat(c.size()).isEqualTo(items.size() + 1);
         Map<Integer, byte[]> third = new TreeMap<>();
         c.drainDirty(third::put);
         assertThat(third.keySet()).containsExactlyInAnyOrder(distinct(ItemCatalog.bucket("item-new"), ItemCatalog.bucket(existing)));
@@ -69,6 +71,21 @@ class ItemCatalogTest {
         assertThat(restored.size()).isEqualTo(c.size());
         assertThat(restored.get(existing)).containsExactly(updated);
         assertThat(restored.get("item-new")).containsExactly(1, 2, 3, 4);
+    }
+
+    @Test
+    void numericIdsThatCollideInStringHashCodeGetDistinctSlots() {
+        // the generator's ids: "100001", "100002", …; String.hashCode puts ~2.2 of them per HashMap bucket
+        ItemCatalog c = new ItemCatalog();
+        java.util.Set<Long> hashes = new java.util.HashSet<>();
+        for (int i = 0; i < 200_000; i++) {
+            String id = Long.toString(100_001L + i);
+            assertThat(hashes.add(ItemCatalog.hash64(id))).as(id).isTrue();
+            if (i < 20_000) c.put(id, new int[] {i, i + 1, i + 2, i + 3});
+        }
+        for (int i = 0; i < 20_000; i++) assertThat(c.get(Long.toString(100_001L + i))).containsExactly(i, i + 1, i + 2, i + 3);
+        assertThat(c.get("120001")).isNull();
+        assertThat(c.get("")).isNull();
     }
 
     @Test
