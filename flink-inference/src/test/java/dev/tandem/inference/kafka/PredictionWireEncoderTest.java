@@ -1,0 +1,61 @@
+package dev.tandem.inference.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.schemas.CandidateScore;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.PredictionTimings;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
+import dev.tandem.schemas.serde.WireFormat;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PredictionWireEncoderTest {
+    private static final String TOPIC = "predictions";
+
+    private static Prediction random(Random r) {
+        int n = r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(40);
+        List<String> stages = r.nextBoolean() ? List.of("CART", "PURCHASE") : List.of("VIEW", "CART", "PURCHASE");
+        List<CandidateScore> cands = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Float> probs = new ArrayList<>();
+            for (int k = 0; k < stages.size(); k++) probs.add(r.nextInt(10) == 0 ? Float.NaN : r.nextFloat());
+            String id = r.nextInt(5) == 0 ? "ü-日本-" + r.nextInt() : Long.toString(100_001L + r.nextInt(1_000_000));
+            cands.add(CandidateScore.newBuilder().setItemId(id).setProbabilities(probs).build());
+        }
+        return Prediction.newBuilder()
+                .setRequestId("r-" + r.nextLong()).setUserId(r.nextBoolean() ? "" : "u" + r.nextInt())
+                .setModelName("m").setModelVersion("v" + r.nextInt(3))
+                .setFeaturesAsOf(r.nextBoolean() ? null : Instant.ofEpochMilli(r.nextLong() >> 20))
+                .setRequestTime(Instant.ofEpochMilli(r.nextLong() >> 20)).setStages(stages).setCandidates(cands)
+                .setTimings(PredictionTimings.newBuilder().setReceivedAt(Instant.ofEpochMilli(r.nextInt() & 0x7fffffff))
+                        .setScoredAt(Instant.ofEpochMilli(-r.nextInt(1000))).setQueueMicros(r.nextLong()).setModelMicros(r.nextInt(1 << 20))
+                        .setBatchRows(r.nextInt()).build())
+                .build();
+    }
+
+    @Test
+    void writesTheRegistrySerializersBytesExactly() {
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl("mock://prediction-wire", Map.of());
+        TandemAvroSerializer<Prediction> reference = new TandemAvroSerializer<>(registry, false);
+        TandemAvroDeserializer<Prediction> reader = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+        Random r = new Random(7);
+        byte[] first = reference.serialize(TOPIC, random(r));
+        PredictionWireEncoder fast = new PredictionWireEncoder(Arrays.copyOf(first, WireFormat.HEADER_SIZE));
+        for (int i = 0; i < 2_000; i++) {
+            Prediction p = random(r);
+            byte[] expected = reference.serialize(TOPIC, p);
+            byte[] actual = fast.encode(p);
+            assertThat(actual).as("prediction %d: %s", i, p).isEqualTo(expected);
+            assertThat(reader.deserialize(TOPIC, actual).toString()).isEqualTo(p.toString());
+        }
+    }
+}
