@@ -38,7 +38,6 @@ final class PredictionReader implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final java.util.function.Function<byte[], Seen> decoder;
-    private final String topic;
     private final String prefix;
     private final Arrival arrival;
     private final BitSet seen = new BitSet();
@@ -77,7 +76,6 @@ final class PredictionReader implements AutoCloseable {
     }
 
     private PredictionReader(String bootstrap, String topic, int partitions, String prefix, Arrival arrival, java.util.function.Function<byte[], Seen> decoder) {
-        this.topic = topic;
         this.decoder = decoder;
         this.prefix = prefix;
         this.arrival = arrival;
