@@ -34,6 +34,12 @@ class PredictionAssemblerTest {
         assertThat(pa.getFeaturesAsOf()).isNull();
         assertThat(pa.getCandidates()).extracting(c -> c.getItemId().toString()).containsExactly("i1", "i2");
         assertThat(pa.getCandidates().get(1).getProbabilities()).containsExactly(p[2], p[3]);
+
+        // the scorer reuses its output array for the next batch: a prediction must not see that
+        float[] before = p.clone();
+        java.util.Arrays.fill(p, -1f);
+        assertThat(pa.getCandidates().get(1).getProbabilities()).containsExactly(before[2], before[3]);
+        assertThat(pb.getCandidates().get(0).getProbabilities()).isEqualTo(java.util.List.of(before[4], before[5]));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.tandem.inference.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.inference.core.FloatSlice;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionTimings;
@@ -42,6 +43,21 @@ class PredictionWireEncoderTest {
                 .build();
     }
 
+    /** As PredictionAssembler builds them: each candidate's floats a view of one array. */
+    private static Prediction withFloatSlices(Prediction p) {
+        Prediction copy = Prediction.newBuilder(p).build();
+        int k = p.getStages().size();
+        float[] all = new float[p.getCandidates().size() * k + 3];
+        List<CandidateScore> cands = new ArrayList<>();
+        for (int i = 0; i < p.getCandidates().size(); i++) {
+            CandidateScore c = p.getCandidates().get(i);
+            for (int t = 0; t < k; t++) all[3 + i * k + t] = c.getProbabilities().get(t);
+            cands.add(CandidateScore.newBuilder().setItemId(c.getItemId()).setProbabilities(new FloatSlice(all, 3 + i * k, k)).build());
+        }
+        copy.setCandidates(cands);
+        return copy;
+    }
+
     @Test
     void writesTheRegistrySerializersBytesExactly() {
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl("mock://prediction-wire", Map.of());
@@ -56,6 +72,7 @@ class PredictionWireEncoderTest {
             byte[] actual = fast.encode(p);
             assertThat(actual).as("prediction %d: %s", i, p).isEqualTo(expected);
             assertThat(reader.deserialize(TOPIC, actual).toString()).isEqualTo(p.toString());
+            assertThat(fast.encode(withFloatSlices(p))).as("prediction %d with FloatSlice probabilities", i).isEqualTo(expected);
         }
     }
 }
