@@ -8,29 +8,32 @@ import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes raw {@code scoring-requests} records (Confluent wire-format Avro through our registry)
- * and validates them ({@link RequestValidator}). A record that does not decode or is invalid goes
- * to the {@link #DEAD_LETTERS} side output with its original bytes and the reason; processing
- * continues.
+ * Decodes a raw {@code scoring-requests} record (Confluent wire-format Avro through our registry) and validates it
+ * ({@link RequestValidator}); a record that does not decode or is invalid is handed to a {@link Refusal} with the
+ * reason, for the {@link #DEAD_LETTERS} side output with its original bytes. Plain Java, used by the operators that
+ * see raw requests ({@link RequestRouter} when it cannot route a record by its bytes alone, {@link RequestFeatureJoin}
+ * for every request): {@link #open} on the task, not on the client.
  */
-public final class RequestDecoder extends ProcessFunction<RawRecord, ScoringRequest> {
+public final class RequestDecoder implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    /** Where a refused record goes. */
+    public interface Refusal {
+        void refuse(DeadLetterReason reason, Throwable error);
+    }
 
     private final String registryUrl;
     private final int maxIdLength;
     private transient TandemAvroDeserializer<ScoringRequest> deserializer;
     private transient RequestValidator validator;
-    private transient Counter deadLetters;
 
     public RequestDecoder(String registryUrl, int maxIdLength) {
         this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
@@ -38,42 +41,43 @@ public final class RequestDecoder extends ProcessFunction<RawRecord, ScoringRequ
         new RequestValidator(maxIdLength); // fail on the client, not in the job
     }
 
-    @Override
-    public void open(OpenContext ctx) {
+    public void open() {
         deserializer = new TandemAvroDeserializer<>(ScoringRequest.class,
                 SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
         validator = new RequestValidator(maxIdLength);
-        deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }
 
-    @Override
-    public void processElement(RawRecord in, Context ctx, Collector<ScoringRequest> out) {
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    public int maxIdLength() {
+        return maxIdLength;
+    }
+
+    /** The decoded, valid request, or null after {@code refusal} was told why not. */
+    public ScoringRequest decode(RawRecord in, Refusal refusal) {
         if (in.value == null) {
-            deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("null value (tombstone) on " + in.topic), ctx);
-            return;
+            refusal.refuse(DeadLetterReason.NULL_VALUE, new IllegalArgumentException("null value (tombstone) on " + in.topic));
+            return null;
         }
         ScoringRequest r;
         try {
             r = deserializer.deserialize(in.topic, in.value);
         } catch (RuntimeException e) {
-            deadLetter(in, DeadLetterReason.DESERIALIZATION, e, ctx);
-            return;
+            refusal.refuse(DeadLetterReason.DESERIALIZATION, e);
+            return null;
         }
         if (r == null) {
-            deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"), ctx);
-            return;
+            refusal.refuse(DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"));
+            return null;
         }
         try {
             validator.validate(r);
         } catch (RequestValidator.InvalidRequestException e) {
-            deadLetter(in, e.reason(), e, ctx);
-            return;
+            refusal.refuse(e.reason(), e);
+            return null;
         }
-        out.collect(r);
-    }
-
-    private void deadLetter(RawRecord in, DeadLetterReason reason, Throwable error, Context ctx) {
-        deadLetters.inc();
-        ctx.output(DEAD_LETTERS, DeadLetter.of(in, reason, error));
+        return r;
     }
 }

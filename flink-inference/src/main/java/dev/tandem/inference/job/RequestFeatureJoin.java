@@ -1,11 +1,14 @@
 package dev.tandem.inference.job;
 
+import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.EncodedUser;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.ItemCatalog;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.RequestEncoder;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -47,6 +50,8 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
             new MapStateDescriptor<>(ITEMS_STATE, Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     private final String specJson;
+    private final RequestDecoder requests;
+    private transient Counter deadLetters;
     private transient ValueState<byte[]> features;
     private transient RequestEncoder encoder;
     private transient Counter withoutFeatures;
@@ -54,8 +59,15 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
     private transient ItemCatalog catalog;
     private transient BroadcastState<Integer, byte[]> packed;
 
+    /** For decoded requests only ({@link UserInput#of(dev.tandem.schemas.ScoringRequest)}). */
     public RequestFeatureJoin(FeatureSpec spec) {
+        this(spec, null);
+    }
+
+    /** @param requests decodes the raw requests of {@link RequestRouter}; refused ones go to {@link RequestDecoder#DEAD_LETTERS} */
+    public RequestFeatureJoin(FeatureSpec spec, RequestDecoder requests) {
         this.specJson = spec.toJson();
+        this.requests = requests;
     }
 
     @Override
@@ -88,6 +100,8 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
         features = getRuntimeContext().getState(new ValueStateDescriptor<>(FEATURES_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         encoder = new RequestEncoder(FeatureSpec.fromJson(specJson));
         withoutFeatures = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.REQUESTS_WITHOUT_FEATURES);
+        deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
+        if (requests != null) requests.open();
     }
 
     @Override
@@ -104,7 +118,22 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
             }
             return;
         }
-        if (in.request == null) {
+        ScoringRequest request = in.request;
+        if (in.rawRequest != null) {
+            if (requests == null) throw new IllegalStateException("a raw request reached a join built without a RequestDecoder");
+            RawRecord raw = in.rawRequest;
+            request = requests.decode(raw, (reason, error) -> {
+                deadLetters.inc();
+                ctx.output(RequestDecoder.DEAD_LETTERS, DeadLetter.of(raw, reason, error));
+            });
+            if (request == null) return;
+            if (!request.getUserId().equals(in.userId)) {
+                // the router read another user id from the same bytes: cannot happen unless it misreads the layout
+                throw new IllegalStateException("request " + request.getRequestId() + " routed as user '" + in.userId
+                        + "' but is for '" + request.getUserId() + "'");
+            }
+        }
+        if (request == null) {
             return;
         }
         byte[] stored = features.value();
@@ -112,7 +141,7 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
         if (f == null) {
             withoutFeatures.inc();
         }
-        out.collect(encoder.join(in.request, f, catalog::get, ctx.currentProcessingTime()));
+        out.collect(encoder.join(request, f, catalog::get, ctx.currentProcessingTime()));
     }
 
     @Override

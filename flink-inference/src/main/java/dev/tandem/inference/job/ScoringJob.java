@@ -9,7 +9,6 @@ import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import java.util.Objects;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -27,10 +26,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The scoring job graph, built from its sources and sinks (tests pass bounded sources and
  * collecting sinks; {@code ScoringKafka} makes the Kafka ones):
  * <pre>
- * raw requests ─ RequestDecoder ─┬─ side output (undecodable / invalid, original bytes) ─▶ dead letters
- *                                └─ requests ─map─┐
- * features ─────────────────────────────────map─┴─ union ─ keyBy(user_id) ─┐
- * items ─ broadcast ────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
+ * raw requests ─ RequestRouter ─┬─ side output (not routable: undecodable / invalid, original bytes) ─▶ dead letters
+ *                               └─ raw bytes + user id ─┐
+ * features ─────────────────────────────────────────map─┴─ union ─ keyBy(user_id) ─┐
+ * items ─ broadcast ────────────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
+ *                                                   (decodes each request once; undecodable / invalid ─▶ dead letters)
  * </pre>
  * With {@link #withModelControl}, model commands join the broadcast input (decoded by
  * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
@@ -153,11 +153,11 @@ public final class ScoringJob {
         FeatureSpec spec = scorer.encoderSpec();
         TypeInformation<UserInput> inputType = TypeInformation.of(UserInput.class);
 
-        SingleOutputStreamOperator<ScoringRequest> decoded = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
+        SingleOutputStreamOperator<UserInput> routed = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
                 .uid(REQUESTS_UID)
-                .process(new RequestDecoder(registryUrl, config.maxIdLength()), TypeInformation.of(ScoringRequest.class))
-                .uid(DECODE_UID).name("decode-requests");
-        DataStream<DeadLetter> deadLetterStream = decoded.getSideOutput(RequestDecoder.DEAD_LETTERS);
+                .process(new RequestRouter(registryUrl, config.maxIdLength()), inputType)
+                .uid(DECODE_UID).name("route-requests");
+        DataStream<DeadLetter> deadLetterStream = routed.getSideOutput(RequestDecoder.DEAD_LETTERS);
         DataStream<UserFeatures> featureStream;
         DataStream<ItemMetadata> itemStream;
         if (rawFeatures != null) {
@@ -176,7 +176,6 @@ public final class ScoringJob {
             featureStream = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features").uid(FEATURES_UID);
             itemStream = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items").uid(ITEMS_UID);
         }
-        DataStream<UserInput> requestInputs = decoded.map(UserInput::of, inputType).name("request-as-input");
         DataStream<UserInput> featureInputs = featureStream.map(UserInput::of, inputType).name("features-as-input");
         TypeInformation<BroadcastInput> broadcastType = TypeInformation.of(BroadcastInput.class);
         DataStream<BroadcastInput> broadcastInputs = itemStream
@@ -193,11 +192,12 @@ public final class ScoringJob {
         }
         BroadcastStream<BroadcastInput> catalog = broadcastInputs.broadcast(RequestFeatureJoin.ITEMS);
 
-        DataStream<EncodedRequest> joined = requestInputs.union(featureInputs)
+        SingleOutputStreamOperator<EncodedRequest> joined = routed.union(featureInputs)
                 .keyBy(UserInput::getUserId, Types.STRING)
                 .connect(catalog)
-                .process(new RequestFeatureJoin(spec), TypeInformation.of(EncodedRequest.class))
+                .process(new RequestFeatureJoin(spec, new RequestDecoder(registryUrl, config.maxIdLength())), TypeInformation.of(EncodedRequest.class))
                 .uid(JOIN_UID).name("join-features");
+        deadLetterStream = deadLetterStream.union(joined.getSideOutput(RequestDecoder.DEAD_LETTERS));
 
         SingleOutputStreamOperator<Prediction> out = joined.transform("micro-batch-score", TypeInformation.of(Prediction.class),
                 new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait())).uid(SCORE_UID);

@@ -1,13 +1,19 @@
 package dev.tandem.inference.job;
 
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 
-/** Either a request or a features update of one user: the keyed input of the join (a Flink POJO). */
+/**
+ * A request (decoded, or {@link #rawRequest raw} as {@link RequestRouter} sends it, decoded by the join) or a features
+ * update of one user: the keyed input of the join (a Flink POJO).
+ */
 public final class UserInput {
     public String userId;
     public ScoringRequest request;
     public UserFeatures features;
+    /** A scoring request's record as read, its user id already in {@link #userId}. */
+    public RawRecord rawRequest;
 
     public UserInput() {
     }
@@ -16,6 +22,13 @@ public final class UserInput {
         UserInput u = new UserInput();
         u.userId = r.getUserId();
         u.request = r;
+        return u;
+    }
+
+    public static UserInput ofRaw(String userId, RawRecord request) {
+        UserInput u = new UserInput();
+        u.userId = userId;
+        u.rawRequest = request;
         return u;
     }
 

@@ -59,6 +59,30 @@ class RequestFeatureJoinTest {
     }
 
     @Test
+    void rawRequestsAreDecodedHereOnceAndRefusedOnesGoToDeadLetters() throws Exception {
+        String registry = "mock://join-raw-requests";
+        var raw = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)), UserInput::getUserId, Types.STRING, RequestFeatureJoin.ITEMS);
+        try (raw) {
+            UserFeatures f = features("u1", 10_000, 4, 4);
+            var good = request("r1", "u1", 20_000, "i1", "i2");
+            var empty = request("r2", "u1", 20_000, new String[0]);
+            raw.processElement(UserInput.of(f), 1);
+            raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(good, registry), 7)), 2);
+            raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(empty, registry), 8)), 3);
+            h.processElement(UserInput.of(f), 1);
+            h.processElement(UserInput.of(good), 2);
+
+            List<EncodedRequest> fromRaw = raw.extractOutputValues();
+            assertThat(fromRaw).singleElement().usingRecursiveComparison().ignoringFields("receivedAtMs").isEqualTo(out().get(0));
+            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS)).singleElement().satisfies(d -> {
+                assertThat(d.getValue().reason).isEqualTo("no-candidates");
+                assertThat(d.getValue().sourceOffset).isEqualTo(8);
+            });
+        }
+    }
+
+    @Test
     void featuresBeforeTheRequestAreJoined() throws Exception {
         UserFeatures f = features("u1", 10_000, 4, 4);
         h.processElement(UserInput.of(f), 1);
