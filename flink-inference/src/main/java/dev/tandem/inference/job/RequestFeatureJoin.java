@@ -1,6 +1,7 @@
 package dev.tandem.inference.job;
 
 import dev.tandem.inference.core.DeadLetter;
+import dev.tandem.inference.core.DeadLetterReason;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.EncodedUser;
 import dev.tandem.inference.core.FeatureUpdates;
@@ -122,15 +123,18 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
         if (in.rawRequest != null) {
             if (requests == null) throw new IllegalStateException("a raw request reached a join built without a RequestDecoder");
             RawRecord raw = in.rawRequest;
-            request = requests.decode(raw, (reason, error) -> {
+            RequestDecoder.Refusal refuse = (reason, error) -> {
                 deadLetters.inc();
                 ctx.output(RequestDecoder.DEAD_LETTERS, DeadLetter.of(raw, reason, error));
-            });
+            };
+            request = requests.decode(raw, refuse);
             if (request == null) return;
             if (!request.getUserId().equals(in.userId)) {
-                // the router read another user id from the same bytes: cannot happen unless it misreads the layout
-                throw new IllegalStateException("request " + request.getRequestId() + " routed as user '" + in.userId
-                        + "' but is for '" + request.getUserId() + "'");
+                // the router read another user id from the same bytes: it would take a writer schema it misreads. Scoring
+                // it with this key's features would be wrong, failing the job would stop on it forever: a dead letter.
+                refuse.refuse(DeadLetterReason.DESERIALIZATION, new IllegalStateException("request " + request.getRequestId()
+                        + " was routed as user '" + in.userId + "' but decodes as user '" + request.getUserId() + "'"));
+                return;
             }
         }
         if (request == null) {

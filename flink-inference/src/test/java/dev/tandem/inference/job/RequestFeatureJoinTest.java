@@ -70,15 +70,15 @@ class RequestFeatureJoinTest {
             raw.processElement(UserInput.of(f), 1);
             raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(good, registry), 7)), 2);
             raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(empty, registry), 8)), 3);
+            // routed under another user than its bytes name: never scored with that user's features
+            raw.processElement(UserInput.ofRaw("u2", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(good, registry), 9)), 4);
             h.processElement(UserInput.of(f), 1);
             h.processElement(UserInput.of(good), 2);
 
             List<EncodedRequest> fromRaw = raw.extractOutputValues();
             assertThat(fromRaw).singleElement().usingRecursiveComparison().ignoringFields("receivedAtMs").isEqualTo(out().get(0));
-            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS)).singleElement().satisfies(d -> {
-                assertThat(d.getValue().reason).isEqualTo("no-candidates");
-                assertThat(d.getValue().sourceOffset).isEqualTo(8);
-            });
+            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS)).extracting(d -> d.getValue().reason + "@" + d.getValue().sourceOffset)
+                    .containsExactly("no-candidates@8", "deserialization@9");
         }
     }
 
