@@ -2,10 +2,8 @@ package dev.tandem.features;
 
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.streams.TtlClock;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.tandem.schemas.config.Durations;
+import dev.tandem.schemas.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,11 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Typed configuration of the features app. Sources, later wins: built-in defaults, a properties file,
@@ -121,7 +116,8 @@ public record FeaturesConfig(
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 
-    private static final Set<String> SECRET_MARKERS = Set.of("password", "secret", "jaas", "user.info", "token", "credentials.key");
+    /** Keys under these prefixes need no default: Kafka Streams' own settings and the registry client's. */
+    public static final Set<String> PASS_THROUGH_PREFIXES = Set.of(STREAMS_PREFIX, "schema.registry.", "basic.auth.");
 
     public static FeaturesConfig defaults() {
         return fromMap(Map.of());
@@ -129,66 +125,36 @@ public record FeaturesConfig(
 
     /** Defaults, then {@code file} (may be null), then {@code env}'s {@code TANDEM_*} variables. */
     public static FeaturesConfig load(Path file, Map<String, String> env) {
-        Map<String, String> values = new LinkedHashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-            }
-            for (String k : p.stringPropertyNames()) {
-                if (!isKnown(k)) {
-                    throw new IllegalArgumentException("unknown key '" + k + "' in " + file + "; known keys: " + DEFAULTS.keySet()
-                            + " and " + STREAMS_PREFIX + "*, schema.registry.*, basic.auth.*");
-                }
-                values.put(k, p.getProperty(k).trim());
-            }
-        }
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (e.getKey().startsWith(ENV_PREFIX)) {
-                String key = e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (isKnown(key)) values.put(key, e.getValue().trim());
-            }
-        }
-        return fromMap(values);
-    }
-
-    private static boolean isKnown(String key) {
-        return DEFAULTS.containsKey(key) || key.startsWith(STREAMS_PREFIX) || key.startsWith("schema.registry.") || key.startsWith("basic.auth.");
+        return from(Settings.load(DEFAULTS, PASS_THROUGH_PREFIXES, file, env));
     }
 
     /** From explicit key/values over the defaults (no file, no environment). */
     public static FeaturesConfig fromMap(Map<String, String> overrides) {
-        Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
-        v.putAll(overrides);
-        Map<String, String> streams = new TreeMap<>();
+        return from(Settings.of(DEFAULTS, PASS_THROUGH_PREFIXES, overrides));
+    }
+
+    private static FeaturesConfig from(Settings v) {
         Map<String, String> registry = new TreeMap<>();
-        for (Map.Entry<String, String> e : v.entrySet()) {
-            if (e.getKey().startsWith(STREAMS_PREFIX)) {
-                streams.put(e.getKey().substring(STREAMS_PREFIX.length()), e.getValue());
-            } else if (!e.getKey().equals(SCHEMA_REGISTRY_URL)
-                    && (e.getKey().startsWith("schema.registry.") || e.getKey().startsWith("basic.auth."))) {
-                registry.put(e.getKey(), e.getValue());
-            }
-        }
+        v.asMap().forEach((k, val) -> {
+            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth."))) registry.put(k, val);
+        });
         try {
             SequencePolicy policy = new SequencePolicy(
-                    integer(v, SEQUENCE_MAX_EVENTS), duration(v, SEQUENCE_GRACE), integer(v, SEQUENCE_DEDUP_CAPACITY),
-                    windows(v.get(SEQUENCE_WINDOWS)), integer(v, SEQUENCE_TOP_CATEGORIES), integer(v, SEQUENCE_CATEGORY_CAPACITY),
-                    integer(v, SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
-            FeatureTopology.Options options = new FeatureTopology.Options(duration(v, USER_TTL), duration(v, TTL_SCAN_INTERVAL),
-                    ttlClock(v.get(TTL_CLOCK)), duration(v, MAX_CLOCK_SKEW), integer(v, SEQUENCE_CACHE_USERS),
-                    bool(v, SEQUENCE_STORE_CACHING), bool(v, ITEM_STATS_ENABLED));
-            String itemFeatures = v.get(TOPIC_ITEM_FEATURES);
-            FeatureTopics topics = new FeatureTopics(v.get(TOPIC_EVENTS), v.get(TOPIC_ITEMS), v.get(TOPIC_USER_FEATURES),
-                    v.get(TOPIC_DEAD_LETTERS), itemFeatures.isBlank() ? null : itemFeatures);
-            String advertised = v.get(HTTP_ADVERTISED_HOST);
-            return new FeaturesConfig(nonBlank(v, APPLICATION_ID), nonBlank(v, BOOTSTRAP_SERVERS), nonBlank(v, SCHEMA_REGISTRY_URL),
-                    Path.of(nonBlank(v, STATE_DIR)), nonBlank(v, HTTP_HOST), integer(v, HTTP_PORT),
-                    advertised.isBlank() ? v.get(HTTP_HOST) : advertised, nonBlank(v, PROCESSING_GUARANTEE),
-                    longValue(v, COMMIT_INTERVAL_MS), integer(v, NUM_STREAM_THREADS), integer(v, REPLICATION_FACTOR),
-                    topics, policy, options, Map.copyOf(streams), Map.copyOf(registry));
+                    v.integer(SEQUENCE_MAX_EVENTS), v.duration(SEQUENCE_GRACE), v.integer(SEQUENCE_DEDUP_CAPACITY),
+                    windows(v.nonBlank(SEQUENCE_WINDOWS)), v.integer(SEQUENCE_TOP_CATEGORIES), v.integer(SEQUENCE_CATEGORY_CAPACITY),
+                    v.integer(SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
+            TtlClock clock = v.choice(TTL_CLOCK, List.of("event-time", "wall-clock")).equals("event-time") ? TtlClock.EVENT_TIME : TtlClock.WALL_CLOCK;
+            FeatureTopology.Options options = new FeatureTopology.Options(v.duration(USER_TTL), v.duration(TTL_SCAN_INTERVAL),
+                    clock, v.duration(MAX_CLOCK_SKEW), v.integer(SEQUENCE_CACHE_USERS),
+                    v.bool(SEQUENCE_STORE_CACHING), v.bool(ITEM_STATS_ENABLED));
+            FeatureTopics topics = new FeatureTopics(v.nonBlank(TOPIC_EVENTS), v.nonBlank(TOPIC_ITEMS), v.nonBlank(TOPIC_USER_FEATURES),
+                    v.nonBlank(TOPIC_DEAD_LETTERS), v.optional(TOPIC_ITEM_FEATURES));
+            String advertised = v.optional(HTTP_ADVERTISED_HOST);
+            return new FeaturesConfig(v.nonBlank(APPLICATION_ID), v.nonBlank(BOOTSTRAP_SERVERS), v.nonBlank(SCHEMA_REGISTRY_URL),
+                    v.path(STATE_DIR), v.nonBlank(HTTP_HOST), v.integer(HTTP_PORT, 0, 65_535),
+                    advertised == null ? v.nonBlank(HTTP_HOST) : advertised, v.nonBlank(PROCESSING_GUARANTEE),
+                    v.longValue(COMMIT_INTERVAL_MS), v.integer(NUM_STREAM_THREADS), v.integer(REPLICATION_FACTOR),
+                    topics, policy, options, Map.copyOf(v.withPrefix(STREAMS_PREFIX)), Map.copyOf(registry));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid features configuration: " + e.getMessage(), e);
         }
@@ -226,15 +192,17 @@ public record FeaturesConfig(
         m.put(TOPIC_USER_FEATURES, topics.userFeatures());
         m.put(TOPIC_DEAD_LETTERS, topics.deadLetters());
         m.put(TOPIC_ITEM_FEATURES, topics.itemFeatures() == null ? "" : topics.itemFeatures());
-        m.put(USER_TTL, options.userTtl().toMillis() + "ms");
-        m.put(TTL_SCAN_INTERVAL, options.ttlScanInterval().toMillis() + "ms");
+        m.put(USER_TTL, Durations.format(options.userTtl()));
+        m.put(TTL_SCAN_INTERVAL, Durations.format(options.ttlScanInterval()));
         m.put(TTL_CLOCK, options.ttlClock().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        m.put(MAX_CLOCK_SKEW, options.maxClockSkew().toMillis() + "ms");
+        m.put(MAX_CLOCK_SKEW, Durations.format(options.maxClockSkew()));
         m.put(SEQUENCE_MAX_EVENTS, Integer.toString(policy.maxEvents()));
-        m.put(SEQUENCE_GRACE, policy.graceMs() + "ms");
+        m.put(SEQUENCE_GRACE, Durations.format(Duration.ofMillis(policy.graceMs())));
         m.put(SEQUENCE_DEDUP_CAPACITY, Integer.toString(policy.dedupCapacity()));
         List<String> w = new ArrayList<>();
-        for (SequencePolicy.CounterWindow cw : policy.windows()) w.add(cw.windowMs() + "ms/" + cw.bucketMs() + "ms");
+        for (SequencePolicy.CounterWindow cw : policy.windows()) {
+            w.add(Durations.format(Duration.ofMillis(cw.windowMs())) + "/" + Durations.format(Duration.ofMillis(cw.bucketMs())));
+        }
         m.put(SEQUENCE_WINDOWS, String.join(",", w));
         m.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(policy.topCategories()));
         m.put(SEQUENCE_CATEGORY_CAPACITY, Integer.toString(policy.categoryCapacity()));
@@ -267,9 +235,7 @@ public record FeaturesConfig(
 
     /** One {@code key = value} line per setting, secrets masked; what the app prints at start-up. */
     public String describe() {
-        StringBuilder sb = new StringBuilder("tandem features configuration:\n");
-        asMap().forEach((k, val) -> sb.append("  ").append(k).append(" = ").append(mask(k, val)).append('\n'));
-        return sb.toString();
+        return Settings.describe("tandem features configuration:", asMap());
     }
 
     @Override
@@ -277,94 +243,15 @@ public record FeaturesConfig(
         return describe();
     }
 
-    static String mask(String key, String value) {
-        String k = key.toLowerCase(Locale.ROOT);
-        for (String marker : SECRET_MARKERS) {
-            if (k.contains(marker)) return value == null || value.isEmpty() ? "" : "****";
-        }
-        // user:password@ in URLs (the registry's basic auth can live there)
-        return value == null ? null : value.replaceAll("(://)[^/@\\s]+@", "$1****@");
-    }
-
     // ------------------------------------------------------------------ parsing
-
-    private static String nonBlank(Map<String, String> v, String key) {
-        String s = v.get(key);
-        if (s == null || s.isBlank()) throw new IllegalArgumentException(key + " must not be empty");
-        return s.trim();
-    }
-
-    private static boolean bool(Map<String, String> v, String key) {
-        String s = nonBlank(v, key).toLowerCase(Locale.ROOT);
-        if (s.equals("true")) return true;
-        if (s.equals("false")) return false;
-        throw new IllegalArgumentException(key + " must be true or false, was '" + v.get(key) + "'");
-    }
-
-    private static int integer(Map<String, String> v, String key) {
-        try {
-            return Integer.parseInt(nonBlank(v, key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, was '" + v.get(key) + "'");
-        }
-    }
-
-    private static long longValue(Map<String, String> v, String key) {
-        try {
-            return Long.parseLong(nonBlank(v, key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, was '" + v.get(key) + "'");
-        }
-    }
-
-    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
-
-    private static Duration duration(Map<String, String> v, String key) {
-        try {
-            return parseDuration(nonBlank(v, key));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + ": " + e.getMessage());
-        }
-    }
-
-    /** {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 30d}, a bare number of ms, or ISO-8601 ({@code PT1H}). */
-    public static Duration parseDuration(String s) {
-        String t = s.trim();
-        if (t.startsWith("P") || t.startsWith("p")) {
-            try {
-                return Duration.parse(t.toUpperCase(Locale.ROOT));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("not a duration: '" + s + "'");
-            }
-        }
-        Matcher m = SIMPLE_DURATION.matcher(t);
-        if (!m.matches()) throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 250ms, 10s, 5m, 1h, 30d)");
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
-    }
 
     private static List<SequencePolicy.CounterWindow> windows(String s) {
         List<SequencePolicy.CounterWindow> out = new ArrayList<>();
         for (String part : s.split(",")) {
             String[] wb = part.trim().split("/");
             if (wb.length != 2) throw new IllegalArgumentException(SEQUENCE_WINDOWS + " must look like 1h/5m,24h/1h, was '" + s + "'");
-            out.add(new SequencePolicy.CounterWindow(parseDuration(wb[0]), parseDuration(wb[1])));
+            out.add(new SequencePolicy.CounterWindow(Durations.parse(wb[0], true), Durations.parse(wb[1], true)));
         }
         return out;
-    }
-
-    private static TtlClock ttlClock(String s) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "event-time", "event_time" -> TtlClock.EVENT_TIME;
-            case "wall-clock", "wall_clock" -> TtlClock.WALL_CLOCK;
-            default -> throw new IllegalArgumentException(TTL_CLOCK + " must be event-time or wall-clock, was '" + s + "'");
-        };
     }
 }
