@@ -11,7 +11,6 @@ import static dev.tandem.features.FeatureNames.USER_SEQUENCE_PROCESSOR;
 
 import dev.tandem.features.metrics.FeatureMetrics;
 import dev.tandem.features.sequence.SequencePolicy;
-import dev.tandem.features.streams.EventValidator;
 import dev.tandem.features.streams.ItemEvent;
 import dev.tandem.features.streams.ItemFeatures;
 import dev.tandem.features.streams.ItemMetadataUpdater;
@@ -20,6 +19,7 @@ import dev.tandem.features.streams.Routed;
 import dev.tandem.features.streams.TtlClock;
 import dev.tandem.features.streams.UserFeaturesWriter;
 import dev.tandem.features.streams.UserSequenceProcessor;
+import dev.tandem.features.validation.EventValidator;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;

@@ -1,11 +1,12 @@
 package dev.tandem.model.data;
 
+import dev.tandem.features.funnel.FunnelLabels;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.features.streams.EventValidator;
-import dev.tandem.features.streams.InvalidEventException;
+import dev.tandem.features.validation.EventValidator;
+import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.ItemCode;
@@ -16,17 +17,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Turns an event log into training examples by replaying each user's events, in time order,
- * through the same {@link SequenceUpdater} the streaming job uses, and encoding with the same
- * {@link FeatureEncoder} the scorer uses:
+ * through the same {@link SequenceUpdater} the streaming job uses, encoding with the same
+ * {@link FeatureEncoder} the scorer uses, and labelling with the same {@link FunnelLabels} online
+ * grading uses:
  *
  * <ul>
  *   <li>every exposure (an event of the funnel's first stage) becomes one example whose features are
@@ -81,8 +81,8 @@ public final class ExampleBuilder {
      */
     public ExampleSet build(List<LoggedEvent> events, long invalidEvents) {
         int k = funnel.taskCount();
-        long horizon = funnel.horizon().toMillis();
         Action exposure = funnel.exposure();
+        FunnelLabels<LoggedEvent> rules = new FunnelLabels<>(funnel.funnel(), LoggedEvent::event);
 
         // item facts: the latest known brand and price per item
         Map<String, String> brands = new HashMap<>();
@@ -130,25 +130,13 @@ public final class ExampleBuilder {
         long[] censoredNeg = new long[k];
         int n = 0;
 
-        Comparator<LoggedEvent> order = Comparator.comparingLong(LoggedEvent::timeMs)
-                .thenComparingInt(e -> funnel.stageOf(e.event().action()))
-                .thenComparing(e -> e.event().eventId());
         List<String> userOrder = new ArrayList<>(byUser.keySet());
         userOrder.sort(Comparator.naturalOrder());
         UserVector user = encoder.newUserVector();
         for (String userId : userOrder) {
             List<LoggedEvent> raws = byUser.get(userId);
-            raws.sort(order);
-            // drop repeated event ids (a replayed log); the updater would too, but labels must not count them
-            Set<String> seen = new HashSet<>();
-            List<LoggedEvent> evs = new ArrayList<>(raws.size());
-            for (LoggedEvent e : raws) {
-                if (seen.add(e.event().eventId())) {
-                    evs.add(e);
-                } else {
-                    duplicates++;
-                }
-            }
+            List<LoggedEvent> evs = rules.timeline(raws);
+            duplicates += raws.size() - evs.size();
             BehaviourSequence seq = new BehaviourSequence(policy);
             for (int i = 0; i < evs.size(); i++) {
                 LoggedEvent e = evs.get(i);
@@ -159,7 +147,7 @@ public final class ExampleBuilder {
                     encoder.encodeUser(seq, e.timeMs(), user); // as of just before the exposure
                 }
                 UpdateOutcome outcome = SequenceUpdater.apply(seq, e.event());
-                if (stage >= 1 && !exposedBefore(evs, i, item, horizon)) {
+                if (stage >= 1 && !rules.exposedBefore(evs, i)) {
                     unexposed[stage - 1]++;
                 }
                 if (a != exposure || outcome != UpdateOutcome.ACCEPTED) {
@@ -168,27 +156,14 @@ public final class ExampleBuilder {
                 ItemCode code = encoder.encodeItem(item, e.event().categoryId(),
                         e.brand() != null ? e.brand() : brands.get(item), e.price() != null ? e.price() : prices.get(item));
                 encoder.writeRow(user, code, raw, n);
-                int reached = 0;
                 long t = e.timeMs();
-                for (int j = i + 1; j < evs.size(); j++) {
-                    LoggedEvent later = evs.get(j);
-                    if (later.timeMs() - t > horizon) {
-                        break;
-                    }
-                    if (later.event().itemId().equals(item)) {
-                        reached = Math.max(reached, funnel.stageOf(later.event().action()));
-                    }
-                }
-                boolean isCensored = t + horizon > end;
+                boolean isCensored = rules.censored(t, end);
                 if (isCensored) {
                     censored++;
                 }
+                rules.label(rules.reachedStage(evs, i), isCensored, labels, mask, n * k);
                 for (int s = 0; s < k; s++) {
-                    boolean positive = reached >= s + 1;
-                    labels[n * k + s] = positive ? 1f : 0f;
-                    boolean known = positive || !isCensored;
-                    mask[n * k + s] = known ? 1f : 0f;
-                    if (!known) {
+                    if (mask[n * k + s] == 0) {
                         censoredNeg[s]++;
                     }
                 }
@@ -260,21 +235,6 @@ public final class ExampleBuilder {
         DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, n - train,
                 censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, train < n ? t2[train] : end);
         return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, train, stats, nc2);
-    }
-
-    /** Whether an exposure of {@code item} precedes event i (in this user's order) within the horizon. */
-    private boolean exposedBefore(List<LoggedEvent> evs, int i, String item, long horizon) {
-        long t = evs.get(i).timeMs();
-        for (int j = i - 1; j >= 0; j--) {
-            LoggedEvent e = evs.get(j);
-            if (t - e.timeMs() > horizon) {
-                return false;
-            }
-            if (e.event().action() == funnel.exposure() && e.event().itemId().equals(item)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static List<Long> boxed(long[] a) {

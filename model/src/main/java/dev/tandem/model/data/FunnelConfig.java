@@ -1,58 +1,65 @@
 package dev.tandem.model.data;
 
+import dev.tandem.features.funnel.Funnel;
 import dev.tandem.schemas.Action;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The funnel and how labels are made.
+ * The funnel and how labels are made ({@link Funnel}, whose rules features-core keeps so online grading
+ * labels exactly as training does), plus how examples split for training.
  *
- * @param stages        funnel stages in order; the first is the exposure (VIEW, or IMPRESSION where a log
- *                      records impressions). The model predicts P(reach stage k | exposed) for k ≥ 1.
- * @param horizon       a later event of the same user and item counts for an exposure if it happens within
- *                      this long after it
+ * @param funnel        the stages (the first is the exposure) and the horizon within which a later event of
+ *                      the same user and item counts for an exposure
  * @param trainFraction the first fraction of exposures, in time order, that train; the rest validate
  */
-public record FunnelConfig(List<Action> stages, Duration horizon, double trainFraction) {
+public record FunnelConfig(Funnel funnel, double trainFraction) {
     public FunnelConfig {
-        stages = List.copyOf(Objects.requireNonNull(stages, "stages"));
-        Objects.requireNonNull(horizon, "horizon");
-        if (stages.size() < 2) {
-            throw new IllegalArgumentException("stages: a funnel needs an exposure and at least one later stage, was " + stages);
-        }
-        if (new HashSet<>(stages).size() != stages.size() || stages.contains(Action.UNKNOWN)) {
-            throw new IllegalArgumentException("stages: must be distinct known actions, was " + stages);
-        }
-        if (horizon.isNegative() || horizon.isZero()) {
-            throw new IllegalArgumentException("horizon must be positive, was " + horizon);
-        }
+        Objects.requireNonNull(funnel, "funnel");
         if (!(trainFraction > 0 && trainFraction < 1)) {
             throw new IllegalArgumentException("trainFraction must be in (0, 1), was " + trainFraction);
         }
     }
 
+    /**
+     * @param stages  funnel stages in order; the first is the exposure (VIEW, or IMPRESSION where a log
+     *                records impressions). The model predicts P(reach stage k | exposed) for k ≥ 1.
+     * @param horizon a later event of the same user and item counts for an exposure if it happens within
+     *                this long after it
+     */
+    public FunnelConfig(List<Action> stages, Duration horizon, double trainFraction) {
+        this(new Funnel(stages, horizon), trainFraction);
+    }
+
     /** VIEW → CART → PURCHASE, 24 h horizon, 70 % train. */
     public static FunnelConfig defaults() {
-        return new FunnelConfig(List.of(Action.VIEW, Action.CART, Action.PURCHASE), Duration.ofHours(24), 0.7);
+        return new FunnelConfig(Funnel.defaults(), 0.7);
+    }
+
+    public List<Action> stages() {
+        return funnel.stages();
+    }
+
+    public Duration horizon() {
+        return funnel.horizon();
     }
 
     public Action exposure() {
-        return stages.get(0);
+        return funnel.exposure();
     }
 
     /** The predicted stages (all but the exposure). */
     public List<Action> targets() {
-        return stages.subList(1, stages.size());
+        return funnel.targets();
     }
 
     public int taskCount() {
-        return stages.size() - 1;
+        return funnel.taskCount();
     }
 
     /** The stage index of an action, or −1 if it is not a stage. */
     public int stageOf(Action a) {
-        return stages.indexOf(a);
+        return funnel.stageOf(a);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.model.eval;
 
+import dev.tandem.features.eval.Evaluation;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;

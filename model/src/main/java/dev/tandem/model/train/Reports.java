@@ -1,9 +1,9 @@
 package dev.tandem.model.train;
 
 import dev.tandem.datasets.generator.GroundTruth;
+import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.eval.Baselines;
-import dev.tandem.model.eval.Evaluation;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,14 +112,7 @@ public final class Reports {
         Map<String, Object> lr = new LinkedHashMap<>();
         Map<String, Object> ceiling = new LinkedHashMap<>();
         for (StageReport r : reports) {
-            Evaluation.Metrics m = r.model();
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("auc", num(m.auc()));
-            s.put("logloss", num(m.logloss()));
-            s.put("ece", num(m.ece()));
-            s.put("positives", m.positives());
-            s.put("evaluated", m.evaluated());
-            st.put(r.stage(), s);
+            st.put(r.stage(), r.model().figures());
             pop.put(r.stage(), auc(r.baselineAuc().get("popularity")));
             lr.put(r.stage(), auc(r.baselineAuc().get("logistic_regression")));
             if (r.ceilingAuc() != null) {

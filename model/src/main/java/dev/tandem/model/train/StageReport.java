@@ -1,6 +1,6 @@
 package dev.tandem.model.train;
 
-import dev.tandem.model.eval.Evaluation;
+import dev.tandem.features.eval.Evaluation;
 import java.util.Map;
 
 /**

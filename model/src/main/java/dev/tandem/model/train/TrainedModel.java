@@ -2,9 +2,9 @@ package dev.tandem.model.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.DataStats;
 import dev.tandem.model.eval.CalibrationPlot;
-import dev.tandem.model.eval.Evaluation;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.zoo.FunnelGraph;

@@ -1,7 +1,7 @@
 package dev.tandem.model.train;
 
+import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.ExampleSet;
-import dev.tandem.model.eval.Evaluation;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.serving.Feeds;

@@ -2,6 +2,7 @@ package dev.tandem.model.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.features.eval.Evaluation;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -3,11 +3,11 @@ package dev.tandem.model.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.features.eval.Evaluation;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.eval.Evaluation;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;

@@ -9,7 +9,7 @@ import static dev.tandem.features.FeatureNames.TAG_OUTCOME;
 import static dev.tandem.features.FeatureNames.TAG_REASON;
 
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.features.streams.DeadLetterReason;
+import dev.tandem.features.validation.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -24,6 +24,8 @@ import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
 import dev.tandem.features.sequence.V1Fixtures;
+import dev.tandem.features.validation.DeadLetterReason;
+import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.UserEvent;

@@ -1,4 +1,4 @@
-package dev.tandem.features.streams;
+package dev.tandem.features.validation;
 
 /** Why a record went to the dead-letter topic; {@link #code()} is the {@code tandem.dlq.reason} header. */
 public enum DeadLetterReason {

@@ -1,14 +1,17 @@
-package dev.tandem.model.eval;
+package dev.tandem.features.eval;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Offline metrics of binary probabilities, pure Java: ROC AUC (ties get half credit, via average
+ * Metrics of binary probabilities, pure Java: ROC AUC (ties get half credit, via average
  * ranks), log loss (probabilities clipped to [1e-7, 1 − 1e-7]), expected calibration error over
  * equal-width bins, and the calibration table behind it. Examples with weight 0 are ignored
- * (censored ones).
+ * (censored ones). Offline evaluation (the model card) and online grading of predictions use this
+ * same code, so their figures agree on the same data.
  */
 public final class Evaluation {
     public static final double EPS = 1e-7;
@@ -18,6 +21,23 @@ public final class Evaluation {
 
     /** One stage's figures. AUC is NaN when the evaluated examples hold only one class. */
     public record Metrics(double auc, double logloss, double ece, long positives, long evaluated, List<CalibrationBin> calibration) {
+        /**
+         * The figures of one stage as the model card's {@code stages.<stage>} object (and whatever grades
+         * predictions online) publishes them: auc, logloss, ece (null where undefined), positives, evaluated.
+         */
+        public Map<String, Object> figures() {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("auc", finiteOrNull(auc));
+            s.put("logloss", finiteOrNull(logloss));
+            s.put("ece", finiteOrNull(ece));
+            s.put("positives", positives);
+            s.put("evaluated", evaluated);
+            return s;
+        }
+
+        private static Double finiteOrNull(double d) {
+            return Double.isFinite(d) ? d : null;
+        }
     }
 
     /** One bin of the calibration table: [lower, upper) of predicted probability. */

@@ -152,8 +152,41 @@ final class WindowedCounts {
         }
     }
 
+    /** {@code varint n_counters}, then each counter as {@link #encode}: the counters section of both state encodings. */
+    static void encodeAll(Codec.Writer w, WindowedCounts[] counters) {
+        w.varlong(counters.length);
+        for (WindowedCounts c : counters) {
+            c.encode(w);
+        }
+    }
+
+    /**
+     * Reads {@link #encodeAll}'s section into the counters of {@code into} with the same window, bucket and
+     * channels; a counter the owner no longer has is skipped, one it did not have starts empty. Every counter's
+     * head becomes the bucket of {@code latestMs}, the owner's latest event time.
+     */
+    static void decodeAll(Codec.Reader r, WindowedCounts[] into, long latestMs) {
+        int n = r.count(SequencePolicy.MAX_WINDOWS, "counter count");
+        for (int i = 0; i < n; i++) {
+            long[] spec = readSpec(r);
+            if (spec[1] == 0 || spec[0] % spec[1] != 0 || spec[0] / spec[1] > SequencePolicy.MAX_BUCKETS_PER_WINDOW) {
+                throw r.corrupt("counter window " + spec[0] + " / bucket " + spec[1]);
+            }
+            WindowedCounts target = null;
+            for (WindowedCounts c : into) {
+                if (c.sameSpec(spec[0], spec[1], (int) spec[2])) {
+                    target = c;
+                }
+            }
+            readBody(r, target, spec[0] / spec[1], (int) spec[2], latestMs, spec[1]);
+        }
+        for (WindowedCounts c : into) {
+            c.markNonEmpty(latestMs);
+        }
+    }
+
     /** Reads one counter's header: window, bucket and channels. */
-    static long[] readSpec(Codec.Reader r) {
+    private static long[] readSpec(Codec.Reader r) {
         long windowMs = r.nonNegative("counter window");
         long bucketMs = r.nonNegative("counter bucket");
         long channels = r.count(64, "counter channels");
@@ -161,13 +194,10 @@ final class WindowedCounts {
     }
 
     /** Reads the body after {@link #readSpec}; {@code into} is null to skip a counter the policy no longer has. */
-    static void readBody(Codec.Reader r, WindowedCounts into, long buckets, int channels, boolean hasEvents, long latestMs, long bucketMs) {
+    private static void readBody(Codec.Reader r, WindowedCounts into, long buckets, int channels, long latestMs, long bucketMs) {
         long cells = buckets * channels;
         int nonZero = r.count(cells, "non-zero counter cells");
-        if (nonZero > 0 && !hasEvents) {
-            throw r.corrupt("counter cells without any event");
-        }
-        if (into != null && hasEvents) {
+        if (into != null) {
             into.empty = false;
             into.head = Math.floorDiv(latestMs, bucketMs);
         }
@@ -193,7 +223,7 @@ final class WindowedCounts {
         }
     }
 
-    void markNonEmpty(long latestMs) {
+    private void markNonEmpty(long latestMs) {
         if (empty) {
             empty = false;
             head = Math.floorDiv(latestMs, bucketMs);

@@ -123,10 +123,7 @@ public final class ItemStats {
         w.u8(hasEvents ? 1 : 0);
         if (hasEvents) {
             w.zigzag(latestTime);
-            w.varlong(counters.length);
-            for (WindowedCounts c : counters) {
-                c.encode(w);
-            }
+            WindowedCounts.encodeAll(w, counters);
         }
         return w.toByteArray();
     }
@@ -151,23 +148,7 @@ public final class ItemStats {
         if (flag == 1) {
             s.hasEvents = true;
             s.latestTime = r.zigzag();
-            int n = r.count(SequencePolicy.MAX_WINDOWS, "counter count");
-            for (int i = 0; i < n; i++) {
-                long[] spec = WindowedCounts.readSpec(r);
-                if (spec[1] == 0 || spec[0] % spec[1] != 0 || spec[0] / spec[1] > SequencePolicy.MAX_BUCKETS_PER_WINDOW) {
-                    throw r.corrupt("counter window " + spec[0] + " / bucket " + spec[1]);
-                }
-                WindowedCounts target = null;
-                for (WindowedCounts c : s.counters) {
-                    if (c.sameSpec(spec[0], spec[1], (int) spec[2])) {
-                        target = c;
-                    }
-                }
-                WindowedCounts.readBody(r, target, spec[0] / spec[1], (int) spec[2], true, s.latestTime, spec[1]);
-            }
-            for (WindowedCounts c : s.counters) {
-                c.markNonEmpty(s.latestTime);
-            }
+            WindowedCounts.decodeAll(r, s.counters, s.latestTime);
         }
         r.expectEnd();
         return s;

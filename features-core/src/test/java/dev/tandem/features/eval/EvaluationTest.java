@@ -1,4 +1,4 @@
-package dev.tandem.model.eval;
+package dev.tandem.features.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -38,5 +38,16 @@ class EvaluationTest {
         // everything predicted 0.9, nothing happens: ECE 0.9
         assertThat(Evaluation.ece(new float[] {0.9f, 0.9f}, new float[] {0, 0}, null, 10)).isCloseTo(0.9, within(1e-6));
         assertThat(Evaluation.calibration(p, new float[] {1, 0, 0, 0}, null, 10).get(2).count()).isEqualTo(4);
+    }
+
+    @Test
+    void figuresArePublishedInOneShapeWithUndefinedValuesAsNull() {
+        float[] p = {0.9f, 0.1f, 0.8f, 0.2f};
+        float[] y = {0, 0, 1, 1};
+        Evaluation.Metrics oneClass = Evaluation.evaluate(p, y, new float[] {1, 1, 0, 0}, 10);
+        assertThat(oneClass.figures()).containsOnlyKeys("auc", "logloss", "ece", "positives", "evaluated")
+                .containsEntry("auc", null).containsEntry("positives", 0L).containsEntry("evaluated", 2L);
+        assertThat((Double) oneClass.figures().get("logloss")).isCloseTo(oneClass.logloss(), within(0.0));
+        assertThat(Evaluation.evaluate(p, y, new float[4], 10).figures()).containsEntry("logloss", null).containsEntry("ece", null);
     }
 }

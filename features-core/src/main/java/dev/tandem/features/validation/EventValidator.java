@@ -1,4 +1,4 @@
-package dev.tandem.features.streams;
+package dev.tandem.features.validation;
 
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.schemas.Action;

@@ -1,4 +1,4 @@
-package dev.tandem.features.streams;
+package dev.tandem.features.validation;
 
 import java.util.Objects;
 
