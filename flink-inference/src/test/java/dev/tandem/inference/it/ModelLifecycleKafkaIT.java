@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import dev.tandem.inference.TinyModels;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
@@ -67,7 +67,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelLifecycleKafkaIT {
     private static final int PARALLELISM = 2;
     private static final int USERS = 20;
-    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+    private static final List<String> STAGES = TinyModels.STAGES;
 
     @RegisterExtension
     static final TandemClusterExtension KAFKA = new TandemClusterExtension();

@@ -2,18 +2,8 @@ package dev.tandem.platform.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tandem.features.sequence.BehaviourEvent;
-import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.job.ScoringConfig;
-import dev.tandem.model.data.ExampleBuilder;
-import dev.tandem.model.data.ExampleSet;
-import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.data.LoggedEvent;
-import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.model.train.Trainer;
-import dev.tandem.model.train.TrainedModel;
-import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
@@ -37,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -62,43 +51,15 @@ class LocalScoringIT {
     @TempDir
     Path models;
 
-    static Path trainTinyModel(Path models) throws Exception {
-        Random rnd = new Random(3);
-        List<LoggedEvent> log = new ArrayList<>();
-        long t = 1_700_000_000_000L;
-        int id = 0;
-        for (int u = 0; u < 40; u++) {
-            for (int v = 0; v < 10; v++) {
-                int item = rnd.nextInt(30);
-                t += 60_000L;
-                log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.VIEW, t), "b", 10.0 + item));
-                if (rnd.nextDouble() < 0.3) {
-                    log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.CART, t + 1_000L), "b", 10.0 + item));
-                    if (rnd.nextBoolean()) {
-                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.PURCHASE, t + 2_000L), "b", 10.0 + item));
-                    }
-                }
-            }
-        }
-        FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(6);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(),
-                // a 24 h horizon would censor every exposure of this ~7 h log (the trainer refuses one-class labels)
-                new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7)).build(log);
-        try (TrainedModel m = new Trainer(ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7), null)
-                .train(data)) {
-            return m.export(models, "v1");
-        }
-    }
-
     @Test
     @Timeout(180)
     void scoresRequestsFromKafkaExactlyOnceAndStopsCleanly() throws Exception {
-        Path dir = trainTinyModel(models);
+        Path dir = TinyModels.train(models, "v1", 7);
         assertThat(LocalScoring.resolveModel(models, null)).contains(dir);
-        LocalScoring.check(dir, List.of("CART", "PURCHASE"));
+        LocalScoring.check(dir, TinyModels.STAGES);
 
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), TinyModels.STAGES);
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         int n = 40;
         try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
@@ -156,7 +117,7 @@ class LocalScoringIT {
     @Test
     @Timeout(180)
     void waitsUntilTheJobHasReadUserFeaturesThenScoresWithThem() throws Exception {
-        Path dir = trainTinyModel(models);
+        Path dir = TinyModels.train(models, "v1", 7);
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         TandemAvroSerializer<UserFeatures> featuresSer = new TandemAvroSerializer<>(registry, false);
         Map<String, Instant> newest = new HashMap<>();
@@ -187,7 +148,7 @@ class LocalScoringIT {
         }
 
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), TinyModels.STAGES);
         try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config);
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -3,6 +3,7 @@ package dev.tandem.platform.scoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
@@ -50,9 +51,9 @@ class RemoteScoringIT {
     @Test
     @Timeout(180)
     void theJobRunsOnTheClusterBehindTheRestAddress() throws Exception {
-        Path dir = LocalScoringIT.trainTinyModel(models);
+        Path dir = TinyModels.train(models, "v1", 7);
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), TinyModels.STAGES);
         Configuration conf = new Configuration();
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.address", "127.0.0.1");
