@@ -6,6 +6,7 @@ import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
@@ -30,7 +31,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.jobgraph.JobVertex;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -40,14 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The model-control wiring of the job graph on a MiniCluster, with fake scorers and bounded sources. */
 class ModelControlJobTest {
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     private static RawRecord control(ModelCommandType type, String version, String location, long offset) {
         ModelControl m = ModelControl.newBuilder().setCommand(type).setModelName("fake").setModelVersion(version).setLocation(location)
