@@ -51,15 +51,6 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return config.bootstrapServers();
-    }
-
-    @Override
-    public int port() {
-        return config.brokerPort();
-    }
-
     public KraftBrokerConfig config() {
         return config;
     }

@@ -69,13 +69,8 @@ public final class KafkaBrokerProcess implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return config.bootstrapServers();
-    }
-
-    @Override
-    public int port() {
-        return config.brokerPort();
+    public KraftBrokerConfig config() {
+        return config;
     }
 
     public long pid() {
