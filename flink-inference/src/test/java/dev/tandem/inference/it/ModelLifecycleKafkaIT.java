@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static dev.tandem.testkit.CommittedRecords.header;
 
+import dev.tandem.inference.Fixtures;
 import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.TfBatchScorer;
@@ -14,10 +15,8 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ModelControlClient;
 import dev.tandem.inference.kafka.ScoringKafka;
-import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.model.features.UserVector;
 import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ModelCommandType;
@@ -246,19 +245,7 @@ class ModelLifecycleKafkaIT {
     private float[] offline(BatchScorer s, Prediction p) {
         ScoringRequest r = sent.get(p.getRequestId().toString());
         UserFeatures f = p.getFeaturesAsOf() == null ? null : featuresByUser.get(r.getUserId());
-        FeatureEncoder enc = new FeatureEncoder(s.spec());
-        UserVector uv = enc.newUserVector();
-        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-        EncodedBatch b = enc.newBatch(r.getCandidates().size());
-        for (int i = 0; i < r.getCandidates().size(); i++) {
-            Candidate c = r.getCandidates().get(i);
-            if (c.getMetadata() != null) {
-                enc.writeRow(uv, c.getMetadata(), b, i);
-            } else {
-                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-            }
-        }
-        return s.score(b);
+        return s.score(Fixtures.encode(new FeatureEncoder(s.spec()), r, f));
     }
 
     private void send(KafkaProducer<String, Object> producer, int n) {

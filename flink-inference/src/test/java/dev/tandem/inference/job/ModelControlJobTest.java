@@ -11,7 +11,6 @@ import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.ModelCommandType;
 import dev.tandem.schemas.ModelControl;
 import dev.tandem.schemas.Prediction;
@@ -123,12 +122,7 @@ class ModelControlJobTest {
             String v = p.getModelVersion().toString();
             assertThat(v).isIn("1", "2");
             ScoringRequest r = byId.get(p.getRequestId().toString());
-            UserVector uv = enc.newUserVector();
-            enc.encodeUser(p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1), r.getRequestTime().toEpochMilli(), uv);
-            EncodedBatch b = enc.newBatch(2);
-            for (int i = 0; i < 2; i++) {
-                enc.writeRow(uv, enc.encodeItem(r.getCandidates().get(i).getItemId(), null, null, null), b, i);
-            }
+            EncodedBatch b = Fixtures.encode(enc, r, p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1));
             float[] want = Fixtures.versionedScores(b, 2, v);
             assertThat(p.getCandidates().get(0).getProbabilities()).containsExactly(want[0], want[1]);
             assertThat(p.getCandidates().get(1).getProbabilities()).containsExactly(want[2], want[3]);

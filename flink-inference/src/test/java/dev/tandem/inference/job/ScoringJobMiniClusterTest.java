@@ -12,7 +12,6 @@ import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.ItemMetadata;
@@ -231,18 +230,7 @@ class ScoringJobMiniClusterTest {
 
     /** Scores one request outside Flink: the model's encoder, one batch, the same scorer function. */
     static List<List<Float>> offline(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
-        UserVector uv = enc.newUserVector();
-        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-        EncodedBatch b = enc.newBatch(r.getCandidates().size());
-        for (int i = 0; i < r.getCandidates().size(); i++) {
-            Candidate c = r.getCandidates().get(i);
-            ItemMetadata md = c.getMetadata() != null ? c.getMetadata() : catalog.apply(c.getItemId());
-            if (md != null) {
-                enc.writeRow(uv, md, b, i);
-            } else {
-                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-            }
-        }
+        EncodedBatch b = Fixtures.encode(enc, r, f, catalog);
         float[] p = Fixtures.fakeScores(b, 2);
         List<List<Float>> out = new ArrayList<>();
         for (int i = 0; i < b.rows(); i++) {

@@ -107,17 +107,7 @@ class TfScoringJobTest {
             for (Prediction p : out) {
                 ScoringRequest r = byId.get(p.getRequestId().toString());
                 UserFeatures f = p.getFeaturesAsOf() == null ? null : byUser.get(r.getUserId());
-                UserVector uv = enc.newUserVector();
-                enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-                EncodedBatch b = enc.newBatch(r.getCandidates().size());
-                for (int i = 0; i < r.getCandidates().size(); i++) {
-                    Candidate c = r.getCandidates().get(i);
-                    if (c.getMetadata() != null) {
-                        enc.writeRow(uv, c.getMetadata(), b, i);
-                    } else {
-                        enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-                    }
-                }
+                EncodedBatch b = Fixtures.encode(enc, r, f);
                 float[] expected = offline.score(b);
                 assertThat(p.getCandidates()).hasSize(r.getCandidates().size());
                 for (int i = 0; i < b.rows(); i++) {
