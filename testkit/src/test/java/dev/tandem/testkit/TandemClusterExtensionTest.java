@@ -82,16 +82,7 @@ class TandemClusterExtensionTest {
         CLUSTER.createTopics(new TopicSpec(topic, 2, Map.of()));
         Properties p = CLUSTER.producerProps();
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "extension-tx");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topic, "k", "aborted"));
-            producer.flush();
-            producer.abortTransaction();
-            producer.beginTransaction();
-            for (int i = 0; i < 20; i++) producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
-            producer.commitTransaction();
-        }
+        Clients.abortedThenCommitted(p, topic, 20);
         List<String> values = Clients.consume(CLUSTER.consumerProps("g-tx"), topic, 20);
         assertThat(values).hasSize(20).doesNotContain("aborted")
                 .containsAll(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "v" + i).toList());

@@ -60,21 +60,7 @@ class ModelControlJobTest {
     record ShadowSink(String id) implements org.apache.flink.api.connector.sink2.Sink<Prediction> {
         @Override
         public org.apache.flink.api.connector.sink2.SinkWriter<Prediction> createWriter(org.apache.flink.api.connector.sink2.WriterInitContext context) {
-            ConcurrentLinkedQueue<Prediction> q = SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>());
-            return new org.apache.flink.api.connector.sink2.SinkWriter<>() {
-                @Override
-                public void write(Prediction p, Context ctx) {
-                    q.add(p);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new ScoringJobMiniClusterTest.QueueWriter<>(SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
         }
     }
 

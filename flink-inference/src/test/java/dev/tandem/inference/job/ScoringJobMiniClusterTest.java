@@ -74,7 +74,8 @@ class ScoringJobMiniClusterTest {
                 new CollectSink(id), new DeadSink(id), REGISTRY, config, new Fixtures.FakeScorerFactory(id));
     }
 
-    private record QueueWriter<T>(ConcurrentLinkedQueue<T> q) implements SinkWriter<T> {
+    /** Adds every element to {@code q}; the collecting sinks of the job tests write through it. */
+    record QueueWriter<T>(ConcurrentLinkedQueue<T> q) implements SinkWriter<T> {
         @Override
         public void write(T p, Context ctx) {
             q.add(p);
