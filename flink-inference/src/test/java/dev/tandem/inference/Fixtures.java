@@ -5,7 +5,9 @@ import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.core.ModelRef;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
+import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ItemMetadata;
@@ -25,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /** Test data and a deterministic fake {@link BatchScorer}. */
 public final class Fixtures {
@@ -69,6 +72,32 @@ public final class Fixtures {
         return UserFeatures.newBuilder().setUserId(user).setAsOf(Instant.ofEpochMilli(asOfMs)).setSequenceVersion(version).setEvents(ev)
                 .setActionCounts(List.of(WindowCount.newBuilder().setWindowMs(3_600_000L).setAction(Action.VIEW).setCount(n).build()))
                 .build();
+    }
+
+    /**
+     * One request's rows, encoded here rather than by the job, to compare the job's output with: the
+     * user vector of {@code f} at the request time, then per candidate its own metadata, else the
+     * {@code catalog}'s, else its id alone.
+     */
+    public static EncodedBatch encode(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
+        UserVector uv = enc.newUserVector();
+        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
+        EncodedBatch b = enc.newBatch(r.getCandidates().size());
+        for (int i = 0; i < r.getCandidates().size(); i++) {
+            Candidate c = r.getCandidates().get(i);
+            ItemMetadata md = c.getMetadata() != null ? c.getMetadata() : catalog.apply(c.getItemId());
+            if (md != null) {
+                enc.writeRow(uv, md, b, i);
+            } else {
+                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
+            }
+        }
+        return b;
+    }
+
+    /** {@link #encode(FeatureEncoder, ScoringRequest, UserFeatures, Function)} with an empty catalog. */
+    public static EncodedBatch encode(FeatureEncoder enc, ScoringRequest r, UserFeatures f) {
+        return encode(enc, r, f, itemId -> null);
     }
 
     // ------------------------------------------------------------------ raw records

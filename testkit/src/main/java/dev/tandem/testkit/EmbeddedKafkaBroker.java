@@ -3,9 +3,6 @@ package dev.tandem.testkit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.utils.Time;
@@ -27,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements KafkaBroker {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-    static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
     private final KraftBrokerConfig config;
     private final KafkaRaftServer server;
@@ -55,15 +51,6 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return config.bootstrapServers();
-    }
-
-    @Override
-    public int port() {
-        return config.brokerPort();
-    }
-
     public KraftBrokerConfig config() {
         return config;
     }
@@ -89,12 +76,9 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         return "EmbeddedKafkaBroker[" + bootstrapServers() + "]";
     }
 
-    public static final class Builder {
+    /** Settings of an in-process broker; the shared ones (ports, broker properties, start timeout) are in {@link KafkaBrokerBuilder}. */
+    public static final class Builder extends KafkaBrokerBuilder<Builder> {
         private Path dataDir;
-        private int port;
-        private int controllerPort;
-        private final Map<String, String> overrides = new LinkedHashMap<>();
-        private Duration startTimeout = DEFAULT_START_TIMEOUT;
 
         private Builder() {}
 
@@ -104,32 +88,10 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             return this;
         }
 
-        /** The client port; 0 (default) picks a free one. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        public Builder controllerPort(int port) {
-            this.controllerPort = port;
-            return this;
-        }
-
-        /** Any broker setting, applied after the defaults of {@link KraftBrokerConfig}. */
-        public Builder brokerProperty(String key, String value) {
-            overrides.put(key, value);
-            return this;
-        }
-
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
-            return this;
-        }
-
         /** Starts the broker and returns once it answers {@code describeCluster}. */
+        @Override
         public EmbeddedKafkaBroker start() {
-            LoopbackPorts.requireFree(port, "Kafka");
-            LoopbackPorts.requireFree(controllerPort, "Kafka controller");
+            requirePortsFree();
             Path temp = null;
             try {
                 Path logDir = dataDir;
@@ -137,14 +99,13 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
                     temp = Files.createTempDirectory("tandem-kafka-");
                     logDir = temp;
                 }
-                KraftBrokerConfig config = KraftBrokerConfig.of(logDir, port, controllerPort).withOverrides(overrides);
-                config.formatIfNeeded();
+                KraftBrokerConfig config = formattedConfig(logDir);
                 long t0 = System.nanoTime();
                 KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties(), false), Time.SYSTEM);
                 EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(config, server, temp);
                 try {
                     server.startup();
-                    BrokerReadiness.await(config.bootstrapServers(), startTimeout, () -> true, () -> "");
+                    awaitReady(config, () -> true, () -> "");
                 } catch (RuntimeException e) {
                     broker.close();
                     throw e;

@@ -69,13 +69,8 @@ public final class KafkaBrokerProcess implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return config.bootstrapServers();
-    }
-
-    @Override
-    public int port() {
-        return config.brokerPort();
+    public KraftBrokerConfig config() {
+        return config;
     }
 
     public long pid() {
@@ -152,29 +147,16 @@ public final class KafkaBrokerProcess implements KafkaBroker {
 
     // ---- start-up -------------------------------------------------------------------------------
 
-    public static final class Builder {
+    /** Settings of a child-JVM broker; the shared ones (ports, broker properties, start timeout) are in {@link KafkaBrokerBuilder}. */
+    public static final class Builder extends KafkaBrokerBuilder<Builder> {
         private final Path dataDir;
-        private int port;
-        private int controllerPort;
         private String maxHeap = "1g";
         private String classpath = System.getProperty("java.class.path");
-        private Duration startTimeout = Duration.ofSeconds(60);
         private Duration stopTimeout = Duration.ofSeconds(30);
         private final List<String> extraJvmArgs = new ArrayList<>();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath().normalize();
-        }
-
-        /** The client port; 0 (default) picks a free one. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        public Builder controllerPort(int port) {
-            this.controllerPort = port;
-            return this;
         }
 
         /** {@code -Xmx} of the broker JVM, e.g. "1g" (default). */
@@ -194,12 +176,7 @@ public final class KafkaBrokerProcess implements KafkaBroker {
             return this;
         }
 
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
-            return this;
-        }
-
-        /** How long {@link #close()} waits for a clean shutdown before killing the broker. */
+        /** How long {@link KafkaBrokerProcess#close()} waits for a clean shutdown before killing the broker. */
         public Builder stopTimeout(Duration timeout) {
             this.stopTimeout = timeout;
             return this;
@@ -212,6 +189,7 @@ public final class KafkaBrokerProcess implements KafkaBroker {
          *     taken ({@link PortInUseException}), or the broker dies or hangs while starting (the
          *     message then ends with the tail of broker.log)
          */
+        @Override
         public KafkaBrokerProcess start() {
             try {
                 Files.createDirectories(dataDir);
@@ -219,15 +197,14 @@ public final class KafkaBrokerProcess implements KafkaBroker {
                 throw new IllegalStateException("cannot create " + dataDir + ": " + e.getMessage(), e);
             }
             refuseIfRunning(dataDir);
-            LoopbackPorts.requireFree(port, "Kafka");
-            LoopbackPorts.requireFree(controllerPort, "Kafka controller");
+            requirePortsFree();
 
-            KraftBrokerConfig config = KraftBrokerConfig.of(dataDir.resolve(LOG_DIR), port, controllerPort);
+            KraftBrokerConfig config;
             Path serverProperties = dataDir.resolve(SERVER_PROPERTIES);
             Path log4j = dataDir.resolve(LOG4J_CONFIG);
             Path logFile = dataDir.resolve(LOG_FILE);
             try {
-                if (config.formatIfNeeded()) LOG.info("formatted new KRaft storage in {}", config.logDir());
+                config = formattedConfig(dataDir.resolve(LOG_DIR));
                 config.writeTo(serverProperties);
                 Files.writeString(log4j, log4jConfig(), StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -265,7 +242,7 @@ public final class KafkaBrokerProcess implements KafkaBroker {
             try {
                 Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
                 Files.writeString(broker.pidFile(), process.pid() + "\n", StandardCharsets.UTF_8);
-                BrokerReadiness.await(config.bootstrapServers(), startTimeout, process::isAlive,
+                awaitReady(config, process::isAlive,
                         () -> describeDeath(process) + "; last lines of " + logFile + ":\n" + tail(logFile, LOG_TAIL_LINES));
             } catch (IOException | RuntimeException e) {
                 broker.close();

@@ -1,7 +1,11 @@
 package dev.tandem.testkit;
 
 import dev.tandem.schemas.registry.RegistryClientConfig;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.registry.server.SchemaRegistryServer;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.schemas.topics.TopicSpec;
 import java.util.ArrayList;
@@ -9,8 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -42,6 +49,7 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
 
     private EmbeddedKafkaBroker broker;
     private SchemaRegistryServer registry;
+    private SchemaRegistryClient registryClient;
     private String ownerId;
 
     /** Partitions of each multi-partition platform topic (default 4). */
@@ -98,11 +106,13 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
         if (context.getUniqueId().equals(ownerId)) stop();
     }
 
-    private void stop() {
+    private synchronized void stop() {
         try {
+            if (registryClient != null) registryClient.close();
             if (registry != null) registry.close();
         } finally {
             registry = null;
+            registryClient = null;
             if (broker != null) broker.close();
             broker = null;
             ownerId = null;
@@ -160,6 +170,38 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         if (registry != null) p.put(RegistryClientConfig.URL, registry.url());
         return p;
+    }
+
+    /** A client of this cluster's registry, shared by the serdes this extension makes; fails {@link #withoutRegistry()}. */
+    public synchronized SchemaRegistryClient registryClient() {
+        String url = registryUrl();
+        if (registryClient == null) registryClient = SchemaRegistryClients.forUrl(url, Map.of());
+        return registryClient;
+    }
+
+    /** Value serializer in the Confluent wire format, registering schemas with this cluster's registry. */
+    public <T> TandemAvroSerializer<T> avroSerializer() {
+        return new TandemAvroSerializer<>(registryClient(), false);
+    }
+
+    /** Value deserializer into the generated class {@code type}, with this cluster's registry. */
+    public <T extends SpecificRecord> TandemAvroDeserializer<T> avroDeserializer(Class<T> type) {
+        return new TandemAvroDeserializer<>(type, registryClient(), false);
+    }
+
+    /** A {@link #producerProps()} producer of String keys and Avro values (any generated record). */
+    public KafkaProducer<String, Object> avroProducer() {
+        return new KafkaProducer<>(producerProps(), new StringSerializer(), avroSerializer());
+    }
+
+    /** A {@link #producerProps()} producer of bytes as they are: for records a test builds itself, broken ones included. */
+    public KafkaProducer<byte[], byte[]> rawProducer() {
+        return new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** What is committed to {@code topics}, collected by a new consumer in {@code groupId} (see {@link CommittedRecords}). */
+    public CommittedRecords committed(String groupId, String... topics) {
+        return new CommittedRecords(consumerProps(groupId), topics);
     }
 
     /** Creates these topics now (idempotent) and waits until they have leaders. */

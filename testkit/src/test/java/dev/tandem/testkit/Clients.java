@@ -34,6 +34,23 @@ final class Clients {
         return consume(c, topic, n);
     }
 
+    /**
+     * One aborted transaction holding the value "aborted", then one committed transaction of
+     * {@code n} values v0 … v(n-1). {@code producerProps} must set {@code transactional.id}.
+     */
+    static void abortedThenCommitted(Properties producerProps, String topic, int n) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "k", "aborted"));
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < n; i++) producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            producer.commitTransaction();
+        }
+    }
+
     static List<String> consume(Properties consumerProps, String topic, int expected) {
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer =

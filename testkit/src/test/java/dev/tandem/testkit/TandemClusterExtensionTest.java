@@ -1,11 +1,16 @@
 package dev.tandem.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.schemas.topics.TopicSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +20,7 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -76,16 +82,7 @@ class TandemClusterExtensionTest {
         CLUSTER.createTopics(new TopicSpec(topic, 2, Map.of()));
         Properties p = CLUSTER.producerProps();
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "extension-tx");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topic, "k", "aborted"));
-            producer.flush();
-            producer.abortTransaction();
-            producer.beginTransaction();
-            for (int i = 0; i < 20; i++) producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
-            producer.commitTransaction();
-        }
+        Clients.abortedThenCommitted(p, topic, 20);
         List<String> values = Clients.consume(CLUSTER.consumerProps("g-tx"), topic, 20);
         assertThat(values).hasSize(20).doesNotContain("aborted")
                 .containsAll(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "v" + i).toList());
@@ -99,6 +96,47 @@ class TandemClusterExtensionTest {
         try (SchemaRegistryClient client = SchemaRegistryClients.forUrl(CLUSTER.registryUrl(), Map.of())) {
             int id = client.register("ping-value", schema);
             assertThat(client.getSchemaById(id)).isEqualTo(schema);
+        }
+    }
+
+    @Test
+    void avroAndRawRecordsComeBackThroughCommittedRecords() {
+        String topic = "fixtures";
+        CLUSTER.createTopics(new TopicSpec(topic, 2, Map.of()));
+        List<ItemMetadata> items = new ArrayList<>();
+        try (KafkaProducer<String, Object> avro = CLUSTER.avroProducer();
+             KafkaProducer<byte[], byte[]> raw = CLUSTER.rawProducer()) {
+            for (int i = 0; i < 5; i++) {
+                ItemMetadata item = ItemMetadata.newBuilder().setItemId("i" + i).setBrand("b").build();
+                items.add(item);
+                avro.send(new ProducerRecord<>(topic, "i" + i, item));
+            }
+            avro.flush();
+            ProducerRecord<byte[], byte[]> broken = new ProducerRecord<>(topic, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {7});
+            broken.headers().add("reason", "garbage".getBytes(StandardCharsets.UTF_8));
+            raw.send(broken);
+        }
+        try (CommittedRecords out = CLUSTER.committed("g-fixtures", topic)) {
+            out.awaitCount(6, Duration.ofSeconds(30)).drainUntilQuiet(Duration.ofMillis(300), Duration.ofSeconds(30));
+            assertThat(out.records()).hasSize(6);
+            ConsumerRecord<byte[], byte[]> bad = out.records().stream().filter(r -> "bad".equals(CommittedRecords.key(r))).findFirst().orElseThrow();
+            assertThat(bad.value()).containsExactly(7);
+            assertThat(CommittedRecords.header(bad, "reason")).isEqualTo("garbage");
+            assertThat(CommittedRecords.header(bad, "missing")).isNull();
+            List<ConsumerRecord<byte[], byte[]>> good = out.records().stream().filter(r -> r != bad).toList();
+            TandemAvroDeserializer<ItemMetadata> de = CLUSTER.avroDeserializer(ItemMetadata.class);
+            assertThat(good.stream().map(r -> de.deserialize(r.topic(), r.value())).toList()).containsExactlyInAnyOrderElementsOf(items);
+            assertThat(out.records(topic)).hasSize(6);
+            assertThat(out.records("other")).isEmpty();
+        }
+    }
+
+    @Test
+    void aWaitThatRunsOutFailsWithWhatWasCollected() {
+        try (CommittedRecords out = CLUSTER.committed("g-empty", "extra")) {
+            assertThatThrownBy(() -> out.awaitCount(1, Duration.ofMillis(500)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessage("expected at least 1 records on [extra] within PT0.5S, got 0");
         }
     }
 

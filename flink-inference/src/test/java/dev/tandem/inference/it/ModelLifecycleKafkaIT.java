@@ -5,33 +5,30 @@ import static dev.tandem.inference.Fixtures.features;
 import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.awaitility.Awaitility.await;
+import static dev.tandem.testkit.CommittedRecords.header;
 
-import dev.tandem.inference.TinyModels;
+import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ModelControlClient;
 import dev.tandem.inference.kafka.ScoringKafka;
-import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.model.features.UserVector;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ModelCommandType;
 import dev.tandem.schemas.ModelControl;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
-import dev.tandem.schemas.registry.SchemaRegistryClient;
-import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
-import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,17 +40,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,14 +59,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelLifecycleKafkaIT {
     private static final int PARALLELISM = 2;
     private static final int USERS = 20;
-    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+    private static final List<String> STAGES = TinyModels.STAGES;
+    private static final Duration AWAIT = Duration.ofSeconds(60);
+    /** Quiet for a few checkpoint intervals: a duplicate committed late would show. */
+    private static final Duration QUIET = Duration.ofMillis(1_500);
 
     @RegisterExtension
     static final TandemClusterExtension KAFKA = new TandemClusterExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(PARALLELISM);
 
     @TempDir
     static Path models;
@@ -82,12 +76,6 @@ class ModelLifecycleKafkaIT {
     static Path v2;
     static Path garbage;
     static Path mismatch;
-
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
 
     @BeforeAll
     static void realModels() throws Exception {
@@ -111,7 +99,6 @@ class ModelLifecycleKafkaIT {
     @Test
     @Timeout(240)
     void corruptModelsAreRefusedWhileScoringGoesOnAndASwapMidStreamLosesAndDuplicatesNothing() throws Exception {
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "lifecycle-it");
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(10)).withParallelism(PARALLELISM)
                 .withCheckpointInterval(Duration.ofMillis(300)).withModel(v1.toString(), STAGES);
@@ -121,10 +108,10 @@ class ModelLifecycleKafkaIT {
                 .withModelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
                 .build(env);
 
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), new TandemAvroSerializer<>(registry, false));
-             Committed predictions = new Committed(TandemTopics.PREDICTIONS, "verify-predictions");
-             Committed shadow = new Committed(TandemTopics.PREDICTIONS_SHADOW, "verify-shadow");
-             Committed dead = new Committed(TandemTopics.DEAD_LETTERS, "verify-dead");
+        try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
+             CommittedRecords predictions = KAFKA.committed("verify-predictions", TandemTopics.PREDICTIONS);
+             CommittedRecords shadow = KAFKA.committed("verify-shadow", TandemTopics.PREDICTIONS_SHADOW);
+             CommittedRecords dead = KAFKA.committed("verify-dead", TandemTopics.DEAD_LETTERS);
              ModelControlClient control = new ModelControlClient(KAFKA.bootstrapServers(), KAFKA.registryUrl())) {
             for (int u = 0; u < USERS; u += 2) {
                 UserFeatures f = features("u" + u, 1_000_000, 3 + u % 4, 1);
@@ -134,10 +121,10 @@ class ModelLifecycleKafkaIT {
             producer.flush();
             JobClient job = env.executeAsync("model-lifecycle-it");
             try {
-                TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+                TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
                 // 1. v1 serves
                 send(producer, 60);
-                predictions.awaitCount(sent.size());
+                predictions.awaitCount(sent.size(), AWAIT);
                 assertThat(versions(predictions, de)).containsOnlyKeys("v1");
 
                 // 2. corrupt models are refused while requests keep being scored by v1
@@ -146,13 +133,13 @@ class ModelLifecycleKafkaIT {
                 ModelControl badScheme = ModelControlClient.command(ModelCommandType.LOAD, "tiny", "v-s3", "s3://models/tiny/v9");
                 control.send(badPb, badSpec, badScheme);
                 send(producer, 40);
-                dead.awaitCount(3 * PARALLELISM); // every scoring subtask refuses each one
+                dead.awaitCount(3 * PARALLELISM, AWAIT); // every scoring subtask refuses each one
                 send(producer, 40);
-                predictions.awaitCount(sent.size());
+                predictions.awaitCount(sent.size(), AWAIT);
                 assertThat(versions(predictions, de)).containsOnlyKeys("v1");
-                TandemAvroDeserializer<ModelControl> controlDe = new TandemAvroDeserializer<>(ModelControl.class, registry, false);
+                TandemAvroDeserializer<ModelControl> controlDe = KAFKA.avroDeserializer(ModelControl.class);
                 Map<String, List<ConsumerRecord<byte[], byte[]>>> refusedById = new HashMap<>();
-                for (ConsumerRecord<byte[], byte[]> r : dead.records) {
+                for (ConsumerRecord<byte[], byte[]> r : dead.records()) {
                     assertThat(header(r, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.MODEL_CONTROL);
                     assertThat(header(r, DeadLetterHeaders.REASON)).isEqualTo("model-refused");
                     ModelControl original = controlDe.deserialize(TandemTopics.MODEL_CONTROL, r.value()); // the original record's bytes
@@ -170,29 +157,29 @@ class ModelLifecycleKafkaIT {
                 for (int chunk = 0; chunk < 60 && !allV2; chunk++) {
                     int from = sent.size();
                     send(producer, USERS);
-                    predictions.awaitCount(sent.size());
-                    allV2 = predictions.byRequest(de).entrySet().stream().filter(e -> requestIndex(e.getKey()) >= from)
+                    predictions.awaitCount(sent.size(), AWAIT);
+                    allV2 = byRequest(predictions, de).entrySet().stream().filter(e -> requestIndex(e.getKey()) >= from)
                             .allMatch(e -> e.getValue().getModelVersion().toString().equals("v2"));
                 }
                 assertThat(allV2).as("every subtask switched to v2").isTrue();
                 int afterSwitch = sent.size();
                 send(producer, 60);
-                predictions.awaitCount(sent.size());
+                predictions.awaitCount(sent.size(), AWAIT);
 
                 // 4. shadow v1 (still loaded for rollback) next to v2: the primary predictions do not change
                 control.send(ModelControlClient.shadow("tiny", "v1", null));
                 int beforeShadow = sent.size();
-                for (int chunk = 0; chunk < 60 && shadow.records.isEmpty(); chunk++) {
+                for (int chunk = 0; chunk < 60 && shadow.size() == 0; chunk++) {
                     send(producer, USERS);
-                    predictions.awaitCount(sent.size());
+                    predictions.awaitCount(sent.size(), AWAIT);
                     shadow.poll();
                 }
-                predictions.drainUntilIdle();
-                shadow.drainUntilIdle();
+                predictions.drainUntilQuiet(QUIET, AWAIT);
+                shadow.drainUntilQuiet(QUIET, AWAIT);
 
                 // exactly one committed prediction per request, none lost, none duplicated
-                Map<String, Prediction> byRequest = predictions.byRequest(de);
-                assertThat(predictions.records).hasSize(sent.size());
+                Map<String, Prediction> byRequest = byRequest(predictions, de);
+                assertThat(predictions.records()).hasSize(sent.size());
                 assertThat(byRequest.keySet()).containsExactlyInAnyOrderElementsOf(sent.keySet());
                 byRequest.forEach((id, p) -> {
                     int i = requestIndex(id);
@@ -204,7 +191,7 @@ class ModelLifecycleKafkaIT {
                 });
                 // per user (one partition each, in commit order): v1 … v1 v2 … v2, never back
                 Map<String, List<String>> perUser = new HashMap<>();
-                for (ConsumerRecord<byte[], byte[]> r : predictions.records) {
+                for (ConsumerRecord<byte[], byte[]> r : predictions.records()) {
                     Prediction p = de.deserialize(r.topic(), r.value());
                     perUser.computeIfAbsent(p.getUserId().toString(), k -> new ArrayList<>()).add(p.getModelVersion().toString());
                 }
@@ -214,8 +201,8 @@ class ModelLifecycleKafkaIT {
                     assertThat(vs.subList(first, vs.size())).as(user + ": " + vs).containsOnly("v2");
                 });
 
-                List<Prediction> shadows = new ArrayList<>(shadow.byRequest(de).values());
-                assertThat(shadow.records).hasSameSizeAs(shadows); // no duplicates
+                List<Prediction> shadows = new ArrayList<>(byRequest(shadow, de).values());
+                assertThat(shadow.records()).hasSameSizeAs(shadows); // no duplicates
                 assertThat(shadows).isNotEmpty().allSatisfy(p -> {
                     assertThat(p.getModelVersion().toString()).isEqualTo("v1");
                     assertThat(requestIndex(p.getRequestId().toString())).isGreaterThanOrEqualTo(beforeShadow);
@@ -258,19 +245,7 @@ class ModelLifecycleKafkaIT {
     private float[] offline(BatchScorer s, Prediction p) {
         ScoringRequest r = sent.get(p.getRequestId().toString());
         UserFeatures f = p.getFeaturesAsOf() == null ? null : featuresByUser.get(r.getUserId());
-        FeatureEncoder enc = new FeatureEncoder(s.spec());
-        UserVector uv = enc.newUserVector();
-        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-        EncodedBatch b = enc.newBatch(r.getCandidates().size());
-        for (int i = 0; i < r.getCandidates().size(); i++) {
-            Candidate c = r.getCandidates().get(i);
-            if (c.getMetadata() != null) {
-                enc.writeRow(uv, c.getMetadata(), b, i);
-            } else {
-                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-            }
-        }
-        return s.score(b);
+        return s.score(Fixtures.encode(new FeatureEncoder(s.spec()), r, f));
     }
 
     private void send(KafkaProducer<String, Object> producer, int n) {
@@ -293,15 +268,10 @@ class ModelLifecycleKafkaIT {
         return Integer.parseInt(id.substring("req-".length()));
     }
 
-    private static Map<String, Integer> versions(Committed c, TandemAvroDeserializer<Prediction> de) {
+    private static Map<String, Integer> versions(CommittedRecords c, TandemAvroDeserializer<Prediction> de) {
         Map<String, Integer> out = new HashMap<>();
-        c.byRequest(de).values().forEach(p -> out.merge(p.getModelVersion().toString(), 1, Integer::sum));
+        byRequest(c, de).values().forEach(p -> out.merge(p.getModelVersion().toString(), 1, Integer::sum));
         return out;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
-        var h = rec.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static void copyTree(Path from, Path to) throws Exception {
@@ -317,53 +287,12 @@ class ModelLifecycleKafkaIT {
         }
     }
 
-    /** Everything committed on one topic, read read_committed in partition order. */
-    private static final class Committed implements AutoCloseable {
-        final KafkaConsumer<byte[], byte[]> consumer;
-        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-
-        Committed(String topic, String group) {
-            consumer = new KafkaConsumer<>(KAFKA.consumerProps(group), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topic));
+    /** The last prediction committed per request id, in commit order. */
+    private static Map<String, Prediction> byRequest(CommittedRecords c, TandemAvroDeserializer<Prediction> de) {
+        Map<String, Prediction> out = new LinkedHashMap<>();
+        for (Prediction p : c.values(de)) {
+            out.put(p.getRequestId().toString(), p);
         }
-
-        int poll() {
-            int n = 0;
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                records.add(r);
-                n++;
-            }
-            return n;
-        }
-
-        void awaitCount(int n) {
-            await().pollInSameThread().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> {
-                poll();
-                return records.size() >= n;
-            });
-        }
-
-        /** Reads until nothing more arrives for a few checkpoint intervals, so a duplicate would show. */
-        void drainUntilIdle() {
-            int[] idle = {0};
-            await().pollInSameThread().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
-                idle[0] = poll() == 0 ? idle[0] + 1 : 0;
-                return idle[0] >= 15;
-            });
-        }
-
-        Map<String, Prediction> byRequest(TandemAvroDeserializer<Prediction> de) {
-            Map<String, Prediction> out = new LinkedHashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                Prediction p = de.deserialize(r.topic(), r.value());
-                out.put(p.getRequestId().toString(), p);
-            }
-            return out;
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
+        return out;
     }
 }

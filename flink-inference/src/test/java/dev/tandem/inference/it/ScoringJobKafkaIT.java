@@ -3,9 +3,11 @@ package dev.tandem.inference.it;
 import static dev.tandem.inference.Fixtures.candidate;
 import static dev.tandem.inference.Fixtures.features;
 import static dev.tandem.inference.Fixtures.item;
+import static dev.tandem.testkit.CommittedRecords.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
@@ -14,13 +16,12 @@ import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
-import dev.tandem.schemas.registry.SchemaRegistryClient;
-import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.nio.charset.StandardCharsets;
+import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,19 +29,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,25 +44,19 @@ class ScoringJobKafkaIT {
     static final TandemClusterExtension KAFKA = new TandemClusterExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
+    /** Read on until nothing more is committed for a few checkpoint intervals, so a duplicate would show. */
+    private static final Duration QUIET = Duration.ofMillis(1_500);
 
     @Test
     @Timeout(180)
     void nRequestsGiveExactlyNCommittedPredictionsWithEveryCandidate() throws Exception {
         int n = 300;
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
-        Properties pp = KAFKA.producerProps();
         int candidates = 0;
         Map<String, Integer> expectedCandidates = new HashMap<>();
         Map<String, byte[]> badValues = new HashMap<>();
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(pp, new StringSerializer(), new TandemAvroSerializer<>(registry, false))) {
+        try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
             for (int u = 0; u < 20; u += 2) {
                 producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
             }
@@ -88,8 +75,8 @@ class ScoringJobKafkaIT {
                         .setUserId("u" + r % 20).setRequestTime(Instant.ofEpochMilli(2_000_000 + r)).setCandidates(c).build()));
             }
             // bad requests between the good ones: each must land in dead-letters, byte for byte
-            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
-                TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
+            try (KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
+                TandemAvroSerializer<ScoringRequest> ser = KAFKA.avroSerializer();
                 badValues.put("deserialization", new byte[] {9, 9, 9});
                 badValues.put("missing-user-id", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-1", "", 1, "i")));
                 badValues.put("no-candidates", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-2", "u1", 1, new String[0])));
@@ -115,22 +102,15 @@ class ScoringJobKafkaIT {
         Map<String, Prediction> byRequest = new HashMap<>();
         int records = 0;
         int scored = 0;
-        Properties cp = KAFKA.consumerProps("verify");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
-            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
-            long deadline = System.currentTimeMillis() + 30_000;
-            int idle = 0;
-            while (System.currentTimeMillis() < deadline && (records < n || idle < 3)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                idle = polled.isEmpty() ? idle + 1 : 0;
-                for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    Prediction p = de.deserialize(rec.topic(), rec.value());
-                    records++;
-                    scored += p.getCandidates().size();
-                    byRequest.put(p.getRequestId().toString(), p);
-                    assertThat(new String(rec.key())).isEqualTo(p.getUserId().toString());
-                }
+        try (CommittedRecords out = KAFKA.committed("verify", TandemTopics.PREDICTIONS)) {
+            out.awaitCount(n, Duration.ofSeconds(30)).drainUntilQuiet(QUIET, Duration.ofSeconds(30));
+            TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
+            for (ConsumerRecord<byte[], byte[]> rec : out.records()) {
+                Prediction p = de.deserialize(rec.topic(), rec.value());
+                records++;
+                scored += p.getCandidates().size();
+                byRequest.put(p.getRequestId().toString(), p);
+                assertThat(CommittedRecords.key(rec)).isEqualTo(p.getUserId().toString());
             }
         }
         assertThat(records).isEqualTo(n);
@@ -139,22 +119,16 @@ class ScoringJobKafkaIT {
         byRequest.forEach((id, p) -> assertThat(p.getCandidates()).hasSize(expectedCandidates.get(id)));
 
         Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("verify-dlq"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(TandemTopics.DEAD_LETTERS));
-            long deadline = System.currentTimeMillis() + 20_000;
-            int idle = 0;
-            while (System.currentTimeMillis() < deadline && (dead.size() < badValues.size() || idle < 3)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                idle = polled.isEmpty() ? idle + 1 : 0;
-                for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    String reason = header(rec, DeadLetterHeaders.REASON);
-                    assertThat(dead.put(reason, rec)).as("one dead letter per bad record: " + reason).isNull();
-                }
+        try (CommittedRecords out = KAFKA.committed("verify-dlq", TandemTopics.DEAD_LETTERS)) {
+            out.awaitCount(badValues.size(), Duration.ofSeconds(20)).drainUntilQuiet(QUIET, Duration.ofSeconds(20));
+            for (ConsumerRecord<byte[], byte[]> rec : out.records()) {
+                String reason = header(rec, DeadLetterHeaders.REASON);
+                assertThat(dead.put(reason, rec)).as("one dead letter per bad record: " + reason).isNull();
             }
         }
         assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(badValues.keySet());
         dead.forEach((reason, rec) -> {
-            assertThat(new String(rec.key(), StandardCharsets.UTF_8)).isEqualTo("bad-" + reason);
+            assertThat(CommittedRecords.key(rec)).isEqualTo("bad-" + reason);
             assertThat(rec.value()).isEqualTo(badValues.get(reason));
             assertThat(header(rec, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.SCORING_REQUESTS);
             assertThat(Integer.parseInt(header(rec, DeadLetterHeaders.PARTITION))).isBetween(0, 64);
@@ -162,10 +136,5 @@ class ScoringJobKafkaIT {
             assertThat(header(rec, DeadLetterHeaders.ERROR_CLASS)).isNotBlank();
             assertThat(header(rec, DeadLetterHeaders.ERROR_MESSAGE)).isNotBlank();
         });
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
-        var h = rec.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -7,17 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
-import dev.tandem.schemas.registry.SchemaRegistryClient;
-import dev.tandem.schemas.registry.SchemaRegistryClients;
-import dev.tandem.schemas.serde.TandemAvroDeserializer;
-import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,16 +30,11 @@ import org.apache.flink.api.common.functions.RichFilterFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,8 +53,7 @@ class ScoringJobRecoveryIT {
     static final TandemClusterExtension KAFKA = new TandemClusterExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
+    static final MiniClusterExtension MINI = MiniClusters.withConfiguration(PARALLELISM, conf());
 
     private static Configuration conf() {
         Configuration c = new Configuration();
@@ -104,10 +96,8 @@ class ScoringJobRecoveryIT {
     @Test
     @Timeout(120)
     void aFailureAfterACheckpointLeavesExactlyOnePredictionPerRequest() throws Exception {
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         Map<String, Integer> expected = new HashMap<>();
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(),
-                new TandemAvroSerializer<>(registry, false))) {
+        try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
             for (int u = 0; u < 30; u += 3) {
                 producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
             }
@@ -134,7 +124,7 @@ class ScoringJobRecoveryIT {
                 send(producer, 2_000, 3_000, expected); // and the restarted job keeps scoring new requests
 
                 Map<String, Integer> candidates = new HashMap<>();
-                Map<String, Integer> seen = readPredictions(registry, expected.size(), candidates);
+                Map<String, Integer> seen = readPredictions(expected.size(), candidates);
                 assertThat(seen.entrySet().stream().filter(e -> e.getValue() != 1).toList()).as("requests predicted more than once").isEmpty();
                 assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
                 assertThat(candidates).isEqualTo(expected);
@@ -162,24 +152,13 @@ class ScoringJobRecoveryIT {
     }
 
     /** Committed predictions per request id, read until {@code n} have arrived and then a quiet second more (to catch duplicates). */
-    private static Map<String, Integer> readPredictions(SchemaRegistryClient registry, int n, Map<String, Integer> candidates) {
+    private static Map<String, Integer> readPredictions(int n, Map<String, Integer> candidates) {
         Map<String, Integer> seen = new HashMap<>();
-        TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("recovery-verify"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
-            long deadline = System.currentTimeMillis() + 40_000;
-            int records = 0;
-            int idle = 0;
-            while (System.currentTimeMillis() < deadline && (records < n || idle < 2)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                idle = polled.isEmpty() ? idle + 1 : 0;
-                for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    Prediction p = de.deserialize(rec.topic(), rec.value());
-                    records++;
-                    seen.merge(p.getRequestId().toString(), 1, Integer::sum);
-                    candidates.put(p.getRequestId().toString(), p.getCandidates().size());
-                }
+        try (CommittedRecords out = KAFKA.committed("recovery-verify", TandemTopics.PREDICTIONS)) {
+            out.awaitCount(n, Duration.ofSeconds(40)).drainUntilQuiet(Duration.ofSeconds(1), Duration.ofSeconds(40));
+            for (Prediction p : out.values(KAFKA.avroDeserializer(Prediction.class))) {
+                seen.merge(p.getRequestId().toString(), 1, Integer::sum);
+                candidates.put(p.getRequestId().toString(), p.getCandidates().size());
             }
         }
         return seen;

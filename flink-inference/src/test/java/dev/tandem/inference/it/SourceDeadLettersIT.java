@@ -3,20 +3,21 @@ package dev.tandem.inference.it;
 import static dev.tandem.inference.Fixtures.candidate;
 import static dev.tandem.inference.Fixtures.features;
 import static dev.tandem.inference.Fixtures.item;
+import static dev.tandem.testkit.CommittedRecords.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
-import dev.tandem.schemas.registry.SchemaRegistryClient;
-import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,17 +25,11 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,20 +40,12 @@ class SourceDeadLettersIT {
     static final TandemClusterExtension KAFKA = new TandemClusterExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     @Test
     @Timeout(120)
     void undecodableFeaturesAndItemsGoToDeadLettersAndScoringCarriesOn() throws Exception {
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
-        TandemAvroSerializer<Object> ser = new TandemAvroSerializer<>(registry, false);
+        TandemAvroSerializer<Object> ser = KAFKA.avroSerializer();
         // key → (topic, value) of every record that must come back as a dead letter
         Map<String, byte[]> bad = new HashMap<>();
         Map<String, String> badTopic = new HashMap<>();
@@ -77,8 +64,8 @@ class SourceDeadLettersIT {
         badReason.put("bad-item-long-id", "id-too-long");
 
         int n = 60;
-        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(KAFKA.producerProps(), new StringSerializer(), ser);
-             KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
+             KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
             for (Map.Entry<String, byte[]> e : bad.entrySet()) {
                 raw.send(new ProducerRecord<>(badTopic.get(e.getKey()), e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
             }
@@ -104,7 +91,7 @@ class SourceDeadLettersIT {
 
         Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> rec : readAll(TandemTopics.DEAD_LETTERS, bad.size())) {
-            String key = new String(rec.key(), StandardCharsets.UTF_8);
+            String key = CommittedRecords.key(rec);
             assertThat(dead.put(key, rec)).as("one dead letter per bad record: " + key).isNull();
         }
         assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(bad.keySet());
@@ -118,7 +105,7 @@ class SourceDeadLettersIT {
         });
 
         // the sources race, so a request may be joined before its user's features arrive: only users without features are certain
-        TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+        TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
         Map<String, Prediction> byRequest = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> rec : readAll(TandemTopics.PREDICTIONS, n)) {
             Prediction p = de.deserialize(rec.topic(), rec.value());
@@ -133,24 +120,10 @@ class SourceDeadLettersIT {
         });
     }
 
+    /** What is committed to {@code topic}: at least {@code atLeast} records, then whatever comes within a quiet second. */
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
-        List<ConsumerRecord<byte[], byte[]>> out = new java.util.ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("verify-" + topic),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 20_000;
-            int idle = 0;
-            while (System.currentTimeMillis() < deadline && (out.size() < atLeast || idle < 2)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                idle = polled.isEmpty() ? idle + 1 : 0;
-                polled.forEach(out::add);
-            }
+        try (CommittedRecords out = KAFKA.committed("verify-" + topic, topic)) {
+            return out.awaitCount(atLeast, Duration.ofSeconds(20)).drainUntilQuiet(Duration.ofSeconds(1), Duration.ofSeconds(20)).records();
         }
-        return out;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
-        var h = rec.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

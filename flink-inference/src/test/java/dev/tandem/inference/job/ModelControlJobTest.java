@@ -6,11 +6,11 @@ import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.ModelCommandType;
 import dev.tandem.schemas.ModelControl;
 import dev.tandem.schemas.Prediction;
@@ -30,7 +30,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.jobgraph.JobVertex;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -40,14 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The model-control wiring of the job graph on a MiniCluster, with fake scorers and bounded sources. */
 class ModelControlJobTest {
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     private static RawRecord control(ModelCommandType type, String version, String location, long offset) {
         ModelControl m = ModelControl.newBuilder().setCommand(type).setModelName("fake").setModelVersion(version).setLocation(location)
@@ -68,21 +60,7 @@ class ModelControlJobTest {
     record ShadowSink(String id) implements org.apache.flink.api.connector.sink2.Sink<Prediction> {
         @Override
         public org.apache.flink.api.connector.sink2.SinkWriter<Prediction> createWriter(org.apache.flink.api.connector.sink2.WriterInitContext context) {
-            ConcurrentLinkedQueue<Prediction> q = SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>());
-            return new org.apache.flink.api.connector.sink2.SinkWriter<>() {
-                @Override
-                public void write(Prediction p, Context ctx) {
-                    q.add(p);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new ScoringJobMiniClusterTest.QueueWriter<>(SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
         }
     }
 
@@ -130,12 +108,7 @@ class ModelControlJobTest {
             String v = p.getModelVersion().toString();
             assertThat(v).isIn("1", "2");
             ScoringRequest r = byId.get(p.getRequestId().toString());
-            UserVector uv = enc.newUserVector();
-            enc.encodeUser(p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1), r.getRequestTime().toEpochMilli(), uv);
-            EncodedBatch b = enc.newBatch(2);
-            for (int i = 0; i < 2; i++) {
-                enc.writeRow(uv, enc.encodeItem(r.getCandidates().get(i).getItemId(), null, null, null), b, i);
-            }
+            EncodedBatch b = Fixtures.encode(enc, r, p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1));
             float[] want = Fixtures.versionedScores(b, 2, v);
             assertThat(p.getCandidates().get(0).getProbabilities()).containsExactly(want[0], want[1]);
             assertThat(p.getCandidates().get(1).getProbabilities()).containsExactly(want[2], want[3]);

@@ -7,11 +7,11 @@ import static dev.tandem.inference.Fixtures.item;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.ItemMetadata;
@@ -37,7 +37,6 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -45,15 +44,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ScoringJobMiniClusterTest {
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
-
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     static final Map<String, ConcurrentLinkedQueue<Prediction>> RESULTS = new ConcurrentHashMap<>();
     static final Map<String, ConcurrentLinkedQueue<DeadLetter>> DEAD = new ConcurrentHashMap<>();
@@ -82,7 +74,8 @@ class ScoringJobMiniClusterTest {
                 new CollectSink(id), new DeadSink(id), REGISTRY, config, new Fixtures.FakeScorerFactory(id));
     }
 
-    private record QueueWriter<T>(ConcurrentLinkedQueue<T> q) implements SinkWriter<T> {
+    /** Adds every element to {@code q}; the collecting sinks of the job tests write through it. */
+    record QueueWriter<T>(ConcurrentLinkedQueue<T> q) implements SinkWriter<T> {
         @Override
         public void write(T p, Context ctx) {
             q.add(p);
@@ -238,18 +231,7 @@ class ScoringJobMiniClusterTest {
 
     /** Scores one request outside Flink: the model's encoder, one batch, the same scorer function. */
     static List<List<Float>> offline(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
-        UserVector uv = enc.newUserVector();
-        enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-        EncodedBatch b = enc.newBatch(r.getCandidates().size());
-        for (int i = 0; i < r.getCandidates().size(); i++) {
-            Candidate c = r.getCandidates().get(i);
-            ItemMetadata md = c.getMetadata() != null ? c.getMetadata() : catalog.apply(c.getItemId());
-            if (md != null) {
-                enc.writeRow(uv, md, b, i);
-            } else {
-                enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-            }
-        }
+        EncodedBatch b = Fixtures.encode(enc, r, f, catalog);
         float[] p = Fixtures.fakeScores(b, 2);
         List<List<Float>> out = new ArrayList<>();
         for (int i = 0; i < b.rows(); i++) {

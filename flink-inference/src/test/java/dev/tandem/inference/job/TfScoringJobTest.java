@@ -7,25 +7,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tandem.inference.Fixtures;
+import dev.tandem.inference.MiniClusters;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.model.serving.FunnelScorer;
 
-import dev.tandem.features.sequence.BehaviourEvent;
-import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.TfBatchScorer;
-import dev.tandem.model.data.ExampleBuilder;
-import dev.tandem.model.data.ExampleSet;
-import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.data.LoggedEvent;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.features.UserVector;
-import dev.tandem.model.train.Trainer;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.model.train.TrainedModel;
-import dev.tandem.model.zoo.ModelConfig;
-import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
@@ -38,11 +31,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,47 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class TfScoringJobTest {
     @RegisterExtension
-    static final MiniClusterExtension MINI = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(conf()).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     @TempDir
     static Path models;
     static Path modelDir;
     static List<String> stages;
 
-    private static Configuration conf() {
-        Configuration c = new Configuration();
-        c.setString("restart-strategy.type", "none");
-        return c;
-    }
-
     @BeforeAll
     static void trainATinyModel() throws Exception {
-        Random rnd = new Random(11);
-        List<LoggedEvent> log = new ArrayList<>();
-        long t0 = 1_700_000_000_000L;
-        int id = 0;
-        for (int u = 0; u < 60; u++) {
-            long t = t0 + u * 1_000L;
-            for (int v = 0; v < 12; v++) {
-                int item = rnd.nextInt(40);
-                String cat = "c" + (item % 6);
-                t += 600_000L;
-                log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.VIEW, t), "b" + item % 4, 10.0 + item));
-                if (rnd.nextDouble() < (item % 6 < 2 ? 0.5 : 0.1)) {
-                    log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.CART, t + 60_000L), "b" + item % 4, 10.0 + item));
-                    if (rnd.nextBoolean()) {
-                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.PURCHASE, t + 120_000L), "b" + item % 4, 10.0 + item));
-                    }
-                }
-            }
-        }
-        FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(8);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(),
-                // carts follow their view within a minute; a 24 h horizon would censor every exposure of this ~2 h log
-                new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7)).build(log);
-        ModelConfig config = ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7);
-        try (TrainedModel m = new Trainer(config, null).train(data)) {
+        try (TrainedModel m = TinyModels.trainModel(7)) {
             modelDir = m.export(models, "v1");
             stages = m.stages();
         }
@@ -147,17 +107,7 @@ class TfScoringJobTest {
             for (Prediction p : out) {
                 ScoringRequest r = byId.get(p.getRequestId().toString());
                 UserFeatures f = p.getFeaturesAsOf() == null ? null : byUser.get(r.getUserId());
-                UserVector uv = enc.newUserVector();
-                enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
-                EncodedBatch b = enc.newBatch(r.getCandidates().size());
-                for (int i = 0; i < r.getCandidates().size(); i++) {
-                    Candidate c = r.getCandidates().get(i);
-                    if (c.getMetadata() != null) {
-                        enc.writeRow(uv, c.getMetadata(), b, i);
-                    } else {
-                        enc.writeRow(uv, enc.encodeItem(c.getItemId(), null, null, null), b, i);
-                    }
-                }
+                EncodedBatch b = Fixtures.encode(enc, r, f);
                 float[] expected = offline.score(b);
                 assertThat(p.getCandidates()).hasSize(r.getCandidates().size());
                 for (int i = 0; i < b.rows(); i++) {

@@ -2,49 +2,34 @@ package dev.tandem.platform.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tandem.features.sequence.BehaviourEvent;
-import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.job.ScoringConfig;
-import dev.tandem.model.data.ExampleBuilder;
-import dev.tandem.model.data.ExampleSet;
-import dev.tandem.model.data.FunnelConfig;
-import dev.tandem.model.data.LoggedEvent;
-import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.model.train.Trainer;
-import dev.tandem.model.train.TrainedModel;
-import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.SequenceEvent;
 import dev.tandem.schemas.UserFeatures;
-import dev.tandem.schemas.registry.SchemaRegistryClient;
-import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.schemas.topics.TopicSpec;
+import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,76 +47,43 @@ class LocalScoringIT {
     @TempDir
     Path models;
 
-    static Path trainTinyModel(Path models) throws Exception {
-        Random rnd = new Random(3);
-        List<LoggedEvent> log = new ArrayList<>();
-        long t = 1_700_000_000_000L;
-        int id = 0;
-        for (int u = 0; u < 40; u++) {
-            for (int v = 0; v < 10; v++) {
-                int item = rnd.nextInt(30);
-                t += 60_000L;
-                log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.VIEW, t), "b", 10.0 + item));
-                if (rnd.nextDouble() < 0.3) {
-                    log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.CART, t + 1_000L), "b", 10.0 + item));
-                    if (rnd.nextBoolean()) {
-                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, "c" + item % 5, Action.PURCHASE, t + 2_000L), "b", 10.0 + item));
-                    }
-                }
-            }
-        }
-        FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(6);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(),
-                // a 24 h horizon would censor every exposure of this ~7 h log (the trainer refuses one-class labels)
-                new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7)).build(log);
-        try (TrainedModel m = new Trainer(ModelConfig.defaults().withName("tiny").withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, 7), null)
-                .train(data)) {
-            return m.export(models, "v1");
-        }
-    }
-
     @Test
     @Timeout(180)
     void scoresRequestsFromKafkaExactlyOnceAndStopsCleanly() throws Exception {
-        Path dir = trainTinyModel(models);
+        Path dir = TinyModels.train(models, "v1", 7);
         assertThat(LocalScoring.resolveModel(models, null)).contains(dir);
-        LocalScoring.check(dir, List.of("CART", "PURCHASE"));
+        LocalScoring.check(dir, TinyModels.STAGES);
 
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
+                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), TinyModels.STAGES);
         int n = 40;
         try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
+            try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
+                 KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
                 for (int r = 0; r < n; r++) {
                     List<Candidate> c = List.of(Candidate.newBuilder().setItemId("i" + r % 30).build(), Candidate.newBuilder().setItemId("new-" + r).build());
                     ScoringRequest req = ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + r % 7)
                             .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L)).setCandidates(c).build();
-                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, req.getUserId().getBytes(StandardCharsets.UTF_8),
-                            ser.serialize(TandemTopics.SCORING_REQUESTS, req)));
+                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, req.getUserId(), req));
                 }
-                producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {42}));
+                raw.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {42}));
             }
             Map<String, Prediction> byRequest = new HashMap<>();
-            List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
-                consumer.subscribe(List.of(TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS));
-                long deadline = System.currentTimeMillis() + 90_000;
-                while (System.currentTimeMillis() < deadline && (byRequest.size() < n || dead.isEmpty())) {
-                    for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(500))) {
-                        if (rec.topic().equals(TandemTopics.DEAD_LETTERS)) {
-                            dead.add(rec);
-                        } else {
-                            Prediction p = de.deserialize(rec.topic(), rec.value());
-                            // the other test's requests and probes share the broker
-                            if (!p.getRequestId().startsWith("req-")) continue;
-                            assertThat(byRequest.put(p.getRequestId(), p)).isNull();
-                        }
-                    }
+            List<ConsumerRecord<byte[], byte[]>> dead;
+            try (CommittedRecords out = KAFKA.committed("local-scoring-it", TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS)) {
+                TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
+                out.pollUntil(Duration.ofSeconds(90), () -> {
                     assertThat(job.failure()).isEmpty();
-                }
+                    byRequest.clear();
+                    for (ConsumerRecord<byte[], byte[]> rec : out.records(TandemTopics.PREDICTIONS)) {
+                        Prediction p = de.deserialize(rec.topic(), rec.value());
+                        // the other test's requests and probes share the broker
+                        if (!p.getRequestId().startsWith("req-")) continue;
+                        assertThat(byRequest.put(p.getRequestId(), p)).isNull();
+                    }
+                    return byRequest.size() >= n && !out.records(TandemTopics.DEAD_LETTERS).isEmpty();
+                });
+                dead = out.records(TandemTopics.DEAD_LETTERS);
             }
             assertThat(byRequest).hasSize(n);
             assertThat(byRequest.values()).allSatisfy(p -> {
@@ -141,7 +93,7 @@ class LocalScoringIT {
             });
             assertThat(dead).hasSize(1);
             assertThat(dead.get(0).value()).containsExactly(42);
-            assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8)).isEqualTo("deserialization");
+            assertThat(CommittedRecords.header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("deserialization");
             job.stop(Duration.ofSeconds(30));
             assertThat(job.status()).isIn(JobStatus.CANCELED, null); // null: the MiniCluster is gone with the job
         }
@@ -156,9 +108,8 @@ class LocalScoringIT {
     @Test
     @Timeout(180)
     void waitsUntilTheJobHasReadUserFeaturesThenScoresWithThem() throws Exception {
-        Path dir = trainTinyModel(models);
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
-        TandemAvroSerializer<UserFeatures> featuresSer = new TandemAvroSerializer<>(registry, false);
+        Path dir = TinyModels.train(models, "v1", 7);
+        TandemAvroSerializer<UserFeatures> featuresSer = KAFKA.avroSerializer();
         Map<String, Instant> newest = new HashMap<>();
         Properties tx = KAFKA.producerProps();
         tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "local-scoring-it-features");
@@ -181,37 +132,33 @@ class LocalScoringIT {
         }
         String unread = "local-scoring-it-unread-features";
         KAFKA.createTopics(new TopicSpec(unread, 1, Map.of()));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = KAFKA.rawProducer()) {
             UserFeatures f = UserFeatures.newBuilder().setUserId("unread-u").setAsOf(Instant.ofEpochMilli(1_700_000_000_000L)).build();
             producer.send(new ProducerRecord<>(unread, "unread-u".getBytes(StandardCharsets.UTF_8), featuresSer.serialize(unread, f))).get();
         }
 
         ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
-        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config);
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), TinyModels.STAGES);
+        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
             assertThat(job.awaitUserFeaturesRead(KAFKA.bootstrapServers(), KAFKA.registryUrl(), Duration.ofSeconds(90))).isTrue();
 
-            TandemAvroSerializer<ScoringRequest> requestSer = new TandemAvroSerializer<>(registry, false);
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
                 for (String user : newest.keySet()) {
                     ScoringRequest req = ScoringRequest.newBuilder().setRequestId("after-wait-" + user).setUserId(user)
                             .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L)).setCandidates(List.of(Candidate.newBuilder().setItemId("i1").build())).build();
-                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user.getBytes(StandardCharsets.UTF_8),
-                            requestSer.serialize(TandemTopics.SCORING_REQUESTS, req)));
+                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user, req));
                 }
             }
             Map<String, Prediction> byUser = new HashMap<>();
-            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
-            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (System.currentTimeMillis() < deadline && byUser.size() < newest.size()) {
-                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
-                    Prediction p = de.deserialize(rec.topic(), rec.value());
-                    if (p.getRequestId().startsWith("after-wait-")) byUser.put(p.getUserId(), p);
-                }
-                assertThat(job.failure()).isEmpty();
+            try (CommittedRecords out = KAFKA.committed("local-scoring-it-after-wait", TandemTopics.PREDICTIONS)) {
+                TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
+                out.pollUntil(Duration.ofSeconds(60), () -> {
+                    assertThat(job.failure()).isEmpty();
+                    for (Prediction p : out.values(de)) {
+                        if (p.getRequestId().startsWith("after-wait-")) byUser.put(p.getUserId(), p);
+                    }
+                    return byUser.size() >= newest.size();
+                });
             }
             assertThat(byUser).hasSize(newest.size());
             newest.forEach((user, asOf) -> assertThat(byUser.get(user).getFeaturesAsOf()).as("features of " + user).isEqualTo(asOf));
