@@ -4,7 +4,6 @@ import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.core.ControlSnapshot;
 import dev.tandem.inference.core.DeadLetter;
-import dev.tandem.inference.core.DeadLetterReason;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.ModelCommand;
 import dev.tandem.inference.core.ModelRef;
@@ -12,6 +11,7 @@ import dev.tandem.inference.core.PredictionAssembler;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -471,9 +471,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         if (c.source == null) {
             return; // re-issued from a checkpoint: its record was dead-lettered or applied before
         }
-        DeadLetter d = DeadLetter.of(c.source, reason, error);
-        String m = "scoring subtask " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + ": " + c + ": " + d.errorMessage;
-        d.errorMessage = m.length() > DeadLetter.MAX_MESSAGE_CHARS ? m.substring(0, DeadLetter.MAX_MESSAGE_CHARS) + "…" : m;
+        DeadLetter d = DeadLetter.of(c.source, reason, error, "scoring subtask " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + ": " + c);
         output.collect(MODEL_DEAD_LETTERS, new StreamRecord<>(d));
     }
 
