@@ -1,6 +1,5 @@
 package dev.tandem.features;
 
-import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 
 /** Every topic, store, processor, header and metric name of the features app, in one place. */
@@ -34,15 +33,6 @@ public final class FeatureNames {
     public static final String USER_SEQUENCE_PROCESSOR = "user-sequence-processor";
     public static final String ITEM_STATS_PROCESSOR = "item-stats-processor";
     public static final String ITEM_METADATA_SOURCE = "items-source";
-
-    // ---------------------------------------------------------------- dead-letter headers
-    public static final String DLQ_TOPIC = DeadLetterHeaders.TOPIC;
-    public static final String DLQ_PARTITION = DeadLetterHeaders.PARTITION;
-    public static final String DLQ_OFFSET = DeadLetterHeaders.OFFSET;
-    public static final String DLQ_ERROR_CLASS = DeadLetterHeaders.ERROR_CLASS;
-    public static final String DLQ_ERROR_MESSAGE = DeadLetterHeaders.ERROR_MESSAGE;
-    /** A short machine-readable reason, one of {@code DeadLetterReason}'s codes. */
-    public static final String DLQ_REASON = DeadLetterHeaders.REASON;
 
     // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds _total etc.)
     /** Counter, tag {@link #TAG_OUTCOME}: accepted, duplicate, late. Events/s is its rate. */

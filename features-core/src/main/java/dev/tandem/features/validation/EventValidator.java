@@ -3,6 +3,7 @@ package dev.tandem.features.validation;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.topics.DeadLetterReason;
 
 /**
  * The rules an event must pass before it reaches {@code SequenceUpdater} (no Kafka types: an offline

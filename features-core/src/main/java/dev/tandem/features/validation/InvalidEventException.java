@@ -1,5 +1,6 @@
 package dev.tandem.features.validation;
 
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.util.Objects;
 
 /** A readable event that breaks a validation rule; its class and message go to the dead-letter headers. */

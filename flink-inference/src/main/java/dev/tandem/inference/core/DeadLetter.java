@@ -1,14 +1,14 @@
 package dev.tandem.inference.core;
 
+import dev.tandem.schemas.topics.DeadLetterHeaders;
+import dev.tandem.schemas.topics.DeadLetterReason;
+
 /**
  * A refused record for {@code dead-letters}: the ORIGINAL key and value bytes, and what becomes the
- * {@code tandem.dlq.*} headers ({@code dev.tandem.schemas.topics.DeadLetterHeaders}). A Flink POJO.
+ * {@code tandem.dlq.*} headers ({@link DeadLetterHeaders}, written by {@code DeadLetterSerializer}). A Flink POJO.
  */
 public final class DeadLetter implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-
-    /** Longest error message kept in the header. */
-    public static final int MAX_MESSAGE_CHARS = 1_000;
 
     public String sourceTopic;
     public int sourcePartition;
@@ -24,6 +24,11 @@ public final class DeadLetter implements java.io.Serializable {
     }
 
     public static DeadLetter of(RawRecord r, DeadLetterReason reason, Throwable error) {
+        return of(r, reason, error, null);
+    }
+
+    /** As {@link #of(RawRecord, DeadLetterReason, Throwable)}, the message prefixed with {@code context + ": "} (when not null). */
+    public static DeadLetter of(RawRecord r, DeadLetterReason reason, Throwable error, String context) {
         DeadLetter d = new DeadLetter();
         d.sourceTopic = r.topic;
         d.sourcePartition = r.partition;
@@ -34,7 +39,7 @@ public final class DeadLetter implements java.io.Serializable {
         d.reason = reason.code();
         d.errorClass = error.getClass().getName();
         String m = String.valueOf(error.getMessage());
-        d.errorMessage = m.length() > MAX_MESSAGE_CHARS ? m.substring(0, MAX_MESSAGE_CHARS) + "…" : m;
+        d.errorMessage = DeadLetterHeaders.truncate(context == null ? m : context + ": " + m);
         return d;
     }
 }

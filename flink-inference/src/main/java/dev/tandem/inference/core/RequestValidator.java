@@ -2,6 +2,7 @@ package dev.tandem.inference.core;
 
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.topics.DeadLetterReason;
 
 /** Checks a decoded {@link ScoringRequest} before it is scored: pure Java, no Flink types. */
 public final class RequestValidator {

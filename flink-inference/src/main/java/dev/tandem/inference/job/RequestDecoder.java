@@ -1,13 +1,13 @@
 package dev.tandem.inference.job;
 
 import dev.tandem.inference.core.DeadLetter;
-import dev.tandem.inference.core.DeadLetterReason;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.RequestValidator;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;

@@ -1,7 +1,6 @@
 package dev.tandem.inference.job;
 
 import dev.tandem.inference.core.DeadLetter;
-import dev.tandem.inference.core.DeadLetterReason;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.EncodedUser;
 import dev.tandem.inference.core.FeatureUpdates;
@@ -11,9 +10,11 @@ import dev.tandem.inference.core.RequestEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.topics.DeadLetterReason;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -22,7 +23,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import java.util.Map;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 

@@ -1,7 +1,21 @@
 package dev.tandem.inference.job;
 
-/** Every metric name of the scoring job, in one place (registered on the operator's metric group). */
-public final class ScoringMetrics {
+import dev.tandem.inference.core.ModelLifecycle;
+import java.util.function.Supplier;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * Every metric name of the scoring job, in one place (registered on each operator's metric group),
+ * and, as an instance, the batcher's metrics: its batches and predictions, and what its
+ * {@link ModelLifecycle} counts.
+ */
+public final class ScoringMetrics implements ModelLifecycle.Metrics {
     /** Histogram: rows (candidates) per model call. */
     public static final String BATCH_ROWS = "batchRows";
     /** Histogram: microseconds per model call (encode-to-output, one call per batch). */
@@ -35,6 +49,69 @@ public final class ScoringMetrics {
     /** Counter (features and items): records whose value is not readable Avro (dead letters, or skipped by the typed sources). */
     public static final String UNDECODABLE_RECORDS = "undecodableRecords";
 
-    private ScoringMetrics() {
+    private final Histogram batchRows;
+    private final Histogram modelMicros;
+    private final Histogram queueMicros;
+    private final Counter predictions;
+    private final Meter predictionsPerSecond;
+    private final Counter batches;
+    private final Counter swaps;
+    private final Counter refusals;
+    private final Counter shadowPredictions;
+    private final Histogram loadMillis;
+    private final Histogram warmUpMillis;
+
+    /** Registers the batcher's metrics on {@code g}; {@code activeModel} is read by the {@link #ACTIVE_MODEL_VERSION} gauge. */
+    ScoringMetrics(MetricGroup g, Supplier<String> activeModel) {
+        batchRows = g.histogram(BATCH_ROWS, new DescriptiveStatisticsHistogram(1024));
+        modelMicros = g.histogram(MODEL_MICROS, new DescriptiveStatisticsHistogram(1024));
+        queueMicros = g.histogram(QUEUE_MICROS, new DescriptiveStatisticsHistogram(1024));
+        predictions = g.counter(PREDICTIONS);
+        batches = g.counter(BATCHES);
+        predictionsPerSecond = g.meter(PREDICTIONS_PER_SECOND, new MeterView(predictions));
+        swaps = g.counter(MODEL_SWAPS);
+        refusals = g.counter(MODEL_REFUSALS);
+        shadowPredictions = g.counter(SHADOW_PREDICTIONS);
+        loadMillis = g.histogram(MODEL_LOAD_MILLIS, new DescriptiveStatisticsHistogram(64));
+        warmUpMillis = g.histogram(MODEL_WARM_UP_MILLIS, new DescriptiveStatisticsHistogram(64));
+        g.gauge(ACTIVE_MODEL_VERSION, (Gauge<String>) activeModel::get);
+    }
+
+    /** One model call of {@code rows} candidates that took {@code micros}. */
+    void batchScored(int rows, long micros) {
+        batches.inc();
+        batchRows.update(rows);
+        modelMicros.update(micros);
+        predictions.inc(rows);
+    }
+
+    /** How long one request waited in the batcher. */
+    void queued(long micros) {
+        queueMicros.update(micros);
+    }
+
+    void shadowScored(int rows) {
+        shadowPredictions.inc(rows);
+    }
+
+    /** Candidates per second over the meter's window. */
+    double predictionsRate() {
+        return predictionsPerSecond.getRate();
+    }
+
+    @Override
+    public void modelSwapped() {
+        swaps.inc();
+    }
+
+    @Override
+    public void modelRefused() {
+        refusals.inc();
+    }
+
+    @Override
+    public void modelLoaded(long loadMs, long warmUpMs) {
+        loadMillis.update(loadMs);
+        warmUpMillis.update(warmUpMs);
     }
 }

@@ -1,7 +1,6 @@
 package dev.tandem.inference.job;
 
 import dev.tandem.inference.core.DeadLetter;
-import dev.tandem.inference.core.DeadLetterReason;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.schemas.ItemMetadata;
@@ -9,6 +8,7 @@ import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;

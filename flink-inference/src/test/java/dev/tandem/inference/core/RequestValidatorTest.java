@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.inference.Fixtures;
 import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import org.junit.jupiter.api.Test;
 
 class RequestValidatorTest {

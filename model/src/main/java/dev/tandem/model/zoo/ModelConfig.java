@@ -21,9 +21,9 @@ import java.util.Objects;
  * {@link #defaults()}.
  *
  * @param name              the model's name (the directory under the output root)
- * @param architecture      {@code shared_bottom}, {@code mmoe} or {@code ple}
- * @param sequenceEncoder   {@code mean} (masked mean pool), {@code target_attention} (DIN-style, masked) or
- *                          {@code transformer} (one self-attention block, then target attention)
+ * @param architecture      an {@link Architecture} code: {@code shared_bottom}, {@code mmoe} or {@code ple}
+ * @param sequenceEncoder   a {@link SequenceEncoder} code: {@code mean} (masked mean pool), {@code target_attention}
+ *                          (DIN-style, masked) or {@code transformer} (one self-attention block, then target attention)
  * @param embeddingDim      width of every embedding
  * @param useItemId         whether hashed item ids enter the model (false: an ID-free metadata item tower)
  * @param hidden            shared-bottom layers, and the layers of every expert (MMoE, PLE)
@@ -77,8 +77,10 @@ public record ModelConfig(
     }
 
     public static final String FILE_NAME = "model-config.json";
-    public static final List<String> ARCHITECTURES = List.of("shared_bottom", "mmoe", "ple");
-    public static final List<String> SEQUENCE_ENCODERS = List.of("mean", "target_attention", "transformer");
+    /** {@link Architecture#codes()}: the accepted {@code architecture} values. */
+    public static final List<String> ARCHITECTURES = Architecture.codes();
+    /** {@link SequenceEncoder#codes()}: the accepted {@code sequenceEncoder} values. */
+    public static final List<String> SEQUENCE_ENCODERS = SequenceEncoder.codes();
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -87,8 +89,8 @@ public record ModelConfig(
 
     public ModelConfig {
         name = name == null ? "funnel" : name;
-        architecture = architecture == null ? "mmoe" : architecture;
-        sequenceEncoder = sequenceEncoder == null ? "target_attention" : sequenceEncoder;
+        architecture = architecture == null ? Architecture.MMOE.code() : architecture;
+        sequenceEncoder = sequenceEncoder == null ? SequenceEncoder.TARGET_ATTENTION.code() : sequenceEncoder;
         embeddingDim = embeddingDim == null ? 16 : embeddingDim;
         useItemId = useItemId == null ? Boolean.TRUE : useItemId;
         hidden = hidden == null ? List.of(64) : List.copyOf(hidden);
@@ -115,6 +117,16 @@ public record ModelConfig(
         require(batchSize >= 1 && batchSize <= 65_536, "batchSize", "must be in [1, 65536], was " + batchSize);
         require(epochs >= 1 && epochs <= 10_000, "epochs", "must be in [1, 10000], was " + epochs);
         require(patience >= 0, "patience", "must be >= 0, was " + patience);
+    }
+
+    /** {@link #architecture()} as its enum (the constructor accepted only known codes). */
+    public Architecture architectureType() {
+        return Architecture.of(architecture);
+    }
+
+    /** {@link #sequenceEncoder()} as its enum (the constructor accepted only known codes). */
+    public SequenceEncoder sequenceEncoderType() {
+        return SequenceEncoder.of(sequenceEncoder);
     }
 
     public static ModelConfig defaults() {

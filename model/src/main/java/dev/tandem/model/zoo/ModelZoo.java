@@ -15,7 +15,8 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Builds funnel models in TF Java Ops; one builder per architecture, chosen by {@link ModelConfig}.
+ * Builds funnel models in TF Java Ops: the inputs and features every model shares, then one method per
+ * {@link Architecture} and per {@link SequenceEncoder}, chosen by {@link ModelConfig}.
  *
  * <pre>
  * sequence element  e_i = cat(seq_category) + action(seq_action) + gap(seq_time_gap) [+ item(seq_item)]
@@ -61,6 +62,20 @@ public final class ModelZoo {
         final int d;
         final int l;
 
+        /** The placeholders of the serving signature, by feature name, and the typed views the graph uses. */
+        record Inputs(Map<String, Placeholder<?>> all, Operand<TInt32> seqItem, Operand<TInt32> seqCat, Operand<TInt32> seqAction,
+                      Operand<TInt32> seqGap, Operand<TFloat32> userDense, Operand<TInt32> candItem, Operand<TInt32> candCat,
+                      Operand<TInt32> candBrand, Operand<TInt32> candPrice) {
+        }
+
+        /** {@code x}, the input of the shared layers, and its width. */
+        record Features(Operand<TFloat32> x, int width) {
+        }
+
+        /** What the shared layers give the funnel towers (one input per task), the auxiliary head's input (or null), and their width. */
+        record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {
+        }
+
         Builder(Ops tf, FeatureSpec spec, ModelConfig cfg, Params p) {
             this.tf = tf;
             this.spec = spec;
@@ -70,7 +85,22 @@ public final class ModelZoo {
             this.l = spec.sequenceLength();
         }
 
+        // The order of the calls below is the order the graph's ops and parameters are created in; the
+        // parameters' seeded initial values depend on it, so it is part of what a config means.
         FunnelGraph build(List<String> stages, boolean nextCategoryHead) {
+            Inputs in = placeholders();
+            Features f = features(in);
+            int tasks = stages.size();
+            Shared shared = switch (cfg.architectureType()) {
+                case SHARED_BOTTOM -> sharedBottom(f, tasks);
+                case MMOE -> mmoe(f, tasks, nextCategoryHead);
+                case PLE -> ple(f, tasks, nextCategoryHead);
+            };
+            return funnel(in, shared, stages, nextCategoryHead);
+        }
+
+        @SuppressWarnings("unchecked")
+        Inputs placeholders() {
             Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
             for (FeatureDef f : spec.features()) {
                 long[] dims = new long[f.shape().size() + 1];
@@ -83,25 +113,20 @@ public final class ModelZoo {
                         : tf.withName(f.name()).placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
                 inputs.put(f.name(), ph);
             }
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> seqItem = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ITEM);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> seqCat = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_CATEGORY);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> seqAction = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ACTION);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> seqGap = (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_TIME_GAP);
-            @SuppressWarnings("unchecked")
-            Operand<TFloat32> userDense = (Operand<TFloat32>) inputs.get(FeatureSpec.USER_DENSE);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> candItem = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_ITEM);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> candCat = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_CATEGORY);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> candBrand = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_BRAND);
-            @SuppressWarnings("unchecked")
-            Operand<TInt32> candPrice = (Operand<TInt32>) inputs.get(FeatureSpec.CAND_PRICE);
+            return new Inputs(inputs,
+                    (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ITEM),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_CATEGORY),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ACTION),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_TIME_GAP),
+                    (Operand<TFloat32>) inputs.get(FeatureSpec.USER_DENSE),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_ITEM),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_CATEGORY),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_BRAND),
+                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_PRICE));
+        }
 
+        /** Embeddings, the item tower, the pooled sequence and the explicit matches: {@code x = [s, s ⊙ q, v, user_dense, m]}. */
+        Features features(Inputs in) {
             boolean ids = cfg.useItemId();
             if (ids) {
                 p.table("emb/item", spec.feature(FeatureSpec.CAND_ITEM).vocabulary(), d, Params.Kind.EMBEDDING);
@@ -113,97 +138,96 @@ public final class ModelZoo {
             p.table("emb/gap", spec.feature(FeatureSpec.SEQ_TIME_GAP).vocabulary(), d, Params.Kind.DENSE);
 
             // sequence elements [B, L, D] and their mask [B, L]
-            Operand<TFloat32> e = tf.math.add(tf.math.add(p.lookup("emb/category", seqCat), p.lookup("emb/action", seqAction)),
-                    p.lookup("emb/gap", seqGap));
+            Operand<TFloat32> e = tf.math.add(tf.math.add(p.lookup("emb/category", in.seqCat()), p.lookup("emb/action", in.seqAction())),
+                    p.lookup("emb/gap", in.seqGap()));
             if (ids) {
-                e = tf.math.add(e, p.lookup("emb/item", seqItem));
+                e = tf.math.add(e, p.lookup("emb/item", in.seqItem()));
             }
-            Operand<TFloat32> mask = tf.dtypes.cast(tf.math.notEqual(seqAction, tf.constant(0)), TFloat32.class);
+            Operand<TFloat32> mask = tf.dtypes.cast(tf.math.notEqual(in.seqAction(), tf.constant(0)), TFloat32.class);
 
             // candidate
-            Operand<TFloat32> cCat = p.lookup("emb/category", candCat);
-            Operand<TFloat32> cItem = ids ? p.lookup("emb/item", candItem) : null;
+            Operand<TFloat32> cCat = p.lookup("emb/category", in.candCat());
+            Operand<TFloat32> cItem = ids ? p.lookup("emb/item", in.candItem()) : null;
             Operand<TFloat32> q = ids ? tf.math.add(cCat, cItem) : cCat;
-            List<Operand<TFloat32>> towerIn = new ArrayList<>(List.of(cCat, p.lookup("emb/brand", candBrand), p.lookup("emb/price", candPrice)));
+            List<Operand<TFloat32>> towerIn = new ArrayList<>(List.of(cCat, p.lookup("emb/brand", in.candBrand()), p.lookup("emb/price", in.candPrice())));
             if (ids) {
                 towerIn.add(cItem);
             }
             Operand<TFloat32> itemVec = dense("item_tower", concat(towerIn), towerIn.size() * d, d, true);
 
-            Operand<TFloat32> s = switch (cfg.sequenceEncoder()) {
-                case "mean" -> meanPool(e, mask);
-                case "target_attention" -> targetAttention("attention", e, q, mask);
-                case "transformer" -> targetAttention("attention", transformer("transformer", e, mask), q, mask);
-                default -> throw new IllegalArgumentException("sequenceEncoder " + cfg.sequenceEncoder());
+            Operand<TFloat32> s = switch (cfg.sequenceEncoderType()) {
+                case MEAN -> meanPool(e, mask);
+                case TARGET_ATTENTION -> targetAttention("attention", e, q, mask);
+                case TRANSFORMER -> targetAttention("attention", transformer("transformer", e, mask), q, mask);
             };
             int dense = spec.denseWidth();
             // explicit matches of the candidate in the sequence, per action: log1p(#same category), log1p(#same item)
             int nA = spec.feature(FeatureSpec.SEQ_ACTION).vocabulary();
-            Operand<TFloat32> actions = tf.oneHot(seqAction, tf.constant(nA), tf.constant(1f), tf.constant(0f));   // [B,L,A]
-            Operand<TFloat32> sameCat = tf.math.mul(tf.dtypes.cast(tf.math.equal(seqCat, tf.expandDims(candCat, tf.constant(1))), TFloat32.class), mask);
-            Operand<TFloat32> sameItem = tf.math.mul(tf.dtypes.cast(tf.math.equal(seqItem, tf.expandDims(candItem, tf.constant(1))), TFloat32.class), mask);
+            Operand<TFloat32> actions = tf.oneHot(in.seqAction(), tf.constant(nA), tf.constant(1f), tf.constant(0f));   // [B,L,A]
+            Operand<TFloat32> sameCat = tf.math.mul(tf.dtypes.cast(tf.math.equal(in.seqCat(), tf.expandDims(in.candCat(), tf.constant(1))), TFloat32.class), mask);
+            Operand<TFloat32> sameItem = tf.math.mul(tf.dtypes.cast(tf.math.equal(in.seqItem(), tf.expandDims(in.candItem(), tf.constant(1))), TFloat32.class), mask);
             Operand<TFloat32> catMatches = tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameCat, tf.constant(2))), tf.constant(1)));
-            List<Operand<TFloat32>> parts = new ArrayList<>(List.of(s, tf.math.mul(s, q), itemVec, userDense, catMatches));
+            List<Operand<TFloat32>> parts = new ArrayList<>(List.of(s, tf.math.mul(s, q), itemVec, in.userDense(), catMatches));
             int xw = 3 * d + dense + nA;
             if (ids) {
                 parts.add(tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameItem, tf.constant(2))), tf.constant(1))));
                 xw += nA;
             }
-            Operand<TFloat32> x = concat(parts);
+            return new Features(concat(parts), xw);
+        }
 
-            int tasks = stages.size();
-            List<Operand<TFloat32>> taskIn = new ArrayList<>();
-            Operand<TFloat32> auxIn = null;
-            int hw;
-            switch (cfg.architecture()) {
-                case "shared_bottom" -> {
-                    Operand<TFloat32> h = mlp("bottom", x, xw, cfg.hidden());
-                    for (int t = 0; t < tasks; t++) {
-                        taskIn.add(h);
-                    }
-                    auxIn = h;
-                    hw = last(cfg.hidden());
-                }
-                case "mmoe" -> {
-                    List<Operand<TFloat32>> experts = new ArrayList<>();
-                    for (int i = 0; i < cfg.experts(); i++) {
-                        experts.add(mlp("expert" + i, x, xw, cfg.hidden()));
-                    }
-                    for (int t = 0; t < tasks; t++) {
-                        taskIn.add(gate("gate" + t, x, xw, experts));
-                    }
-                    if (nextCategoryHead) {
-                        auxIn = gate("aux/next_category/gate", x, xw, experts);
-                    }
-                    hw = last(cfg.hidden());
-                }
-                case "ple" -> {
-                    List<Operand<TFloat32>> shared = new ArrayList<>();
-                    for (int i = 0; i < cfg.experts(); i++) {
-                        shared.add(mlp("shared_expert" + i, x, xw, cfg.hidden()));
-                    }
-                    for (int t = 0; t < tasks; t++) {
-                        List<Operand<TFloat32>> mine = new ArrayList<>();
-                        for (int i = 0; i < cfg.taskExperts(); i++) {
-                            mine.add(mlp("task" + t + "_expert" + i, x, xw, cfg.hidden()));
-                        }
-                        mine.addAll(shared);
-                        taskIn.add(gate("cgc_gate" + t, x, xw, mine));
-                    }
-                    if (nextCategoryHead) {
-                        auxIn = gate("aux/next_category/gate", x, xw, shared);
-                    }
-                    hw = last(cfg.hidden());
-                }
-                default -> throw new IllegalArgumentException("architecture " + cfg.architecture());
+        /** {@code h_t = MLP(x)} for every task; the auxiliary head reads the same bottom. */
+        Shared sharedBottom(Features f, int tasks) {
+            Operand<TFloat32> h = mlp("bottom", f.x(), f.width(), cfg.hidden());
+            List<Operand<TFloat32>> perTask = new ArrayList<>();
+            for (int t = 0; t < tasks; t++) {
+                perTask.add(h);
             }
+            return new Shared(perTask, h, last(cfg.hidden()));
+        }
 
+        /** {@code h_t = Σ_e softmax(W_t x)_e · expert_e(x)}; the auxiliary head gets its own gate over the experts. */
+        Shared mmoe(Features f, int tasks, boolean nextCategoryHead) {
+            List<Operand<TFloat32>> experts = new ArrayList<>();
+            for (int i = 0; i < cfg.experts(); i++) {
+                experts.add(mlp("expert" + i, f.x(), f.width(), cfg.hidden()));
+            }
+            List<Operand<TFloat32>> perTask = new ArrayList<>();
+            for (int t = 0; t < tasks; t++) {
+                perTask.add(gate("gate" + t, f.x(), f.width(), experts));
+            }
+            Operand<TFloat32> aux = nextCategoryHead ? gate("aux/next_category/gate", f.x(), f.width(), experts) : null;
+            return new Shared(perTask, aux, last(cfg.hidden()));
+        }
+
+        /** One CGC layer: {@code h_t = Σ softmax(W_t x) · [task experts of t, shared experts](x)}; the auxiliary head gates over the shared experts. */
+        Shared ple(Features f, int tasks, boolean nextCategoryHead) {
+            List<Operand<TFloat32>> shared = new ArrayList<>();
+            for (int i = 0; i < cfg.experts(); i++) {
+                shared.add(mlp("shared_expert" + i, f.x(), f.width(), cfg.hidden()));
+            }
+            List<Operand<TFloat32>> perTask = new ArrayList<>();
+            for (int t = 0; t < tasks; t++) {
+                List<Operand<TFloat32>> mine = new ArrayList<>();
+                for (int i = 0; i < cfg.taskExperts(); i++) {
+                    mine.add(mlp("task" + t + "_expert" + i, f.x(), f.width(), cfg.hidden()));
+                }
+                mine.addAll(shared);
+                perTask.add(gate("cgc_gate" + t, f.x(), f.width(), mine));
+            }
+            Operand<TFloat32> aux = nextCategoryHead ? gate("aux/next_category/gate", f.x(), f.width(), shared) : null;
+            return new Shared(perTask, aux, last(cfg.hidden()));
+        }
+
+        /** Optional SE gating, a tower and a logit per task, chained into P(reach stage); then the auxiliary head. */
+        FunnelGraph funnel(Inputs in, Shared shared, List<String> stages, boolean nextCategoryHead) {
+            int hw = shared.width();
             List<Operand<TFloat32>> logits = new ArrayList<>();
             List<Operand<TFloat32>> logReach = new ArrayList<>();
             List<Operand<TFloat32>> reach = new ArrayList<>();
             Operand<TFloat32> cum = null;
-            for (int t = 0; t < tasks; t++) {
-                Operand<TFloat32> h = taskIn.get(t);
+            for (int t = 0; t < stages.size(); t++) {
+                Operand<TFloat32> h = shared.perTask().get(t);
                 if (cfg.taskSeGating()) {
                     int r = Math.max(1, hw / 4);
                     Operand<TFloat32> g = tf.math.sigmoid(dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
@@ -221,11 +245,12 @@ public final class ModelZoo {
             Operand<TFloat32> nextCategory = null;
             if (nextCategoryHead) {
                 // its own tower over the shared bottom / experts: the task shapes the shared layers, not the funnel towers
+                Operand<TFloat32> auxIn = shared.auxiliary();
                 Operand<TFloat32> t = cfg.towerHidden().isEmpty() ? auxIn : mlp("aux/next_category/tower", auxIn, hw, cfg.towerHidden());
                 int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
                 nextCategory = dense("aux/next_category/logits", t, tw, spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(), false);
             }
-            return new FunnelGraph(spec, cfg, List.copyOf(stages), inputs, logits, logReach, reach, p, nextCategory);
+            return new FunnelGraph(spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory);
         }
 
         /** log σ(z) = −softplus(−z) = −(max(−z, 0) + log1p(exp(−|z|))). */

@@ -42,4 +42,28 @@ class ModelConfigTest {
         assertThat(on.withTraining(0.01, 64, 1, 0, 1).nextCategoryWeight()).isEqualTo(0.25);
         assertThat(on.withNextCategoryTask(0)).isEqualTo(ModelConfig.defaults());
     }
+
+    @Test
+    void theArchitectureAndEncoderCodesAreTheEnumsAndParseBothWays() {
+        assertThat(ModelConfig.ARCHITECTURES).containsExactly("shared_bottom", "mmoe", "ple");
+        assertThat(ModelConfig.SEQUENCE_ENCODERS).containsExactly("mean", "target_attention", "transformer");
+        for (Architecture a : Architecture.values()) {
+            assertThat(Architecture.of(a.code())).isEqualTo(a);
+            for (SequenceEncoder e : SequenceEncoder.values()) {
+                assertThat(SequenceEncoder.of(e.code())).isEqualTo(e);
+                ModelConfig c = ModelConfig.defaults().withArchitecture(a.code(), e.code());
+                assertThat(c.architectureType()).isEqualTo(a);
+                assertThat(c.sequenceEncoderType()).isEqualTo(e);
+                assertThat(ModelConfig.fromJson(c.toJson())).isEqualTo(c);
+                assertThat(c.toJson()).contains("\"" + a.code() + "\"", "\"" + e.code() + "\"").doesNotContain("Type");
+            }
+        }
+        assertThat(ModelConfig.defaults().architectureType()).isEqualTo(Architecture.MMOE);
+        assertThat(ModelConfig.defaults().sequenceEncoderType()).isEqualTo(SequenceEncoder.TARGET_ATTENTION);
+        assertThatThrownBy(() -> Architecture.of("MMOE")).hasMessage("architecture must be one of [shared_bottom, mmoe, ple], was 'MMOE'");
+        assertThatThrownBy(() -> SequenceEncoder.of("lstm"))
+                .hasMessage("sequenceEncoder must be one of [mean, target_attention, transformer], was 'lstm'");
+        assertThatThrownBy(() -> ModelConfig.defaults().withArchitecture("mmoe", "lstm"))
+                .hasMessage("field 'sequenceEncoder' must be one of [mean, target_attention, transformer], was 'lstm'");
+    }
 }

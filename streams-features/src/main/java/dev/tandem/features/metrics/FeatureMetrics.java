@@ -1,7 +1,7 @@
 package dev.tandem.features.metrics;
 
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.features.validation.DeadLetterReason;
+import dev.tandem.schemas.topics.DeadLetterReason;
 
 /** What the processors report. Implementations must be cheap and thread-safe (one call per event). */
 public interface FeatureMetrics {

@@ -9,31 +9,41 @@ import static dev.tandem.features.FeatureNames.TAG_OUTCOME;
 import static dev.tandem.features.FeatureNames.TAG_REASON;
 
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.features.validation.DeadLetterReason;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** {@link FeatureMetrics} on a Micrometer registry; every meter is registered up front (zeros are visible). */
 public final class MicrometerFeatureMetrics implements FeatureMetrics {
     private final Map<UpdateOutcome, Counter> events = new EnumMap<>(UpdateOutcome.class);
-    private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    /** The reasons this app writes (the shared enum also has the scoring job's): registered up front, so their zeros show. */
+    static final Set<DeadLetterReason> FEATURES_REASONS = EnumSet.of(DeadLetterReason.DESERIALIZATION, DeadLetterReason.NULL_VALUE,
+            DeadLetterReason.MISSING_USER_ID, DeadLetterReason.KEY_MISMATCH, DeadLetterReason.MISSING_FIELD, DeadLetterReason.ID_TOO_LONG,
+            DeadLetterReason.FUTURE_EVENT_TIME, DeadLetterReason.UNKNOWN_ACTION, DeadLetterReason.INVALID_EVENT);
+
+    private final MeterRegistry registry;
+    /** Concurrent: stream threads share this, and a reason outside {@link #FEATURES_REASONS} is registered on first use. */
+    private final Map<DeadLetterReason, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Counter expired;
     private final Counter badItems;
     private final Timer lag;
 
     public MicrometerFeatureMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (UpdateOutcome o : UpdateOutcome.values()) {
             events.put(o, Counter.builder(METRIC_EVENTS).description("Events processed, by outcome")
                     .tag(TAG_OUTCOME, o.name().toLowerCase()).register(registry));
         }
-        for (DeadLetterReason r : DeadLetterReason.values()) {
-            deadLetters.put(r, Counter.builder(METRIC_DEAD_LETTERS).description("Records sent to the dead-letter topic, by reason")
-                    .tag(TAG_REASON, r.code()).register(registry));
+        for (DeadLetterReason r : FEATURES_REASONS) {
+            deadLetters.put(r, deadLetterCounter(r));
         }
         expired = Counter.builder(METRIC_EXPIRED_USERS).description("Users expired by the TTL (tombstones written)").register(registry);
         badItems = Counter.builder(METRIC_BAD_ITEMS).description("Unreadable records of the items topic").register(registry);
@@ -50,7 +60,12 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
 
     @Override
     public void deadLetter(DeadLetterReason reason) {
-        deadLetters.get(reason).increment();
+        deadLetters.computeIfAbsent(reason, this::deadLetterCounter).increment();
+    }
+
+    private Counter deadLetterCounter(DeadLetterReason r) {
+        return Counter.builder(METRIC_DEAD_LETTERS).description("Records sent to the dead-letter topic, by reason")
+                .tag(TAG_REASON, r.code()).register(registry);
     }
 
     @Override

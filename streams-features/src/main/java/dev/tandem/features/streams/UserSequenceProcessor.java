@@ -1,11 +1,5 @@
 package dev.tandem.features.streams;
 
-import static dev.tandem.features.FeatureNames.DLQ_ERROR_CLASS;
-import static dev.tandem.features.FeatureNames.DLQ_ERROR_MESSAGE;
-import static dev.tandem.features.FeatureNames.DLQ_OFFSET;
-import static dev.tandem.features.FeatureNames.DLQ_PARTITION;
-import static dev.tandem.features.FeatureNames.DLQ_REASON;
-import static dev.tandem.features.FeatureNames.DLQ_TOPIC;
 import static dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE;
 
 import dev.tandem.features.FeatureTopology;
@@ -16,10 +10,12 @@ import dev.tandem.features.sequence.ItemStats;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.features.validation.DeadLetterReason;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.topics.DeadLetterHeaders;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class UserSequenceProcessor implements Processor<byte[], byte[], Object, Routed> {
     private static final Logger LOG = LoggerFactory.getLogger(UserSequenceProcessor.class);
-    static final int MAX_ERROR_MESSAGE_CHARS = 1000;
 
     private final SequencePolicy policy;
     private final Deserializer<UserEvent> deserializer;
@@ -192,18 +187,11 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     }
 
     private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, Throwable error) {
-        Headers headers = new RecordHeaders(record.headers().toArray());
         RecordMetadata meta = context.recordMetadata().orElse(null);
-        headers.add(DLQ_TOPIC, utf8(meta == null ? defaultTopic : meta.topic()));
-        headers.add(DLQ_PARTITION, utf8(meta == null ? "-1" : Integer.toString(meta.partition())));
-        headers.add(DLQ_OFFSET, utf8(meta == null ? "-1" : Long.toString(meta.offset())));
-        headers.add(DLQ_ERROR_CLASS, utf8(error.getClass().getName()));
-        String message = String.valueOf(error.getMessage());
-        if (message.length() > MAX_ERROR_MESSAGE_CHARS) {
-            message = message.substring(0, MAX_ERROR_MESSAGE_CHARS) + "…";
-        }
-        headers.add(DLQ_ERROR_MESSAGE, utf8(message));
-        headers.add(DLQ_REASON, utf8(reason.code()));
+        String message = DeadLetterHeaders.messageOf(error);
+        Headers headers = DeadLetterHeaders.add(new RecordHeaders(record.headers().toArray()),
+                meta == null ? defaultTopic : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(),
+                error.getClass().getName(), message, reason.code());
         metrics.deadLetter(reason);
         if (LOG.isDebugEnabled()) {
             LOG.debug("dead letter ({}) at {}: {}", reason.code(), meta, message);
@@ -247,9 +235,5 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     /** Users whose decoded sequence is cached (tests). */
     int cachedUserCount() {
         return decoded.size();
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,5 @@
 package dev.tandem.features.it;
 
-import static dev.tandem.features.FeatureNames.DLQ_REASON;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,11 +12,12 @@ import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.http.UserFeaturesJson;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequenceUpdater;
-import dev.tandem.features.validation.DeadLetterReason;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.topics.DeadLetterHeaders;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.SharedData;
 import dev.tandem.testkit.TandemClusterExtension;
@@ -158,7 +158,7 @@ class FeaturesAppIT {
         List<ConsumerRecord<byte[], byte[]>> dead = readAll(FeatureNames.DEAD_LETTERS_TOPIC);
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo(garbage);
-        assertThat(new String(dead.get(0).headers().lastHeader(DLQ_REASON).value(), StandardCharsets.UTF_8))
+        assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
                 .isEqualTo(DeadLetterReason.DESERIALIZATION.code());
     }
 

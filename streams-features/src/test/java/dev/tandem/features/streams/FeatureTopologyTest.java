@@ -1,11 +1,5 @@
 package dev.tandem.features.streams;
 
-import static dev.tandem.features.FeatureNames.DLQ_ERROR_CLASS;
-import static dev.tandem.features.FeatureNames.DLQ_ERROR_MESSAGE;
-import static dev.tandem.features.FeatureNames.DLQ_OFFSET;
-import static dev.tandem.features.FeatureNames.DLQ_PARTITION;
-import static dev.tandem.features.FeatureNames.DLQ_REASON;
-import static dev.tandem.features.FeatureNames.DLQ_TOPIC;
 import static dev.tandem.features.FeatureNames.METRIC_BAD_ITEMS;
 import static dev.tandem.features.FeatureNames.METRIC_DEAD_LETTERS;
 import static dev.tandem.features.FeatureNames.METRIC_EVENTS;
@@ -24,12 +18,14 @@ import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
 import dev.tandem.features.sequence.V1Fixtures;
-import dev.tandem.features.validation.DeadLetterReason;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.topics.DeadLetterHeaders;
+import dev.tandem.schemas.topics.DeadLetterReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -388,12 +384,12 @@ class FeatureTopologyTest {
         assertThat(d.key()).isEqualTo(bad.key());
         assertThat(d.value()).isEqualTo(value);
         assertThat(header(d, "trace-id")).as("original headers are kept").isEqualTo("abc");
-        assertThat(header(d, DLQ_TOPIC)).isEqualTo("events");
-        assertThat(header(d, DLQ_PARTITION)).isEqualTo("0");
-        assertThat(header(d, DLQ_OFFSET)).isEqualTo("1");
-        assertThat(header(d, DLQ_REASON)).isEqualTo(bad.reason().code());
-        assertThat(header(d, DLQ_ERROR_CLASS)).isEqualTo(bad.errorClass());
-        assertThat(header(d, DLQ_ERROR_MESSAGE)).isNotBlank();
+        assertThat(header(d, DeadLetterHeaders.TOPIC)).isEqualTo("events");
+        assertThat(header(d, DeadLetterHeaders.PARTITION)).isEqualTo("0");
+        assertThat(header(d, DeadLetterHeaders.OFFSET)).isEqualTo("1");
+        assertThat(header(d, DeadLetterHeaders.REASON)).isEqualTo(bad.reason().code());
+        assertThat(header(d, DeadLetterHeaders.ERROR_CLASS)).isEqualTo(bad.errorClass());
+        assertThat(header(d, DeadLetterHeaders.ERROR_MESSAGE)).isNotBlank();
         assertThat(fx.counter(METRIC_DEAD_LETTERS, TAG_REASON, bad.reason().code())).isEqualTo(1);
 
         assertThat(fx.userFeatures.readValuesToList()).as("processing continues after a dead letter")

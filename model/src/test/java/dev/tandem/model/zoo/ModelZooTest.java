@@ -1,0 +1,82 @@
+package dev.tandem.model.zoo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.model.features.FeatureSpec;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.op.Ops;
+
+/** The graph each architecture and sequence encoder builds (no training: the parameters say which layers exist). */
+class ModelZooTest {
+    private static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(6);
+    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+
+    private static <T> T build(ModelConfig cfg, boolean auxiliary, Function<FunnelGraph, T> check) {
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            return check.apply(ModelZoo.build(tf, SPEC, cfg, STAGES, new Params(tf, 1), auxiliary));
+        }
+    }
+
+    private static List<String> params(FunnelGraph f) {
+        return f.params().all().stream().map(Params.Param::name).toList();
+    }
+
+    @Test
+    void everyArchitectureAndEncoderBuildsOneOutputPerStageWithItsOwnLayers() {
+        for (Architecture a : Architecture.values()) {
+            for (SequenceEncoder e : SequenceEncoder.values()) {
+                ModelConfig cfg = ModelConfig.defaults().withArchitecture(a.code(), e.code());
+                List<String> names = build(cfg, false, f -> {
+                    assertThat(f.reach()).as(a + "/" + e).hasSize(STAGES.size());
+                    assertThat(f.reach().get(1).op().name()).isEqualTo("p_purchase");
+                    assertThat(f.inputs().keySet()).containsExactlyElementsOf(SPEC.features().stream().map(d -> d.name()).toList());
+                    return params(f);
+                });
+                switch (a) {
+                    case SHARED_BOTTOM -> assertThat(names).contains("bottom/0/w").noneMatch(n -> n.contains("expert") || n.contains("gate"));
+                    case MMOE -> assertThat(names).contains("expert3/0/w", "gate0/w", "gate1/w").doesNotContain("expert4/0/w")
+                            .noneMatch(n -> n.startsWith("bottom") || n.startsWith("shared_expert"));
+                    case PLE -> assertThat(names).contains("shared_expert3/0/w", "task0_expert0/0/w", "task1_expert0/0/w", "cgc_gate1/w")
+                            .noneMatch(n -> n.startsWith("bottom") || n.startsWith("gate"));
+                }
+                switch (e) {
+                    case MEAN -> assertThat(names).noneMatch(n -> n.startsWith("attention/") || n.startsWith("transformer/"));
+                    case TARGET_ATTENTION -> assertThat(names).contains("attention/e").noneMatch(n -> n.startsWith("transformer/"));
+                    case TRANSFORMER -> assertThat(names).contains("attention/e", "transformer/wq", "transformer/position");
+                }
+                assertThat(names).as("serving graphs have no auxiliary head").noneMatch(n -> n.startsWith("aux/"));
+            }
+        }
+    }
+
+    @Test
+    void theAuxiliaryHeadReadsTheBottomOrItsOwnGateAndOnlyInTraining() {
+        for (Architecture a : Architecture.values()) {
+            ModelConfig cfg = ModelConfig.defaults().withArchitecture(a.code(), "mean").withNextCategoryTask(0.2);
+            List<String> names = build(cfg, true, f -> {
+                assertThat(f.hasNextCategoryHead()).isTrue();
+                return params(f);
+            });
+            assertThat(names).contains("aux/next_category/tower/0/w", "aux/next_category/logits/w");
+            if (a == Architecture.SHARED_BOTTOM) {
+                assertThat(names).doesNotContain("aux/next_category/gate/w");
+            } else {
+                assertThat(names).contains("aux/next_category/gate/w");
+            }
+            assertThat(build(cfg, false, FunnelGraph::hasNextCategoryHead)).isFalse();
+        }
+    }
+
+    @Test
+    void taskGatingAndTowersAreBuiltPerStage() {
+        ModelConfig cfg = ModelConfig.fromJson("{\"architecture\": \"mmoe\", \"taskSeGating\": true, \"towerHidden\": [16, 8]}");
+        List<String> names = build(cfg, false, ModelZooTest::params);
+        assertThat(names).contains("se0/down/w", "se1/up/w", "tower0/1/w", "tower1/0/w", "logit0/w", "logit1/w");
+        List<String> noTowers = build(ModelConfig.fromJson("{\"towerHidden\": []}"), false, ModelZooTest::params);
+        assertThat(noTowers).contains("logit0/w").noneMatch(n -> n.startsWith("tower") || n.startsWith("se"));
+    }
+}
