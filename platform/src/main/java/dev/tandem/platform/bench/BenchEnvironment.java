@@ -1,10 +1,10 @@
 package dev.tandem.platform.bench;
 
-import dev.tandem.platform.kafka.KafkaEndpoints;
-import dev.tandem.platform.kafka.Reachability;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.topics.TopicSpec;
 import dev.tandem.testkit.DevCluster;
 import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.Reachability;
 import dev.tandem.testkit.TopicAdmin;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,17 +12,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Kafka a bench runs against: a fresh cluster of its own (broker as a child JVM, like the

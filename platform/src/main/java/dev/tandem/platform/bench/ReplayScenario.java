@@ -5,19 +5,20 @@ import dev.tandem.datasets.generator.EventFileWriter;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
-import dev.tandem.platform.kafka.AvroProducer;
-import dev.tandem.platform.kafka.AvroSerdes;
-import dev.tandem.platform.kafka.KafkaEndpoints;
-import dev.tandem.platform.kafka.ProducerSettings;
-import dev.tandem.platform.kafka.SendErrors;
 import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventSink;
+import dev.tandem.datasets.replay.LineReader;
 import dev.tandem.datasets.replay.MalformedLineException;
 import dev.tandem.datasets.replay.ReplayListener;
 import dev.tandem.datasets.replay.ReplayResult;
 import dev.tandem.datasets.replay.Replayer;
 import dev.tandem.datasets.replay.RowParser;
-import dev.tandem.datasets.replay.LineReader;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.kafka.AvroProducer;
+import dev.tandem.schemas.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.schemas.kafka.ProducerSettings;
+import dev.tandem.schemas.kafka.SendErrors;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -131,7 +132,7 @@ public final class ReplayScenario extends ScenarioCommand {
     private static ReplayRun replay(KafkaEndpoints endpoints, Path csv, String topic, long limit) throws Exception {
         try (AvroProducer producer = new AvroProducer(endpoints, "tandem-bench-replay")) {
             ReplayResult r = new Replayer(new Replayer.Options(CsvFormat.TAOBAO, 0, true, limit))
-                    .replay(csv, producer.sinkTo(topic), ReplayListener.NONE);
+                    .replay(csv, EventSink.of((key, event) -> producer.send(topic, key, event), producer::flush), ReplayListener.NONE);
             return new ReplayRun(r, producer.serializedBytes());
         }
     }

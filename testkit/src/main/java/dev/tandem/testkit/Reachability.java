@@ -1,5 +1,6 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.testkit;
 
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -1,4 +1,4 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.schemas.kafka;
 
 /**
  * Where the platform's Kafka and schema registry are. The defaults are what

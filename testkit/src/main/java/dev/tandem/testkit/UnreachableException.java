@@ -1,4 +1,4 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.testkit;
 
 /** Kafka or the schema registry did not answer; the message says where and what to do. */
 public final class UnreachableException extends RuntimeException {

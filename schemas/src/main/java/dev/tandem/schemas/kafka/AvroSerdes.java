@@ -1,4 +1,4 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.schemas.kafka;
 
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;

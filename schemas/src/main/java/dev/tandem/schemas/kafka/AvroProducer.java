@@ -1,7 +1,5 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.schemas.kafka;
 
-import dev.tandem.datasets.replay.EventSink;
-import dev.tandem.schemas.UserEvent;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,24 +41,6 @@ public final class AvroProducer implements AutoCloseable {
 
     public long serializedRecords() {
         return values.records();
-    }
-
-    /** An {@link EventSink} onto one topic; closing the sink does not close this producer. */
-    public EventSink sinkTo(String topic) {
-        return new EventSink() {
-            @Override
-            public void send(String key, UserEvent event) {
-                AvroProducer.this.send(topic, key, event);
-            }
-
-            @Override
-            public void flush() {
-                AvroProducer.this.flush();
-            }
-
-            @Override
-            public void close() {}
-        };
     }
 
     @Override

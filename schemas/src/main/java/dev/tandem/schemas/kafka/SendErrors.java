@@ -1,4 +1,4 @@
-package dev.tandem.platform.kafka;
+package dev.tandem.schemas.kafka;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
