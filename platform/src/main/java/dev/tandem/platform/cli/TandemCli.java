@@ -1,6 +1,6 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.bench.BenchCommand;
+import dev.tandem.bench.BenchCommand;
 import dev.tandem.schemas.kafka.SendErrors;
 import dev.tandem.testkit.UnreachableException;
 import java.io.PrintWriter;
