@@ -1,6 +1,6 @@
 package dev.tandem.bench.model;
 
-import dev.tandem.bench.BenchReport;
+import dev.tandem.bench.ReportFile;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -61,8 +62,8 @@ public final class ModelScenario implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", paramLabel = "FILE", required = true, description = "Write the metrics here as JSON.")
-    Path json;
+    @Mixin
+    ReportFile report;
 
     @Option(names = "--events", defaultValue = "100000", description = "Generated events to train on (default: ${DEFAULT-VALUE}).")
     long events;
@@ -79,16 +80,12 @@ public final class ModelScenario implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
-        Path parent = json.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
+        report.requireDirectory(cl);
         if (events < 1_000) throw new CommandLine.ParameterException(cl, "--events must be >= 1000, got " + events);
         if (epochs < 1) throw new CommandLine.ParameterException(cl, "--epochs must be >= 1, got " + epochs);
         if (!(seconds > 0)) throw new CommandLine.ParameterException(cl, "--seconds must be > 0, got " + seconds);
         PrintWriter out = cl.getOut();
-        Map<String, Number> metrics = measure(out);
-        new BenchReport("model", metrics).write(json);
-        out.println("wrote " + json);
-        out.flush();
+        report.write("model", measure(out), out);
         return 0;
     }
 

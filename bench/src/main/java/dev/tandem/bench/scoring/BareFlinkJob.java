@@ -2,18 +2,19 @@ package dev.tandem.bench.scoring;
 
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.kafka.RawRecordDeserializer;
 import dev.tandem.inference.kafka.ScoringKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -54,9 +55,9 @@ final class BareFlinkJob implements BenchJob {
         env.getConfig().enableObjectReuse();
         env.setBufferTimeout(Math.min(env.getBufferTimeout(), Math.max(1, config.maxWait().toMillis())));
         TypeInformation<RawRecord> type = TypeInformation.of(RawRecord.class);
-        DataStream<RawRecord> requests = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.requests(), new ScoringBenchJob.RawDeserializer(),
+        DataStream<RawRecord> requests = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(),
                 OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "requests");
-        DataStream<RawRecord> featureRecords = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.features(), new ScoringBenchJob.RawDeserializer(),
+        DataStream<RawRecord> featureRecords = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.features(), new RawRecordDeserializer(),
                 OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "features");
         String featuresTopic = topics.features();
         requests.union(featureRecords)

@@ -17,14 +17,14 @@ final class NoModelScorer implements BatchScorer {
     private final FeatureSpec spec;
     private final List<String> stages;
 
-    private NoModelScorer(FeatureSpec spec, List<String> stages) {
+    NoModelScorer(FeatureSpec spec, List<String> stages) {
         this.spec = spec;
         this.stages = stages;
     }
 
     /** Encodes rows with {@code modelDir}'s feature spec, so the join does the same work as with the model. */
     static BatchScorerFactory factory(Path modelDir, List<String> stages) {
-        return new Factory(modelDir.toString(), List.copyOf(stages));
+        return new StandInScorerFactory(modelDir.toString(), stages, StandInScorerFactory.Kind.NO_MODEL);
     }
 
     @Override
@@ -56,17 +56,5 @@ final class NoModelScorer implements BatchScorer {
 
     @Override
     public void close() {
-    }
-
-    private record Factory(String modelDir, List<String> stages) implements BatchScorerFactory {
-        @Override
-        public FeatureSpec encoderSpec() throws Exception {
-            return FeatureSpec.read(Path.of(modelDir));
-        }
-
-        @Override
-        public BatchScorer create() throws Exception {
-            return new NoModelScorer(encoderSpec(), stages);
-        }
     }
 }

@@ -2,7 +2,6 @@ package dev.tandem.bench.scoring;
 
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.BatchScorerFactory;
-import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import java.nio.file.Path;
@@ -17,13 +16,13 @@ final class PerCandidateScorer implements BatchScorer {
     private final BatchScorer model;
     private final EncodedBatch one;
 
-    private PerCandidateScorer(BatchScorer model) {
+    PerCandidateScorer(BatchScorer model) {
         this.model = model;
         this.one = new EncodedBatch(model.spec(), 1);
     }
 
     static BatchScorerFactory factory(Path modelDir, List<String> stages) {
-        return new Factory(modelDir.toString(), List.copyOf(stages));
+        return new StandInScorerFactory(modelDir.toString(), stages, StandInScorerFactory.Kind.PER_CANDIDATE);
     }
 
     @Override
@@ -66,17 +65,5 @@ final class PerCandidateScorer implements BatchScorer {
     @Override
     public void close() {
         model.close();
-    }
-
-    private record Factory(String modelDir, List<String> stages) implements BatchScorerFactory {
-        @Override
-        public FeatureSpec encoderSpec() throws Exception {
-            return FeatureSpec.read(Path.of(modelDir));
-        }
-
-        @Override
-        public BatchScorer create() throws Exception {
-            return new PerCandidateScorer(TfBatchScorer.factory(modelDir, stages).create());
-        }
     }
 }

@@ -2,10 +2,10 @@ package dev.tandem.bench.scoring;
 
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.core.FeatureUpdates;
-import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
+import dev.tandem.inference.kafka.RawRecordDeserializer;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.UserFeatures;
@@ -73,14 +73,14 @@ final class ScoringBenchJob implements BenchJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
         ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, runName);
         ScoringJob job = new ScoringJob(
-                source(bootstrap, runName, topics.requests(), new RawDeserializer(), OffsetsInitializer.earliest()),
+                source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(), OffsetsInitializer.earliest()),
                 source(bootstrap, runName, topics.features(), new AvroDeserializer<>(UserFeatures.class, registryUrl, true), OffsetsInitializer.earliest()),
                 source(bootstrap, runName, topics.items(), new AvroDeserializer<>(ItemMetadata.class, registryUrl, false), OffsetsInitializer.earliest()),
                 kafka.predictions(topics.predictions(), runName),
                 kafka.deadLetters(runName + "-dlq"),
                 registryUrl, config, scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()));
         if (control != null) {
-            job.withModelControl(source(bootstrap, runName, control.topic(), new RawDeserializer(), OffsetsInitializer.offsets(control.startOffsets())),
+            job.withModelControl(source(bootstrap, runName, control.topic(), new RawRecordDeserializer(), OffsetsInitializer.offsets(control.startOffsets())),
                     kafka.predictions(control.shadowTopic(), runName + "-shadow"));
         }
         job.build(env);
@@ -178,19 +178,6 @@ final class ScoringBenchJob implements BenchJob {
             client.getJobExecutionResult().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             // cancelled or failed: ended either way
-        }
-    }
-
-    /** Requests stay undecoded: the job decodes them itself (bad ones would go to dead letters), as with {@code ScoringKafka}. */
-    static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
-        @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-            out.collect(RawRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(), r.key(), r.value()));
-        }
-
-        @Override
-        public TypeInformation<RawRecord> getProducedType() {
-            return TypeInformation.of(RawRecord.class);
         }
     }
 

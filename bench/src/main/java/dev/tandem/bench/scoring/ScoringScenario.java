@@ -1,7 +1,5 @@
 package dev.tandem.bench.scoring;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.cli.DurationConverter;
@@ -31,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,7 +42,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The Flink scoring job end to end on a real broker, against the raw TensorFlow ceiling of the same model, per model
@@ -56,29 +52,10 @@ import picocli.CommandLine.Spec;
                 "Scoring job (flink-inference): raw TF ceiling of the model (one session per core, full batches), the job's",
                 "candidate predictions/s from scoring-requests to predictions (exactly once, read_committed), the same job record",
                 "by record, and request → prediction p50/p99 latency at a fixed request rate; per model architecture (--model)."})
-public final class ScoringScenario implements Callable<Integer> {
+public final class ScoringScenario extends ScenarioCommand {
     static final String DEFAULT_MODEL = "mmoe-mean";
     private static final List<String> STAGES = List.of("CART", "PURCHASE");
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--json", paramLabel = "FILE", required = true, description = "Write the metrics here as JSON.")
-    Path json;
-
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Run against this Kafka instead of a fresh broker of the bench's own.")
-    String bootstrap;
-
-    @Option(names = "--registry", paramLabel = "URL", description = "Schema registry of --bootstrap's cluster (default: an in-JVM mock registry).")
-    String registry;
-
-    @Option(names = "--broker", paramLabel = "child|in_process", defaultValue = "child",
-            description = "Without --bootstrap: run the fresh broker as a child JVM (default) or in this JVM.")
-    ScenarioCommand.Broker broker;
-
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions of each bench topic (default: ${DEFAULT-VALUE}).")
-    int partitions;
 
     @Option(names = "--model", split = ",", paramLabel = "ARCH-ENCODER",
             description = "Model(s) of the zoo, <architecture>-<sequenceEncoder> (e.g. mmoe-mean, ple-target_attention), or 'all' (default: "
@@ -151,24 +128,34 @@ public final class ScoringScenario implements Callable<Integer> {
     long seed;
 
     private PrintWriter out;
+    private List<String> names;
 
     @Override
-    public Integer call() throws Exception {
+    protected String scenario() {
+        return "scoring";
+    }
+
+    @Override
+    protected void validate() {
         CommandLine cl = spec.commandLine();
-        Path parent = json.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
-        List<String> names = modelNames(cl);
+        names = modelNames(cl);
         applyDefaults();
         validate(cl);
-        out = cl.getOut();
+    }
 
+    @Override
+    protected String details() {
+        return "; models " + String.join(", ", names);
+    }
+
+    /** The first model's metrics at the top level (as with one model), the bare-Flink reference's, and every model's under "models". */
+    @Override
+    protected Map<String, Object> measure(BenchEnvironment env, PrintWriter printer) throws Exception {
+        out = printer;
         Path modelRoot = modelCache != null ? Files.createDirectories(modelCache) : Files.createTempDirectory("tandem-bench-scoring-models-");
         Map<String, Map<String, Number>> perModel = new LinkedHashMap<>();
         Map<String, Number> bare;
-        try (BenchEnvironment env = bootstrap != null
-                ? BenchEnvironment.existing(bootstrap, registry, partitions)
-                : BenchEnvironment.ownCluster(broker == ScenarioCommand.Broker.CHILD, partitions)) {
-            say("bench scoring on %s; models %s", env.describe(), String.join(", ", names));
+        try {
             long t0 = System.nanoTime();
             ScoringWorkload workload = ScoringWorkload.generate(users, items, events, candidates, seed);
             say("generated %,d events of %,d users over %,d items in %.1f s", workload.log.size(), workload.features.size(), workload.catalog.size(),
@@ -181,18 +168,11 @@ public final class ScoringScenario implements Callable<Integer> {
         } finally {
             if (modelCache == null) FileTrees.delete(modelRoot);
         }
-
         Map<String, Object> metrics = new LinkedHashMap<>(perModel.values().iterator().next());
         metrics.putAll(bare);
         metrics.put("model", names.get(0));
         metrics.put("models", perModel);
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("scenario", "scoring");
-        root.put("metrics", metrics);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
-        out.println("wrote " + json);
-        out.flush();
-        return 0;
+        return metrics;
     }
 
     /** The zoo's configurations by name, {@code <architecture>-<sequenceEncoder>}; the default first. */
@@ -238,7 +218,6 @@ public final class ScoringScenario implements Callable<Integer> {
     }
 
     private void validate(CommandLine cl) {
-        if (partitions < 1) throw new CommandLine.ParameterException(cl, "--partitions must be >= 1");
         if (requests < 10) throw new CommandLine.ParameterException(cl, "--requests must be >= 10, got " + requests);
         if (candidates < 1) throw new CommandLine.ParameterException(cl, "--candidates must be >= 1, got " + candidates);
         if (users < 10 || items < 100) throw new CommandLine.ParameterException(cl, "--users must be >= 10 and --items >= 100");
