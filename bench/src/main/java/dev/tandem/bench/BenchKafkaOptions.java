@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
  * Where a scenario that talks to Kafka runs, the same options for each: an existing cluster ({@code --bootstrap},
  * {@code --registry}) or a fresh broker of the bench's own ({@code --broker}), and the partitions of every bench topic.
  */
-public final class BenchKafkaOptions {
-    public enum Broker { CHILD, IN_PROCESS }
+final class BenchKafkaOptions {
+    enum Broker { CHILD, IN_PROCESS }
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
             description = "Run against this Kafka instead of a fresh broker of the bench's own.")

@@ -7,10 +7,10 @@ import dev.tandem.bench.scoring.ScoringScenario;
 import java.util.List;
 
 /** Every benchmark scenario. Later modules add theirs (features, model, scoring) here. */
-public final class BenchScenarios {
+final class BenchScenarios {
     private BenchScenarios() {}
 
-    public static List<BenchScenario> all() {
+    static List<BenchScenario> all() {
         return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()),
                 scenario("model", new ModelScenario()), scenario("scoring", new ScoringScenario()));
     }

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * the median reported. For the {@code tandem bench features} report, where JMH (a test dependency) is not at hand;
  * the JMH benchmark stays the reference.
  */
-public final class ApplyThroughput {
+final class ApplyThroughput {
     private final SequencePolicy policy;
     private final BenchEvents events = new BenchEvents();
     /** Keeps results observable so the JIT cannot drop the work. */

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The features app against its baseline and its ceiling, its latency per commit interval and its API, in one run.
- * See platform/README.md and docs/benchmarks.md for the method.
+ * See bench/README.md and docs/benchmarks.md for the method.
  */
 @Command(name = "features", mixinStandardHelpOptions = true,
         description = {

@@ -37,7 +37,7 @@ import org.apache.kafka.streams.state.Stores;
  * only over the kept N events (so it is cheaper in rules than the real topology, and still does more work per event).
  * Records that cannot be read are skipped.
  */
-public final class NaiveBaselineTopology {
+final class NaiveBaselineTopology {
     public static final String STORE = "naive-user-features";
 
     private NaiveBaselineTopology() {

@@ -20,7 +20,7 @@ import org.apache.kafka.streams.state.Stores;
  * the oldest beyond N), write it back, and forward the event's bytes. No deserialization, no counters, no Avro.
  * Records with an empty key or value are skipped.
  */
-public final class RawRingCeilingTopology {
+final class RawRingCeilingTopology {
     public static final String STORE = "raw-ring";
 
     private RawRingCeilingTopology() {

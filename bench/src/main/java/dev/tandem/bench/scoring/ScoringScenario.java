@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The Flink scoring job end to end on a real broker, against the raw TensorFlow ceiling of the same model, per model
- * architecture, in one run. See platform/README.md and docs/benchmarks.md for the method.
+ * architecture, in one run. See bench/README.md and docs/benchmarks.md for the method.
  */
 @Command(name = "scoring", mixinStandardHelpOptions = true,
         description = {
