@@ -6,8 +6,8 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Every record as a {@link RawRecord} (decoding happens in the job, where bad records can go to dead letters). */
-final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+/** Every record as a {@link RawRecord} (decoding happens in the job, where bad records can go to dead letters). Public for jobs built on other topics (the benchmarks). */
+public final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
         out.collect(RawRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(), r.key(), r.value()));

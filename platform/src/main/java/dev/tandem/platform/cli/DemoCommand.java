@@ -1,5 +1,6 @@
 package dev.tandem.platform.cli;
 
+import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.platform.demo.DemoContext;
 import dev.tandem.platform.demo.DemoRunner;
 import dev.tandem.platform.demo.DemoSettings;

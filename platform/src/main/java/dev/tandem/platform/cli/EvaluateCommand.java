@@ -2,6 +2,7 @@ package dev.tandem.platform.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;

@@ -2,8 +2,8 @@ package dev.tandem.platform.cli;
 
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
-import dev.tandem.platform.kafka.KafkaEndpoints;
-import dev.tandem.platform.kafka.Reachability;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.testkit.Reachability;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.kafka.KafkaEndpoints;
-import dev.tandem.platform.kafka.Reachability;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.testkit.Reachability;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 

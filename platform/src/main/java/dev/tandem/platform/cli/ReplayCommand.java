@@ -1,13 +1,14 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.kafka.AvroProducer;
-import dev.tandem.platform.kafka.KafkaEndpoints;
 import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventSink;
 import dev.tandem.datasets.replay.InvalidInputException;
 import dev.tandem.datasets.replay.MalformedLine;
 import dev.tandem.datasets.replay.ReplayListener;
 import dev.tandem.datasets.replay.ReplayResult;
 import dev.tandem.datasets.replay.Replayer;
+import dev.tandem.schemas.kafka.AvroProducer;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -102,7 +103,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     }
                 }
             };
-            ReplayResult r = new Replayer(options).replay(file, producer.sinkTo(topic), listener);
+            ReplayResult r = new Replayer(options).replay(file, EventSink.of((key, event) -> producer.send(topic, key, event), producer::flush), listener);
             if (r.malformedLines() > PRINTED_MALFORMED) {
                 err.println("… " + (r.malformedLines() - PRINTED_MALFORMED) + " more malformed lines (" + r.malformedLines() + " in total)");
                 err.flush();

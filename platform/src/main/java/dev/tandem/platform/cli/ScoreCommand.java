@@ -1,5 +1,6 @@
 package dev.tandem.platform.cli;
 
+import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.platform.scoring.LocalScoring;

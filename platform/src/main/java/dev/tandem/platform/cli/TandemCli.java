@@ -1,8 +1,8 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.bench.BenchCommand;
-import dev.tandem.platform.kafka.UnreachableException;
-import dev.tandem.platform.kafka.SendErrors;
+import dev.tandem.bench.BenchCommand;
+import dev.tandem.schemas.kafka.SendErrors;
+import dev.tandem.testkit.UnreachableException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

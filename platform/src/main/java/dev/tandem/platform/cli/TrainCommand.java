@@ -1,5 +1,6 @@
 package dev.tandem.platform.cli;
 
+import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.features.FeatureSpec;

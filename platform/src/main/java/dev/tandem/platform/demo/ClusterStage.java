@@ -1,6 +1,6 @@
 package dev.tandem.platform.demo;
 
-import dev.tandem.platform.kafka.KafkaEndpoints;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.testkit.DevCluster;
 import dev.tandem.testkit.FileTrees;
 import java.io.IOException;

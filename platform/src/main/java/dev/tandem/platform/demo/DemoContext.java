@@ -1,6 +1,6 @@
 package dev.tandem.platform.demo;
 
-import dev.tandem.platform.kafka.KafkaEndpoints;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,7 +1,7 @@
 package dev.tandem.platform.demo;
 
-import dev.tandem.platform.kafka.AvroSerdes;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.kafka.AvroSerdes;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.time.Duration;
 import java.util.List;

@@ -5,7 +5,7 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.platform.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.AvroSerdes;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;

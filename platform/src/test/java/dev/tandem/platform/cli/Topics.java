@@ -2,7 +2,7 @@ package dev.tandem.platform.cli;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.tandem.platform.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.AvroSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

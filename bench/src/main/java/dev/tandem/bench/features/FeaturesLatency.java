@@ -1,0 +1,202 @@
+package dev.tandem.bench.features;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.datasets.generator.GeneratedEvent;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
+import dev.tandem.features.FeaturesApp;
+import dev.tandem.features.FeaturesConfig;
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.ProducerSettings;
+import dev.tandem.schemas.kafka.SendErrors;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The latency runs (event → user-features at a fixed rate, read_committed, per commit interval) and the API run
+ * ({@code GET /v1/users/{id}/features} from a second process), each on the real app with fresh topics.
+ */
+final class FeaturesLatency {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count) {}
+
+    record LatencyRun(Latency latency, Map<String, Number> api) {}
+
+    private final FeaturesRunContext ctx;
+    private final double rate;
+    private final double seconds;
+    private final double warmupSeconds;
+    private final double apiRate;
+    private final double apiSeconds;
+
+    FeaturesLatency(FeaturesRunContext ctx, double rate, double seconds, double warmupSeconds, double apiRate, double apiSeconds) {
+        this.ctx = ctx;
+        this.rate = rate;
+        this.seconds = seconds;
+        this.warmupSeconds = warmupSeconds;
+        this.apiRate = apiRate;
+        this.apiSeconds = apiSeconds;
+    }
+
+    /** Serialized events for the latency runs: [key, value] pairs, a new world (fresh ids) of the same shape. */
+    List<byte[][]> events(int nUsers, long seed) throws Exception {
+        long n = (long) Math.ceil(rate * (seconds + warmupSeconds));
+        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), n, seed + 1));
+        List<byte[][]> list = new ArrayList<>();
+        try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(ctx.env.endpoints().registryUrl())) {
+            Iterator<GeneratedEvent> it = world.events();
+            while (it.hasNext()) {
+                GeneratedEvent g = it.next();
+                list.add(new byte[][] {g.userId().getBytes(StandardCharsets.UTF_8), serializer.serialize("latency", g.toUserEvent())});
+            }
+        }
+        return list;
+    }
+
+    /**
+     * The real app (with its HTTP API) on fresh topics; a paced producer sends {@code rate} events/s with
+     * the send time as record timestamp (Streams keeps it on the output); a read_committed consumer of the output
+     * records receive time − timestamp. Then, if asked, the API load from a second process.
+     */
+    LatencyRun run(List<byte[][]> evs, long commitMs, boolean withApi) throws Exception {
+        List<String> topics = ctx.env.freshTopicsUnprimed("latency-in", "latency-out", "latency-items", "latency-dlq");
+        FeaturesConfig config = ctx.config(ctx.env.uniqueName("features-latency"), commitMs, topics);
+        FeaturesApp app = new FeaturesApp(config).start();
+        try {
+            long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!app.isReady()) {
+                if (System.nanoTime() > readyBy) throw new IllegalStateException("the features app was not ready within 60 s");
+                Thread.sleep(50);
+            }
+            Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+            AtomicLong received = new AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            long warmupEndMs = System.currentTimeMillis() + 500 + (long) (warmupSeconds * 1000);
+            Thread reader = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-latency")) {
+                    List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topics.get(1));
+                    c.assign(parts);
+                    c.seekToBeginning(parts);
+                    while (!stop.get()) {
+                        var records = c.poll(Duration.ofMillis(20));
+                        if (records.isEmpty()) continue;
+                        Instant now = Instant.now();
+                        long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+                        for (ConsumerRecord<byte[], byte[]> r : records) {
+                            if (r.value() == null) continue;
+                            received.incrementAndGet();
+                            if (r.timestamp() >= warmupEndMs) {
+                                h.recordValue(Math.max(0, Math.min(nowMicros - r.timestamp() * 1000, h.getHighestTrackableValue())));
+                            }
+                        }
+                    }
+                }
+            }, "bench-latency-reader");
+            reader.start();
+            Thread.sleep(500);
+            Map<String, Object> pp = new HashMap<>(ProducerSettings.throughput(ctx.env.endpoints().bootstrapServers(), "tandem-bench-latency"));
+            pp.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+            pp.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+            SendErrors errors = new SendErrors();
+            Set<String> userIds = new LinkedHashSet<>();
+            long sendStart;
+            long sendEnd;
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+                long interval = (long) (1e9 / rate);
+                sendStart = System.nanoTime();
+                for (int i = 0; i < evs.size(); i++) {
+                    long due = sendStart + i * interval;
+                    long wait = due - System.nanoTime();
+                    if (wait > 50_000) LockSupport.parkNanos(wait);
+                    byte[][] kv = evs.get(i);
+                    producer.send(new ProducerRecord<>(topics.get(0), null, System.currentTimeMillis(), kv[0], kv[1]), errors);
+                    if (withApi) userIds.add(new String(kv[0], StandardCharsets.UTF_8));
+                }
+                sendEnd = System.nanoTime();
+                producer.flush();
+            }
+            errors.throwIfFailed("latency events");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (received.get() < evs.size() && System.nanoTime() < deadline) Thread.sleep(20);
+            stop.set(true);
+            reader.join(10_000);
+            if (received.get() < evs.size()) {
+                throw new IllegalStateException("read " + received.get() + " of " + evs.size() + " user-features records (commit " + commitMs + " ms)");
+            }
+            double achieved = evs.size() / ((sendEnd - sendStart) / 1e9);
+            Latency l = new Latency(round2(h.getValueAtPercentile(50) / 1000.0), round2(h.getValueAtPercentile(99) / 1000.0),
+                    round2(h.getValueAtPercentile(99.9) / 1000.0), round2(h.getMaxValue() / 1000.0), h.getTotalCount());
+            ctx.say("latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s)",
+                    commitMs, l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, achieved);
+            Map<String, Number> api = withApi ? api(app, config, new ArrayList<>(userIds)) : null;
+            return new LatencyRun(l, api);
+        } finally {
+            app.close(Duration.ofSeconds(30), true);
+        }
+    }
+
+    /** {@link ApiLoadGenerator} in a child JVM with this JVM's classpath, against the app's API on loopback. */
+    private Map<String, Number> api(FeaturesApp app, FeaturesConfig config, List<String> userIds) throws Exception {
+        Path ids = Files.createTempFile("tandem-bench-api-ids-", ".txt");
+        Path result = Files.createTempFile("tandem-bench-api-", ".json");
+        try {
+            Files.write(ids, userIds);
+            String base = "http://" + config.httpHost() + ":" + app.httpPort();
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4", "-cp", System.getProperty("java.class.path"),
+                    ApiLoadGenerator.class.getName(), base, ids.toString(), Double.toString(apiRate), Double.toString(apiSeconds),
+                    Double.toString(warmupSeconds), result.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                if (!p.waitFor((long) (apiSeconds + warmupSeconds) + 120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the API load generator did not finish");
+                }
+            } finally {
+                p.destroy();
+            }
+            if (p.exitValue() != 0) throw new IllegalStateException("the API load generator failed (exit " + p.exitValue() + ")");
+            JsonNode n = JSON.readTree(result.toFile());
+            Map<String, Number> m = new LinkedHashMap<>();
+            n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().numberValue()));
+            ctx.say("API       %,d requests of %,d users at %,.0f/s from a second process: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
+                    m.get("requests").longValue(), userIds.size(), m.get("achieved_rate").doubleValue(), m.get("p50_ms").doubleValue(),
+                    m.get("p99_ms").doubleValue(), m.get("p999_ms").doubleValue(), m.get("max_ms").doubleValue(),
+                    m.get("errors").longValue() + m.get("non_200").longValue());
+            return m;
+        } finally {
+            Files.deleteIfExists(ids);
+            Files.deleteIfExists(result);
+        }
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

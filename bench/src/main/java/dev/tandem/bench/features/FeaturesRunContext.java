@@ -1,0 +1,110 @@
+package dev.tandem.bench.features;
+
+import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.features.FeaturesConfig;
+import dev.tandem.testkit.FileTrees;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What the runs of one {@code tandem bench features} share: the environment, the output, the app settings every
+ * run gets ({@code --set}) and the state dirs of the apps it started (deleted on close), and Kafka clients.
+ */
+final class FeaturesRunContext implements AutoCloseable {
+    final BenchEnvironment env;
+    private final PrintWriter out;
+    private final Map<String, String> settings;
+    private final List<Path> stateDirs = new ArrayList<>();
+
+    FeaturesRunContext(BenchEnvironment env, PrintWriter out, Map<String, String> settings) {
+        this.env = env;
+        this.out = out;
+        this.settings = settings;
+    }
+
+    void say(String format, Object... args) {
+        out.println(String.format(Locale.ROOT, format, args));
+        out.flush();
+    }
+
+    FeaturesConfig config(String appId, long commitMs, List<String> topics) throws Exception {
+        return config(appId, commitMs, topics, Map.of());
+    }
+
+    FeaturesConfig config(String appId, long commitMs, List<String> topics, Map<String, String> extra) throws Exception {
+        Path state = Files.createTempDirectory("tandem-bench-features-state-");
+        stateDirs.add(state);
+        Map<String, String> v = new HashMap<>();
+        v.put(FeaturesConfig.APPLICATION_ID, appId);
+        v.put(FeaturesConfig.BOOTSTRAP_SERVERS, env.endpoints().bootstrapServers());
+        v.put(FeaturesConfig.SCHEMA_REGISTRY_URL, env.endpoints().registryUrl());
+        v.put(FeaturesConfig.STATE_DIR, state.toString());
+        v.put(FeaturesConfig.HTTP_PORT, "0");
+        v.put(FeaturesConfig.COMMIT_INTERVAL_MS, Long.toString(commitMs));
+        v.put(FeaturesConfig.TOPIC_EVENTS, topics.get(0));
+        v.put(FeaturesConfig.TOPIC_USER_FEATURES, topics.get(1));
+        v.put(FeaturesConfig.TOPIC_ITEMS, topics.get(2));
+        v.put(FeaturesConfig.TOPIC_DEAD_LETTERS, topics.get(3));
+        v.putAll(settings);
+        v.putAll(extra);
+        return FeaturesConfig.fromMap(v);
+    }
+
+    Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.endpoints().bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-features"));
+    }
+
+    KafkaConsumer<byte[], byte[]> consumer(String clientId) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.endpoints().bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> c, String topic) {
+        return c.partitionsFor(topic).stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+    }
+
+    List<TopicPartition> partitions(String topic) {
+        List<TopicPartition> l = new ArrayList<>();
+        for (int i = 0; i < env.partitions(); i++) l.add(new TopicPartition(topic, i));
+        return l;
+    }
+
+    static Map<TopicPartition, Long> endOffsets(Admin admin, Collection<TopicPartition> parts, IsolationLevel iso)
+            throws Exception {
+        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+        for (TopicPartition tp : parts) q.put(tp, OffsetSpec.latest());
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r = admin.listOffsets(q,
+                new ListOffsetsOptions(iso)).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        r.forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (Path d : stateDirs) FileTrees.deleteQuietly(d);
+    }
+}

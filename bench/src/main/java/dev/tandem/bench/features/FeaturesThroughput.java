@@ -1,0 +1,247 @@
+package dev.tandem.bench.features;
+
+import dev.tandem.datasets.generator.GeneratedEvent;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
+import dev.tandem.features.FeatureSerdes;
+import dev.tandem.features.FeaturesApp;
+import dev.tandem.features.FeaturesConfig;
+import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.schemas.kafka.ProducerSettings;
+import dev.tandem.schemas.kafka.SendErrors;
+import dev.tandem.schemas.serde.TandemAvroSerializer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The throughput runs: the real topology (all of it, or its user path), the naive baseline and the raw ceiling, each
+ * over the same pre-loaded input until its consumer group has committed all of it (exactly-once).
+ */
+final class FeaturesThroughput {
+    enum Kind {
+        REAL("real topology"), USER_PATH("real, user path"), BASELINE("naive baseline"), CEILING("raw ceiling");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    record Run(double eventsPerSec, double seconds, long outputs) {}
+
+    private final FeaturesRunContext ctx;
+    private final long events;
+    private final boolean uncachedReferences;
+
+    /**
+     * @param events what {@link #preload} writes, and the user-features records each run must have written
+     * @param uncachedReferences baseline and ceiling stores without the record cache (see {@link #referenceStoreCaching})
+     */
+    FeaturesThroughput(FeaturesRunContext ctx, long events, boolean uncachedReferences) {
+        this.ctx = ctx;
+        this.events = events;
+        this.uncachedReferences = uncachedReferences;
+    }
+
+    /** {@code events} generated events of {@code nUsers} users into {@code topic}; returns its end offsets. */
+    Map<TopicPartition, Long> preload(String topic, int nUsers, long seed) throws Exception {
+        KafkaEndpoints e = ctx.env.endpoints();
+        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), events, seed));
+        SendErrors errors = new SendErrors();
+        try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(e.registryUrl());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ProducerSettings.throughput(e.bootstrapServers(),
+                     "tandem-bench-features-preload"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            Iterator<GeneratedEvent> it = world.events();
+            while (it.hasNext()) {
+                GeneratedEvent g = it.next();
+                producer.send(new ProducerRecord<>(topic, g.userId().getBytes(StandardCharsets.UTF_8),
+                        serializer.serialize(topic, g.toUserEvent())), errors);
+            }
+            producer.flush();
+        }
+        errors.throwIfFailed("pre-loaded events");
+        try (Admin admin = ctx.admin()) {
+            return FeaturesRunContext.endOffsets(admin, ctx.partitions(topic), IsolationLevel.READ_UNCOMMITTED);
+        }
+    }
+
+    /** Something that runs a topology: the real app, or a bare KafkaStreams with the same settings. */
+    private interface Running extends AutoCloseable {
+        KafkaStreams streams();
+
+        @Override
+        void close();
+    }
+
+    private Running start(Kind kind, FeaturesConfig config) {
+        if (kind == Kind.REAL || kind == Kind.USER_PATH) {
+            FeaturesApp app = new FeaturesApp(config).start();
+            return new Running() {
+                public KafkaStreams streams() {
+                    return app.streams();
+                }
+
+                public void close() {
+                    app.close(Duration.ofSeconds(30), true);
+                }
+            };
+        }
+        SequencePolicy p = config.policy();
+        Topology topology;
+        if (kind == Kind.BASELINE) {
+            FeatureSerdes serdes = FeatureSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
+            long[] windows = p.windows().stream().mapToLong(SequencePolicy.CounterWindow::windowMs).toArray();
+            topology = NaiveBaselineTopology.build(config.topics().events(), config.topics().userFeatures(), serdes.userEvent(),
+                    serdes.userFeatures(), p.maxEvents(), windows, p.topCategories(), referenceStoreCaching(config));
+        } else {
+            topology = RawRingCeilingTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
+                    referenceStoreCaching(config));
+        }
+        Properties props = config.streamsProperties();
+        KafkaStreams ks = new KafkaStreams(topology, props);
+        ks.start();
+        return new Running() {
+            public KafkaStreams streams() {
+                return ks;
+            }
+
+            public void close() {
+                ks.close(Duration.ofSeconds(30));
+            }
+        };
+    }
+
+    /**
+     * Whether the baseline's and the ceiling's stores have Kafka Streams' record cache: like the real app's
+     * {@code user-sequences} ({@code sequence.store.caching}) unless {@code --uncached-references} (the definition
+     * before 2026-11-26, where only the real topology had it).
+     */
+    private boolean referenceStoreCaching(FeaturesConfig config) {
+        return !uncachedReferences && config.options().sequenceStoreCaching();
+    }
+
+    /**
+     * Runs {@code kind} over the pre-loaded input until every source partition of its consumer group (the input
+     * and, for the real topology, the repartition topic) has its committed offset at the end: with exactly-once
+     * the outputs of those records are committed in the same transactions. The rate counts from the first commit
+     * sample at or past 10 % of the input (JIT and start-up excluded) to the end.
+     */    Run run(Kind kind, String input, Map<TopicPartition, Long> inputEnd, long commitMs) throws Exception {
+        List<String> topics = new ArrayList<>(List.of(input));
+        topics.addAll(ctx.env.freshTopicsUnprimed("features-out", "features-items", "features-dlq"));
+        String appId = ctx.env.uniqueName("features-" + kind.name().toLowerCase(Locale.ROOT));
+        FeaturesConfig config = kind == Kind.USER_PATH ? ctx.config(appId, commitMs, topics, Map.of(FeaturesConfig.ITEM_STATS_ENABLED, "false"))
+                : ctx.config(appId, commitMs, topics);
+        long total = inputEnd.values().stream().mapToLong(Long::longValue).sum();
+        long timeoutNanos = TimeUnit.SECONDS.toNanos(Math.max(180, total / 2_000));
+        ThroughputProbe probeFrom = null;
+        try (Admin admin = ctx.admin(); Running running = start(kind, config)) {
+            long started = System.nanoTime();
+            long tFrom = -1;
+            long fromCommitted = 0;
+            long tEnd;
+            while (true) {
+                KafkaStreams.State s = running.streams().state();
+                if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
+                    throw new IllegalStateException(kind.label + " stopped: Kafka Streams is " + s + " (run with --verbose for its logs)");
+                }
+                long now = System.nanoTime();
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId)
+                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                long inputCommitted = 0;
+                boolean inputDone = true;
+                for (Map.Entry<TopicPartition, Long> e : inputEnd.entrySet()) {
+                    OffsetAndMetadata o = committed.get(e.getKey());
+                    long off = o == null ? 0 : o.offset();
+                    inputCommitted += off;
+                    if (off < e.getValue()) inputDone = false;
+                }
+                if (tFrom < 0 && inputCommitted >= total / 10 && inputCommitted < total) {
+                    tFrom = now;
+                    fromCommitted = inputCommitted;
+                    probeFrom = ThroughputProbe.take(appId, running.streams());
+                }
+                if (inputDone && internalDone(admin, committed, inputEnd.keySet())) {
+                    tEnd = now;
+                    if (probeFrom != null) ctx.say("    %s", ThroughputProbe.take(appId, running.streams()).since(probeFrom, total - fromCommitted));
+                    break;
+                }
+                if (now - started > timeoutNanos) {
+                    throw new IllegalStateException(kind.label + " did not finish " + total + " events within "
+                            + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s (committed " + inputCommitted + ")");
+                }
+                Thread.sleep(20);
+            }
+            if (tFrom < 0) { // everything in the first commit(s): a tiny input
+                tFrom = started;
+                fromCommitted = 0;
+            }
+            double seconds = (tEnd - tFrom) / 1e9;
+            double rate = (total - fromCommitted) / Math.max(seconds, 1e-3);
+            long outputs = countCommitted(topics.get(1), events);
+            ctx.say("%-15s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
+                    kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs);
+            if (outputs < events) {
+                throw new IllegalStateException(kind.label + " wrote " + outputs + " user-features records for " + events + " events");
+            }
+            return new Run(rate, seconds, outputs);
+        }
+    }
+
+    /** Every other committed partition of the group (repartition topics) at its end offset. */
+    private boolean internalDone(Admin admin, Map<TopicPartition, OffsetAndMetadata> committed, Set<TopicPartition> inputs) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> internal = new HashMap<>(committed);
+        internal.keySet().removeAll(inputs);
+        if (internal.isEmpty()) return true;
+        Map<TopicPartition, Long> end = FeaturesRunContext.endOffsets(admin, internal.keySet(), IsolationLevel.READ_COMMITTED);
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : internal.entrySet()) {
+            if (e.getValue().offset() < end.get(e.getKey())) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Non-null records of {@code topic} a read_committed consumer sees, reading until {@code expected} or 30 s of
+     * nothing new. (The transaction coordinator writes the commit markers of the output partitions after the one
+     * that makes the group's offsets visible, so the last outputs can become readable a few ms after the offsets.)
+     */
+    private long countCommitted(String topic, long expected) {
+        try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-count")) {
+            List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topic);
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long n = 0;
+            long idleSince = System.nanoTime();
+            while (n < expected && System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(30)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) n++;
+                    idleSince = System.nanoTime();
+                }
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tandem.bench.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.bench.BenchRun;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tandem bench features} end to end with tiny settings: every key there and positive (no timed assertion). */
+class FeaturesBenchIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(240)
+    void writesEveryMetricPositive() throws Exception {
+        Path json = dir.resolve("features.json");
+
+        BenchRun r = BenchRun.run("features", "--json", json.toString(), "--broker", "in_process",
+                "--events", "3000", "--users", "100", "--commit-intervals", "50", "--latency-rate", "500",
+                "--latency-seconds", "1", "--warmup-seconds", "0.5", "--api-rate", "200", "--api-seconds", "1",
+                "--apply-seconds", "0.1");
+
+        assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertThat(root.path("scenario").asText()).isEqualTo("features");
+        JsonNode m = root.path("metrics");
+        long defaultCommit = m.path("default_commit_interval_ms").asLong();
+        for (String key : new String[] {"apply_ops_per_sec", "events_per_sec", "baseline_events_per_sec", "ceiling_events_per_sec",
+                "p50_latency_ms", "p99_latency_ms", "features_api_p99_ms", "default_commit_interval_ms",
+                "events_per_sec_commit_50", "p99_latency_ms_commit_50",
+                "events_per_sec_commit_" + defaultCommit, "p99_latency_ms_commit_" + defaultCommit}) {
+            assertThat(m.has(key)).as(key + " in " + m).isTrue();
+            assertThat(m.path(key).asDouble()).as(key).isPositive();
+        }
+        assertThat(m.path("features_api_failed_requests").asLong()).isZero();
+        assertThat(r.out()).contains("real topology", "naive baseline", "raw ceiling", "latency", "API");
+        // the load generator child JVM is gone
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("ApiLoadGenerator")))
+                        .isEmpty());
+    }
+}

@@ -1,0 +1,100 @@
+package dev.tandem.testkit;
+
+import dev.tandem.schemas.kafka.KafkaEndpoints;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+
+/**
+ * Fails fast, with one readable line, when Kafka or the registry isn't there. Without this a
+ * producer retries for its whole delivery timeout (minutes) while logging warnings, which is
+ * the worst first experience of a CLI.
+ */
+public final class Reachability {
+    private static final String HINT = " — start it with `tandem dev-cluster`";
+
+    private Reachability() {}
+
+    public static void requireKafka(String bootstrap, Duration timeout) {
+        // A TCP probe first: the Kafka admin client has no way to say "nothing listens there" quickly and quietly.
+        boolean anyOpen = false;
+        for (String hostPort : bootstrap.split(",")) {
+            if (canConnect(hostPort.trim(), (int) Math.min(timeout.toMillis(), 2_000))) {
+                anyOpen = true;
+                break;
+            }
+        }
+        if (!anyOpen) throw new UnreachableException("cannot reach Kafka at " + bootstrap + HINT);
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-reachability"))) {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                    .nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new UnreachableException("cannot reach Kafka at " + bootstrap + " (something listens there but does not answer as a broker)" + HINT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException("interrupted while checking Kafka at " + bootstrap);
+        }
+    }
+
+    /** Only {@code http(s)://} registries are probed; {@code mock://} ones live in this JVM. */
+    public static void requireRegistry(String url, Duration timeout) {
+        if (!url.startsWith("http://") && !url.startsWith("https://")) return;
+        String first = url.split(",")[0].trim();
+        String subjects = first.endsWith("/") ? first + "subjects" : first + "/subjects";
+        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(subjects)).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() >= 500) {
+                throw new UnreachableException("the schema registry at " + url + " answers HTTP " + r.statusCode() + HINT);
+            }
+        } catch (IOException e) {
+            throw new UnreachableException("cannot reach the schema registry at " + url + HINT);
+        } catch (IllegalArgumentException e) {
+            throw new UnreachableException("not a valid schema registry URL: " + url);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnreachableException("interrupted while checking the schema registry at " + url);
+        }
+    }
+
+    public static void require(KafkaEndpoints endpoints, Duration timeout) {
+        requireKafka(endpoints.bootstrapServers(), timeout);
+        requireRegistry(endpoints.registryUrl(), timeout);
+    }
+
+    static boolean canConnect(String hostPort, int timeoutMs) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) return false;
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), timeoutMs);
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
