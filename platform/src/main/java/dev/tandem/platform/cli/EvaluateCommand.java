@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {
-                "Evaluates an exported model on the validation split (last 30% of exposures in time order) of a log file or events topic:",
+                "Evaluates an exported model on the validation split (last 30%% of exposures in time order) of a log file or events topic:",
                 "per-stage AUC, logloss, ECE and positives next to popularity and logistic regression fit on the file's training split, and the ceiling with --truth."})
 public final class EvaluateCommand implements Callable<Integer> {
     static final int CHUNK = 2048;

@@ -2,16 +2,23 @@ package dev.tandem.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 class TandemCliTest {
     @TempDir
@@ -36,7 +43,7 @@ class TandemCliTest {
                 Arguments.of("bench without scenario", new String[] {"bench"}, "missing scenario, one of: replay, features, model"),
                 Arguments.of("bench features without --json", new String[] {"bench", "features"}, "Missing required option: '--json"),
                 Arguments.of("bench features bad events", new String[] {"bench", "features", "--json", "x.json", "--events", "0"}, "--events must be >= 1"),
-                Arguments.of("features bad port", new String[] {"features", "--http-port", "70000"}, "http.port must be in [0, 65535]"),
+                Arguments.of("features bad port", new String[] {"features", "--http-port", "70000"}, "http.port = '70000': must be in [0, 65535]"),
                 Arguments.of("features port not a number", new String[] {"features", "--http-port", "many"}, "'many' is not an int"),
                 Arguments.of("features missing config file", new String[] {"features", "--config", "/no/such/features.properties"},
                         "config file not found: /no/such/features.properties"),
@@ -80,6 +87,46 @@ class TandemCliTest {
         assertThat(version.out()).startsWith("tandem ").doesNotContain("unknown");
     }
 
+    /**
+     * Picocli formats descriptions with {@code String.format}: a bare {@code %} makes it print a {@code [picocli WARN]}
+     * line to the JVM's stderr (not to the command line's writer) on every {@code --help}.
+     */
+    @Test
+    void helpOfEveryCommandPrintsNoPicocliWarning() {
+        List<String[]> helps = new ArrayList<>();
+        helps.add(new String[] {"--help"});
+        collectHelps(TandemCli.commandLine(), new ArrayList<>(), helps);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<CliRun> runs = new ArrayList<>();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (String[] args : helps) runs.add(CliRun.run(args));
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(helps).hasSizeGreaterThan(10);
+        assertThat(runs).allSatisfy(r -> {
+            assertThat(r.exitCode()).isZero();
+            assertThat(r.err()).isEmpty();
+        });
+        assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli").isEmpty();
+        assertThat(CliRun.run("--help").out()).contains("(last 30% of");
+    }
+
+    private static void collectHelps(CommandLine cl, List<String> path, List<String[]> out) {
+        for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+            if (sub.getValue().getCommandSpec().helpCommand() || !sub.getKey().equals(sub.getValue().getCommandName())) continue;
+            List<String> p = new ArrayList<>(path);
+            p.add(sub.getKey());
+            List<String> args = new ArrayList<>(p);
+            args.add("--help");
+            out.add(args.toArray(String[]::new));
+            collectHelps(sub.getValue(), p, out);
+        }
+    }
+
     @Test
     void featuresConfigFileWithAnUnknownKeyIsAUsageError() throws IOException {
         Path config = Files.writeString(dir.resolve("bad.properties"), "commit.interval.ms=50\nbootstrap.server=typo:9092\n");
@@ -88,7 +135,7 @@ class TandemCliTest {
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).contains("unknown key 'bootstrap.server'");
+        assertThat(r.err()).contains("bootstrap.server: unknown key");
     }
 
     @Test
