@@ -51,6 +51,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Option(names = "--strict", description = "Fail (exit 1) at the first malformed line of a --data file; by default malformed lines are"
+            + " reported with their line numbers and skipped, as tandem replay does.")
+    boolean strict;
+
     @Option(names = "--horizon", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long after a view a cart or purchase counts (default: the horizon the model was trained with, from its card; else 24h).")
     Duration horizon;
@@ -85,7 +89,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         PrintWriter w = cl.getOut();
         Duration h = horizon != null ? horizon : trainedHorizon(model);
-        ExampleSet examples = ModelData.examples(ModelData.read(source, format, kafka, cl.getErr()), source.toString(), modelSpec, h);
+        ExampleSet examples = ModelData.examples(ModelData.read(source, format, strict, kafka, cl.getErr()), source.toString(), modelSpec, h);
         ModelData.warnIfUnevaluable(examples, h, cl.getErr());
         w.println("data: " + ModelData.describe(examples));
         Map<String, double[]> t = ModelData.truth(truth, examples);
