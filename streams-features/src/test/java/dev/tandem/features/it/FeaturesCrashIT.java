@@ -102,8 +102,8 @@ class FeaturesCrashIT {
     private static final int USERS = 300;
     private static final int EVENTS = 5_000;
     static final int INVALID_EVERY = 100;
-    /** 200 events/s: a steady flow, so a transaction is open almost all the time. */
-    private static final int EVENTS_PER_TICK = 10;
+    /** 400 events/s: a steady flow, so a transaction is open almost all the time. */
+    private static final int EVENTS_PER_TICK = 20;
     private static final Duration TICK = Duration.ofMillis(50);
     /**
      * The log never runs further ahead of the committed outputs than this: however fast the machine, the app cannot
