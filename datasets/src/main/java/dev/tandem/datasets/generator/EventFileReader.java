@@ -3,7 +3,12 @@ package dev.tandem.datasets.generator;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.datasets.replay.InvalidInputException;
+import dev.tandem.datasets.replay.LineReader;
+import dev.tandem.datasets.replay.MalformedLine;
+import dev.tandem.datasets.replay.ReplayResult;
+import dev.tandem.datasets.replay.Replayer;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.UserEvent;
 import java.io.BufferedReader;
@@ -11,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -23,7 +29,8 @@ import java.util.Map;
  * Reads what {@link EventFileWriter} writes: the {@code events} JSON-lines format (one
  * {@code UserEvent} object per line, {@code event_time} ISO-8601), and the ground-truth CSV
  * ({@code event_id,user_id,item_id,p_cart,p_purchase}). A malformed line fails the read with an
- * {@link InvalidInputException} naming the file and line.
+ * {@link InvalidInputException} naming the file and line, except in {@link #readEvents(Path, boolean)}'s lenient
+ * mode, which counts and skips malformed lines as {@code tandem replay} does with CSVs.
  */
 public final class EventFileReader {
     private static final JsonFactory JSON = new JsonFactory();
@@ -32,21 +39,40 @@ public final class EventFileReader {
 
     /** Every event of an {@code events} JSON-lines file, in file order; blank lines are skipped. */
     public static List<UserEvent> readEvents(Path file) throws IOException, InvalidInputException {
+        return readEvents(file, true).events();
+    }
+
+    /**
+     * Every event of an {@code events} JSON-lines file, in file order; blank lines are skipped. Malformed lines follow
+     * the replay's policy: with {@code strict} the first fails the read, otherwise each is counted and skipped, the
+     * first {@value Replayer#KEPT_MALFORMED} kept with their line numbers (a last line without a newline, as a file
+     * cut off mid-write ends, says so).
+     */
+    public static EventFiles.Loaded readEvents(Path file, boolean strict) throws IOException, InvalidInputException {
+        long started = System.nanoTime();
         List<UserEvent> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            long n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
+        List<MalformedLine> kept = new ArrayList<>();
+        long rows = 0;
+        long malformed = 0;
+        try (LineReader lines = new LineReader(Files.newInputStream(file))) {
+            while (lines.next()) {
+                String line = new String(lines.buffer(), lines.start(), lines.end() - lines.start(), StandardCharsets.UTF_8);
                 if (line.isBlank()) continue;
+                rows++;
                 try {
                     out.add(parse(line));
                 } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
-                    throw new InvalidInputException(file.getFileName() + " line " + n + ": " + e.getMessage().lines().findFirst().orElse(""));
+                    String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                    if (!lines.terminated()) reason = "last line is cut off (no newline at end of file): " + reason;
+                    if (strict) throw new InvalidInputException(file.getFileName() + " line " + lines.lineNumber() + ": " + reason);
+                    malformed++;
+                    if (kept.size() < Replayer.KEPT_MALFORMED) {
+                        kept.add(MalformedLine.of(lines.lineNumber(), reason, lines.buffer(), lines.start(), lines.end()));
+                    }
                 }
             }
         }
-        return out;
+        return new EventFiles.Loaded(out, new ReplayResult(rows, out.size(), malformed, kept, Duration.ofNanos(System.nanoTime() - started)));
     }
 
     static UserEvent parse(String line) throws IOException {

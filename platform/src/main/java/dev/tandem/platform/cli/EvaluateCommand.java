@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {
-                "Evaluates an exported model on the validation split (last 30% of exposures in time order) of a log file or events topic:",
+                "Evaluates an exported model on the validation split (last 30%% of exposures in time order) of a log file or events topic:",
                 "per-stage AUC, logloss, ECE and positives next to popularity and logistic regression fit on the file's training split, and the ceiling with --truth."})
 public final class EvaluateCommand implements Callable<Integer> {
     static final int CHUNK = 2048;
@@ -51,6 +51,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Option(names = "--strict", description = "Fail (exit 1) at the first malformed line of a --data file; by default malformed lines are"
+            + " reported with their line numbers and skipped, as tandem replay does.")
+    boolean strict;
 
     @Option(names = "--horizon", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long after a view a cart or purchase counts (default: the horizon the model was trained with, from its card; else 24h).")
@@ -86,7 +90,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         PrintWriter w = cl.getOut();
         Duration h = horizon != null ? horizon : trainedHorizon(model);
-        ExampleSet examples = ModelData.examples(ModelData.read(source, format, kafka, cl.getErr()), source.toString(), modelSpec, h);
+        ExampleSet examples = ModelData.examples(ModelData.read(source, format, strict, kafka, cl.getErr()), source.toString(), modelSpec, h);
         ModelData.warnIfUnevaluable(examples, h, cl.getErr());
         w.println("data: " + ModelData.describe(examples));
         Map<String, double[]> t = ModelData.truth(truth, examples);

@@ -5,6 +5,7 @@ import dev.tandem.datasets.generator.GroundTruth;
 import dev.tandem.datasets.replay.CsvFormat;
 import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.datasets.replay.InvalidInputException;
+import dev.tandem.datasets.replay.ReplayResult;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
@@ -90,9 +91,13 @@ final class ModelData {
 
     private ModelData() {}
 
-    /** Every event of the source: a file strictly, a topic up to its end offsets at start (bad records counted on {@code err}). */
-    static List<UserEvent> read(DataSource source, Format format, KafkaOptions kafka, PrintWriter err) {
-        if (!source.isTopic()) return read(source.file(), format);
+    /**
+     * Every event of the source: a file as {@code tandem replay} reads it (malformed lines reported on {@code err}
+     * with their line numbers and skipped; with {@code strict} the first one fails), a topic up to its end offsets
+     * at start (bad records counted on {@code err}).
+     */
+    static List<UserEvent> read(DataSource source, Format format, boolean strict, KafkaOptions kafka, PrintWriter err) {
+        if (!source.isTopic()) return read(source.file(), format, strict, err);
         KafkaEndpoints endpoints = kafka.reachableEndpoints();
         TopicRead r = readTopic(endpoints, source.topic(), TOPIC_STALL_TIMEOUT);
         for (String reason : r.firstBadReasons()) err.println("tandem: bad record " + reason);
@@ -209,17 +214,36 @@ final class ModelData {
 
     /** Every event of the file, strictly: a malformed line fails with one line naming it. */
     static List<UserEvent> read(Path file, Format format) {
+        return read(file, format, true, new PrintWriter(java.io.Writer.nullWriter()));
+    }
+
+    /**
+     * Every event of the file, read by the replay's parsers: with {@code strict} a malformed line fails with one line
+     * naming it; otherwise the first {@value ReplayCommand#PRINTED_MALFORMED} are printed on {@code err} as
+     * {@code tandem replay} prints them, then their count, and the rest of the file is read.
+     */
+    static List<UserEvent> read(Path file, Format format, boolean strict, PrintWriter err) {
+        EventFiles.Loaded loaded;
         try {
-            return switch (format) {
-                case TAOBAO -> EventFiles.read(file, CsvFormat.TAOBAO, true).events();
-                case REES46 -> EventFiles.read(file, CsvFormat.REES46, true).events();
-                case EVENTS -> EventFileReader.readEvents(file);
+            loaded = switch (format) {
+                case TAOBAO -> EventFiles.read(file, CsvFormat.TAOBAO, strict);
+                case REES46 -> EventFiles.read(file, CsvFormat.REES46, strict);
+                case EVENTS -> EventFileReader.readEvents(file, strict);
             };
         } catch (InvalidInputException e) {
             throw new CliException("malformed data: " + e.getMessage().replace(" (--strict)", ""));
         } catch (IOException e) {
             throw new CliException("cannot read " + file + ": " + e.getMessage());
         }
+        ReplayResult r = loaded.result();
+        if (r.malformedLines() > 0) {
+            r.firstMalformed().stream().limit(ReplayCommand.PRINTED_MALFORMED).forEach(line -> ReplayCommand.printMalformed(line, err));
+            ReplayCommand.printMoreMalformed(r, err);
+            err.println(String.format(Locale.ROOT, "read %s: %,d rows, %,d events, %,d malformed lines skipped (--strict fails on the first)",
+                    file.getFileName(), r.rowsRead(), r.eventsSent(), r.malformedLines()));
+            err.flush();
+        }
+        return loaded.events();
     }
 
     /** Examples from the file, or a clear refusal when it yields none. */

@@ -97,18 +97,26 @@ public final class ReplayCommand implements Callable<Integer> {
 
                 @Override
                 public void malformed(MalformedLine line) {
-                    if (printed++ < PRINTED_MALFORMED) {
-                        err.println("malformed " + line);
-                        err.flush();
-                    }
+                    if (printed++ < PRINTED_MALFORMED) printMalformed(line, err);
                 }
             };
             ReplayResult r = new Replayer(options).replay(file, EventSink.of((key, event) -> producer.send(topic, key, event), producer::flush), listener);
-            if (r.malformedLines() > PRINTED_MALFORMED) {
-                err.println("… " + (r.malformedLines() - PRINTED_MALFORMED) + " more malformed lines (" + r.malformedLines() + " in total)");
-                err.flush();
-            }
+            printMoreMalformed(r, err);
             return r;
+        }
+    }
+
+    /** How replay, train and evaluate report one malformed line of a file. */
+    static void printMalformed(MalformedLine line, PrintWriter err) {
+        err.println("malformed " + line);
+        err.flush();
+    }
+
+    /** The count of the malformed lines beyond the first {@value #PRINTED_MALFORMED} printed ones. */
+    static void printMoreMalformed(ReplayResult r, PrintWriter err) {
+        if (r.malformedLines() > PRINTED_MALFORMED) {
+            err.println("… " + (r.malformedLines() - PRINTED_MALFORMED) + " more malformed lines (" + r.malformedLines() + " in total)");
+            err.flush();
         }
     }
 }

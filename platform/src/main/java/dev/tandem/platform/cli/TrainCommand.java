@@ -47,6 +47,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Option(names = "--strict", description = "Fail (exit 1) at the first malformed line of a --data file; by default malformed lines are"
+            + " reported with their line numbers and skipped, as tandem replay does.")
+    boolean strict;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Model config JSON (model/README.md); absent fields take the defaults. Default: all defaults.")
     Path config;
 
@@ -85,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
         }
         PrintWriter w = cl.getOut();
-        ExampleSet examples = ModelData.examples(ModelData.read(source, format, kafka, cl.getErr()), source.toString(),
+        ExampleSet examples = ModelData.examples(ModelData.read(source, format, strict, kafka, cl.getErr()), source.toString(),
                 FeatureSpec.defaults(SequencePolicy.defaults()), horizon);
         w.println("data: " + ModelData.describe(examples));
         w.flush();

@@ -6,17 +6,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.datasets.generator.EventFileFormat;
 import dev.tandem.datasets.generator.EventFileWriter;
+import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tandem train} then {@code tandem evaluate} on a small generated file with its truth. */
+/** {@code tandem train} then {@code tandem evaluate} on small generated files. */
 class ModelCommandsIT {
     @TempDir
     Path dir;
@@ -80,5 +85,57 @@ class ModelCommandsIT {
         assertThat(censored.exitCode()).as(censored.err()).isZero();
         assertThat(censored.err()).contains("warning: every validation negative of CART is censored");
         assertThat(censored.out()).contains("n/a");
+    }
+
+    /**
+     * A REES46 export whose last line was cut off mid-write: train and evaluate report the line, as {@code tandem replay}
+     * does, and use the rest of the file; with {@code --strict} the cut line fails the command.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aLogWhoseLastLineIsCutOffTrainsAndEvaluatesReportingTheLine() throws Exception {
+        DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+        StringBuilder csv = new StringBuilder("event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n");
+        int lines = 1;
+        for (Iterator<GeneratedEvent> it = SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 8_000, 7)).events(); it.hasNext(); ) {
+            GeneratedEvent e = it.next();
+            String type = switch (e.action()) {
+                case VIEW -> "view";
+                case CART -> "cart";
+                case PURCHASE -> "purchase";
+                default -> null; // REES46 has no other event types
+            };
+            if (type == null) continue;
+            csv.append(time.format(Instant.ofEpochMilli(e.eventTimeMillis()))).append(',').append(type).append(',').append(e.itemId())
+                    .append(',').append(e.categoryId()).append(",,,").append(String.format(Locale.ROOT, "%.2f", e.price())).append(',')
+                    .append(e.userId()).append(',').append('\n');
+            lines++;
+        }
+        String last = csv.substring(csv.lastIndexOf("\n", csv.length() - 2) + 1);
+        csv.append(last, 0, 30); // the next line, cut off after the product id's first digits
+        Path cut = Files.writeString(dir.resolve("rees46-cut.csv"), csv.toString());
+        Path config = Files.writeString(dir.resolve("model.json"),
+                "{\"architecture\": \"mmoe\", \"embeddingDim\": 8, \"hidden\": [16], \"towerHidden\": [8], \"epochs\": 1, \"batchSize\": 256}");
+        Path models = dir.resolve("models");
+        String cutLine = "malformed line " + (lines + 1) + ": last line is cut off (no newline at end of file): expected 9 fields, got ";
+
+        CliRun train = CliRun.run("train", "--data", cut.toString(), "--format", "rees46", "--horizon", "5m", "--config", config.toString(),
+                "--out", models.toString(), "--name", "cut", "--version", "v1");
+
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        assertThat(train.err()).contains(cutLine)
+                .contains("read rees46-cut.csv: " + String.format(Locale.ROOT, "%,d rows, %,d events, 1 malformed lines skipped", lines, lines - 1));
+        assertThat(train.out()).contains("data: " + String.format(Locale.ROOT, "%,d events", lines - 1), "model written to");
+
+        Path model = models.resolve("cut").resolve("v1");
+        CliRun eval = CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46");
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(eval.err()).contains(cutLine);
+        assertThat(eval.out()).contains("AUC");
+
+        CliRun strict = CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46", "--strict");
+        assertThat(strict.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(strict.errLines()).hasSize(1);
+        assertThat(strict.err()).startsWith("tandem: malformed data: " + cutLine);
     }
 }

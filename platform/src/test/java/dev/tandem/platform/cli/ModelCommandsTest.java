@@ -42,10 +42,10 @@ class ModelCommandsTest {
     }
 
     @Test
-    void aMalformedDataLineIsNamed() throws IOException {
+    void withStrictAMalformedDataLineFailsNamingIt() throws IOException {
         Path data = csv("bad.csv", "1,2,3,pv,1511848894\n1,2,3,pv,1511848895\n1,2,3,teleport,1511848896\n");
 
-        CliRun r = CliRun.run("train", "--data", data.toString(), "--format", "taobao", "--out", dir.toString());
+        CliRun r = CliRun.run("train", "--data", data.toString(), "--format", "taobao", "--out", dir.toString(), "--strict");
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(r.errLines()).hasSize(1);
@@ -53,14 +53,36 @@ class ModelCommandsTest {
     }
 
     @Test
-    void aMalformedEventsLineIsNamed() throws IOException {
+    void withStrictAMalformedEventsLineFailsNamingIt() throws IOException {
         Path data = csv("bad.jsonl", "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"VIEW\",\"event_time\":\"2017-11-25T00:00:00Z\"}\nnot json\n");
 
-        CliRun r = CliRun.run("train", "--data", data.toString(), "--format", "events", "--out", dir.toString());
+        CliRun r = CliRun.run("evaluate", "--model", dir.toString(), "--data", data.toString(), "--format", "events", "--strict");
+        assertThat(r.err()).contains("not a model directory"); // the model is checked first
+        r = CliRun.run("train", "--data", data.toString(), "--format", "events", "--out", dir.toString(), "--strict");
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(r.errLines()).hasSize(1);
         assertThat(r.err()).contains("bad.jsonl line 2");
+    }
+
+    /** As {@code tandem replay}: malformed lines are reported with their numbers, and the rest of the file is read. */
+    @Test
+    void malformedLinesAreReportedAndSkippedAsReplayDoes() throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (int i = 1; i <= 8; i++) body.append(i % 2 == 0 ? "1,2,3,teleport," : "1,2,3,cart,").append(1511848894 + i).append('\n');
+        body.append("1,4,3,bu"); // line 9, cut off mid-write
+        Path data = csv("cut.csv", body.toString());
+
+        CliRun r = CliRun.run("train", "--data", data.toString(), "--format", "taobao", "--out", dir.toString());
+
+        // only carts are left: the read went on past the bad lines, to the refusal that comes after it
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
+        String[] err = r.errLines();
+        assertThat(err).hasSize(7);
+        for (int i = 0; i < 4; i++) assertThat(err[i]).startsWith("malformed line " + (2 * i + 2) + ": unknown behaviour").contains("teleport");
+        assertThat(err[4]).startsWith("malformed line 9: last line is cut off (no newline at end of file): ").endsWith("[1,4,3,bu]");
+        assertThat(err[5]).isEqualTo("read cut.csv: 9 rows, 4 events, 5 malformed lines skipped (--strict fails on the first)");
+        assertThat(err[6]).startsWith("tandem: no examples: ");
     }
 
     @Test

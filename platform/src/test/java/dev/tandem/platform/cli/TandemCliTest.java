@@ -2,16 +2,23 @@ package dev.tandem.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 class TandemCliTest {
     @TempDir
@@ -78,6 +85,46 @@ class TandemCliTest {
         assertThat(replayHelp.out()).contains("--format", "--speed", "--strict", "--limit", "--bootstrap", "--registry");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).startsWith("tandem ").doesNotContain("unknown");
+    }
+
+    /**
+     * Picocli formats descriptions with {@code String.format}: a bare {@code %} makes it print a {@code [picocli WARN]}
+     * line to the JVM's stderr (not to the command line's writer) on every {@code --help}.
+     */
+    @Test
+    void helpOfEveryCommandPrintsNoPicocliWarning() {
+        List<String[]> helps = new ArrayList<>();
+        helps.add(new String[] {"--help"});
+        collectHelps(TandemCli.commandLine(), new ArrayList<>(), helps);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<CliRun> runs = new ArrayList<>();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            for (String[] args : helps) runs.add(CliRun.run(args));
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(helps).hasSizeGreaterThan(10);
+        assertThat(runs).allSatisfy(r -> {
+            assertThat(r.exitCode()).isZero();
+            assertThat(r.err()).isEmpty();
+        });
+        assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli").isEmpty();
+        assertThat(CliRun.run("--help").out()).contains("(last 30% of");
+    }
+
+    private static void collectHelps(CommandLine cl, List<String> path, List<String[]> out) {
+        for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+            if (sub.getValue().getCommandSpec().helpCommand() || !sub.getKey().equals(sub.getValue().getCommandName())) continue;
+            List<String> p = new ArrayList<>(path);
+            p.add(sub.getKey());
+            List<String> args = new ArrayList<>(p);
+            args.add("--help");
+            out.add(args.toArray(String[]::new));
+            collectHelps(sub.getValue(), p, out);
+        }
     }
 
     @Test

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The features API on the JDK's HTTP server.
  * <ul>
- *   <li>{@code GET /v1/users/{id}/features}: 200 JSON ({@link UserFeaturesJson}); 400 for a malformed id;
+ *   <li>{@code GET /v1/users/{id}/features}: 200 JSON ({@link UserFeaturesJson}); 400 for a malformed id (empty,
+ *       blank, longer than the policy's {@code maxIdLength}, not UTF-8, with '/' or control characters);
  *       404 for an unknown user; 503 while the owner is unknown. A user owned by another instance is
  *       fetched from it (one hop: a forwarded request is never forwarded again) and relayed as is.</li>
  *   <li>{@code GET /health}: 200 unless the app failed; {@code GET /ready}: 200 only when ready.</li>
@@ -120,9 +121,10 @@ public final class FeaturesHttpServer implements AutoCloseable {
         }
     }
 
-    /** The id's problem, or null when it is well-formed. */
+    /** The id's problem, or null when it is well-formed: ids the events topic refuses (EventValidator) are refused here too. */
     String validateId(String id) {
         if (id.isEmpty()) return "user id is empty";
+        if (id.isBlank()) return "user id is blank";
         if (id.length() > maxIdLength) return "user id is " + id.length() + " chars long, at most " + maxIdLength + " allowed";
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);

@@ -91,11 +91,17 @@ class FeaturesHttpServerTest {
     @Test
     void malformedIdsAre400WithAMessage() throws Exception {
         for (String path : List.of("/v1/users//features", "/v1/users/" + "x".repeat(17) + "/features",
-                "/v1/users/a%2Fb/features", "/v1/users/a%00b/features", "/v1/users/%C3/features", "/v1/users/a/b/features")) {
+                "/v1/users/a%2Fb/features", "/v1/users/a%00b/features", "/v1/users/%C3/features", "/v1/users/a/b/features",
+                "/v1/users/%20/features", "/v1/users/%20%20%E2%80%83/features", "/v1/users/" + "%C3%A9".repeat(17) + "/features")) {
             HttpResponse<String> r = get(a, path);
             assertThat(r.statusCode()).as(path).isEqualTo(400);
+            assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
             assertThat(r.body()).as(path).startsWith("{\"error\":\"").hasSizeGreaterThan(15);
         }
+        assertThat(get(a, "/v1/users/%20/features").body()).isEqualTo("{\"error\":\"user id is blank\"}");
+        assertThat(get(a, "/v1/users/" + "%C3%A9".repeat(17) + "/features").body())
+                .isEqualTo("{\"error\":\"user id is 17 chars long, at most 16 allowed\"}");
+        assertThat(lookedUpOnB).as("no malformed id reaches a lookup").isEmpty();
     }
 
     @Test

@@ -53,10 +53,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Taobao sample through the real topology on a real broker, with exactly_once_v2, stopped and
- * restarted twice midway (same state dir, then a wiped one that must restore from the changelog): every
- * user's last UserFeatures on user-features must be, byte for byte, what the pure SequenceUpdater gives
- * replaying the same file offline.
+ * The Taobao sample through the real topology on a real broker, with exactly_once_v2, closed and
+ * restarted twice midway (same state dir, then wiped state dirs under two instances that must restore
+ * from the changelog and route the HTTP API to each other): every user's last UserFeatures on
+ * user-features must be, byte for byte, what the pure SequenceUpdater gives replaying the same file offline.
+ *
+ * <p>This is not a crash test: every stop is a graceful {@link FeaturesApp#close}, which commits the open
+ * transaction, and only the latest value per user is checked (a duplicate or missing intermediate record
+ * would pass). {@link FeaturesCrashIT} kills the app mid-transaction and counts every output. Needs the
+ * Taobao sample from {@code ../shared}; skipped where it is absent.
  */
 @Timeout(180)
 class FeaturesAppIT {
