@@ -1,8 +1,8 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.inference.job.ScoringConfig;
-import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.platform.scoring.LocalScoring;
+import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -213,13 +213,26 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--checkpoint-interval must be > 0 (predictions commit on checkpoints)");
         }
         try {
-            return ScoringConfig.defaults().withBatching(maxBatchRows, maxWait).withParallelism(parallelism)
-                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages)
-                    .withGpu(new TfSessionOptions(gpuMemoryGrowth, gpuVisibleDevices));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait")
-                    .replace("visible GPU devices", "--gpu-visible-devices"));
+            return ScoringConfig.builder().batching(maxBatchRows, maxWait).parallelism(parallelism)
+                    .checkpointInterval(checkpointInterval).model(modelDir.toString(), stages)
+                    .set(ScoringConfig.GPU_MEMORY_GROWTH, Boolean.toString(gpuMemoryGrowth)).set(ScoringConfig.GPU_VISIBLE_DEVICES, gpuVisibleDevices)
+                    .build();
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(cl, asFlag(e));
         }
+    }
+
+    /** The configuration keys these options set, for usage errors in the options' words. */
+    private static final Map<String, String> FLAGS = Map.of(ScoringConfig.MAX_BATCH_ROWS, "--max-batch-rows", ScoringConfig.MAX_WAIT, "--max-wait",
+            ScoringConfig.PARALLELISM, "--parallelism", ScoringConfig.CHECKPOINT_INTERVAL, "--checkpoint-interval",
+            ScoringConfig.STAGES, "--stages", ScoringConfig.GPU_VISIBLE_DEVICES, "--gpu-visible-devices");
+
+    /** {@code scoring.max.batch.rows = '0': must be >= 1} as {@code --max-batch-rows must be >= 1, was '0'}. */
+    static String asFlag(ConfigException e) {
+        String flag = FLAGS.getOrDefault(e.key(), e.key());
+        String prefix = e.key() + (e.value() == null ? "" : " = '" + e.value() + "'") + ": ";
+        String problem = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return flag + " " + problem + (e.value() == null ? "" : ", was '" + e.value() + "'");
     }
 
     static void requireTopics(String bootstrap) {

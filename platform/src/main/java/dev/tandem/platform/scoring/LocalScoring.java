@@ -181,9 +181,11 @@ public final class LocalScoring implements AutoCloseable {
      */
     private static ScoringJob job(String bootstrap, String registryUrl, ScoringConfig config) {
         ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, GROUP_ID);
-        return ScoringJob.ofRawRecords(kafka.requests(), kafka.rawUserFeatures(), kafka.rawItems(), kafka.predictions(TRANSACTIONAL_ID_PREFIX),
-                        kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX), registryUrl, config)
-                .withModelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, SHADOW_TRANSACTIONAL_ID_PREFIX));
+        return ScoringJob.builder(config.toBuilder().kafka(bootstrap, registryUrl).build())
+                .requests(kafka.requests()).rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
+                .predictions(kafka.predictions(TRANSACTIONAL_ID_PREFIX)).deadLetters(kafka.deadLetters(DLQ_TRANSACTIONAL_ID_PREFIX))
+                .modelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, SHADOW_TRANSACTIONAL_ID_PREFIX))
+                .build();
     }
 
     /** Loads the model, scores one padding row, and closes it: any reason it cannot be served, as an exception. */

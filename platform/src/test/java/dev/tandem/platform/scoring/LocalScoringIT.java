@@ -97,8 +97,8 @@ class LocalScoringIT {
         assertThat(LocalScoring.resolveModel(models, null)).contains(dir);
         LocalScoring.check(dir, List.of("CART", "PURCHASE"));
 
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(Duration.ofMillis(500)).model(dir.toString(), List.of("CART", "PURCHASE")).build();
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         int n = 40;
         try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
@@ -186,8 +186,8 @@ class LocalScoringIT {
             producer.send(new ProducerRecord<>(unread, "unread-u".getBytes(StandardCharsets.UTF_8), featuresSer.serialize(unread, f))).get();
         }
 
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(Duration.ofMillis(300)).model(dir.toString(), List.of("CART", "PURCHASE")).build();
         try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config);
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -51,8 +51,8 @@ class RemoteScoringIT {
     @Timeout(180)
     void theJobRunsOnTheClusterBehindTheRestAddress() throws Exception {
         Path dir = LocalScoringIT.trainTinyModel(models);
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), List.of("CART", "PURCHASE"));
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(Duration.ofMillis(500)).model(dir.toString(), List.of("CART", "PURCHASE")).build();
         Configuration conf = new Configuration();
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.address", "127.0.0.1");
