@@ -26,10 +26,12 @@ import picocli.CommandLine.Option;
  * a job that cannot start or fails: one line, exit code 1. Inside a Flink client (where exiting would take the
  * client or the JobManager with it) the same line is thrown instead of exiting.
  */
-@Command(name = "ScoringApp", usageHelpAutoWidth = true,
-        description = {"Runs the Tandem scoring job: 'scoring-requests' joined with 'user-features' and 'items', micro-batched",
-                "through a TensorFlow SavedModel, to 'predictions' exactly once (malformed records to 'dead-letters'); follows",
-                "'model-control'. Resumes from the newest completed checkpoint in scoring.checkpoint.dir, if any."})
+@Command(name = "ScoringApp", usageHelpWidth = 120,
+        description = {"Runs the Tandem scoring job: 'scoring-requests' joined with 'user-features' and 'items', micro-batched through",
+                "a TensorFlow SavedModel, to 'predictions' exactly once (malformed records to 'dead-letters'); follows 'model-control'.",
+                "Resumes from the newest completed checkpoint in scoring.checkpoint.dir, if there is one.",
+                "In a Flink cluster: flink run [-s SAVEPOINT] tandem-flink-inference-<version>-job.jar [OPTIONS]; alone, with plain java,",
+                "it runs in a local MiniCluster (Flink's lib/ jars on the class path) until SIGTERM or Ctrl-C.", ""})
 public final class ScoringApp {
     public static final int OK = 0;
     public static final int FAILURE = 1;
@@ -42,8 +44,8 @@ public final class ScoringApp {
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Option(names = "--from-savepoint", paramLabel = "PATH",
-            description = {"Start from this savepoint or retained checkpoint (a chk-N directory or its _metadata)",
-                    "instead of the newest completed checkpoint in scoring.checkpoint.dir."})
+            description = "Start from this savepoint or retained checkpoint (a chk-N directory) instead of the newest completed checkpoint in "
+                    + "scoring.checkpoint.dir.")
     String fromSavepoint;
 
     @Option(names = "--replay", description = "Without a checkpoint to resume from, read 'scoring-requests' from the earliest offset "

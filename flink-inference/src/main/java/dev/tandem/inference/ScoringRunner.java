@@ -119,10 +119,19 @@ public final class ScoringRunner {
      * MiniCluster until it ends, or until SIGTERM / Ctrl-C cancels it (its last checkpoint is kept).
      */
     static void run(ScoringConfig config, String fromSavepoint, PrintStream out) throws Exception {
-        Restore restore = restore(config, fromSavepoint);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, Restore.fresh("")));
+        // a restore path the client already has (flink run -s, the REST API's savepointPath, the Kubernetes operator's
+        // upgrade) is the cluster's decision: the newest checkpoint here must not override it
+        Optional<String> given = env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
+        Restore restore;
+        if ((fromSavepoint == null || fromSavepoint.isBlank()) && given.isPresent()) {
+            restore = new Restore(given.get(), false, "named by the Flink configuration: flink run -s, a REST run's savepointPath or the operator");
+        } else {
+            restore = restore(config, fromSavepoint);
+            if (!restore.fresh()) env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, restore));
+        }
         out.println(restore.describe());
         out.flush();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, restore));
         job(config).build(env);
         if (!(env instanceof LocalStreamEnvironment)) {
             JobExecutionResult r = env.execute(config.jobName());
