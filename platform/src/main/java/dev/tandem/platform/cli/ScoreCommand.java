@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tandem score}: the Flink scoring job ({@code flink-inference}) in a local MiniCluster in
- * this JVM, or submitted to a running Flink cluster ({@code --jobmanager}), until Ctrl-C or SIGTERM:
+ * {@code tandem score}: launches the scoring app ({@code flink-inference}'s {@code ScoringApp}) in a local
+ * MiniCluster in this JVM, or uploads its job jar to a running Flink cluster and runs it there
+ * ({@code --jobmanager}), until Ctrl-C or SIGTERM:
  * {@code scoring-requests} joined with {@code user-features} and {@code items}, micro-batched through
  * the SavedModel, to {@code predictions} (bad records to {@code dead-letters}), exactly once.
  */
@@ -78,13 +79,14 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
             description = {"Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
-                    "instead of a local MiniCluster. The model directory must be readable at the same path on its TaskManagers;",
-                    "the cluster's restart strategy applies. Ctrl-C cancels the job."})
+                    "instead of a local MiniCluster: the job jar is uploaded and its ScoringApp run with these settings. The model",
+                    "directory must be readable at the same path on its JobManager and TaskManagers; the cluster's restart strategy",
+                    "applies. Ctrl-C cancels the job."})
     String jobManager;
 
     @Option(names = "--job-jar", paramLabel = "JAR", split = ",",
-            description = {"With --jobmanager: the jars to ship with the job (repeatable; e.g. one shaded job jar).",
-                    "Default: every jar on tandem's class path except Flink's runtime, which the cluster has."})
+            description = {"With --jobmanager: the scoring app's job jar to upload and run (flink-inference's",
+                    "tandem-flink-inference-<version>-job.jar). Default: the one built in flink-inference/target."})
     List<Path> jobJars;
 
     @Override
@@ -100,7 +102,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
         }
-        List<Path> shipped = jm == null ? List.of() : jars();
+        List<Path> shipped = jm == null ? List.of() : List.of(jobJar(cl));
         try {
             LocalScoring.check(Path.of(config.modelDir()), config.stages());
         } catch (Exception e) {
@@ -108,6 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         var endpoints = kafka.reachableEndpoints();
         requireTopics(endpoints.bootstrapServers());
+        config = config.toBuilder().kafka(endpoints.bootstrapServers(), endpoints.registryUrl()).build();
 
         PrintWriter out = cl.getOut();
         out.println(jm == null ? "scoring job (local MiniCluster)" : "scoring job (Flink " + flinkVersion + " cluster at " + jm + ")");
@@ -133,9 +136,9 @@ public final class ScoreCommand implements Callable<Integer> {
         Signals signals = Signals.install(null);
         LocalScoring job;
         try {
-            job = jm == null
-                    ? LocalScoring.start(endpoints.bootstrapServers(), endpoints.registryUrl(), config)
-                    : LocalScoring.submit(jm.toString(), shipped, endpoints.bootstrapServers(), endpoints.registryUrl(), config);
+            job = jm == null ? LocalScoring.start(config) : LocalScoring.submit(jm.toString(), shipped.get(0), config);
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage());
         } catch (Exception e) {
             throw new CliException("the scoring job did not start: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
@@ -196,14 +199,18 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private List<Path> jars() {
+    /** {@code --job-jar}, else the job jar built next to the scoring app's classes. */
+    private Path jobJar(CommandLine cl) {
         if (jobJars == null || jobJars.isEmpty()) {
-            return LocalScoring.classpathJars();
+            return LocalScoring.jobJar().orElseThrow(() -> new CliException("no job jar built from the current classes: build it with "
+                    + "`mvn -B -pl flink-inference -am package -DskipTests` (flink-inference/target/tandem-flink-inference-<version>-job.jar), "
+                    + "or name one with --job-jar"));
         }
-        for (Path j : jobJars) {
-            if (!Files.isRegularFile(j)) throw new CliException("job jar not found: " + j);
+        if (jobJars.size() > 1) {
+            throw new CommandLine.ParameterException(cl, "--job-jar takes one jar, the scoring app's job jar (tandem-flink-inference-<version>-job.jar)");
         }
-        return jobJars;
+        if (!Files.isRegularFile(jobJars.get(0))) throw new CliException("job jar not found: " + jobJars.get(0));
+        return jobJars.get(0);
     }
 
     /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */

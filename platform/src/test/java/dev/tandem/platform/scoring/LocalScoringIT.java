@@ -97,11 +97,13 @@ class LocalScoringIT {
         assertThat(LocalScoring.resolveModel(models, null)).contains(dir);
         LocalScoring.check(dir, List.of("CART", "PURCHASE"));
 
+        // the requests are sent right after the start, maybe before the source has found the latest offsets: replay them
         ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
-                .checkpointInterval(Duration.ofMillis(500)).model(dir.toString(), List.of("CART", "PURCHASE")).build();
+                .checkpointInterval(Duration.ofMillis(500)).model(dir.toString(), List.of("CART", "PURCHASE"))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).requestsStartingOffsets(ScoringConfig.RequestOffsets.EARLIEST).build();
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         int n = 40;
-        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
+        try (LocalScoring job = LocalScoring.start(config)) {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
                 TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
                 for (int r = 0; r < n; r++) {
@@ -187,8 +189,9 @@ class LocalScoringIT {
         }
 
         ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
-                .checkpointInterval(Duration.ofMillis(300)).model(dir.toString(), List.of("CART", "PURCHASE")).build();
-        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config);
+                .checkpointInterval(Duration.ofMillis(300)).model(dir.toString(), List.of("CART", "PURCHASE"))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+        try (LocalScoring job = LocalScoring.start(config);
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             assertThat(job.awaitUserFeaturesRead(KAFKA.bootstrapServers(), KAFKA.registryUrl(), Duration.ofSeconds(90))).isTrue();
