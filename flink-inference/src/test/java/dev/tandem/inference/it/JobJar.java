@@ -26,6 +26,10 @@ final class JobJar {
         try (Stream<Path> s = Files.list(TARGET)) {
             List<Path> jars = s.filter(p -> p.getFileName().toString().endsWith("-job.jar")).toList();
             assertThat(jars).as("the job jar in %s (built by `package`, unless -Dtandem.skipJobJar)", TARGET.toAbsolutePath()).hasSize(1);
+            // -Dtandem.skipJobJar leaves the last jar behind: testing it would test other code
+            Path app = TARGET.resolve("classes/dev/tandem/inference/ScoringApp.class");
+            assertThat(Files.getLastModifiedTime(jars.get(0))).as("%s is older than the classes (built with -Dtandem.skipJobJar?)", jars.get(0))
+                    .isGreaterThanOrEqualTo(Files.getLastModifiedTime(app));
             return jars.get(0);
         }
     }
