@@ -46,7 +46,7 @@ import org.apache.kafka.common.TopicPartition;
 final class ScoringBenchJob implements BenchJob {
     record Topics(String requests, String features, String items, String predictions) {}
 
-    /** The model lifecycle input ({@code ScoringJob.withModelControl}): {@code topic} read from {@code startOffsets}, shadow predictions to {@code shadowTopic}. */
+    /** The model lifecycle input ({@code ScoringJob.Builder.modelControl}): {@code topic} read from {@code startOffsets}, shadow predictions to {@code shadowTopic}. */
     record Control(String topic, Map<TopicPartition, Long> startOffsets, String shadowTopic) {}
 
     private final JobClient client;
@@ -72,18 +72,18 @@ final class ScoringBenchJob implements BenchJob {
         conf.setString("restart-strategy.type", "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
         ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, runName);
-        ScoringJob job = new ScoringJob(
-                source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(), OffsetsInitializer.earliest()),
-                source(bootstrap, runName, topics.features(), new AvroDeserializer<>(UserFeatures.class, registryUrl, true), OffsetsInitializer.earliest()),
-                source(bootstrap, runName, topics.items(), new AvroDeserializer<>(ItemMetadata.class, registryUrl, false), OffsetsInitializer.earliest()),
-                kafka.predictions(topics.predictions(), runName),
-                kafka.deadLetters(runName + "-dlq"),
-                registryUrl, config, scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()));
+        ScoringJob.Builder job = ScoringJob.builder(config.toBuilder().kafka(bootstrap, registryUrl).build())
+                .requests(source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(), OffsetsInitializer.earliest()))
+                .features(source(bootstrap, runName, topics.features(), new AvroDeserializer<>(UserFeatures.class, registryUrl, true), OffsetsInitializer.earliest()),
+                        source(bootstrap, runName, topics.items(), new AvroDeserializer<>(ItemMetadata.class, registryUrl, false), OffsetsInitializer.earliest()))
+                .predictions(kafka.predictions(topics.predictions(), runName))
+                .deadLetters(kafka.deadLetters(runName + "-dlq"))
+                .scorer(scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()));
         if (control != null) {
-            job.withModelControl(source(bootstrap, runName, control.topic(), new RawRecordDeserializer(), OffsetsInitializer.offsets(control.startOffsets())),
+            job.modelControl(source(bootstrap, runName, control.topic(), new RawRecordDeserializer(), OffsetsInitializer.offsets(control.startOffsets())),
                     kafka.predictions(control.shadowTopic(), runName + "-shadow"));
         }
-        job.build(env);
+        job.build().build(env);
         return new ScoringBenchJob(env.executeAsync(config.jobName()), bootstrap, runName, topics);
     }
 

@@ -257,13 +257,13 @@ public final class ScoringScenario extends ScenarioCommand {
     private Map<String, Number> measureBareFlink(BenchEnvironment env, ScoringWorkload w, Shared shared) throws Exception {
         say("");
         say("== bare Flink (Kafka in, keyBy + keyed-state read, Kafka out exactly once; no decoding, catalog or model) ==");
-        ScoringConfig base = ScoringConfig.defaults().withParallelism(parallelism).withBatching(maxBatchRows, maxWait);
+        ScoringConfig base = ScoringConfig.builder().parallelism(parallelism).batching(maxBatchRows, maxWait).build();
         Map<String, Number> m = new LinkedHashMap<>();
         if (!latencyOnly) {
-            double rate = runs.throughput(env, shared, base.withCheckpointInterval(checkpointInterval), null, true, requests, ScoringRuns.RUN_TIMEOUT, "bare flink");
+            double rate = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), null, true, requests, ScoringRuns.RUN_TIMEOUT, "bare flink");
             m.put("bare_flink_predictions_per_sec", Math.round(rate));
         }
-        Latency l = runs.latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), null, true);
+        Latency l = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null, true);
         m.put("bare_flink_p50_latency_ms", l.p50Ms());
         m.put("bare_flink_p99_latency_ms", l.p99Ms());
         return m;
@@ -279,14 +279,14 @@ public final class ScoringScenario extends ScenarioCommand {
         // the data and training settings are in the version, so a --model-cache never serves a model of other data
         String key = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d", seed, users, items, events, epochs);
         Path modelDir = w.trainedModel(config, modelRoot, key + "-v1", line -> say("%s", line));
-        ScoringConfig base = ScoringConfig.defaults().withModel(modelDir.toString(), STAGES).withParallelism(parallelism)
-                .withBatching(maxBatchRows, maxWait);
+        ScoringConfig base = ScoringConfig.builder().model(modelDir.toString(), STAGES).parallelism(parallelism)
+                .batching(maxBatchRows, maxWait).build();
 
         Map<String, Number> m = new LinkedHashMap<>();
         if (latencyOnly) {
-            Latency steady = runs.latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), null);
+            Latency steady = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null);
             Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
-            Latency swap = runs.latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), new Swap(config.name(), key + "-v2", v2));
+            Latency swap = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), new Swap(config.name(), key + "-v2", v2));
             putLatency(m, steady, swap);
             m.put("requests_per_sec_offered", rate);
             m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
@@ -295,18 +295,18 @@ public final class ScoringScenario extends ScenarioCommand {
         double raw = RawTfCeiling.measure(modelDir, STAGES, w, maxBatchRows, parallelism, rawSeconds / 3, rawSeconds);
         say("raw TF:        %,12.0f predictions/s (%d sessions, batch %d, reused tensors)", raw, parallelism, maxBatchRows);
 
-        double batched = runs.throughput(env, shared, base.withCheckpointInterval(checkpointInterval), null, requests, ScoringRuns.RUN_TIMEOUT, "batched");
+        double batched = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), null, requests, ScoringRuns.RUN_TIMEOUT, "batched");
         // Record by record = one session call per candidate, what a Flink map calling TF per record does. One call
         // per request already batches its candidates (20 rows): kept as per_request_ for reference.
-        double perRecord = runs.throughput(env, shared, base.withBatching(candidates, maxWait).withCheckpointInterval(checkpointInterval),
+        double perRecord = runs.throughput(env, shared, base.toBuilder().batching(candidates, maxWait).checkpointInterval(checkpointInterval).build(),
                 PerCandidateScorer.factory(modelDir, STAGES), requests, Duration.ofMillis((long) (perRecordSeconds * 1000)), "per-record");
-        double perRequest = runs.throughput(env, shared, base.withBatching(candidates, maxWait).withCheckpointInterval(checkpointInterval), null, requests,
+        double perRequest = runs.throughput(env, shared, base.toBuilder().batching(candidates, maxWait).checkpointInterval(checkpointInterval).build(), null, requests,
                 Duration.ofMillis((long) (perRecordSeconds * 1000)), "per-request");
-        double plumbing = runs.throughput(env, shared, base.withCheckpointInterval(checkpointInterval), NoModelScorer.factory(modelDir, STAGES), requests,
+        double plumbing = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), NoModelScorer.factory(modelDir, STAGES), requests,
                 ScoringRuns.RUN_TIMEOUT, "no model");
-        Latency steady = runs.latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), null);
+        Latency steady = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null);
         Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
-        Latency swap = runs.latency(env, w, shared, base.withCheckpointInterval(latencyCheckpointInterval), new Swap(config.name(), key + "-v2", v2));
+        Latency swap = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), new Swap(config.name(), key + "-v2", v2));
 
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
         m.put("predictions_per_sec", Math.round(batched));

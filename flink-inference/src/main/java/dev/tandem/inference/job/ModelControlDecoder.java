@@ -22,17 +22,23 @@ import org.apache.flink.util.Collector;
  * original bytes; the job carries on.
  */
 public final class ModelControlDecoder extends ProcessFunction<RawRecord, ModelCommand> {
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private transient TandemAvroDeserializer<ModelControl> deserializer;
     private transient Counter deadLetters;
 
     public ModelControlDecoder(String registryUrl) {
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this(Map.of(RegistryClientConfig.URL, Objects.requireNonNull(registryUrl, "registryUrl")));
+    }
+
+    /** @param registry the registry client's settings: {@code schema.registry.url} and any auth settings */
+    public ModelControlDecoder(Map<String, String> registry) {
+        this.registry = Map.copyOf(registry);
+        Objects.requireNonNull(this.registry.get(RegistryClientConfig.URL), RegistryClientConfig.URL);
     }
 
     @Override
     public void open(OpenContext ctx) {
-        deserializer = new TandemAvroDeserializer<>(ModelControl.class, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        deserializer = new TandemAvroDeserializer<>(ModelControl.class, SchemaRegistryClients.fromConfigs(registry), false);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }
 

@@ -30,25 +30,35 @@ public final class RequestDecoder implements Serializable {
         void refuse(DeadLetterReason reason, Throwable error);
     }
 
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private final int maxIdLength;
     private transient TandemAvroDeserializer<ScoringRequest> deserializer;
     private transient RequestValidator validator;
 
     public RequestDecoder(String registryUrl, int maxIdLength) {
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this(Map.of(RegistryClientConfig.URL, Objects.requireNonNull(registryUrl, "registryUrl")), maxIdLength);
+    }
+
+    /** @param registry the registry client's settings: {@code schema.registry.url} and any auth settings */
+    public RequestDecoder(Map<String, String> registry, int maxIdLength) {
+        this.registry = Map.copyOf(registry);
+        Objects.requireNonNull(this.registry.get(RegistryClientConfig.URL), RegistryClientConfig.URL);
         this.maxIdLength = maxIdLength;
         new RequestValidator(maxIdLength); // fail on the client, not in the job
     }
 
     public void open() {
         deserializer = new TandemAvroDeserializer<>(ScoringRequest.class,
-                SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+                SchemaRegistryClients.fromConfigs(registry), false);
         validator = new RequestValidator(maxIdLength);
     }
 
     public String registryUrl() {
-        return registryUrl;
+        return registry.get(RegistryClientConfig.URL);
+    }
+
+    public Map<String, String> registry() {
+        return registry;
     }
 
     public int maxIdLength() {

@@ -38,10 +38,15 @@ public final class RequestRouter extends ProcessFunction<RawRecord, UserInput> {
         this.decoder = new RequestDecoder(registryUrl, maxIdLength);
     }
 
+    /** @param registry the registry client's settings: {@code schema.registry.url} and any auth settings */
+    public RequestRouter(Map<String, String> registry, int maxIdLength) {
+        this.decoder = new RequestDecoder(registry, maxIdLength);
+    }
+
     @Override
     public void open(OpenContext ctx) {
         decoder.open();
-        registry = SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, decoder.registryUrl()));
+        registry = SchemaRegistryClients.fromConfigs(decoder.registry());
         idsFirst = new HashMap<>();
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }

@@ -10,6 +10,7 @@ import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.UserFeatures;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -32,11 +33,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * items ─ broadcast ────────────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
  *                                                   (decodes each request once; undecodable / invalid ─▶ dead letters)
  * </pre>
- * With {@link #withModelControl}, model commands join the broadcast input (decoded by
+ * With {@link Builder#modelControl}, model commands join the broadcast input (decoded by
  * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
  * go to the dead letters and the shadow model's predictions to their own sink.
- * With {@link #ofRawRecords}, features and items are raw records too, each decoded by a
+ * With {@link Builder#rawFeatures}, features and items are raw records too, each decoded by a
  * {@link SourceRecordDecoder} whose side output joins the requests' dead letters.
+ * <pre>{@code
+ * ScoringJob.builder(config).requests(rawRequests).rawFeatures(rawFeatures, rawItems)
+ *         .predictions(sink).deadLetters(deadLetterSink).modelControl(commands, shadowSink).build().execute(env);
+ * }</pre>
  */
 public final class ScoringJob {
     public static final String REQUESTS_UID = "scoring-requests-source";
@@ -56,80 +61,113 @@ public final class ScoringJob {
     private final Source<RawRecord, ?, ?> requests;
     private final Source<UserFeatures, ?, ?> features;
     private final Source<ItemMetadata, ?, ?> items;
-    // set instead of features / items by ofRawRecords: decoded in the job, bad records to dead letters
+    // set instead of features / items by Builder.rawFeatures: decoded in the job, bad records to dead letters
     private final Source<RawRecord, ?, ?> rawFeatures;
     private final Source<RawRecord, ?, ?> rawItems;
     private final Sink<Prediction> predictions;
     private final Sink<DeadLetter> deadLetters;
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private final ScoringConfig config;
     private final BatchScorerFactory scorer;
-    private Source<RawRecord, ?, ?> control;
-    private Sink<Prediction> shadowPredictions;
+    private final Source<RawRecord, ?, ?> control;
+    private final Sink<Prediction> shadowPredictions;
 
-    /**
-     * Scores with the SavedModel in {@code config.modelDir()}.
-     *
-     * @param requests    raw {@code scoring-requests} records, decoded with the registry at {@code registryUrl}
-     * @param deadLetters where undecodable and invalid requests go, original bytes and reason
-     */
-    public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
-                      Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
-        this(requests, features, items, predictions, deadLetters, registryUrl, config,
-                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages(), config.gpu()));
+    private ScoringJob(Builder b) {
+        this.config = b.config;
+        this.requests = Objects.requireNonNull(b.requests, "requests");
+        if ((b.features == null) == (b.rawFeatures == null)) {
+            throw new IllegalStateException("give the features and items either decoded (features) or raw (rawFeatures), once");
+        }
+        this.features = b.features;
+        this.items = b.items;
+        this.rawFeatures = b.rawFeatures;
+        this.rawItems = b.rawItems;
+        this.predictions = Objects.requireNonNull(b.predictions, "predictions");
+        this.deadLetters = Objects.requireNonNull(b.deadLetters, "deadLetters");
+        this.registry = config.registryClientConfigs();
+        this.scorer = b.scorer != null ? b.scorer
+                : TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), ScoringConfig.MODEL_DIR), config.stages(), config.gpu());
+        this.control = b.control;
+        this.shadowPredictions = b.shadowPredictions;
     }
 
-    public ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
-                      Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
-                      BatchScorerFactory scorer) {
-        this(requests, Objects.requireNonNull(features, "features"), Objects.requireNonNull(items, "items"), null, null,
-                predictions, deadLetters, registryUrl, config, scorer);
+    /** A job scoring with {@code config} (batching, parallelism, checkpoints, registry, model): name its sources and sinks. */
+    public static Builder builder(ScoringConfig config) {
+        return new Builder(config);
     }
 
-    /**
-     * Like the constructor, but {@code user-features} and {@code items} arrive as raw records too and
-     * are decoded in the job ({@link SourceRecordDecoder}), so their undecodable or invalid records go
-     * to {@code deadLetters} with the original bytes, like bad requests. Scores with the SavedModel in
-     * {@code config.modelDir()}.
-     */
-    public static ScoringJob ofRawRecords(Source<RawRecord, ?, ?> requests, Source<RawRecord, ?, ?> features, Source<RawRecord, ?, ?> items,
-                                          Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config) {
-        return ofRawRecords(requests, features, items, predictions, deadLetters, registryUrl, config,
-                TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), "config.modelDir"), config.stages(), config.gpu()));
-    }
+    /** The sources and sinks of a {@link ScoringJob}; requests, features and items, predictions and dead letters are required. */
+    public static final class Builder {
+        private final ScoringConfig config;
+        private Source<RawRecord, ?, ?> requests;
+        private Source<UserFeatures, ?, ?> features;
+        private Source<ItemMetadata, ?, ?> items;
+        private Source<RawRecord, ?, ?> rawFeatures;
+        private Source<RawRecord, ?, ?> rawItems;
+        private Sink<Prediction> predictions;
+        private Sink<DeadLetter> deadLetters;
+        private BatchScorerFactory scorer;
+        private Source<RawRecord, ?, ?> control;
+        private Sink<Prediction> shadowPredictions;
 
-    public static ScoringJob ofRawRecords(Source<RawRecord, ?, ?> requests, Source<RawRecord, ?, ?> features, Source<RawRecord, ?, ?> items,
-                                          Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
-                                          BatchScorerFactory scorer) {
-        return new ScoringJob(requests, null, null, Objects.requireNonNull(features, "features"), Objects.requireNonNull(items, "items"),
-                predictions, deadLetters, registryUrl, config, scorer);
-    }
+        private Builder(ScoringConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
 
-    private ScoringJob(Source<RawRecord, ?, ?> requests, Source<UserFeatures, ?, ?> features, Source<ItemMetadata, ?, ?> items,
-                       Source<RawRecord, ?, ?> rawFeatures, Source<RawRecord, ?, ?> rawItems,
-                       Sink<Prediction> predictions, Sink<DeadLetter> deadLetters, String registryUrl, ScoringConfig config,
-                       BatchScorerFactory scorer) {
-        this.requests = Objects.requireNonNull(requests, "requests");
-        this.features = features;
-        this.items = items;
-        this.rawFeatures = rawFeatures;
-        this.rawItems = rawItems;
-        this.predictions = Objects.requireNonNull(predictions, "predictions");
-        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
-        this.config = Objects.requireNonNull(config, "config");
-        this.scorer = Objects.requireNonNull(scorer, "scorer");
-    }
+        /** Raw {@code scoring-requests} records, decoded in the job; undecodable and invalid ones go to the dead letters. */
+        public Builder requests(Source<RawRecord, ?, ?> rawRequests) {
+            this.requests = rawRequests;
+            return this;
+        }
 
-    /**
-     * Drives the model lifecycle from {@code control} (raw {@code model-control} records: LOAD,
-     * ACTIVATE, ROLLBACK, SHADOW, STOP_SHADOW); the shadow model's predictions go to
-     * {@code shadowPredictions}. The scorer factory must be able to {@link BatchScorerFactory#create(dev.tandem.inference.core.ModelRef) load by location}.
-     */
-    public ScoringJob withModelControl(Source<RawRecord, ?, ?> control, Sink<Prediction> shadowPredictions) {
-        this.control = Objects.requireNonNull(control, "control");
-        this.shadowPredictions = Objects.requireNonNull(shadowPredictions, "shadowPredictions");
-        return this;
+        /** {@code user-features} and {@code items} already decoded (undecodable records are only counted by the source). */
+        public Builder features(Source<UserFeatures, ?, ?> userFeatures, Source<ItemMetadata, ?, ?> catalog) {
+            this.features = Objects.requireNonNull(userFeatures, "features");
+            this.items = Objects.requireNonNull(catalog, "items");
+            return this;
+        }
+
+        /**
+         * {@code user-features} and {@code items} as raw records, decoded in the job ({@link SourceRecordDecoder}), so their
+         * undecodable or invalid records go to the dead letters with the original bytes, like bad requests.
+         */
+        public Builder rawFeatures(Source<RawRecord, ?, ?> userFeatures, Source<RawRecord, ?, ?> catalog) {
+            this.rawFeatures = Objects.requireNonNull(userFeatures, "features");
+            this.rawItems = Objects.requireNonNull(catalog, "items");
+            return this;
+        }
+
+        public Builder predictions(Sink<Prediction> sink) {
+            this.predictions = sink;
+            return this;
+        }
+
+        /** Where refused records go, original bytes and reason. */
+        public Builder deadLetters(Sink<DeadLetter> sink) {
+            this.deadLetters = sink;
+            return this;
+        }
+
+        /** The scorer; by default the SavedModel in {@code config.modelDir()} ({@link TfBatchScorer}). */
+        public Builder scorer(BatchScorerFactory factory) {
+            this.scorer = factory;
+            return this;
+        }
+
+        /**
+         * Drives the model lifecycle from {@code commands} (raw {@code model-control} records: LOAD, ACTIVATE, ROLLBACK,
+         * SHADOW, STOP_SHADOW); the shadow model's predictions go to {@code shadow}. The scorer factory must be able to
+         * {@link BatchScorerFactory#create(dev.tandem.inference.core.ModelRef) load by location}.
+         */
+        public Builder modelControl(Source<RawRecord, ?, ?> commands, Sink<Prediction> shadow) {
+            this.control = Objects.requireNonNull(commands, "control");
+            this.shadowPredictions = Objects.requireNonNull(shadow, "shadowPredictions");
+            return this;
+        }
+
+        public ScoringJob build() {
+            return new ScoringJob(this);
+        }
     }
 
     /** Adds the job to {@code env}; returns the predictions stream (before the sink). */
@@ -155,7 +193,7 @@ public final class ScoringJob {
 
         SingleOutputStreamOperator<UserInput> routed = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
                 .uid(REQUESTS_UID)
-                .process(new RequestRouter(registryUrl, config.maxIdLength()), inputType)
+                .process(new RequestRouter(registry, config.maxIdLength()), inputType)
                 .uid(DECODE_UID).name("route-requests");
         DataStream<DeadLetter> deadLetterStream = routed.getSideOutput(RequestDecoder.DEAD_LETTERS);
         DataStream<UserFeatures> featureStream;
@@ -163,11 +201,11 @@ public final class ScoringJob {
         if (rawFeatures != null) {
             SingleOutputStreamOperator<UserFeatures> f = env.fromSource(rawFeatures, WatermarkStrategy.noWatermarks(), "user-features")
                     .uid(FEATURES_UID)
-                    .process(SourceRecordDecoder.userFeatures(registryUrl, config.maxIdLength()), TypeInformation.of(UserFeatures.class))
+                    .process(SourceRecordDecoder.userFeatures(registry, config.maxIdLength()), TypeInformation.of(UserFeatures.class))
                     .uid(DECODE_FEATURES_UID).name("decode-user-features");
             SingleOutputStreamOperator<ItemMetadata> i = env.fromSource(rawItems, WatermarkStrategy.noWatermarks(), "items")
                     .uid(ITEMS_UID)
-                    .process(SourceRecordDecoder.items(registryUrl, config.maxIdLength()), TypeInformation.of(ItemMetadata.class))
+                    .process(SourceRecordDecoder.items(registry, config.maxIdLength()), TypeInformation.of(ItemMetadata.class))
                     .uid(DECODE_ITEMS_UID).name("decode-items");
             deadLetterStream = deadLetterStream.union(f.getSideOutput(RequestDecoder.DEAD_LETTERS), i.getSideOutput(RequestDecoder.DEAD_LETTERS));
             featureStream = f;
@@ -184,7 +222,7 @@ public final class ScoringJob {
             // one reader: every subtask must see the commands in one order (the topic has one partition)
             SingleOutputStreamOperator<ModelCommand> commands = env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
                     .uid(CONTROL_UID).setParallelism(1)
-                    .process(new ModelControlDecoder(registryUrl), TypeInformation.of(ModelCommand.class))
+                    .process(new ModelControlDecoder(registry), TypeInformation.of(ModelCommand.class))
                     .uid(CONTROL_DECODE_UID).name("decode-model-control").setParallelism(1);
             deadLetterStream = deadLetterStream.union(commands.getSideOutput(RequestDecoder.DEAD_LETTERS));
             broadcastInputs = broadcastInputs.union(commands.map((ModelCommand c) -> BroadcastInput.of(c), broadcastType)
@@ -195,7 +233,7 @@ public final class ScoringJob {
         SingleOutputStreamOperator<EncodedRequest> joined = routed.union(featureInputs)
                 .keyBy(UserInput::getUserId, Types.STRING)
                 .connect(catalog)
-                .process(new RequestFeatureJoin(spec, new RequestDecoder(registryUrl, config.maxIdLength())), TypeInformation.of(EncodedRequest.class))
+                .process(new RequestFeatureJoin(spec, new RequestDecoder(registry, config.maxIdLength())), TypeInformation.of(EncodedRequest.class))
                 .uid(JOIN_UID).name("join-features");
         deadLetterStream = deadLetterStream.union(joined.getSideOutput(RequestDecoder.DEAD_LETTERS));
 

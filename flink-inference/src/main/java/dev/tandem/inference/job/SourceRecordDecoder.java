@@ -30,7 +30,7 @@ import org.apache.flink.util.function.SerializableFunction;
  */
 public final class SourceRecordDecoder<T extends SpecificRecord> extends ProcessFunction<RawRecord, T> {
     private final Class<T> type;
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private final int maxIdLength;
     private final SerializableFunction<T, CharSequence> id;
     private final DeadLetterReason blankId;
@@ -39,13 +39,14 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
     private transient Counter undecodable;
     private transient Counter deadLetters;
 
-    private SourceRecordDecoder(Class<T> type, String registryUrl, int maxIdLength, SerializableFunction<T, CharSequence> id,
+    private SourceRecordDecoder(Class<T> type, Map<String, String> registry, int maxIdLength, SerializableFunction<T, CharSequence> id,
                                 DeadLetterReason blankId, SerializableFunction<String, T> tombstone) {
         if (maxIdLength < 1) {
             throw new IllegalArgumentException("maxIdLength must be >= 1, was " + maxIdLength);
         }
         this.type = Objects.requireNonNull(type, "type");
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this.registry = Map.copyOf(registry);
+        Objects.requireNonNull(this.registry.get(RegistryClientConfig.URL), RegistryClientConfig.URL);
         this.maxIdLength = maxIdLength;
         this.id = id;
         this.blankId = blankId;
@@ -53,18 +54,27 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
     }
 
     public static SourceRecordDecoder<UserFeatures> userFeatures(String registryUrl, int maxIdLength) {
-        return new SourceRecordDecoder<>(UserFeatures.class, registryUrl, maxIdLength, UserFeatures::getUserId,
-                DeadLetterReason.MISSING_USER_ID, FeatureUpdates::tombstone);
+        return userFeatures(Map.of(RegistryClientConfig.URL, registryUrl), maxIdLength);
     }
 
     public static SourceRecordDecoder<ItemMetadata> items(String registryUrl, int maxIdLength) {
-        return new SourceRecordDecoder<>(ItemMetadata.class, registryUrl, maxIdLength, ItemMetadata::getItemId,
+        return items(Map.of(RegistryClientConfig.URL, registryUrl), maxIdLength);
+    }
+
+    /** @param registry the registry client's settings: {@code schema.registry.url} and any auth settings */
+    public static SourceRecordDecoder<UserFeatures> userFeatures(Map<String, String> registry, int maxIdLength) {
+        return new SourceRecordDecoder<>(UserFeatures.class, registry, maxIdLength, UserFeatures::getUserId,
+                DeadLetterReason.MISSING_USER_ID, FeatureUpdates::tombstone);
+    }
+
+    public static SourceRecordDecoder<ItemMetadata> items(Map<String, String> registry, int maxIdLength) {
+        return new SourceRecordDecoder<>(ItemMetadata.class, registry, maxIdLength, ItemMetadata::getItemId,
                 DeadLetterReason.MISSING_FIELD, null);
     }
 
     @Override
     public void open(OpenContext ctx) {
-        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(registry), false);
         undecodable = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.UNDECODABLE_RECORDS);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }

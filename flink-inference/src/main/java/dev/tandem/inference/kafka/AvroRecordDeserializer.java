@@ -1,6 +1,5 @@
 package dev.tandem.inference.kafka;
 
-import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import java.nio.charset.StandardCharsets;
@@ -26,20 +25,20 @@ final class AvroRecordDeserializer<T extends SpecificRecord> implements KafkaRec
     private static final Logger LOG = LoggerFactory.getLogger(AvroRecordDeserializer.class);
 
     private final Class<T> type;
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private final SerializableFunction<String, T> tombstone;
     private transient TandemAvroDeserializer<T> deserializer;
     private transient Counter undecodable;
 
-    AvroRecordDeserializer(Class<T> type, String registryUrl, SerializableFunction<String, T> tombstone) {
+    AvroRecordDeserializer(Class<T> type, Map<String, String> registry, SerializableFunction<String, T> tombstone) {
         this.type = Objects.requireNonNull(type, "type");
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this.registry = Map.copyOf(registry);
         this.tombstone = tombstone;
     }
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(registry), false);
         undecodable = context.getMetricGroup().counter("undecodableRecords");
     }
 

@@ -1,7 +1,6 @@
 package dev.tandem.inference.kafka;
 
 import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.serde.WireFormat;
@@ -15,19 +14,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /** A {@link Prediction} → (key user_id, Confluent wire-format Avro value) on {@code topic}; after the first record, by {@link PredictionWireEncoder}. */
 final class PredictionSerializer implements KafkaRecordSerializationSchema<Prediction> {
     private final String topic;
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private transient TandemAvroSerializer<Prediction> serializer;
     /** Set from the first record's header: the registry serializer registers (or looks up) the schema once. */
     private transient PredictionWireEncoder fast;
 
-    PredictionSerializer(String topic, String registryUrl) {
+    PredictionSerializer(String topic, Map<String, String> registry) {
         this.topic = topic;
-        this.registryUrl = registryUrl;
+        this.registry = Map.copyOf(registry);
     }
 
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
-        serializer = new TandemAvroSerializer<>(SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        serializer = new TandemAvroSerializer<>(SchemaRegistryClients.fromConfigs(registry), false);
     }
 
     @Override

@@ -3,76 +3,105 @@ package dev.tandem.inference.kafka;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.RawRecord;
+import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.job.ScoringConfig.RequestOffsets;
+import dev.tandem.inference.job.ScoringConfig.Topics;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.UserFeatures;
-import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.schemas.registry.RegistryClientConfig;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The Kafka sources and sink of the scoring job (Avro through our registry serdes). Sources read
- * {@code read_committed}; the sink writes {@code EXACTLY_ONCE} in transactions named by
- * {@code transactionalIdPrefix} (committed on checkpoints, so the job must checkpoint).
+ * The Kafka sources and sinks of the scoring job (Avro through our registry serdes). Sources read
+ * {@code read_committed}; sinks write {@code EXACTLY_ONCE} in transactions named by a transactional id
+ * prefix (committed on checkpoints, so the job must checkpoint). {@link #of(ScoringConfig)} takes topics,
+ * group, registry settings, {@code kafka.*} client settings and where {@code scoring-requests} starts from
+ * the configuration; the three-argument constructor keeps the platform's topic names and reads every topic
+ * from the earliest offset.
  */
 public final class ScoringKafka {
     /** Below the broker's default {@code transaction.max.timeout.ms} (15 min). */
     public static final String TRANSACTION_TIMEOUT_MS = "600000";
 
     private final String bootstrapServers;
-    private final String registryUrl;
+    private final Map<String, String> registry;
     private final String groupId;
+    private final Topics topics;
+    private final Map<String, String> clientProperties;
+    private final RequestOffsets requestsStart;
     private final boolean bounded;
 
     public ScoringKafka(String bootstrapServers, String registryUrl, String groupId) {
-        this(bootstrapServers, registryUrl, groupId, false);
+        this(bootstrapServers, Map.of(RegistryClientConfig.URL, Objects.requireNonNull(registryUrl, "registryUrl")), groupId,
+                Topics.defaults(), Map.of(), RequestOffsets.EARLIEST, false);
     }
 
-    private ScoringKafka(String bootstrapServers, String registryUrl, String groupId, boolean bounded) {
+    private ScoringKafka(String bootstrapServers, Map<String, String> registry, String groupId, Topics topics,
+                         Map<String, String> clientProperties, RequestOffsets requestsStart, boolean bounded) {
         this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-        this.registryUrl = Objects.requireNonNull(registryUrl, "registryUrl");
+        this.registry = Map.copyOf(registry);
         this.groupId = Objects.requireNonNull(groupId, "groupId");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.clientProperties = Map.copyOf(clientProperties);
+        this.requestsStart = requestsStart;
         this.bounded = bounded;
+    }
+
+    /**
+     * The scoring app's sources and sinks: {@code scoring-requests} from {@code config.requestsStartingOffsets()}
+     * (the group's committed offsets, else the latest, by default), {@code user-features}, {@code items} and
+     * {@code model-control} from the earliest offset (the job's state is rebuilt from them). A restored job
+     * resumes every source at its checkpointed offsets instead.
+     */
+    public static ScoringKafka of(ScoringConfig config) {
+        return new ScoringKafka(config.bootstrapServers(), config.registryClientConfigs(), config.groupId(), config.topics(),
+                config.kafkaProperties(), config.requestsStartingOffsets(), false);
     }
 
     /** Sources that stop at the offsets that are latest when the job starts (replays, tests, benchmarks). */
     public ScoringKafka boundedToLatest() {
-        return new ScoringKafka(bootstrapServers, registryUrl, groupId, true);
+        return new ScoringKafka(bootstrapServers, registry, groupId, topics, clientProperties, requestsStart, true);
     }
 
     /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
     public KafkaSource<RawRecord> requests() {
-        return raw(TandemTopics.SCORING_REQUESTS);
+        return raw(topics.scoringRequests(), switch (requestsStart) {
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
+            case LATEST -> OffsetsInitializer.latest();
+            case EARLIEST -> OffsetsInitializer.earliest();
+        });
     }
 
-    /** {@code user-features} undecoded, for {@link dev.tandem.inference.job.ScoringJob#ofRawRecords}: bad records go to dead letters. */
+    /** {@code user-features} undecoded, for {@link dev.tandem.inference.job.ScoringJob.Builder#rawFeatures}: bad records go to dead letters. */
     public KafkaSource<RawRecord> rawUserFeatures() {
-        return raw(TandemTopics.USER_FEATURES);
+        return raw(topics.userFeatures(), OffsetsInitializer.earliest());
     }
 
-    /** {@code items} undecoded, for {@link dev.tandem.inference.job.ScoringJob#ofRawRecords}: bad records go to dead letters. */
+    /** {@code items} undecoded, for {@link dev.tandem.inference.job.ScoringJob.Builder#rawFeatures}: bad records go to dead letters. */
     public KafkaSource<RawRecord> rawItems() {
-        return raw(TandemTopics.ITEMS);
-    }
-
-    private KafkaSource<RawRecord> raw(String topic) {
-        KafkaSourceBuilder<RawRecord> b = base(topic, new RawRecordDeserializer());
-        if (bounded) {
-            b.setBounded(OffsetsInitializer.latest());
-        }
-        return b.build();
+        return raw(topics.items(), OffsetsInitializer.earliest());
     }
 
     /** {@code model-control} undecoded: the job decodes it, and a bad command goes to dead letters byte for byte. */
     public KafkaSource<RawRecord> modelControl() {
-        KafkaSourceBuilder<RawRecord> b = base(TandemTopics.MODEL_CONTROL, new RawRecordDeserializer());
+        return raw(topics.modelControl(), OffsetsInitializer.earliest());
+    }
+
+    private KafkaSource<RawRecord> raw(String topic, OffsetsInitializer start) {
+        KafkaSourceBuilder<RawRecord> b = base(topic, new RawRecordDeserializer(), start);
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -80,55 +109,66 @@ public final class ScoringKafka {
     }
 
     public String registryUrl() {
-        return registryUrl;
+        return registry.get(RegistryClientConfig.URL);
     }
 
     /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}; undecodable records are only counted ({@link #rawUserFeatures} dead-letters them). */
     public KafkaSource<UserFeatures> userFeatures() {
-        return source(TandemTopics.USER_FEATURES, UserFeatures.class, FeatureUpdates::tombstone);
+        return source(topics.userFeatures(), UserFeatures.class, FeatureUpdates::tombstone);
     }
 
     public KafkaSource<ItemMetadata> items() {
-        return source(TandemTopics.ITEMS, ItemMetadata.class, null);
+        return source(topics.items(), ItemMetadata.class, null);
     }
 
     public KafkaSink<Prediction> predictions(String transactionalIdPrefix) {
-        return predictions(TandemTopics.PREDICTIONS, transactionalIdPrefix);
+        return predictions(topics.predictions(), transactionalIdPrefix);
+    }
+
+    /** The shadow model's predictions ({@code predictions-shadow}). */
+    public KafkaSink<Prediction> shadowPredictions(String transactionalIdPrefix) {
+        return predictions(topics.predictionsShadow(), transactionalIdPrefix);
     }
 
     public KafkaSink<Prediction> predictions(String topic, String transactionalIdPrefix) {
-        return KafkaSink.<Prediction>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new PredictionSerializer(topic, registryUrl))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
-                .build();
+        return sink(new PredictionSerializer(topic, registry), transactionalIdPrefix);
     }
 
-    /** Refused requests, original bytes and {@code tandem.dlq.*} headers, {@code EXACTLY_ONCE} like the predictions. */
+    /** Refused records, original bytes and {@code tandem.dlq.*} headers, {@code EXACTLY_ONCE} like the predictions. */
     public KafkaSink<DeadLetter> deadLetters(String transactionalIdPrefix) {
-        return KafkaSink.<DeadLetter>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new DeadLetterSerializer(TandemTopics.DEAD_LETTERS))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
-                .build();
+        return sink(new DeadLetterSerializer(topics.deadLetters()), transactionalIdPrefix);
     }
 
-    private <T> KafkaSourceBuilder<T> base(String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+    private <T> KafkaSink<T> sink(org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
+        Properties p = new Properties();
+        p.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        p.putAll(clientProperties); // security settings, or a lower transaction timeout for a broker that caps it
+        KafkaSinkBuilder<T> b = KafkaSink.<T>builder()
+                .setKafkaProducerConfig(p)
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix);
+        return b.build();
+    }
+
+    private <T> KafkaSourceBuilder<T> base(String topic, KafkaRecordDeserializationSchema<T> deserializer, OffsetsInitializer start) {
+        Properties p = new Properties();
+        p.putAll(clientProperties);
         return KafkaSource.<T>builder()
+                .setProperties(p)
                 .setDeserializer(deserializer)
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
-                .setGroupId(groupId + "." + topic) // offsets live in Flink's checkpoints; the group only shows progress
-                .setStartingOffsets(OffsetsInitializer.earliest())
+                // offsets live in Flink's checkpoints; the group shows progress, and is where a fresh start of the requests resumes
+                .setGroupId(groupId + "." + topic)
+                .setStartingOffsets(start)
+                // exactly once end to end: never score or join what an aborted transaction wrote
                 .setProperty("isolation.level", "read_committed");
     }
 
     private <T extends SpecificRecord> KafkaSource<T> source(String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
-        KafkaSourceBuilder<T> b = base(topic, new AvroRecordDeserializer<>(type, registryUrl, tombstone));
+        KafkaSourceBuilder<T> b = base(topic, new AvroRecordDeserializer<>(type, registry, tombstone), OffsetsInitializer.earliest());
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }

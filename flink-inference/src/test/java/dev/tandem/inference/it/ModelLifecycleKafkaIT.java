@@ -100,13 +100,13 @@ class ModelLifecycleKafkaIT {
     @Timeout(240)
     void corruptModelsAreRefusedWhileScoringGoesOnAndASwapMidStreamLosesAndDuplicatesNothing() throws Exception {
         ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "lifecycle-it");
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(10)).withParallelism(PARALLELISM)
-                .withCheckpointInterval(Duration.ofMillis(300)).withModel(v1.toString(), STAGES);
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(10)).parallelism(PARALLELISM)
+                .checkpointInterval(Duration.ofMillis(300)).model(v1.toString(), STAGES).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("lifecycle-it"),
-                kafka.deadLetters("lifecycle-it-dlq"), kafka.registryUrl(), config)
-                .withModelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
-                .build(env);
+        ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
+                .predictions(kafka.predictions("lifecycle-it")).deadLetters(kafka.deadLetters("lifecycle-it-dlq"))
+                .modelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
+                .build().build(env);
 
         try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
              CommittedRecords predictions = KAFKA.committed("verify-predictions", TandemTopics.PREDICTIONS);

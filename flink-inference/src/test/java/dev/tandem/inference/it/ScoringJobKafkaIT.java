@@ -92,12 +92,12 @@ class ScoringJobKafkaIT {
         }
 
         ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "scoring-it").boundedToLatest();
-        ScoringConfig config = ScoringConfig.defaults().withBatching(128, Duration.ofMillis(10)).withParallelism(2)
-                .withCheckpointInterval(Duration.ofMillis(300));
+        ScoringConfig config = ScoringConfig.builder().batching(128, Duration.ofMillis(10)).parallelism(2)
+                .checkpointInterval(Duration.ofMillis(300)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("scoring-it"),
-                kafka.deadLetters("scoring-it-dlq"), kafka.registryUrl(), config,
-                new Fixtures.FakeScorerFactory("kafka-it")).execute(env);
+        ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
+                .predictions(kafka.predictions("scoring-it")).deadLetters(kafka.deadLetters("scoring-it-dlq"))
+                .scorer(new Fixtures.FakeScorerFactory("kafka-it")).build().execute(env);
 
         Map<String, Prediction> byRequest = new HashMap<>();
         int records = 0;

@@ -107,11 +107,12 @@ class ScoringJobRecoveryIT {
             send(producer, 0, 1_000, expected);
 
             ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "recovery-it");
-            ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(PARALLELISM)
-                    .withCheckpointInterval(Duration.ofMillis(200));
+            ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(PARALLELISM)
+                    .checkpointInterval(Duration.ofMillis(200)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            new ScoringJob(kafka.requests(), kafka.userFeatures(), kafka.items(), kafka.predictions("recovery-it"),
-                    kafka.deadLetters("recovery-it-dlq"), kafka.registryUrl(), config, new Fixtures.FakeScorerFactory("recovery-it"))
+            ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
+                    .predictions(kafka.predictions("recovery-it")).deadLetters(kafka.deadLetters("recovery-it-dlq"))
+                    .scorer(new Fixtures.FakeScorerFactory("recovery-it")).build()
                     .build(env)
                     .filter(new FailOnceAfterCheckpoint()).name("fail-once")
                     .sinkTo(new DiscardingSink<>());

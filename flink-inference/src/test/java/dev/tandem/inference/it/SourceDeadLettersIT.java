@@ -83,10 +83,11 @@ class SourceDeadLettersIT {
         }
 
         ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "source-dlq-it").boundedToLatest();
-        ScoringConfig config = ScoringConfig.defaults().withBatching(32, Duration.ofMillis(5)).withParallelism(2)
-                .withCheckpointInterval(Duration.ofMillis(300));
-        ScoringJob.ofRawRecords(kafka.requests(), kafka.rawUserFeatures(), kafka.rawItems(), kafka.predictions("source-dlq-it"),
-                kafka.deadLetters("source-dlq-it-dlq"), kafka.registryUrl(), config, new Fixtures.FakeScorerFactory("source-dlq-it"))
+        ScoringConfig config = ScoringConfig.builder().batching(32, Duration.ofMillis(5)).parallelism(2)
+                .checkpointInterval(Duration.ofMillis(300)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+        ScoringJob.builder(config).requests(kafka.requests()).rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
+                .predictions(kafka.predictions("source-dlq-it")).deadLetters(kafka.deadLetters("source-dlq-it-dlq"))
+                .scorer(new Fixtures.FakeScorerFactory("source-dlq-it")).build()
                 .execute(StreamExecutionEnvironment.getExecutionEnvironment());
 
         Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();

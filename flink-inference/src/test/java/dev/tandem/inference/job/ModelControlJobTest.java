@@ -50,9 +50,9 @@ class ModelControlJobTest {
     }
 
     private static ScoringJob job(String id, List<ScoringRequest> requests, List<UserFeatures> feats, List<RawRecord> commands, ScoringConfig config) {
-        return ScoringJobMiniClusterTest.job(id, Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), feats,
+        return ScoringJobMiniClusterTest.builder(id, Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), feats,
                         List.of(item("not-requested", "c", "b", 1.0)), config)
-                .withModelControl(ScoringJobMiniClusterTest.bounded(commands, RawRecord.class), new ShadowSink(id));
+                .modelControl(ScoringJobMiniClusterTest.bounded(commands, RawRecord.class), new ShadowSink(id)).build();
     }
 
     static final Map<String, ConcurrentLinkedQueue<Prediction>> SHADOW = new java.util.concurrent.ConcurrentHashMap<>();
@@ -69,7 +69,7 @@ class ModelControlJobTest {
     void withModelControlTheBatcherIsStillChainedToTheJoin() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         job("graph-control", List.of(Fixtures.request("r", "u", 1, "i")), List.of(), List.of(control(ModelCommandType.LOAD, "2", "ok", 0)),
-                ScoringConfig.defaults().withParallelism(2)).build(env);
+                ScoringConfig.builder().parallelism(2).build()).build(env);
         List<String> vertices = new ArrayList<>();
         for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
             vertices.add(v.getName());
@@ -95,7 +95,7 @@ class ModelControlJobTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false); // the control path adds POJOs only, no Kryo
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.defaults().withBatching(16, Duration.ofMillis(5)).withParallelism(2).withCheckpointInterval(Duration.ZERO);
+        ScoringConfig config = ScoringConfig.builder().batching(16, Duration.ofMillis(5)).parallelism(2).checkpointInterval(Duration.ZERO).build();
         job(id, requests, List.of(features("u0", 1_000_000, 2, 1)), commands, config).execute(env);
 
         List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));

@@ -70,8 +70,16 @@ class ScoringJobMiniClusterTest {
 
     /** A job with raw request bytes and collecting sinks keyed by {@code id}. */
     static ScoringJob job(String id, List<RawRecord> requests, List<UserFeatures> feats, List<ItemMetadata> catalog, ScoringConfig config) {
-        return new ScoringJob(bounded(requests, RawRecord.class), bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class),
-                new CollectSink(id), new DeadSink(id), REGISTRY, config, new Fixtures.FakeScorerFactory(id));
+        return builder(id, requests, feats, catalog, config).build();
+    }
+
+    /** The job on bounded lists, collecting sinks and a fake scorer; {@code config}'s registry is replaced by {@link #REGISTRY}. */
+    static ScoringJob.Builder builder(String id, List<RawRecord> requests, List<UserFeatures> feats, List<ItemMetadata> catalog, ScoringConfig config) {
+        return ScoringJob.builder(config.toBuilder().schemaRegistryUrl(REGISTRY).build())
+                .requests(bounded(requests, RawRecord.class))
+                .features(bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class))
+                .predictions(new CollectSink(id)).deadLetters(new DeadSink(id))
+                .scorer(new Fixtures.FakeScorerFactory(id));
     }
 
     /** Adds every element to {@code q}; the collecting sinks of the job tests write through it. */
@@ -133,8 +141,8 @@ class ScoringJobMiniClusterTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false); // no Kryo anywhere: POJO and Avro serializers only
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(20)).withParallelism(2)
-                .withCheckpointInterval(Duration.ZERO);
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(20)).parallelism(2)
+                .checkpointInterval(Duration.ZERO).build();
         job(id, Fixtures.raw(requests, REGISTRY), feats, catalog, config).execute(env);
 
         List<Prediction> out = new ArrayList<>(RESULTS.get(id));
@@ -194,8 +202,8 @@ class ScoringJobMiniClusterTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false);
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.defaults().withBatching(16, Duration.ofMillis(5)).withParallelism(2)
-                .withCheckpointInterval(Duration.ZERO).withMaxIdLength(32);
+        ScoringConfig config = ScoringConfig.builder().batching(16, Duration.ofMillis(5)).parallelism(2)
+                .checkpointInterval(Duration.ZERO).maxIdLength(32).build();
         job(id, raw, List.of(features("u0", 1_000_000, 2, 1)), List.of(item("not-requested", "c", "b", 1.0)), config).execute(env);
 
         assertThat(RESULTS.get(id)).extracting(p -> p.getRequestId().toString())
@@ -221,7 +229,7 @@ class ScoringJobMiniClusterTest {
     void theBatcherIsChainedToTheJoin() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         job("graph", Fixtures.raw(List.of(Fixtures.request("r", "u", 1, "i")), REGISTRY), List.of(features("u", 1, 1, 1)),
-                List.of(item("i", "c", "b", 1.0)), ScoringConfig.defaults().withParallelism(2)).build(env);
+                List.of(item("i", "c", "b", 1.0)), ScoringConfig.builder().parallelism(2).build()).build(env);
         List<String> vertices = new ArrayList<>();
         for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
             vertices.add(v.getName());

@@ -85,14 +85,15 @@ class TfScoringJobTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false);
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(10)).withParallelism(2)
-                .withCheckpointInterval(Duration.ZERO).withModel(modelDir.toString(), stages);
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(10)).parallelism(2)
+                .checkpointInterval(Duration.ZERO).model(modelDir.toString(), stages).schemaRegistryUrl(ScoringJobMiniClusterTest.REGISTRY).build();
         // the catalog never holds a requested item, so the result does not depend on when the broadcast arrives
         List<ItemMetadata> noCatalogOverlap = List.of(item("not-requested", "c1", "b1", 1.0));
-        new ScoringJob(ScoringJobMiniClusterTest.bounded(Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), RawRecord.class),
-                ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class), ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class),
-                new ScoringJobMiniClusterTest.CollectSink(id), new ScoringJobMiniClusterTest.DeadSink(id), ScoringJobMiniClusterTest.REGISTRY,
-                config).execute(env);
+        ScoringJob.builder(config)
+                .requests(ScoringJobMiniClusterTest.bounded(Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), RawRecord.class))
+                .features(ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class), ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class))
+                .predictions(new ScoringJobMiniClusterTest.CollectSink(id)).deadLetters(new ScoringJobMiniClusterTest.DeadSink(id))
+                .build().execute(env);
 
         List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));
         assertThat(out).hasSize(requests.size());

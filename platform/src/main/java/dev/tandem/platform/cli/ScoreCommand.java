@@ -2,8 +2,8 @@ package dev.tandem.platform.cli;
 
 import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.inference.job.ScoringConfig;
-import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.platform.scoring.LocalScoring;
+import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tandem score}: the Flink scoring job ({@code flink-inference}) in a local MiniCluster in
- * this JVM, or submitted to a running Flink cluster ({@code --jobmanager}), until Ctrl-C or SIGTERM:
+ * {@code tandem score}: launches the scoring app ({@code flink-inference}'s {@code ScoringApp}) in a local
+ * MiniCluster in this JVM, or uploads its job jar to a running Flink cluster and runs it there
+ * ({@code --jobmanager}), until Ctrl-C or SIGTERM:
  * {@code scoring-requests} joined with {@code user-features} and {@code items}, micro-batched through
  * the SavedModel, to {@code predictions} (bad records to {@code dead-letters}), exactly once.
  */
@@ -79,13 +80,14 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
             description = {"Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
-                    "instead of a local MiniCluster. The model directory must be readable at the same path on its TaskManagers;",
-                    "the cluster's restart strategy applies. Ctrl-C cancels the job."})
+                    "instead of a local MiniCluster: the job jar is uploaded and its ScoringApp run with these settings. The model",
+                    "directory must be readable at the same path on its JobManager and TaskManagers; the cluster's restart strategy",
+                    "applies. Ctrl-C cancels the job."})
     String jobManager;
 
     @Option(names = "--job-jar", paramLabel = "JAR", split = ",",
-            description = {"With --jobmanager: the jars to ship with the job (repeatable; e.g. one shaded job jar).",
-                    "Default: every jar on tandem's class path except Flink's runtime, which the cluster has."})
+            description = {"With --jobmanager: the scoring app's job jar to upload and run (flink-inference's",
+                    "tandem-flink-inference-<version>-job.jar). Default: the one built in flink-inference/target."})
     List<Path> jobJars;
 
     @Override
@@ -101,7 +103,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
         }
-        List<Path> shipped = jm == null ? List.of() : jars();
+        List<Path> shipped = jm == null ? List.of() : List.of(jobJar(cl));
         try {
             LocalScoring.check(Path.of(config.modelDir()), config.stages());
         } catch (Exception e) {
@@ -109,6 +111,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         var endpoints = kafka.reachableEndpoints();
         requireTopics(endpoints.bootstrapServers());
+        config = config.toBuilder().kafka(endpoints.bootstrapServers(), endpoints.registryUrl()).build();
 
         PrintWriter out = cl.getOut();
         out.println(jm == null ? "scoring job (local MiniCluster)" : "scoring job (Flink " + flinkVersion + " cluster at " + jm + ")");
@@ -134,9 +137,9 @@ public final class ScoreCommand implements Callable<Integer> {
         Signals signals = Signals.install(null);
         LocalScoring job;
         try {
-            job = jm == null
-                    ? LocalScoring.start(endpoints.bootstrapServers(), endpoints.registryUrl(), config)
-                    : LocalScoring.submit(jm.toString(), shipped, endpoints.bootstrapServers(), endpoints.registryUrl(), config);
+            job = jm == null ? LocalScoring.start(config) : LocalScoring.submit(jm.toString(), shipped.get(0), config);
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage());
         } catch (Exception e) {
             throw new CliException("the scoring job did not start: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
@@ -197,14 +200,18 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private List<Path> jars() {
+    /** {@code --job-jar}, else the job jar built next to the scoring app's classes. */
+    private Path jobJar(CommandLine cl) {
         if (jobJars == null || jobJars.isEmpty()) {
-            return LocalScoring.classpathJars();
+            return LocalScoring.jobJar().orElseThrow(() -> new CliException("no job jar built from the current classes: build it with "
+                    + "`mvn -B -pl flink-inference -am package -DskipTests` (flink-inference/target/tandem-flink-inference-<version>-job.jar), "
+                    + "or name one with --job-jar"));
         }
-        for (Path j : jobJars) {
-            if (!Files.isRegularFile(j)) throw new CliException("job jar not found: " + j);
+        if (jobJars.size() > 1) {
+            throw new CommandLine.ParameterException(cl, "--job-jar takes one jar, the scoring app's job jar (tandem-flink-inference-<version>-job.jar)");
         }
-        return jobJars;
+        if (!Files.isRegularFile(jobJars.get(0))) throw new CliException("job jar not found: " + jobJars.get(0));
+        return jobJars.get(0);
     }
 
     /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */
@@ -214,13 +221,26 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--checkpoint-interval must be > 0 (predictions commit on checkpoints)");
         }
         try {
-            return ScoringConfig.defaults().withBatching(maxBatchRows, maxWait).withParallelism(parallelism)
-                    .withCheckpointInterval(checkpointInterval).withModel(modelDir.toString(), stages)
-                    .withGpu(new TfSessionOptions(gpuMemoryGrowth, gpuVisibleDevices));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage().replace("maxBatchRows", "--max-batch-rows").replace("maxWait", "--max-wait")
-                    .replace("visible GPU devices", "--gpu-visible-devices"));
+            return ScoringConfig.builder().batching(maxBatchRows, maxWait).parallelism(parallelism)
+                    .checkpointInterval(checkpointInterval).model(modelDir.toString(), stages)
+                    .set(ScoringConfig.GPU_MEMORY_GROWTH, Boolean.toString(gpuMemoryGrowth)).set(ScoringConfig.GPU_VISIBLE_DEVICES, gpuVisibleDevices)
+                    .build();
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(cl, asFlag(e));
         }
+    }
+
+    /** The configuration keys these options set, for usage errors in the options' words. */
+    private static final Map<String, String> FLAGS = Map.of(ScoringConfig.MAX_BATCH_ROWS, "--max-batch-rows", ScoringConfig.MAX_WAIT, "--max-wait",
+            ScoringConfig.PARALLELISM, "--parallelism", ScoringConfig.CHECKPOINT_INTERVAL, "--checkpoint-interval",
+            ScoringConfig.STAGES, "--stages", ScoringConfig.GPU_VISIBLE_DEVICES, "--gpu-visible-devices");
+
+    /** {@code scoring.max.batch.rows = '0': must be >= 1} as {@code --max-batch-rows must be >= 1, was '0'}. */
+    static String asFlag(ConfigException e) {
+        String flag = FLAGS.getOrDefault(e.key(), e.key());
+        String prefix = e.key() + (e.value() == null ? "" : " = '" + e.value() + "'") + ": ";
+        String problem = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return flag + " " + problem + (e.value() == null ? "" : ", was '" + e.value() + "'");
     }
 
     static void requireTopics(String bootstrap) {

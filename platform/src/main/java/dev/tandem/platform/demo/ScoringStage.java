@@ -119,10 +119,10 @@ public final class ScoringStage implements DemoStage {
         // the version the demo swaps to mid-stream: same data, another initialisation
         Path nextDir = model(ctx, log, 1, "-b");
         if (nextDir == null || ctx.stopping()) return;
-        ScoringConfig config = ScoringConfig.defaults().withBatching(256, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(CHECKPOINT_INTERVAL).withModel(modelDir.toString(), STAGES);
+        ScoringConfig config = ScoringConfig.builder().batching(256, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(CHECKPOINT_INTERVAL).model(modelDir.toString(), STAGES).build();
         long t0 = System.nanoTime();
-        job = LocalScoring.start(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), config);
+        job = LocalScoring.start(config.toBuilder().kafka(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl()).build());
         // Requests sent before the job has read the users' features would be scored with an empty history;
         // probe requests ask the job itself (its source's committed offsets lag by up to 10 s).
         boolean caughtUp = job.awaitUserFeaturesRead(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), CATCH_UP_TIMEOUT);

@@ -2,34 +2,50 @@ package dev.tandem.platform.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.features.sequence.BehaviourEvent;
+import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.model.data.ExampleBuilder;
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.FunnelConfig;
+import dev.tandem.model.data.LoggedEvent;
+import dev.tandem.model.features.FeatureEncoder;
+import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.testdata.TinyModels;
+import dev.tandem.model.train.Trainer;
+import dev.tandem.model.train.TrainedModel;
+import dev.tandem.model.zoo.ModelConfig;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.SequenceEvent;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.schemas.topics.TopicSpec;
-import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,38 +68,45 @@ class LocalScoringIT {
     void scoresRequestsFromKafkaExactlyOnceAndStopsCleanly() throws Exception {
         Path dir = TinyModels.train(models, "v1", 7);
         assertThat(LocalScoring.resolveModel(models, null)).contains(dir);
-        LocalScoring.check(dir, TinyModels.STAGES);
+        LocalScoring.check(dir, List.of("CART", "PURCHASE"));
 
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(500)).withModel(dir.toString(), TinyModels.STAGES);
+        // the requests are sent right after the start, maybe before the source has found the latest offsets: replay them
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(Duration.ofMillis(500)).model(dir.toString(), List.of("CART", "PURCHASE"))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).requestsStartingOffsets(ScoringConfig.RequestOffsets.EARLIEST).build();
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         int n = 40;
-        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
-            try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
-                 KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
+        try (LocalScoring job = LocalScoring.start(config)) {
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
                 for (int r = 0; r < n; r++) {
                     List<Candidate> c = List.of(Candidate.newBuilder().setItemId("i" + r % 30).build(), Candidate.newBuilder().setItemId("new-" + r).build());
                     ScoringRequest req = ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + r % 7)
                             .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L)).setCandidates(c).build();
-                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, req.getUserId(), req));
+                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, req.getUserId().getBytes(StandardCharsets.UTF_8),
+                            ser.serialize(TandemTopics.SCORING_REQUESTS, req)));
                 }
-                raw.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {42}));
+                producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {42}));
             }
             Map<String, Prediction> byRequest = new HashMap<>();
-            List<ConsumerRecord<byte[], byte[]>> dead;
-            try (CommittedRecords out = KAFKA.committed("local-scoring-it", TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS)) {
-                TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
-                out.pollUntil(Duration.ofSeconds(90), () -> {
-                    assertThat(job.failure()).isEmpty();
-                    byRequest.clear();
-                    for (ConsumerRecord<byte[], byte[]> rec : out.records(TandemTopics.PREDICTIONS)) {
-                        Prediction p = de.deserialize(rec.topic(), rec.value());
-                        // the other test's requests and probes share the broker
-                        if (!p.getRequestId().startsWith("req-")) continue;
-                        assertThat(byRequest.put(p.getRequestId(), p)).isNull();
+            List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+                consumer.subscribe(List.of(TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS));
+                long deadline = System.currentTimeMillis() + 90_000;
+                while (System.currentTimeMillis() < deadline && (byRequest.size() < n || dead.isEmpty())) {
+                    for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(500))) {
+                        if (rec.topic().equals(TandemTopics.DEAD_LETTERS)) {
+                            dead.add(rec);
+                        } else {
+                            Prediction p = de.deserialize(rec.topic(), rec.value());
+                            // the other test's requests and probes share the broker
+                            if (!p.getRequestId().startsWith("req-")) continue;
+                            assertThat(byRequest.put(p.getRequestId(), p)).isNull();
+                        }
                     }
-                    return byRequest.size() >= n && !out.records(TandemTopics.DEAD_LETTERS).isEmpty();
-                });
-                dead = out.records(TandemTopics.DEAD_LETTERS);
+                    assertThat(job.failure()).isEmpty();
+                }
             }
             assertThat(byRequest).hasSize(n);
             assertThat(byRequest.values()).allSatisfy(p -> {
@@ -93,7 +116,7 @@ class LocalScoringIT {
             });
             assertThat(dead).hasSize(1);
             assertThat(dead.get(0).value()).containsExactly(42);
-            assertThat(CommittedRecords.header(dead.get(0), DeadLetterHeaders.REASON)).isEqualTo("deserialization");
+            assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8)).isEqualTo("deserialization");
             job.stop(Duration.ofSeconds(30));
             assertThat(job.status()).isIn(JobStatus.CANCELED, null); // null: the MiniCluster is gone with the job
         }
@@ -109,7 +132,8 @@ class LocalScoringIT {
     @Timeout(180)
     void waitsUntilTheJobHasReadUserFeaturesThenScoresWithThem() throws Exception {
         Path dir = TinyModels.train(models, "v1", 7);
-        TandemAvroSerializer<UserFeatures> featuresSer = KAFKA.avroSerializer();
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
+        TandemAvroSerializer<UserFeatures> featuresSer = new TandemAvroSerializer<>(registry, false);
         Map<String, Instant> newest = new HashMap<>();
         Properties tx = KAFKA.producerProps();
         tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "local-scoring-it-features");
@@ -132,33 +156,38 @@ class LocalScoringIT {
         }
         String unread = "local-scoring-it-unread-features";
         KAFKA.createTopics(new TopicSpec(unread, 1, Map.of()));
-        try (KafkaProducer<byte[], byte[]> producer = KAFKA.rawProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
             UserFeatures f = UserFeatures.newBuilder().setUserId("unread-u").setAsOf(Instant.ofEpochMilli(1_700_000_000_000L)).build();
             producer.send(new ProducerRecord<>(unread, "unread-u".getBytes(StandardCharsets.UTF_8), featuresSer.serialize(unread, f))).get();
         }
 
-        ScoringConfig config = ScoringConfig.defaults().withBatching(64, Duration.ofMillis(5)).withParallelism(1)
-                .withCheckpointInterval(Duration.ofMillis(300)).withModel(dir.toString(), TinyModels.STAGES);
-        try (LocalScoring job = LocalScoring.start(KAFKA.bootstrapServers(), KAFKA.registryUrl(), config)) {
+        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(1)
+                .checkpointInterval(Duration.ofMillis(300)).model(dir.toString(), List.of("CART", "PURCHASE"))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+        try (LocalScoring job = LocalScoring.start(config);
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("local-scoring-it-after-wait"),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             assertThat(job.awaitUserFeaturesRead(KAFKA.bootstrapServers(), KAFKA.registryUrl(), Duration.ofSeconds(90))).isTrue();
 
-            try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
+            TandemAvroSerializer<ScoringRequest> requestSer = new TandemAvroSerializer<>(registry, false);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
                 for (String user : newest.keySet()) {
                     ScoringRequest req = ScoringRequest.newBuilder().setRequestId("after-wait-" + user).setUserId(user)
                             .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L)).setCandidates(List.of(Candidate.newBuilder().setItemId("i1").build())).build();
-                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user, req));
+                    producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user.getBytes(StandardCharsets.UTF_8),
+                            requestSer.serialize(TandemTopics.SCORING_REQUESTS, req)));
                 }
             }
             Map<String, Prediction> byUser = new HashMap<>();
-            try (CommittedRecords out = KAFKA.committed("local-scoring-it-after-wait", TandemTopics.PREDICTIONS)) {
-                TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
-                out.pollUntil(Duration.ofSeconds(60), () -> {
-                    assertThat(job.failure()).isEmpty();
-                    for (Prediction p : out.values(de)) {
-                        if (p.getRequestId().startsWith("after-wait-")) byUser.put(p.getUserId(), p);
-                    }
-                    return byUser.size() >= newest.size();
-                });
+            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
+            consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && byUser.size() < newest.size()) {
+                for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
+                    Prediction p = de.deserialize(rec.topic(), rec.value());
+                    if (p.getRequestId().startsWith("after-wait-")) byUser.put(p.getUserId(), p);
+                }
+                assertThat(job.failure()).isEmpty();
             }
             assertThat(byUser).hasSize(newest.size());
             newest.forEach((user, asOf) -> assertThat(byUser.get(user).getFeaturesAsOf()).as("features of " + user).isEqualTo(asOf));
