@@ -5,6 +5,7 @@ import static dev.tandem.inference.Fixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tandem.inference.ModelVersions;
 import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.inference.core.ModelCommand.Kind;
 import dev.tandem.model.features.EncodedBatch;
@@ -47,18 +48,11 @@ class ModelLifecycleTest {
 
     @BeforeAll
     static void realModels() throws Exception {
-        v1 = TinyModels.train(models, "v1", 7);
-        v2 = TinyModels.train(models, "v2", 8);
-        // a SavedModel TensorFlow cannot read, with a valid feature spec
-        garbage = Files.createDirectories(models.resolve("tiny").resolve("v-garbage"));
-        Files.copy(v1.resolve(FeatureSpec.FILE_NAME), garbage.resolve(FeatureSpec.FILE_NAME));
-        byte[] junk = new byte[4096];
-        new Random(3).nextBytes(junk);
-        Files.write(garbage.resolve("saved_model.pb"), junk);
-        // a good SavedModel whose spec the configured model's rows cannot feed
-        mismatch = models.resolve("tiny").resolve("v-mismatch");
-        copyTree(v1, mismatch);
-        Files.writeString(mismatch.resolve(FeatureSpec.FILE_NAME), TinyModels.SPEC.withSequenceLength(9).toJson());
+        ModelVersions m = ModelVersions.create(models);
+        v1 = m.v1();
+        v2 = m.v2();
+        garbage = m.garbage();
+        mismatch = m.mismatch();
     }
 
     private final Queue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
@@ -243,23 +237,6 @@ class ModelLifecycleTest {
         assertThat(lifecycle.active()).isEqualTo(new ModelRef("tiny", "v1", null));
         assertThat(metrics.refusals).as("the lost model and the inapplicable re-issued command").isEqualTo(2);
         assertThat(deadLetters).as("a re-issued command's record was handled before the checkpoint").isEmpty();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            all.forEach(p -> {
-                try {
-                    Path target = to.resolve(from.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(p, target);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 
     private static final class CountingMetrics implements ModelLifecycle.Metrics {

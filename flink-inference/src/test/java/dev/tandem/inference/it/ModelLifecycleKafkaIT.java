@@ -17,6 +17,7 @@ import dev.tandem.inference.kafka.ModelControlClient;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.inference.ModelVersions;
 import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ModelCommandType;
@@ -79,18 +80,11 @@ class ModelLifecycleKafkaIT {
 
     @BeforeAll
     static void realModels() throws Exception {
-        v1 = TinyModels.train(models, "v1", 7);
-        v2 = TinyModels.train(models, "v2", 8);
-        // a SavedModel TensorFlow cannot read, with a valid feature spec
-        garbage = Files.createDirectories(models.resolve("tiny").resolve("v-garbage"));
-        Files.copy(v1.resolve(FeatureSpec.FILE_NAME), garbage.resolve(FeatureSpec.FILE_NAME));
-        byte[] junk = new byte[4096];
-        new Random(3).nextBytes(junk);
-        Files.write(garbage.resolve("saved_model.pb"), junk);
-        // a good SavedModel whose spec this job cannot produce
-        mismatch = models.resolve("tiny").resolve("v-mismatch");
-        copyTree(v1, mismatch);
-        Files.writeString(mismatch.resolve(FeatureSpec.FILE_NAME), TinyModels.SPEC.withSequenceLength(9).toJson());
+        ModelVersions m = ModelVersions.create(models);
+        v1 = m.v1();
+        v2 = m.v2();
+        garbage = m.garbage();
+        mismatch = m.mismatch();
     }
 
     private final Map<String, ScoringRequest> sent = new LinkedHashMap<>();
@@ -272,19 +266,6 @@ class ModelLifecycleKafkaIT {
         Map<String, Integer> out = new HashMap<>();
         byRequest(c, de).values().forEach(p -> out.merge(p.getModelVersion().toString(), 1, Integer::sum));
         return out;
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 
     /** The last prediction committed per request id, in commit order. */
