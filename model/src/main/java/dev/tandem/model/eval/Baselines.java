@@ -62,17 +62,16 @@ public final class Baselines {
     private static int features(EncodedBatch b, int i, int bits, int[] idx, float[] val) {
         int l = b.spec().sequenceLength();
         int dense = b.spec().denseWidth();
-        int mask = (1 << bits) - 1;
         int n = 0;
         idx[n] = 0;
         val[n++] = 1f; // bias
-        idx[n] = mix(1, b.candItem[i]) & mask;
+        idx[n] = slot(1, b.candItem[i], bits);
         val[n++] = 1f;
-        idx[n] = mix(2, b.candCategory[i]) & mask;
+        idx[n] = slot(2, b.candCategory[i], bits);
         val[n++] = 1f;
-        idx[n] = mix(3, b.candBrand[i]) & mask;
+        idx[n] = slot(3, b.candBrand[i], bits);
         val[n++] = 1f;
-        idx[n] = mix(4, b.candPrice[i]) & mask;
+        idx[n] = slot(4, b.candPrice[i], bits);
         val[n++] = 1f;
         int sameCat = 0;
         int sameItem = 0;
@@ -82,18 +81,18 @@ public final class Baselines {
                 continue;
             }
             int a = b.seqAction[i * l + j];
-            idx[n] = mix(5, c) & mask;
+            idx[n] = slot(5, c, bits);
             val[n++] = 1f / l;
-            idx[n] = mix(6, a) & mask;
+            idx[n] = slot(6, a, bits);
             val[n++] = 1f / l;
             if (c == b.candCategory[i]) {
                 sameCat++;
-                idx[n] = mix(7, a) & mask; // actions on the candidate's category
+                idx[n] = slot(7, a, bits); // actions on the candidate's category
                 val[n++] = 1f;
             }
             if (b.seqItem[i * l + j] == b.candItem[i]) {
                 sameItem++;
-                idx[n] = mix(8, a) & mask; // actions on the candidate itself
+                idx[n] = slot(8, a, bits); // actions on the candidate itself
                 val[n++] = 1f;
             }
         }
@@ -108,12 +107,23 @@ public final class Baselines {
         return n;
     }
 
-    private static int mix(int field, int id) {
-        int h = field * 0x9E3779B9 ^ id * 0x85EBCA6B;
-        h ^= h >>> 15;
-        h *= 0x2C1B3C6D;
+    /** Slots below this hold the bias and the numeric features; hashed features never land there. */
+    static final int FIXED_SLOTS = 256;
+
+    /**
+     * The weight slot of (field, id) in a table of 2^bits: all {@code bits} of a well-mixed hash
+     * (murmur3's finalizer), and a slot that falls among the fixed ones moves up past them (2^-12 of
+     * the ids, at 20 bits), so every other hashed feature is spread uniformly over the whole table.
+     */
+    static int slot(int field, int id, int bits) {
+        int h = field * 0x9E3779B9 ^ id;
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
         h ^= h >>> 13;
-        return (h & ~0xFF) | 0x100; // keep clear of the fixed slots 0..255
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        int s = h & ((1 << bits) - 1);
+        return s < FIXED_SLOTS ? s + FIXED_SLOTS : s;
     }
 
     public static float[] logisticRegression(ExampleSet s, long seed) {
