@@ -16,8 +16,8 @@ import java.util.Map;
  *       (positives + α·global rate) / (exposures + α), the global rate for unseen items; α of
  *       {@link #POPULARITY_ALPHAS} with the lowest selection log loss;</li>
  *   <li><b>logistic regression</b> on everything the network is given plus explicit candidate interactions
- *       and the item's conversion rates ({@link LrRows}), L2 and epochs chosen on the selection slice
- *       ({@link LogisticRegression}).</li>
+ *       and the item's conversion rates ({@link LrRows}), its settings chosen on the selection slice
+ *       ({@link LogisticRegression}: learning rate, L2 and epochs).</li>
  * </ul>
  * Both give P(reach stage k) for validation rows as float[validationCount · K], task-minor, with what was
  * chosen per stage.

@@ -9,18 +9,19 @@ import java.util.Random;
 
 /**
  * One logistic regression per funnel target over {@link LrRows}' features (2^20 hashed weights), fit
- * on the fit rows by AdaGrad with L2; the L2 strength and the number of epochs are the ones with the
- * lowest log loss on the selection slice (each L2 of the grid runs until the slice's loss has not
- * improved for {@link #PATIENCE} epochs, at most {@link #MAX_EPOCHS}). Seeded: the same data and seed
- * give the same predictions.
+ * on the fit rows by AdaGrad with L2; the learning rate, the L2 strength and the number of epochs are
+ * the ones with the lowest log loss on the selection slice (each setting of the grid runs until the
+ * slice's loss has not improved for {@link #PATIENCE} epochs, at most {@link #MAX_EPOCHS}). Seeded: the
+ * same data and seed give the same predictions.
  */
 final class LogisticRegression {
     static final int BITS = 20;
-    static final double[] L2_GRID = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
+    static final double[] RATE_GRID = {0.01, 0.03, 0.1};
+    static final double[] L2_GRID = {1e-6, 1e-4, 1e-2};
     static final int MAX_EPOCHS = 8;
     static final int PATIENCE = 2;
-    static final double LEARNING_RATE = 0.1;
     /** What is used when a target has no known selection row to choose with. */
+    static final double FALLBACK_RATE = 0.03;
     static final double FALLBACK_L2 = 1e-6;
     static final int FALLBACK_EPOCHS = 3;
 
@@ -35,22 +36,25 @@ final class LogisticRegression {
         List<Baselines.Choice> choices = new ArrayList<>(k);
         for (int t = 0; t < k; t++) {
             double bestLoss = Double.POSITIVE_INFINITY;
+            double bestRate = FALLBACK_RATE;
             double bestL2 = FALLBACK_L2;
             int bestEpochs = FALLBACK_EPOCHS;
             float[] bestW = null;
             boolean canChoose = known(s, t, s.fitCount(), train) > 0;
-            for (double l2 : canChoose ? L2_GRID : new double[] {FALLBACK_L2}) {
+            for (double[] setting : canChoose ? grid() : new double[][] {{FALLBACK_RATE, FALLBACK_L2}}) {
+                double rate = setting[0];
+                double l2 = setting[1];
                 float[] w = new float[1 << BITS];
                 float[] g2 = new float[1 << BITS];
                 int[] order = fitOrder(s, t);
-                Random rng = new Random(seed); // every L2 sees the same row orders
+                Random rng = new Random(seed); // every setting sees the same row orders
                 int sinceBest = 0;
                 double runBest = Double.POSITIVE_INFINITY;
                 int epochs = canChoose ? MAX_EPOCHS : FALLBACK_EPOCHS;
                 for (int epoch = 1; epoch <= epochs; epoch++) {
                     shuffle(order, rng);
                     for (int r : order) {
-                        step(rows, r, s.label(r, t), w, g2, l2);
+                        step(rows, r, s.label(r, t), w, g2, rate, l2);
                     }
                     if (!canChoose) {
                         continue;
@@ -58,6 +62,7 @@ final class LogisticRegression {
                     double loss = selectionLoss(rows, s, t, w);
                     if (bestW == null || loss < bestLoss - 1e-9) {
                         bestLoss = loss;
+                        bestRate = rate;
                         bestL2 = l2;
                         bestEpochs = epoch;
                         bestW = w.clone();
@@ -74,6 +79,7 @@ final class LogisticRegression {
                 }
             }
             Map<String, Number> chosen = new LinkedHashMap<>();
+            chosen.put("learning_rate", bestRate);
             chosen.put("l2", bestL2);
             chosen.put("epochs", bestEpochs);
             choices.add(new Baselines.Choice(chosen, bestLoss));
@@ -82,6 +88,17 @@ final class LogisticRegression {
             }
         }
         return new Baselines.Fit(out, choices);
+    }
+
+    private static double[][] grid() {
+        double[][] g = new double[RATE_GRID.length * L2_GRID.length][];
+        int i = 0;
+        for (double rate : RATE_GRID) {
+            for (double l2 : L2_GRID) {
+                g[i++] = new double[] {rate, l2};
+            }
+        }
+        return g;
     }
 
     private static int known(ExampleSet s, int t, int from, int to) {
@@ -125,13 +142,13 @@ final class LogisticRegression {
     }
 
     /** One AdaGrad step on row r; L2 acts on the weights the row touches. */
-    private static void step(LrRows rows, int r, float y, float[] w, float[] g2, double l2) {
+    private static void step(LrRows rows, int r, float y, float[] w, float[] g2, double rate, double l2) {
         double g = sigmoid(dot(rows, r, w)) - y;
         for (int f = rows.start[r]; f < rows.start[r + 1]; f++) {
             int i = rows.slot[f];
             double gi = g * rows.value[f] + l2 * w[i];
             g2[i] += (float) (gi * gi);
-            w[i] -= (float) (LEARNING_RATE * gi / Math.sqrt(g2[i] + 1e-8));
+            w[i] -= (float) (rate * gi / Math.sqrt(g2[i] + 1e-8));
         }
     }
 
