@@ -12,6 +12,12 @@ import java.util.Map;
  * equal-width bins, and the calibration table behind it. Examples with weight 0 are ignored
  * (censored ones). Offline evaluation (the model card) and online grading of predictions use this
  * same code, so their figures agree on the same data.
+ *
+ * <p>How far an AUC can be trusted: {@link #aucInterval} resamples users (a group of rows) with
+ * replacement and takes percentiles of the resampled AUCs (a user's rows are not independent: resampling
+ * rows would give intervals too narrow). The draws depend only on the seed and the number of users, so
+ * intervals of several models' scores on the same rows with the same seed are paired, and
+ * {@link #aucDifferenceInterval} gives the interval of one AUC minus another.
  */
 public final class Evaluation {
     public static final double EPS = 1e-7;
@@ -42,6 +48,157 @@ public final class Evaluation {
 
     /** One bin of the calibration table: [lower, upper) of predicted probability. */
     public record CalibrationBin(double lower, double upper, long count, double meanPredicted, double observedRate) {
+    }
+
+    /**
+     * A bootstrap percentile interval around a figure computed on all rows.
+     *
+     * @param estimate  the figure on the rows as given
+     * @param resamples resamples drawn
+     * @param undefined resamples on which the figure was undefined (one class only), left out of the percentiles
+     */
+    public record Interval(double estimate, double lower, double upper, double level, int resamples, int undefined) {
+        /** {@code {"lower", "upper"}} (null where undefined), as the model card publishes an interval. */
+        public Map<String, Object> figures() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("lower", Metrics.finiteOrNull(lower));
+            m.put("upper", Metrics.finiteOrNull(upper));
+            return m;
+        }
+    }
+
+    /** Dense indices 0..G−1 of the ids (e.g. the user of every row), in order of first appearance. */
+    public static int[] groups(String[] ids) {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = index.computeIfAbsent(ids[i], x -> index.size());
+        }
+        return out;
+    }
+
+    /**
+     * The {@code level} (e.g. 0.95) interval of the AUC when the groups of the rows (users) are resampled
+     * with replacement {@code resamples} times, seeded.
+     *
+     * @param group the group of every row (see {@link #groups}); rows with mask 0 are ignored
+     */
+    public static Interval aucInterval(float[] p, float[] y, float[] mask, int[] group, int resamples, double level, long seed) {
+        return bootstrap(new float[][] {p}, y, mask, group, resamples, level, seed, auc(p, y, mask));
+    }
+
+    /** The interval of AUC(a) − AUC(b) on the same rows, both scored on the same resampled users. */
+    public static Interval aucDifferenceInterval(float[] a, float[] b, float[] y, float[] mask, int[] group, int resamples, double level,
+                                                 long seed) {
+        return bootstrap(new float[][] {a, b}, y, mask, group, resamples, level, seed, auc(a, y, mask) - auc(b, y, mask));
+    }
+
+    private static Interval bootstrap(float[][] scores, float[] y, float[] mask, int[] group, int resamples, double level, long seed,
+                                      double estimate) {
+        if (resamples < 1 || !(level > 0 && level < 1) || group.length != y.length) {
+            throw new IllegalArgumentException("need resamples >= 1, level in (0, 1) and a group per row (resamples " + resamples + ", level "
+                    + level + ", " + group.length + " groups for " + y.length + " rows)");
+        }
+        // the evaluated rows, their groups renumbered densely among them
+        int n = 0;
+        for (int i = 0; i < y.length; i++) {
+            n += mask == null || mask[i] > 0 ? 1 : 0;
+        }
+        int[] rows = new int[n];
+        int[] g = new int[n];
+        Map<Integer, Integer> dense = new java.util.HashMap<>();
+        n = 0;
+        for (int i = 0; i < y.length; i++) {
+            if (mask == null || mask[i] > 0) {
+                rows[n] = i;
+                g[n++] = dense.computeIfAbsent(group[i], x -> dense.size());
+            }
+        }
+        int groups = dense.size();
+        boolean[] pos = new boolean[n];
+        for (int j = 0; j < n; j++) {
+            pos[j] = y[rows[j]] > 0.5f;
+        }
+        int[][] order = new int[scores.length][];
+        float[][] sorted = new float[scores.length][];
+        for (int s = 0; s < scores.length; s++) {
+            float[] sc = new float[n];
+            for (int j = 0; j < n; j++) {
+                sc[j] = scores[s][rows[j]];
+            }
+            Integer[] o = new Integer[n];
+            for (int j = 0; j < n; j++) {
+                o[j] = j;
+            }
+            Arrays.sort(o, (u, v) -> Float.compare(sc[u], sc[v]));
+            order[s] = new int[n];
+            sorted[s] = new float[n];
+            for (int j = 0; j < n; j++) {
+                order[s][j] = o[j];
+                sorted[s][j] = sc[o[j]];
+            }
+        }
+        java.util.Random rng = new java.util.Random(seed);
+        int[] times = new int[groups];
+        double[] values = new double[resamples];
+        int defined = 0;
+        for (int b = 0; b < resamples; b++) {
+            Arrays.fill(times, 0);
+            for (int d = 0; d < groups; d++) {
+                times[rng.nextInt(groups)]++;
+            }
+            double v = weightedAuc(order[0], sorted[0], pos, g, times);
+            if (scores.length == 2) {
+                v -= weightedAuc(order[1], sorted[1], pos, g, times);
+            }
+            if (!Double.isNaN(v)) {
+                values[defined++] = v;
+            }
+        }
+        double[] ok = Arrays.copyOf(values, defined);
+        Arrays.sort(ok);
+        double tail = (1 - level) / 2;
+        return new Interval(estimate, percentile(ok, tail), percentile(ok, 1 - tail), level, resamples, resamples - defined);
+    }
+
+    /** AUC with row j weighted by times[g[j]]: the Mann–Whitney statistic over tie blocks of the sorted scores. */
+    private static double weightedAuc(int[] order, float[] sorted, boolean[] pos, int[] g, int[] times) {
+        double num = 0;
+        double negBelow = 0;
+        double posTotal = 0;
+        int n = order.length;
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            double bp = 0;
+            double bn = 0;
+            while (j < n && sorted[j] == sorted[i]) {
+                int row = order[j];
+                double w = times[g[row]];
+                if (pos[row]) {
+                    bp += w;
+                } else {
+                    bn += w;
+                }
+                j++;
+            }
+            num += bp * (negBelow + bn / 2);
+            negBelow += bn;
+            posTotal += bp;
+            i = j;
+        }
+        return posTotal == 0 || negBelow == 0 ? Double.NaN : num / (posTotal * negBelow);
+    }
+
+    /** Linear interpolation between the order statistics of sorted values; NaN when there are none. */
+    private static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        double h = (sorted.length - 1) * q;
+        int lo = (int) Math.floor(h);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
     public static Metrics evaluate(float[] p, float[] y, float[] mask, int bins) {

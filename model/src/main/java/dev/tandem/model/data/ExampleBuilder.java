@@ -1,6 +1,7 @@
 package dev.tandem.model.data;
 
 import dev.tandem.features.funnel.FunnelLabels;
+import dev.tandem.features.interaction.CandidateInteractions;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
@@ -16,7 +17,6 @@ import dev.tandem.schemas.UserEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +39,13 @@ import java.util.Objects;
  *       unexposed conversion, never dropped silently nor turned into an invented exposure;</li>
  *   <li>the auxiliary label of an exposure is the hashed category bucket (the feature spec's category
  *       buckets, as {@code cand_category}) of the user's next event after it, 0 (masked) when there is none;</li>
- *   <li>examples are ordered by exposure time (ties by user, then by position) and the first
- *       {@code trainFraction} train.</li>
+ *   <li>the candidate's brand and price are the exposure's own, else the newest an earlier event of the
+ *       log carried ({@link ItemFactsAsOf}): never a value first seen after the exposure;</li>
+ *   <li>its {@link CandidateInteractions} (the user's kept history on the item and its category) are taken
+ *       from the same sequence, just before the exposure;</li>
+ *   <li>examples are ordered by exposure time (ties by user, then by position); the first
+ *       {@code trainFraction} are the training period, less those whose horizon reaches the first
+ *       validation exposure (purged, counted); its last {@code selectionFraction} is the selection slice.</li>
  * </ul>
  * Within a user, events at the same time are ordered by funnel stage (exposure first), then id.
  */
@@ -84,9 +89,9 @@ public final class ExampleBuilder {
         Action exposure = funnel.exposure();
         FunnelLabels<LoggedEvent> rules = new FunnelLabels<>(funnel.funnel(), LoggedEvent::event);
 
-        // item facts: the latest known brand and price per item
-        Map<String, String> brands = new HashMap<>();
-        Map<String, Double> prices = new HashMap<>();
+        ItemFactsAsOf facts = new ItemFactsAsOf(events);
+        CandidateInteractions interactions = new CandidateInteractions(funnel.stages());
+        int w = interactions.width();
         Map<String, List<LoggedEvent>> byUser = new LinkedHashMap<>();
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
@@ -94,16 +99,6 @@ public final class ExampleBuilder {
             byUser.computeIfAbsent(e.userId(), u -> new ArrayList<>()).add(e);
             start = Math.min(start, e.timeMs());
             end = Math.max(end, e.timeMs());
-        }
-        List<LoggedEvent> byTime = new ArrayList<>(events);
-        byTime.sort(Comparator.comparingLong(LoggedEvent::timeMs));
-        for (LoggedEvent e : byTime) {
-            if (e.brand() != null) {
-                brands.put(e.event().itemId(), e.brand());
-            }
-            if (e.price() != null) {
-                prices.put(e.event().itemId(), e.price());
-            }
         }
 
         int maxExposures = 0;
@@ -124,10 +119,11 @@ public final class ExampleBuilder {
         String[] items = new String[maxExposures];
         String[] ids = new String[maxExposures];
         int[] nextCat = new int[maxExposures];
+        float[] inter = new float[maxExposures * w];
+        boolean[] censoredRow = new boolean[maxExposures];
+        float[] candidate = new float[w];
         long[] unexposed = new long[k];
         long duplicates = 0;
-        long censored = 0;
-        long[] censoredNeg = new long[k];
         int n = 0;
 
         List<String> userOrder = new ArrayList<>(byUser.keySet());
@@ -143,8 +139,9 @@ public final class ExampleBuilder {
                 Action a = e.event().action();
                 int stage = funnel.stageOf(a);
                 String item = e.event().itemId();
-                if (a == exposure) {
-                    encoder.encodeUser(seq, e.timeMs(), user); // as of just before the exposure
+                if (a == exposure) { // as of just before the exposure
+                    encoder.encodeUser(seq, e.timeMs(), user);
+                    interactions.compute(seq, item, e.event().categoryId(), e.timeMs(), candidate, 0);
                 }
                 UpdateOutcome outcome = SequenceUpdater.apply(seq, e.event());
                 if (stage >= 1 && !rules.exposedBefore(evs, i)) {
@@ -153,20 +150,13 @@ public final class ExampleBuilder {
                 if (a != exposure || outcome != UpdateOutcome.ACCEPTED) {
                     continue;
                 }
-                ItemCode code = encoder.encodeItem(item, e.event().categoryId(),
-                        e.brand() != null ? e.brand() : brands.get(item), e.price() != null ? e.price() : prices.get(item));
-                encoder.writeRow(user, code, raw, n);
                 long t = e.timeMs();
-                boolean isCensored = rules.censored(t, end);
-                if (isCensored) {
-                    censored++;
-                }
-                rules.label(rules.reachedStage(evs, i), isCensored, labels, mask, n * k);
-                for (int s = 0; s < k; s++) {
-                    if (mask[n * k + s] == 0) {
-                        censoredNeg[s]++;
-                    }
-                }
+                ItemCode code = encoder.encodeItem(item, e.event().categoryId(),
+                        e.brand() != null ? e.brand() : facts.brand(item, t), e.price() != null ? e.price() : facts.price(item, t));
+                encoder.writeRow(user, code, raw, n);
+                System.arraycopy(candidate, 0, inter, n * w, w);
+                censoredRow[n] = rules.censored(t, end);
+                rules.label(rules.reachedStage(evs, i), censoredRow[n], labels, mask, n * k);
                 times[n] = t;
                 users[n] = userId;
                 items[n] = item;
@@ -186,55 +176,88 @@ public final class ExampleBuilder {
         }
         final long[] tt = times;
         Arrays.sort(idx, Comparator.comparingLong(i -> tt[i]));
-        EncodedBatch features = encoder.newBatch(n);
-        float[] l2 = new float[n * k];
-        float[] m2 = new float[n * k];
-        long[] t2 = new long[n];
-        String[] u2 = new String[n];
-        String[] i2 = new String[n];
-        String[] id2 = new String[n];
-        int[] nc2 = new int[n];
+
+        // the split: the training period, less the exposures whose horizon reaches the first validation
+        // exposure (their labels are made of validation-period events), then the validation rows
+        int trainPeriod = Math.max(1, Math.min(n, (int) Math.floor(n * funnel.trainFraction())));
+        long splitTime = trainPeriod < n ? times[idx[trainPeriod]] : end;
+        long horizonMs = funnel.horizon().toMillis();
+        List<Integer> kept = new ArrayList<>(n);
         for (int r = 0; r < n; r++) {
             int from = idx[r];
+            if (r >= trainPeriod || times[from] + horizonMs < splitTime) {
+                kept.add(from);
+            }
+        }
+        int purged = n - kept.size();
+        int train = trainPeriod - purged;
+        int selection = train < 2 ? 0 : Math.max(1, (int) Math.round(train * funnel.selectionFraction()));
+        int fit = train - selection;
+        int rows = kept.size();
+        if (rows == 0) {
+            throw new IllegalArgumentException("no examples: every one of the " + n + " exposures was purged (horizon " + funnel.horizon() + ")");
+        }
+
+        EncodedBatch features = encoder.newBatch(rows);
+        float[] l2 = new float[rows * k];
+        float[] m2 = new float[rows * k];
+        long[] t2 = new long[rows];
+        String[] u2 = new String[rows];
+        String[] i2 = new String[rows];
+        String[] id2 = new String[rows];
+        int[] nc2 = new int[rows];
+        float[] x2 = new float[rows * w];
+        long censored = 0;
+        long[] censoredNeg = new long[k];
+        for (int r = 0; r < rows; r++) {
+            int from = kept.get(r);
             raw.copyRow(from, features, r);
             System.arraycopy(labels, from * k, l2, r * k, k);
             System.arraycopy(mask, from * k, m2, r * k, k);
+            System.arraycopy(inter, from * w, x2, r * w, w);
             t2[r] = times[from];
             u2[r] = users[from];
             i2[r] = items[from];
             id2[r] = ids[from];
             nc2[r] = nextCat[from];
+            censored += censoredRow[from] ? 1 : 0;
+            for (int s = 0; s < k; s++) {
+                censoredNeg[s] += m2[r * k + s] == 0 ? 1 : 0;
+            }
         }
-        features.setRows(n);
-        int train = (int) Math.floor(n * funnel.trainFraction());
-        train = Math.max(1, Math.min(n, train));
+        features.setRows(rows);
 
         List<Long> trainPos = new ArrayList<>();
+        List<Long> selPos = new ArrayList<>();
         List<Long> valPos = new ArrayList<>();
         List<Long> valEval = new ArrayList<>();
         for (int s = 0; s < k; s++) {
             long tp = 0;
+            long sp = 0;
             long vp = 0;
             long ve = 0;
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; r < rows; r++) {
                 if (m2[r * k + s] == 0) {
                     continue;
                 }
                 boolean pos = l2[r * k + s] > 0;
                 if (r < train) {
                     tp += pos ? 1 : 0;
+                    sp += pos && r >= fit ? 1 : 0;
                 } else {
                     vp += pos ? 1 : 0;
                     ve++;
                 }
             }
             trainPos.add(tp);
+            selPos.add(sp);
             valPos.add(vp);
             valEval.add(ve);
         }
-        DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, n - train,
-                censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, train < n ? t2[train] : end);
-        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, train, stats, nc2);
+        DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, rows - train,
+                censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, splitTime,
+                purged, fit, selection, fit < train ? t2[fit] : splitTime, selPos);
+        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, fit, train, stats, nc2, x2);
     }
 
     private static List<Long> boxed(long[] a) {

@@ -10,16 +10,34 @@ import java.util.Objects;
  * The funnel and how labels are made ({@link Funnel}, whose rules features-core keeps so online grading
  * labels exactly as training does), plus how examples split for training.
  *
- * @param funnel        the stages (the first is the exposure) and the horizon within which a later event of
- *                      the same user and item counts for an exposure
- * @param trainFraction the first fraction of exposures, in time order, that train; the rest validate
+ * <p>The split, in time order of exposures: the first {@code trainFraction} of exposures are the training
+ * period, the rest validate. A training exposure whose horizon reaches the first validation exposure's time
+ * is purged (its label would be made of events of the validation period). Of the training exposures left,
+ * the last {@code selectionFraction} form the selection slice, on which models and baselines make every
+ * choice (best epoch, regularization); the validation rows are only reported.
+ *
+ * @param funnel            the stages (the first is the exposure) and the horizon within which a later event of
+ *                          the same user and item counts for an exposure
+ * @param trainFraction     the first fraction of exposures, in time order, that make the training period
+ * @param selectionFraction the last fraction of the (purged) training exposures kept for model selection
  */
-public record FunnelConfig(Funnel funnel, double trainFraction) {
+public record FunnelConfig(Funnel funnel, double trainFraction, double selectionFraction) {
+    /** The default selection slice: the last 15 % of the training exposures. */
+    public static final double DEFAULT_SELECTION_FRACTION = 0.15;
+
     public FunnelConfig {
         Objects.requireNonNull(funnel, "funnel");
         if (!(trainFraction > 0 && trainFraction < 1)) {
             throw new IllegalArgumentException("trainFraction must be in (0, 1), was " + trainFraction);
         }
+        if (!(selectionFraction > 0 && selectionFraction < 1)) {
+            throw new IllegalArgumentException("selectionFraction must be in (0, 1), was " + selectionFraction);
+        }
+    }
+
+    /** With the default selection slice. */
+    public FunnelConfig(Funnel funnel, double trainFraction) {
+        this(funnel, trainFraction, DEFAULT_SELECTION_FRACTION);
     }
 
     /**
@@ -32,7 +50,7 @@ public record FunnelConfig(Funnel funnel, double trainFraction) {
         this(new Funnel(stages, horizon), trainFraction);
     }
 
-    /** VIEW → CART → PURCHASE, 24 h horizon, 70 % train. */
+    /** VIEW → CART → PURCHASE, 24 h horizon, 70 % train, the last 15 % of it for selection. */
     public static FunnelConfig defaults() {
         return new FunnelConfig(Funnel.defaults(), 0.7);
     }

@@ -5,42 +5,60 @@ import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.eval.Baselines;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Per-stage validation figures of a model next to the two baselines (fit on the same training rows)
- * and, on generated data, the ceiling; and the one JSON shape the model card, {@code tandem evaluate
- * --json} and monitoring share:
- * {@code {"stages": {"<stage>": {"auc", "logloss", "ece", "positives", "evaluated"}}, "baselines":
- * {"popularity": {"<stage>": {"auc"}}, "logistic_regression": {…}}, "ceiling": {"<stage>": {"auc"}}}}
+ * Per-stage validation figures of a model next to the two baselines (fit on the same fit rows, their
+ * choices made on the same selection slice) and, on generated data, the ceiling; each AUC with its 95 %
+ * user-bootstrap interval; and the one JSON shape the model card, {@code tandem evaluate --json} and
+ * monitoring share:
+ * {@code {"stages": {"<stage>": {"auc", "auc_ci95": {"lower", "upper"}, "logloss", "ece", "positives",
+ * "evaluated"}}, "baselines": {"popularity": {"<stage>": {"auc", "auc_ci95", "model_minus_baseline",
+ * "chosen"}}, "logistic_regression": {…}}, "bootstrap": {…}, "ceiling": {"<stage>": {"auc"}}}}
  * ({@code ceiling} only when known).
  */
 public final class Reports {
     static final int CALIBRATION_BINS = 10;
+    /** Resamples of the validation users behind every interval. */
+    public static final int BOOTSTRAP_RESAMPLES = 1000;
+    public static final double BOOTSTRAP_LEVEL = 0.95;
 
     private Reports() {
     }
 
     /**
      * @param pv    the model's P(reach stage) for the validation rows, float[validationCount · K], stage-minor
+     * @param seed  seeds the logistic regression and the bootstrap: the same data, predictions and seed give the same report
      * @param truth the true P(reach stage) per exposure event id, aligned with {@link ExampleSet#stageNames()}; null if unknown
      */
     public static List<StageReport> of(ExampleSet data, float[] pv, long seed, Map<String, double[]> truth) {
         int k = data.taskCount();
-        float[] pop = Baselines.popularity(data);
-        float[] lr = Baselines.logisticRegression(data, seed);
+        Map<String, Baselines.Fit> fits = new LinkedHashMap<>();
+        fits.put("popularity", Baselines.popularity(data));
+        fits.put("logistic_regression", Baselines.logisticRegression(data, seed));
         double[] ceiling = truth == null ? null : ceiling(data, truth);
+        int[] users = Evaluation.groups(Arrays.copyOfRange(data.userIds(), data.trainCount(), data.size()));
         List<StageReport> reports = new ArrayList<>();
         for (int t = 0; t < k; t++) {
             float[][] col = Trainer.column(data, pv, t);
             Evaluation.Metrics m = Evaluation.evaluate(col[0], col[1], col[2], CALIBRATION_BINS);
+            Evaluation.Interval mi = Evaluation.aucInterval(col[0], col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed);
             Map<String, Double> base = new LinkedHashMap<>();
-            base.put("popularity", Evaluation.auc(Trainer.column(data, pop, t)[0], col[1], col[2]));
-            base.put("logistic_regression", Evaluation.auc(Trainer.column(data, lr, t)[0], col[1], col[2]));
-            reports.add(new StageReport(data.stageNames().get(t), m, base, ceiling == null ? null : ceiling[t]));
+            Map<String, Evaluation.Interval> baseCi = new LinkedHashMap<>();
+            Map<String, Evaluation.Interval> diff = new LinkedHashMap<>();
+            Map<String, Baselines.Choice> chosen = new LinkedHashMap<>();
+            for (Map.Entry<String, Baselines.Fit> e : fits.entrySet()) {
+                float[] b = Trainer.column(data, e.getValue().validation(), t)[0];
+                base.put(e.getKey(), Evaluation.auc(b, col[1], col[2]));
+                baseCi.put(e.getKey(), Evaluation.aucInterval(b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
+                diff.put(e.getKey(), Evaluation.aucDifferenceInterval(col[0], b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
+                chosen.put(e.getKey(), e.getValue().choices().get(t));
+            }
+            reports.add(new StageReport(data.stageNames().get(t), m, base, ceiling == null ? null : ceiling[t], mi, baseCi, diff, chosen));
         }
         return reports;
     }
@@ -108,13 +126,31 @@ public final class Reports {
     public static Map<String, Object> figures(List<StageReport> reports) {
         Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Object> st = new LinkedHashMap<>();
-        Map<String, Object> pop = new LinkedHashMap<>();
-        Map<String, Object> lr = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> baselines = new LinkedHashMap<>();
         Map<String, Object> ceiling = new LinkedHashMap<>();
         for (StageReport r : reports) {
-            st.put(r.stage(), r.model().figures());
-            pop.put(r.stage(), auc(r.baselineAuc().get("popularity")));
-            lr.put(r.stage(), auc(r.baselineAuc().get("logistic_regression")));
+            Map<String, Object> s = new LinkedHashMap<>();
+            Map<String, Object> f = r.model().figures();
+            s.put("auc", f.remove("auc"));
+            s.put("auc_ci95", interval(r.modelAucInterval()));
+            s.putAll(f);
+            st.put(r.stage(), s);
+            r.baselineAuc().forEach((name, a) -> {
+                Map<String, Object> b = auc(a);
+                b.put("auc_ci95", interval(r.baselineAucInterval().get(name)));
+                Evaluation.Interval d = r.modelMinusBaseline().get(name);
+                if (d != null) {
+                    Map<String, Object> dm = new LinkedHashMap<>();
+                    dm.put("estimate", num(d.estimate()));
+                    dm.putAll(d.figures());
+                    b.put("model_minus_baseline", dm);
+                }
+                Baselines.Choice c = r.baselineChoice().get(name);
+                if (c != null) {
+                    b.put("chosen", c.toJson());
+                }
+                baselines.computeIfAbsent(name, x -> new LinkedHashMap<>()).put(r.stage(), b);
+            });
             if (r.ceilingAuc() != null) {
                 Map<String, Object> c = auc(r.ceilingAuc());
                 c.put("model_fraction", num(r.fractionOfCeiling()));
@@ -122,29 +158,45 @@ public final class Reports {
             }
         }
         out.put("stages", st);
-        Map<String, Object> baselines = new LinkedHashMap<>();
-        baselines.put("popularity", pop);
-        baselines.put("logistic_regression", lr);
         out.put("baselines", baselines);
+        Map<String, Object> bootstrap = new LinkedHashMap<>();
+        bootstrap.put("resampled", "validation users, with replacement");
+        bootstrap.put("resamples", BOOTSTRAP_RESAMPLES);
+        bootstrap.put("level", BOOTSTRAP_LEVEL);
+        out.put("bootstrap", bootstrap);
         if (!ceiling.isEmpty()) {
             out.put("ceiling", ceiling);
         }
         return out;
     }
 
-    /** One table: stage, AUC, logloss, ECE, positives/evaluated, the baselines' AUC, the ceiling's. */
+    /** One table: stage, AUC [95 % CI], logloss, ECE, positives/evaluated, the baselines' AUC [CI], the ceiling's. */
     public static List<String> table(List<StageReport> reports) {
         boolean withCeiling = reports.stream().anyMatch(r -> r.ceilingAuc() != null);
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "%-10s %7s %8s %7s %17s %11s %9s%s", "stage", "AUC", "logloss", "ECE", "positives", "popularity",
-                "logistic", withCeiling ? "   ceiling (model/ceiling)" : ""));
+        lines.add(String.format(Locale.ROOT, "%-10s %22s %8s %7s %17s %22s %22s%s", "stage", "AUC [95% CI]", "logloss", "ECE", "positives",
+                "popularity", "logistic regression", withCeiling ? "   ceiling (model/ceiling)" : ""));
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            lines.add(String.format(Locale.ROOT, "%-10s %7s %8s %7s %17s %11s %9s%s", r.stage(), f(m.auc()), f(m.logloss()), f(m.ece()),
-                    m.positives() + " of " + m.evaluated(), f(r.baselineAuc().get("popularity")), f(r.baselineAuc().get("logistic_regression")),
+            lines.add(String.format(Locale.ROOT, "%-10s %22s %8s %7s %17s %22s %22s%s", r.stage(), withInterval(m.auc(), r.modelAucInterval()),
+                    f(m.logloss()), f(m.ece()), m.positives() + " of " + m.evaluated(),
+                    withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
+                    withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
                     r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, "   %s (%.2f)", f(r.ceilingAuc()), r.fractionOfCeiling())));
         }
         return lines;
+    }
+
+    /** "0.7940 [0.771, 0.815]". */
+    public static String withInterval(Double auc, Evaluation.Interval i) {
+        if (i == null || Double.isNaN(i.lower())) {
+            return f(auc);
+        }
+        return String.format(Locale.ROOT, "%s [%.3f, %.3f]", f(auc), i.lower(), i.upper());
+    }
+
+    private static Map<String, Object> interval(Evaluation.Interval i) {
+        return i == null ? null : i.figures();
     }
 
     private static Map<String, Object> auc(Double d) {

@@ -53,7 +53,7 @@ public final class TrainedModel implements AutoCloseable {
     private final float[] validationPredictions;
     private final int epochsRun;
     private final int bestEpoch;
-    private final double bestValidationLoss;
+    private final double bestSelectionLoss;
     private final double trainExamplesPerSec;
 
     private final dev.tandem.model.data.FunnelConfig funnel;
@@ -61,7 +61,7 @@ public final class TrainedModel implements AutoCloseable {
 
     TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, dev.tandem.model.data.FunnelConfig funnel, List<String> stages,
                  DataStats stats, List<StageReport> reports,
-                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestValidationLoss, double trainExamplesPerSec,
+                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestSelectionLoss, double trainExamplesPerSec,
                  NextCategoryReport nextCategory) {
         this.graph = graph;
         this.config = config;
@@ -73,7 +73,7 @@ public final class TrainedModel implements AutoCloseable {
         this.validationPredictions = validationPredictions;
         this.epochsRun = epochsRun;
         this.bestEpoch = bestEpoch;
-        this.bestValidationLoss = bestValidationLoss;
+        this.bestSelectionLoss = bestSelectionLoss;
         this.trainExamplesPerSec = trainExamplesPerSec;
         this.nextCategory = nextCategory;
     }
@@ -228,7 +228,7 @@ public final class TrainedModel implements AutoCloseable {
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("epochs_run", epochsRun);
         training.put("best_epoch", bestEpoch);
-        training.put("best_validation_loss", num(bestValidationLoss));
+        training.put("best_selection_loss", num(bestSelectionLoss));
         training.put("train_examples_per_sec", num(trainExamplesPerSec));
         card.put("training", training);
         if (nextCategory != null) {
@@ -238,11 +238,37 @@ public final class TrainedModel implements AutoCloseable {
         f.put("stages", funnel.stages().stream().map(Enum::name).toList());
         f.put("horizon_ms", funnel.horizon().toMillis());
         f.put("train_fraction", funnel.trainFraction());
+        f.put("selection_fraction", funnel.selectionFraction());
         card.put("funnel", f);
+        card.put("protocol", protocol());
         card.put("data", stats);
         card.put("config", config);
         card.put("feature_spec_version", spec.formatVersion());
         return card;
+    }
+
+    /** How the figures were made, in words and counts: what a reader needs to trust them. */
+    private Map<String, Object> protocol() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("split", String.format(Locale.ROOT, "exposures in time order: the first %.0f%% are the training period, the rest validate",
+                100 * funnel.trainFraction()));
+        p.put("purge", "training exposures whose horizon (" + funnel.horizon() + ") reaches the first validation exposure are dropped");
+        p.put("selection", String.format(Locale.ROOT, "the last %.0f%% of the kept training exposures: best epoch (summed log loss) and every "
+                + "baseline setting are chosen there; models and baselines are fit on the rest", 100 * funnel.selectionFraction()));
+        p.put("item_metadata", "as of the exposure: its own brand and price, else the newest an earlier event carried");
+        p.put("baseline_item_rates", "fit rows only; a fit row gets the rates of other users' fit rows (5 folds by user)");
+        p.put("confidence_intervals", String.format(Locale.ROOT, "%.0f%% percentile intervals over %d resamples of the validation users with "
+                + "replacement (seeded, the same draws for every model)", 100 * Reports.BOOTSTRAP_LEVEL, Reports.BOOTSTRAP_RESAMPLES));
+        p.put("fit_examples", stats.fitExamples());
+        p.put("selection_examples", stats.selectionExamples());
+        p.put("validation_examples", stats.validationExamples());
+        p.put("purged_exposures", stats.purgedExposures());
+        p.put("selection_start_ms", stats.selectionStartMs());
+        p.put("split_time_ms", stats.splitTimeMs());
+        p.put("censored_exposures", stats.censoredExposures());
+        p.put("censored_negatives", stats.censoredNegatives());
+        p.put("unexposed_conversions", stats.unexposedConversions());
+        return p;
     }
 
     private static Object num(Double d) {
@@ -256,15 +282,35 @@ public final class TrainedModel implements AutoCloseable {
         md.append("Architecture `").append(config.architecture()).append("`, sequence encoder `").append(config.sequenceEncoder())
                 .append("`, item ids ").append(config.useItemId() ? "used" : "not used (metadata only)").append(".\n\n");
         md.append("## Validation (the last ").append(stats.validationExamples()).append(" exposures in time order)\n\n");
-        md.append("| stage | AUC | popularity AUC | logistic regression AUC | ceiling AUC | logloss | ECE | positives | evaluated |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.append("| stage | AUC [95 % CI] | popularity AUC [CI] | logistic regression AUC [CI] | model − logistic regression [CI] | ceiling AUC "
+                + "| logloss | ECE | positives | evaluated |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(), f(m.auc()),
-                    f(r.baselineAuc().get("popularity")), f(r.baselineAuc().get("logistic_regression")), f(r.ceilingAuc()), f(m.logloss()), f(m.ece()),
-                    m.positives(), m.evaluated()));
+            Evaluation.Interval d = r.modelMinusBaseline().get("logistic_regression");
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(),
+                    Reports.withInterval(m.auc(), r.modelAucInterval()),
+                    Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
+                    Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
+                    d == null ? "n/a" : String.format(Locale.ROOT, "%+.4f [%+.3f, %+.3f]", d.estimate(), d.lower(), d.upper()),
+                    f(r.ceilingAuc()), f(m.logloss()), f(m.ece()), m.positives(), m.evaluated()));
         }
-        md.append("\nWith a few dozen positives an AUC moves by about ±0.1: read small counts as noise.\n\n");
+        md.append(String.format(Locale.ROOT, "%nIntervals: %.0f %% percentile intervals over %d resamples of the validation users with replacement "
+                + "(the same draws for every model, so the difference is paired). With a few dozen positives an AUC moves by about ±0.1.%n%n",
+                100 * Reports.BOOTSTRAP_LEVEL, Reports.BOOTSTRAP_RESAMPLES));
+        md.append("## Protocol\n\n");
+        md.append(String.format(Locale.ROOT, "- split: exposures in time order, the first %.0f %% are the training period, the rest (%d) validate "
+                + "and are only reported%n", 100 * funnel.trainFraction(), stats.validationExamples()));
+        md.append(String.format(Locale.ROOT, "- purge: %d training exposures whose horizon (%s) reaches the first validation exposure are dropped%n",
+                stats.purgedExposures(), funnel.horizon()));
+        md.append(String.format(Locale.ROOT, "- selection slice: the last %.0f %% of the kept training exposures (%d, positives per stage %s); "
+                + "the best epoch and each baseline's settings are chosen there; fit on the other %d%n", 100 * funnel.selectionFraction(),
+                stats.selectionExamples(), stats.selectionPositives(), stats.fitExamples()));
+        for (StageReport r : reports) {
+            r.baselineChoice().forEach((name, c) -> md.append(String.format(Locale.ROOT, "- %s, %s: chose %s%n", r.stage(), name, c.settings())));
+        }
+        md.append("- item brand and price: as of the exposure (its own, else the newest an earlier event carried)\n");
+        md.append("- the logistic regression's item conversion rates: fit rows only (a fit row gets other users' rates, 5 folds by user)\n\n");
         md.append("## Data\n\n");
         md.append(String.format(Locale.ROOT, "- events %d (invalid %d, duplicates %d), users %d%n", stats.events(), stats.invalidEvents(),
                 stats.duplicateEvents(), stats.users()));
@@ -285,7 +331,7 @@ public final class TrainedModel implements AutoCloseable {
         }
         md.append("## Training\n\n");
         md.append(String.format(Locale.ROOT, "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n", epochsRun, bestEpoch,
-                f(bestValidationLoss), f(trainExamplesPerSec)));
+                f(bestSelectionLoss), f(trainExamplesPerSec)));
         if (nextCategory != null) {
             NextCategoryReport nc = nextCategory;
             md.append("\n## Auxiliary task: next event's category (training only, not in the exported model)\n\n");

@@ -22,9 +22,10 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Trains a funnel model on an {@link ExampleSet}: Adam (sparse rows for embedding tables),
- * mini-batches shuffled by a seeded RNG, early stopping on the validation loss (the best epoch's
- * weights are kept), one progress line per epoch. Same seed and data → identical weights (single-
+ * Trains a funnel model on an {@link ExampleSet}: Adam (sparse rows for embedding tables) on the fit
+ * rows, mini-batches shuffled by a seeded RNG, early stopping on the selection slice's loss (the best
+ * epoch's weights are kept), one progress line per epoch. The validation rows are scored once, at the
+ * end, for the reports: no choice is made on them. Same seed and data → identical weights (single-
  * threaded ops, initial values drawn in Java).
  */
 public final class Trainer {
@@ -53,14 +54,18 @@ public final class Trainer {
      */
     public TrainedModel train(ExampleSet data, Map<String, double[]> truth) {
         int k = data.taskCount();
-        if (data.size() == 0 || data.trainCount() == 0) {
-            throw new TrainingException("no training examples: refusing to train a model on nothing");
+        if (data.size() == 0 || data.fitCount() == 0) {
+            throw new TrainingException("no training examples" + (data.stats() == null ? "" : " (" + data.stats().purgedExposures()
+                    + " purged: their horizon reaches the validation period)") + ": refusing to train a model on nothing");
+        }
+        if (data.selectionCount() == 0) {
+            throw new TrainingException("no selection examples (" + data.trainCount() + " training examples): early stopping needs the end of the training period");
         }
         if (data.validationCount() == 0) {
-            throw new TrainingException("no validation examples (" + data.size() + " examples in all): early stopping and the model card need some");
+            throw new TrainingException("no validation examples (" + data.size() + " examples in all): the model card needs some");
         }
         long known = 0;
-        for (int i = 0; i < data.trainCount() * k; i++) {
+        for (int i = 0; i < data.fitCount() * k; i++) {
             known += data.mask()[i] > 0 ? 1 : 0;
         }
         if (known == 0) {
@@ -79,14 +84,14 @@ public final class Trainer {
     }
 
     /**
-     * Every stage needs a known positive and a known negative in the training split: with one class
+     * Every stage needs a known positive and a known negative among the fit rows: with one class
      * only (e.g. every exposure censored because the funnel horizon is longer than the log, so only
      * the positives are labelled) the model learns a constant, P = 1 or 0 for everything, and the
      * validation metrics, computed on the same one-class labels, cannot show it.
      */
     private static void requireBothClasses(ExampleSet data, List<String> stages) {
         int k = data.taskCount();
-        int train = data.trainCount();
+        int train = data.fitCount();
         for (int t = 0; t < k; t++) {
             long pos = 0;
             long neg = 0;
@@ -112,7 +117,8 @@ public final class Trainer {
     private TrainedModel run(TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Map<String, double[]> truth) {
         int k = stages.size();
         int bs = config.batchSize();
-        int train = data.trainCount();
+        int train = data.fitCount();
+        int selection = data.selectionCount();
         EncodedBatch scratch = new EncodedBatch(spec, bs);
         float[] lab = new float[bs * k];
         float[] msk = new float[bs * k];
@@ -120,7 +126,7 @@ public final class Trainer {
         boolean aux = g.nextCategory != null;
         List<Double> auxLossByEpoch = new ArrayList<>();
         if (aux) {
-            auxLossByEpoch.add(evaluateNextCategory(g, data, 0, List.of()).crossEntropy()); // the untrained model
+            auxLossByEpoch.add(evaluateNextCategory(g, data, train, selection, 0, List.of()).crossEntropy()); // the untrained model
         }
         int[] order = new int[train];
         for (int i = 0; i < train; i++) {
@@ -168,27 +174,27 @@ public final class Trainer {
             trainNanos += System.nanoTime() - t0;
             trainRows += train;
             epochsRun = epoch;
-            float[] pv = predict(g, data.features(), train, data.validationCount(), k);
-            double valLoss = validationLoss(data, pv);
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f  val loss %.4f",
-                    epoch, config.epochs(), lossSum / batches, valLoss));
+            float[] ps = predict(g, data.features(), train, selection, k);
+            double selLoss = loss(data, ps, train);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f  selection loss %.4f",
+                    epoch, config.epochs(), lossSum / batches, selLoss));
             for (int t = 0; t < k; t++) {
-                float[][] col = column(data, pv, t);
-                line.append(String.format(Locale.ROOT, "  AUC %s %.3f (%d pos)", stages.get(t), Evaluation.auc(col[0], col[1], col[2]),
+                float[][] col = column(data, ps, t, train, selection);
+                line.append(String.format(Locale.ROOT, "  selection AUC %s %.3f (%d pos)", stages.get(t), Evaluation.auc(col[0], col[1], col[2]),
                         countPositives(col[1], col[2])));
             }
             if (aux) {
-                NextCategoryReport nc = evaluateNextCategory(g, data, 0, List.of());
+                NextCategoryReport nc = evaluateNextCategory(g, data, train, selection, 0, List.of());
                 auxLossByEpoch.add(nc.crossEntropy());
                 line.append(String.format(Locale.ROOT, "  next category acc %.3f (majority %.3f) CE %.3f", nc.accuracy(), nc.majorityClassAccuracy(),
                         nc.crossEntropy()));
             }
             line.append(String.format(Locale.ROOT, "  %.0f examples/s", trainRows / (trainNanos / 1e9)));
-            if (!Double.isFinite(valLoss)) {
-                throw new TrainingException("validation loss became " + valLoss + " at epoch " + epoch + ": stopping");
+            if (!Double.isFinite(selLoss)) {
+                throw new TrainingException("selection loss became " + selLoss + " at epoch " + epoch + ": stopping");
             }
-            if (valLoss < bestLoss - 1e-6) {
-                bestLoss = valLoss;
+            if (selLoss < bestLoss - 1e-6) {
+                bestLoss = selLoss;
                 best = g.model.params().read(g.session);
                 bestEpoch = epoch;
                 sinceBest = 0;
@@ -198,22 +204,24 @@ public final class Trainer {
             }
             progress.accept(line.toString());
             if (sinceBest > config.patience()) {
-                progress.accept("early stop: no better validation loss for " + sinceBest + " epochs; keeping epoch " + bestEpoch);
+                progress.accept("early stop: no better selection loss for " + sinceBest + " epochs; keeping epoch " + bestEpoch);
                 break;
             }
         }
         g.model.params().assign(g.session, best);
-        float[] pv = predict(g, data.features(), train, data.validationCount(), k);
+        float[] pv = predict(g, data.features(), data.trainCount(), data.validationCount(), k);
         List<StageReport> reports = Reports.of(data, pv, config.seed(), truth);
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %.4f (popularity %.4f, logistic regression %.4f%s), logloss %.4f, ECE %.4f, %d positives of %d",
-                    r.stage(), m.auc(), r.baselineAuc().get("popularity"), r.baselineAuc().get("logistic_regression"),
+            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %s (popularity %s, logistic regression %s%s), logloss %.4f, ECE %.4f, %d positives of %d",
+                    r.stage(), Reports.withInterval(m.auc(), r.modelAucInterval()),
+                    Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
+                    Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
                     r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()), m.logloss(), m.ece(), m.positives(), m.evaluated()));
         }
         NextCategoryReport nextCategory = null;
         if (aux) {
-            nextCategory = evaluateNextCategory(g, data, config.nextCategoryWeight(), auxLossByEpoch);
+            nextCategory = evaluateNextCategory(g, data, data.trainCount(), data.validationCount(), config.nextCategoryWeight(), auxLossByEpoch);
             progress.accept(String.format(Locale.ROOT, "validation next category: accuracy %.4f, top-5 %.4f (majority class %.4f), cross-entropy %.4f, %d evaluated",
                     nextCategory.accuracy(), nextCategory.top5Accuracy(), nextCategory.majorityClassAccuracy(), nextCategory.crossEntropy(),
                     nextCategory.evaluated()));
@@ -235,13 +243,17 @@ public final class Trainer {
 
     /** Stage t's predictions, labels and mask over the validation rows. */
     static float[][] column(ExampleSet data, float[] pv, int t) {
+        return column(data, pv, t, data.trainCount(), data.validationCount());
+    }
+
+    /** Stage t's predictions ({@code pv} covers rows [from, from + n)), labels and mask. */
+    static float[][] column(ExampleSet data, float[] pv, int t, int from, int n) {
         int k = data.taskCount();
-        int n = data.validationCount();
         float[] p = new float[n];
         float[] y = new float[n];
         float[] m = new float[n];
         for (int i = 0; i < n; i++) {
-            int row = data.trainCount() + i;
+            int row = from + i;
             p[i] = pv[i * k + t];
             y[i] = data.labels()[row * k + t];
             m[i] = data.mask()[row * k + t];
@@ -249,10 +261,11 @@ public final class Trainer {
         return new float[][] {p, y, m};
     }
 
-    private static double validationLoss(ExampleSet data, float[] pv) {
+    /** The summed per-stage log loss of predictions {@code pv} of the rows from {@code from} on. */
+    private static double loss(ExampleSet data, float[] pv, int from) {
         double sum = 0;
         for (int t = 0; t < data.taskCount(); t++) {
-            float[][] col = column(data, pv, t);
+            float[][] col = column(data, pv, t, from, pv.length / data.taskCount());
             double l = Evaluation.logloss(col[0], col[1], col[2]);
             if (!Double.isNaN(l)) {
                 sum += l;
@@ -286,13 +299,13 @@ public final class Trainer {
     static final int AUX_CHUNK = 256;
 
     /**
-     * The auxiliary task on the validation rows with a next event. The majority class is the most
-     * frequent label of the training rows (ties: the smaller bucket).
+     * The auxiliary task on rows [from, from + n) with a next event. The majority class is the most
+     * frequent label of the fit rows (ties: the smaller bucket).
      */
-    static NextCategoryReport evaluateNextCategory(TrainingGraph g, ExampleSet data, double weight, List<Double> byEpoch) {
+    static NextCategoryReport evaluateNextCategory(TrainingGraph g, ExampleSet data, int from, int n, double weight, List<Double> byEpoch) {
         int classes = data.features().spec().feature(FeatureSpec.CAND_CATEGORY).vocabulary();
         int[] next = data.nextCategory();
-        int train = data.trainCount();
+        int train = data.fitCount();
         int[] freq = new int[classes];
         for (int i = 0; i < train; i++) {
             if (next[i] > 0) {
@@ -311,10 +324,9 @@ public final class Trainer {
         long majorityHits = 0;
         double ce = 0;
         float[] logits = new float[AUX_CHUNK * classes];
-        int n = data.validationCount();
         for (int off = 0; off < n; off += AUX_CHUNK) {
             int rows = Math.min(AUX_CHUNK, n - off);
-            Map<String, Tensor> in = Feeds.tensors(data.features(), train + off, rows);
+            Map<String, Tensor> in = Feeds.tensors(data.features(), from + off, rows);
             try {
                 Session.Runner r = g.session.runner();
                 in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
@@ -326,7 +338,7 @@ public final class Trainer {
                 Feeds.close(in);
             }
             for (int i = 0; i < rows; i++) {
-                int label = next[train + off + i];
+                int label = next[from + off + i];
                 if (label <= 0) {
                     continue;
                 }

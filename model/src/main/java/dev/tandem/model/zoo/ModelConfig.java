@@ -35,7 +35,7 @@ import java.util.Objects;
  * @param learningRate      Adam learning rate
  * @param batchSize         mini-batch size
  * @param epochs            maximum epochs
- * @param patience          early stopping: epochs without a better validation loss before stopping
+ * @param patience          early stopping: epochs without a better selection-slice loss before stopping
  * @param seed              seed of the initial weights and of the shuffling
  * @param auxiliary         optional auxiliary tasks trained jointly, e.g. {@code {"next_category": {"weight": 0.1}}}; null: none
  */

@@ -35,6 +35,22 @@ class ExampleBuilderTest {
         ev("zz", "far", Action.FAVORITE, T0 + 1000 * H);
     }
 
+    static final int EARLY = 30;
+
+    /**
+     * {@value #EARLY} exposures of another user, two days apart, long before T0: they fill the training period,
+     * so every exposure from T0 on validates (kept whole, never purged) and can be looked at as it was labelled.
+     */
+    void earlyTrainingPeriod() {
+        for (int i = 0; i < EARLY; i++) {
+            ev("early", "old" + i, Action.VIEW, T0 - 2000 * H + i * 48 * H);
+        }
+    }
+
+    static long rowsOf(ExampleSet s, String user) {
+        return Arrays.stream(s.userIds()).filter(user::equals).count();
+    }
+
     int row(ExampleSet s, String user, String item, long t) {
         for (int i = 0; i < s.size(); i++) {
             if (s.userIds()[i].equals(user) && s.itemIds()[i].equals(item) && s.exposureTimeMs()[i] == t) {
@@ -46,6 +62,7 @@ class ExampleBuilderTest {
 
     @Test
     void labelsComeFromLaterEventsOfTheSameItemWithinTheHorizon() {
+        earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
         ev("u1", "a", Action.CART, T0 + H);
         ev("u1", "a", Action.PURCHASE, T0 + 2 * H);
@@ -57,7 +74,8 @@ class ExampleBuilderTest {
         ev("u1", "e", Action.CART, T0 + 6 * H + 1);     // another item: no label for d
         farEnd();
         ExampleSet s = builder.build(log);
-        assertThat(s.size()).isEqualTo(4);
+        assertThat(rowsOf(s, "u1")).isEqualTo(4);
+        assertThat(row(s, "u1", "a", T0)).isGreaterThanOrEqualTo(s.trainCount());
         assertThat(labels(s, row(s, "u1", "a", T0))).containsExactly(1f, 1f);
         assertThat(labels(s, row(s, "u1", "b", T0 + 3 * H))).containsExactly(0f, 0f);
         assertThat(labels(s, row(s, "u1", "c", T0 + 4 * H))).containsExactly(1f, 1f);
@@ -69,6 +87,7 @@ class ExampleBuilderTest {
 
     @Test
     void theAuxiliaryLabelIsTheCategoryBucketOfTheUsersNextEvent() {
+        earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
         ev("u2", "x", Action.VIEW, T0 + 1);             // another user's event is not u1's next one
         ev("u1", "b", Action.FAVORITE, T0 + 2 * H);     // any action counts, however much later
@@ -88,6 +107,7 @@ class ExampleBuilderTest {
 
     @Test
     void featuresAreTheStateJustBeforeTheExposure() {
+        earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
         ev("u1", "b", Action.VIEW, T0 + 1000);
         ev("u1", "b", Action.CART, T0 + 1000);          // same time: the view comes first
@@ -105,6 +125,7 @@ class ExampleBuilderTest {
 
     @Test
     void exposuresWhoseHorizonRunsPastTheEndAreCensoredPerStage() {
+        earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
         ev("u1", "b", Action.VIEW, T0 + 30 * H);
         ev("u1", "b", Action.CART, T0 + 31 * H);
@@ -124,21 +145,36 @@ class ExampleBuilderTest {
         assertThat(s.stats().censoredNegatives()).containsExactly(1L, 2L);
     }
 
+    /** VIEW → CART → PURCHASE within 1 h, 70 % train, the default selection slice. */
+    final ExampleBuilder hourly = new ExampleBuilder(enc, SequencePolicy.defaults(),
+            new FunnelConfig(FunnelConfig.defaults().stages(), java.time.Duration.ofHours(1), 0.7));
+
     @Test
-    void splitsByTheTimeOrderOfExposuresAcrossUsers() {
+    void splitsByTheTimeOrderOfExposuresAcrossUsersPurgesWhatReachesTheSplitAndKeepsTheEndOfTrainingForSelection() {
         for (int i = 0; i < 10; i++) {
             ev(i % 2 == 0 ? "even" : "odd", "i" + i, Action.VIEW, T0 + i * H);
         }
         farEnd();
-        ExampleSet s = builder.build(log);
-        assertThat(s.size()).isEqualTo(10);
-        assertThat(s.trainCount()).isEqualTo(7);
+        ExampleSet s = hourly.build(log);
+        // the first 7 exposures are the training period; the one at 6 h has its 1 h horizon reach the split at 7 h
+        assertThat(s.stats().purgedExposures()).isEqualTo(1);
+        assertThat(s.stats().exposures()).isEqualTo(10);
+        assertThat(s.size()).isEqualTo(9);
+        assertThat(s.trainCount()).isEqualTo(6);
+        assertThat(s.selectionCount()).as("15 % of 6, rounded").isEqualTo(1);
+        assertThat(s.fitCount()).isEqualTo(5);
         assertThat(s.validationCount()).isEqualTo(3);
+        assertThat(s.exposureTimeMs()).doesNotContain(T0 + 6 * H);
         for (int i = 1; i < s.size(); i++) {
             assertThat(s.exposureTimeMs()[i]).isGreaterThan(s.exposureTimeMs()[i - 1]);
         }
         assertThat(s.stats().splitTimeMs()).isEqualTo(T0 + 7 * H);
+        assertThat(s.stats().selectionStartMs()).isEqualTo(T0 + 5 * H);
+        assertThat(s.stats().fitExamples() + s.stats().selectionExamples()).isEqualTo(s.stats().trainExamples());
         assertThat(s.stats().users()).isEqualTo(3);
+        for (int i = 0; i < s.trainCount(); i++) {
+            assertThat(s.exposureTimeMs()[i] + H).as("no kept training label reaches the validation period").isLessThan(s.stats().splitTimeMs());
+        }
     }
 
     @Test
@@ -150,11 +186,63 @@ class ExampleBuilderTest {
             }
         }
         farEnd();
-        ExampleSet s = builder.build(log);
-        // carts at i = 0, 3, 6 (train) and 9 (validation)
-        assertThat(s.stats().trainPositives()).containsExactly(3L, 0L);
+        ExampleSet s = hourly.build(log);
+        // carts at i = 0, 3 (fit), 6 (purged) and 9 (validation); i = 5 is the selection slice
+        assertThat(s.stats().trainPositives()).containsExactly(2L, 0L);
+        assertThat(s.stats().selectionPositives()).containsExactly(0L, 0L);
         assertThat(s.stats().validationPositives()).containsExactly(1L, 0L);
         assertThat(s.stats().validationEvaluated()).containsExactly(3L, 3L);
+    }
+
+    @Test
+    void brandAndPriceAreWhatTheLogKnewBeforeTheExposure() {
+        earlyTrainingPeriod();
+        // u1 sees "a" before anything says its brand or price; u2 buys it at 99 from acme; u3 sees it after
+        log.add(new LoggedEvent("u1", new BehaviourEvent("v1", "a", "c-a", Action.VIEW, T0), null, null));
+        log.add(new LoggedEvent("u2", new BehaviourEvent("p2", "a", "c-a", Action.PURCHASE, T0 + H), "acme", 99.0));
+        log.add(new LoggedEvent("u3", new BehaviourEvent("v3", "a", "c-a", Action.VIEW, T0 + 2 * H), null, null));
+        log.add(new LoggedEvent("u4", new BehaviourEvent("v4", "a", "c-a", Action.VIEW, T0 + 3 * H), null, 5.0)); // its own price wins
+        log.add(new LoggedEvent("u5", new BehaviourEvent("v5", "a", "c-a", Action.VIEW, T0 + 4 * H), null, null));
+        farEnd();
+        ExampleSet s = builder.build(log);
+        int u1 = row(s, "u1", "a", T0);
+        assertThat(s.features().candBrand[u1]).as("no brand known yet").isZero();
+        assertThat(s.features().candPrice[u1]).as("no price known yet").isZero();
+        int u3 = row(s, "u3", "a", T0 + 2 * H);
+        assertThat(s.features().candBrand[u3]).isEqualTo(enc.brandId("acme"));
+        assertThat(s.features().candPrice[u3]).isEqualTo(enc.priceId(99.0));
+        assertThat(s.features().candPrice[row(s, "u4", "a", T0 + 3 * H)]).isEqualTo(enc.priceId(5.0));
+        assertThat(s.features().candPrice[row(s, "u5", "a", T0 + 4 * H)]).as("the newest earlier price").isEqualTo(enc.priceId(5.0));
+    }
+
+    @Test
+    void candidateInteractionsAreTheUsersHistoryJustBeforeTheExposure() {
+        earlyTrainingPeriod();
+        ev("u1", "a", Action.VIEW, T0);
+        ev("u1", "a", Action.CART, T0 + H);
+        ev("u1", "b", Action.VIEW, T0 + H + 1);
+        ev("u1", "a", Action.VIEW, T0 + 3 * H);
+        ev("u1", "a", Action.PURCHASE, T0 + 3 * H); // same instant, after the view: not in its history
+        farEnd();
+        ExampleSet s = builder.build(log);
+        var layout = s.interactionLayout();
+        int w = layout.width();
+        int first = row(s, "u1", "a", T0);
+        int second = row(s, "u1", "a", T0 + 3 * H);
+        float[] x = s.interactions();
+        assertThat(x).hasSize(s.size() * w);
+        assertThat(x[first * w + layout.historyEventsIndex()]).isZero();
+        var item = dev.tandem.features.interaction.CandidateInteractions.Scope.ITEM;
+        assertThat(x[second * w + layout.countIndex(item, 0)]).isEqualTo(1f);
+        assertThat(x[second * w + layout.hoursSinceIndex(item, 0)]).isEqualTo(3f);
+        assertThat(x[second * w + layout.countIndex(item, 1)]).isEqualTo(1f);
+        assertThat(x[second * w + layout.hoursSinceIndex(item, 1)]).isEqualTo(2f);
+        assertThat(x[second * w + layout.countIndex(item, 2)]).isZero();
+        assertThat(x[second * w + layout.viewShareIndex()]).isEqualTo(0.5f);
+        assertThat(x[second * w + layout.historyEventsIndex()]).isEqualTo(3f);
+        ExampleSet kept = s.withoutTrainingRows(i -> i < 3);
+        assertThat(Arrays.copyOfRange(kept.interactions(), (kept.size() - 1) * w, kept.size() * w))
+                .containsExactly(Arrays.copyOfRange(x, (s.size() - 1) * w, s.size() * w));
     }
 
     @Test

@@ -35,9 +35,14 @@ class TaobaoSampleTest {
         ModelConfig cfg = ModelConfig.defaults().withName("taobao-sample").withTraining(0.003, 128, 10, 2, 42);
         try (TrainedModel m = new Trainer(cfg, System.out::println).train(data)) {
             for (StageReport r : m.reports()) {
-                System.out.printf(Locale.ROOT, "TAOBAO %s: AUC %.4f, popularity %.4f, logistic regression %.4f, logloss %.4f, ECE %.4f, %d positives of %d%n",
-                        r.stage(), r.model().auc(), r.baselineAuc().get("popularity"), r.baselineAuc().get("logistic_regression"), r.model().logloss(),
-                        r.model().ece(), r.model().positives(), r.model().evaluated());
+                System.out.printf(Locale.ROOT, "TAOBAO %s: AUC %s, popularity %s, logistic regression %s, model − logistic regression %+.4f [%+.3f, %+.3f], "
+                                + "logloss %.4f, ECE %.4f, %d positives of %d; chosen %s%n",
+                        r.stage(), Reports.withInterval(r.model().auc(), r.modelAucInterval()),
+                        Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
+                        Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
+                        r.modelMinusBaseline().get("logistic_regression").estimate(), r.modelMinusBaseline().get("logistic_regression").lower(),
+                        r.modelMinusBaseline().get("logistic_regression").upper(), r.model().logloss(), r.model().ece(), r.model().positives(),
+                        r.model().evaluated(), r.baselineChoice());
                 assertThat(r.model().logloss()).isFinite();
             }
         }

@@ -27,12 +27,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tandem evaluate}: scores the validation split (the last 30 % of exposures in time order) of
- * a log with an exported model, next to the two baselines fit on the same file's training split.
+ * a log with an exported model, next to the two baselines fit on the same file's fit rows (their settings
+ * chosen on its selection slice, as {@code tandem train} does), each AUC with its 95 % user-bootstrap interval.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {
                 "Evaluates an exported model on the validation split (last 30%% of exposures in time order) of a log file or events topic:",
-                "per-stage AUC, logloss, ECE and positives next to popularity and logistic regression fit on the file's training split, and the ceiling with --truth."})
+                "per-stage AUC with its 95%% user-bootstrap interval, logloss, ECE and positives next to popularity and logistic regression",
+                "fit on the file's training split (settings chosen on its last 15%%), and the ceiling with --truth."})
 public final class EvaluateCommand implements Callable<Integer> {
     static final int CHUNK = 2048;
 

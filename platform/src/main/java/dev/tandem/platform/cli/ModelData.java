@@ -304,8 +304,9 @@ final class ModelData {
 
     static String describe(ExampleSet data) {
         var s = data.stats();
-        return String.format(Locale.ROOT, "%,d events, %,d users, %,d exposures (train %,d, validation %,d), censored %,d, unexposed conversions %s, validation positives %s",
-                s.events(), s.users(), s.exposures(), s.trainExamples(), s.validationExamples(), s.censoredExposures(), s.unexposedConversions(),
-                s.validationPositives());
+        return String.format(Locale.ROOT, "%,d events, %,d users, %,d exposures (train %,d = fit %,d + selection %,d, purged %,d, validation %,d), "
+                        + "censored %,d, unexposed conversions %s, validation positives %s",
+                s.events(), s.users(), s.exposures(), s.trainExamples(), s.fitExamples(), s.selectionExamples(), s.purgedExposures(),
+                s.validationExamples(), s.censoredExposures(), s.unexposedConversions(), s.validationPositives());
     }
 }

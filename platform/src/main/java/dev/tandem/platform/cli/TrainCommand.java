@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train",
         description = {
                 "Trains a multi-task funnel model (VIEW → CART → PURCHASE) on a log file or an events topic and exports it as a SavedModel with its feature spec and model card.",
-                "Prints per-stage validation AUC, logloss, ECE and positives next to the popularity and logistic-regression baselines (and the ceiling with --truth)."})
+                "Prints per-stage validation AUC (95%% user-bootstrap interval), logloss, ECE and positives next to the popularity and logistic-regression baselines"
+                        + " (fit and tuned under the same protocol; the ceiling with --truth)."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

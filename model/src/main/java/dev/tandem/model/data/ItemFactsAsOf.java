@@ -1,0 +1,69 @@
+package dev.tandem.model.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The brand and price of each item as the log knew them before a given time: an exposure is encoded with
+ * what a scorer could have known then, never with a value that only a later event (a later price, or the
+ * brand a purchase carried) revealed. Built once from the whole log; each item's known values are kept in
+ * time order and looked up by binary search.
+ */
+final class ItemFactsAsOf {
+    private final Map<String, Timeline<String>> brands = new HashMap<>();
+    private final Map<String, Timeline<Double>> prices = new HashMap<>();
+
+    ItemFactsAsOf(List<LoggedEvent> events) {
+        List<LoggedEvent> byTime = new ArrayList<>(events);
+        byTime.sort(Comparator.comparingLong(LoggedEvent::timeMs)); // stable: log order within a millisecond
+        for (LoggedEvent e : byTime) {
+            String item = e.event().itemId();
+            if (e.brand() != null) {
+                brands.computeIfAbsent(item, x -> new Timeline<>()).add(e.timeMs(), e.brand());
+            }
+            if (e.price() != null) {
+                prices.computeIfAbsent(item, x -> new Timeline<>()).add(e.timeMs(), e.price());
+            }
+        }
+    }
+
+    /** The newest brand an event strictly before {@code timeMs} carried for the item; null if none. */
+    String brand(String item, long timeMs) {
+        Timeline<String> t = brands.get(item);
+        return t == null ? null : t.before(timeMs);
+    }
+
+    /** The newest price an event strictly before {@code timeMs} carried for the item; null if none. */
+    Double price(String item, long timeMs) {
+        Timeline<Double> t = prices.get(item);
+        return t == null ? null : t.before(timeMs);
+    }
+
+    private static final class Timeline<V> {
+        private long[] times = new long[2];
+        private final List<V> values = new ArrayList<>(2);
+
+        void add(long timeMs, V value) {
+            int n = values.size();
+            if (n > 0 && times[n - 1] == timeMs) {
+                values.set(n - 1, value); // the last of one millisecond stands for it
+                return;
+            }
+            if (n == times.length) {
+                times = Arrays.copyOf(times, 2 * n);
+            }
+            times[n] = timeMs;
+            values.add(value);
+        }
+
+        V before(long timeMs) {
+            int i = Arrays.binarySearch(times, 0, values.size(), timeMs);
+            int newer = i >= 0 ? i : -i - 1; // the first entry at or after timeMs
+            return newer == 0 ? null : values.get(newer - 1);
+        }
+    }
+}
