@@ -184,6 +184,7 @@ public final class FeaturesScenario extends ScenarioCommand {
             putUserPath(m, userPath, baseline, ceiling);
             m.put("p50_latency_ms", mainLatency.p50Ms());
             m.put("p99_latency_ms", mainLatency.p99Ms());
+            m.put("sender_lag_p99_ms", mainLatency.senderLagP99Ms());
             m.put("features_api_p99_ms", api.get("p99_ms"));
             m.put("features_api_p50_ms", api.get("p50_ms"));
             m.put("features_api_p999_ms", api.get("p999_ms"));

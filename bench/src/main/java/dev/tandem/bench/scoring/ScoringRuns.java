@@ -1,6 +1,7 @@
 package dev.tandem.bench.scoring;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.OpenLoop;
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.kafka.ModelControlClient;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -183,16 +183,13 @@ final class ScoringRuns {
             props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
             SendErrors errors = new SendErrors();
             try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-                long start = System.nanoTime() + 50_000_000L;
-                double intervalNanos = 1e9 / rate;
+                OpenLoop schedule = OpenLoop.startingIn(rate, 50_000_000L, 0);
                 for (int n = 0; n < capacity; n++) {
                     if (n >= planned && (swap == null || (swapSeenAt >= 0 && n >= swapSeenAt + tail))) break;
-                    long at = start + (long) (n * intervalNanos);
-                    scheduled.set(n, at);
+                    scheduled.set(n, schedule.dueNanos(n));
                     byte[][] kv = n < planned ? requestBytes[n] : serialized(w.request("l-", n), rs, topics.get(0));
-                    long wait;
-                    while ((wait = at - System.nanoTime()) > 0) LockSupport.parkNanos(Math.min(wait, 200_000));
-                    if (n >= warm) lag.recordValue(Math.max(0, (System.nanoTime() - at) / 1_000));
+                    long late = schedule.awaitDue(n);
+                    if (n >= warm) lag.recordValue(late / 1_000);
                     p.send(new ProducerRecord<>(topics.get(0), kv[0], kv[1]), errors);
                     sent = n + 1;
                     if (swap != null && n == swapAt) {
