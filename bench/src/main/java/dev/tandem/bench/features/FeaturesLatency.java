@@ -104,12 +104,14 @@ final class FeaturesLatency {
     /**
      * The real app (with its HTTP API) on fresh topics; a paced producer sends {@code rate} events/s, each with its
      * scheduled send time as record timestamp (Streams keeps it on the output); a read_committed consumer of the output
-     * records receive time − timestamp. Then, if asked, the API load from a second process.
+     * records receive time − timestamp. Then, if asked, the API load from a second process. Last, with the app closed,
+     * its output is read to the end: one user-features record per event, or the run fails.
      */
     LatencyRun run(List<byte[][]> evs, long commitMs, boolean withApi) throws Exception {
         List<String> topics = ctx.env.freshTopicsUnprimed("latency-in", "latency-out", "latency-items", "latency-dlq");
         FeaturesConfig config = ctx.config(ctx.env.uniqueName("features-latency"), commitMs, topics);
         FeaturesApp app = new FeaturesApp(config).start();
+        LatencyRun result;
         try {
             long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!app.isReady()) {
@@ -174,10 +176,14 @@ final class FeaturesLatency {
             ctx.say("latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s; sender lag p99 %.1f ms)",
                     commitMs, l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, achieved, l.senderLagP99Ms);
             Map<String, Number> api = withApi ? api(app, config, new ArrayList<>(userIds)) : null;
-            return new LatencyRun(l, api);
+            result = new LatencyRun(l, api);
         } finally {
             app.close(Duration.ofSeconds(30), true);
         }
+        // the reader above stopped at the expected count; the check reads to the end, with the app closed
+        ctx.readOutputs(topics.get(1), OutputIdentity.USER_FEATURES)
+                .requireExactly(evs.size(), "latency run (commit " + commitMs + " ms)", OutputIdentity.USER_FEATURES.description);
+        return result;
     }
 
     /** {@link ApiLoadGenerator} in a child JVM with this JVM's classpath, against the app's API on loopback. */
