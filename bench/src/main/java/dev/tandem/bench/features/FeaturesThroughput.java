@@ -37,13 +37,14 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 
 /**
- * The throughput runs: the real topology (all of it, or its user path), the naive baseline and the raw ceiling, each
- * over the same pre-loaded input until its consumer group has committed all of it (exactly-once).
+ * The throughput runs: the real topology (all of it, or its user path), the naive baseline, the raw ring reference and
+ * the upper bound, each over the same pre-loaded input until its consumer group has committed all of it (exactly-once).
  */
 final class FeaturesThroughput {
     enum Kind {
         REAL("real topology", OutputIdentity.USER_FEATURES), USER_PATH("real, user path", OutputIdentity.USER_FEATURES),
-        BASELINE("naive baseline", OutputIdentity.USER_FEATURES), CEILING("raw ceiling", OutputIdentity.EVENT_ID);
+        BASELINE("naive baseline", OutputIdentity.USER_FEATURES), RAW_RING("raw ring reference", OutputIdentity.EVENT_ID),
+        UPPER_BOUND("upper bound", OutputIdentity.EVENT_ID);
 
         final String label;
         /** What tells its outputs apart: one per input event. */
@@ -55,20 +56,33 @@ final class FeaturesThroughput {
         }
     }
 
-    record Run(double eventsPerSec, double seconds, long outputs) {}
+    /** @param meanOutputBytes mean size of an output record's value */
+    record Run(double eventsPerSec, double seconds, long outputs, double meanOutputBytes) {
+        /** A figure only (a median of runs). */
+        Run(double eventsPerSec) {
+            this(eventsPerSec, 0, 0, 0);
+        }
+    }
 
     private final FeaturesRunContext ctx;
     private final long events;
     private final boolean uncachedReferences;
+    /** The real app's mean user-features size, from its last run: the size of the upper bound's outputs. */
+    private int realOutputBytes;
 
     /**
      * @param events what {@link #preload} writes, and the user-features records each run must have written
-     * @param uncachedReferences baseline and ceiling stores without the record cache (see {@link #referenceStoreCaching})
+     * @param uncachedReferences the references' stores without the record cache (see {@link #referenceStoreCaching})
      */
     FeaturesThroughput(FeaturesRunContext ctx, long events, boolean uncachedReferences) {
         this.ctx = ctx;
         this.events = events;
         this.uncachedReferences = uncachedReferences;
+    }
+
+    /** The real app's mean user-features value size (bytes) in its last run; 0 before one. */
+    int realOutputBytes() {
+        return realOutputBytes;
     }
 
     /** {@code events} generated events of {@code nUsers} users into {@code topic}; returns its end offsets. */
@@ -121,9 +135,12 @@ final class FeaturesThroughput {
             long[] windows = p.windows().stream().mapToLong(SequencePolicy.CounterWindow::windowMs).toArray();
             topology = NaiveBaselineTopology.build(config.topics().events(), config.topics().userFeatures(), serdes.userEvent(),
                     serdes.userFeatures(), p.maxEvents(), windows, p.topCategories(), referenceStoreCaching(config));
-        } else {
-            topology = RawRingCeilingTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
+        } else if (kind == Kind.RAW_RING) {
+            topology = RawRingReferenceTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
                     referenceStoreCaching(config));
+        } else {
+            if (realOutputBytes == 0) throw new IllegalStateException("the upper bound needs a run of the real topology first (its output size)");
+            topology = UpperBoundTopology.build(config.topics().events(), config.topics().userFeatures(), realOutputBytes, referenceStoreCaching(config));
         }
         Properties props = config.streamsProperties();
         KafkaStreams ks = new KafkaStreams(topology, props);
@@ -140,7 +157,7 @@ final class FeaturesThroughput {
     }
 
     /**
-     * Whether the baseline's and the ceiling's stores have Kafka Streams' record cache: like the real app's
+     * Whether the references' stores (baseline, raw ring, upper bound) have Kafka Streams' record cache: like the real app's
      * {@code user-sequences} ({@code sequence.store.caching}) unless {@code --uncached-references} (the definition
      * before 2026-11-26, where only the real topology had it).
      */
@@ -215,7 +232,8 @@ final class FeaturesThroughput {
         ctx.say("%-15s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
                 kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs.records());
         outputs.requireExactly(events, kind.label + " (commit " + commitMs + " ms)", kind.identity.description);
-        return new Run(rate, seconds, outputs.records());
+        if (kind == Kind.REAL) realOutputBytes = (int) Math.round(outputs.meanValueBytes());
+        return new Run(rate, seconds, outputs.records(), outputs.meanValueBytes());
     }
 
     /** Every other committed partition of the group (repartition topics) at its end offset. */
