@@ -30,6 +30,7 @@ class FeaturesBenchIT {
         assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertThat(root.path("scenario").asText()).isEqualTo("features");
+        assertThat(root.path("run").path("machine").path("cores").asInt()).isPositive();
         JsonNode m = root.path("metrics");
         long defaultCommit = m.path("default_commit_interval_ms").asLong();
         for (String key : new String[] {"apply_ops_per_sec", "events_per_sec", "baseline_events_per_sec", "ratio_to_baseline",
