@@ -229,7 +229,7 @@ final class FeaturesThroughput {
         // Counted once the app is closed (nothing more can be written), to the topic's end rather than up to the number
         // expected, so a duplicate written after the last expected output is seen too.
         OutputLedger outputs = ctx.readOutputs(topics.get(1), kind.identity);
-        ctx.say("%-15s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
+        ctx.say("%-18s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
                 kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs.records());
         outputs.requireExactly(events, kind.label + " (commit " + commitMs + " ms)", kind.identity.description);
         if (kind == Kind.REAL) realOutputBytes = (int) Math.round(outputs.meanValueBytes());
