@@ -41,6 +41,7 @@ public abstract class ScenarioCommand implements Callable<Integer> {
         report.requireDirectory(cl);
         kafka.validate(cl);
         validate();
+        RunInfo run = RunInfo.begin();
         PrintWriter out = cl.getOut();
         Map<String, ?> metrics;
         try (BenchEnvironment env = kafka.open()) {
@@ -48,7 +49,7 @@ public abstract class ScenarioCommand implements Callable<Integer> {
             out.flush();
             metrics = measure(env, out);
         }
-        report.write(scenario(), metrics, out);
+        report.write(scenario(), run.end(), metrics, out);
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package dev.tandem.bench.features;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.bench.OpenLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -53,26 +53,23 @@ public final class ApiLoadGenerator {
         if (ids.isEmpty()) throw new IllegalArgumentException("no user ids");
         List<String> urls = new ArrayList<>();
         for (String id : ids) urls.add(base + "/v1/users/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/features");
-        long intervalNanos = (long) (1e9 / rate);
         long total = (long) ((warmup + seconds) * rate);
         long warmupRequests = (long) (warmup * rate);
         AtomicLong errors = new AtomicLong();
         AtomicLong non200 = new AtomicLong();
         Histogram[] histograms = new Histogram[THREADS];
         Thread[] threads = new Thread[THREADS];
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        // spins the last 200 µs before each request: a park wakes up to ~50 µs late, a lateness the sub-millisecond
+        // latencies measured here would include
+        OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(200), 200_000);
         for (int t = 0; t < THREADS; t++) {
             int me = t;
             histograms[t] = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
             threads[t] = new Thread(() -> {
                 byte[] buf = new byte[16 * 1024];
                 for (long i = me; i < total; i += THREADS) {
-                    long scheduled = start + i * intervalNanos;
-                    long wait;
-                    while ((wait = scheduled - System.nanoTime()) > 0) {
-                        if (wait > 200_000) LockSupport.parkNanos(wait - 100_000);
-                        else Thread.onSpinWait();
-                    }
+                    long scheduled = schedule.dueNanos(i);
+                    schedule.awaitDue(i);
                     int status;
                     try {
                         HttpURLConnection c = (HttpURLConnection) URI.create(urls.get((int) (i % urls.size()))).toURL().openConnection();
@@ -99,7 +96,7 @@ public final class ApiLoadGenerator {
         long end = System.nanoTime();
         Histogram all = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         for (Histogram h : histograms) all.add(h);
-        double measuredSeconds = (end - (start + warmupRequests * intervalNanos)) / 1e9;
+        double measuredSeconds = (end - schedule.dueNanos(warmupRequests)) / 1e9;
         Map<String, Number> m = new LinkedHashMap<>();
         m.put("requests", all.getTotalCount());
         m.put("errors", errors.get());

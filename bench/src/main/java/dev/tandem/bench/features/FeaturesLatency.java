@@ -2,6 +2,7 @@ package dev.tandem.bench.features;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.bench.OpenLoop;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
@@ -28,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,7 +45,28 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class FeaturesLatency {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count) {}
+    /** @param senderLagP99Ms how late the sender sent (after its schedule), p99: counted in the latency, but large values mean the machine set the pace */
+    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count, double senderLagP99Ms) {}
+
+    /** Sends one event; {@code timestampMs} is the record timestamp to give it. */
+    interface Send {
+        void send(byte[][] keyValue, long timestampMs);
+    }
+
+    /**
+     * Sends {@code evs} open loop: each when {@code schedule} has it due, stamped with that scheduled time rather than the
+     * time it was actually sent, so a sender that stalls makes the events it delays look late (the latency counts from
+     * when they should have been sent). Returns the sender's lateness (µs) from item {@code recordFrom} on.
+     */
+    static Histogram sendPaced(List<byte[][]> evs, OpenLoop schedule, int recordFrom, Send send) {
+        Histogram lag = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+        for (int i = 0; i < evs.size(); i++) {
+            long late = schedule.awaitDue(i);
+            if (i >= recordFrom) lag.recordValue(Math.min(late / 1_000, lag.getHighestTrackableValue()));
+            send.send(evs.get(i), schedule.dueWallMillis(i));
+        }
+        return lag;
+    }
 
     record LatencyRun(Latency latency, Map<String, Number> api) {}
 
@@ -81,14 +102,16 @@ final class FeaturesLatency {
     }
 
     /**
-     * The real app (with its HTTP API) on fresh topics; a paced producer sends {@code rate} events/s with
-     * the send time as record timestamp (Streams keeps it on the output); a read_committed consumer of the output
-     * records receive time − timestamp. Then, if asked, the API load from a second process.
+     * The real app (with its HTTP API) on fresh topics; a paced producer sends {@code rate} events/s, each with its
+     * scheduled send time as record timestamp (Streams keeps it on the output); a read_committed consumer of the output
+     * records receive time − timestamp. Then, if asked, the API load from a second process. Last, with the app closed,
+     * its output is read to the end: one user-features record per event, or the run fails.
      */
     LatencyRun run(List<byte[][]> evs, long commitMs, boolean withApi) throws Exception {
         List<String> topics = ctx.env.freshTopicsUnprimed("latency-in", "latency-out", "latency-items", "latency-dlq");
         FeaturesConfig config = ctx.config(ctx.env.uniqueName("features-latency"), commitMs, topics);
         FeaturesApp app = new FeaturesApp(config).start();
+        LatencyRun result;
         try {
             long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!app.isReady()) {
@@ -98,7 +121,10 @@ final class FeaturesLatency {
             Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
             AtomicLong received = new AtomicLong();
             AtomicBoolean stop = new AtomicBoolean();
-            long warmupEndMs = System.currentTimeMillis() + 500 + (long) (warmupSeconds * 1000);
+            // the reader gets half a second to be assigned and positioned before the first event is due
+            OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(500), 0);
+            int warm = (int) Math.min(evs.size(), Math.round(rate * warmupSeconds));
+            long warmupEndMs = schedule.dueWallMillis(warm);
             Thread reader = new Thread(() -> {
                 try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-latency")) {
                     List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topics.get(1));
@@ -120,25 +146,18 @@ final class FeaturesLatency {
                 }
             }, "bench-latency-reader");
             reader.start();
-            Thread.sleep(500);
             Map<String, Object> pp = new HashMap<>(ProducerSettings.throughput(ctx.env.endpoints().bootstrapServers(), "tandem-bench-latency"));
             pp.put(ProducerConfig.LINGER_MS_CONFIG, 1);
             pp.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
             SendErrors errors = new SendErrors();
             Set<String> userIds = new LinkedHashSet<>();
-            long sendStart;
+            Histogram lag;
             long sendEnd;
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
-                long interval = (long) (1e9 / rate);
-                sendStart = System.nanoTime();
-                for (int i = 0; i < evs.size(); i++) {
-                    long due = sendStart + i * interval;
-                    long wait = due - System.nanoTime();
-                    if (wait > 50_000) LockSupport.parkNanos(wait);
-                    byte[][] kv = evs.get(i);
-                    producer.send(new ProducerRecord<>(topics.get(0), null, System.currentTimeMillis(), kv[0], kv[1]), errors);
+                lag = sendPaced(evs, schedule, warm, (kv, timestampMs) -> {
+                    producer.send(new ProducerRecord<>(topics.get(0), null, timestampMs, kv[0], kv[1]), errors);
                     if (withApi) userIds.add(new String(kv[0], StandardCharsets.UTF_8));
-                }
+                });
                 sendEnd = System.nanoTime();
                 producer.flush();
             }
@@ -150,16 +169,21 @@ final class FeaturesLatency {
             if (received.get() < evs.size()) {
                 throw new IllegalStateException("read " + received.get() + " of " + evs.size() + " user-features records (commit " + commitMs + " ms)");
             }
-            double achieved = evs.size() / ((sendEnd - sendStart) / 1e9);
+            double achieved = evs.size() / ((sendEnd - schedule.startNanos()) / 1e9);
             Latency l = new Latency(round2(h.getValueAtPercentile(50) / 1000.0), round2(h.getValueAtPercentile(99) / 1000.0),
-                    round2(h.getValueAtPercentile(99.9) / 1000.0), round2(h.getMaxValue() / 1000.0), h.getTotalCount());
-            ctx.say("latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s)",
-                    commitMs, l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, achieved);
+                    round2(h.getValueAtPercentile(99.9) / 1000.0), round2(h.getMaxValue() / 1000.0), h.getTotalCount(),
+                    round2(lag.getValueAtPercentile(99) / 1000.0));
+            ctx.say("latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s; sender lag p99 %.1f ms)",
+                    commitMs, l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, achieved, l.senderLagP99Ms);
             Map<String, Number> api = withApi ? api(app, config, new ArrayList<>(userIds)) : null;
-            return new LatencyRun(l, api);
+            result = new LatencyRun(l, api);
         } finally {
             app.close(Duration.ofSeconds(30), true);
         }
+        // the reader above stopped at the expected count; the check reads to the end, with the app closed
+        ctx.readOutputs(topics.get(1), OutputIdentity.USER_FEATURES)
+                .requireExactly(evs.size(), "latency run (commit " + commitMs + " ms)", OutputIdentity.USER_FEATURES.description);
+        return result;
     }
 
     /** {@link ApiLoadGenerator} in a child JVM with this JVM's classpath, against the app's API on loopback. */

@@ -1,26 +1,23 @@
 package dev.tandem.bench.features;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.CommittedTopic;
+import dev.tandem.bench.OutputLedger;
 import dev.tandem.features.FeaturesConfig;
 import dev.tandem.testkit.FileTrees;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -92,15 +89,17 @@ final class FeaturesRunContext implements AutoCloseable {
         return l;
     }
 
-    static Map<TopicPartition, Long> endOffsets(Admin admin, Collection<TopicPartition> parts, IsolationLevel iso)
-            throws Exception {
-        Map<TopicPartition, OffsetSpec> q = new HashMap<>();
-        for (TopicPartition tp : parts) q.put(tp, OffsetSpec.latest());
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r = admin.listOffsets(q,
-                new ListOffsetsOptions(iso)).all().get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, Long> out = new HashMap<>();
-        r.forEach((tp, info) -> out.put(tp, info.offset()));
-        return out;
+    /**
+     * Every output record of {@code topic} a read_committed consumer sees, read from the beginning to the topic's end once
+     * the writer is gone (its transactions settled), each entered in a ledger under {@code identity}; records that do
+     * not parse fail the run. Tombstones (a user expired) answer no event and are skipped.
+     */
+    OutputLedger readOutputs(String topic, OutputIdentity identity) throws Exception {
+        try (Admin admin = admin(); KafkaConsumer<byte[], byte[]> c = consumer("tandem-bench-count")) {
+            CommittedTopic.End end = CommittedTopic.settledEnd(admin, partitionsOf(c, topic), Duration.ofSeconds(60));
+            if (!end.settled()) say("    (%s: a transaction still open after 60 s; read to its last stable offset)", topic);
+            return identity.readTo(c, end.offsets());
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.tandem.bench.features;
 
+import dev.tandem.bench.CommittedTopic;
+import dev.tandem.bench.OutputLedger;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
@@ -25,8 +27,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,34 +37,52 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 
 /**
- * The throughput runs: the real topology (all of it, or its user path), the naive baseline and the raw ceiling, each
- * over the same pre-loaded input until its consumer group has committed all of it (exactly-once).
+ * The throughput runs: the real topology (all of it, or its user path), the naive baseline, the raw ring reference and
+ * the upper bound, each over the same pre-loaded input until its consumer group has committed all of it (exactly-once).
  */
 final class FeaturesThroughput {
     enum Kind {
-        REAL("real topology"), USER_PATH("real, user path"), BASELINE("naive baseline"), CEILING("raw ceiling");
+        REAL("real topology", OutputIdentity.USER_FEATURES), USER_PATH("real, user path", OutputIdentity.USER_FEATURES),
+        BASELINE("naive baseline", OutputIdentity.USER_FEATURES), RAW_RING("raw ring reference", OutputIdentity.EVENT_ID),
+        UPPER_BOUND("upper bound", OutputIdentity.EVENT_ID);
 
         final String label;
+        /** What tells its outputs apart: one per input event. */
+        final OutputIdentity identity;
 
-        Kind(String label) {
+        Kind(String label, OutputIdentity identity) {
             this.label = label;
+            this.identity = identity;
         }
     }
 
-    record Run(double eventsPerSec, double seconds, long outputs) {}
+    /** @param meanOutputBytes mean size of an output record's value */
+    record Run(double eventsPerSec, double seconds, long outputs, double meanOutputBytes) {
+        /** A figure only (a median of runs). */
+        Run(double eventsPerSec) {
+            this(eventsPerSec, 0, 0, 0);
+        }
+    }
 
     private final FeaturesRunContext ctx;
     private final long events;
     private final boolean uncachedReferences;
+    /** The real app's mean user-features size, from its last run: the size of the upper bound's outputs. */
+    private int realOutputBytes;
 
     /**
      * @param events what {@link #preload} writes, and the user-features records each run must have written
-     * @param uncachedReferences baseline and ceiling stores without the record cache (see {@link #referenceStoreCaching})
+     * @param uncachedReferences the references' stores without the record cache (see {@link #referenceStoreCaching})
      */
     FeaturesThroughput(FeaturesRunContext ctx, long events, boolean uncachedReferences) {
         this.ctx = ctx;
         this.events = events;
         this.uncachedReferences = uncachedReferences;
+    }
+
+    /** The real app's mean user-features value size (bytes) in its last run; 0 before one. */
+    int realOutputBytes() {
+        return realOutputBytes;
     }
 
     /** {@code events} generated events of {@code nUsers} users into {@code topic}; returns its end offsets. */
@@ -85,7 +103,7 @@ final class FeaturesThroughput {
         }
         errors.throwIfFailed("pre-loaded events");
         try (Admin admin = ctx.admin()) {
-            return FeaturesRunContext.endOffsets(admin, ctx.partitions(topic), IsolationLevel.READ_UNCOMMITTED);
+            return CommittedTopic.endOffsets(admin, ctx.partitions(topic), IsolationLevel.READ_UNCOMMITTED);
         }
     }
 
@@ -117,9 +135,12 @@ final class FeaturesThroughput {
             long[] windows = p.windows().stream().mapToLong(SequencePolicy.CounterWindow::windowMs).toArray();
             topology = NaiveBaselineTopology.build(config.topics().events(), config.topics().userFeatures(), serdes.userEvent(),
                     serdes.userFeatures(), p.maxEvents(), windows, p.topCategories(), referenceStoreCaching(config));
-        } else {
-            topology = RawRingCeilingTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
+        } else if (kind == Kind.RAW_RING) {
+            topology = RawRingReferenceTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
                     referenceStoreCaching(config));
+        } else {
+            if (realOutputBytes == 0) throw new IllegalStateException("the upper bound needs a run of the real topology first (its output size)");
+            topology = UpperBoundTopology.build(config.topics().events(), config.topics().userFeatures(), realOutputBytes, referenceStoreCaching(config));
         }
         Properties props = config.streamsProperties();
         KafkaStreams ks = new KafkaStreams(topology, props);
@@ -136,7 +157,7 @@ final class FeaturesThroughput {
     }
 
     /**
-     * Whether the baseline's and the ceiling's stores have Kafka Streams' record cache: like the real app's
+     * Whether the references' stores (baseline, raw ring, upper bound) have Kafka Streams' record cache: like the real app's
      * {@code user-sequences} ({@code sequence.store.caching}) unless {@code --uncached-references} (the definition
      * before 2026-11-26, where only the real topology had it).
      */
@@ -148,8 +169,10 @@ final class FeaturesThroughput {
      * Runs {@code kind} over the pre-loaded input until every source partition of its consumer group (the input
      * and, for the real topology, the repartition topic) has its committed offset at the end: with exactly-once
      * the outputs of those records are committed in the same transactions. The rate counts from the first commit
-     * sample at or past 10 % of the input (JIT and start-up excluded) to the end.
-     */    Run run(Kind kind, String input, Map<TopicPartition, Long> inputEnd, long commitMs) throws Exception {
+     * sample at or past 10 % of the input (JIT and start-up excluded) to the end. Then, with the app closed, its output
+     * topic is read to the end: one output per event, or the run fails (a duplicate or a missing output).
+     */
+    Run run(Kind kind, String input, Map<TopicPartition, Long> inputEnd, long commitMs) throws Exception {
         List<String> topics = new ArrayList<>(List.of(input));
         topics.addAll(ctx.env.freshTopicsUnprimed("features-out", "features-items", "features-dlq"));
         String appId = ctx.env.uniqueName("features-" + kind.name().toLowerCase(Locale.ROOT));
@@ -158,11 +181,12 @@ final class FeaturesThroughput {
         long total = inputEnd.values().stream().mapToLong(Long::longValue).sum();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(Math.max(180, total / 2_000));
         ThroughputProbe probeFrom = null;
+        long started;
+        long tFrom = -1;
+        long fromCommitted = 0;
+        long tEnd;
         try (Admin admin = ctx.admin(); Running running = start(kind, config)) {
-            long started = System.nanoTime();
-            long tFrom = -1;
-            long fromCommitted = 0;
-            long tEnd;
+            started = System.nanoTime();
             while (true) {
                 KafkaStreams.State s = running.streams().state();
                 if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
@@ -195,20 +219,21 @@ final class FeaturesThroughput {
                 }
                 Thread.sleep(20);
             }
-            if (tFrom < 0) { // everything in the first commit(s): a tiny input
-                tFrom = started;
-                fromCommitted = 0;
-            }
-            double seconds = (tEnd - tFrom) / 1e9;
-            double rate = (total - fromCommitted) / Math.max(seconds, 1e-3);
-            long outputs = countCommitted(topics.get(1), events);
-            ctx.say("%-15s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
-                    kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs);
-            if (outputs < events) {
-                throw new IllegalStateException(kind.label + " wrote " + outputs + " user-features records for " + events + " events");
-            }
-            return new Run(rate, seconds, outputs);
         }
+        if (tFrom < 0) { // everything in the first commit(s): a tiny input
+            tFrom = started;
+            fromCommitted = 0;
+        }
+        double seconds = (tEnd - tFrom) / 1e9;
+        double rate = (total - fromCommitted) / Math.max(seconds, 1e-3);
+        // Counted once the app is closed (nothing more can be written), to the topic's end rather than up to the number
+        // expected, so a duplicate written after the last expected output is seen too.
+        OutputLedger outputs = ctx.readOutputs(topics.get(1), kind.identity);
+        ctx.say("%-18s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
+                kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs.records());
+        outputs.requireExactly(events, kind.label + " (commit " + commitMs + " ms)", kind.identity.description);
+        if (kind == Kind.REAL) realOutputBytes = (int) Math.round(outputs.meanValueBytes());
+        return new Run(rate, seconds, outputs.records(), outputs.meanValueBytes());
     }
 
     /** Every other committed partition of the group (repartition topics) at its end offset. */
@@ -216,32 +241,10 @@ final class FeaturesThroughput {
         Map<TopicPartition, OffsetAndMetadata> internal = new HashMap<>(committed);
         internal.keySet().removeAll(inputs);
         if (internal.isEmpty()) return true;
-        Map<TopicPartition, Long> end = FeaturesRunContext.endOffsets(admin, internal.keySet(), IsolationLevel.READ_COMMITTED);
+        Map<TopicPartition, Long> end = CommittedTopic.endOffsets(admin, internal.keySet(), IsolationLevel.READ_COMMITTED);
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : internal.entrySet()) {
             if (e.getValue().offset() < end.get(e.getKey())) return false;
         }
         return true;
-    }
-
-    /**
-     * Non-null records of {@code topic} a read_committed consumer sees, reading until {@code expected} or 30 s of
-     * nothing new. (The transaction coordinator writes the commit markers of the output partitions after the one
-     * that makes the group's offsets visible, so the last outputs can become readable a few ms after the offsets.)
-     */
-    private long countCommitted(String topic, long expected) {
-        try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-count")) {
-            List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topic);
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long n = 0;
-            long idleSince = System.nanoTime();
-            while (n < expected && System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(30)) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null) n++;
-                    idleSince = System.nanoTime();
-                }
-            }
-            return n;
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tandem.bench.model;
 
 import dev.tandem.bench.ReportFile;
+import dev.tandem.bench.RunInfo;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
@@ -85,7 +86,9 @@ public final class ModelScenario implements Callable<Integer> {
         if (epochs < 1) throw new CommandLine.ParameterException(cl, "--epochs must be >= 1, got " + epochs);
         if (!(seconds > 0)) throw new CommandLine.ParameterException(cl, "--seconds must be > 0, got " + seconds);
         PrintWriter out = cl.getOut();
-        report.write("model", measure(out), out);
+        RunInfo run = RunInfo.begin();
+        Map<String, Number> metrics = measure(out);
+        report.write("model", run.end(), metrics, out);
         return 0;
     }
 

@@ -1,5 +1,7 @@
 package dev.tandem.bench.scoring;
 
+import dev.tandem.bench.CommittedTopic;
+import dev.tandem.bench.OutputLedger;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
@@ -8,12 +10,13 @@ import dev.tandem.schemas.serde.WireFormat;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,7 +29,8 @@ import org.apache.avro.io.DecoderFactory;
 /**
  * A {@code read_committed} consumer of one predictions topic, on a thread of its own, as a downstream application
  * sees the job's output: decodes every {@link Prediction}, counts its candidates, tells requests apart by the number
- * in their id (so a duplicate or a foreign prediction is noticed), and keeps the arrival curve (time of each poll
+ * in their id (an {@link OutputLedger}: a duplicate or a foreign prediction is noticed, and {@link #readToEnd} reads past
+ * the count a run waits for, so a late duplicate is too), and keeps the arrival curve (time of each poll
  * that brought predictions, candidates so far) from which rates are taken.
  */
 final class PredictionReader implements AutoCloseable {
@@ -44,16 +48,19 @@ final class PredictionReader implements AutoCloseable {
     private final java.util.function.Function<byte[], Seen> decoder;
     private final String prefix;
     private final Arrival arrival;
-    private final BitSet seen = new BitSet();
-    private final AtomicLong requests = new AtomicLong();
+    private final String bootstrap;
+    private final List<TopicPartition> partitions = new ArrayList<>();
+    private final OutputLedger ledger = new OutputLedger();
     private final AtomicLong candidates = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong foreign = new AtomicLong();
     private final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
     private final List<Point> curve = new ArrayList<>();
     private final AtomicReference<Throwable> error = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Where {@link #readToEnd} wants the reader to get to, and whether it has. */
+    private volatile Map<TopicPartition, Long> target;
+    private volatile boolean atTarget;
 
     /** With no {@code arrival} (throughput runs), predictions are only skimmed ({@link #skimPrediction}). */
     PredictionReader(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
@@ -142,6 +149,7 @@ final class PredictionReader implements AutoCloseable {
     }
 
     private PredictionReader(String bootstrap, String topic, int partitions, String prefix, Arrival arrival, java.util.function.Function<byte[], Seen> decoder) {
+        this.bootstrap = bootstrap;
         this.decoder = decoder;
         this.prefix = prefix;
         this.arrival = arrival;
@@ -152,10 +160,9 @@ final class PredictionReader implements AutoCloseable {
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000,
                 ConsumerConfig.CLIENT_ID_CONFIG, "tandem-bench-predictions"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
+        for (int p = 0; p < partitions; p++) this.partitions.add(new TopicPartition(topic, p));
+        consumer.assign(this.partitions);
+        consumer.seekToBeginning(this.partitions);
         this.thread = new Thread(this::run, "tandem-bench-predictions");
         thread.setDaemon(true);
         thread.start();
@@ -165,7 +172,10 @@ final class PredictionReader implements AutoCloseable {
         try {
             while (running) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(20));
-                if (polled.isEmpty()) continue;
+                if (polled.isEmpty()) {
+                    checkTarget();
+                    continue;
+                }
                 long now = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (r.value() == null || r.value().length == 0) continue; // a fresh topic's priming record
@@ -181,21 +191,15 @@ final class PredictionReader implements AutoCloseable {
                         foreign.incrementAndGet();
                         continue;
                     }
-                    synchronized (seen) {
-                        if (seen.get(n)) {
-                            duplicates.incrementAndGet();
-                            continue;
-                        }
-                        seen.set(n);
-                    }
+                    if (!ledger.add(prefix, n, r.value().length)) continue; // a duplicate: counted, not scored twice
                     versions.computeIfAbsent(p.version(), v -> new AtomicLong()).incrementAndGet();
                     candidates.addAndGet(p.candidates());
-                    requests.incrementAndGet();
                     if (arrival != null) arrival.arrived(n, now, p.prediction());
                 }
                 synchronized (curve) {
                     curve.add(new Point(now, candidates.get()));
                 }
+                checkTarget();
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // closing
@@ -204,8 +208,9 @@ final class PredictionReader implements AutoCloseable {
         }
     }
 
+    /** Requests with a prediction. */
     long requests() {
-        return requests.get();
+        return ledger.distinct();
     }
 
     long candidates() {
@@ -213,7 +218,7 @@ final class PredictionReader implements AutoCloseable {
     }
 
     long duplicates() {
-        return duplicates.get();
+        return ledger.duplicates();
     }
 
     long foreign() {
@@ -231,6 +236,55 @@ final class PredictionReader implements AutoCloseable {
         Map<String, Long> out = new java.util.TreeMap<>();
         versions.forEach((v, n) -> out.put(v, n.get()));
         return out;
+    }
+
+    /** On the reader's thread: whether the positions reached {@link #target}. */
+    private void checkTarget() {
+        Map<TopicPartition, Long> t = target;
+        if (t == null || atTarget) return;
+        for (TopicPartition tp : partitions) if (consumer.position(tp) < t.get(tp)) return;
+        atTarget = true;
+    }
+
+    /**
+     * Reads on to the topic's read_committed end, past any count a run waited for, so a duplicate written after the last
+     * expected prediction is counted too: the end is taken once no transaction is open on the topic (at most
+     * {@code settle}; after that, the last stable offsets: what a read_committed consumer can see). Returns whether
+     * the end was settled.
+     */
+    boolean readToEnd(Duration settle) throws Exception {
+        CommittedTopic.End end;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-predictions-end"))) {
+            end = CommittedTopic.settledEnd(admin, partitions, settle);
+        }
+        target = end.offsets();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!atTarget) {
+            check();
+            if (System.nanoTime() > deadline) throw new IllegalStateException("predictions reader did not reach the end " + end.offsets() + " within 1 min");
+            Thread.sleep(20);
+        }
+        return end.settled();
+    }
+
+    /**
+     * Fails unless requests {@code 0 … expected − 1} each have exactly one prediction and no prediction answers another
+     * request; call after {@link #readToEnd}.
+     */
+    void requireExactly(long expected, String what) {
+        requireNoForeign(what);
+        ledger.requireExactly(expected, what, "request id");
+    }
+
+    /** Fails if a request has two predictions, or a prediction answers no request of the run; for a run stopped early. */
+    void requireNoDuplicates(String what) {
+        requireNoForeign(what);
+        if (ledger.duplicates() > 0) ledger.requireExactly(ledger.distinct(), what, "request id");
+    }
+
+    private void requireNoForeign(String what) {
+        if (foreign.get() > 0) throw new IllegalStateException(what + ": " + foreign.get() + " predictions for requests the run never sent");
     }
 
     /** Throws what stopped the reader, if anything did. */

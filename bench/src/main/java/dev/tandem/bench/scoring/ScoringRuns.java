@@ -1,6 +1,7 @@
 package dev.tandem.bench.scoring;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.OpenLoop;
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.kafka.ModelControlClient;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,6 +39,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class ScoringRuns {
     static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+    /** How long a run waits, once every request is answered, for the job's last transaction to commit. */
+    static final Duration SETTLE = Duration.ofSeconds(60);
 
     /** What every model's runs share: the features, catalog and throughput requests, written once. */
     record Shared(String features, String items, String requests) {}
@@ -76,35 +78,48 @@ final class ScoringRuns {
         long t0 = System.nanoTime();
         long firstArrival = 0;
         boolean complete;
+        boolean settled;
         double rate;
-        try (PredictionReader reader = reader(env, predictions, "t-", null, bare);
-             BenchJob job = startJob(env, new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions), null, config,
-                     scorer, bare, run)) {
-            long deadline = t0 + RUN_TIMEOUT.toNanos();
-            while (reader.requests() < expected) {
-                reader.check();
-                job.failure().ifPresent(f -> {
-                    throw new IllegalStateException(f);
-                });
-                long now = System.nanoTime();
-                if (firstArrival == 0 && reader.requests() > 0) firstArrival = now;
-                if (firstArrival != 0 && now - firstArrival > budget.toNanos()) break;
-                if (now > deadline) {
-                    throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + expected + " predictions within " + RUN_TIMEOUT.toMinutes() + " min");
+        long stoppedAt;
+        try (PredictionReader reader = reader(env, predictions, "t-", null, bare)) {
+            try (BenchJob job = startJob(env, new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions), null, config,
+                    scorer, bare, run)) {
+                long deadline = t0 + RUN_TIMEOUT.toNanos();
+                while (reader.requests() < expected) {
+                    reader.check();
+                    job.failure().ifPresent(f -> {
+                        throw new IllegalStateException(f);
+                    });
+                    long now = System.nanoTime();
+                    if (firstArrival == 0 && reader.requests() > 0) firstArrival = now;
+                    if (firstArrival != 0 && now - firstArrival > budget.toNanos()) break;
+                    if (now > deadline) {
+                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + expected + " predictions within " + RUN_TIMEOUT.toMinutes() + " min");
+                    }
+                    Thread.sleep(20);
                 }
-                Thread.sleep(20);
+                stoppedAt = reader.requests();
+                complete = stoppedAt >= expected;
+                rate = reader.steadyRate(0.3, t0);
+                // Every request answered, the job has nothing left to write: once its last checkpoint commits, no
+                // transaction is open and the topic's end is final. Read on to it (past the count waited for), job still up.
+                settled = complete && reader.readToEnd(SETTLE);
             }
-            complete = reader.requests() >= expected;
-            rate = reader.steadyRate(0.3, t0);
-            if (reader.duplicates() > 0 || reader.foreign() > 0) {
-                throw new IllegalStateException(label + " run: " + reader.duplicates() + " duplicate and " + reader.foreign() + " unknown predictions (exactly once broken)");
+            if (complete) {
+                reader.requireExactly(expected, label + " run");
+                if (reader.candidates() != (long) expected * candidates) {
+                    throw new IllegalStateException(label + " run: " + reader.candidates() + " candidates scored, expected " + (long) expected * candidates);
+                }
+            } else {
+                // stopped on its budget while still writing: cancelled (open transactions aborted); what a read_committed
+                // consumer can see now is read, and only duplicates can be checked
+                settled = reader.readToEnd(Duration.ofSeconds(5));
+                reader.requireNoDuplicates(label + " run");
             }
-            if (complete && reader.candidates() != (long) expected * candidates) {
-                throw new IllegalStateException(label + " run: " + reader.candidates() + " candidates scored, expected " + (long) expected * candidates);
-            }
-            say("%-13s %,12.0f predictions/s (max batch %d rows, checkpoints every %d ms; %s%,d requests, %,d predictions, first after %.1f s)",
+            say("%-13s %,12.0f predictions/s (max batch %d rows, checkpoints every %d ms; %s%,d requests, %,d predictions, first after %.1f s; read to the end%s: %,d requests, each once)",
                     label + ":", rate, config.maxBatchRows(), config.checkpointInterval().toMillis(), complete ? "all " : "stopped after ",
-                    reader.requests(), reader.candidates(), firstArrival == 0 ? 0 : (firstArrival - t0) / 1e9);
+                    stoppedAt, (long) stoppedAt * candidates, firstArrival == 0 ? 0 : (firstArrival - t0) / 1e9,
+                    settled ? "" : " (a transaction still open: to its last stable offset)", reader.requests());
         }
         return rate;
     }
@@ -174,68 +189,68 @@ final class ScoringRuns {
                     toJoin.recordValue(Math.max(0, t.getReceivedAt().toEpochMilli() - sentMs));
                     toScored.recordValue(Math.max(0, t.getScoredAt().toEpochMilli() - t.getReceivedAt().toEpochMilli()));
                     toVisible.recordValue(Math.max(0, wallMs(arrival, wallOffsetNanos) - t.getScoredAt().toEpochMilli()));
-                }, bare);
-             BenchJob job = startJob(env, new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)), control, config,
-                     null, bare, run)) {
-            if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2))) throw new IllegalStateException("the " + label + " run's job did not read the features within 2 min");
-            Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
-            props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-            props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-            SendErrors errors = new SendErrors();
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-                long start = System.nanoTime() + 50_000_000L;
-                double intervalNanos = 1e9 / rate;
-                for (int n = 0; n < capacity; n++) {
-                    if (n >= planned && (swap == null || (swapSeenAt >= 0 && n >= swapSeenAt + tail))) break;
-                    long at = start + (long) (n * intervalNanos);
-                    scheduled.set(n, at);
-                    byte[][] kv = n < planned ? requestBytes[n] : serialized(w.request("l-", n), rs, topics.get(0));
-                    long wait;
-                    while ((wait = at - System.nanoTime()) > 0) LockSupport.parkNanos(Math.min(wait, 200_000));
-                    if (n >= warm) lag.recordValue(Math.max(0, (System.nanoTime() - at) / 1_000));
-                    p.send(new ProducerRecord<>(topics.get(0), kv[0], kv[1]), errors);
-                    sent = n + 1;
-                    if (swap != null && n == swapAt) {
-                        // off the sender's thread: waiting for the command's ack must not pause the requests
-                        swapper[0] = new Thread(() -> {
-                            try {
-                                swapTimes[0] = System.nanoTime();
-                                sendCommand(env, controlTopic, ModelControlClient.activate(swap.modelName(), swap.version(), swap.dir()));
-                                swapTimes[1] = System.nanoTime();
-                            } catch (Throwable t) {
-                                swapError.set(t);
-                            }
-                        }, "tandem-bench-swap");
-                        swapper[0].start();
+                }, bare)) {
+            try (BenchJob job = startJob(env, new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)), control, config,
+                    null, bare, run)) {
+                if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2))) throw new IllegalStateException("the " + label + " run's job did not read the features within 2 min");
+                Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
+                props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+                props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+                SendErrors errors = new SendErrors();
+                try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                    OpenLoop schedule = OpenLoop.startingIn(rate, 50_000_000L, 0);
+                    for (int n = 0; n < capacity; n++) {
+                        if (n >= planned && (swap == null || (swapSeenAt >= 0 && n >= swapSeenAt + tail))) break;
+                        scheduled.set(n, schedule.dueNanos(n));
+                        byte[][] kv = n < planned ? requestBytes[n] : serialized(w.request("l-", n), rs, topics.get(0));
+                        long late = schedule.awaitDue(n);
+                        if (n >= warm) lag.recordValue(late / 1_000);
+                        p.send(new ProducerRecord<>(topics.get(0), kv[0], kv[1]), errors);
+                        sent = n + 1;
+                        if (swap != null && n == swapAt) {
+                            // off the sender's thread: waiting for the command's ack must not pause the requests
+                            swapper[0] = new Thread(() -> {
+                                try {
+                                    swapTimes[0] = System.nanoTime();
+                                    sendCommand(env, controlTopic, ModelControlClient.activate(swap.modelName(), swap.version(), swap.dir()));
+                                    swapTimes[1] = System.nanoTime();
+                                } catch (Throwable t) {
+                                    swapError.set(t);
+                                }
+                            }, "tandem-bench-swap");
+                            swapper[0].start();
+                        }
+                        if (swap != null && swapSeenAt < 0 && n > swapAt && (n & 63) == 0 && reader.count(swapped) > 0) swapSeenAt = n;
+                        if ((n & 1023) == 0) {
+                            job.failure().ifPresent(f -> {
+                                throw new IllegalStateException(f);
+                            });
+                            if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
+                        }
                     }
-                    if (swap != null && swapSeenAt < 0 && n > swapAt && (n & 63) == 0 && reader.count(swapped) > 0) swapSeenAt = n;
-                    if ((n & 1023) == 0) {
-                        job.failure().ifPresent(f -> {
-                            throw new IllegalStateException(f);
-                        });
-                        if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
+                    p.flush();
+                    errors.throwIfFailed(label + " requests");
+                }
+                long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                while (reader.requests() < sent) {
+                    reader.check();
+                    job.failure().ifPresent(f -> {
+                        throw new IllegalStateException(f);
+                    });
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + sent + " predictions within 1 min of the last request");
                     }
+                    Thread.sleep(20);
                 }
-                p.flush();
-                errors.throwIfFailed(label + " requests");
-            }
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (reader.requests() < sent) {
-                reader.check();
-                job.failure().ifPresent(f -> {
-                    throw new IllegalStateException(f);
-                });
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + sent + " predictions within 1 min of the last request");
+                if (swap != null) {
+                    swapper[0].join(60_000);
+                    if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
                 }
-                Thread.sleep(20);
+                // every request answered: read on to the settled end (past the count waited for) before the job is cancelled
+                if (!reader.readToEnd(SETTLE)) say("%-13s (a transaction still open after %d s: read to its last stable offset)", "", SETTLE.toSeconds());
             }
-            if (reader.duplicates() > 0 || reader.foreign() > 0) {
-                throw new IllegalStateException(label + " run: " + reader.duplicates() + " duplicate and " + reader.foreign() + " unknown predictions");
-            }
+            reader.requireExactly(sent, label + " run");
             if (swap != null) {
-                swapper[0].join(60_000);
-                if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
                 if (reader.count(swapped) == 0) {
                     throw new IllegalStateException("swap run: no prediction by " + swapped + " within a minute of activating it (by version: " + reader.versions() + ")");
                 }

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "scoring", mixinStandardHelpOptions = true,
         description = {
-                "Scoring job (flink-inference): raw TF ceiling of the model (one session per core, full batches), the job's",
+                "Scoring job (flink-inference): raw TF ceiling of the model (one session per core, full batches, best batch size), the job's",
                 "candidate predictions/s from scoring-requests to predictions (exactly once, read_committed), the same job record",
                 "by record, and request → prediction p50/p99 latency at a fixed request rate; per model architecture (--model)."})
 public final class ScoringScenario extends ScenarioCommand {
@@ -71,7 +72,7 @@ public final class ScoringScenario extends ScenarioCommand {
     @Option(names = "--epochs", defaultValue = "1", description = "Training epochs of each bench model (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--max-batch-rows", defaultValue = "2048", description = "The job's maximum batch, and the raw TF batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch-rows", defaultValue = "2048", description = "The job's maximum batch, also among the raw TF batch sizes (default: ${DEFAULT-VALUE}).")
     int maxBatchRows;
 
     @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class,
@@ -102,8 +103,12 @@ public final class ScoringScenario extends ScenarioCommand {
     @Option(names = "--latency-seconds", description = "Measured seconds of each latency window (default: 20; quick 2).")
     Double latencySeconds;
 
-    @Option(names = "--raw-seconds", description = "Measured seconds of the raw TF ceiling, after a third as warm-up (default: 5; quick 0.5).")
+    @Option(names = "--raw-seconds", description = "Measured seconds of the raw TF ceiling per batch size, after a third as warm-up (default: 2; quick 0.5).")
     Double rawSeconds;
+
+    @Option(names = "--raw-batches", split = ",", paramLabel = "ROWS,…", defaultValue = "128,256,512,1024,2048,4096",
+            description = "Batch sizes the raw TF ceiling is measured at, the best reported (default: ${DEFAULT-VALUE}); --max-batch-rows is always included.")
+    List<Integer> rawBatches;
 
     @Option(names = "--per-record-seconds", description = "At most this long for the record-by-record run (default: 20; quick 3).")
     Double perRecordSeconds;
@@ -203,7 +208,7 @@ public final class ScoringScenario extends ScenarioCommand {
         if (rate == null) rate = quick ? 500.0 : 2_000.0;
         if (warmupSeconds == null) warmupSeconds = quick ? 1.0 : 5.0;
         if (latencySeconds == null) latencySeconds = quick ? 2.0 : 20.0;
-        if (rawSeconds == null) rawSeconds = quick ? 0.5 : 5.0;
+        if (rawSeconds == null) rawSeconds = quick ? 0.5 : 2.0;
         if (perRecordSeconds == null) perRecordSeconds = quick ? 3.0 : 20.0;
     }
 
@@ -221,6 +226,7 @@ public final class ScoringScenario extends ScenarioCommand {
             throw new CommandLine.ParameterException(cl, "checkpoint intervals must be > 0 (the exactly-once sink commits on checkpoints)");
         }
         if (!(rate > 0)) throw new CommandLine.ParameterException(cl, "--rate must be > 0, got " + rate);
+        for (int b : rawBatches) if (b < 1) throw new CommandLine.ParameterException(cl, "--raw-batches must be >= 1, got " + b);
         if (!(latencySeconds > 0) || !(rawSeconds > 0) || !(perRecordSeconds > 0) || warmupSeconds < 0) {
             throw new CommandLine.ParameterException(cl, "durations must be > 0");
         }
@@ -292,8 +298,14 @@ public final class ScoringScenario extends ScenarioCommand {
             m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
             return m;
         }
-        double raw = RawTfCeiling.measure(modelDir, STAGES, w, maxBatchRows, parallelism, rawSeconds / 3, rawSeconds);
-        say("raw TF:        %,12.0f predictions/s (%d sessions, batch %d, reused tensors)", raw, parallelism, maxBatchRows);
+        List<Integer> rawSizes = new ArrayList<>(rawBatches);
+        rawSizes.add(maxBatchRows);
+        SortedMap<Integer, Double> rawRates = RawTfCeiling.measure(modelDir, STAGES, w, rawSizes, parallelism, rawSeconds / 3, rawSeconds);
+        int bestBatch = RawTfCeiling.best(rawRates);
+        double raw = rawRates.get(bestBatch);
+        StringBuilder sweep = new StringBuilder();
+        rawRates.forEach((b, r) -> sweep.append(String.format(Locale.ROOT, "%s%d: %,.0f", sweep.length() == 0 ? "" : ", ", b, r)));
+        say("raw TF:        %,12.0f predictions/s (%d sessions, best batch %d, reused tensors; by batch: %s)", raw, parallelism, bestBatch, sweep);
 
         double batched = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), null, requests, ScoringRuns.RUN_TIMEOUT, "batched");
         // Record by record = one session call per candidate, what a Flink map calling TF per record does. One call
@@ -309,6 +321,7 @@ public final class ScoringScenario extends ScenarioCommand {
         Latency swap = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), new Swap(config.name(), key + "-v2", v2));
 
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
+        m.put("raw_tf_best_batch", bestBatch);
         m.put("predictions_per_sec", Math.round(batched));
         m.put("per_record_predictions_per_sec", Math.round(perRecord));
         m.put("ratio_to_raw_tf", round3(batched / raw));
@@ -317,7 +330,7 @@ public final class ScoringScenario extends ScenarioCommand {
         m.put("ratio_to_per_request", round3(batched / perRequest));
         m.put("no_model_predictions_per_sec", Math.round(plumbing));
         putLatency(m, steady, swap);
-        m.put("raw_tf_batch_rows", maxBatchRows);
+        rawRates.forEach((b, r) -> m.put("raw_tf_predictions_per_sec_b" + b, Math.round(r)));
         m.put("raw_tf_sessions", parallelism);
         m.put("requests_per_sec_offered", rate);
         m.put("latency_requests_measured", steady.count());

@@ -26,6 +26,10 @@ class ModelBenchIT {
         assertThat(r.out()).contains("scoring batch 2048", "encoding:", "wrote");
         JsonNode m = new ObjectMapper().readTree(json.toFile());
         assertThat(m.path("scenario").asText()).isEqualTo("model");
+        // what it ran on (BenchReport writes it for every scenario)
+        assertThat(m.path("run").path("commit").asText()).isNotBlank();
+        assertThat(m.path("run").path("machine").path("cores").asInt()).isPositive();
+        assertThat(m.path("run").has("load_average_end")).isTrue();
         for (String key : new String[] {"train_examples_per_sec", "predictions_per_sec_b1", "predictions_per_sec_b32", "predictions_per_sec_b256",
                 "predictions_per_sec_b2048", "encode_ns_per_candidate"}) {
             assertThat(m.path("metrics").path(key).asDouble()).as(key).isPositive();

@@ -14,16 +14,20 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The ceiling of {@code tandem bench features}: what Kafka Streams with the same store, changelog and
- * exactly-once costs when the processing itself is almost nothing. Per event: read the user's raw ring of the
- * last N event values (length-prefixed bytes, oldest first) from the store, append the event's bytes (dropping
- * the oldest beyond N), write it back, and forward the event's bytes. No deserialization, no counters, no Avro.
- * Records with an empty key or value are skipped.
+ * The raw ring reference of {@code tandem bench features}: the user's last N events kept as raw bytes, with the same
+ * store, changelog and exactly-once as the real app and almost no processing. Per event: read the user's raw ring of
+ * the last N event values (length-prefixed bytes, oldest first) from the store, append the event's bytes (dropping the
+ * oldest beyond N), write it back, and forward the event's bytes. No deserialization, no counters, no Avro. Records with
+ * an empty key or value are skipped.
+ *
+ * <p>Not an upper bound (it was once called the ceiling): its stored values, N whole events, are larger than the real
+ * app's compact sequence, so the real app without its item path has run faster than it. {@link UpperBoundTopology} is
+ * the bound.
  */
-final class RawRingCeilingTopology {
+final class RawRingReferenceTopology {
     public static final String STORE = "raw-ring";
 
-    private RawRingCeilingTopology() {
+    private RawRingReferenceTopology() {
     }
 
     public static Topology build(String events, String output, int maxEvents) {
