@@ -6,7 +6,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code tandem bench <scenario>}: the scenarios come from {@link BenchScenarios}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Runs a benchmark scenario and writes its metrics as JSON ({\"scenario\": …, \"metrics\": {…}}).")
 public final class BenchCommand implements Runnable {
     @Spec
@@ -14,8 +16,10 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing scenario, one of: " + String.join(", ", spec.commandLine().getSubcommands().keySet()));
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
+                "missing scenario, one of: "
+                        + String.join(", ", spec.commandLine().getSubcommands().keySet()));
     }
 
     /** Adds every registered scenario as a subcommand of {@code bench}. */

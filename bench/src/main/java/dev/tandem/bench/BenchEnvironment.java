@@ -109,11 +109,16 @@ public final class BenchEnvironment implements AutoCloseable {
 
     private void prime(String topic) {
         Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-                ProducerConfig.CLIENT_ID_CONFIG, "tandem-bench-prime");
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                endpoints.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                false,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-prime");
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (int partition = 0; partition < partitions; partition++) {
                 acks.add(p.send(new ProducerRecord<>(topic, partition, null, new byte[0])));
@@ -128,8 +133,10 @@ public final class BenchEnvironment implements AutoCloseable {
     }
 
     public String describe() {
-        return cluster == null ? "existing cluster at " + endpoints.bootstrapServers()
-                : (cluster.config().childProcess() ? "fresh broker (child JVM)" : "fresh broker (in-process)") + " at " + endpoints.bootstrapServers();
+        return cluster == null
+                ? "existing cluster at " + endpoints.bootstrapServers()
+                : (cluster.config().childProcess() ? "fresh broker (child JVM)" : "fresh broker (in-process)") + " at "
+                        + endpoints.bootstrapServers();
     }
 
     @Override

@@ -17,7 +17,8 @@ import java.util.Map;
  * except where a scenario reports per part (the scoring bench's {@code "models"}: name → metrics).
  */
 public record BenchReport(String scenario, RunInfo run, Map<String, ?> metrics) {
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
     public BenchReport {
         metrics = Collections.unmodifiableMap(new LinkedHashMap<String, Object>(metrics));
@@ -36,7 +37,8 @@ public record BenchReport(String scenario, RunInfo run, Map<String, ?> metrics) 
      * when tracked files had changes (the figures are then of no commit exactly).
      */
     public String keptName() {
-        return DAY.format(run.started()) + "-" + scenario + "-" + run.commit() + (Boolean.TRUE.equals(run.dirty()) ? "-dirty" : "") + ".json";
+        return DAY.format(run.started()) + "-" + scenario + "-" + run.commit()
+                + (Boolean.TRUE.equals(run.dirty()) ? "-dirty" : "") + ".json";
     }
 
     /** Writes the report into {@code dir} as {@link #keptName()}, or {@code …-2.json}, {@code -3} … if taken (never over a kept run). */

@@ -11,8 +11,11 @@ final class BenchScenarios {
     private BenchScenarios() {}
 
     static List<BenchScenario> all() {
-        return List.of(scenario("replay", new ReplayScenario()), scenario("features", new FeaturesScenario()),
-                scenario("model", new ModelScenario()), scenario("scoring", new ScoringScenario()));
+        return List.of(
+                scenario("replay", new ReplayScenario()),
+                scenario("features", new FeaturesScenario()),
+                scenario("model", new ModelScenario()),
+                scenario("scoring", new ScoringScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

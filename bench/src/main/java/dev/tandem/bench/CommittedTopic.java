@@ -48,10 +48,12 @@ public final class CommittedTopic {
         }
     }
 
-    public static Map<TopicPartition, Long> endOffsets(Admin admin, Collection<TopicPartition> parts, IsolationLevel iso) throws Exception {
+    public static Map<TopicPartition, Long> endOffsets(
+            Admin admin, Collection<TopicPartition> parts, IsolationLevel iso) throws Exception {
         Map<TopicPartition, OffsetSpec> q = new HashMap<>();
         for (TopicPartition tp : parts) q.put(tp, OffsetSpec.latest());
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r = admin.listOffsets(q, new ListOffsetsOptions(iso)).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> r =
+                admin.listOffsets(q, new ListOffsetsOptions(iso)).all().get(30, TimeUnit.SECONDS);
         Map<TopicPartition, Long> out = new HashMap<>();
         r.forEach((tp, info) -> out.put(tp, info.offset()));
         return out;
@@ -61,8 +63,11 @@ public final class CommittedTopic {
      * Reads {@code end}'s partitions from the beginning until the consumer's position reaches {@code end} on each, handing
      * every record before it to {@code each}; returns how many. Fails if no position moves for {@code idle}.
      */
-    public static long readTo(Consumer<byte[], byte[]> c, Map<TopicPartition, Long> end, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each,
-                              Duration idle) {
+    public static long readTo(
+            Consumer<byte[], byte[]> c,
+            Map<TopicPartition, Long> end,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each,
+            Duration idle) {
         List<TopicPartition> parts = new ArrayList<>(end.keySet());
         c.assign(parts);
         c.seekToBeginning(parts);

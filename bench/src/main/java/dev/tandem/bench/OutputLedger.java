@@ -75,11 +75,18 @@ public final class OutputLedger {
         if (duplicates == 0 && distinct == expected) return;
         List<String> problems = new ArrayList<>();
         if (duplicates > 0) {
-            problems.add(String.format(Locale.ROOT, "%,d duplicate output(s) (same %s twice, e.g. %s)", duplicates, identity,
+            problems.add(String.format(
+                    Locale.ROOT,
+                    "%,d duplicate output(s) (same %s twice, e.g. %s)",
+                    duplicates,
+                    identity,
                     String.join(", ", duplicateExamples)));
         }
-        if (distinct < expected) problems.add(String.format(Locale.ROOT, "%,d of %,d inputs without an output", expected - distinct, expected));
-        if (distinct > expected) problems.add(String.format(Locale.ROOT, "%,d distinct outputs for %,d inputs", distinct, expected));
+        if (distinct < expected)
+            problems.add(
+                    String.format(Locale.ROOT, "%,d of %,d inputs without an output", expected - distinct, expected));
+        if (distinct > expected)
+            problems.add(String.format(Locale.ROOT, "%,d distinct outputs for %,d inputs", distinct, expected));
         throw new IllegalStateException(what + ": one output per input broken: " + String.join("; ", problems)
                 + String.format(Locale.ROOT, " (%,d output records read to the end of the topic)", records));
     }

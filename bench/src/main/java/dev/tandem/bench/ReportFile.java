@@ -19,14 +19,17 @@ public final class ReportFile {
     @Option(names = "--json", paramLabel = "FILE", required = true, description = "Write the metrics here as JSON.")
     Path json;
 
-    @Option(names = "--keep",
-            description = "Also keep the run: write the same JSON to docs/bench/<UTC date>-<scenario>-<short commit>.json of this checkout.")
+    @Option(
+            names = "--keep",
+            description =
+                    "Also keep the run: write the same JSON to docs/bench/<UTC date>-<scenario>-<short commit>.json of this checkout.")
     boolean keep;
 
     /** A usage error now rather than a lost report after minutes of measuring. */
     public void requireDirectory(CommandLine cl) {
         Path parent = json.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
+        if (parent != null && !Files.isDirectory(parent))
+            throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
     }
 
     public void write(String scenario, RunInfo run, Map<String, ?> metrics, PrintWriter out) throws IOException {

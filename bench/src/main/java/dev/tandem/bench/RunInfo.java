@@ -24,8 +24,15 @@ import java.util.concurrent.TimeUnit;
  * @param finished   null until {@link #end()}
  * @param loadEnd    null until {@link #end()}
  */
-public record RunInfo(String commit, Boolean dirty, Path checkout, Instant started, Instant finished, Map<String, Object> machine,
-                      Map<String, Double> loadStart, Map<String, Double> loadEnd) {
+public record RunInfo(
+        String commit,
+        Boolean dirty,
+        Path checkout,
+        Instant started,
+        Instant finished,
+        Map<String, Object> machine,
+        Map<String, Double> loadStart,
+        Map<String, Double> loadEnd) {
     public static final String UNKNOWN = "unknown";
 
     /** Taken as a run starts, in the JVM's working directory. */
@@ -47,12 +54,28 @@ public record RunInfo(String commit, Boolean dirty, Path checkout, Instant start
             Git top = git(dir, "rev-parse", "--show-toplevel");
             checkout = top == null || top.exit() != 0 ? null : Path.of(top.out());
         }
-        return new RunInfo(commit, dirty, checkout, Instant.now().truncatedTo(ChronoUnit.SECONDS), null, describeMachine(), loadAverage(), null);
+        return new RunInfo(
+                commit,
+                dirty,
+                checkout,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                null,
+                describeMachine(),
+                loadAverage(),
+                null);
     }
 
     /** This run, ended now. */
     public RunInfo end() {
-        return new RunInfo(commit, dirty, checkout, started, Instant.now().truncatedTo(ChronoUnit.SECONDS), machine, loadStart, loadAverage());
+        return new RunInfo(
+                commit,
+                dirty,
+                checkout,
+                started,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                machine,
+                loadStart,
+                loadAverage());
     }
 
     /** The JSON form, in a stable order. */
@@ -75,8 +98,14 @@ public record RunInfo(String commit, Boolean dirty, Path checkout, Instant start
             m.put("memory_bytes", os.getTotalMemorySize());
         }
         m.put("jvm_max_heap_bytes", Runtime.getRuntime().maxMemory());
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        m.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")");
+        m.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+        m.put(
+                "java",
+                System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
+                        + System.getProperty("java.vendor") + ")");
         m.put("cpu_model", cpuModel());
         return m;
     }
@@ -119,7 +148,9 @@ public record RunInfo(String commit, Boolean dirty, Path checkout, Instant start
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return null;

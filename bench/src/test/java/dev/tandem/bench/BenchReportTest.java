@@ -17,8 +17,15 @@ class BenchReportTest {
     Path dir;
 
     private static RunInfo run(String commit, Boolean dirty) {
-        return new RunInfo(commit, dirty, null, Instant.parse("2026-12-01T23:59:58Z"), Instant.parse("2026-12-02T00:04:01Z"),
-                Map.of("cores", 2), Map.of("1m", 1.5), Map.of("1m", 2.5));
+        return new RunInfo(
+                commit,
+                dirty,
+                null,
+                Instant.parse("2026-12-01T23:59:58Z"),
+                Instant.parse("2026-12-02T00:04:01Z"),
+                Map.of("cores", 2),
+                Map.of("1m", 1.5),
+                Map.of("1m", 2.5));
     }
 
     @Test
@@ -36,12 +43,23 @@ class BenchReportTest {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
         assertThat(root.fieldNames()).toIterable().containsExactly("scenario", "run", "metrics");
         assertThat(root.path("scenario").asText()).isEqualTo("scoring");
-        assertThat(root.path("metrics").fieldNames()).toIterable().containsExactly("z_rate", "a_ratio", "model", "models");
+        assertThat(root.path("metrics").fieldNames())
+                .toIterable()
+                .containsExactly("z_rate", "a_ratio", "model", "models");
         assertThat(root.path("metrics").path("a_ratio").asDouble()).isEqualTo(0.5);
-        assertThat(root.path("metrics").path("models").path("m1").path("z_rate").asLong()).isEqualTo(3);
+        assertThat(root.path("metrics").path("models").path("m1").path("z_rate").asLong())
+                .isEqualTo(3);
         JsonNode run = root.path("run");
-        assertThat(run.fieldNames()).toIterable()
-                .containsExactly("commit", "dirty", "started_utc", "finished_utc", "machine", "load_average_start", "load_average_end");
+        assertThat(run.fieldNames())
+                .toIterable()
+                .containsExactly(
+                        "commit",
+                        "dirty",
+                        "started_utc",
+                        "finished_utc",
+                        "machine",
+                        "load_average_start",
+                        "load_average_end");
         assertThat(run.path("commit").asText()).isEqualTo("abc1234");
         assertThat(run.path("dirty").isBoolean()).isTrue();
         assertThat(run.path("started_utc").asText()).isEqualTo("2026-12-01T23:59:58Z");
@@ -60,9 +78,12 @@ class BenchReportTest {
 
     @Test
     void aKeptRunIsNamedByItsUtcStartDateScenarioAndCommit() {
-        assertThat(new BenchReport("features", run("abc1234", false), Map.of()).keptName()).isEqualTo("2026-12-01-features-abc1234.json");
-        assertThat(new BenchReport("features", run("abc1234", true), Map.of()).keptName()).isEqualTo("2026-12-01-features-abc1234-dirty.json");
-        assertThat(new BenchReport("model", run(RunInfo.UNKNOWN, null), Map.of()).keptName()).isEqualTo("2026-12-01-model-unknown.json");
+        assertThat(new BenchReport("features", run("abc1234", false), Map.of()).keptName())
+                .isEqualTo("2026-12-01-features-abc1234.json");
+        assertThat(new BenchReport("features", run("abc1234", true), Map.of()).keptName())
+                .isEqualTo("2026-12-01-features-abc1234-dirty.json");
+        assertThat(new BenchReport("model", run(RunInfo.UNKNOWN, null), Map.of()).keptName())
+                .isEqualTo("2026-12-01-model-unknown.json");
     }
 
     @Test
@@ -76,7 +97,12 @@ class BenchReportTest {
 
         assertThat(a.getFileName().toString()).isEqualTo("2026-12-01-replay-abc1234.json");
         assertThat(b.getFileName().toString()).isEqualTo("2026-12-01-replay-abc1234-2.json");
-        assertThat(new ObjectMapper().readTree(a.toFile()).path("metrics").path("events_per_sec").asInt()).isEqualTo(1);
+        assertThat(new ObjectMapper()
+                        .readTree(a.toFile())
+                        .path("metrics")
+                        .path("events_per_sec")
+                        .asInt())
+                .isEqualTo(1);
         assertThat(Files.list(kept)).hasSize(2);
     }
 }

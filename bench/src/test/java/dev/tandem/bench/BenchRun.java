@@ -22,7 +22,9 @@ public record BenchRun(int exitCode, String out, String err) {
         cl.setErr(new PrintWriter(err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("tandem: " + ex.getMessage().replace('\n', ' ').trim());
+            ex.getCommandLine()
+                    .getErr()
+                    .println("tandem: " + ex.getMessage().replace('\n', ' ').trim());
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {

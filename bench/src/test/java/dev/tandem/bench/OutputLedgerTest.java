@@ -53,6 +53,7 @@ class OutputLedgerTest {
         l.add("e-", 0, 1);
         l.add("e-", 1, 1);
 
-        assertThatThrownBy(() -> l.requireExactly(1, "run", "event_id")).hasMessageContaining("2 distinct outputs for 1 inputs");
+        assertThatThrownBy(() -> l.requireExactly(1, "run", "event_id"))
+                .hasMessageContaining("2 distinct outputs for 1 inputs");
     }
 }

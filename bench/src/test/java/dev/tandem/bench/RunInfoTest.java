@@ -29,7 +29,8 @@ class RunInfoTest {
             assertThat(run.loadStart()).containsOnlyKeys("1m", "5m", "15m");
             assertThat(run.loadEnd()).containsOnlyKeys("1m", "5m", "15m");
         }
-        if (Files.isReadable(Path.of("/proc/cpuinfo"))) assertThat(run.machine().get("cpu_model")).isNotEqualTo(RunInfo.UNKNOWN);
+        if (Files.isReadable(Path.of("/proc/cpuinfo")))
+            assertThat(run.machine().get("cpu_model")).isNotEqualTo(RunInfo.UNKNOWN);
         assertThat(run.toJson().get("load_average_end")).isEqualTo(run.loadEnd());
     }
 
@@ -47,7 +48,8 @@ class RunInfoTest {
         assumeTrue(git("init", "-q") == 0, "git is not installed");
         Files.writeString(dir.resolve("a.txt"), "one");
         assertThat(git("add", "a.txt")).isZero();
-        assertThat(git("-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-q", "-m", "one")).isZero();
+        assertThat(git("-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-q", "-m", "one"))
+                .isZero();
 
         RunInfo clean = RunInfo.begin(dir);
         Files.writeString(dir.resolve("untracked.json"), "{}");
@@ -58,7 +60,9 @@ class RunInfoTest {
         assertThat(clean.commit()).matches("[0-9a-f]{7,}");
         assertThat(clean.dirty()).isFalse();
         assertThat(clean.checkout().toRealPath()).isEqualTo(dir.toRealPath());
-        assertThat(untracked.dirty()).as("a kept run's JSON does not make the tree dirty").isFalse();
+        assertThat(untracked.dirty())
+                .as("a kept run's JSON does not make the tree dirty")
+                .isFalse();
         assertThat(changed.dirty()).isTrue();
         assertThat(changed.commit()).isEqualTo(clean.commit());
     }
@@ -67,7 +71,10 @@ class RunInfoTest {
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
         } catch (IOException e) {
             return -1;

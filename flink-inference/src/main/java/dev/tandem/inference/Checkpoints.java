@@ -18,12 +18,10 @@ public final class Checkpoints {
     public static final String METADATA = "_metadata";
     private static final Pattern CHECKPOINT = Pattern.compile("chk-(\\d+)");
 
-    private Checkpoints() {
-    }
+    private Checkpoints() {}
 
     /** One completed checkpoint: its directory, when its metadata was written, and its id. */
-    record Completed(Path dir, long modified, long id) {
-    }
+    record Completed(Path dir, long modified, long id) {}
 
     /**
      * The newest completed checkpoint under {@code dir} across every job that wrote there (by the time its
@@ -54,7 +52,8 @@ public final class Checkpoints {
         return newest == null ? Optional.empty() : Optional.of(newest.dir().toString());
     }
 
-    private static final Comparator<Completed> ORDER = Comparator.comparingLong(Completed::modified).thenComparingLong(Completed::id);
+    private static final Comparator<Completed> ORDER =
+            Comparator.comparingLong(Completed::modified).thenComparingLong(Completed::id);
 
     private static FileStatus[] list(FileSystem fs, Path p) throws IOException {
         FileStatus[] s = fs.listStatus(p);

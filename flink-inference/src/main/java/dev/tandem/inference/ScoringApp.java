@@ -26,12 +26,17 @@ import picocli.CommandLine.Option;
  * a job that cannot start or fails: one line, exit code 1. Inside a Flink client (where exiting would take the
  * client or the JobManager with it) the same line is thrown instead of exiting.
  */
-@Command(name = "ScoringApp", usageHelpWidth = 120,
-        description = {"Runs the Tandem scoring job: 'scoring-requests' joined with 'user-features' and 'items', micro-batched through",
-                "a TensorFlow SavedModel, to 'predictions' exactly once (malformed records to 'dead-letters'); follows 'model-control'.",
-                "Resumes from the newest completed checkpoint in scoring.checkpoint.dir, if there is one.",
-                "In a Flink cluster: flink run [-s SAVEPOINT] tandem-flink-inference-<version>-job.jar [OPTIONS]; alone, with plain java,",
-                "it runs in a local MiniCluster (Flink's lib/ jars on the class path) until SIGTERM or Ctrl-C.", ""})
+@Command(
+        name = "ScoringApp",
+        usageHelpWidth = 120,
+        description = {
+            "Runs the Tandem scoring job: 'scoring-requests' joined with 'user-features' and 'items', micro-batched through",
+            "a TensorFlow SavedModel, to 'predictions' exactly once (malformed records to 'dead-letters'); follows 'model-control'.",
+            "Resumes from the newest completed checkpoint in scoring.checkpoint.dir, if there is one.",
+            "In a Flink cluster: flink run [-s SAVEPOINT] tandem-flink-inference-<version>-job.jar [OPTIONS]; alone, with plain java,",
+            "it runs in a local MiniCluster (Flink's lib/ jars on the class path) until SIGTERM or Ctrl-C.",
+            ""
+        })
 public final class ScoringApp {
     public static final int OK = 0;
     public static final int FAILURE = 1;
@@ -40,19 +45,30 @@ public final class ScoringApp {
     @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings (keys below).")
     Path config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting that wins over the file and the environment (repeatable).")
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "A setting that wins over the file and the environment (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
-    @Option(names = "--from-savepoint", paramLabel = "PATH",
-            description = "Start from this savepoint or retained checkpoint (a chk-N directory) instead of the newest completed checkpoint in "
-                    + "scoring.checkpoint.dir.")
+    @Option(
+            names = "--from-savepoint",
+            paramLabel = "PATH",
+            description =
+                    "Start from this savepoint or retained checkpoint (a chk-N directory) instead of the newest completed checkpoint in "
+                            + "scoring.checkpoint.dir.")
     String fromSavepoint;
 
-    @Option(names = "--replay", description = "Without a checkpoint to resume from, read 'scoring-requests' from the earliest offset "
-            + "(same as --set " + ScoringConfig.REQUESTS_STARTING_OFFSETS + "=earliest).")
+    @Option(
+            names = "--replay",
+            description = "Without a checkpoint to resume from, read 'scoring-requests' from the earliest offset "
+                    + "(same as --set " + ScoringConfig.REQUESTS_STARTING_OFFSETS + "=earliest).")
     boolean replay;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Print this help and exit.")
     boolean help;
 
     /** A reason to stop before or while running, with the exit code it stands for. */
@@ -99,8 +115,10 @@ public final class ScoringApp {
         } catch (ConfigException e) {
             throw new Failure(USAGE, e.getMessage());
         } catch (NoClassDefFoundError e) {
-            throw new Failure(FAILURE, "Flink is not on the class path (" + e.getMessage().replace('/', '.')
-                    + "): run the job jar with `flink run`, or with the jars of Flink's lib/ on the class path");
+            throw new Failure(
+                    FAILURE,
+                    "Flink is not on the class path (" + e.getMessage().replace('/', '.')
+                            + "): run the job jar with `flink run`, or with the jars of Flink's lib/ on the class path");
         } catch (Exception e) {
             throw new Failure(FAILURE, "the scoring job failed: " + rootCause(e));
         }
@@ -110,11 +128,15 @@ public final class ScoringApp {
         CommandLine cl = new CommandLine(app);
         StringBuilder keys = new StringBuilder();
         keys.append("%nSettings (file keys; each also TANDEM_<KEY> in the environment, e.g. ")
-                .append(ScoringConfig.MAX_BATCH_ROWS).append(" is TANDEM_SCORING_MAX_BATCH_ROWS), with their defaults:%n");
-        ScoringConfig.DEFAULTS.forEach((k, v) -> keys.append(String.format("  %-36s %s%n", k, v.isEmpty() ? "(none)" : v)));
-        keys.append("  kafka.*                              every Kafka client of the job, without the prefix (security.protocol, sasl.*, ssl.*)%n")
+                .append(ScoringConfig.MAX_BATCH_ROWS)
+                .append(" is TANDEM_SCORING_MAX_BATCH_ROWS), with their defaults:%n");
+        ScoringConfig.DEFAULTS.forEach(
+                (k, v) -> keys.append(String.format("  %-36s %s%n", k, v.isEmpty() ? "(none)" : v)));
+        keys.append(
+                        "  kafka.*                              every Kafka client of the job, without the prefix (security.protocol, sasl.*, ssl.*)%n")
                 .append("  schema.registry.*, basic.auth.*      the schema registry client (credentials, TLS)%n")
-                .append("  flink.*                              the job's Flink configuration, without the prefix (e.g. flink.restart-strategy.type)%n")
+                .append(
+                        "  flink.*                              the job's Flink configuration, without the prefix (e.g. flink.restart-strategy.type)%n")
                 .append("%nExit codes: 0 ok, 1 the job failed or could not start, 2 bad arguments or settings.%n");
         cl.getCommandSpec().usageMessage().footer(keys.toString());
         return cl;
@@ -122,7 +144,8 @@ public final class ScoringApp {
 
     /** The configuration: defaults, the file, the environment, then {@code --set} and {@code --replay}. */
     ScoringConfig config() throws Failure {
-        if (config != null && !Files.isRegularFile(config)) throw new Failure(USAGE, "--config: no such file: " + config);
+        if (config != null && !Files.isRegularFile(config))
+            throw new Failure(USAGE, "--config: no such file: " + config);
         Map<String, String> overrides = new LinkedHashMap<>(settings);
         if (replay) overrides.put(ScoringConfig.REQUESTS_STARTING_OFFSETS, ScoringConfig.RequestOffsets.EARLIEST.key());
         ScoringConfig c;
@@ -132,7 +155,10 @@ public final class ScoringApp {
             throw new Failure(USAGE, e.getMessage());
         }
         if (c.modelDir() == null) {
-            throw new Failure(USAGE, ScoringConfig.MODEL_DIR + " is not set: the exported model version to serve (<root>/<name>/<version>)");
+            throw new Failure(
+                    USAGE,
+                    ScoringConfig.MODEL_DIR
+                            + " is not set: the exported model version to serve (<root>/<name>/<version>)");
         }
         return c;
     }

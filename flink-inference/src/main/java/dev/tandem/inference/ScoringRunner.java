@@ -31,8 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class ScoringRunner {
     private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(30);
 
-    private ScoringRunner() {
-    }
+    private ScoringRunner() {}
 
     /** Where a start resumes from, and why: what {@link #describe()} prints. */
     public record Restore(String path, boolean claimed, String reason) {
@@ -55,9 +54,11 @@ public final class ScoringRunner {
      * one completes, so the directory does not fill up with one retained checkpoint per run); else a fresh start.
      */
     public static Restore restore(ScoringConfig config, String fromSavepoint) throws IOException {
-        if (fromSavepoint != null && !fromSavepoint.isBlank()) return new Restore(fromSavepoint, false, "--from-savepoint");
+        if (fromSavepoint != null && !fromSavepoint.isBlank())
+            return new Restore(fromSavepoint, false, "--from-savepoint");
         if (config.checkpointDir() == null) {
-            return Restore.fresh(ScoringConfig.CHECKPOINT_DIR + " is not set: checkpoints go where the Flink configuration says, nothing is resumed");
+            return Restore.fresh(ScoringConfig.CHECKPOINT_DIR
+                    + " is not set: checkpoints go where the Flink configuration says, nothing is resumed");
         }
         Optional<String> latest = Checkpoints.latest(config.checkpointDir());
         return latest.map(p -> new Restore(p, true, "the newest completed checkpoint in " + config.checkpointDir()))
@@ -76,10 +77,14 @@ public final class ScoringRunner {
             conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
         }
-        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         if (!restore.fresh()) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.path());
-            conf.set(StateRecoveryOptions.RESTORE_MODE, restore.claimed() ? RecoveryClaimMode.CLAIM : RecoveryClaimMode.NO_CLAIM);
+            conf.set(
+                    StateRecoveryOptions.RESTORE_MODE,
+                    restore.claimed() ? RecoveryClaimMode.CLAIM : RecoveryClaimMode.NO_CLAIM);
         }
         return conf;
     }
@@ -94,8 +99,10 @@ public final class ScoringRunner {
         ScoringKafka kafka = ScoringKafka.of(config);
         String tx = config.transactionalIdPrefix();
         return ScoringJob.builder(config)
-                .requests(kafka.requests()).rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
-                .predictions(kafka.predictions(tx)).deadLetters(kafka.deadLetters(tx + "-dlq"))
+                .requests(kafka.requests())
+                .rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
+                .predictions(kafka.predictions(tx))
+                .deadLetters(kafka.deadLetters(tx + "-dlq"))
                 .modelControl(kafka.modelControl(), kafka.shadowPredictions(tx + "-shadow"))
                 .build();
     }
@@ -108,7 +115,8 @@ public final class ScoringRunner {
     public static JobClient startLocal(ScoringConfig config, Restore restore, Configuration extra) throws Exception {
         Configuration conf = flinkConfiguration(config, restore);
         conf.addAll(extra);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
         job(config).build(env);
         return env.executeAsync(config.jobName());
     }
@@ -119,16 +127,21 @@ public final class ScoringRunner {
      * MiniCluster until it ends, or until SIGTERM / Ctrl-C cancels it (its last checkpoint is kept).
      */
     static void run(ScoringConfig config, String fromSavepoint, PrintStream out) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, Restore.fresh("")));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, Restore.fresh("")));
         // a restore path the client already has (flink run -s, the REST API's savepointPath, the Kubernetes operator's
         // upgrade) is the cluster's decision: the newest checkpoint here must not override it
         Optional<String> given = env.getConfiguration().getOptional(StateRecoveryOptions.SAVEPOINT_PATH);
         Restore restore;
         if ((fromSavepoint == null || fromSavepoint.isBlank()) && given.isPresent()) {
-            restore = new Restore(given.get(), false, "named by the Flink configuration: flink run -s, a REST run's savepointPath or the operator");
+            restore = new Restore(
+                    given.get(),
+                    false,
+                    "named by the Flink configuration: flink run -s, a REST run's savepointPath or the operator");
         } else {
             restore = restore(config, fromSavepoint);
-            if (!restore.fresh()) env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, restore));
+            if (!restore.fresh())
+                env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config, restore));
         }
         out.println(restore.describe());
         out.flush();
@@ -141,16 +154,19 @@ public final class ScoringRunner {
         }
         JobClient client = env.executeAsync(config.jobName());
         CountDownLatch ended = new CountDownLatch(1);
-        Thread cancel = new Thread(() -> {
-            try {
-                client.cancel().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                ended.await(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // exiting anyway
-            }
-        }, "scoring-app-shutdown");
+        Thread cancel = new Thread(
+                () -> {
+                    try {
+                        client.cancel().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        ended.await(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        // exiting anyway
+                    }
+                },
+                "scoring-app-shutdown");
         Runtime.getRuntime().addShutdownHook(cancel);
-        out.println("scoring job " + client.getJobID() + " running in a local MiniCluster; SIGTERM or Ctrl-C cancels it, keeping its last checkpoint");
+        out.println("scoring job " + client.getJobID()
+                + " running in a local MiniCluster; SIGTERM or Ctrl-C cancels it, keeping its last checkpoint");
         out.flush();
         try {
             client.getJobExecutionResult().get();

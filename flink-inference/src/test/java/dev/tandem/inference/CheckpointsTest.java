@@ -29,7 +29,8 @@ class CheckpointsTest {
 
     @Test
     void theNewestCompletedCheckpointAcrossJobsWins() throws Exception {
-        assertThat(Checkpoints.latest(dir.resolve("not-yet").toUri().toString())).isEmpty();
+        assertThat(Checkpoints.latest(dir.resolve("not-yet").toUri().toString()))
+                .isEmpty();
         assertThat(Checkpoints.latest(dir.toUri().toString())).isEmpty();
 
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
@@ -40,18 +41,27 @@ class CheckpointsTest {
         Files.createDirectories(dir.resolve("job-b/shared"));
         Files.createDirectories(dir.resolve("job-b/taskowned"));
 
-        assertThat(Checkpoints.latest(dir.toUri().toString())).hasValueSatisfying(p -> assertThat(Path.of(java.net.URI.create(p))).isEqualTo(newest));
-        assertThat(Checkpoints.latest(dir.toString())).hasValueSatisfying(p -> assertThat(p).endsWith("job-b/chk-3"));
+        assertThat(Checkpoints.latest(dir.toUri().toString()))
+                .hasValueSatisfying(
+                        p -> assertThat(Path.of(java.net.URI.create(p))).isEqualTo(newest));
+        assertThat(Checkpoints.latest(dir.toString()))
+                .hasValueSatisfying(p -> assertThat(p).endsWith("job-b/chk-3"));
     }
 
     @Test
     void aRestartResumesTheNewestCheckpointClaimedAndANamedSavepointUnclaimed() throws Exception {
         ScoringConfig noDir = ScoringConfig.defaults();
         assertThat(ScoringRunner.restore(noDir, null).fresh()).isTrue();
-        assertThat(ScoringRunner.restore(noDir, null).describe()).startsWith("starting fresh (scoring.checkpoint.dir is not set");
+        assertThat(ScoringRunner.restore(noDir, null).describe())
+                .startsWith("starting fresh (scoring.checkpoint.dir is not set");
 
-        ScoringConfig withDir = ScoringConfig.builder().checkpointDir(dir.toUri().toString()).parallelism(2).set("flink.pipeline.name", "x").build();
-        assertThat(ScoringRunner.restore(withDir, null).describe()).startsWith("starting fresh (no completed checkpoint in file:");
+        ScoringConfig withDir = ScoringConfig.builder()
+                .checkpointDir(dir.toUri().toString())
+                .parallelism(2)
+                .set("flink.pipeline.name", "x")
+                .build();
+        assertThat(ScoringRunner.restore(withDir, null).describe())
+                .startsWith("starting fresh (no completed checkpoint in file:");
         Path chk = checkpoint("job-a", 2, Instant.now());
         ScoringRunner.Restore resume = ScoringRunner.restore(withDir, null);
         assertThat(resume.path()).endsWith("job-a/chk-2");
@@ -62,13 +72,20 @@ class CheckpointsTest {
         assertThat(named.claimed()).isFalse();
 
         Configuration conf = ScoringRunner.flinkConfiguration(withDir, resume);
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo(dir.toUri().toString());
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                .isEqualTo(dir.toUri().toString());
         assertThat(conf.get(CheckpointingOptions.CHECKPOINT_STORAGE)).isEqualTo("filesystem");
-        assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION)).isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-        assertThat(conf.get(StateRecoveryOptions.SAVEPOINT_PATH)).isEqualTo(resume.path()).contains(chk.getFileName().toString());
+        assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
+                .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        assertThat(conf.get(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEqualTo(resume.path())
+                .contains(chk.getFileName().toString());
         assertThat(conf.get(StateRecoveryOptions.RESTORE_MODE)).isEqualTo(RecoveryClaimMode.CLAIM);
         assertThat(conf.toMap()).containsEntry("pipeline.name", "x").containsEntry("parallelism.default", "2");
-        assertThat(ScoringRunner.flinkConfiguration(withDir, named).get(StateRecoveryOptions.RESTORE_MODE)).isEqualTo(RecoveryClaimMode.NO_CLAIM);
-        assertThat(ScoringRunner.flinkConfiguration(noDir, ScoringRunner.restore(noDir, null)).getOptional(StateRecoveryOptions.SAVEPOINT_PATH)).isEmpty();
+        assertThat(ScoringRunner.flinkConfiguration(withDir, named).get(StateRecoveryOptions.RESTORE_MODE))
+                .isEqualTo(RecoveryClaimMode.NO_CLAIM);
+        assertThat(ScoringRunner.flinkConfiguration(noDir, ScoringRunner.restore(noDir, null))
+                        .getOptional(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEmpty();
     }
 }

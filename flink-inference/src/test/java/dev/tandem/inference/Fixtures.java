@@ -34,11 +34,15 @@ public final class Fixtures {
     public static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(6);
     public static final List<String> STAGES = List.of("CART", "PURCHASE");
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static ItemMetadata item(String id, String category, String brand, Double price) {
-        return ItemMetadata.newBuilder().setItemId(id).setCategoryPath(List.of("root", category)).setBrand(brand).setPrice(price).build();
+        return ItemMetadata.newBuilder()
+                .setItemId(id)
+                .setCategoryPath(List.of("root", category))
+                .setBrand(brand)
+                .setPrice(price)
+                .build();
     }
 
     public static Candidate candidate(String itemId) {
@@ -50,8 +54,12 @@ public final class Fixtures {
     }
 
     public static ScoringRequest request(String id, String user, long timeMs, Candidate... candidates) {
-        return ScoringRequest.newBuilder().setRequestId(id).setUserId(user).setRequestTime(Instant.ofEpochMilli(timeMs))
-                .setCandidates(List.of(candidates)).build();
+        return ScoringRequest.newBuilder()
+                .setRequestId(id)
+                .setUserId(user)
+                .setRequestTime(Instant.ofEpochMilli(timeMs))
+                .setCandidates(List.of(candidates))
+                .build();
     }
 
     public static ScoringRequest request(String id, String user, long timeMs, String... items) {
@@ -59,18 +67,35 @@ public final class Fixtures {
         for (String i : items) {
             c.add(candidate(i));
         }
-        return ScoringRequest.newBuilder().setRequestId(id).setUserId(user).setRequestTime(Instant.ofEpochMilli(timeMs)).setCandidates(c).build();
+        return ScoringRequest.newBuilder()
+                .setRequestId(id)
+                .setUserId(user)
+                .setRequestTime(Instant.ofEpochMilli(timeMs))
+                .setCandidates(c)
+                .build();
     }
 
     /** {@code n} events ending at {@code asOfMs}, one minute apart. */
     public static UserFeatures features(String user, long asOfMs, int n, long version) {
         List<SequenceEvent> ev = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ev.add(SequenceEvent.newBuilder().setItemId(user + "-item-" + i).setCategoryId("cat-" + (i % 3))
-                    .setAction(i % 2 == 0 ? Action.VIEW : Action.CART).setEventTime(Instant.ofEpochMilli(asOfMs - (n - 1 - i) * 60_000L)).build());
+            ev.add(SequenceEvent.newBuilder()
+                    .setItemId(user + "-item-" + i)
+                    .setCategoryId("cat-" + (i % 3))
+                    .setAction(i % 2 == 0 ? Action.VIEW : Action.CART)
+                    .setEventTime(Instant.ofEpochMilli(asOfMs - (n - 1 - i) * 60_000L))
+                    .build());
         }
-        return UserFeatures.newBuilder().setUserId(user).setAsOf(Instant.ofEpochMilli(asOfMs)).setSequenceVersion(version).setEvents(ev)
-                .setActionCounts(List.of(WindowCount.newBuilder().setWindowMs(3_600_000L).setAction(Action.VIEW).setCount(n).build()))
+        return UserFeatures.newBuilder()
+                .setUserId(user)
+                .setAsOf(Instant.ofEpochMilli(asOfMs))
+                .setSequenceVersion(version)
+                .setEvents(ev)
+                .setActionCounts(List.of(WindowCount.newBuilder()
+                        .setWindowMs(3_600_000L)
+                        .setAction(Action.VIEW)
+                        .setCount(n)
+                        .build()))
                 .build();
     }
 
@@ -79,7 +104,8 @@ public final class Fixtures {
      * user vector of {@code f} at the request time, then per candidate its own metadata, else the
      * {@code catalog}'s, else its id alone.
      */
-    public static EncodedBatch encode(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
+    public static EncodedBatch encode(
+            FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
         UserVector uv = enc.newUserVector();
         enc.encodeUser(f, r.getRequestTime().toEpochMilli(), uv);
         EncodedBatch b = enc.newBatch(r.getCandidates().size());
@@ -104,10 +130,14 @@ public final class Fixtures {
 
     /** {@code requests} as raw {@code scoring-requests} records (key user id, value wire-format Avro via {@code registryUrl}). */
     public static List<RawRecord> raw(List<ScoringRequest> requests, String registryUrl) {
-        TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        TandemAvroSerializer<ScoringRequest> ser =
+                new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
         List<RawRecord> out = new ArrayList<>();
         for (ScoringRequest r : requests) {
-            out.add(rawBytes(r.getUserId().getBytes(StandardCharsets.UTF_8), ser.serialize(TandemTopics.SCORING_REQUESTS, r), out.size()));
+            out.add(rawBytes(
+                    r.getUserId().getBytes(StandardCharsets.UTF_8),
+                    ser.serialize(TandemTopics.SCORING_REQUESTS, r),
+                    out.size()));
         }
         return out;
     }
@@ -262,11 +292,15 @@ public final class Fixtures {
                     throw new IllegalStateException("test latch never opened");
                 }
             }
-            return make(ref.version(), loc.startsWith("mismatch") ? SPEC.withSequenceLength(SPEC.sequenceLength() + 1) : SPEC, loc.startsWith("fail-warmup"));
+            return make(
+                    ref.version(),
+                    loc.startsWith("mismatch") ? SPEC.withSequenceLength(SPEC.sequenceLength() + 1) : SPEC,
+                    loc.startsWith("fail-warmup"));
         }
 
         private FakeScorer make(String version, FeatureSpec spec, boolean failWarmUp) {
-            FakeScorer f = new FakeScorer(CALLS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()), version, spec, failWarmUp);
+            FakeScorer f = new FakeScorer(
+                    CALLS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()), version, spec, failWarmUp);
             SCORERS.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(f);
             return f;
         }

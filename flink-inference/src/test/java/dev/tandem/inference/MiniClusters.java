@@ -13,8 +13,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
  * }</pre>
  */
 public final class MiniClusters {
-    private MiniClusters() {
-    }
+    private MiniClusters() {}
 
     /**
      * One task manager with {@code slots} slots and no restart strategy: a job that fails fails its
@@ -29,6 +28,9 @@ public final class MiniClusters {
     /** One task manager with {@code slots} slots and this cluster configuration (e.g. a restart strategy). */
     public static MiniClusterExtension withConfiguration(int slots, Configuration conf) {
         return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setConfiguration(conf).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(slots).build());
+                .setConfiguration(conf)
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(slots)
+                .build());
     }
 }

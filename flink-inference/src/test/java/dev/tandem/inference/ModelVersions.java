@@ -26,7 +26,9 @@ public record ModelVersions(Path v1, Path v2, Path garbage, Path mismatch) {
         Files.write(garbage.resolve("saved_model.pb"), junk);
         Path mismatch = root.resolve(TinyModels.NAME).resolve("v-mismatch");
         copyTree(v1, mismatch);
-        Files.writeString(mismatch.resolve(FeatureSpec.FILE_NAME), TinyModels.SPEC.withSequenceLength(9).toJson());
+        Files.writeString(
+                mismatch.resolve(FeatureSpec.FILE_NAME),
+                TinyModels.SPEC.withSequenceLength(9).toJson());
         return new ModelVersions(v1, v2, garbage, mismatch);
     }
 

@@ -38,7 +38,8 @@ class ScoringAppTest {
 
         private static URL[] classPath() throws Exception {
             List<URL> urls = new ArrayList<>();
-            for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) urls.add(Path.of(e).toUri().toURL());
+            for (String e : System.getProperty("java.class.path").split(File.pathSeparator))
+                urls.add(Path.of(e).toUri().toURL());
             return urls.toArray(URL[]::new);
         }
 
@@ -52,8 +53,7 @@ class ScoringAppTest {
         }
     }
 
-    record Run(String out, String failure, int code, Set<String> flinkClassesAsked) {
-    }
+    record Run(String out, String failure, int code, Set<String> flinkClassesAsked) {}
 
     /** {@code ScoringApp.run(args, out)} in a {@link NoFlink} loader. */
     static Run run(String... args) throws Exception {
@@ -69,7 +69,9 @@ class ScoringAppTest {
                 run.invoke(null, args, new PrintStream(bytes, true, StandardCharsets.UTF_8));
             } catch (InvocationTargetException e) {
                 Throwable f = e.getCause();
-                assertThat(f.getClass().getName()).as("what run() threw: %s", f).isEqualTo(ScoringApp.Failure.class.getName());
+                assertThat(f.getClass().getName())
+                        .as("what run() threw: %s", f)
+                        .isEqualTo(ScoringApp.Failure.class.getName());
                 failure = f.getMessage();
                 var field = f.getClass().getDeclaredField("code");
                 field.setAccessible(true);
@@ -83,8 +85,19 @@ class ScoringAppTest {
     void helpListsTheOptionsAndSettingsWithoutFlink() throws Exception {
         Run r = run("--help");
         assertThat(r.failure()).isNull();
-        assertThat(r.out()).contains("--config", "--set", "--from-savepoint", "--replay", "--help",
-                "scoring.max.batch.rows", "scoring.checkpoint.dir", "scoring.requests.starting.offsets", "topic.scoring.requests", "kafka.*", "flink.*");
+        assertThat(r.out())
+                .contains(
+                        "--config",
+                        "--set",
+                        "--from-savepoint",
+                        "--replay",
+                        "--help",
+                        "scoring.max.batch.rows",
+                        "scoring.checkpoint.dir",
+                        "scoring.requests.starting.offsets",
+                        "topic.scoring.requests",
+                        "kafka.*",
+                        "flink.*");
         assertThat(r.flinkClassesAsked()).isEmpty();
     }
 
@@ -93,35 +106,52 @@ class ScoringAppTest {
         Path model = Files.createDirectories(dir.resolve("m/v1"));
         Path badFile = Files.writeString(dir.resolve("bad.properties"), "scoring.max.wait=soon\n");
         for (String[] args : new String[][] {
-                {"--no-such-option"},
-                {"--config"},
-                {"--config", dir.resolve("missing.properties").toString()},
-                {"--config", badFile.toString(), "--set", "scoring.model.dir=" + model},
-                {"--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model},
-                {"--set", "scoring.no.such.key=1"},
-                {"--set", "novalue"},
-                {}}) {
+            {"--no-such-option"},
+            {"--config"},
+            {"--config", dir.resolve("missing.properties").toString()},
+            {"--config", badFile.toString(), "--set", "scoring.model.dir=" + model},
+            {"--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model},
+            {"--set", "scoring.no.such.key=1"},
+            {"--set", "novalue"},
+            {}
+        }) {
             Run r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(ScoringApp.USAGE);
-            assertThat(r.failure()).as(String.join(" ", args)).isNotBlank().doesNotContain("\n").doesNotContain("Exception");
+            assertThat(r.failure())
+                    .as(String.join(" ", args))
+                    .isNotBlank()
+                    .doesNotContain("\n")
+                    .doesNotContain("Exception");
             assertThat(r.flinkClassesAsked()).as(String.join(" ", args)).isEmpty();
         }
-        assertThat(run("--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model).failure())
+        assertThat(run("--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model)
+                        .failure())
                 .isEqualTo("scoring.max.batch.rows = 'many': must be an integer");
         assertThat(run().failure()).startsWith("scoring.model.dir is not set");
-        assertThat(run("--config", badFile.toString(), "--set", "scoring.model.dir=" + model).failure()).startsWith("scoring.max.wait = 'soon'");
+        assertThat(run("--config", badFile.toString(), "--set", "scoring.model.dir=" + model)
+                        .failure())
+                .startsWith("scoring.max.wait = 'soon'");
     }
 
     @Test
     void goodSettingsArePrintedMaskedBeforeFlinkIsNeeded() throws Exception {
         Path model = Files.createDirectories(dir.resolve("m/v1"));
-        Path file = Files.writeString(dir.resolve("s.properties"), "kafka.sasl.jaas.config=x password=\"s3cret\";\nscoring.max.batch.rows=64\n");
+        Path file = Files.writeString(
+                dir.resolve("s.properties"),
+                "kafka.sasl.jaas.config=x password=\"s3cret\";\nscoring.max.batch.rows=64\n");
         // with Flink refused, the run fails exactly where the job starts: after the configuration was printed
         Run r = run("--config", file.toString(), "--set", "scoring.model.dir=" + model, "--replay");
-        assertThat(r.out()).startsWith("tandem scoring configuration:").contains("  scoring.max.batch.rows = 64",
-                "  kafka.sasl.jaas.config = ****", "  scoring.requests.starting.offsets = earliest").doesNotContain("s3cret");
+        assertThat(r.out())
+                .startsWith("tandem scoring configuration:")
+                .contains(
+                        "  scoring.max.batch.rows = 64",
+                        "  kafka.sasl.jaas.config = ****",
+                        "  scoring.requests.starting.offsets = earliest")
+                .doesNotContain("s3cret");
         assertThat(r.code()).isEqualTo(ScoringApp.FAILURE);
-        assertThat(r.failure()).startsWith("Flink is not on the class path (org.apache.flink.").contains("flink run");
+        assertThat(r.failure())
+                .startsWith("Flink is not on the class path (org.apache.flink.")
+                .contains("flink run");
         assertThat(r.flinkClassesAsked()).isNotEmpty();
     }
 
@@ -129,7 +159,10 @@ class ScoringAppTest {
     void aFlinkClientsUserCodeClassLoaderIsRecognised() throws Exception {
         assertThat(ScoringApp.insideFlinkClient()).isFalse();
         ClassLoader before = Thread.currentThread().getContextClassLoader();
-        try (var userCode = new org.apache.flink.util.ChildFirstClassLoader(new URL[0], before, new String[0],
+        try (var userCode = new org.apache.flink.util.ChildFirstClassLoader(
+                new URL[0],
+                before,
+                new String[0],
                 org.apache.flink.util.FlinkUserCodeClassLoader.NOOP_EXCEPTION_HANDLER)) {
             Thread.currentThread().setContextClassLoader(userCode);
             assertThat(ScoringApp.insideFlinkClient()).isTrue();

@@ -32,14 +32,20 @@ class SchemaHistoryCompatibilityTest {
     @Test
     void everySchemaReadsDataOfEveryReleasedVersion() throws IOException {
         Map<String, Schema> current = parseSources();
-        assertThat(current).containsKeys("dev.tandem.schemas.UserEvent", "dev.tandem.schemas.ItemMetadata",
-                "dev.tandem.schemas.UserFeatures", "dev.tandem.schemas.ScoringRequest", "dev.tandem.schemas.Prediction",
-                "dev.tandem.schemas.Action");
+        assertThat(current)
+                .containsKeys(
+                        "dev.tandem.schemas.UserEvent",
+                        "dev.tandem.schemas.ItemMetadata",
+                        "dev.tandem.schemas.UserFeatures",
+                        "dev.tandem.schemas.ScoringRequest",
+                        "dev.tandem.schemas.Prediction",
+                        "dev.tandem.schemas.Action");
         List<String> problems = new ArrayList<>();
         for (Schema schema : current.values()) {
             List<Path> versions = history(schema.getName());
             if (versions.isEmpty()) {
-                problems.add(schema.getFullName() + " has no history: add " + HISTORY.resolve(schema.getName()).resolve("v1.avsc"));
+                problems.add(schema.getFullName() + " has no history: add "
+                        + HISTORY.resolve(schema.getName()).resolve("v1.avsc"));
                 continue;
             }
             for (Path v : versions) {
@@ -58,17 +64,21 @@ class SchemaHistoryCompatibilityTest {
         Schema released = new Schema.Parser().parse(history("UserEvent").get(0).toFile());
         Schema breaking = Schemas.withField(released, "{\"name\":\"tenant\",\"type\":\"string\"}");
         assertThat(backwardProblems(breaking, released, "v1"))
-                .singleElement().asString().contains("tenant").contains("READER_FIELD_MISSING_DEFAULT_VALUE");
+                .singleElement()
+                .asString()
+                .contains("tenant")
+                .contains("READER_FIELD_MISSING_DEFAULT_VALUE");
         Schema compatible = Schemas.withField(released, "{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"}");
         assertThat(backwardProblems(compatible, released, "v1")).isEmpty();
     }
 
     private static List<String> backwardProblems(Schema reader, Schema writer, String writerName) {
-        var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getResult();
+        var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                .getResult();
         List<String> out = new ArrayList<>();
         for (var i : result.getIncompatibilities()) {
-            out.add(reader.getFullName() + " cannot read data written with " + writerName + ": " + i.getType()
-                    + " at " + i.getLocation() + ": " + i.getMessage());
+            out.add(reader.getFullName() + " cannot read data written with " + writerName + ": " + i.getType() + " at "
+                    + i.getLocation() + ": " + i.getMessage());
         }
         return out;
     }
@@ -77,7 +87,8 @@ class SchemaHistoryCompatibilityTest {
     private static Map<String, Schema> parseSources() throws IOException {
         List<Path> pending;
         try (Stream<Path> files = Files.list(SOURCES)) {
-            pending = new ArrayList<>(files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList());
+            pending = new ArrayList<>(
+                    files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList());
         }
         Map<String, Schema> out = new LinkedHashMap<>();
         Schema.Parser parser = new Schema.Parser();
@@ -94,7 +105,8 @@ class SchemaHistoryCompatibilityTest {
                     // A type defined by a file not parsed yet.
                 }
             }
-            if (pending.size() == before) throw new IllegalStateException("Cannot parse " + pending + " (undefined types?)");
+            if (pending.size() == before)
+                throw new IllegalStateException("Cannot parse " + pending + " (undefined types?)");
         }
         return out;
     }
@@ -104,7 +116,8 @@ class SchemaHistoryCompatibilityTest {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().matches("v\\d+\\.avsc"))
-                    .sorted(Comparator.comparingInt(f -> Integer.parseInt(f.getFileName().toString().replaceAll("\\D", ""))))
+                    .sorted(Comparator.comparingInt(
+                            f -> Integer.parseInt(f.getFileName().toString().replaceAll("\\D", ""))))
                     .toList();
         }
     }

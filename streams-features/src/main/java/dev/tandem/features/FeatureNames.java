@@ -4,8 +4,7 @@ import dev.tandem.schemas.topics.TandemTopics;
 
 /** Every topic, store, processor, header and metric name of the features app, in one place. */
 public final class FeatureNames {
-    private FeatureNames() {
-    }
+    private FeatureNames() {}
 
     // ---------------------------------------------------------------- topics (defaults of FeatureTopics)
     public static final String EVENTS_TOPIC = TandemTopics.EVENTS;
@@ -29,12 +28,14 @@ public final class FeatureNames {
     // ---------------------------------------------------------------- internal topics and processors
     /** Repartition of accepted events by item id: {@code <application.id>-events-by-item-repartition}. */
     public static final String EVENTS_BY_ITEM_REPARTITION = "events-by-item";
+
     public static final String EVENTS_SOURCE = "events-source";
     public static final String USER_SEQUENCE_PROCESSOR = "user-sequence-processor";
     public static final String ITEM_STATS_PROCESSOR = "item-stats-processor";
     public static final String ITEM_METADATA_SOURCE = "items-source";
 
-    // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds _total etc.)
+    // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds
+    // _total etc.)
     /** Counter, tag {@link #TAG_OUTCOME}: accepted, duplicate, late. Events/s is its rate. */
     public static final String METRIC_EVENTS = "tandem.features.events";
     /** Counter, tag {@link #TAG_REASON}. */
@@ -51,6 +52,7 @@ public final class FeatureNames {
     public static final String METRIC_RESTORED_RECORDS = "tandem.features.restored.records";
     /** Gauge: 1 when ready (RUNNING, nothing restoring). */
     public static final String METRIC_READY = "tandem.features.ready";
+
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";
     public static final String TAG_STORE = "store";

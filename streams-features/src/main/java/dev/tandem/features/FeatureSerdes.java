@@ -13,7 +13,8 @@ import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 
 /** The value serdes of the topology (keys are plain UTF-8 strings). */
-public record FeatureSerdes(Serde<UserEvent> userEvent, Serde<UserFeatures> userFeatures, Serde<ItemMetadata> itemMetadata) {
+public record FeatureSerdes(
+        Serde<UserEvent> userEvent, Serde<UserFeatures> userFeatures, Serde<ItemMetadata> itemMetadata) {
     public FeatureSerdes {
         Objects.requireNonNull(userEvent, "userEvent");
         Objects.requireNonNull(userFeatures, "userFeatures");

@@ -17,8 +17,12 @@ public record FeatureTopics(String events, String items, String userFeatures, St
 
     /** The platform's topics, without the optional item-features output. */
     public static FeatureTopics defaults() {
-        return new FeatureTopics(FeatureNames.EVENTS_TOPIC, FeatureNames.ITEMS_TOPIC, FeatureNames.USER_FEATURES_TOPIC,
-                FeatureNames.DEAD_LETTERS_TOPIC, null);
+        return new FeatureTopics(
+                FeatureNames.EVENTS_TOPIC,
+                FeatureNames.ITEMS_TOPIC,
+                FeatureNames.USER_FEATURES_TOPIC,
+                FeatureNames.DEAD_LETTERS_TOPIC,
+                null);
     }
 
     public FeatureTopics withItemFeatures(String topic) {

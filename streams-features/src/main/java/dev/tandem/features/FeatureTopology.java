@@ -46,8 +46,7 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  */
 public final class FeatureTopology {
-    private FeatureTopology() {
-    }
+    private FeatureTopology() {}
 
     /**
      * The rules of the topology beyond the sequence policy.
@@ -69,8 +68,14 @@ public final class FeatureTopology {
      * @param itemStats       the item path (repartition by item id, {@code item-stats}, optional {@code item-features});
      *                        off, the topology is the user path alone (one sub-topology)
      */
-    public record Options(Duration userTtl, Duration ttlScanInterval, TtlClock ttlClock, Duration maxClockSkew,
-                          int cachedUsersPerTask, boolean sequenceStoreCaching, boolean itemStats) {
+    public record Options(
+            Duration userTtl,
+            Duration ttlScanInterval,
+            TtlClock ttlClock,
+            Duration maxClockSkew,
+            int cachedUsersPerTask,
+            boolean sequenceStoreCaching,
+            boolean itemStats) {
         /** Decoded sequences kept per task by default (about 15 KB each under the default policy once warm). */
         public static final int DEFAULT_CACHED_USERS_PER_TASK = 1_000;
 
@@ -78,7 +83,12 @@ public final class FeatureTopology {
             this(userTtl, ttlScanInterval, ttlClock, maxClockSkew, DEFAULT_CACHED_USERS_PER_TASK);
         }
 
-        public Options(Duration userTtl, Duration ttlScanInterval, TtlClock ttlClock, Duration maxClockSkew, int cachedUsersPerTask) {
+        public Options(
+                Duration userTtl,
+                Duration ttlScanInterval,
+                TtlClock ttlClock,
+                Duration maxClockSkew,
+                int cachedUsersPerTask) {
             this(userTtl, ttlScanInterval, ttlClock, maxClockSkew, cachedUsersPerTask, false, true);
         }
 
@@ -89,7 +99,8 @@ public final class FeatureTopology {
             Objects.requireNonNull(ttlClock, "ttlClock");
             Objects.requireNonNull(maxClockSkew, "maxClockSkew");
             if (userTtl.isNegative()) throw new IllegalArgumentException("userTtl must not be negative");
-            if (ttlScanInterval.toMillis() < 1) throw new IllegalArgumentException("ttlScanInterval must be at least 1 ms");
+            if (ttlScanInterval.toMillis() < 1)
+                throw new IllegalArgumentException("ttlScanInterval must be at least 1 ms");
             if (maxClockSkew.isNegative()) throw new IllegalArgumentException("maxClockSkew must not be negative");
         }
 
@@ -99,41 +110,63 @@ public final class FeatureTopology {
         }
     }
 
-    public static Topology build(FeatureTopics topics, FeatureSerdes serdes, SequencePolicy policy, Options options,
-                                 FeatureMetrics metrics) {
+    public static Topology build(
+            FeatureTopics topics,
+            FeatureSerdes serdes,
+            SequencePolicy policy,
+            Options options,
+            FeatureMetrics metrics) {
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(serdes, "serdes");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(metrics, "metrics");
         StreamsBuilder b = new StreamsBuilder();
-        var sequences = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USER_SEQUENCES_STORE),
-                Serdes.String(), Serdes.ByteArray());
+        var sequences = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(USER_SEQUENCES_STORE), Serdes.String(), Serdes.ByteArray());
         // Cached (optional, for replays): the processor forwards its own output, so the cache only coalesces the writes
-        // of a user updated several times per commit interval into one RocksDB put and one changelog record at the commit.
+        // of a user updated several times per commit interval into one RocksDB put and one changelog record at the
+        // commit.
         b.addStateStore(options.sequenceStoreCaching() ? sequences.withCachingEnabled() : sequences);
         // Cached: popular items change many times per commit interval; the cache sends only their last state to the
         // changelog at each commit (the item processor forwards nothing downstream through the store).
         if (options.itemStats()) {
-            b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ITEM_STATS_STORE),
-                    Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+            b.addStateStore(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(ITEM_STATS_STORE), Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled());
         }
         // Global: every instance (and the item processor of every task) sees the whole catalog, without
         // co-partitioning the items topic with the repartition topic. The topic is its changelog.
-        b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ITEM_METADATA_STORE),
-                                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+        b.addGlobalStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(ITEM_METADATA_STORE),
+                                Serdes.String(),
+                                Serdes.ByteArray())
+                        .withLoggingDisabled(),
                 topics.items(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(ITEM_METADATA_SOURCE),
                 () -> new ItemMetadataUpdater(serdes.itemMetadata().deserializer(), topics.items(), metrics));
 
-        EventValidator validator = new EventValidator(policy.maxIdLength(), options.maxClockSkew().toMillis());
-        KStream<Object, Routed> routed = b
-                .stream(topics.events(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(EVENTS_SOURCE))
-                .process(() -> new UserSequenceProcessor(policy, serdes.userEvent().deserializer(), validator, topics.events(),
-                                options.userTtl(), options.ttlScanInterval(), options.ttlClock(), metrics,
+        EventValidator validator =
+                new EventValidator(policy.maxIdLength(), options.maxClockSkew().toMillis());
+        KStream<Object, Routed> routed = b.stream(
+                        topics.events(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(EVENTS_SOURCE))
+                .process(
+                        () -> new UserSequenceProcessor(
+                                policy,
+                                serdes.userEvent().deserializer(),
+                                validator,
+                                topics.events(),
+                                options.userTtl(),
+                                options.ttlScanInterval(),
+                                options.ttlClock(),
+                                metrics,
                                 options.cachedUsersPerTask(),
-                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures()), options.itemStats()),
-                        Named.as(USER_SEQUENCE_PROCESSOR), USER_SEQUENCES_STORE);
+                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures()),
+                                options.itemStats()),
+                        Named.as(USER_SEQUENCE_PROCESSOR),
+                        USER_SEQUENCES_STORE);
 
         Map<String, KStream<Object, Routed>> out = routed.split(Named.as("routed-"))
                 .branch((k, v) -> v instanceof Routed.Features, Branched.as("features"))
@@ -141,25 +174,42 @@ public final class FeatureTopology {
                 .defaultBranch(Branched.as("dead-letters"));
 
         out.get("routed-features")
-                .map((k, v) -> KeyValue.pair((String) k, ((Routed.Features) v).value()), Named.as("user-features-values"))
-                .to(topics.userFeatures(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("user-features-sink"));
+                .map(
+                        (k, v) -> KeyValue.pair((String) k, ((Routed.Features) v).value()),
+                        Named.as("user-features-values"))
+                .to(
+                        topics.userFeatures(),
+                        Produced.with(Serdes.String(), Serdes.ByteArray()).withName("user-features-sink"));
 
         if (options.itemStats()) {
             KStream<String, ItemFeatures> items = out.get("routed-items")
                     .map((k, v) -> KeyValue.pair((String) k, ((Routed.Item) v).event()), Named.as("events-by-item-key"))
                     .repartition(Repartitioned.<String, ItemEvent>as(EVENTS_BY_ITEM_REPARTITION)
-                            .withKeySerde(Serdes.String()).withValueSerde(ItemEvent.serde()))
-                    .process(() -> new ItemStatsProcessor(policy, serdes.itemMetadata().deserializer(), topics.items(),
-                            topics.itemFeatures() != null, metrics), Named.as(ITEM_STATS_PROCESSOR), ITEM_STATS_STORE);
+                            .withKeySerde(Serdes.String())
+                            .withValueSerde(ItemEvent.serde()))
+                    .process(
+                            () -> new ItemStatsProcessor(
+                                    policy,
+                                    serdes.itemMetadata().deserializer(),
+                                    topics.items(),
+                                    topics.itemFeatures() != null,
+                                    metrics),
+                            Named.as(ITEM_STATS_PROCESSOR),
+                            ITEM_STATS_STORE);
             if (topics.itemFeatures() != null) {
-                items.to(topics.itemFeatures(), Produced.with(Serdes.String(), ItemFeatures.jsonSerde()).withName("item-features-sink"));
+                items.to(
+                        topics.itemFeatures(),
+                        Produced.with(Serdes.String(), ItemFeatures.jsonSerde()).withName("item-features-sink"));
             }
         }
 
         out.get("routed-dead-letters")
-                .map((k, v) -> KeyValue.pair(((Routed.DeadLetter) v).key(), ((Routed.DeadLetter) v).value()),
+                .map(
+                        (k, v) -> KeyValue.pair(((Routed.DeadLetter) v).key(), ((Routed.DeadLetter) v).value()),
                         Named.as("dead-letter-bytes"))
-                .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters-sink"));
+                .to(
+                        topics.deadLetters(),
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("dead-letters-sink"));
         return b.build();
     }
 }

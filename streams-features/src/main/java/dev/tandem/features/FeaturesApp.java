@@ -17,7 +17,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,10 +64,15 @@ public final class FeaturesApp implements AutoCloseable {
         if (streams != null) throw new IllegalStateException("already started");
         LOG.info("{}", config.describe());
         FeatureSerdes serdes = FeatureSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
-        Topology topology = FeatureTopology.build(config.topics(), serdes, config.policy(), config.options(),
-                new MicrometerFeatureMetrics(meters));
-        http = new FeaturesHttpServer(config.httpHost(), config.httpPort(), config.policy().maxIdLength(),
-                this::isHealthy, this::isReady, meters::scrape);
+        Topology topology = FeatureTopology.build(
+                config.topics(), serdes, config.policy(), config.options(), new MicrometerFeatureMetrics(meters));
+        http = new FeaturesHttpServer(
+                config.httpHost(),
+                config.httpPort(),
+                config.policy().maxIdLength(),
+                this::isHealthy,
+                this::isReady,
+                meters::scrape);
         HostInfo self = new HostInfo(config.advertisedHost(), http.port());
         KafkaStreams ks = new KafkaStreams(topology, streamsProperties(self));
         ks.setGlobalStateRestoreListener(new StateRestoreListener() {
@@ -99,15 +103,21 @@ public final class FeaturesApp implements AutoCloseable {
         });
         streamsMetrics = new KafkaStreamsMetrics(ks);
         streamsMetrics.bindTo(meters);
-        String[] stores = config.options().itemStats() ? new String[] {USER_SEQUENCES_STORE, ITEM_STATS_STORE}
+        String[] stores = config.options().itemStats()
+                ? new String[] {USER_SEQUENCES_STORE, ITEM_STATS_STORE}
                 : new String[] {USER_SEQUENCES_STORE};
         for (String store : stores) {
             Gauge.builder(METRIC_STORE_ENTRIES, () -> approximateEntries(store))
-                    .description("RocksDB's estimate of the entries in this instance's active stores").tag(TAG_STORE, store).register(meters);
+                    .description("RocksDB's estimate of the entries in this instance's active stores")
+                    .tag(TAG_STORE, store)
+                    .register(meters);
         }
         FunctionCounter.builder(METRIC_RESTORED_RECORDS, restoredRecords, AtomicLong::doubleValue)
-                .description("Records restored into local stores from changelogs since start").register(meters);
-        Gauge.builder(METRIC_READY, () -> isReady() ? 1 : 0).description("1 when RUNNING with nothing restoring").register(meters);
+                .description("Records restored into local stores from changelogs since start")
+                .register(meters);
+        Gauge.builder(METRIC_READY, () -> isReady() ? 1 : 0)
+                .description("1 when RUNNING with nothing restoring")
+                .register(meters);
         http.setLookup(new StreamsFeatureLookup(ks, self, config.policy()));
         streams = ks;
         ks.start();
@@ -126,7 +136,8 @@ public final class FeaturesApp implements AutoCloseable {
         KafkaStreams ks = streams;
         if (ks == null) return Double.NaN;
         try {
-            return ks.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore())).approximateNumEntries();
+            return ks.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore()))
+                    .approximateNumEntries();
         } catch (RuntimeException e) {
             return Double.NaN;
         }
@@ -137,8 +148,10 @@ public final class FeaturesApp implements AutoCloseable {
         KafkaStreams ks = streams;
         if (ks == null) return false;
         KafkaStreams.State s = ks.state();
-        return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR
-                && s != KafkaStreams.State.NOT_RUNNING && s != KafkaStreams.State.PENDING_SHUTDOWN;
+        return s != KafkaStreams.State.ERROR
+                && s != KafkaStreams.State.PENDING_ERROR
+                && s != KafkaStreams.State.NOT_RUNNING
+                && s != KafkaStreams.State.PENDING_SHUTDOWN;
     }
 
     /** RUNNING with no active store restoring. */
@@ -178,8 +191,11 @@ public final class FeaturesApp implements AutoCloseable {
     public synchronized void close(Duration timeout, boolean leaveGroup) {
         if (http != null) http.close();
         if (streams != null) {
-            streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(leaveGroup
-                    ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
+            streams.close(CloseOptions.timeout(timeout)
+                    .withGroupMembershipOperation(
+                            leaveGroup
+                                    ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                                    : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
         }
         if (streamsMetrics != null) streamsMetrics.close();
         meters.close();
@@ -191,11 +207,13 @@ public final class FeaturesApp implements AutoCloseable {
         System.out.print(config.describe());
         FeaturesApp app = new FeaturesApp(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "features-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            app.close();
+                            stopped.countDown();
+                        },
+                        "features-shutdown"));
         stopped.await();
     }
-
 }

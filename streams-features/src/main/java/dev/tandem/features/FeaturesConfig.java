@@ -86,7 +86,8 @@ public record FeaturesConfig(
         d.put(HTTP_PORT, "8090");
         d.put(HTTP_ADVERTISED_HOST, "");
         d.put(PROCESSING_GUARANTEE, "exactly_once_v2");
-        // p99 event → user-features ≤ 50 ms at 5,000 events/s only with 20 ms (tandem bench features, docs/benchmarks.md)
+        // p99 event → user-features ≤ 50 ms at 5,000 events/s only with 20 ms (tandem bench features,
+        // docs/benchmarks.md)
         d.put(COMMIT_INTERVAL_MS, "20");
         d.put(NUM_STREAM_THREADS, "1");
         d.put(REPLICATION_FACTOR, "-1");
@@ -136,32 +137,63 @@ public record FeaturesConfig(
     private static FeaturesConfig from(Settings v) {
         Map<String, String> registry = new TreeMap<>();
         v.asMap().forEach((k, val) -> {
-            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth."))) registry.put(k, val);
+            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")))
+                registry.put(k, val);
         });
         try {
             SequencePolicy policy = new SequencePolicy(
-                    v.integer(SEQUENCE_MAX_EVENTS), v.duration(SEQUENCE_GRACE), v.integer(SEQUENCE_DEDUP_CAPACITY),
-                    windows(v.nonBlank(SEQUENCE_WINDOWS)), v.integer(SEQUENCE_TOP_CATEGORIES), v.integer(SEQUENCE_CATEGORY_CAPACITY),
-                    v.integer(SEQUENCE_MAX_ID_LENGTH), SequencePolicy.Smoothing.defaults());
-            TtlClock clock = v.choice(TTL_CLOCK, List.of("event-time", "wall-clock")).equals("event-time") ? TtlClock.EVENT_TIME : TtlClock.WALL_CLOCK;
-            FeatureTopology.Options options = new FeatureTopology.Options(v.duration(USER_TTL), v.duration(TTL_SCAN_INTERVAL),
-                    clock, v.duration(MAX_CLOCK_SKEW), v.integer(SEQUENCE_CACHE_USERS),
-                    v.bool(SEQUENCE_STORE_CACHING), v.bool(ITEM_STATS_ENABLED));
-            FeatureTopics topics = new FeatureTopics(v.nonBlank(TOPIC_EVENTS), v.nonBlank(TOPIC_ITEMS), v.nonBlank(TOPIC_USER_FEATURES),
-                    v.nonBlank(TOPIC_DEAD_LETTERS), v.optional(TOPIC_ITEM_FEATURES));
+                    v.integer(SEQUENCE_MAX_EVENTS),
+                    v.duration(SEQUENCE_GRACE),
+                    v.integer(SEQUENCE_DEDUP_CAPACITY),
+                    windows(v.nonBlank(SEQUENCE_WINDOWS)),
+                    v.integer(SEQUENCE_TOP_CATEGORIES),
+                    v.integer(SEQUENCE_CATEGORY_CAPACITY),
+                    v.integer(SEQUENCE_MAX_ID_LENGTH),
+                    SequencePolicy.Smoothing.defaults());
+            TtlClock clock =
+                    v.choice(TTL_CLOCK, List.of("event-time", "wall-clock")).equals("event-time")
+                            ? TtlClock.EVENT_TIME
+                            : TtlClock.WALL_CLOCK;
+            FeatureTopology.Options options = new FeatureTopology.Options(
+                    v.duration(USER_TTL),
+                    v.duration(TTL_SCAN_INTERVAL),
+                    clock,
+                    v.duration(MAX_CLOCK_SKEW),
+                    v.integer(SEQUENCE_CACHE_USERS),
+                    v.bool(SEQUENCE_STORE_CACHING),
+                    v.bool(ITEM_STATS_ENABLED));
+            FeatureTopics topics = new FeatureTopics(
+                    v.nonBlank(TOPIC_EVENTS),
+                    v.nonBlank(TOPIC_ITEMS),
+                    v.nonBlank(TOPIC_USER_FEATURES),
+                    v.nonBlank(TOPIC_DEAD_LETTERS),
+                    v.optional(TOPIC_ITEM_FEATURES));
             String advertised = v.optional(HTTP_ADVERTISED_HOST);
-            return new FeaturesConfig(v.nonBlank(APPLICATION_ID), v.nonBlank(BOOTSTRAP_SERVERS), v.nonBlank(SCHEMA_REGISTRY_URL),
-                    v.path(STATE_DIR), v.nonBlank(HTTP_HOST), v.integer(HTTP_PORT, 0, 65_535),
-                    advertised == null ? v.nonBlank(HTTP_HOST) : advertised, v.nonBlank(PROCESSING_GUARANTEE),
-                    v.longValue(COMMIT_INTERVAL_MS), v.integer(NUM_STREAM_THREADS), v.integer(REPLICATION_FACTOR),
-                    topics, policy, options, Map.copyOf(v.withPrefix(STREAMS_PREFIX)), Map.copyOf(registry));
+            return new FeaturesConfig(
+                    v.nonBlank(APPLICATION_ID),
+                    v.nonBlank(BOOTSTRAP_SERVERS),
+                    v.nonBlank(SCHEMA_REGISTRY_URL),
+                    v.path(STATE_DIR),
+                    v.nonBlank(HTTP_HOST),
+                    v.integer(HTTP_PORT, 0, 65_535),
+                    advertised == null ? v.nonBlank(HTTP_HOST) : advertised,
+                    v.nonBlank(PROCESSING_GUARANTEE),
+                    v.longValue(COMMIT_INTERVAL_MS),
+                    v.integer(NUM_STREAM_THREADS),
+                    v.integer(REPLICATION_FACTOR),
+                    topics,
+                    policy,
+                    options,
+                    Map.copyOf(v.withPrefix(STREAMS_PREFIX)),
+                    Map.copyOf(registry));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid features configuration: " + e.getMessage(), e);
         }
     }
 
     public FeaturesConfig {
-        if (httpPort < 0 || httpPort > 65_535) throw new IllegalArgumentException(HTTP_PORT + " must be in [0, 65535], was " + httpPort);
+        if (httpPort < 0 || httpPort > 65_535)
+            throw new IllegalArgumentException(HTTP_PORT + " must be in [0, 65535], was " + httpPort);
         if (numStreamThreads < 1) throw new IllegalArgumentException(NUM_STREAM_THREADS + " must be >= 1");
         if (commitIntervalMs < 1) throw new IllegalArgumentException(COMMIT_INTERVAL_MS + " must be >= 1");
     }
@@ -201,7 +233,8 @@ public record FeaturesConfig(
         m.put(SEQUENCE_DEDUP_CAPACITY, Integer.toString(policy.dedupCapacity()));
         List<String> w = new ArrayList<>();
         for (SequencePolicy.CounterWindow cw : policy.windows()) {
-            w.add(Durations.format(Duration.ofMillis(cw.windowMs())) + "/" + Durations.format(Duration.ofMillis(cw.bucketMs())));
+            w.add(Durations.format(Duration.ofMillis(cw.windowMs())) + "/"
+                    + Durations.format(Duration.ofMillis(cw.bucketMs())));
         }
         m.put(SEQUENCE_WINDOWS, String.join(",", w));
         m.put(SEQUENCE_TOP_CATEGORIES, Integer.toString(policy.topCategories()));
@@ -249,7 +282,8 @@ public record FeaturesConfig(
         List<SequencePolicy.CounterWindow> out = new ArrayList<>();
         for (String part : s.split(",")) {
             String[] wb = part.trim().split("/");
-            if (wb.length != 2) throw new IllegalArgumentException(SEQUENCE_WINDOWS + " must look like 1h/5m,24h/1h, was '" + s + "'");
+            if (wb.length != 2)
+                throw new IllegalArgumentException(SEQUENCE_WINDOWS + " must look like 1h/5m,24h/1h, was '" + s + "'");
             out.add(new SequencePolicy.CounterWindow(Durations.parse(wb[0], true), Durations.parse(wb[1], true)));
         }
         return out;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.streams.TtlClock;
+import dev.tandem.schemas.config.Durations;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.tandem.schemas.config.Durations;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,20 +41,26 @@ class FeaturesConfigTest {
                 streams.max.poll.records=500
                 schema.registry.basic.auth.user.info=alice:s3cret
                 """);
-        FeaturesConfig c = FeaturesConfig.load(file, Map.of(
-                "TANDEM_HTTP_PORT", "9100",
-                "TANDEM_STREAMS_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"x\";",
-                "TANDEM_SOMETHING_ELSE", "ignored",
-                "PATH", "/bin"));
+        FeaturesConfig c = FeaturesConfig.load(
+                file,
+                Map.of(
+                        "TANDEM_HTTP_PORT", "9100",
+                        "TANDEM_STREAMS_SASL_JAAS_CONFIG",
+                                "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"x\";",
+                        "TANDEM_SOMETHING_ELSE", "ignored",
+                        "PATH", "/bin"));
         assertThat(c.bootstrapServers()).isEqualTo("broker:9092");
         assertThat(c.httpPort()).as("environment wins over the file").isEqualTo(9100);
         assertThat(c.options().userTtl()).isEqualTo(Duration.ofDays(7));
         assertThat(c.options().ttlClock()).isEqualTo(TtlClock.WALL_CLOCK);
         assertThat(c.policy().grace()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(c.policy().windows()).extracting(SequencePolicy.CounterWindow::window)
+        assertThat(c.policy().windows())
+                .extracting(SequencePolicy.CounterWindow::window)
                 .containsExactly(Duration.ofMinutes(30), Duration.ofHours(6));
         assertThat(c.topics().itemFeatures()).isEqualTo("item-features");
-        assertThat(c.streamsOverrides()).containsEntry("max.poll.records", "500").containsKey("sasl.jaas.config");
+        assertThat(c.streamsOverrides())
+                .containsEntry("max.poll.records", "500")
+                .containsKey("sasl.jaas.config");
         assertThat(c.registryConfigs()).containsEntry("schema.registry.basic.auth.user.info", "alice:s3cret");
         assertThat(FeaturesConfig.fromMap(c.asMap())).as("asMap round-trips").isEqualTo(c);
     }
@@ -67,7 +73,8 @@ class FeaturesConfigTest {
                 "streams.sasl.jaas.config", "PlainLoginModule required password=\"pw\";",
                 "streams.ssl.keystore.password", "changeit"));
         String text = c.describe();
-        assertThat(text).doesNotContain("hunter2", "s3cret", "pw\"", "changeit")
+        assertThat(text)
+                .doesNotContain("hunter2", "s3cret", "pw\"", "changeit")
                 .contains("schema.registry.url = https://****@registry:8081")
                 .contains("processing.guarantee = exactly_once_v2")
                 .contains("streams.ssl.keystore.password = ****");
@@ -77,11 +84,17 @@ class FeaturesConfigTest {
     void typosAndBadValuesAreReportedByKey() throws Exception {
         Path file = tmp.resolve("bad.properties");
         Files.writeString(file, "bootstrap.server=x\n");
-        assertThatThrownBy(() -> FeaturesConfig.load(file, Map.of())).hasMessageContaining("bootstrap.server").hasMessageContaining("unknown key");
-        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("user.ttl", "soon"))).hasMessageContaining("user.ttl");
-        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("http.port", "70000"))).hasMessageContaining("http.port");
-        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("ttl.clock", "sundial"))).hasMessageContaining("ttl.clock");
-        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("sequence.max.events", "0"))).hasMessageContaining("maxEvents");
+        assertThatThrownBy(() -> FeaturesConfig.load(file, Map.of()))
+                .hasMessageContaining("bootstrap.server")
+                .hasMessageContaining("unknown key");
+        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("user.ttl", "soon")))
+                .hasMessageContaining("user.ttl");
+        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("http.port", "70000")))
+                .hasMessageContaining("http.port");
+        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("ttl.clock", "sundial")))
+                .hasMessageContaining("ttl.clock");
+        assertThatThrownBy(() -> FeaturesConfig.fromMap(Map.of("sequence.max.events", "0")))
+                .hasMessageContaining("maxEvents");
     }
 
     @Test

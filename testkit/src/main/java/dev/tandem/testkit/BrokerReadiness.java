@@ -40,16 +40,16 @@ final class BrokerReadiness {
      * between attempts so that a broker which died is reported at once, not after the timeout;
      * {@code diagnostics} is appended to the timeout message.
      */
-    static void await(String bootstrapServers, Duration timeout, BooleanSupplier stillRunning,
-                      Supplier<String> diagnostics) {
+    static void await(
+            String bootstrapServers, Duration timeout, BooleanSupplier stillRunning, Supplier<String> diagnostics) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         // Wait for the listener first: an Admin pointed at a closed port logs a warning on every
         // reconnect, which buries the one line that matters in the caller's log.
         while (!accepts(bootstrapServers)) {
             if (!stillRunning.getAsBoolean()) {
-                throw new IllegalStateException("Kafka broker at " + bootstrapServers
-                        + " stopped while starting" + diagnostics.get());
+                throw new IllegalStateException(
+                        "Kafka broker at " + bootstrapServers + " stopped while starting" + diagnostics.get());
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new IllegalStateException("Kafka broker at " + bootstrapServers + " not listening after "
@@ -60,12 +60,14 @@ final class BrokerReadiness {
         try (Admin admin = Admin.create(quickAdminConfig(bootstrapServers))) {
             while (System.nanoTime() - deadline < 0) {
                 if (!stillRunning.getAsBoolean()) {
-                    throw new IllegalStateException("Kafka broker at " + bootstrapServers
-                            + " stopped while starting" + diagnostics.get());
+                    throw new IllegalStateException(
+                            "Kafka broker at " + bootstrapServers + " stopped while starting" + diagnostics.get());
                 }
                 try {
                     int brokers = admin.describeCluster(new DescribeClusterOptions().timeoutMs(1_000))
-                            .nodes().get(2, TimeUnit.SECONDS).size();
+                            .nodes()
+                            .get(2, TimeUnit.SECONDS)
+                            .size();
                     if (brokers > 0) return;
                 } catch (ExecutionException | TimeoutException e) {
                     last = e;
@@ -75,16 +77,20 @@ final class BrokerReadiness {
                 }
             }
         }
-        throw new IllegalStateException("Kafka broker at " + bootstrapServers + " not ready after "
-                + timeout.toSeconds() + " s" + (last == null ? "" : " (last error: " + last.getMessage() + ")")
-                + diagnostics.get(), last);
+        throw new IllegalStateException(
+                "Kafka broker at " + bootstrapServers + " not ready after "
+                        + timeout.toSeconds() + " s" + (last == null ? "" : " (last error: " + last.getMessage() + ")")
+                        + diagnostics.get(),
+                last);
     }
 
     private static boolean accepts(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(hostPort.substring(0, colon),
-                    Integer.parseInt(hostPort.substring(colon + 1))), 500);
+            socket.connect(
+                    new InetSocketAddress(
+                            hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))),
+                    500);
             return true;
         } catch (IOException e) {
             return false;

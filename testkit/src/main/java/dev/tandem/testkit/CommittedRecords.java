@@ -88,8 +88,10 @@ public final class CommittedRecords implements AutoCloseable {
         try {
             return pollUntil(atMost, () -> records.size() >= n);
         } catch (AssertionError e) {
-            throw new AssertionError("expected at least " + n + " records on " + topics + " within " + atMost
-                    + ", got " + records.size(), e);
+            throw new AssertionError(
+                    "expected at least " + n + " records on " + topics + " within " + atMost + ", got "
+                            + records.size(),
+                    e);
         }
     }
 

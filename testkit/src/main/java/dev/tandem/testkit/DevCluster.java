@@ -54,8 +54,8 @@ public final class DevCluster implements AutoCloseable {
 
         /** {@code .tandem/dev-cluster} under the working dir, Kafka on 9092, registry on 8081, 4 partitions, child JVM. */
         public static Config defaults() {
-            return new Config(DEFAULT_DATA_DIR, DEFAULT_KAFKA_PORT, DEFAULT_REGISTRY_PORT,
-                    TandemTopics.DEFAULT_PARTITIONS, true);
+            return new Config(
+                    DEFAULT_DATA_DIR, DEFAULT_KAFKA_PORT, DEFAULT_REGISTRY_PORT, TandemTopics.DEFAULT_PARTITIONS, true);
         }
 
         public Config withDataDir(Path dir) {
@@ -125,8 +125,12 @@ public final class DevCluster implements AutoCloseable {
             throw e;
         }
         DevCluster cluster = new DevCluster(config, broker, registry);
-        LOG.info("dev cluster up in {} ms: Kafka {} , schema registry {}, data in {}",
-                (System.nanoTime() - t0) / 1_000_000, cluster.bootstrapServers(), cluster.registryUrl(), dataDir);
+        LOG.info(
+                "dev cluster up in {} ms: Kafka {} , schema registry {}, data in {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                cluster.bootstrapServers(),
+                cluster.registryUrl(),
+                dataDir);
         return cluster;
     }
 

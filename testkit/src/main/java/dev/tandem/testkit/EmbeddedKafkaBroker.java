@@ -101,7 +101,8 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
                 }
                 KraftBrokerConfig config = formattedConfig(logDir);
                 long t0 = System.nanoTime();
-                KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties(), false), Time.SYSTEM);
+                KafkaRaftServer server =
+                        new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties(), false), Time.SYSTEM);
                 EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(config, server, temp);
                 try {
                     server.startup();
@@ -110,8 +111,11 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
                     broker.close();
                     throw e;
                 }
-                LOG.info("Kafka broker ready at {} in {} ms (log dir {})", config.bootstrapServers(),
-                        (System.nanoTime() - t0) / 1_000_000, config.logDir());
+                LOG.info(
+                        "Kafka broker ready at {} in {} ms (log dir {})",
+                        config.bootstrapServers(),
+                        (System.nanoTime() - t0) / 1_000_000,
+                        config.logDir());
                 return broker;
             } catch (IOException e) {
                 if (temp != null) FileTrees.deleteQuietly(temp);

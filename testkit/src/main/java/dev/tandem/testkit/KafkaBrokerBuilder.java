@@ -70,7 +70,8 @@ public abstract class KafkaBrokerBuilder<B extends KafkaBrokerBuilder<B>> {
 
     /** The node's configuration with its data in {@code logDir}, formatted there unless it already was. */
     final KraftBrokerConfig formattedConfig(Path logDir) throws IOException {
-        KraftBrokerConfig config = KraftBrokerConfig.of(logDir, port, controllerPort).withOverrides(overrides);
+        KraftBrokerConfig config =
+                KraftBrokerConfig.of(logDir, port, controllerPort).withOverrides(overrides);
         if (config.formatIfNeeded()) LOG.info("formatted new KRaft storage in {}", config.logDir());
         return config;
     }

@@ -118,7 +118,8 @@ public final class KafkaBrokerProcess implements KafkaBroker {
             if (process.isAlive()) {
                 process.destroy();
                 if (!process.waitFor(stopTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("Kafka broker pid {} did not stop within {} s; killing it", pid(), stopTimeout.toSeconds());
+                    LOG.warn(
+                            "Kafka broker pid {} did not stop within {} s; killing it", pid(), stopTimeout.toSeconds());
                     process.destroyForcibly();
                     process.waitFor(10, TimeUnit.SECONDS);
                 }
@@ -226,8 +227,12 @@ public final class KafkaBrokerProcess implements KafkaBroker {
             long t0 = System.nanoTime();
             Process process;
             try {
-                Files.writeString(logFile, "---- starting Kafka broker on " + config.bootstrapServers() + " ----\n",
-                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(
+                        logFile,
+                        "---- starting Kafka broker on " + config.bootstrapServers() + " ----\n",
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
                 // Whatever the JVM prints before log4j is up (bad classpath, OOM) ends up in the
                 // same file as the broker's own log, so broker.log explains every failed start.
                 process = new ProcessBuilder(command)
@@ -242,15 +247,22 @@ public final class KafkaBrokerProcess implements KafkaBroker {
             try {
                 Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
                 Files.writeString(broker.pidFile(), process.pid() + "\n", StandardCharsets.UTF_8);
-                awaitReady(config, process::isAlive,
-                        () -> describeDeath(process) + "; last lines of " + logFile + ":\n" + tail(logFile, LOG_TAIL_LINES));
+                awaitReady(
+                        config,
+                        process::isAlive,
+                        () -> describeDeath(process) + "; last lines of " + logFile + ":\n"
+                                + tail(logFile, LOG_TAIL_LINES));
             } catch (IOException | RuntimeException e) {
                 broker.close();
                 if (e instanceof RuntimeException re) throw re;
                 throw new IllegalStateException("cannot write " + broker.pidFile() + ": " + e.getMessage(), e);
             }
-            LOG.info("Kafka broker pid {} ready at {} in {} ms (data {})", process.pid(), config.bootstrapServers(),
-                    (System.nanoTime() - t0) / 1_000_000, dataDir);
+            LOG.info(
+                    "Kafka broker pid {} ready at {} in {} ms (data {})",
+                    process.pid(),
+                    config.bootstrapServers(),
+                    (System.nanoTime() - t0) / 1_000_000,
+                    dataDir);
             return broker;
         }
     }
@@ -315,7 +327,9 @@ public final class KafkaBrokerProcess implements KafkaBroker {
 
     /** The java binary running this JVM, so the child gets the same version and vendor. */
     static String javaBinary() {
-        Path fromHome = Path.of(System.getProperty("java.home"), "bin",
+        Path fromHome = Path.of(
+                System.getProperty("java.home"),
+                "bin",
                 System.getProperty("os.name").toLowerCase().startsWith("windows") ? "java.exe" : "java");
         if (Files.isExecutable(fromHome)) return fromHome.toString();
         return ProcessHandle.current().info().command().orElse("java");

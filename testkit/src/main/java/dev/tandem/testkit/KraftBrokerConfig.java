@@ -31,6 +31,7 @@ public final class KraftBrokerConfig {
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
     /** Kafka writes this file into every formatted log dir. */
     public static final String META_PROPERTIES = "meta.properties";
+
     public static final int DEFAULT_PARTITIONS = 4;
 
     private final Path logDir;
@@ -88,8 +89,10 @@ public final class KraftBrokerConfig {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@" + LoopbackPorts.HOST + ":" + controllerPort);
-        p.put("listeners", BROKER_LISTENER + "://" + LoopbackPorts.HOST + ":" + brokerPort + ","
-                + CONTROLLER_LISTENER + "://" + LoopbackPorts.HOST + ":" + controllerPort);
+        p.put(
+                "listeners",
+                BROKER_LISTENER + "://" + LoopbackPorts.HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://"
+                        + LoopbackPorts.HOST + ":" + controllerPort);
         p.put("advertised.listeners", BROKER_LISTENER + "://" + LoopbackPorts.HOST + ":" + brokerPort);
         p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("controller.listener.names", CONTROLLER_LISTENER);
@@ -176,8 +179,10 @@ public final class KraftBrokerConfig {
             throw e;
         } catch (Exception e) {
             // Formatter.run declares Exception; its failures are I/O on the log dir in practice.
-            throw new IOException("formatting KRaft storage in " + logDir + " failed: " + e.getMessage()
-                    + "\n" + out.toString(StandardCharsets.UTF_8), e);
+            throw new IOException(
+                    "formatting KRaft storage in " + logDir + " failed: " + e.getMessage() + "\n"
+                            + out.toString(StandardCharsets.UTF_8),
+                    e);
         }
     }
 

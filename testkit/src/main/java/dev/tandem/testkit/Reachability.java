@@ -38,14 +38,20 @@ public final class Reachability {
         }
         if (!anyOpen) throw new UnreachableException("cannot reach Kafka at " + bootstrap + HINT);
         try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-reachability"))) {
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis(),
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-reachability"))) {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-                    .nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .nodes()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new UnreachableException("cannot reach Kafka at " + bootstrap + " (something listens there but does not answer as a broker)" + HINT);
+            throw new UnreachableException("cannot reach Kafka at " + bootstrap
+                    + " (something listens there but does not answer as a broker)" + HINT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnreachableException("interrupted while checking Kafka at " + bootstrap);
@@ -59,10 +65,15 @@ public final class Reachability {
         String subjects = first.endsWith("/") ? first + "subjects" : first + "/subjects";
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(subjects)).timeout(timeout).GET().build(),
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(URI.create(subjects))
+                            .timeout(timeout)
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() >= 500) {
-                throw new UnreachableException("the schema registry at " + url + " answers HTTP " + r.statusCode() + HINT);
+                throw new UnreachableException(
+                        "the schema registry at " + url + " answers HTTP " + r.statusCode() + HINT);
             }
         } catch (IOException e) {
             throw new UnreachableException("cannot reach the schema registry at " + url + HINT);

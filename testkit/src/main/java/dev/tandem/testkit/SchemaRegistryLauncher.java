@@ -20,14 +20,19 @@ final class SchemaRegistryLauncher {
         TopicAdmin.ensureTopics(bootstrapServers, List.of(TandemTopics.schemasTopic()));
         SchemaStore store = KafkaSchemaStore.open(bootstrapServers, TandemTopics.SCHEMAS, STORE_TIMEOUT);
         try {
-            return SchemaRegistryServer.builder().host(LoopbackPorts.HOST).port(port).store(store).start();
+            return SchemaRegistryServer.builder()
+                    .host(LoopbackPorts.HOST)
+                    .port(port)
+                    .store(store)
+                    .start();
         } catch (BindException e) {
             store.close();
             throw new PortInUseException("Schema registry", port);
         } catch (IOException | RuntimeException e) {
             // The server owns the store only once it has started.
             store.close();
-            throw new IllegalStateException("cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
         }
     }
 }

@@ -26,13 +26,18 @@ public final class SharedData {
 
     /** {@code ../shared/data/<name>} next to the repository root, whether or not it exists. */
     public static Path file(String name) {
-        return repositoryRoot().resolveSibling("shared").resolve("data").resolve(name).normalize();
+        return repositoryRoot()
+                .resolveSibling("shared")
+                .resolve("data")
+                .resolve(name)
+                .normalize();
     }
 
     /** The Taobao sample; the calling test is skipped (a JUnit assumption) where it is absent. */
     public static Path taobaoSample() {
         Path p = file(TAOBAO_SAMPLE);
-        Assumptions.assumeTrue(Files.isRegularFile(p), "no " + p + " here (../shared is not beside this clone): skipped");
+        Assumptions.assumeTrue(
+                Files.isRegularFile(p), "no " + p + " here (../shared is not beside this clone): skipped");
         return p;
     }
 }

@@ -120,7 +120,8 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
     }
 
     public EmbeddedKafkaBroker broker() {
-        if (broker == null) throw new IllegalStateException("cluster not started: register the extension on a static field");
+        if (broker == null)
+            throw new IllegalStateException("cluster not started: register the extension on a static field");
         return broker;
     }
 

@@ -33,14 +33,15 @@ public final class TopicAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
     /** Single broker: every topic has exactly one replica. */
     public static final short REPLICATION = 1;
+
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private TopicAdmin() {}
 
     /** Creates what is missing and waits until every topic has a leader for each partition. */
     public static void ensureTopics(String bootstrapServers, Collection<TopicSpec> specs) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
-                "client.id", "tandem-testkit-topics"))) {
+        try (Admin admin =
+                Admin.create(Map.of("bootstrap.servers", bootstrapServers, "client.id", "tandem-testkit-topics"))) {
             ensureTopics(admin, specs);
         }
     }
@@ -54,7 +55,8 @@ public final class TopicAdmin {
         for (TopicSpec spec : specs) {
             TopicSpec previous = byName.putIfAbsent(spec.name(), spec);
             if (previous != null && !previous.equals(spec)) {
-                throw new IllegalArgumentException("conflicting specs for topic " + spec.name() + ": " + previous + " vs " + spec);
+                throw new IllegalArgumentException(
+                        "conflicting specs for topic " + spec.name() + ": " + previous + " vs " + spec);
             }
         }
         if (byName.isEmpty()) return;
@@ -75,13 +77,19 @@ public final class TopicAdmin {
                         if (!(ex.getCause() instanceof TopicExistsException)) throw ex;
                     }
                 }
-                LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+                LOG.info(
+                        "created topics {}",
+                        missing.stream().map(NewTopic::name).toList());
             }
             awaitUsable(admin, byName, deadline);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create topics " + byName.keySet() + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot create topics " + byName.keySet() + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("topics " + byName.keySet() + " not ready within " + timeout.toSeconds() + " s", e);
+            throw new IllegalStateException(
+                    "topics " + byName.keySet() + " not ready within " + timeout.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics " + byName.keySet(), e);
@@ -98,7 +106,8 @@ public final class TopicAdmin {
         while (true) {
             Map<String, TopicDescription> found;
             try {
-                found = admin.describeTopics(specs.keySet()).allTopicNames()
+                found = admin.describeTopics(specs.keySet())
+                        .allTopicNames()
                         .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
@@ -128,22 +137,30 @@ public final class TopicAdmin {
     private static void awaitLeadersServing(Admin admin, Map<String, TopicDescription> described, long deadline)
             throws InterruptedException, TimeoutException, ExecutionException {
         Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-        described.values().forEach(d -> d.partitions().forEach(
-                p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        described
+                .values()
+                .forEach(d -> d.partitions()
+                        .forEach(
+                                p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
         admin.listOffsets(partitions).all().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
     }
 
     private static boolean hasLeaders(TopicDescription d) {
-        return d != null && !d.partitions().isEmpty()
-                && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        return d != null
+                && !d.partitions().isEmpty()
+                && d.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     private static void warnOnPartitionMismatch(Map<String, TopicSpec> specs, Map<String, TopicDescription> described) {
         specs.values().forEach(spec -> {
             int actual = described.get(spec.name()).partitions().size();
             if (actual != spec.partitions()) {
-                LOG.warn("topic {} exists with {} partitions, the spec asks for {}; leaving it as it is",
-                        spec.name(), actual, spec.partitions());
+                LOG.warn(
+                        "topic {} exists with {} partitions, the spec asks for {}; leaving it as it is",
+                        spec.name(),
+                        actual,
+                        spec.partitions());
             }
         });
     }

@@ -22,10 +22,12 @@ final class Clients {
 
     /** Produces {@code n} records (acks=all) and reads them back from the beginning. */
     static List<String> roundTrip(String bootstrap, String topic, int n) throws Exception {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < n; i++) producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i)).get();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < n; i++)
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i)).get();
         }
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -39,7 +41,8 @@ final class Clients {
      * {@code n} values v0 … v(n-1). {@code producerProps} must set {@code transactional.id}.
      */
     static void abortedThenCommitted(Properties producerProps, String topic, int n) {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic, "k", "aborted"));
@@ -54,7 +57,7 @@ final class Clients {
     static List<String> consume(Properties consumerProps, String topic, int expected) {
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer =
-                     new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+                new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));

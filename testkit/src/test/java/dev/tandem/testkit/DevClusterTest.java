@@ -10,7 +10,6 @@ import dev.tandem.schemas.topics.TopicSpec;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
@@ -22,7 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(120)
 class DevClusterTest {
-    static final Schema EVENT = SchemaBuilder.record("Evt").namespace("test").fields().requiredString("id").endRecord();
+    static final Schema EVENT = SchemaBuilder.record("Evt")
+            .namespace("test")
+            .fields()
+            .requiredString("id")
+            .endRecord();
 
     @TempDir
     Path dataDir;
@@ -41,7 +44,9 @@ class DevClusterTest {
         try (DevCluster cluster = DevCluster.start(cfg)) {
             assertThat(cluster.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
             assertThat(cluster.registryUrl()).matches("http://127\\.0\\.0\\.1:\\d+");
-            assertThat(topicNames(cluster)).containsAll(DevCluster.topics(2).stream().map(TopicSpec::name).toList());
+            assertThat(topicNames(cluster))
+                    .containsAll(
+                            DevCluster.topics(2).stream().map(TopicSpec::name).toList());
             try (SchemaRegistryClient client = SchemaRegistryClients.forUrl(cluster.registryUrl(), Map.of())) {
                 id = client.register("evt-value", EVENT);
             }
@@ -49,7 +54,8 @@ class DevClusterTest {
 
             assertThatThrownBy(() -> DevCluster.start(cfg))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("dev cluster already running (pid " + pid + ") in " + dataDir.toAbsolutePath().normalize());
+                    .hasMessage("dev cluster already running (pid " + pid + ") in "
+                            + dataDir.toAbsolutePath().normalize());
             cluster.close();
             cluster.close(); // idempotent
         }
@@ -57,7 +63,7 @@ class DevClusterTest {
 
         // Same dir, broker now in-process: the data (topics, schema ids) is the same data.
         try (DevCluster again = DevCluster.start(cfg.withChildProcess(false));
-             SchemaRegistryClient client = SchemaRegistryClients.forUrl(again.registryUrl(), Map.of())) {
+                SchemaRegistryClient client = SchemaRegistryClients.forUrl(again.registryUrl(), Map.of())) {
             assertThat(client.getSchemaById(id)).isEqualTo(EVENT);
             assertThat(topicNames(again)).contains(TandemTopics.EVENTS, TandemTopics.SCHEMAS);
         }
@@ -70,7 +76,8 @@ class DevClusterTest {
             int port = taken.getLocalPort();
             assertThatThrownBy(() -> DevCluster.start(new DevCluster.Config(dataDir, port, 0, 1, true)))
                     .isInstanceOf(PortInUseException.class)
-                    .hasMessage("Kafka port " + port + " on 127.0.0.1 is already in use; stop the process holding it or choose another port");
+                    .hasMessage("Kafka port " + port
+                            + " on 127.0.0.1 is already in use; stop the process holding it or choose another port");
             assertThatThrownBy(() -> DevCluster.start(new DevCluster.Config(dataDir, 0, port, 1, false)))
                     .isInstanceOf(PortInUseException.class)
                     .hasMessageStartingWith("Schema registry port " + port + " on 127.0.0.1 is already in use")

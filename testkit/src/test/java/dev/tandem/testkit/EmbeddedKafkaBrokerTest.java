@@ -38,7 +38,8 @@ class EmbeddedKafkaBrokerTest {
     void listensOnLoopbackOnly() {
         assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + kafka.port());
         assertThat(kafka.config().toProperties().getProperty("listeners"))
-                .doesNotContain("0.0.0.0").contains("PLAINTEXT://127.0.0.1:" + kafka.port());
+                .doesNotContain("0.0.0.0")
+                .contains("PLAINTEXT://127.0.0.1:" + kafka.port());
     }
 
     @Test
@@ -75,6 +76,7 @@ class EmbeddedKafkaBrokerTest {
     void explicitPortInUseIsAClearError(@TempDir Path dir) {
         assertThatThrownBy(() -> EmbeddedKafkaBroker.start(dir, kafka.port()))
                 .isInstanceOf(PortInUseException.class)
-                .hasMessage("Kafka port " + kafka.port() + " on 127.0.0.1 is already in use; stop the process holding it or choose another port");
+                .hasMessage("Kafka port " + kafka.port()
+                        + " on 127.0.0.1 is already in use; stop the process holding it or choose another port");
     }
 }

@@ -22,14 +22,18 @@ class KafkaBrokerBuilderTest {
         int n = 0;
         for (KafkaBrokerBuilder<?> b : builders) {
             Path logDir = dir.resolve("logs-" + n++);
-            KraftBrokerConfig config = b.brokerProperty("log.retention.ms", "1234").brokerProperty("num.partitions", "3")
+            KraftBrokerConfig config = b.brokerProperty("log.retention.ms", "1234")
+                    .brokerProperty("num.partitions", "3")
                     .formattedConfig(logDir);
             assertThat(config.toProperties())
                     .containsEntry("log.retention.ms", "1234")
                     .containsEntry("num.partitions", "3") // overrides win over the defaults
-                    .containsEntry("log.dirs", logDir.toAbsolutePath().normalize().toString());
+                    .containsEntry(
+                            "log.dirs", logDir.toAbsolutePath().normalize().toString());
             assertThat(config.isFormatted()).isTrue();
-            assertThat(config.brokerPort()).isNotEqualTo(config.controllerPort()).isPositive();
+            assertThat(config.brokerPort())
+                    .isNotEqualTo(config.controllerPort())
+                    .isPositive();
             // formatted once: a second build keeps the same cluster id
             String meta = Files.readString(logDir.resolve(KraftBrokerConfig.META_PROPERTIES));
             b.formattedConfig(logDir);
@@ -41,7 +45,8 @@ class KafkaBrokerBuilderTest {
     void aTakenControllerPortIsRefusedByBoth() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(LoopbackPorts.HOST))) {
             int port = taken.getLocalPort();
-            for (KafkaBrokerBuilder<?> b : List.<KafkaBrokerBuilder<?>>of(EmbeddedKafkaBroker.builder(), KafkaBrokerProcess.builder(dir))) {
+            for (KafkaBrokerBuilder<?> b :
+                    List.<KafkaBrokerBuilder<?>>of(EmbeddedKafkaBroker.builder(), KafkaBrokerProcess.builder(dir))) {
                 assertThatThrownBy(() -> b.controllerPort(port).requirePortsFree())
                         .isInstanceOf(PortInUseException.class)
                         .hasMessageStartingWith("Kafka controller port " + port);

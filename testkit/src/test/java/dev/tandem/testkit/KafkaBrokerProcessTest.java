@@ -29,25 +29,31 @@ class KafkaBrokerProcessTest {
             pid = broker.pid();
             port = broker.port();
             assertThat(broker.pidFile()).hasContent(Long.toString(pid));
-            assertThat(ProcessHandle.of(pid)).hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
+            assertThat(ProcessHandle.of(pid))
+                    .hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
             assertThat(dataDir.resolve("kafka-logs/meta.properties")).exists();
-            assertThat(dataDir.resolve("server.properties")).content(StandardCharsets.UTF_8)
+            assertThat(dataDir.resolve("server.properties"))
+                    .content(StandardCharsets.UTF_8)
                     .contains("listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:")
                     .doesNotContain("0.0.0.0");
 
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("child", 1, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic("child", 1, (short) 1)))
+                        .all()
+                        .get();
             }
             assertThat(Clients.roundTrip(broker.bootstrapServers(), "child", 5)).hasSize(5);
 
             assertThatThrownBy(() -> KafkaBrokerProcess.start(dataDir, 0))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("dev cluster already running (pid " + pid + ") in " + dataDir.toAbsolutePath().normalize());
+                    .hasMessage("dev cluster already running (pid " + pid + ") in "
+                            + dataDir.toAbsolutePath().normalize());
         }
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
         assertThat(dataDir.resolve(KafkaBrokerProcess.PID_FILE)).doesNotExist();
         assertThat(LoopbackPorts.isFree(port)).isTrue();
-        assertThat(dataDir.resolve(KafkaBrokerProcess.LOG_FILE)).content(StandardCharsets.UTF_8)
+        assertThat(dataDir.resolve(KafkaBrokerProcess.LOG_FILE))
+                .content(StandardCharsets.UTF_8)
                 .contains("Kafka Server started");
     }
 

@@ -18,11 +18,14 @@ class KraftBrokerConfigTest {
         Properties p = config.toProperties();
 
         assertThat(config.brokerPort()).isPositive().isNotEqualTo(config.controllerPort());
-        assertThat(p).containsEntry("process.roles", "broker,controller")
+        assertThat(p)
+                .containsEntry("process.roles", "broker,controller")
                 .containsEntry("node.id", "1")
                 .containsEntry("controller.quorum.voters", "1@127.0.0.1:" + config.controllerPort())
-                .containsEntry("listeners", "PLAINTEXT://127.0.0.1:" + config.brokerPort()
-                        + ",CONTROLLER://127.0.0.1:" + config.controllerPort())
+                .containsEntry(
+                        "listeners",
+                        "PLAINTEXT://127.0.0.1:" + config.brokerPort() + ",CONTROLLER://127.0.0.1:"
+                                + config.controllerPort())
                 .containsEntry("offsets.topic.replication.factor", "1")
                 .containsEntry("transaction.state.log.replication.factor", "1")
                 .containsEntry("transaction.state.log.min.isr", "1")

@@ -16,9 +16,11 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         try {
             d = Durations.parse(value);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (" + Durations.EXAMPLES + ")");
+            throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a duration (" + Durations.EXAMPLES + ")");
         }
-        if (d.isNegative() || d.isZero()) throw new CommandLine.TypeConversionException("'" + value + "' must be a positive duration");
+        if (d.isNegative() || d.isZero())
+            throw new CommandLine.TypeConversionException("'" + value + "' must be a positive duration");
         return d;
     }
 }

@@ -32,8 +32,7 @@ import org.HdrHistogram.Histogram;
 public final class ApiLoadGenerator {
     static final int THREADS = 4;
 
-    private ApiLoadGenerator() {
-    }
+    private ApiLoadGenerator() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length != 6) {
@@ -41,18 +40,24 @@ public final class ApiLoadGenerator {
             System.exit(2);
         }
         String base = args[0];
-        List<String> ids = Files.readAllLines(Path.of(args[1])).stream().filter(s -> !s.isBlank()).toList();
+        List<String> ids = Files.readAllLines(Path.of(args[1])).stream()
+                .filter(s -> !s.isBlank())
+                .toList();
         double rate = Double.parseDouble(args[2]);
         double seconds = Double.parseDouble(args[3]);
         double warmup = Double.parseDouble(args[4]);
         Map<String, Number> result = run(base, ids, rate, seconds, warmup);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(Path.of(args[5]).toFile(), result);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(Path.of(args[5]).toFile(), result);
     }
 
-    static Map<String, Number> run(String base, List<String> ids, double rate, double seconds, double warmup) throws InterruptedException {
+    static Map<String, Number> run(String base, List<String> ids, double rate, double seconds, double warmup)
+            throws InterruptedException {
         if (ids.isEmpty()) throw new IllegalArgumentException("no user ids");
         List<String> urls = new ArrayList<>();
-        for (String id : ids) urls.add(base + "/v1/users/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/features");
+        for (String id : ids)
+            urls.add(base + "/v1/users/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/features");
         long total = (long) ((warmup + seconds) * rate);
         long warmupRequests = (long) (warmup * rate);
         AtomicLong errors = new AtomicLong();
@@ -65,31 +70,39 @@ public final class ApiLoadGenerator {
         for (int t = 0; t < THREADS; t++) {
             int me = t;
             histograms[t] = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-            threads[t] = new Thread(() -> {
-                byte[] buf = new byte[16 * 1024];
-                for (long i = me; i < total; i += THREADS) {
-                    long scheduled = schedule.dueNanos(i);
-                    schedule.awaitDue(i);
-                    int status;
-                    try {
-                        HttpURLConnection c = (HttpURLConnection) URI.create(urls.get((int) (i % urls.size()))).toURL().openConnection();
-                        c.setConnectTimeout(5_000);
-                        c.setReadTimeout(10_000);
-                        status = c.getResponseCode();
-                        try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-                            if (in != null) while (in.read(buf) >= 0) { /* drain so the connection is reused */ }
+            threads[t] = new Thread(
+                    () -> {
+                        byte[] buf = new byte[16 * 1024];
+                        for (long i = me; i < total; i += THREADS) {
+                            long scheduled = schedule.dueNanos(i);
+                            schedule.awaitDue(i);
+                            int status;
+                            try {
+                                HttpURLConnection c = (HttpURLConnection) URI.create(urls.get((int) (i % urls.size())))
+                                        .toURL()
+                                        .openConnection();
+                                c.setConnectTimeout(5_000);
+                                c.setReadTimeout(10_000);
+                                status = c.getResponseCode();
+                                try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                                    if (in != null)
+                                        while (in.read(buf) >= 0) {
+                                            /* drain so the connection is reused */
+                                        }
+                                }
+                            } catch (IOException e) {
+                                status = -1;
+                            }
+                            long latencyMicros = (System.nanoTime() - scheduled) / 1_000;
+                            if (i >= warmupRequests) {
+                                histograms[me].recordValue(
+                                        Math.min(latencyMicros, histograms[me].getHighestTrackableValue()));
+                                if (status < 0) errors.incrementAndGet();
+                                else if (status != 200) non200.incrementAndGet();
+                            }
                         }
-                    } catch (IOException e) {
-                        status = -1;
-                    }
-                    long latencyMicros = (System.nanoTime() - scheduled) / 1_000;
-                    if (i >= warmupRequests) {
-                        histograms[me].recordValue(Math.min(latencyMicros, histograms[me].getHighestTrackableValue()));
-                        if (status < 0) errors.incrementAndGet();
-                        else if (status != 200) non200.incrementAndGet();
-                    }
-                }
-            }, "api-load-" + t);
+                    },
+                    "api-load-" + t);
             threads[t].start();
         }
         for (Thread t : threads) t.join();

@@ -23,7 +23,16 @@ public final class BenchEvents {
 
     public BenchEvents() {
         Random r = new Random(42);
-        Action[] mix = {Action.VIEW, Action.VIEW, Action.VIEW, Action.VIEW, Action.CLICK, Action.CART, Action.FAVORITE, Action.PURCHASE};
+        Action[] mix = {
+            Action.VIEW,
+            Action.VIEW,
+            Action.VIEW,
+            Action.VIEW,
+            Action.CLICK,
+            Action.CART,
+            Action.FAVORITE,
+            Action.PURCHASE
+        };
         for (int i = 0; i < POOL; i++) {
             eventIds[i] = "0b9f1c2e-" + Long.toHexString(r.nextLong());
             itemIds[i] = r.nextInt(8) == 0 ? "sku-" + r.nextInt(100_000) : Integer.toString(r.nextInt(5_000_000));
@@ -36,6 +45,7 @@ public final class BenchEvents {
     public BehaviourEvent next() {
         long c = counter++;
         int i = (int) (c & MASK);
-        return new BehaviourEvent(eventIds[i] + c, itemIds[i], categoryIds[i], actions[i], 1_700_000_000_000L + c * 5_000 + jitter[i]);
+        return new BehaviourEvent(
+                eventIds[i] + c, itemIds[i], categoryIds[i], actions[i], 1_700_000_000_000L + c * 5_000 + jitter[i]);
     }
 }

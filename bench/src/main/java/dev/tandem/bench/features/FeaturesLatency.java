@@ -77,7 +77,13 @@ final class FeaturesLatency {
     private final double apiRate;
     private final double apiSeconds;
 
-    FeaturesLatency(FeaturesRunContext ctx, double rate, double seconds, double warmupSeconds, double apiRate, double apiSeconds) {
+    FeaturesLatency(
+            FeaturesRunContext ctx,
+            double rate,
+            double seconds,
+            double warmupSeconds,
+            double apiRate,
+            double apiSeconds) {
         this.ctx = ctx;
         this.rate = rate;
         this.seconds = seconds;
@@ -89,13 +95,17 @@ final class FeaturesLatency {
     /** Serialized events for the latency runs: [key, value] pairs, a new world (fresh ids) of the same shape. */
     List<byte[][]> events(int nUsers, long seed) throws Exception {
         long n = (long) Math.ceil(rate * (seconds + warmupSeconds));
-        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), n, seed + 1));
+        SyntheticWorld world =
+                SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), n, seed + 1));
         List<byte[][]> list = new ArrayList<>();
-        try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(ctx.env.endpoints().registryUrl())) {
+        try (TandemAvroSerializer<UserEvent> serializer =
+                AvroSerdes.valueSerializer(ctx.env.endpoints().registryUrl())) {
             Iterator<GeneratedEvent> it = world.events();
             while (it.hasNext()) {
                 GeneratedEvent g = it.next();
-                list.add(new byte[][] {g.userId().getBytes(StandardCharsets.UTF_8), serializer.serialize("latency", g.toUserEvent())});
+                list.add(new byte[][] {
+                    g.userId().getBytes(StandardCharsets.UTF_8), serializer.serialize("latency", g.toUserEvent())
+                });
             }
         }
         return list;
@@ -115,7 +125,8 @@ final class FeaturesLatency {
         try {
             long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!app.isReady()) {
-                if (System.nanoTime() > readyBy) throw new IllegalStateException("the features app was not ready within 60 s");
+                if (System.nanoTime() > readyBy)
+                    throw new IllegalStateException("the features app was not ready within 60 s");
                 Thread.sleep(50);
             }
             Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
@@ -125,35 +136,43 @@ final class FeaturesLatency {
             OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(500), 0);
             int warm = (int) Math.min(evs.size(), Math.round(rate * warmupSeconds));
             long warmupEndMs = schedule.dueWallMillis(warm);
-            Thread reader = new Thread(() -> {
-                try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-latency")) {
-                    List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topics.get(1));
-                    c.assign(parts);
-                    c.seekToBeginning(parts);
-                    while (!stop.get()) {
-                        var records = c.poll(Duration.ofMillis(20));
-                        if (records.isEmpty()) continue;
-                        Instant now = Instant.now();
-                        long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-                        for (ConsumerRecord<byte[], byte[]> r : records) {
-                            if (r.value() == null) continue;
-                            received.incrementAndGet();
-                            if (r.timestamp() >= warmupEndMs) {
-                                h.recordValue(Math.max(0, Math.min(nowMicros - r.timestamp() * 1000, h.getHighestTrackableValue())));
+            Thread reader = new Thread(
+                    () -> {
+                        try (KafkaConsumer<byte[], byte[]> c = ctx.consumer("tandem-bench-latency")) {
+                            List<TopicPartition> parts = FeaturesRunContext.partitionsOf(c, topics.get(1));
+                            c.assign(parts);
+                            c.seekToBeginning(parts);
+                            while (!stop.get()) {
+                                var records = c.poll(Duration.ofMillis(20));
+                                if (records.isEmpty()) continue;
+                                Instant now = Instant.now();
+                                long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+                                for (ConsumerRecord<byte[], byte[]> r : records) {
+                                    if (r.value() == null) continue;
+                                    received.incrementAndGet();
+                                    if (r.timestamp() >= warmupEndMs) {
+                                        h.recordValue(Math.max(
+                                                0,
+                                                Math.min(
+                                                        nowMicros - r.timestamp() * 1000,
+                                                        h.getHighestTrackableValue())));
+                                    }
+                                }
                             }
                         }
-                    }
-                }
-            }, "bench-latency-reader");
+                    },
+                    "bench-latency-reader");
             reader.start();
-            Map<String, Object> pp = new HashMap<>(ProducerSettings.throughput(ctx.env.endpoints().bootstrapServers(), "tandem-bench-latency"));
+            Map<String, Object> pp = new HashMap<>(
+                    ProducerSettings.throughput(ctx.env.endpoints().bootstrapServers(), "tandem-bench-latency"));
             pp.put(ProducerConfig.LINGER_MS_CONFIG, 1);
             pp.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
             SendErrors errors = new SendErrors();
             Set<String> userIds = new LinkedHashSet<>();
             Histogram lag;
             long sendEnd;
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<byte[], byte[]> producer =
+                    new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
                 lag = sendPaced(evs, schedule, warm, (kv, timestampMs) -> {
                     producer.send(new ProducerRecord<>(topics.get(0), null, timestampMs, kv[0], kv[1]), errors);
                     if (withApi) userIds.add(new String(kv[0], StandardCharsets.UTF_8));
@@ -167,13 +186,19 @@ final class FeaturesLatency {
             stop.set(true);
             reader.join(10_000);
             if (received.get() < evs.size()) {
-                throw new IllegalStateException("read " + received.get() + " of " + evs.size() + " user-features records (commit " + commitMs + " ms)");
+                throw new IllegalStateException("read " + received.get() + " of " + evs.size()
+                        + " user-features records (commit " + commitMs + " ms)");
             }
             double achieved = evs.size() / ((sendEnd - schedule.startNanos()) / 1e9);
-            Latency l = new Latency(round2(h.getValueAtPercentile(50) / 1000.0), round2(h.getValueAtPercentile(99) / 1000.0),
-                    round2(h.getValueAtPercentile(99.9) / 1000.0), round2(h.getMaxValue() / 1000.0), h.getTotalCount(),
+            Latency l = new Latency(
+                    round2(h.getValueAtPercentile(50) / 1000.0),
+                    round2(h.getValueAtPercentile(99) / 1000.0),
+                    round2(h.getValueAtPercentile(99.9) / 1000.0),
+                    round2(h.getMaxValue() / 1000.0),
+                    h.getTotalCount(),
                     round2(lag.getValueAtPercentile(99) / 1000.0));
-            ctx.say("latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s; sender lag p99 %.1f ms)",
+            ctx.say(
+                    "latency   commit %4d ms: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d events recorded, sent at %,.0f/s; sender lag p99 %.1f ms)",
                     commitMs, l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, achieved, l.senderLagP99Ms);
             Map<String, Number> api = withApi ? api(app, config, new ArrayList<>(userIds)) : null;
             result = new LatencyRun(l, api);
@@ -182,7 +207,10 @@ final class FeaturesLatency {
         }
         // the reader above stopped at the expected count; the check reads to the end, with the app closed
         ctx.readOutputs(topics.get(1), OutputIdentity.USER_FEATURES)
-                .requireExactly(evs.size(), "latency run (commit " + commitMs + " ms)", OutputIdentity.USER_FEATURES.description);
+                .requireExactly(
+                        evs.size(),
+                        "latency run (commit " + commitMs + " ms)",
+                        OutputIdentity.USER_FEATURES.description);
         return result;
     }
 
@@ -193,11 +221,24 @@ final class FeaturesLatency {
         try {
             Files.write(ids, userIds);
             String base = "http://" + config.httpHost() + ":" + app.httpPort();
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4", "-cp", System.getProperty("java.class.path"),
-                    ApiLoadGenerator.class.getName(), base, ids.toString(), Double.toString(apiRate), Double.toString(apiSeconds),
-                    Double.toString(warmupSeconds), result.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> cmd = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=4",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ApiLoadGenerator.class.getName(),
+                    base,
+                    ids.toString(),
+                    Double.toString(apiRate),
+                    Double.toString(apiSeconds),
+                    Double.toString(warmupSeconds),
+                    result.toString());
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             try {
                 if (!p.waitFor((long) (apiSeconds + warmupSeconds) + 120, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the API load generator did not finish");
@@ -205,13 +246,20 @@ final class FeaturesLatency {
             } finally {
                 p.destroy();
             }
-            if (p.exitValue() != 0) throw new IllegalStateException("the API load generator failed (exit " + p.exitValue() + ")");
+            if (p.exitValue() != 0)
+                throw new IllegalStateException("the API load generator failed (exit " + p.exitValue() + ")");
             JsonNode n = JSON.readTree(result.toFile());
             Map<String, Number> m = new LinkedHashMap<>();
             n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().numberValue()));
-            ctx.say("API       %,d requests of %,d users at %,.0f/s from a second process: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
-                    m.get("requests").longValue(), userIds.size(), m.get("achieved_rate").doubleValue(), m.get("p50_ms").doubleValue(),
-                    m.get("p99_ms").doubleValue(), m.get("p999_ms").doubleValue(), m.get("max_ms").doubleValue(),
+            ctx.say(
+                    "API       %,d requests of %,d users at %,.0f/s from a second process: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
+                    m.get("requests").longValue(),
+                    userIds.size(),
+                    m.get("achieved_rate").doubleValue(),
+                    m.get("p50_ms").doubleValue(),
+                    m.get("p99_ms").doubleValue(),
+                    m.get("p999_ms").doubleValue(),
+                    m.get("max_ms").doubleValue(),
                     m.get("errors").longValue() + m.get("non_200").longValue());
             return m;
         } finally {

@@ -46,7 +46,8 @@ final class FeaturesRunContext implements AutoCloseable {
         return config(appId, commitMs, topics, Map.of());
     }
 
-    FeaturesConfig config(String appId, long commitMs, List<String> topics, Map<String, String> extra) throws Exception {
+    FeaturesConfig config(String appId, long commitMs, List<String> topics, Map<String, String> extra)
+            throws Exception {
         Path state = Files.createTempDirectory("tandem-bench-features-state-");
         stateDirs.add(state);
         Map<String, String> v = new HashMap<>();
@@ -66,21 +67,34 @@ final class FeaturesRunContext implements AutoCloseable {
     }
 
     Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.endpoints().bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-features"));
+        return Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                env.endpoints().bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-features"));
     }
 
     KafkaConsumer<byte[], byte[]> consumer(String clientId) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.endpoints().bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, clientId,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        env.endpoints().bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        clientId,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5_000),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> c, String topic) {
-        return c.partitionsFor(topic).stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+        return c.partitionsFor(topic).stream()
+                .map(pi -> new TopicPartition(topic, pi.partition()))
+                .toList();
     }
 
     List<TopicPartition> partitions(String topic) {
@@ -95,9 +109,11 @@ final class FeaturesRunContext implements AutoCloseable {
      * not parse fail the run. Tombstones (a user expired) answer no event and are skipped.
      */
     OutputLedger readOutputs(String topic, OutputIdentity identity) throws Exception {
-        try (Admin admin = admin(); KafkaConsumer<byte[], byte[]> c = consumer("tandem-bench-count")) {
+        try (Admin admin = admin();
+                KafkaConsumer<byte[], byte[]> c = consumer("tandem-bench-count")) {
             CommittedTopic.End end = CommittedTopic.settledEnd(admin, partitionsOf(c, topic), Duration.ofSeconds(60));
-            if (!end.settled()) say("    (%s: a transaction still open after 60 s; read to its last stable offset)", topic);
+            if (!end.settled())
+                say("    (%s: a transaction still open after 60 s; read to its last stable offset)", topic);
             return identity.readTo(c, end.offsets());
         }
     }

@@ -42,8 +42,10 @@ import org.apache.kafka.streams.Topology;
  */
 final class FeaturesThroughput {
     enum Kind {
-        REAL("real topology", OutputIdentity.USER_FEATURES), USER_PATH("real, user path", OutputIdentity.USER_FEATURES),
-        BASELINE("naive baseline", OutputIdentity.USER_FEATURES), RAW_RING("raw ring reference", OutputIdentity.EVENT_ID),
+        REAL("real topology", OutputIdentity.USER_FEATURES),
+        USER_PATH("real, user path", OutputIdentity.USER_FEATURES),
+        BASELINE("naive baseline", OutputIdentity.USER_FEATURES),
+        RAW_RING("raw ring reference", OutputIdentity.EVENT_ID),
         UPPER_BOUND("upper bound", OutputIdentity.EVENT_ID);
 
         final String label;
@@ -88,16 +90,23 @@ final class FeaturesThroughput {
     /** {@code events} generated events of {@code nUsers} users into {@code topic}; returns its end offsets. */
     Map<TopicPartition, Long> preload(String topic, int nUsers, long seed) throws Exception {
         KafkaEndpoints e = ctx.env.endpoints();
-        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), events, seed));
+        SyntheticWorld world =
+                SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), events, seed));
         SendErrors errors = new SendErrors();
         try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(e.registryUrl());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ProducerSettings.throughput(e.bootstrapServers(),
-                     "tandem-bench-features-preload"), new ByteArraySerializer(), new ByteArraySerializer())) {
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        ProducerSettings.throughput(e.bootstrapServers(), "tandem-bench-features-preload"),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             Iterator<GeneratedEvent> it = world.events();
             while (it.hasNext()) {
                 GeneratedEvent g = it.next();
-                producer.send(new ProducerRecord<>(topic, g.userId().getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(topic, g.toUserEvent())), errors);
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                g.userId().getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(topic, g.toUserEvent())),
+                        errors);
             }
             producer.flush();
         }
@@ -132,15 +141,33 @@ final class FeaturesThroughput {
         Topology topology;
         if (kind == Kind.BASELINE) {
             FeatureSerdes serdes = FeatureSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
-            long[] windows = p.windows().stream().mapToLong(SequencePolicy.CounterWindow::windowMs).toArray();
-            topology = NaiveBaselineTopology.build(config.topics().events(), config.topics().userFeatures(), serdes.userEvent(),
-                    serdes.userFeatures(), p.maxEvents(), windows, p.topCategories(), referenceStoreCaching(config));
+            long[] windows = p.windows().stream()
+                    .mapToLong(SequencePolicy.CounterWindow::windowMs)
+                    .toArray();
+            topology = NaiveBaselineTopology.build(
+                    config.topics().events(),
+                    config.topics().userFeatures(),
+                    serdes.userEvent(),
+                    serdes.userFeatures(),
+                    p.maxEvents(),
+                    windows,
+                    p.topCategories(),
+                    referenceStoreCaching(config));
         } else if (kind == Kind.RAW_RING) {
-            topology = RawRingReferenceTopology.build(config.topics().events(), config.topics().userFeatures(), p.maxEvents(),
+            topology = RawRingReferenceTopology.build(
+                    config.topics().events(),
+                    config.topics().userFeatures(),
+                    p.maxEvents(),
                     referenceStoreCaching(config));
         } else {
-            if (realOutputBytes == 0) throw new IllegalStateException("the upper bound needs a run of the real topology first (its output size)");
-            topology = UpperBoundTopology.build(config.topics().events(), config.topics().userFeatures(), realOutputBytes, referenceStoreCaching(config));
+            if (realOutputBytes == 0)
+                throw new IllegalStateException(
+                        "the upper bound needs a run of the real topology first (its output size)");
+            topology = UpperBoundTopology.build(
+                    config.topics().events(),
+                    config.topics().userFeatures(),
+                    realOutputBytes,
+                    referenceStoreCaching(config));
         }
         Properties props = config.streamsProperties();
         KafkaStreams ks = new KafkaStreams(topology, props);
@@ -176,7 +203,8 @@ final class FeaturesThroughput {
         List<String> topics = new ArrayList<>(List.of(input));
         topics.addAll(ctx.env.freshTopicsUnprimed("features-out", "features-items", "features-dlq"));
         String appId = ctx.env.uniqueName("features-" + kind.name().toLowerCase(Locale.ROOT));
-        FeaturesConfig config = kind == Kind.USER_PATH ? ctx.config(appId, commitMs, topics, Map.of(FeaturesConfig.ITEM_STATS_ENABLED, "false"))
+        FeaturesConfig config = kind == Kind.USER_PATH
+                ? ctx.config(appId, commitMs, topics, Map.of(FeaturesConfig.ITEM_STATS_ENABLED, "false"))
                 : ctx.config(appId, commitMs, topics);
         long total = inputEnd.values().stream().mapToLong(Long::longValue).sum();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(Math.max(180, total / 2_000));
@@ -185,16 +213,21 @@ final class FeaturesThroughput {
         long tFrom = -1;
         long fromCommitted = 0;
         long tEnd;
-        try (Admin admin = ctx.admin(); Running running = start(kind, config)) {
+        try (Admin admin = ctx.admin();
+                Running running = start(kind, config)) {
             started = System.nanoTime();
             while (true) {
                 KafkaStreams.State s = running.streams().state();
-                if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
-                    throw new IllegalStateException(kind.label + " stopped: Kafka Streams is " + s + " (run with --verbose for its logs)");
+                if (s == KafkaStreams.State.ERROR
+                        || s == KafkaStreams.State.NOT_RUNNING
+                        || s == KafkaStreams.State.PENDING_ERROR) {
+                    throw new IllegalStateException(
+                            kind.label + " stopped: Kafka Streams is " + s + " (run with --verbose for its logs)");
                 }
                 long now = System.nanoTime();
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId)
-                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                        .partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
                 long inputCommitted = 0;
                 boolean inputDone = true;
                 for (Map.Entry<TopicPartition, Long> e : inputEnd.entrySet()) {
@@ -210,7 +243,10 @@ final class FeaturesThroughput {
                 }
                 if (inputDone && internalDone(admin, committed, inputEnd.keySet())) {
                     tEnd = now;
-                    if (probeFrom != null) ctx.say("    %s", ThroughputProbe.take(appId, running.streams()).since(probeFrom, total - fromCommitted));
+                    if (probeFrom != null)
+                        ctx.say(
+                                "    %s",
+                                ThroughputProbe.take(appId, running.streams()).since(probeFrom, total - fromCommitted));
                     break;
                 }
                 if (now - started > timeoutNanos) {
@@ -229,7 +265,8 @@ final class FeaturesThroughput {
         // Counted once the app is closed (nothing more can be written), to the topic's end rather than up to the number
         // expected, so a duplicate written after the last expected output is seen too.
         OutputLedger outputs = ctx.readOutputs(topics.get(1), kind.identity);
-        ctx.say("%-18s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
+        ctx.say(
+                "%-18s commit %4d ms: %,9.0f events/s (%,d events in %.2f s after the first 10 %%; %.1f s in all incl. start-up), %,d outputs",
                 kind.label, commitMs, rate, total - fromCommitted, seconds, (tEnd - started) / 1e9, outputs.records());
         outputs.requireExactly(events, kind.label + " (commit " + commitMs + " ms)", kind.identity.description);
         if (kind == Kind.REAL) realOutputBytes = (int) Math.round(outputs.meanValueBytes());
@@ -237,11 +274,14 @@ final class FeaturesThroughput {
     }
 
     /** Every other committed partition of the group (repartition topics) at its end offset. */
-    private boolean internalDone(Admin admin, Map<TopicPartition, OffsetAndMetadata> committed, Set<TopicPartition> inputs) throws Exception {
+    private boolean internalDone(
+            Admin admin, Map<TopicPartition, OffsetAndMetadata> committed, Set<TopicPartition> inputs)
+            throws Exception {
         Map<TopicPartition, OffsetAndMetadata> internal = new HashMap<>(committed);
         internal.keySet().removeAll(inputs);
         if (internal.isEmpty()) return true;
-        Map<TopicPartition, Long> end = CommittedTopic.endOffsets(admin, internal.keySet(), IsolationLevel.READ_COMMITTED);
+        Map<TopicPartition, Long> end =
+                CommittedTopic.endOffsets(admin, internal.keySet(), IsolationLevel.READ_COMMITTED);
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : internal.entrySet()) {
             if (e.getValue().offset() < end.get(e.getKey())) return false;
         }

@@ -40,11 +40,16 @@ import org.apache.kafka.streams.state.Stores;
 final class NaiveBaselineTopology {
     public static final String STORE = "naive-user-features";
 
-    private NaiveBaselineTopology() {
-    }
+    private NaiveBaselineTopology() {}
 
-    public static Topology build(String events, String userFeatures, Serde<UserEvent> eventSerde, Serde<UserFeatures> featuresSerde,
-                                 int maxEvents, long[] windowsMs, int topCategories) {
+    public static Topology build(
+            String events,
+            String userFeatures,
+            Serde<UserEvent> eventSerde,
+            Serde<UserFeatures> featuresSerde,
+            int maxEvents,
+            long[] windowsMs,
+            int topCategories) {
         return build(events, userFeatures, eventSerde, featuresSerde, maxEvents, windowsMs, topCategories, false);
     }
 
@@ -53,14 +58,25 @@ final class NaiveBaselineTopology {
      * by default ({@code sequence.store.caching}); the bench passes the real app's setting, so all three topologies
      * write their changelogs the same way.
      */
-    public static Topology build(String events, String userFeatures, Serde<UserEvent> eventSerde, Serde<UserFeatures> featuresSerde,
-                                 int maxEvents, long[] windowsMs, int topCategories, boolean cachedStore) {
+    public static Topology build(
+            String events,
+            String userFeatures,
+            Serde<UserEvent> eventSerde,
+            Serde<UserFeatures> featuresSerde,
+            int maxEvents,
+            long[] windowsMs,
+            int topCategories,
+            boolean cachedStore) {
         StreamsBuilder b = new StreamsBuilder();
-        var store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
+        var store =
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
         b.addStateStore(cachedStore ? store.withCachingEnabled() : store);
         b.stream(events, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("naive-events"))
-                .process(() -> new NaiveProcessor(eventSerde.deserializer(), events, maxEvents, windowsMs, topCategories),
-                        Named.as("naive-processor"), STORE)
+                .process(
+                        () -> new NaiveProcessor(
+                                eventSerde.deserializer(), events, maxEvents, windowsMs, topCategories),
+                        Named.as("naive-processor"),
+                        STORE)
                 .to(userFeatures, Produced.with(Serdes.String(), featuresSerde).withName("naive-sink"));
         return b.build();
     }
@@ -74,7 +90,12 @@ final class NaiveBaselineTopology {
         private ProcessorContext<String, UserFeatures> context;
         private KeyValueStore<String, byte[]> store;
 
-        NaiveProcessor(Deserializer<UserEvent> deserializer, String topic, int maxEvents, long[] windowsMs, int topCategories) {
+        NaiveProcessor(
+                Deserializer<UserEvent> deserializer,
+                String topic,
+                int maxEvents,
+                long[] windowsMs,
+                int topCategories) {
             this.deserializer = deserializer;
             this.topic = topic;
             this.maxEvents = maxEvents;
@@ -101,7 +122,9 @@ final class NaiveBaselineTopology {
             byte[] stored = store.get(user);
             UserFeatures f;
             try {
-                f = stored == null ? new UserFeatures(user, e.getEventTime(), 0L, new ArrayList<>(), new ArrayList<>(), new ArrayList<>())
+                f = stored == null
+                        ? new UserFeatures(
+                                user, e.getEventTime(), 0L, new ArrayList<>(), new ArrayList<>(), new ArrayList<>())
                         : UserFeatures.fromByteBuffer(ByteBuffer.wrap(stored));
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
@@ -115,7 +138,8 @@ final class NaiveBaselineTopology {
             for (long w : windowsMs) {
                 long[] perAction = new long[Action.values().length];
                 for (SequenceEvent s : list) {
-                    if (asOf.toEpochMilli() - s.getEventTime().toEpochMilli() < w) perAction[s.getAction().ordinal()]++;
+                    if (asOf.toEpochMilli() - s.getEventTime().toEpochMilli() < w)
+                        perAction[s.getAction().ordinal()]++;
                 }
                 for (Action a : Action.values()) counts.add(new WindowCount(w, a, perAction[a.ordinal()]));
             }
@@ -123,8 +147,11 @@ final class NaiveBaselineTopology {
             for (SequenceEvent s : list) cats.merge(s.getCategoryId(), 1L, Long::sum);
             List<CategoryCount> top = new ArrayList<>();
             cats.entrySet().stream()
-                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                    .limit(topCategories).forEach(c -> top.add(new CategoryCount(c.getKey(), c.getValue())));
+                    .sorted(Map.Entry.<String, Long>comparingByValue()
+                            .reversed()
+                            .thenComparing(Map.Entry.comparingByKey()))
+                    .limit(topCategories)
+                    .forEach(c -> top.add(new CategoryCount(c.getKey(), c.getValue())));
             UserFeatures updated = new UserFeatures(user, asOf, f.getSequenceVersion() + 1, list, counts, top);
             try {
                 ByteBuffer buf = updated.toByteBuffer();

@@ -61,15 +61,21 @@ enum OutputIdentity {
      */
     OutputLedger readTo(Consumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
         OutputLedger ledger = new OutputLedger();
-        CommittedTopic.readTo(c, end, r -> {
-            if (r.value() == null) return;
-            try {
-                enter(r.value(), ledger);
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException(r.topic() + "-" + r.partition() + "@" + r.offset() + ": an output without a readable " + description
-                        + ": " + e.getMessage(), e);
-            }
-        }, Duration.ofSeconds(30));
+        CommittedTopic.readTo(
+                c,
+                end,
+                r -> {
+                    if (r.value() == null) return;
+                    try {
+                        enter(r.value(), ledger);
+                    } catch (IOException | RuntimeException e) {
+                        throw new IllegalStateException(
+                                r.topic() + "-" + r.partition() + "@" + r.offset() + ": an output without a readable "
+                                        + description + ": " + e.getMessage(),
+                                e);
+                    }
+                },
+                Duration.ofSeconds(30));
         return ledger;
     }
 

@@ -27,8 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 final class RawRingReferenceTopology {
     public static final String STORE = "raw-ring";
 
-    private RawRingReferenceTopology() {
-    }
+    private RawRingReferenceTopology() {}
 
     public static Topology build(String events, String output, int maxEvents) {
         return build(events, output, maxEvents, false);
@@ -37,11 +36,14 @@ final class RawRingReferenceTopology {
     /** {@code cachedStore}: Kafka Streams' record cache on the store (see {@link NaiveBaselineTopology#build}). */
     public static Topology build(String events, String output, int maxEvents, boolean cachedStore) {
         StreamsBuilder b = new StreamsBuilder();
-        var store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
+        var store =
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
         b.addStateStore(cachedStore ? store.withCachingEnabled() : store);
         b.stream(events, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ring-events"))
                 .process(() -> new RingProcessor(maxEvents), Named.as("ring-processor"), STORE)
-                .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ring-sink"));
+                .to(
+                        output,
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("ring-sink"));
         return b.build();
     }
 

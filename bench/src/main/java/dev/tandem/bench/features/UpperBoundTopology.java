@@ -31,8 +31,7 @@ final class UpperBoundTopology {
     static final String STORE = "upper-bound";
     private static final byte[] CONSTANT = new byte[8];
 
-    private UpperBoundTopology() {
-    }
+    private UpperBoundTopology() {}
 
     /**
      * @param outputBytes the size of each output value (the real app's mean); an event longer than that is forwarded whole
@@ -40,11 +39,14 @@ final class UpperBoundTopology {
      */
     static Topology build(String events, String output, int outputBytes, boolean cachedStore) {
         StreamsBuilder b = new StreamsBuilder();
-        var store = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.ByteArray(), Serdes.ByteArray());
+        var store = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE), Serdes.ByteArray(), Serdes.ByteArray());
         b.addStateStore(cachedStore ? store.withCachingEnabled() : store);
         b.stream(events, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("bound-events"))
                 .process(() -> new BoundProcessor(outputBytes), Named.as("bound-processor"), STORE)
-                .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("bound-sink"));
+                .to(
+                        output,
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("bound-sink"));
         return b.build();
     }
 

@@ -54,8 +54,11 @@ import picocli.CommandLine.Spec;
  *       candidates, each candidate's {@code ItemMetadata} hashed and written into a reused batch.</li>
  * </ul>
  */
-@Command(name = "model", mixinStandardHelpOptions = true,
-        description = "Training examples/s and scoring predictions/s (batch 1, 32, 256, 2048) of the exported default funnel model, and encoding ns per candidate.")
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        description =
+                "Training examples/s and scoring predictions/s (batch 1, 32, 256, 2048) of the exported default funnel model, and encoding ns per candidate.")
 public final class ModelScenario implements Callable<Integer> {
     static final int[] BATCHES = {1, 32, 256, 2048};
     static final int ENCODE_CANDIDATES = 256;
@@ -66,13 +69,22 @@ public final class ModelScenario implements Callable<Integer> {
     @Mixin
     ReportFile report;
 
-    @Option(names = "--events", defaultValue = "100000", description = "Generated events to train on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--events",
+            defaultValue = "100000",
+            description = "Generated events to train on (default: ${DEFAULT-VALUE}).")
     long events;
 
-    @Option(names = "--epochs", defaultValue = "2", description = "Training epochs measured (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--epochs",
+            defaultValue = "2",
+            description = "Training epochs measured (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "Measured seconds per batch size (default: ${DEFAULT-VALUE}); warm-up is a third of it.")
+    @Option(
+            names = "--seconds",
+            defaultValue = "3",
+            description = "Measured seconds per batch size (default: ${DEFAULT-VALUE}); warm-up is a third of it.")
     double seconds;
 
     @Option(names = "--seed", defaultValue = "7", description = "Generator and model seed (default: ${DEFAULT-VALUE}).")
@@ -97,14 +109,20 @@ public final class ModelScenario implements Callable<Integer> {
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec featureSpec = FeatureSpec.defaults(policy);
         FeatureEncoder encoder = new FeatureEncoder(featureSpec);
-        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(Math.max(100, (int) (events / 50)), 20_000, events, seed));
+        SyntheticWorld world =
+                SyntheticWorld.create(GeneratorConfig.of(Math.max(100, (int) (events / 50)), 20_000, events, seed));
         List<LoggedEvent> log = new ArrayList<>();
         for (Iterator<GeneratedEvent> it = world.events(); it.hasNext(); ) {
             log.add(LoggedEvent.of(it.next().toUserEvent()));
         }
         FunnelConfig funnel = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), 0.7);
         ExampleSet data = new ExampleBuilder(encoder, policy, funnel).build(log);
-        out.printf(Locale.ROOT, "data: %,d events, %,d exposures (train %,d)%n", log.size(), data.size(), data.trainCount());
+        out.printf(
+                Locale.ROOT,
+                "data: %,d events, %,d exposures (train %,d)%n",
+                log.size(),
+                data.size(),
+                data.trainCount());
         out.flush();
 
         ModelConfig config = ModelConfig.defaults().withName("bench").withTraining(0.003, 256, epochs, epochs, seed);
@@ -112,19 +130,28 @@ public final class ModelScenario implements Callable<Integer> {
         try {
             Path modelDir;
             try (TrainedModel m = new Trainer(config, line -> {
-                out.println("  " + line);
-                out.flush();
-            }).train(data)) {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .train(data)) {
                 metrics.put("train_examples_per_sec", round(m.trainExamplesPerSec()));
                 modelDir = m.export(dir, "v1");
             }
-            out.printf(Locale.ROOT, "training: %,.0f examples/s (config %s)%n", metrics.get("train_examples_per_sec").doubleValue(),
+            out.printf(
+                    Locale.ROOT,
+                    "training: %,.0f examples/s (config %s)%n",
+                    metrics.get("train_examples_per_sec").doubleValue(),
                     config.toJson().replaceAll("\\s+", " "));
             try (FunnelScorer scorer = FunnelScorer.load(modelDir, featureSpec, data.stageNames())) {
                 for (int b : BATCHES) {
                     double rate = scoring(scorer, data, featureSpec, b);
                     metrics.put("predictions_per_sec_b" + b, round(rate));
-                    out.printf(Locale.ROOT, "scoring batch %4d: %,12.0f predictions/s (%.2f µs per call)%n", b, rate, b / rate * 1e6);
+                    out.printf(
+                            Locale.ROOT,
+                            "scoring batch %4d: %,12.0f predictions/s (%.2f µs per call)%n",
+                            b,
+                            rate,
+                            b / rate * 1e6);
                     out.flush();
                 }
             }
@@ -135,8 +162,11 @@ public final class ModelScenario implements Callable<Integer> {
         }
         double ns = encodeNs(encoder, policy, world, log);
         metrics.put("encode_ns_per_candidate", Math.round(ns * 10) / 10.0);
-        out.printf(Locale.ROOT, "encoding: %.1f ns per candidate (UserFeatures once per %d candidates, ItemMetadata hashed per candidate)%n",
-                ns, ENCODE_CANDIDATES);
+        out.printf(
+                Locale.ROOT,
+                "encoding: %.1f ns per candidate (UserFeatures once per %d candidates, ItemMetadata hashed per candidate)%n",
+                ns,
+                ENCODE_CANDIDATES);
         return metrics;
     }
 
@@ -175,7 +205,8 @@ public final class ModelScenario implements Callable<Integer> {
         }
     }
 
-    private double encodeNs(FeatureEncoder encoder, SequencePolicy policy, SyntheticWorld world, List<LoggedEvent> log) {
+    private double encodeNs(
+            FeatureEncoder encoder, SequencePolicy policy, SyntheticWorld world, List<LoggedEvent> log) {
         // one real user's sequence (the first 80 events of user "1") and 256 real catalog items
         BehaviourSequence seq = new BehaviourSequence(policy);
         long last = 0;
@@ -215,7 +246,13 @@ public final class ModelScenario implements Callable<Integer> {
         return (t - t0) / (double) (requests * ENCODE_CANDIDATES);
     }
 
-    private static void encodeRequest(FeatureEncoder encoder, UserFeatures features, long now, UserVector user, ItemMetadata[] items, EncodedBatch batch) {
+    private static void encodeRequest(
+            FeatureEncoder encoder,
+            UserFeatures features,
+            long now,
+            UserVector user,
+            ItemMetadata[] items,
+            EncodedBatch batch) {
         encoder.encodeUser(features, now, user);
         for (int i = 0; i < items.length; i++) {
             encoder.writeRow(user, items[i], batch, i);

@@ -4,7 +4,6 @@ import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.datasets.generator.EventFileFormat;
 import dev.tandem.datasets.generator.EventFileWriter;
-import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.datasets.replay.CsvFormat;
@@ -48,16 +47,24 @@ import picocli.CommandLine.Option;
  * ratio is what parsing and serialization cost on top of Kafka itself. Each measurement is
  * preceded by a short warm-up on its own topic so the JIT has compiled the hot path.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
         description = "Replay throughput (Taobao CSV → Avro → Kafka) vs a plain byte[] producer of the same records.")
 public final class ReplayScenario extends ScenarioCommand {
     private static final int VALUE_POOL = 65_536;
 
-    @Option(names = "--events", defaultValue = "1000000", description = "Events per measurement (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--events",
+            defaultValue = "1000000",
+            description = "Events per measurement (default: ${DEFAULT-VALUE}).")
     long events;
 
-    @Option(names = "--warmup", defaultValue = "-1",
-            description = "Events replayed (and sent by the baseline) before measuring (default: min(200000, events / 4)).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "-1",
+            description =
+                    "Events replayed (and sent by the baseline) before measuring (default: min(200000, events / 4)).")
     long warmup;
 
     @Option(names = "--seed", defaultValue = "7", description = "Generator seed (default: ${DEFAULT-VALUE}).")
@@ -70,7 +77,8 @@ public final class ReplayScenario extends ScenarioCommand {
 
     @Override
     protected void validate() {
-        if (events < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--events must be >= 1, got " + events);
+        if (events < 1)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--events must be >= 1, got " + events);
     }
 
     @Override
@@ -80,7 +88,12 @@ public final class ReplayScenario extends ScenarioCommand {
         try {
             long t0 = System.nanoTime();
             writeCsv(csv, events);
-            out.printf(Locale.ROOT, "wrote %,d events as Taobao CSV (%,d bytes) in %.1f s%n", events, Files.size(csv), (System.nanoTime() - t0) / 1e9);
+            out.printf(
+                    Locale.ROOT,
+                    "wrote %,d events as Taobao CSV (%,d bytes) in %.1f s%n",
+                    events,
+                    Files.size(csv),
+                    (System.nanoTime() - t0) / 1e9);
             out.flush();
 
             KafkaEndpoints endpoints = env.endpoints();
@@ -92,14 +105,23 @@ public final class ReplayScenario extends ScenarioCommand {
             }
             double replayRate = run.result.eventsPerSecond();
             double bytesPerEvent = run.bytes / (double) run.result.eventsSent();
-            out.printf(Locale.ROOT, "replay:   %,.0f events/s (%,d events in %.2f s, %.1f bytes/event)%n",
-                    replayRate, run.result.eventsSent(), run.result.elapsed().toNanos() / 1e9, bytesPerEvent);
+            out.printf(
+                    Locale.ROOT,
+                    "replay:   %,.0f events/s (%,d events in %.2f s, %.1f bytes/event)%n",
+                    replayRate,
+                    run.result.eventsSent(),
+                    run.result.elapsed().toNanos() / 1e9,
+                    bytesPerEvent);
             out.flush();
 
             Pool pool = pool(csv, endpoints.registryUrl(), env.freshTopic("pool"));
             if (warm > 0) baseline(endpoints, env.freshTopic("baseline-warmup"), pool, warm);
             double baselineRate = baseline(endpoints, env.freshTopic("baseline"), pool, events);
-            out.printf(Locale.ROOT, "baseline: %,.0f records/s (byte[] values of %.1f bytes on average)%n", baselineRate, pool.meanValueSize());
+            out.printf(
+                    Locale.ROOT,
+                    "baseline: %,.0f records/s (byte[] values of %.1f bytes on average)%n",
+                    baselineRate,
+                    pool.meanValueSize());
             out.printf(Locale.ROOT, "ratio:    %.3f%n", replayRate / baselineRate);
             out.flush();
 
@@ -134,7 +156,10 @@ public final class ReplayScenario extends ScenarioCommand {
     private static ReplayRun replay(KafkaEndpoints endpoints, Path csv, String topic, long limit) throws Exception {
         try (AvroProducer producer = new AvroProducer(endpoints, "tandem-bench-replay")) {
             ReplayResult r = new Replayer(new Replayer.Options(CsvFormat.TAOBAO, 0, true, limit))
-                    .replay(csv, EventSink.of((key, event) -> producer.send(topic, key, event), producer::flush), ReplayListener.NONE);
+                    .replay(
+                            csv,
+                            EventSink.of((key, event) -> producer.send(topic, key, event), producer::flush),
+                            ReplayListener.NONE);
             return new ReplayRun(r, producer.serializedBytes());
         }
     }
@@ -153,8 +178,8 @@ public final class ReplayScenario extends ScenarioCommand {
         List<byte[]> values = new ArrayList<>();
         RowParser parser = CsvFormat.TAOBAO.newParser(csv.getFileName().toString());
         try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(registryUrl);
-             InputStream in = Files.newInputStream(csv);
-             LineReader lines = new LineReader(in)) {
+                InputStream in = Files.newInputStream(csv);
+                LineReader lines = new LineReader(in)) {
             while (values.size() < VALUE_POOL && lines.next()) {
                 UserEvent e;
                 try {
@@ -175,7 +200,8 @@ public final class ReplayScenario extends ScenarioCommand {
         long end;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 ProducerSettings.throughput(endpoints.bootstrapServers(), "tandem-bench-baseline"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             int size = pool.values.length;
             start = System.nanoTime();
             for (long i = 0; i < n; i++) {

@@ -47,29 +47,48 @@ final class BareFlinkJob implements BenchJob {
     }
 
     /** {@code topics.items()} is not read: the reference has no catalog. */
-    static BareFlinkJob start(String bootstrap, ScoringBenchJob.Topics topics, ScoringConfig config, String runName) throws Exception {
+    static BareFlinkJob start(String bootstrap, ScoringBenchJob.Topics topics, ScoringConfig config, String runName)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.setString("restart-strategy.type", "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
         env.enableCheckpointing(config.checkpointInterval().toMillis());
         env.getConfig().enableObjectReuse();
-        env.setBufferTimeout(Math.min(env.getBufferTimeout(), Math.max(1, config.maxWait().toMillis())));
+        env.setBufferTimeout(
+                Math.min(env.getBufferTimeout(), Math.max(1, config.maxWait().toMillis())));
         TypeInformation<RawRecord> type = TypeInformation.of(RawRecord.class);
-        DataStream<RawRecord> requests = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(),
-                OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "requests");
-        DataStream<RawRecord> featureRecords = env.fromSource(ScoringBenchJob.source(bootstrap, runName, topics.features(), new RawRecordDeserializer(),
-                OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "features");
+        DataStream<RawRecord> requests = env.fromSource(
+                ScoringBenchJob.source(
+                        bootstrap,
+                        runName,
+                        topics.requests(),
+                        new RawRecordDeserializer(),
+                        OffsetsInitializer.earliest()),
+                WatermarkStrategy.noWatermarks(),
+                "requests");
+        DataStream<RawRecord> featureRecords = env.fromSource(
+                ScoringBenchJob.source(
+                        bootstrap,
+                        runName,
+                        topics.features(),
+                        new RawRecordDeserializer(),
+                        OffsetsInitializer.earliest()),
+                WatermarkStrategy.noWatermarks(),
+                "features");
         String featuresTopic = topics.features();
         requests.union(featureRecords)
                 .keyBy((RawRecord r) -> new String(r.key, StandardCharsets.UTF_8), Types.STRING)
-                .process(new Join(featuresTopic), type).name("join")
+                .process(new Join(featuresTopic), type)
+                .name("join")
                 .sinkTo(KafkaSink.<RawRecord>builder()
                         .setBootstrapServers(bootstrap)
                         .setRecordSerializer(new Echo(topics.predictions()))
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                         .setTransactionalIdPrefix(runName)
                         .setProperty("transaction.timeout.ms", ScoringKafka.TRANSACTION_TIMEOUT_MS)
-                        .build()).name("out");
+                        .build())
+                .name("out");
         return new BareFlinkJob(env.executeAsync(runName), bootstrap, runName, topics.features());
     }
 
@@ -105,7 +124,8 @@ final class BareFlinkJob implements BenchJob {
         @Override
         public void processElement(RawRecord r, Context ctx, Collector<RawRecord> out) throws Exception {
             if (featuresTopic.equals(r.topic)) {
-                digest.update(r.value == null ? 0L : ((long) r.value.length << 32) ^ java.util.Arrays.hashCode(r.value));
+                digest.update(
+                        r.value == null ? 0L : ((long) r.value.length << 32) ^ java.util.Arrays.hashCode(r.value));
             } else {
                 digest.value(); // the join's state read; what the real job does with the features is the job's own cost
                 out.collect(r);

@@ -55,6 +55,5 @@ final class NoModelScorer implements BatchScorer {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,8 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
 
 /**
  * A {@code read_committed} consumer of one predictions topic, on a thread of its own, as a downstream application
@@ -60,19 +60,29 @@ final class PredictionReader implements AutoCloseable {
     private volatile boolean running = true;
     /** Where {@link #readToEnd} wants the reader to get to, and whether it has. */
     private volatile Map<TopicPartition, Long> target;
+
     private volatile boolean atTarget;
 
     /** With no {@code arrival} (throughput runs), predictions are only skimmed ({@link #skimPrediction}). */
-    PredictionReader(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
-        this(bootstrap, topic, partitions, prefix, arrival, arrival == null ? PredictionReader::skimPrediction : predictions(registryUrl, topic));
+    PredictionReader(
+            String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
+        this(
+                bootstrap,
+                topic,
+                partitions,
+                prefix,
+                arrival,
+                arrival == null ? PredictionReader::skimPrediction : predictions(registryUrl, topic));
     }
 
     /**
      * A reader of {@link BareFlinkJob}'s output: the requests themselves, echoed (a request counts as its candidates,
      * and {@link Arrival} gets no prediction).
      */
-    static PredictionReader echoedRequests(String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
-        TandemAvroDeserializer<ScoringRequest> d = new TandemAvroDeserializer<>(ScoringRequest.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+    static PredictionReader echoedRequests(
+            String bootstrap, String registryUrl, String topic, int partitions, String prefix, Arrival arrival) {
+        TandemAvroDeserializer<ScoringRequest> d = new TandemAvroDeserializer<>(
+                ScoringRequest.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
         return new PredictionReader(bootstrap, topic, partitions, prefix, arrival, bytes -> {
             if (arrival == null) {
                 Seen skimmed = skimRequest(bytes);
@@ -136,30 +146,49 @@ final class PredictionReader implements AutoCloseable {
     }
 
     private static BinaryDecoder body(byte[] bytes) {
-        if (bytes.length < WireFormat.HEADER_SIZE || bytes[0] != 0) throw new IllegalStateException("not in the registry wire format");
-        return DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE, bytes.length - WireFormat.HEADER_SIZE, null);
+        if (bytes.length < WireFormat.HEADER_SIZE || bytes[0] != 0)
+            throw new IllegalStateException("not in the registry wire format");
+        return DecoderFactory.get()
+                .binaryDecoder(bytes, WireFormat.HEADER_SIZE, bytes.length - WireFormat.HEADER_SIZE, null);
     }
 
     private static java.util.function.Function<byte[], Seen> predictions(String registryUrl, String topic) {
-        TandemAvroDeserializer<Prediction> d = new TandemAvroDeserializer<>(Prediction.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
+        TandemAvroDeserializer<Prediction> d = new TandemAvroDeserializer<>(
+                Prediction.class, SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
         return bytes -> {
             Prediction p = d.deserialize(topic, bytes);
-            return new Seen(p.getRequestId(), p.getCandidates().size(), p.getModelName() + "/" + p.getModelVersion(), p);
+            return new Seen(
+                    p.getRequestId(), p.getCandidates().size(), p.getModelName() + "/" + p.getModelVersion(), p);
         };
     }
 
-    private PredictionReader(String bootstrap, String topic, int partitions, String prefix, Arrival arrival, java.util.function.Function<byte[], Seen> decoder) {
+    private PredictionReader(
+            String bootstrap,
+            String topic,
+            int partitions,
+            String prefix,
+            Arrival arrival,
+            java.util.function.Function<byte[], Seen> decoder) {
         this.bootstrap = bootstrap;
         this.decoder = decoder;
         this.prefix = prefix;
         this.arrival = arrival;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000,
-                ConsumerConfig.CLIENT_ID_CONFIG, "tandem-bench-predictions"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                        5,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5_000,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "tandem-bench-predictions"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         for (int p = 0; p < partitions; p++) this.partitions.add(new TopicPartition(topic, p));
         consumer.assign(this.partitions);
         consumer.seekToBeginning(this.partitions);
@@ -254,15 +283,20 @@ final class PredictionReader implements AutoCloseable {
      */
     boolean readToEnd(Duration settle) throws Exception {
         CommittedTopic.End end;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-predictions-end"))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-predictions-end"))) {
             end = CommittedTopic.settledEnd(admin, partitions, settle);
         }
         target = end.offsets();
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (!atTarget) {
             check();
-            if (System.nanoTime() > deadline) throw new IllegalStateException("predictions reader did not reach the end " + end.offsets() + " within 1 min");
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException(
+                        "predictions reader did not reach the end " + end.offsets() + " within 1 min");
             Thread.sleep(20);
         }
         return end.settled();
@@ -284,7 +318,9 @@ final class PredictionReader implements AutoCloseable {
     }
 
     private void requireNoForeign(String what) {
-        if (foreign.get() > 0) throw new IllegalStateException(what + ": " + foreign.get() + " predictions for requests the run never sent");
+        if (foreign.get() > 0)
+            throw new IllegalStateException(
+                    what + ": " + foreign.get() + " predictions for requests the run never sent");
     }
 
     /** Throws what stopped the reader, if anything did. */

@@ -34,8 +34,15 @@ final class RawTfCeiling {
     private RawTfCeiling() {}
 
     /** Candidates scored per second by {@code threads} sessions together, per batch size (ascending). */
-    static SortedMap<Integer, Double> measure(Path modelDir, List<String> stages, ScoringWorkload workload, Collection<Integer> batchSizes, int threads,
-                                              double warmupSeconds, double seconds) throws Exception {
+    static SortedMap<Integer, Double> measure(
+            Path modelDir,
+            List<String> stages,
+            ScoringWorkload workload,
+            Collection<Integer> batchSizes,
+            int threads,
+            double warmupSeconds,
+            double seconds)
+            throws Exception {
         FeatureSpec spec = FeatureSpec.read(modelDir);
         List<Integer> sizes = new ArrayList<>(new TreeSet<>(batchSizes));
         List<EncodedBatch[]> pools = new ArrayList<>();
@@ -45,7 +52,8 @@ final class RawTfCeiling {
         try {
             List<Future<double[][]>> results = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                results.add(exec.submit(() -> run(modelDir, spec, stages, sizes, pools, together, warmupSeconds, seconds)));
+                results.add(
+                        exec.submit(() -> run(modelDir, spec, stages, sizes, pools, together, warmupSeconds, seconds)));
             }
             double[] rows = new double[sizes.size()];
             double[] longest = new double[sizes.size()];
@@ -72,8 +80,16 @@ final class RawTfCeiling {
     }
 
     /** Per batch size: {rows scored, seconds}. */
-    private static double[][] run(Path modelDir, FeatureSpec spec, List<String> stages, List<Integer> sizes, List<EncodedBatch[]> pools,
-                                  CyclicBarrier together, double warmupSeconds, double seconds) throws Exception {
+    private static double[][] run(
+            Path modelDir,
+            FeatureSpec spec,
+            List<String> stages,
+            List<Integer> sizes,
+            List<EncodedBatch[]> pools,
+            CyclicBarrier together,
+            double warmupSeconds,
+            double seconds)
+            throws Exception {
         double[][] out = new double[sizes.size()][];
         try (FunnelScorer scorer = FunnelScorer.load(modelDir, spec, stages)) {
             for (int s = 0; s < sizes.size(); s++) {
@@ -121,7 +137,8 @@ final class RawTfCeiling {
             int row = 0;
             while (row < batchRows) {
                 ScoringRequest r = workload.request("raw-", n++);
-                EncodedRequest e = encoder.encode(r, workload.features.get(r.getUserId()), catalog::get, workload.requestTimeMs);
+                EncodedRequest e =
+                        encoder.encode(r, workload.features.get(r.getUserId()), catalog::get, workload.requestTimeMs);
                 e.writeRows(staging, row);
                 row += e.candidates();
             }

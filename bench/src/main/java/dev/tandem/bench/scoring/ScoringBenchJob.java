@@ -61,37 +61,79 @@ final class ScoringBenchJob implements BenchJob {
         this.topics = topics;
     }
 
-    static ScoringBenchJob start(String bootstrap, String registryUrl, Topics topics, ScoringConfig config, String runName) throws Exception {
+    static ScoringBenchJob start(
+            String bootstrap, String registryUrl, Topics topics, ScoringConfig config, String runName)
+            throws Exception {
         return start(bootstrap, registryUrl, topics, null, config, null, runName);
     }
 
     /** @param scorer null: the job's own scorer of {@code config.modelDir()} (TensorFlow) */
-    static ScoringBenchJob start(String bootstrap, String registryUrl, Topics topics, Control control, ScoringConfig config,
-                                 BatchScorerFactory scorer, String runName) throws Exception {
+    static ScoringBenchJob start(
+            String bootstrap,
+            String registryUrl,
+            Topics topics,
+            Control control,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            String runName)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.setString("restart-strategy.type", "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
         ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, runName);
-        ScoringJob.Builder job = ScoringJob.builder(config.toBuilder().kafka(bootstrap, registryUrl).build())
-                .requests(source(bootstrap, runName, topics.requests(), new RawRecordDeserializer(), OffsetsInitializer.earliest()))
-                .features(source(bootstrap, runName, topics.features(), new AvroDeserializer<>(UserFeatures.class, registryUrl, true), OffsetsInitializer.earliest()),
-                        source(bootstrap, runName, topics.items(), new AvroDeserializer<>(ItemMetadata.class, registryUrl, false), OffsetsInitializer.earliest()))
+        ScoringJob.Builder job = ScoringJob.builder(
+                        config.toBuilder().kafka(bootstrap, registryUrl).build())
+                .requests(source(
+                        bootstrap,
+                        runName,
+                        topics.requests(),
+                        new RawRecordDeserializer(),
+                        OffsetsInitializer.earliest()))
+                .features(
+                        source(
+                                bootstrap,
+                                runName,
+                                topics.features(),
+                                new AvroDeserializer<>(UserFeatures.class, registryUrl, true),
+                                OffsetsInitializer.earliest()),
+                        source(
+                                bootstrap,
+                                runName,
+                                topics.items(),
+                                new AvroDeserializer<>(ItemMetadata.class, registryUrl, false),
+                                OffsetsInitializer.earliest()))
                 .predictions(kafka.predictions(topics.predictions(), runName))
                 .deadLetters(kafka.deadLetters(runName + "-dlq"))
                 .scorer(scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()));
         if (control != null) {
-            job.modelControl(source(bootstrap, runName, control.topic(), new RawRecordDeserializer(), OffsetsInitializer.offsets(control.startOffsets())),
+            job.modelControl(
+                    source(
+                            bootstrap,
+                            runName,
+                            control.topic(),
+                            new RawRecordDeserializer(),
+                            OffsetsInitializer.offsets(control.startOffsets())),
                     kafka.predictions(control.shadowTopic(), runName + "-shadow"));
         }
         job.build().build(env);
         return new ScoringBenchJob(env.executeAsync(config.jobName()), bootstrap, runName, topics);
     }
 
-    static <T> KafkaSource<T> source(String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de,
-                                             OffsetsInitializer from) {
-        return KafkaSource.<T>builder().setDeserializer(de).setBootstrapServers(bootstrap).setTopics(topic)
-                .setGroupId(group + "." + topic).setStartingOffsets(from)
-                .setProperty("isolation.level", "read_committed").build();
+    static <T> KafkaSource<T> source(
+            String bootstrap,
+            String group,
+            String topic,
+            KafkaRecordDeserializationSchema<T> de,
+            OffsetsInitializer from) {
+        return KafkaSource.<T>builder()
+                .setDeserializer(de)
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(group + "." + topic)
+                .setStartingOffsets(from)
+                .setProperty("isolation.level", "read_committed")
+                .build();
     }
 
     /**
@@ -104,14 +146,23 @@ final class ScoringBenchJob implements BenchJob {
     }
 
     /** Until {@code group}'s committed offsets of {@code topicsRead} reach their end offsets as they are now (the sources commit on checkpoints). */
-    static boolean awaitCommitted(JobClient client, String bootstrap, String group, List<String> topicsRead, Duration timeout) throws Exception {
+    static boolean awaitCommitted(
+            JobClient client, String bootstrap, String group, List<String> topicsRead, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-bench-scoring-progress"))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-scoring-progress"))) {
             Map<String, Map<TopicPartition, Long>> ends = new HashMap<>();
             for (String topic : topicsRead) {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
                         .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
                 Map<TopicPartition, Long> end = new HashMap<>();
                 admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
@@ -123,8 +174,10 @@ final class ScoringBenchJob implements BenchJob {
                 });
                 boolean all = true;
                 for (Map.Entry<String, Map<TopicPartition, Long>> e : ends.entrySet()) {
-                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group + "." + e.getKey())
-                            .partitionsToOffsetAndMetadata().get();
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+                                    group + "." + e.getKey())
+                            .partitionsToOffsetAndMetadata()
+                            .get();
                     for (Map.Entry<TopicPartition, Long> pe : e.getValue().entrySet()) {
                         OffsetAndMetadata c = committed.get(pe.getKey());
                         if ((c == null ? 0 : c.offset()) < pe.getValue()) all = false;
@@ -182,7 +235,8 @@ final class ScoringBenchJob implements BenchJob {
     }
 
     /** Registry Avro values; the bench writes no bad ones, so a record that does not decode fails the job loudly. */
-    private static final class AvroDeserializer<T extends SpecificRecord> implements KafkaRecordDeserializationSchema<T> {
+    private static final class AvroDeserializer<T extends SpecificRecord>
+            implements KafkaRecordDeserializationSchema<T> {
         private final Class<T> type;
         private final String registryUrl;
         private final boolean features;
@@ -195,15 +249,18 @@ final class ScoringBenchJob implements BenchJob {
         }
 
         @Override
-        public void open(org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context) {
-            deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
+        public void open(
+                org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context) {
+            deserializer = new TandemAvroDeserializer<>(
+                    type, SchemaRegistryClients.fromConfigs(Map.of(RegistryClientConfig.URL, registryUrl)), false);
         }
 
         @Override
         @SuppressWarnings("unchecked")
         public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<T> out) {
             if (r.value() == null) {
-                if (features && r.key() != null) out.collect((T) FeatureUpdates.tombstone(new String(r.key(), StandardCharsets.UTF_8)));
+                if (features && r.key() != null)
+                    out.collect((T) FeatureUpdates.tombstone(new String(r.key(), StandardCharsets.UTF_8)));
                 return;
             }
             out.collect(deserializer.deserialize(r.topic(), r.value()));

@@ -65,14 +65,29 @@ final class ScoringRuns {
      * quarter of the machine), after checking that nothing was lost or duplicated. With {@code budget} shorter than the run, the
      * job is stopped once {@code budget} has passed since the first prediction (only duplicates are checked then).
      */
-    double throughput(BenchEnvironment env, Shared shared, ScoringConfig config, BatchScorerFactory scorer, int expected, Duration budget,
-                      String label) throws Exception {
+    double throughput(
+            BenchEnvironment env,
+            Shared shared,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            int expected,
+            Duration budget,
+            String label)
+            throws Exception {
         return throughput(env, shared, config, scorer, false, expected, budget, label);
     }
 
     /** @param bare run {@link BareFlinkJob} instead of the scoring job ({@code scorer} unused) */
-    double throughput(BenchEnvironment env, Shared shared, ScoringConfig config, BatchScorerFactory scorer, boolean bare, int expected,
-                      Duration budget, String label) throws Exception {
+    double throughput(
+            BenchEnvironment env,
+            Shared shared,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            boolean bare,
+            int expected,
+            Duration budget,
+            String label)
+            throws Exception {
         String predictions = env.freshTopicsUnprimed("scoring-predictions").get(0);
         String run = env.uniqueName("scoring-" + label.replace(' ', '-'));
         long t0 = System.nanoTime();
@@ -82,8 +97,14 @@ final class ScoringRuns {
         double rate;
         long stoppedAt;
         try (PredictionReader reader = reader(env, predictions, "t-", null, bare)) {
-            try (BenchJob job = startJob(env, new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions), null, config,
-                    scorer, bare, run)) {
+            try (BenchJob job = startJob(
+                    env,
+                    new ScoringBenchJob.Topics(shared.requests(), shared.features(), shared.items(), predictions),
+                    null,
+                    config,
+                    scorer,
+                    bare,
+                    run)) {
                 long deadline = t0 + RUN_TIMEOUT.toNanos();
                 while (reader.requests() < expected) {
                     reader.check();
@@ -94,7 +115,8 @@ final class ScoringRuns {
                     if (firstArrival == 0 && reader.requests() > 0) firstArrival = now;
                     if (firstArrival != 0 && now - firstArrival > budget.toNanos()) break;
                     if (now > deadline) {
-                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + expected + " predictions within " + RUN_TIMEOUT.toMinutes() + " min");
+                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + expected
+                                + " predictions within " + RUN_TIMEOUT.toMinutes() + " min");
                     }
                     Thread.sleep(20);
                 }
@@ -102,30 +124,50 @@ final class ScoringRuns {
                 complete = stoppedAt >= expected;
                 rate = reader.steadyRate(0.3, t0);
                 // Every request answered, the job has nothing left to write: once its last checkpoint commits, no
-                // transaction is open and the topic's end is final. Read on to it (past the count waited for), job still up.
+                // transaction is open and the topic's end is final. Read on to it (past the count waited for), job
+                // still up.
                 settled = complete && reader.readToEnd(SETTLE);
             }
             if (complete) {
                 reader.requireExactly(expected, label + " run");
                 if (reader.candidates() != (long) expected * candidates) {
-                    throw new IllegalStateException(label + " run: " + reader.candidates() + " candidates scored, expected " + (long) expected * candidates);
+                    throw new IllegalStateException(label + " run: " + reader.candidates()
+                            + " candidates scored, expected " + (long) expected * candidates);
                 }
             } else {
-                // stopped on its budget while still writing: cancelled (open transactions aborted); what a read_committed
+                // stopped on its budget while still writing: cancelled (open transactions aborted); what a
+                // read_committed
                 // consumer can see now is read, and only duplicates can be checked
                 settled = reader.readToEnd(Duration.ofSeconds(5));
                 reader.requireNoDuplicates(label + " run");
             }
-            say("%-13s %,12.0f predictions/s (max batch %d rows, checkpoints every %d ms; %s%,d requests, %,d predictions, first after %.1f s; read to the end%s: %,d requests, each once)",
-                    label + ":", rate, config.maxBatchRows(), config.checkpointInterval().toMillis(), complete ? "all " : "stopped after ",
-                    stoppedAt, (long) stoppedAt * candidates, firstArrival == 0 ? 0 : (firstArrival - t0) / 1e9,
-                    settled ? "" : " (a transaction still open: to its last stable offset)", reader.requests());
+            say(
+                    "%-13s %,12.0f predictions/s (max batch %d rows, checkpoints every %d ms; %s%,d requests, %,d predictions, first after %.1f s; read to the end%s: %,d requests, each once)",
+                    label + ":",
+                    rate,
+                    config.maxBatchRows(),
+                    config.checkpointInterval().toMillis(),
+                    complete ? "all " : "stopped after ",
+                    stoppedAt,
+                    (long) stoppedAt * candidates,
+                    firstArrival == 0 ? 0 : (firstArrival - t0) / 1e9,
+                    settled ? "" : " (a transaction still open: to its last stable offset)",
+                    reader.requests());
         }
         return rate;
     }
 
     /** @param senderLagP99Ms how late the sender sent (after its schedule), p99: large values mean the machine, not the job, set the pace */
-    record Latency(double p50Ms, double p99Ms, double p999Ms, double maxMs, long count, double senderLagP99Ms, Stage toJoin, Stage toScored, Stage toVisible) {}
+    record Latency(
+            double p50Ms,
+            double p99Ms,
+            double p999Ms,
+            double maxMs,
+            long count,
+            double senderLagP99Ms,
+            Stage toJoin,
+            Stage toScored,
+            Stage toVisible) {}
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
     record Stage(long p50Ms, long p99Ms) {}
@@ -140,22 +182,29 @@ final class ScoringRuns {
      * Latency = arrival of the request's prediction at a read_committed consumer − the request's scheduled send time
      * (so a sender that falls behind counts against the job, not for it).
      */
-    Latency latency(BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap) throws Exception {
+    Latency latency(BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap)
+            throws Exception {
         return latency(env, w, shared, config, swap, false);
     }
 
     /** @param bare run {@link BareFlinkJob} instead of the scoring job (no swap then) */
-    Latency latency(BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap, boolean bare) throws Exception {
+    Latency latency(
+            BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap, boolean bare)
+            throws Exception {
         String label = bare ? "bare-flink-latency" : swap == null ? "latency" : "swap";
-        List<String> topics = env.freshTopicsUnprimed("scoring-" + label + "-requests", "scoring-" + label + "-predictions", "scoring-" + label + "-shadow");
+        List<String> topics = env.freshTopicsUnprimed(
+                "scoring-" + label + "-requests", "scoring-" + label + "-predictions", "scoring-" + label + "-shadow");
         String run = env.uniqueName("scoring-" + label);
-        // A control topic of the run's own, one partition like model-control: the command reaches only this job, never a
+        // A control topic of the run's own, one partition like model-control: the command reaches only this job, never
+        // a
         // job of an existing cluster (--bootstrap) that reads the shared model-control topic.
         String controlTopic = swap == null ? null : env.uniqueName("scoring-swap-control");
         ScoringBenchJob.Control control = null;
         if (swap != null) {
-            TopicAdmin.ensureTopics(env.endpoints().bootstrapServers(), List.of(new TopicSpec(controlTopic, 1, Map.of())));
-            control = new ScoringBenchJob.Control(controlTopic, Map.of(new TopicPartition(controlTopic, 0), 0L), topics.get(2));
+            TopicAdmin.ensureTopics(
+                    env.endpoints().bootstrapServers(), List.of(new TopicSpec(controlTopic, 1, Map.of())));
+            control = new ScoringBenchJob.Control(
+                    controlTopic, Map.of(new TopicPartition(controlTopic, 0), 0L), topics.get(2));
         }
         int warm = (int) Math.round(rate * warmupSeconds);
         int planned = warm + (int) Math.max(1, Math.round(rate * latencySeconds));
@@ -168,7 +217,8 @@ final class ScoringRuns {
         Thread[] swapper = new Thread[1];
         AtomicReference<Throwable> swapError = new AtomicReference<>();
         long[] swapTimes = new long[2];
-        TandemAvroSerializer<ScoringRequest> rs = AvroSerdes.valueSerializer(env.endpoints().registryUrl());
+        TandemAvroSerializer<ScoringRequest> rs =
+                AvroSerdes.valueSerializer(env.endpoints().registryUrl());
         byte[][][] requestBytes = w.serializedRequests("l-", planned, rs, topics.get(0));
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
@@ -179,7 +229,11 @@ final class ScoringRuns {
         long wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         int sent = 0;
         int swapSeenAt = -1;
-        try (PredictionReader reader = reader(env, topics.get(1), "l-", (n, arrival, prediction) -> {
+        try (PredictionReader reader = reader(
+                env,
+                topics.get(1),
+                "l-",
+                (n, arrival, prediction) -> {
                     if (n < warm) return;
                     hist.recordValue(Math.max(0, (arrival - scheduled.get(n)) / 1_000));
                     if (prediction == null) return;
@@ -187,17 +241,32 @@ final class ScoringRuns {
                     PredictionTimings t = prediction.getTimings();
                     long sentMs = wallMs(scheduled.get(n), wallOffsetNanos);
                     toJoin.recordValue(Math.max(0, t.getReceivedAt().toEpochMilli() - sentMs));
-                    toScored.recordValue(Math.max(0, t.getScoredAt().toEpochMilli() - t.getReceivedAt().toEpochMilli()));
-                    toVisible.recordValue(Math.max(0, wallMs(arrival, wallOffsetNanos) - t.getScoredAt().toEpochMilli()));
-                }, bare)) {
-            try (BenchJob job = startJob(env, new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)), control, config,
-                    null, bare, run)) {
-                if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2))) throw new IllegalStateException("the " + label + " run's job did not read the features within 2 min");
-                Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
+                    toScored.recordValue(Math.max(
+                            0,
+                            t.getScoredAt().toEpochMilli() - t.getReceivedAt().toEpochMilli()));
+                    toVisible.recordValue(Math.max(
+                            0,
+                            wallMs(arrival, wallOffsetNanos) - t.getScoredAt().toEpochMilli()));
+                },
+                bare)) {
+            try (BenchJob job = startJob(
+                    env,
+                    new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)),
+                    control,
+                    config,
+                    null,
+                    bare,
+                    run)) {
+                if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2)))
+                    throw new IllegalStateException(
+                            "the " + label + " run's job did not read the features within 2 min");
+                Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(
+                        env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
                 props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
                 SendErrors errors = new SendErrors();
-                try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                try (KafkaProducer<byte[], byte[]> p =
+                        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
                     OpenLoop schedule = OpenLoop.startingIn(rate, 50_000_000L, 0);
                     for (int n = 0; n < capacity; n++) {
                         if (n >= planned && (swap == null || (swapSeenAt >= 0 && n >= swapSeenAt + tail))) break;
@@ -209,23 +278,32 @@ final class ScoringRuns {
                         sent = n + 1;
                         if (swap != null && n == swapAt) {
                             // off the sender's thread: waiting for the command's ack must not pause the requests
-                            swapper[0] = new Thread(() -> {
-                                try {
-                                    swapTimes[0] = System.nanoTime();
-                                    sendCommand(env, controlTopic, ModelControlClient.activate(swap.modelName(), swap.version(), swap.dir()));
-                                    swapTimes[1] = System.nanoTime();
-                                } catch (Throwable t) {
-                                    swapError.set(t);
-                                }
-                            }, "tandem-bench-swap");
+                            swapper[0] = new Thread(
+                                    () -> {
+                                        try {
+                                            swapTimes[0] = System.nanoTime();
+                                            sendCommand(
+                                                    env,
+                                                    controlTopic,
+                                                    ModelControlClient.activate(
+                                                            swap.modelName(), swap.version(), swap.dir()));
+                                            swapTimes[1] = System.nanoTime();
+                                        } catch (Throwable t) {
+                                            swapError.set(t);
+                                        }
+                                    },
+                                    "tandem-bench-swap");
                             swapper[0].start();
                         }
-                        if (swap != null && swapSeenAt < 0 && n > swapAt && (n & 63) == 0 && reader.count(swapped) > 0) swapSeenAt = n;
+                        if (swap != null && swapSeenAt < 0 && n > swapAt && (n & 63) == 0 && reader.count(swapped) > 0)
+                            swapSeenAt = n;
                         if ((n & 1023) == 0) {
                             job.failure().ifPresent(f -> {
                                 throw new IllegalStateException(f);
                             });
-                            if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
+                            if (swapError.get() != null)
+                                throw new IllegalStateException(
+                                        "sending the swap command failed: " + swapError.get(), swapError.get());
                         }
                     }
                     p.flush();
@@ -238,63 +316,135 @@ final class ScoringRuns {
                         throw new IllegalStateException(f);
                     });
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + sent + " predictions within 1 min of the last request");
+                        throw new IllegalStateException(label + " run: only " + reader.requests() + " of " + sent
+                                + " predictions within 1 min of the last request");
                     }
                     Thread.sleep(20);
                 }
                 if (swap != null) {
                     swapper[0].join(60_000);
-                    if (swapError.get() != null) throw new IllegalStateException("sending the swap command failed: " + swapError.get(), swapError.get());
+                    if (swapError.get() != null)
+                        throw new IllegalStateException(
+                                "sending the swap command failed: " + swapError.get(), swapError.get());
                 }
-                // every request answered: read on to the settled end (past the count waited for) before the job is cancelled
-                if (!reader.readToEnd(SETTLE)) say("%-13s (a transaction still open after %d s: read to its last stable offset)", "", SETTLE.toSeconds());
+                // every request answered: read on to the settled end (past the count waited for) before the job is
+                // cancelled
+                if (!reader.readToEnd(SETTLE))
+                    say(
+                            "%-13s (a transaction still open after %d s: read to its last stable offset)",
+                            "", SETTLE.toSeconds());
             }
             reader.requireExactly(sent, label + " run");
             if (swap != null) {
                 if (reader.count(swapped) == 0) {
-                    throw new IllegalStateException("swap run: no prediction by " + swapped + " within a minute of activating it (by version: " + reader.versions() + ")");
+                    throw new IllegalStateException("swap run: no prediction by " + swapped
+                            + " within a minute of activating it (by version: " + reader.versions() + ")");
                 }
-                say("swap:         activate %s sent at request %,d of %,d (acked in %.0f ms); predictions by version %s", swapped,
-                        swapAt, sent, (swapTimes[1] - swapTimes[0]) / 1e6, reader.versions());
+                say(
+                        "swap:         activate %s sent at request %,d of %,d (acked in %.0f ms); predictions by version %s",
+                        swapped, swapAt, sent, (swapTimes[1] - swapTimes[0]) / 1e6, reader.versions());
             }
         }
-        Latency l = new Latency(hist.getValueAtPercentile(50) / 1000.0, hist.getValueAtPercentile(99) / 1000.0, hist.getValueAtPercentile(99.9) / 1000.0,
-                hist.getMaxValue() / 1000.0, hist.getTotalCount(), lag.getValueAtPercentile(99) / 1000.0,
+        Latency l = new Latency(
+                hist.getValueAtPercentile(50) / 1000.0,
+                hist.getValueAtPercentile(99) / 1000.0,
+                hist.getValueAtPercentile(99.9) / 1000.0,
+                hist.getMaxValue() / 1000.0,
+                hist.getTotalCount(),
+                lag.getValueAtPercentile(99) / 1000.0,
                 new Stage(toJoin.getValueAtPercentile(50), toJoin.getValueAtPercentile(99)),
                 new Stage(toScored.getValueAtPercentile(50), toScored.getValueAtPercentile(99)),
                 new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)));
-        say("%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
-                label + ":", l.p50Ms, l.p99Ms, l.p999Ms, l.maxMs, l.count, rate, warmupSeconds, config.checkpointInterval().toMillis(), l.senderLagP99Ms);
-        if (toJoin.getTotalCount() > 0) say("%-13s where it goes (p50 / p99 ms): send → join %d / %d, join → scored %d / %d, scored → visible to read_committed %d / %d",
-                "", l.toJoin.p50Ms, l.toJoin.p99Ms, l.toScored.p50Ms, l.toScored.p99Ms, l.toVisible.p50Ms, l.toVisible.p99Ms);
+        say(
+                "%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
+                label + ":",
+                l.p50Ms,
+                l.p99Ms,
+                l.p999Ms,
+                l.maxMs,
+                l.count,
+                rate,
+                warmupSeconds,
+                config.checkpointInterval().toMillis(),
+                l.senderLagP99Ms);
+        if (toJoin.getTotalCount() > 0)
+            say(
+                    "%-13s where it goes (p50 / p99 ms): send → join %d / %d, join → scored %d / %d, scored → visible to read_committed %d / %d",
+                    "",
+                    l.toJoin.p50Ms,
+                    l.toJoin.p99Ms,
+                    l.toScored.p50Ms,
+                    l.toScored.p99Ms,
+                    l.toVisible.p50Ms,
+                    l.toVisible.p99Ms);
         return l;
     }
 
-    private static PredictionReader reader(BenchEnvironment env, String topic, String prefix, PredictionReader.Arrival arrival, boolean bare) {
-        return bare ? PredictionReader.echoedRequests(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topic, env.partitions(), prefix, arrival)
-                : new PredictionReader(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topic, env.partitions(), prefix, arrival);
+    private static PredictionReader reader(
+            BenchEnvironment env, String topic, String prefix, PredictionReader.Arrival arrival, boolean bare) {
+        return bare
+                ? PredictionReader.echoedRequests(
+                        env.endpoints().bootstrapServers(),
+                        env.endpoints().registryUrl(),
+                        topic,
+                        env.partitions(),
+                        prefix,
+                        arrival)
+                : new PredictionReader(
+                        env.endpoints().bootstrapServers(),
+                        env.endpoints().registryUrl(),
+                        topic,
+                        env.partitions(),
+                        prefix,
+                        arrival);
     }
 
-    private static BenchJob startJob(BenchEnvironment env, ScoringBenchJob.Topics topics, ScoringBenchJob.Control control, ScoringConfig config,
-                                     BatchScorerFactory scorer, boolean bare, String run) throws Exception {
-        return bare ? BareFlinkJob.start(env.endpoints().bootstrapServers(), topics, config, run)
-                : ScoringBenchJob.start(env.endpoints().bootstrapServers(), env.endpoints().registryUrl(), topics, control, config, scorer, run);
+    private static BenchJob startJob(
+            BenchEnvironment env,
+            ScoringBenchJob.Topics topics,
+            ScoringBenchJob.Control control,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            boolean bare,
+            String run)
+            throws Exception {
+        return bare
+                ? BareFlinkJob.start(env.endpoints().bootstrapServers(), topics, config, run)
+                : ScoringBenchJob.start(
+                        env.endpoints().bootstrapServers(),
+                        env.endpoints().registryUrl(),
+                        topics,
+                        control,
+                        config,
+                        scorer,
+                        run);
     }
 
     record Swap(String modelName, String version, Path dir) {}
 
     /** One model command onto {@code topic}, as {@code ModelControlClient} writes them (key model name, registry Avro, acks=all); waits for the ack. */
     private static void sendCommand(BenchEnvironment env, String topic, ModelControl command) throws Exception {
-        TandemAvroSerializer<ModelControl> serializer = AvroSerdes.valueSerializer(env.endpoints().registryUrl());
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.endpoints().bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "tandem-bench-model-control");
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            p.send(new ProducerRecord<>(topic, utf8(command.getModelName().toString()), serializer.serialize(topic, command))).get(30, TimeUnit.SECONDS);
+        TandemAvroSerializer<ModelControl> serializer =
+                AvroSerdes.valueSerializer(env.endpoints().registryUrl());
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                env.endpoints().bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-model-control");
+        try (KafkaProducer<byte[], byte[]> p =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(
+                            topic, utf8(command.getModelName().toString()), serializer.serialize(topic, command)))
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
-    private static byte[][] serialized(ScoringRequest r, TandemAvroSerializer<ScoringRequest> serializer, String topic) {
+    private static byte[][] serialized(
+            ScoringRequest r, TandemAvroSerializer<ScoringRequest> serializer, String topic) {
         return new byte[][] {utf8(r.getUserId()), serializer.serialize(topic, r)};
     }
 

@@ -51,8 +51,13 @@ final class ScoringWorkload {
     private final int candidates;
     private final long seed;
 
-    private ScoringWorkload(SyntheticWorld world, List<LoggedEvent> log, Map<String, UserFeatures> features, Map<String, List<String>> touched,
-                            int candidates, long seed) {
+    private ScoringWorkload(
+            SyntheticWorld world,
+            List<LoggedEvent> log,
+            Map<String, UserFeatures> features,
+            Map<String, List<String>> touched,
+            int candidates,
+            long seed) {
         this.world = world;
         this.log = log;
         this.features = features;
@@ -62,7 +67,9 @@ final class ScoringWorkload {
         this.candidates = candidates;
         this.seed = seed;
         // requests come "a minute after the log ends", so the sequences' time gaps look like live traffic
-        this.requestTimeMs = log.isEmpty() ? GeneratorConfig.DEFAULT_START.toEpochMilli() : log.get(log.size() - 1).timeMs() + 60_000;
+        this.requestTimeMs = log.isEmpty()
+                ? GeneratorConfig.DEFAULT_START.toEpochMilli()
+                : log.get(log.size() - 1).timeMs() + 60_000;
     }
 
     static ScoringWorkload generate(int users, int items, long events, int candidates, long seed) {
@@ -75,7 +82,8 @@ final class ScoringWorkload {
             LoggedEvent e = LoggedEvent.of(it.next().toUserEvent());
             log.add(e);
             SequenceUpdater.apply(sequences.computeIfAbsent(e.userId(), u -> new BehaviourSequence(policy)), e.event());
-            touched.computeIfAbsent(e.userId(), u -> new ArrayList<>()).add(e.event().itemId());
+            touched.computeIfAbsent(e.userId(), u -> new ArrayList<>())
+                    .add(e.event().itemId());
         }
         Map<String, UserFeatures> features = new LinkedHashMap<>();
         sequences.forEach((u, s) -> features.put(u, s.toUserFeatures(u)));
@@ -93,19 +101,27 @@ final class ScoringWorkload {
         List<String> own = touched.getOrDefault(user, List.of());
         LinkedHashSet<String> items = new LinkedHashSet<>();
         for (int i = own.size() - 1; i >= 0 && items.size() < candidates / 2; i--) items.add(own.get(i));
-        while (items.size() < candidates) items.add(catalog.get(rnd.nextInt(catalog.size())).getItemId());
+        while (items.size() < candidates)
+            items.add(catalog.get(rnd.nextInt(catalog.size())).getItemId());
         List<Candidate> cands = new ArrayList<>(candidates);
         for (String i : items) cands.add(Candidate.newBuilder().setItemId(i).build());
-        return ScoringRequest.newBuilder().setRequestId(prefix + n).setUserId(user).setCandidates(cands)
-                .setRequestTime(Instant.ofEpochMilli(requestTimeMs)).build();
+        return ScoringRequest.newBuilder()
+                .setRequestId(prefix + n)
+                .setUserId(user)
+                .setCandidates(cands)
+                .setRequestTime(Instant.ofEpochMilli(requestTimeMs))
+                .build();
     }
 
     /** {@code count} requests as (key, value) wire-format bytes, ids {@code <prefix>0 … <prefix>count-1}. */
-    byte[][][] serializedRequests(String prefix, int count, TandemAvroSerializer<ScoringRequest> serializer, String topic) {
+    byte[][][] serializedRequests(
+            String prefix, int count, TandemAvroSerializer<ScoringRequest> serializer, String topic) {
         byte[][][] out = new byte[count][][];
         for (int n = 0; n < count; n++) {
             ScoringRequest r = request(prefix, n);
-            out[n] = new byte[][] {r.getUserId().getBytes(java.nio.charset.StandardCharsets.UTF_8), serializer.serialize(topic, r)};
+            out[n] = new byte[][] {
+                r.getUserId().getBytes(java.nio.charset.StandardCharsets.UTF_8), serializer.serialize(topic, r)
+            };
         }
         return out;
     }
@@ -121,13 +137,21 @@ final class ScoringWorkload {
             return dir;
         }
         FunnelConfig funnel = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), 0.7);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults(SequencePolicy.defaults())), SequencePolicy.defaults(), funnel)
+        ExampleSet data = new ExampleBuilder(
+                        new FeatureEncoder(FeatureSpec.defaults(SequencePolicy.defaults())),
+                        SequencePolicy.defaults(),
+                        funnel)
                 .build(log);
         long t0 = System.nanoTime();
         try (TrainedModel m = new Trainer(config, null).train(data)) {
             Path out = m.export(root, version);
-            progress.accept(String.format(java.util.Locale.ROOT, "trained " + config.name() + "/" + version + " (%s, %s) on %,d exposures in %.1f s", config.architecture(), config.sequenceEncoder(),
-                    data.size(), (System.nanoTime() - t0) / 1e9));
+            progress.accept(String.format(
+                    java.util.Locale.ROOT,
+                    "trained " + config.name() + "/" + version + " (%s, %s) on %,d exposures in %.1f s",
+                    config.architecture(),
+                    config.sequenceEncoder(),
+                    data.size(),
+                    (System.nanoTime() - t0) / 1e9));
             return out;
         }
     }

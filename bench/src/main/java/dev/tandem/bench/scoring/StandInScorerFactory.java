@@ -12,7 +12,10 @@ import java.util.List;
  * rows are encoded with {@code modelDir}'s feature spec, so the join does the same work as with the model itself.
  */
 record StandInScorerFactory(String modelDir, List<String> stages, Kind kind) implements BatchScorerFactory {
-    enum Kind { NO_MODEL, PER_CANDIDATE }
+    enum Kind {
+        NO_MODEL,
+        PER_CANDIDATE
+    }
 
     StandInScorerFactory {
         stages = List.copyOf(stages);
@@ -27,7 +30,8 @@ record StandInScorerFactory(String modelDir, List<String> stages, Kind kind) imp
     public BatchScorer create() throws Exception {
         return switch (kind) {
             case NO_MODEL -> new NoModelScorer(encoderSpec(), stages);
-            case PER_CANDIDATE -> new PerCandidateScorer(TfBatchScorer.factory(modelDir, stages).create());
+            case PER_CANDIDATE ->
+                new PerCandidateScorer(TfBatchScorer.factory(modelDir, stages).create());
         };
     }
 }

@@ -19,6 +19,7 @@ class DurationConverterTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "soon", "10", "-5s", "0s", "PTxS"})
     void rejects(String text) {
-        assertThatThrownBy(() -> new DurationConverter().convert(text)).isInstanceOf(CommandLine.TypeConversionException.class);
+        assertThatThrownBy(() -> new DurationConverter().convert(text))
+                .isInstanceOf(CommandLine.TypeConversionException.class);
     }
 }

@@ -32,17 +32,20 @@ class OutputIdentityTest {
 
     @Test
     void oneUserFeaturesPerEventPasses() {
-        MockConsumer<byte[], byte[]> c = consumer(Map.of(P0, List.of(uf("u1", 1), uf("u1", 2), uf("u3", 1)), P1, List.of(uf("u2", 1))));
+        MockConsumer<byte[], byte[]> c =
+                consumer(Map.of(P0, List.of(uf("u1", 1), uf("u1", 2), uf("u3", 1)), P1, List.of(uf("u2", 1))));
 
         OutputLedger l = OutputIdentity.USER_FEATURES.readTo(c, Map.of(P0, 3L, P1, 1L));
 
-        assertThatCode(() -> l.requireExactly(4, "real topology", OutputIdentity.USER_FEATURES.description)).doesNotThrowAnyException();
+        assertThatCode(() -> l.requireExactly(4, "real topology", OutputIdentity.USER_FEATURES.description))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void aDuplicateAfterTheExpectedCountIsReadAndFails() {
         // four outputs for the four events, then the same (u1, 2) once more: a count that stopped at 4 would pass
-        MockConsumer<byte[], byte[]> c = consumer(Map.of(P0, List.of(uf("u1", 1), uf("u1", 2), uf("u3", 1), uf("u1", 2)), P1, List.of(uf("u2", 1))));
+        MockConsumer<byte[], byte[]> c = consumer(
+                Map.of(P0, List.of(uf("u1", 1), uf("u1", 2), uf("u3", 1), uf("u1", 2)), P1, List.of(uf("u2", 1))));
 
         OutputLedger l = OutputIdentity.USER_FEATURES.readTo(c, Map.of(P0, 4L, P1, 1L));
 
@@ -64,7 +67,8 @@ class OutputIdentityTest {
     @Test
     void eventIdsTellTheReferencesOutputsApartPaddedOrNot() {
         byte[] e0 = event(0);
-        byte[] padded = Arrays.copyOf(event(1), 2_000); // the upper bound: the event's bytes padded to the real output's size
+        byte[] padded =
+                Arrays.copyOf(event(1), 2_000); // the upper bound: the event's bytes padded to the real output's size
         MockConsumer<byte[], byte[]> c = consumer(Map.of(P0, List.of(e0, padded, event(2), event(0)), P1, List.of()));
 
         OutputLedger l = OutputIdentity.EVENT_ID.readTo(c, Map.of(P0, 4L, P1, 0L));
@@ -79,16 +83,37 @@ class OutputIdentityTest {
         MockConsumer<byte[], byte[]> c = consumer(Map.of(P0, List.of(new byte[] {1, 2, 3}), P1, List.of()));
 
         assertThatThrownBy(() -> OutputIdentity.USER_FEATURES.readTo(c, Map.of(P0, 1L, P1, 0L)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("out-0@0");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("out-0@0");
     }
 
     private byte[] uf(String user, long version) {
-        return features.serialize(TOPIC, UserFeatures.newBuilder().setUserId(user).setAsOf(Instant.ofEpochMilli(1_000 * version))
-                .setSequenceVersion(version).setEvents(List.of()).setActionCounts(List.of()).setTopCategories(List.of()).build());
+        return features.serialize(
+                TOPIC,
+                UserFeatures.newBuilder()
+                        .setUserId(user)
+                        .setAsOf(Instant.ofEpochMilli(1_000 * version))
+                        .setSequenceVersion(version)
+                        .setEvents(List.of())
+                        .setActionCounts(List.of())
+                        .setTopCategories(List.of())
+                        .build());
     }
 
     private byte[] event(long n) {
-        return events.serialize("events", new UserEvent("gen-11-" + n, "u1", "i1", "c1", Action.VIEW, Instant.ofEpochMilli(n), null, null, null, Map.of()));
+        return events.serialize(
+                "events",
+                new UserEvent(
+                        "gen-11-" + n,
+                        "u1",
+                        "i1",
+                        "c1",
+                        Action.VIEW,
+                        Instant.ofEpochMilli(n),
+                        null,
+                        null,
+                        null,
+                        Map.of()));
     }
 
     private static MockConsumer<byte[], byte[]> consumer(Map<TopicPartition, List<byte[]>> values) {
@@ -97,7 +122,8 @@ class OutputIdentityTest {
         values.keySet().forEach(tp -> beginning.put(tp, 0L));
         c.updateBeginningOffsets(beginning);
         c.schedulePollTask(() -> values.forEach((tp, vs) -> {
-            for (int i = 0; i < vs.size(); i++) c.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), i, null, vs.get(i)));
+            for (int i = 0; i < vs.size(); i++)
+                c.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), i, null, vs.get(i)));
         }));
         return c;
     }

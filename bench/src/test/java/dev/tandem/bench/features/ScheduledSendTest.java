@@ -25,9 +25,12 @@ class ScheduledSendTest {
             if (kv[0][0] == 5) stall(100); // the sender blocks (a full buffer, a GC pause): events 6..19 go out late
         });
 
-        for (int i = 0; i < events.size(); i++) assertThat(stamps.get(i)).as("event %d", i).isEqualTo(schedule.dueWallMillis(i));
+        for (int i = 0; i < events.size(); i++)
+            assertThat(stamps.get(i)).as("event %d", i).isEqualTo(schedule.dueWallMillis(i));
         assertThat(stamps.get(19) - stamps.get(0)).isBetween(18L, 20L); // 1 ms apart, as scheduled
-        assertThat(sentAtMs.get(6) - stamps.get(6)).as("event 6 went out late, and its stamp says when it was due").isGreaterThanOrEqualTo(90);
+        assertThat(sentAtMs.get(6) - stamps.get(6))
+                .as("event 6 went out late, and its stamp says when it was due")
+                .isGreaterThanOrEqualTo(90);
         assertThat(lag.getMaxValue()).as("sender lag, µs").isGreaterThanOrEqualTo(90_000);
     }
 

@@ -62,17 +62,27 @@ public class EncoderBenchmark {
         Random r = new Random(1);
         for (int i = 0; i < 80; i++) {
             Action a = i % 7 == 0 ? Action.CART : Action.VIEW;
-            SequenceUpdater.apply(sequence, new BehaviourEvent("e" + i, Integer.toString(100_000 + r.nextInt(50_000)),
-                    Integer.toString(r.nextInt(500)), a, T0 + i * 30_000L));
+            SequenceUpdater.apply(
+                    sequence,
+                    new BehaviourEvent(
+                            "e" + i,
+                            Integer.toString(100_000 + r.nextInt(50_000)),
+                            Integer.toString(r.nextInt(500)),
+                            a,
+                            T0 + i * 30_000L));
         }
         features = sequence.toUserFeatures("user-1");
         now = T0 + 81 * 30_000L;
         items = new ItemMetadata[CANDIDATES];
         codes = new ItemCode[CANDIDATES];
         for (int i = 0; i < CANDIDATES; i++) {
-            items[i] = ItemMetadata.newBuilder().setItemId(Integer.toString(200_000 + r.nextInt(500_000)))
-                    .setCategoryPath(List.of("root", Integer.toString(r.nextInt(500)))).setBrand("brand-" + r.nextInt(300))
-                    .setPrice(1 + r.nextDouble() * 500).setAttributes(Map.of()).build();
+            items[i] = ItemMetadata.newBuilder()
+                    .setItemId(Integer.toString(200_000 + r.nextInt(500_000)))
+                    .setCategoryPath(List.of("root", Integer.toString(r.nextInt(500))))
+                    .setBrand("brand-" + r.nextInt(300))
+                    .setPrice(1 + r.nextDouble() * 500)
+                    .setAttributes(Map.of())
+                    .build();
             codes[i] = encoder.encodeItem(items[i]);
         }
         user = encoder.newUserVector();

@@ -61,9 +61,14 @@ public class SerdeBenchmark {
     static UserEvent realisticEvent() {
         return UserEvent.newBuilder()
                 .setEventId("rees46-2019-10-01T00:00:04Z-541312140-44600062")
-                .setUserId("541312140").setItemId("44600062").setCategoryId("2103807459595387724")
-                .setAction(Action.VIEW).setEventTime(Instant.parse("2019-10-01T00:00:04Z"))
-                .setPrice(35.79).setBrand("shiseido").setSessionId("72d76fde-8bb3-4e00-8c23-a032dfed738c")
+                .setUserId("541312140")
+                .setItemId("44600062")
+                .setCategoryId("2103807459595387724")
+                .setAction(Action.VIEW)
+                .setEventTime(Instant.parse("2019-10-01T00:00:04Z"))
+                .setPrice(35.79)
+                .setBrand("shiseido")
+                .setSessionId("72d76fde-8bb3-4e00-8c23-a032dfed738c")
                 .setAttributes(Map.of("category_code", "cosmetics.skin.care"))
                 .build();
     }
@@ -84,8 +89,9 @@ public class SerdeBenchmark {
 
     @TearDown
     public void tearDown() {
-        System.out.printf("%nbytes/event: wire format %d, plain Avro %d (header %d)%n", wire.length, plain.length,
-                wire.length - plain.length);
+        System.out.printf(
+                "%nbytes/event: wire format %d, plain Avro %d (header %d)%n",
+                wire.length, plain.length, wire.length - plain.length);
         MockSchemaRegistry.drop(scope);
     }
 
@@ -130,8 +136,10 @@ public class SerdeBenchmark {
         Options options = new OptionsBuilder()
                 .include(SerdeBenchmark.class.getName() + "\\.")
                 .forks(1)
-                .warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
-                .measurementIterations(5).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
+                .warmupIterations(3)
+                .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
+                .measurementIterations(5)
+                .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(2))
                 .build();
         new Runner(options).run();
     }

@@ -20,7 +20,8 @@ class ModelBenchIT {
     void writesEveryMetricPositive() throws Exception {
         Path json = dir.resolve("model.json");
 
-        BenchRun r = BenchRun.run("model", "--json", json.toString(), "--events", "3000", "--epochs", "1", "--seconds", "0.3");
+        BenchRun r = BenchRun.run(
+                "model", "--json", json.toString(), "--events", "3000", "--epochs", "1", "--seconds", "0.3");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("scoring batch 2048", "encoding:", "wrote");
@@ -30,8 +31,14 @@ class ModelBenchIT {
         assertThat(m.path("run").path("commit").asText()).isNotBlank();
         assertThat(m.path("run").path("machine").path("cores").asInt()).isPositive();
         assertThat(m.path("run").has("load_average_end")).isTrue();
-        for (String key : new String[] {"train_examples_per_sec", "predictions_per_sec_b1", "predictions_per_sec_b32", "predictions_per_sec_b256",
-                "predictions_per_sec_b2048", "encode_ns_per_candidate"}) {
+        for (String key : new String[] {
+            "train_examples_per_sec",
+            "predictions_per_sec_b1",
+            "predictions_per_sec_b32",
+            "predictions_per_sec_b256",
+            "predictions_per_sec_b2048",
+            "encode_ns_per_candidate"
+        }) {
             assertThat(m.path("metrics").path(key).asDouble()).as(key).isPositive();
         }
     }

@@ -17,24 +17,29 @@ class ScoringScenarioTest {
     @Test
     void theZooNamesEveryArchitectureAndEncoderWithTheLightestFirst() {
         assertThat(ScoringScenario.zooNames()).first().isEqualTo("mmoe-mean");
-        assertThat(ScoringScenario.zooNames()).hasSize(ModelConfig.ARCHITECTURES.size() * ModelConfig.SEQUENCE_ENCODERS.size())
+        assertThat(ScoringScenario.zooNames())
+                .hasSize(ModelConfig.ARCHITECTURES.size() * ModelConfig.SEQUENCE_ENCODERS.size())
                 .doesNotHaveDuplicates()
                 .contains("shared_bottom-target_attention", "ple-transformer");
     }
 
     @Test
     void anUnknownModelIsOneUsageLineNamingTheChoices() {
-        BenchRun r = BenchRun.run("scoring", "--json", dir.resolve("s.json").toString(), "--model", "mmoe-mean,transformer");
+        BenchRun r =
+                BenchRun.run("scoring", "--json", dir.resolve("s.json").toString(), "--model", "mmoe-mean,transformer");
 
         assertThat(r.exitCode()).isEqualTo(BenchRun.USAGE);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).contains("unknown --model 'transformer'", "all", "mmoe-mean", "ple-transformer").doesNotContain("Exception");
+        assertThat(r.err())
+                .contains("unknown --model 'transformer'", "all", "mmoe-mean", "ple-transformer")
+                .doesNotContain("Exception");
         assertThat(Files.exists(dir.resolve("s.json"))).isFalse();
     }
 
     @Test
     void aBatchSmallerThanOneRequestIsRefused() {
-        BenchRun r = BenchRun.run("scoring", "--json", dir.resolve("s.json").toString(), "--candidates", "20", "--max-batch-rows", "10");
+        BenchRun r = BenchRun.run(
+                "scoring", "--json", dir.resolve("s.json").toString(), "--candidates", "20", "--max-batch-rows", "10");
 
         assertThat(r.exitCode()).isEqualTo(BenchRun.USAGE);
         assertThat(r.errLines()).hasSize(1);
@@ -43,7 +48,8 @@ class ScoringScenarioTest {
 
     @Test
     void aMissingOutputDirectoryIsRefused() {
-        BenchRun r = BenchRun.run("scoring", "--json", dir.resolve("nope/s.json").toString());
+        BenchRun r =
+                BenchRun.run("scoring", "--json", dir.resolve("nope/s.json").toString());
 
         assertThat(r.exitCode()).isEqualTo(BenchRun.USAGE);
         assertThat(r.err()).contains("directory not found");

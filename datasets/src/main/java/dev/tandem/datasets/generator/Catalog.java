@@ -70,7 +70,8 @@ public final class Catalog {
         brandNames = new String[brands];
         for (int b = 0; b < brands; b++) brandNames[b] = "brand-" + (b + 1);
         AliasTable[] brandPopularity = new AliasTable[categories];
-        for (int c = 0; c < categories; c++) brandPopularity[c] = new AliasTable(Distributions.zipf(brandCount[c], 1.0));
+        for (int c = 0; c < categories; c++)
+            brandPopularity[c] = new AliasTable(Distributions.zipf(brandCount[c], 1.0));
 
         itemPrice = new double[items];
         itemQuality = new double[items];
@@ -97,7 +98,8 @@ public final class Catalog {
         for (int c = 0; c < categories; c++) {
             int[] members = categoryItems[c];
             double[] w = new double[members.length];
-            for (int k = 0; k < members.length; k++) w[k] = 1.0 / Math.pow(itemRank[members[k]] + 1, POPULARITY_EXPONENT);
+            for (int k = 0; k < members.length; k++)
+                w[k] = 1.0 / Math.pow(itemRank[members[k]] + 1, POPULARITY_EXPONENT);
             itemsByCategory[c] = new AliasTable(w);
         }
 

@@ -13,7 +13,8 @@ import java.util.Locale;
  * </ul>
  */
 public enum EventFileFormat {
-    TAOBAO, EVENTS;
+    TAOBAO,
+    EVENTS;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);

@@ -56,23 +56,30 @@ public final class EventFileReader {
         long malformed = 0;
         try (LineReader lines = new LineReader(Files.newInputStream(file))) {
             while (lines.next()) {
-                String line = new String(lines.buffer(), lines.start(), lines.end() - lines.start(), StandardCharsets.UTF_8);
+                String line =
+                        new String(lines.buffer(), lines.start(), lines.end() - lines.start(), StandardCharsets.UTF_8);
                 if (line.isBlank()) continue;
                 rows++;
                 try {
                     out.add(parse(line));
                 } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
-                    String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                    String reason =
+                            String.valueOf(e.getMessage()).lines().findFirst().orElse("");
                     if (!lines.terminated()) reason = "last line is cut off (no newline at end of file): " + reason;
-                    if (strict) throw new InvalidInputException(file.getFileName() + " line " + lines.lineNumber() + ": " + reason);
+                    if (strict)
+                        throw new InvalidInputException(
+                                file.getFileName() + " line " + lines.lineNumber() + ": " + reason);
                     malformed++;
                     if (kept.size() < Replayer.KEPT_MALFORMED) {
-                        kept.add(MalformedLine.of(lines.lineNumber(), reason, lines.buffer(), lines.start(), lines.end()));
+                        kept.add(MalformedLine.of(
+                                lines.lineNumber(), reason, lines.buffer(), lines.start(), lines.end()));
                     }
                 }
             }
         }
-        return new EventFiles.Loaded(out, new ReplayResult(rows, out.size(), malformed, kept, Duration.ofNanos(System.nanoTime() - started)));
+        return new EventFiles.Loaded(
+                out,
+                new ReplayResult(rows, out.size(), malformed, kept, Duration.ofNanos(System.nanoTime() - started)));
     }
 
     static UserEvent parse(String line) throws IOException {
@@ -86,7 +93,8 @@ public final class EventFileReader {
                 if (field.equals("attributes")) {
                     p.skipChildren();
                 } else if (field.equals("price")) {
-                    if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) price = p.getDoubleValue();
+                    if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT)
+                        price = p.getDoubleValue();
                     else if (v != JsonToken.VALUE_NULL) throw new IllegalArgumentException("price is not a number");
                 } else if (v == JsonToken.VALUE_STRING) {
                     text.put(field, p.getText());
@@ -102,8 +110,17 @@ public final class EventFileReader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown action '" + text.get("action") + "'");
         }
-        return new UserEvent(require(text, "event_id"), require(text, "user_id"), require(text, "item_id"), require(text, "category_id"),
-                action, Instant.parse(time), price, text.get("brand"), text.get("session_id"), Map.of());
+        return new UserEvent(
+                require(text, "event_id"),
+                require(text, "user_id"),
+                require(text, "item_id"),
+                require(text, "category_id"),
+                action,
+                Instant.parse(time),
+                price,
+                text.get("brand"),
+                text.get("session_id"),
+                Map.of());
     }
 
     private static String require(Map<String, String> m, String field) {
@@ -118,7 +135,8 @@ public final class EventFileReader {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = r.readLine();
             if (header == null || !header.trim().equals(EventFileWriter.TRUTH_HEADER)) {
-                throw new InvalidInputException(file.getFileName() + " line 1: expected the header '" + EventFileWriter.TRUTH_HEADER + "'");
+                throw new InvalidInputException(
+                        file.getFileName() + " line 1: expected the header '" + EventFileWriter.TRUTH_HEADER + "'");
             }
             String line;
             long n = 1;
@@ -128,7 +146,9 @@ public final class EventFileReader {
                 String[] f = line.split(",", -1);
                 try {
                     if (f.length != 5) throw new IllegalArgumentException("expected 5 fields, found " + f.length);
-                    out.put(f[0], new GroundTruth(f[0], f[1], f[2], Double.parseDouble(f[3]), Double.parseDouble(f[4])));
+                    out.put(
+                            f[0],
+                            new GroundTruth(f[0], f[1], f[2], Double.parseDouble(f[3]), Double.parseDouble(f[4])));
                 } catch (IllegalArgumentException e) {
                     throw new InvalidInputException(file.getFileName() + " line " + n + ": " + e.getMessage());
                 }

@@ -103,7 +103,8 @@ public final class EventFileWriter implements Closeable {
         json.writeStringField("item_id", e.itemId());
         json.writeStringField("category_id", e.categoryId());
         json.writeStringField("action", e.action().name());
-        json.writeStringField("event_time", Instant.ofEpochMilli(e.eventTimeMillis()).toString());
+        json.writeStringField(
+                "event_time", Instant.ofEpochMilli(e.eventTimeMillis()).toString());
         json.writeNumberField("price", e.price());
         json.writeStringField("brand", e.brand());
         json.writeStringField("session_id", e.sessionId());

@@ -46,8 +46,11 @@ public final class EventGenerator implements Iterator<GeneratedEvent> {
         this.idPrefix = "gen-" + config.seed() + "-";
         this.busy = new boolean[population.users()];
         int slots = Math.max(1, Math.min(MAX_CONCURRENT_SESSIONS, population.users() / 2));
-        this.queue = new PriorityQueue<>(slots, (a, b) -> a.nextTime != b.nextTime
-                ? Long.compare(a.nextTime, b.nextTime) : Integer.compare(a.slot, b.slot));
+        this.queue = new PriorityQueue<>(
+                slots,
+                (a, b) -> a.nextTime != b.nextTime
+                        ? Long.compare(a.nextTime, b.nextTime)
+                        : Integer.compare(a.slot, b.slot));
         long t0 = config.start().toEpochMilli();
         for (int s = 0; s < slots; s++) {
             Session session = new Session(s);
@@ -115,7 +118,8 @@ public final class EventGenerator implements Iterator<GeneratedEvent> {
         if (uCart < pCart) {
             long cartAt = t + 1 + (long) Distributions.logNormal(rnd, 15_000, 0.7);
             s.addPending(Action.CART, cartAt);
-            if (uBuy < pBuyGivenCart) s.addPending(Action.PURCHASE, cartAt + 1 + (long) Distributions.logNormal(rnd, 45_000, 0.8));
+            if (uBuy < pBuyGivenCart)
+                s.addPending(Action.PURCHASE, cartAt + 1 + (long) Distributions.logNormal(rnd, 45_000, 0.8));
         }
         s.sortPending();
         return event(s, item, Action.VIEW, t, pCart, pCart * pBuyGivenCart);
@@ -128,9 +132,19 @@ public final class EventGenerator implements Iterator<GeneratedEvent> {
 
     private GeneratedEvent event(Session s, int item, Action action, long time, double pCart, double pPurchase) {
         int category = catalog.categoryOf(item);
-        return new GeneratedEvent(emitted, idPrefix, population.userId(s.user), catalog.itemId(item),
-                catalog.categoryId(category), action, time, catalog.price(item), catalog.brand(item), s.id,
-                pCart, pPurchase);
+        return new GeneratedEvent(
+                emitted,
+                idPrefix,
+                population.userId(s.user),
+                catalog.itemId(item),
+                catalog.categoryId(category),
+                action,
+                time,
+                catalog.price(item),
+                catalog.brand(item),
+                s.id,
+                pCart,
+                pPurchase);
     }
 
     private int chooseItem(Session s) {

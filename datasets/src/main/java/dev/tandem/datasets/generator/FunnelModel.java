@@ -10,11 +10,13 @@ package dev.tandem.datasets.generator;
  */
 final class FunnelModel {
     double pCart(double affinity, double relPrice, double sensitivity, double quality, double recency) {
-        return Distributions.sigmoid(-4.3 + 2.8 * affinity + 0.35 * quality - 0.8 * sensitivity * relPrice + 1.0 * recency);
+        return Distributions.sigmoid(
+                -4.3 + 2.8 * affinity + 0.35 * quality - 0.8 * sensitivity * relPrice + 1.0 * recency);
     }
 
     double pPurchaseGivenCart(double affinity, double relPrice, double sensitivity, double quality, double recency) {
-        return Distributions.sigmoid(-1.0 + 1.5 * affinity + 0.3 * quality - 1.2 * sensitivity * relPrice + 0.5 * recency);
+        return Distributions.sigmoid(
+                -1.0 + 1.5 * affinity + 0.3 * quality - 1.2 * sensitivity * relPrice + 0.5 * recency);
     }
 
     double pFavourite(double affinity) {

@@ -46,7 +46,16 @@ public record GeneratedEvent(
     }
 
     public UserEvent toUserEvent() {
-        return new UserEvent(eventId(), userId, itemId, categoryId, action, Instant.ofEpochMilli(eventTimeMillis),
-                price, brand, sessionId, Map.of());
+        return new UserEvent(
+                eventId(),
+                userId,
+                itemId,
+                categoryId,
+                action,
+                Instant.ofEpochMilli(eventTimeMillis),
+                price,
+                brand,
+                sessionId,
+                Map.of());
     }
 }

@@ -7,6 +7,7 @@ package dev.tandem.datasets.generator;
 public record GroundTruth(String eventId, String userId, String itemId, double pCart, double pPurchase) {
     public GroundTruth {
         if (!(pCart >= 0 && pCart <= 1)) throw new IllegalArgumentException("pCart out of [0,1]: " + pCart);
-        if (!(pPurchase >= 0 && pPurchase <= pCart)) throw new IllegalArgumentException("pPurchase out of [0,pCart]: " + pPurchase);
+        if (!(pPurchase >= 0 && pPurchase <= pCart))
+            throw new IllegalArgumentException("pPurchase out of [0,pCart]: " + pPurchase);
     }
 }

@@ -32,7 +32,8 @@ public final class Population {
         AliasTable byCategorySize = new AliasTable(categorySize);
 
         for (int u = 0; u < users; u++) {
-            int k = Math.min(Math.min(MAX_FAVOURITES, catalog.categories()), Distributions.geometric(rnd, MEAN_FAVOURITES));
+            int k = Math.min(
+                    Math.min(MAX_FAVOURITES, catalog.categories()), Distributions.geometric(rnd, MEAN_FAVOURITES));
             int[] fav = new int[k];
             double[] w = new double[k];
             double sum = 0;

@@ -50,8 +50,8 @@ public final class SyntheticWorld {
     }
 
     public Stream<GeneratedEvent> stream() {
-        Spliterator<GeneratedEvent> sp = Spliterators.spliterator(events(), config.events(),
-                Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.IMMUTABLE);
+        Spliterator<GeneratedEvent> sp = Spliterators.spliterator(
+                events(), config.events(), Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.IMMUTABLE);
         return StreamSupport.stream(sp, false);
     }
 
@@ -63,7 +63,8 @@ public final class SyntheticWorld {
         int user = Integer.parseInt(userId) - 1;
         int category = (int) (Long.parseLong(categoryId) - Catalog.categoryIdOf(0));
         if (user < 0 || user >= population.users()) throw new IllegalArgumentException("unknown user " + userId);
-        if (category < 0 || category >= catalog.categories()) throw new IllegalArgumentException("unknown category " + categoryId);
+        if (category < 0 || category >= catalog.categories())
+            throw new IllegalArgumentException("unknown category " + categoryId);
         return population.affinity(user, category);
     }
 }

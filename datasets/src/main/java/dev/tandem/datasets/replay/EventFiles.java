@@ -35,8 +35,8 @@ public final class EventFiles {
             public void close() {}
         };
         try {
-            ReplayResult result = new Replayer(new Replayer.Options(format, 0, strict, 0))
-                    .replay(file, collect, ReplayListener.NONE);
+            ReplayResult result =
+                    new Replayer(new Replayer.Options(format, 0, strict, 0)).replay(file, collect, ReplayListener.NONE);
             return new Loaded(events, result);
         } catch (InterruptedException e) {
             // Only pacing waits, and this reads unpaced.

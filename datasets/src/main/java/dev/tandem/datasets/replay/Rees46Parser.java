@@ -17,7 +17,8 @@ import java.util.Map;
  */
 public final class Rees46Parser implements RowParser {
     static final List<String> REQUIRED = List.of("event_time", "event_type", "product_id", "category_id", "user_id");
-    static final String HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";
+    static final String HEADER =
+            "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";
 
     private final CsvFields f = new CsvFields();
     private final String idPrefix;
@@ -42,8 +43,8 @@ public final class Rees46Parser implements RowParser {
         List<String> missing = new ArrayList<>();
         for (String r : REQUIRED) if (!names.contains(r)) missing.add(r);
         if (!missing.isEmpty()) {
-            throw new InvalidInputException("line 1: not a REES46 header (missing " + String.join(", ", missing)
-                    + "); expected " + HEADER);
+            throw new InvalidInputException(
+                    "line 1: not a REES46 header (missing " + String.join(", ", missing) + "); expected " + HEADER);
         }
         columns = names.size();
         time = names.indexOf("event_time");
@@ -71,7 +72,8 @@ public final class Rees46Parser implements RowParser {
         }
         Action action = action();
         if (!f.isDigits(product)) throw new MalformedLineException("product_id is not a number: " + f.quote(product));
-        if (!f.isDigits(category)) throw new MalformedLineException("category_id is not a number: " + f.quote(category));
+        if (!f.isDigits(category))
+            throw new MalformedLineException("category_id is not a number: " + f.quote(category));
         if (!f.isDigits(user)) throw new MalformedLineException("user_id is not a number: " + f.quote(user));
         Double p = null;
         if (price >= 0 && !f.isEmpty(price)) {
@@ -80,12 +82,23 @@ public final class Rees46Parser implements RowParser {
             } catch (NumberFormatException e) {
                 throw new MalformedLineException("price is not a number: " + f.quote(price));
             }
-            if (p.isNaN() || p.isInfinite() || p < 0) throw new MalformedLineException("price out of range: " + f.quote(price));
+            if (p.isNaN() || p.isInfinite() || p < 0)
+                throw new MalformedLineException("price out of range: " + f.quote(price));
         }
         Map<String, String> attributes = categoryCode >= 0 && !f.isEmpty(categoryCode)
-                ? Map.of("category_code", f.string(categoryCode)) : Map.of();
-        return new UserEvent(idPrefix + lineNumber, f.ascii(user), f.ascii(product), f.ascii(category), action,
-                Instant.ofEpochMilli(millis), p, optional(brand), optional(session), attributes);
+                ? Map.of("category_code", f.string(categoryCode))
+                : Map.of();
+        return new UserEvent(
+                idPrefix + lineNumber,
+                f.ascii(user),
+                f.ascii(product),
+                f.ascii(category),
+                action,
+                Instant.ofEpochMilli(millis),
+                p,
+                optional(brand),
+                optional(session),
+                attributes);
     }
 
     private String optional(int column) {
@@ -97,6 +110,7 @@ public final class Rees46Parser implements RowParser {
         if (f.equalsAscii(type, "cart")) return Action.CART;
         if (f.equalsAscii(type, "purchase")) return Action.PURCHASE;
         if (f.equalsAscii(type, "remove_from_cart")) return Action.REMOVE_FROM_CART;
-        throw new MalformedLineException("unknown event_type " + f.quote(type) + " (expected view, cart, remove_from_cart or purchase)");
+        throw new MalformedLineException(
+                "unknown event_type " + f.quote(type) + " (expected view, cart, remove_from_cart or purchase)");
     }
 }

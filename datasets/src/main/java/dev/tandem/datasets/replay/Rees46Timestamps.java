@@ -10,10 +10,19 @@ final class Rees46Timestamps {
 
     static long parseMillis(byte[] b, int from, int to) {
         int len = to - from;
-        if (len != 19 && !(len == 23 && b[from + 19] == ' ' && b[from + 20] == 'U' && b[from + 21] == 'T' && b[from + 22] == 'C')) {
+        if (len != 19
+                && !(len == 23
+                        && b[from + 19] == ' '
+                        && b[from + 20] == 'U'
+                        && b[from + 21] == 'T'
+                        && b[from + 22] == 'C')) {
             throw new IllegalArgumentException("length");
         }
-        if (b[from + 4] != '-' || b[from + 7] != '-' || b[from + 10] != ' ' || b[from + 13] != ':' || b[from + 16] != ':') {
+        if (b[from + 4] != '-'
+                || b[from + 7] != '-'
+                || b[from + 10] != ' '
+                || b[from + 13] != ':'
+                || b[from + 16] != ':') {
             throw new IllegalArgumentException("separators");
         }
         int year = digits(b, from, 4);
@@ -22,7 +31,13 @@ final class Rees46Timestamps {
         int hour = digits(b, from + 11, 2);
         int minute = digits(b, from + 14, 2);
         int second = digits(b, from + 17, 2);
-        if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+        if (month < 1
+                || month > 12
+                || day < 1
+                || day > daysInMonth(year, month)
+                || hour > 23
+                || minute > 59
+                || second > 59) {
             throw new IllegalArgumentException("range");
         }
         long days = daysFromCivil(year, month, day);

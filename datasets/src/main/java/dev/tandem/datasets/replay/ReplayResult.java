@@ -11,8 +11,8 @@ import java.util.List;
  * @param malformedLines every malformed line is counted here
  * @param firstMalformed the first few of them, with reasons
  */
-public record ReplayResult(long rowsRead, long eventsSent, long malformedLines, List<MalformedLine> firstMalformed,
-                           Duration elapsed) {
+public record ReplayResult(
+        long rowsRead, long eventsSent, long malformedLines, List<MalformedLine> firstMalformed, Duration elapsed) {
     public ReplayResult {
         firstMalformed = List.copyOf(firstMalformed);
     }
@@ -23,7 +23,13 @@ public record ReplayResult(long rowsRead, long eventsSent, long malformedLines, 
     }
 
     public String summary() {
-        return String.format(java.util.Locale.ROOT, "rows read %,d, events sent %,d, malformed lines %,d (%,.0f events/s over %.1f s)",
-                rowsRead, eventsSent, malformedLines, eventsPerSecond(), elapsed.toNanos() / 1e9);
+        return String.format(
+                java.util.Locale.ROOT,
+                "rows read %,d, events sent %,d, malformed lines %,d (%,.0f events/s over %.1f s)",
+                rowsRead,
+                eventsSent,
+                malformedLines,
+                eventsPerSecond(),
+                elapsed.toNanos() / 1e9);
     }
 }

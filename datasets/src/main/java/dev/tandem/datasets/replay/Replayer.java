@@ -18,6 +18,7 @@ import java.util.List;
 public final class Replayer {
     /** How many malformed lines the result keeps verbatim; all of them are counted. */
     public static final int KEPT_MALFORMED = 20;
+
     private static final int PROGRESS_EVERY = 8192;
 
     /**
@@ -27,7 +28,8 @@ public final class Replayer {
     public record Options(CsvFormat format, double speed, boolean strict, long limit) {
         public Options {
             if (format == null) throw new IllegalArgumentException("format");
-            if (speed < 0 || Double.isNaN(speed)) throw new IllegalArgumentException("speed must be >= 0, got " + speed);
+            if (speed < 0 || Double.isNaN(speed))
+                throw new IllegalArgumentException("speed must be >= 0, got " + speed);
             if (limit < 0) throw new IllegalArgumentException("limit must be >= 0, got " + limit);
         }
 
@@ -63,7 +65,9 @@ public final class Replayer {
         long limit = options.limit() > 0 ? options.limit() : Long.MAX_VALUE;
 
         if (parser.hasHeader()) {
-            if (!lines.next()) throw new InvalidInputException("the file is empty; a " + options.format().cliName() + " file starts with a header");
+            if (!lines.next())
+                throw new InvalidInputException(
+                        "the file is empty; a " + options.format().cliName() + " file starts with a header");
             parser.header(lines.buffer(), lines.start(), lines.end());
         }
         while (rows < limit && lines.next()) {
@@ -72,9 +76,11 @@ public final class Replayer {
             try {
                 event = parser.parse(lines.buffer(), lines.start(), lines.end(), lines.lineNumber());
             } catch (MalformedLineException e) {
-                String reason = lines.terminated() ? e.getMessage()
+                String reason = lines.terminated()
+                        ? e.getMessage()
                         : "last line is cut off (no newline at end of file): " + e.getMessage();
-                MalformedLine bad = MalformedLine.of(lines.lineNumber(), reason, lines.buffer(), lines.start(), lines.end());
+                MalformedLine bad =
+                        MalformedLine.of(lines.lineNumber(), reason, lines.buffer(), lines.start(), lines.end());
                 if (options.strict()) {
                     sink.flush();
                     throw new InvalidInputException("malformed " + bad + " (--strict)");

@@ -41,7 +41,8 @@ public final class TaobaoParser implements RowParser {
         if (from == to) throw new MalformedLineException("empty line");
         if (!f.split(line, from, to)) throw new MalformedLineException("unterminated quote");
         if (f.count() != 5) {
-            throw new MalformedLineException("expected 5 fields (user_id,item_id,category_id,behavior,timestamp), got " + f.count());
+            throw new MalformedLineException(
+                    "expected 5 fields (user_id,item_id,category_id,behavior,timestamp), got " + f.count());
         }
         if (!f.isDigits(0)) throw new MalformedLineException("user_id is not a number: " + f.quote(0));
         if (!f.isDigits(1)) throw new MalformedLineException("item_id is not a number: " + f.quote(1));
@@ -50,12 +51,22 @@ public final class TaobaoParser implements RowParser {
         if (!f.isUnsignedNumber(4)) throw new MalformedLineException("timestamp is not a number: " + f.quote(4));
         long seconds = f.unsignedLong(4);
         if (seconds < MIN_SECONDS || seconds >= MAX_SECONDS) {
-            throw new MalformedLineException("timestamp " + seconds + " out of range (Unix seconds from 2000 to 2100 expected)");
+            throw new MalformedLineException(
+                    "timestamp " + seconds + " out of range (Unix seconds from 2000 to 2100 expected)");
         }
         String user = f.sameAs(0, lastUser) ? lastUser : (lastUser = f.ascii(0));
         String category = f.sameAs(2, lastCategory) ? lastCategory : (lastCategory = f.ascii(2));
-        return new UserEvent(idPrefix + lineNumber, user, f.ascii(1), category, action,
-                Instant.ofEpochSecond(seconds), null, null, null, Map.of());
+        return new UserEvent(
+                idPrefix + lineNumber,
+                user,
+                f.ascii(1),
+                category,
+                action,
+                Instant.ofEpochSecond(seconds),
+                null,
+                null,
+                null,
+                Map.of());
     }
 
     private Action behaviour() throws MalformedLineException {

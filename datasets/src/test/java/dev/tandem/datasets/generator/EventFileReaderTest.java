@@ -41,16 +41,24 @@ class EventFileReaderTest {
     @Test
     void aMalformedLineIsNamed(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.jsonl");
-        Files.writeString(f, "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"VIEW\",\"event_time\":\"2017-11-25T00:00:00Z\"}\n"
-                + "{\"event_id\":\"b\",\"user_id\":\"u\"\n");
-        assertThatThrownBy(() -> EventFileReader.readEvents(f)).isInstanceOf(InvalidInputException.class).hasMessageStartingWith("bad.jsonl line 2: ");
-        Files.writeString(f, "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"TELEPORT\",\"event_time\":\"2017-11-25T00:00:00Z\"}\n");
-        assertThatThrownBy(() -> EventFileReader.readEvents(f)).hasMessageContaining("line 1: unknown action 'TELEPORT'");
+        Files.writeString(
+                f,
+                "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"VIEW\",\"event_time\":\"2017-11-25T00:00:00Z\"}\n"
+                        + "{\"event_id\":\"b\",\"user_id\":\"u\"\n");
+        assertThatThrownBy(() -> EventFileReader.readEvents(f))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("bad.jsonl line 2: ");
+        Files.writeString(
+                f,
+                "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"TELEPORT\",\"event_time\":\"2017-11-25T00:00:00Z\"}\n");
+        assertThatThrownBy(() -> EventFileReader.readEvents(f))
+                .hasMessageContaining("line 1: unknown action 'TELEPORT'");
     }
 
     @Test
     void malformedLinesAreCountedWithTheirNumbersAndSkippedUnlessStrict(@TempDir Path dir) throws Exception {
-        String good = "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"VIEW\",\"event_time\":\"2017-11-25T00:00:00Z\"}";
+        String good =
+                "{\"event_id\":\"a\",\"user_id\":\"u\",\"item_id\":\"i\",\"category_id\":\"c\",\"action\":\"VIEW\",\"event_time\":\"2017-11-25T00:00:00Z\"}";
         Path f = dir.resolve("cut.jsonl");
         // line 2 is not JSON; line 4, the last, was cut off mid-write (no newline)
         Files.writeString(f, good + "\nnot json\n\n" + good.replace("\"a\"", "\"b\"") + "\n" + good.substring(0, 30));
@@ -60,9 +68,13 @@ class EventFileReaderTest {
         assertThat(loaded.events()).extracting(UserEvent::getEventId).containsExactly("a", "b");
         assertThat(loaded.result().rowsRead()).isEqualTo(4);
         assertThat(loaded.result().malformedLines()).isEqualTo(2);
-        assertThat(loaded.result().firstMalformed()).extracting(MalformedLine::lineNumber).containsExactly(2L, 5L);
-        assertThat(loaded.result().firstMalformed().get(1).reason()).startsWith("last line is cut off (no newline at end of file): ");
-        assertThatThrownBy(() -> EventFileReader.readEvents(f, true)).isInstanceOf(InvalidInputException.class)
+        assertThat(loaded.result().firstMalformed())
+                .extracting(MalformedLine::lineNumber)
+                .containsExactly(2L, 5L);
+        assertThat(loaded.result().firstMalformed().get(1).reason())
+                .startsWith("last line is cut off (no newline at end of file): ");
+        assertThatThrownBy(() -> EventFileReader.readEvents(f, true))
+                .isInstanceOf(InvalidInputException.class)
                 .hasMessageStartingWith("cut.jsonl line 2: ");
     }
 }

@@ -61,15 +61,18 @@ class SyntheticWorldTest {
 
     @Test
     void sameSeedSameEvents() {
-        List<GeneratedEvent> again = SyntheticWorld.create(CONFIG.withEvents(50_000)).stream().toList();
+        List<GeneratedEvent> again =
+                SyntheticWorld.create(CONFIG.withEvents(50_000)).stream().toList();
 
         assertThat(again).isEqualTo(events.subList(0, 50_000));
     }
 
     @Test
     void anotherSeedOtherEvents() {
-        List<GeneratedEvent> other = SyntheticWorld.create(new GeneratorConfig(2_000, 5_000, CONFIG.categories(), 1_000, 12, CONFIG.start()))
-                .stream().toList();
+        List<GeneratedEvent> other =
+                SyntheticWorld.create(new GeneratorConfig(2_000, 5_000, CONFIG.categories(), 1_000, 12, CONFIG.start()))
+                        .stream()
+                        .toList();
 
         assertThat(other).isNotEqualTo(events.subList(0, 1_000));
     }
@@ -77,9 +80,11 @@ class SyntheticWorldTest {
     @Test
     void emitsExactlyTheConfiguredNumberInEventTimeOrderFromTheStart() {
         assertThat(events).hasSize(400_000);
-        assertThat(events.get(0).eventTimeMillis()).isGreaterThanOrEqualTo(CONFIG.start().toEpochMilli());
+        assertThat(events.get(0).eventTimeMillis())
+                .isGreaterThanOrEqualTo(CONFIG.start().toEpochMilli());
         for (int i = 1; i < events.size(); i++) {
-            assertThat(events.get(i).eventTimeMillis()).isGreaterThanOrEqualTo(events.get(i - 1).eventTimeMillis());
+            assertThat(events.get(i).eventTimeMillis())
+                    .isGreaterThanOrEqualTo(events.get(i - 1).eventTimeMillis());
         }
         assertThat(events).extracting(GeneratedEvent::eventId).doesNotHaveDuplicates();
     }
@@ -89,15 +94,19 @@ class SyntheticWorldTest {
         // A purchase always follows a cart of the same item by the same user, after the view.
         Map<String, Set<String>> carted = new HashMap<>();
         for (GeneratedEvent e : events) {
-            if (e.action() == Action.VIEW) carted.computeIfAbsent(e.userId(), u -> new HashSet<>()).clear();
-            if (e.action() == Action.CART) carted.computeIfAbsent(e.userId(), u -> new HashSet<>()).add(e.itemId());
-            if (e.action() == Action.PURCHASE) assertThat(carted.get(e.userId())).contains(e.itemId());
+            if (e.action() == Action.VIEW)
+                carted.computeIfAbsent(e.userId(), u -> new HashSet<>()).clear();
+            if (e.action() == Action.CART)
+                carted.computeIfAbsent(e.userId(), u -> new HashSet<>()).add(e.itemId());
+            if (e.action() == Action.PURCHASE)
+                assertThat(carted.get(e.userId())).contains(e.itemId());
         }
     }
 
     @Test
     void ratesLookLikeEcommerce() {
-        Map<Action, Long> counts = events.stream().collect(Collectors.groupingBy(GeneratedEvent::action, Collectors.counting()));
+        Map<Action, Long> counts =
+                events.stream().collect(Collectors.groupingBy(GeneratedEvent::action, Collectors.counting()));
         double views = counts.get(Action.VIEW);
 
         assertThat(views / events.size()).isBetween(0.6, 0.95);
@@ -132,10 +141,13 @@ class SyntheticWorldTest {
         Map<String, List<Double>> byCategory = new HashMap<>();
         for (ItemMetadata m : world.catalog().itemMetadata()) {
             price.put(m.getItemId(), m.getPrice());
-            byCategory.computeIfAbsent(m.getCategoryPath().get(1), c -> new ArrayList<>()).add(m.getPrice());
+            byCategory
+                    .computeIfAbsent(m.getCategoryPath().get(1), c -> new ArrayList<>())
+                    .add(m.getPrice());
         }
         Map<String, Double> median = new HashMap<>();
-        byCategory.forEach((c, ps) -> median.put(c, ps.stream().sorted().toList().get(ps.size() / 2)));
+        byCategory.forEach(
+                (c, ps) -> median.put(c, ps.stream().sorted().toList().get(ps.size() / 2)));
         long[] cheap = new long[2];
         long[] dear = new long[2];
         for (Outcome o : outcomes) {
@@ -174,20 +186,26 @@ class SyntheticWorldTest {
             double p = sumPCart[b] / n[b];
             double q = sumPBuy[b] / n[b];
             // Five standard errors: a real mismatch in any bucket fails, sampling noise does not.
-            assertThat(carts[b] / (double) n[b]).as("cart rate for p in [%.3f, %.3f)", b / (double) buckets, (b + 1) / (double) buckets).isCloseTo(p, within(5 * Math.sqrt(p * (1 - p) / n[b])));
-            assertThat(buys[b] / (double) n[b]).as("purchase rate for p(cart) in [%.3f, %.3f)", b / (double) buckets, (b + 1) / (double) buckets).isCloseTo(q, within(5 * Math.sqrt(q * (1 - q) / n[b]) + 1e-4));
+            assertThat(carts[b] / (double) n[b])
+                    .as("cart rate for p in [%.3f, %.3f)", b / (double) buckets, (b + 1) / (double) buckets)
+                    .isCloseTo(p, within(5 * Math.sqrt(p * (1 - p) / n[b])));
+            assertThat(buys[b] / (double) n[b])
+                    .as("purchase rate for p(cart) in [%.3f, %.3f)", b / (double) buckets, (b + 1) / (double) buckets)
+                    .isCloseTo(q, within(5 * Math.sqrt(q * (1 - q) / n[b]) + 1e-4));
         }
         assertThat(checked).isGreaterThanOrEqualTo(5);
     }
 
     @Test
     void groundTruthOnlyForViews() {
-        GeneratedEvent view = events.stream().filter(GeneratedEvent::isView).findFirst().orElseThrow();
+        GeneratedEvent view =
+                events.stream().filter(GeneratedEvent::isView).findFirst().orElseThrow();
         GroundTruth t = view.groundTruth();
 
         assertThat(t.eventId()).isEqualTo(view.eventId());
         assertThat(t.pPurchase()).isLessThanOrEqualTo(t.pCart());
-        assertThat(events.stream().filter(e -> !e.isView()).allMatch(e -> Double.isNaN(e.pCart()))).isTrue();
+        assertThat(events.stream().filter(e -> !e.isView()).allMatch(e -> Double.isNaN(e.pCart())))
+                .isTrue();
     }
 
     @Test
@@ -207,11 +225,15 @@ class SyntheticWorldTest {
 
     @Test
     void popularityIsLongTailed() {
-        Map<String, Long> views = events.stream().filter(GeneratedEvent::isView)
+        Map<String, Long> views = events.stream()
+                .filter(GeneratedEvent::isView)
                 .collect(Collectors.groupingBy(GeneratedEvent::itemId, Collectors.counting()));
-        List<Long> sorted = views.values().stream().sorted((a, b) -> Long.compare(b, a)).toList();
+        List<Long> sorted =
+                views.values().stream().sorted((a, b) -> Long.compare(b, a)).toList();
         long total = sorted.stream().mapToLong(Long::longValue).sum();
-        long top1Percent = sorted.subList(0, CONFIG.items() / 100).stream().mapToLong(Long::longValue).sum();
+        long top1Percent = sorted.subList(0, CONFIG.items() / 100).stream()
+                .mapToLong(Long::longValue)
+                .sum();
 
         assertThat(top1Percent / (double) total).isGreaterThan(0.10);
     }

@@ -16,10 +16,18 @@ class EventSinkTest {
     void aSinkOverASharedProducerSendsAndFlushesThroughItAndClosingLeavesItAlone() {
         List<String> sent = new ArrayList<>();
         AtomicInteger flushes = new AtomicInteger();
-        UserEvent event = UserEvent.newBuilder().setEventId("e1").setUserId("u1").setItemId("i1").setCategoryId("c1")
-                .setAction(Action.VIEW).setEventTime(Instant.EPOCH).setAttributes(Map.of()).build();
+        UserEvent event = UserEvent.newBuilder()
+                .setEventId("e1")
+                .setUserId("u1")
+                .setItemId("i1")
+                .setCategoryId("c1")
+                .setAction(Action.VIEW)
+                .setEventTime(Instant.EPOCH)
+                .setAttributes(Map.of())
+                .build();
 
-        try (EventSink sink = EventSink.of((key, e) -> sent.add(key + ":" + e.getEventId()), flushes::incrementAndGet)) {
+        try (EventSink sink =
+                EventSink.of((key, e) -> sent.add(key + ":" + e.getEventId()), flushes::incrementAndGet)) {
             sink.send("u1", event);
             sink.flush();
         }

@@ -16,9 +16,13 @@ class LineReaderTest {
 
     private static List<Line> read(String content, int bufferSize) throws IOException {
         List<Line> lines = new ArrayList<>();
-        try (LineReader r = new LineReader(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), bufferSize)) {
+        try (LineReader r =
+                new LineReader(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), bufferSize)) {
             while (r.next()) {
-                lines.add(new Line(r.lineNumber(), new String(r.buffer(), r.start(), r.end() - r.start(), StandardCharsets.UTF_8), r.terminated()));
+                lines.add(new Line(
+                        r.lineNumber(),
+                        new String(r.buffer(), r.start(), r.end() - r.start(), StandardCharsets.UTF_8),
+                        r.terminated()));
             }
         }
         return lines;
@@ -27,14 +31,16 @@ class LineReaderTest {
     @ParameterizedTest(name = "buffer {0}")
     @ValueSource(ints = {16, 17, 23, 64, 1 << 20})
     void splitsLinesWhateverTheBufferSize(int buffer) throws IOException {
-        String content = "first line\r\nsecond\n\na much longer line that is longer than the smallest buffer\nlast, cut of";
+        String content =
+                "first line\r\nsecond\n\na much longer line that is longer than the smallest buffer\nlast, cut of";
 
-        assertThat(read(content, buffer)).containsExactly(
-                new Line(1, "first line", true),
-                new Line(2, "second", true),
-                new Line(3, "", true),
-                new Line(4, "a much longer line that is longer than the smallest buffer", true),
-                new Line(5, "last, cut of", false));
+        assertThat(read(content, buffer))
+                .containsExactly(
+                        new Line(1, "first line", true),
+                        new Line(2, "second", true),
+                        new Line(3, "", true),
+                        new Line(4, "a much longer line that is longer than the smallest buffer", true),
+                        new Line(5, "last, cut of", false));
     }
 
     @Test
@@ -50,7 +56,8 @@ class LineReaderTest {
 
     @Test
     void countsConsumedBytes() throws IOException {
-        try (LineReader r = new LineReader(new ByteArrayInputStream("ab\ncde\r\nf".getBytes(StandardCharsets.UTF_8)), 16)) {
+        try (LineReader r =
+                new LineReader(new ByteArrayInputStream("ab\ncde\r\nf".getBytes(StandardCharsets.UTF_8)), 16)) {
             r.next();
             assertThat(r.bytesConsumed()).isEqualTo(3);
             r.next();

@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class Rees46ParserTest {
-    private static final String HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";
+    private static final String HEADER =
+            "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session";
 
     private static Rees46Parser parserWith(String header) throws InvalidInputException {
         Rees46Parser p = new Rees46Parser("2019-Oct.csv");
@@ -30,8 +31,10 @@ class Rees46ParserTest {
 
     @Test
     void parsesARowOfTheExport() throws Exception {
-        UserEvent e = parse(parserWith(HEADER),
-                "2019-10-01 00:00:04 UTC,view,1004237,2053013555631882655,electronics.smartphone,apple,1081.98,535871217,c6bd7419-0748-4c41-8a8e-5e6a1f8ac4f4", 2);
+        UserEvent e = parse(
+                parserWith(HEADER),
+                "2019-10-01 00:00:04 UTC,view,1004237,2053013555631882655,electronics.smartphone,apple,1081.98,535871217,c6bd7419-0748-4c41-8a8e-5e6a1f8ac4f4",
+                2);
 
         assertThat(e.getEventTime()).isEqualTo(Instant.parse("2019-10-01T00:00:04Z"));
         assertThat(e.getAction()).isEqualTo(Action.VIEW);
@@ -48,7 +51,9 @@ class Rees46ParserTest {
     @ParameterizedTest
     @CsvSource({"view,VIEW", "cart,CART", "remove_from_cart,REMOVE_FROM_CART", "purchase,PURCHASE"})
     void mapsEveryEventType(String type, Action expected) throws Exception {
-        assertThat(parse(parserWith(HEADER), "2019-10-01 00:00:04 UTC," + type + ",1,2,,,1.5,3,", 2).getAction()).isEqualTo(expected);
+        assertThat(parse(parserWith(HEADER), "2019-10-01 00:00:04 UTC," + type + ",1,2,,,1.5,3,", 2)
+                        .getAction())
+                .isEqualTo(expected);
     }
 
     @Test
@@ -81,23 +86,27 @@ class Rees46ParserTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,3|expected 9 fields, got 8",
-            "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,3,s,extra|expected 9 fields, got 10",
-            "2019-10-01T00:00:04Z,view,1,2,,,1.5,3,s|bad event_time",
-            "2019-10-01 00:00:04 CET,view,1,2,,,1.5,3,s|bad event_time",
-            "2019-02-30 00:00:04 UTC,view,1,2,,,1.5,3,s|bad event_time",
-            "2019-10-01 24:00:00 UTC,view,1,2,,,1.5,3,s|bad event_time",
-            "2019-10-01 00:00:04 UTC,click,1,2,,,1.5,3,s|unknown event_type 'click'",
-            "2019-10-01 00:00:04 UTC,view,abc,2,,,1.5,3,s|product_id is not a number",
-            "2019-10-01 00:00:04 UTC,view,1,2,,,1,5,3,s|expected 9 fields",
-            "2019-10-01 00:00:04 UTC,view,1,2,,,one,3,s|price is not a number",
-            "2019-10-01 00:00:04 UTC,view,1,2,,,-3,3,s|price out of range",
-            "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,u3,s|user_id is not a number",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,3|expected 9 fields, got 8",
+                "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,3,s,extra|expected 9 fields, got 10",
+                "2019-10-01T00:00:04Z,view,1,2,,,1.5,3,s|bad event_time",
+                "2019-10-01 00:00:04 CET,view,1,2,,,1.5,3,s|bad event_time",
+                "2019-02-30 00:00:04 UTC,view,1,2,,,1.5,3,s|bad event_time",
+                "2019-10-01 24:00:00 UTC,view,1,2,,,1.5,3,s|bad event_time",
+                "2019-10-01 00:00:04 UTC,click,1,2,,,1.5,3,s|unknown event_type 'click'",
+                "2019-10-01 00:00:04 UTC,view,abc,2,,,1.5,3,s|product_id is not a number",
+                "2019-10-01 00:00:04 UTC,view,1,2,,,1,5,3,s|expected 9 fields",
+                "2019-10-01 00:00:04 UTC,view,1,2,,,one,3,s|price is not a number",
+                "2019-10-01 00:00:04 UTC,view,1,2,,,-3,3,s|price out of range",
+                "2019-10-01 00:00:04 UTC,view,1,2,,,1.5,u3,s|user_id is not a number",
+            })
     void rejectsMalformedRowsWithAReason(String line, String reason) throws Exception {
         Rees46Parser p = parserWith(HEADER);
-        assertThatThrownBy(() -> parse(p, line, 5)).isInstanceOf(MalformedLineException.class).hasMessageContaining(reason);
+        assertThatThrownBy(() -> parse(p, line, 5))
+                .isInstanceOf(MalformedLineException.class)
+                .hasMessageContaining(reason);
     }
 
     @ParameterizedTest

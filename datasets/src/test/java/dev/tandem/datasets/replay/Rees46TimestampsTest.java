@@ -23,7 +23,9 @@ class Rees46TimestampsTest {
             LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
             byte[] text = FORMAT.format(t).getBytes(StandardCharsets.US_ASCII);
 
-            assertThat(Rees46Timestamps.parseMillis(text, 0, text.length)).as(FORMAT.format(t)).isEqualTo(seconds * 1000);
+            assertThat(Rees46Timestamps.parseMillis(text, 0, text.length))
+                    .as(FORMAT.format(t))
+                    .isEqualTo(seconds * 1000);
         }
     }
 
@@ -34,16 +36,31 @@ class Rees46TimestampsTest {
         byte[] century = "2100-02-29 12:00:00 UTC".getBytes(StandardCharsets.US_ASCII);
 
         assertThat(Rees46Timestamps.parseMillis(leap, 0, leap.length))
-                .isEqualTo(LocalDateTime.of(2020, 2, 29, 12, 0).toInstant(ZoneOffset.UTC).toEpochMilli());
-        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(notLeap, 0, notLeap.length)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(century, 0, century.length)).isInstanceOf(IllegalArgumentException.class);
+                .isEqualTo(LocalDateTime.of(2020, 2, 29, 12, 0)
+                        .toInstant(ZoneOffset.UTC)
+                        .toEpochMilli());
+        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(notLeap, 0, notLeap.length))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(century, 0, century.length))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "2019-10-01", "2019-13-01 00:00:00 UTC", "2019-10-00 00:00:00 UTC", "2019-10-01 00:60:00 UTC",
-            "2019-10-01 00:00:61 UTC", "2019/10/01 00:00:00 UTC", "2019-10-01 00:00:00 GMT", "2019-1O-01 00:00:00 UTC"})
+    @ValueSource(
+            strings = {
+                "",
+                "2019-10-01",
+                "2019-13-01 00:00:00 UTC",
+                "2019-10-00 00:00:00 UTC",
+                "2019-10-01 00:60:00 UTC",
+                "2019-10-01 00:00:61 UTC",
+                "2019/10/01 00:00:00 UTC",
+                "2019-10-01 00:00:00 GMT",
+                "2019-1O-01 00:00:00 UTC"
+            })
     void rejectsInvalidTimes(String text) {
         byte[] b = text.getBytes(StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(b, 0, b.length)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Rees46Timestamps.parseMillis(b, 0, b.length))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

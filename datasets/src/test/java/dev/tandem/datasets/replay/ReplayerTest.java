@@ -31,19 +31,25 @@ class ReplayerTest {
         public void close() {}
     }
 
-    private static ReplayResult replay(Replayer.Options options, String content, ListSink sink, List<MalformedLine> reported) throws Exception {
-        return new Replayer(options).replay(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), "f.csv", sink,
-                new ReplayListener() {
-                    @Override
-                    public void malformed(MalformedLine line) {
-                        reported.add(line);
-                    }
-                });
+    private static ReplayResult replay(
+            Replayer.Options options, String content, ListSink sink, List<MalformedLine> reported) throws Exception {
+        return new Replayer(options)
+                .replay(
+                        new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)),
+                        "f.csv",
+                        sink,
+                        new ReplayListener() {
+                            @Override
+                            public void malformed(MalformedLine line) {
+                                reported.add(line);
+                            }
+                        });
     }
 
     @Test
     void sendsGoodRowsKeyedByUserAndReportsEveryBadOneWithItsLineNumber() throws Exception {
-        String content = String.join("\n",
+        String content = String.join(
+                "\n",
                 "1,10,100,pv,1511848894",
                 "2,20,200,click,1511848895",
                 "3,30,300,cart,1511848896",
@@ -60,7 +66,9 @@ class ReplayerTest {
         assertThat(r.eventsSent()).isEqualTo(3);
         assertThat(r.malformedLines()).isEqualTo(4);
         assertThat(sink.keys).containsExactly("1", "3", "5");
-        assertThat(sink.events).extracting(UserEvent::getEventId).containsExactly("taobao:f.csv:1", "taobao:f.csv:3", "taobao:f.csv:6");
+        assertThat(sink.events)
+                .extracting(UserEvent::getEventId)
+                .containsExactly("taobao:f.csv:1", "taobao:f.csv:3", "taobao:f.csv:6");
         assertThat(reported).extracting(MalformedLine::lineNumber).containsExactly(2L, 4L, 5L, 7L);
         assertThat(r.firstMalformed()).isEqualTo(reported);
         assertThat(reported.get(3).reason()).startsWith("last line is cut off").contains("expected 5 fields");
@@ -71,7 +79,11 @@ class ReplayerTest {
     @Test
     void aCompleteLastLineWithoutNewlineIsAnEvent() throws Exception {
         ListSink sink = new ListSink();
-        ReplayResult r = replay(Replayer.Options.fastest(CsvFormat.TAOBAO), "1,10,100,pv,1511848894\n2,20,200,pv,1511848895", sink, new ArrayList<>());
+        ReplayResult r = replay(
+                Replayer.Options.fastest(CsvFormat.TAOBAO),
+                "1,10,100,pv,1511848894\n2,20,200,pv,1511848895",
+                sink,
+                new ArrayList<>());
 
         assertThat(r.eventsSent()).isEqualTo(2);
         assertThat(r.malformedLines()).isZero();
@@ -80,9 +92,11 @@ class ReplayerTest {
     @Test
     void strictStopsAtTheFirstMalformedLineNamingIt() {
         ListSink sink = new ListSink();
-        String content = "1,10,100,pv,1511848894\n2,20,200,pv,1511848895\n3,30,300,look,1511848896\n4,40,400,pv,1511848897\n";
+        String content =
+                "1,10,100,pv,1511848894\n2,20,200,pv,1511848895\n3,30,300,look,1511848896\n4,40,400,pv,1511848897\n";
 
-        assertThatThrownBy(() -> replay(new Replayer.Options(CsvFormat.TAOBAO, 0, true, 0), content, sink, new ArrayList<>()))
+        assertThatThrownBy(() ->
+                        replay(new Replayer.Options(CsvFormat.TAOBAO, 0, true, 0), content, sink, new ArrayList<>()))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("line 3")
                 .hasMessageContaining("unknown behaviour 'look'");
@@ -106,10 +120,12 @@ class ReplayerTest {
     @Test
     void keepsOnlyTheFirstMalformedLinesButCountsAll() throws Exception {
         StringBuilder content = new StringBuilder();
-        for (int i = 0; i < Replayer.KEPT_MALFORMED + 15; i++) content.append("bad line ").append(i).append('\n');
+        for (int i = 0; i < Replayer.KEPT_MALFORMED + 15; i++)
+            content.append("bad line ").append(i).append('\n');
         ListSink sink = new ListSink();
 
-        ReplayResult r = replay(Replayer.Options.fastest(CsvFormat.TAOBAO), content.toString(), sink, new ArrayList<>());
+        ReplayResult r =
+                replay(Replayer.Options.fastest(CsvFormat.TAOBAO), content.toString(), sink, new ArrayList<>());
 
         assertThat(r.malformedLines()).isEqualTo(Replayer.KEPT_MALFORMED + 15);
         assertThat(r.firstMalformed()).hasSize(Replayer.KEPT_MALFORMED);
@@ -117,7 +133,11 @@ class ReplayerTest {
 
     @Test
     void aRees46FileWithoutHeaderIsRejectedAsAWhole() {
-        assertThatThrownBy(() -> replay(Replayer.Options.fastest(CsvFormat.REES46), "1,10,100,pv,1511848894\n", new ListSink(), new ArrayList<>()))
+        assertThatThrownBy(() -> replay(
+                        Replayer.Options.fastest(CsvFormat.REES46),
+                        "1,10,100,pv,1511848894\n",
+                        new ListSink(),
+                        new ArrayList<>()))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("not a REES46 header");
     }

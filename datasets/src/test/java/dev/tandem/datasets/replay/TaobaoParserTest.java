@@ -48,7 +48,8 @@ class TaobaoParserTest {
 
         String first = parser.parse(line, 0, line.length, 42).getEventId();
         String again = other.parse(line, 0, line.length, 42).getEventId();
-        String elsewhere = new TaobaoParser("other.csv").parse(line, 0, line.length, 42).getEventId();
+        String elsewhere =
+                new TaobaoParser("other.csv").parse(line, 0, line.length, 42).getEventId();
 
         assertThat(again).isEqualTo(first);
         assertThat(elsewhere).isNotEqualTo(first);
@@ -64,28 +65,34 @@ class TaobaoParserTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "1,2,3,pv|expected 5 fields",
-            "1,2,3,pv,1511848894,9|expected 5 fields",
-            "1;2;3;pv;1511848894|expected 5 fields",
-            "x1,2,3,pv,1511848894|user_id is not a number",
-            "1,2.5,3,pv,1511848894|item_id is not a number",
-            "1,2,,pv,1511848894|category_id is not a number",
-            "1,2,3,click,1511848894|unknown behaviour 'click'",
-            "1,2,3,PV,1511848894|unknown behaviour 'PV'",
-            "1,2,3,pv,15118x8894|timestamp is not a number",
-            "1,2,3,pv,-1511848894|timestamp is not a number",
-            "1,2,3,pv,1511848894000|out of range",
-            "1,2,3,pv,15118|out of range",
-            "~1,2,3,pv,1511848894|unterminated quote",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "1,2,3,pv|expected 5 fields",
+                "1,2,3,pv,1511848894,9|expected 5 fields",
+                "1;2;3;pv;1511848894|expected 5 fields",
+                "x1,2,3,pv,1511848894|user_id is not a number",
+                "1,2.5,3,pv,1511848894|item_id is not a number",
+                "1,2,,pv,1511848894|category_id is not a number",
+                "1,2,3,click,1511848894|unknown behaviour 'click'",
+                "1,2,3,PV,1511848894|unknown behaviour 'PV'",
+                "1,2,3,pv,15118x8894|timestamp is not a number",
+                "1,2,3,pv,-1511848894|timestamp is not a number",
+                "1,2,3,pv,1511848894000|out of range",
+                "1,2,3,pv,15118|out of range",
+                "~1,2,3,pv,1511848894|unterminated quote",
+            })
     void rejectsMalformedLinesWithAReason(String line, String reason) {
         String l = line.replace('~', '"');
-        assertThatThrownBy(() -> parse(l, 3)).isInstanceOf(MalformedLineException.class).hasMessageContaining(reason);
+        assertThatThrownBy(() -> parse(l, 3))
+                .isInstanceOf(MalformedLineException.class)
+                .hasMessageContaining(reason);
     }
 
     @Test
     void rejectsAnEmptyLine() {
-        assertThatThrownBy(() -> parse("", 3)).isInstanceOf(MalformedLineException.class).hasMessageContaining("empty line");
+        assertThatThrownBy(() -> parse("", 3))
+                .isInstanceOf(MalformedLineException.class)
+                .hasMessageContaining("empty line");
     }
 }

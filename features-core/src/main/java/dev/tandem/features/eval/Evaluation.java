@@ -22,11 +22,11 @@ import java.util.Map;
 public final class Evaluation {
     public static final double EPS = 1e-7;
 
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /** One stage's figures. AUC is NaN when the evaluated examples hold only one class. */
-    public record Metrics(double auc, double logloss, double ece, long positives, long evaluated, List<CalibrationBin> calibration) {
+    public record Metrics(
+            double auc, double logloss, double ece, long positives, long evaluated, List<CalibrationBin> calibration) {
         /**
          * The figures of one stage as the model card's {@code stages.<stage>} object (and whatever grades
          * predictions online) publishes them: auc, logloss, ece (null where undefined), positives, evaluated.
@@ -47,8 +47,7 @@ public final class Evaluation {
     }
 
     /** One bin of the calibration table: [lower, upper) of predicted probability. */
-    public record CalibrationBin(double lower, double upper, long count, double meanPredicted, double observedRate) {
-    }
+    public record CalibrationBin(double lower, double upper, long count, double meanPredicted, double observedRate) {}
 
     /**
      * A bootstrap percentile interval around a figure computed on all rows.
@@ -83,21 +82,30 @@ public final class Evaluation {
      *
      * @param group the group of every row (see {@link #groups}); rows with mask 0 are ignored
      */
-    public static Interval aucInterval(float[] p, float[] y, float[] mask, int[] group, int resamples, double level, long seed) {
+    public static Interval aucInterval(
+            float[] p, float[] y, float[] mask, int[] group, int resamples, double level, long seed) {
         return bootstrap(new float[][] {p}, y, mask, group, resamples, level, seed, auc(p, y, mask));
     }
 
     /** The interval of AUC(a) − AUC(b) on the same rows, both scored on the same resampled users. */
-    public static Interval aucDifferenceInterval(float[] a, float[] b, float[] y, float[] mask, int[] group, int resamples, double level,
-                                                 long seed) {
-        return bootstrap(new float[][] {a, b}, y, mask, group, resamples, level, seed, auc(a, y, mask) - auc(b, y, mask));
+    public static Interval aucDifferenceInterval(
+            float[] a, float[] b, float[] y, float[] mask, int[] group, int resamples, double level, long seed) {
+        return bootstrap(
+                new float[][] {a, b}, y, mask, group, resamples, level, seed, auc(a, y, mask) - auc(b, y, mask));
     }
 
-    private static Interval bootstrap(float[][] scores, float[] y, float[] mask, int[] group, int resamples, double level, long seed,
-                                      double estimate) {
+    private static Interval bootstrap(
+            float[][] scores,
+            float[] y,
+            float[] mask,
+            int[] group,
+            int resamples,
+            double level,
+            long seed,
+            double estimate) {
         if (resamples < 1 || !(level > 0 && level < 1) || group.length != y.length) {
-            throw new IllegalArgumentException("need resamples >= 1, level in (0, 1) and a group per row (resamples " + resamples + ", level "
-                    + level + ", " + group.length + " groups for " + y.length + " rows)");
+            throw new IllegalArgumentException("need resamples >= 1, level in (0, 1) and a group per row (resamples "
+                    + resamples + ", level " + level + ", " + group.length + " groups for " + y.length + " rows)");
         }
         // the evaluated rows, their groups renumbered densely among them
         int n = 0;
@@ -158,7 +166,8 @@ public final class Evaluation {
         double[] ok = Arrays.copyOf(values, defined);
         Arrays.sort(ok);
         double tail = (1 - level) / 2;
-        return new Interval(estimate, percentile(ok, tail), percentile(ok, 1 - tail), level, resamples, resamples - defined);
+        return new Interval(
+                estimate, percentile(ok, tail), percentile(ok, 1 - tail), level, resamples, resamples - defined);
     }
 
     /** AUC with row j weighted by times[g[j]]: the Mann–Whitney statistic over tie blocks of the sorted scores. */
@@ -202,7 +211,12 @@ public final class Evaluation {
     }
 
     public static Metrics evaluate(float[] p, float[] y, float[] mask, int bins) {
-        return new Metrics(auc(p, y, mask), logloss(p, y, mask), ece(p, y, mask, bins), count(y, mask, true), count(y, mask, false),
+        return new Metrics(
+                auc(p, y, mask),
+                logloss(p, y, mask),
+                ece(p, y, mask, bins),
+                count(y, mask, true),
+                count(y, mask, false),
                 calibration(p, y, mask, bins));
     }
 
@@ -310,8 +324,12 @@ public final class Evaluation {
         }
         List<CalibrationBin> out = new ArrayList<>(bins);
         for (int b = 0; b < bins; b++) {
-            out.add(new CalibrationBin((double) b / bins, (double) (b + 1) / bins, count[b],
-                    count[b] == 0 ? Double.NaN : sumP[b] / count[b], count[b] == 0 ? Double.NaN : sumY[b] / count[b]));
+            out.add(new CalibrationBin(
+                    (double) b / bins,
+                    (double) (b + 1) / bins,
+                    count[b],
+                    count[b] == 0 ? Double.NaN : sumP[b] / count[b],
+                    count[b] == 0 ? Double.NaN : sumY[b] / count[b]));
         }
         return out;
     }

@@ -19,7 +19,8 @@ public record Funnel(List<Action> stages, Duration horizon) {
         stages = List.copyOf(Objects.requireNonNull(stages, "stages"));
         Objects.requireNonNull(horizon, "horizon");
         if (stages.size() < 2) {
-            throw new IllegalArgumentException("stages: a funnel needs an exposure and at least one later stage, was " + stages);
+            throw new IllegalArgumentException(
+                    "stages: a funnel needs an exposure and at least one later stage, was " + stages);
         }
         if (new HashSet<>(stages).size() != stages.size() || stages.contains(Action.UNKNOWN)) {
             throw new IllegalArgumentException("stages: must be distinct known actions, was " + stages);

@@ -41,7 +41,8 @@ public final class FunnelLabels<T> {
         this.event = Objects.requireNonNull(event, "event");
         this.horizonMs = funnel.horizon().toMillis();
         Comparator<T> byTime = Comparator.comparingLong(e -> event.apply(e).eventTimeMs());
-        this.order = byTime.thenComparingInt((T e) -> funnel.stageOf(event.apply(e).action()))
+        this.order = byTime.thenComparingInt(
+                        (T e) -> funnel.stageOf(event.apply(e).action()))
                 .thenComparing(e -> event.apply(e).eventId());
     }
 

@@ -30,11 +30,13 @@ public final class ItemConversionRates {
      * @param rows   counts row r when {@code rows.test(r)}
      * @param alpha  the prior's weight in exposures (≥ 0)
      */
-    public static ItemConversionRates fit(String[] items, float[] labels, float[] mask, int k, IntPredicate rows, double alpha) {
+    public static ItemConversionRates fit(
+            String[] items, float[] labels, float[] mask, int k, IntPredicate rows, double alpha) {
         Objects.requireNonNull(items, "items");
         if (!(alpha >= 0) || k < 1 || labels.length != items.length * k || mask.length != labels.length) {
-            throw new IllegalArgumentException("need alpha >= 0, k >= 1 and k labels and masks per item (k " + k + ", items " + items.length
-                    + ", labels " + labels.length + ", mask " + mask.length + ", alpha " + alpha + ")");
+            throw new IllegalArgumentException(
+                    "need alpha >= 0, k >= 1 and k labels and masks per item (k " + k + ", items " + items.length
+                            + ", labels " + labels.length + ", mask " + mask.length + ", alpha " + alpha + ")");
         }
         double[] pos = new double[k];
         long[] n = new long[k];

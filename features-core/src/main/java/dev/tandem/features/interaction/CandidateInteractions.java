@@ -29,7 +29,8 @@ public final class CandidateInteractions {
 
     /** What an event must share with the candidate to count. */
     public enum Scope {
-        ITEM, CATEGORY
+        ITEM,
+        CATEGORY
     }
 
     private final List<Action> actions;
@@ -111,7 +112,11 @@ public final class CandidateInteractions {
         Tally t = new Tally(itemId, categoryId);
         if (features != null) {
             for (SequenceEvent e : features.getEvents()) {
-                t.add(e.getAction(), e.getItemId(), e.getCategoryId(), e.getEventTime().toEpochMilli());
+                t.add(
+                        e.getAction(),
+                        e.getItemId(),
+                        e.getCategoryId(),
+                        e.getEventTime().toEpochMilli());
             }
         }
         t.write(asOfMs, out, offset);

@@ -30,6 +30,11 @@ public record BehaviourEvent(String eventId, String itemId, String categoryId, A
 
     public static BehaviourEvent of(UserEvent e) {
         Objects.requireNonNull(e.getEventTime(), "event_time");
-        return new BehaviourEvent(e.getEventId(), e.getItemId(), e.getCategoryId(), e.getAction(), e.getEventTime().toEpochMilli());
+        return new BehaviourEvent(
+                e.getEventId(),
+                e.getItemId(),
+                e.getCategoryId(),
+                e.getAction(),
+                e.getEventTime().toEpochMilli());
     }
 }

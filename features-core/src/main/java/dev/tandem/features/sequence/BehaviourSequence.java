@@ -114,7 +114,8 @@ public final class BehaviourSequence {
     // ------------------------------------------------------------------ update (via SequenceUpdater)
 
     /** The whole update rule; ids are already split into numeric value or string. */
-    UpdateOutcome apply(long idHash, long time, Action action, long itemNum, String itemStr, long catNum, String catStr) {
+    UpdateOutcome apply(
+            long idHash, long time, Action action, long itemNum, String itemStr, long catNum, String catStr) {
         if (ddSet.contains(idHash)) {
             duplicateEvents++;
             return UpdateOutcome.DUPLICATE;
@@ -253,7 +254,8 @@ public final class BehaviourSequence {
         } else {
             catCount[i] += add;
         }
-        while (i > 0 && compareRank(catCount[i], catNum[i], catStr[i], catCount[i - 1], catNum[i - 1], catStr[i - 1]) < 0) {
+        while (i > 0
+                && compareRank(catCount[i], catNum[i], catStr[i], catCount[i - 1], catNum[i - 1], catStr[i - 1]) < 0) {
             swapCategory(i, i - 1);
             i--;
         }
@@ -361,8 +363,7 @@ public final class BehaviourSequence {
     }
 
     /** One category and its lifetime count. */
-    public record CategoryTally(String categoryId, long count) {
-    }
+    public record CategoryTally(String categoryId, long count) {}
 
     /**
      * The {@code UserFeatures} of this state: as_of is the latest event time (epoch 0 when there is
@@ -436,16 +437,26 @@ public final class BehaviourSequence {
         if (!(o instanceof BehaviourSequence s)) {
             return false;
         }
-        if (!policy.equals(s.policy) || version != s.version || lateEvents != s.lateEvents || duplicateEvents != s.duplicateEvents
-                || latestTime != s.latestTime || events.size != s.events.size || ids.size != s.ids.size || catSize != s.catSize) {
+        if (!policy.equals(s.policy)
+                || version != s.version
+                || lateEvents != s.lateEvents
+                || duplicateEvents != s.duplicateEvents
+                || latestTime != s.latestTime
+                || events.size != s.events.size
+                || ids.size != s.ids.size
+                || catSize != s.catSize) {
             return false;
         }
         for (int i = 0; i < events.size; i++) {
             int a = events.slot(i);
             int b = s.events.slot(i);
-            if (evTime[a] != s.evTime[b] || evHash[a] != s.evHash[b] || evAction[a] != s.evAction[b]
-                    || evItemNum[a] != s.evItemNum[b] || !Objects.equals(evItemStr[a], s.evItemStr[b])
-                    || evCatNum[a] != s.evCatNum[b] || !Objects.equals(evCatStr[a], s.evCatStr[b])) {
+            if (evTime[a] != s.evTime[b]
+                    || evHash[a] != s.evHash[b]
+                    || evAction[a] != s.evAction[b]
+                    || evItemNum[a] != s.evItemNum[b]
+                    || !Objects.equals(evItemStr[a], s.evItemStr[b])
+                    || evCatNum[a] != s.evCatNum[b]
+                    || !Objects.equals(evCatStr[a], s.evCatStr[b])) {
                 return false;
             }
         }
@@ -476,7 +487,8 @@ public final class BehaviourSequence {
 
     @Override
     public String toString() {
-        return "BehaviourSequence[version=" + version + ", latest=" + (hasEvents() ? Instant.ofEpochMilli(latestTime) : "none")
+        return "BehaviourSequence[version=" + version + ", latest="
+                + (hasEvents() ? Instant.ofEpochMilli(latestTime) : "none")
                 + ", events=" + events.size + ", ids=" + ids.size + ", categories=" + catSize
                 + ", late=" + lateEvents + ", duplicates=" + duplicateEvents + "]";
     }

@@ -5,8 +5,7 @@ import java.util.Arrays;
 
 /** Varints (LEB128), zigzag, fixed 64-bit little-endian and ids: the building blocks of the state encodings. */
 final class Codec {
-    private Codec() {
-    }
+    private Codec() {}
 
     /** Numeric ids below this bound are written as varlongs; everything else as UTF-8. */
     static final long NUMERIC_ID_LIMIT = 1L << 62;
@@ -214,7 +213,8 @@ final class Codec {
         }
 
         IllegalArgumentException truncated() {
-            return new IllegalArgumentException("truncated " + what + ": " + buf.length + " bytes, needed more at offset " + pos);
+            return new IllegalArgumentException(
+                    "truncated " + what + ": " + buf.length + " bytes, needed more at offset " + pos);
         }
 
         IllegalArgumentException corrupt(String detail) {

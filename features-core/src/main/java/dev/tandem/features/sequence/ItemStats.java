@@ -102,16 +102,21 @@ public final class ItemStats {
         long carts = c.count(CART, asOfMs);
         long purchases = c.count(PURCHASE, asOfMs);
         SequencePolicy.Smoothing s = policy.itemSmoothing();
-        return new WindowStats(c.windowMs, views, carts, purchases,
-                s.smooth(carts, views, s.cartRatePrior()), s.smooth(purchases, views, s.purchaseRatePrior()));
+        return new WindowStats(
+                c.windowMs,
+                views,
+                carts,
+                purchases,
+                s.smooth(carts, views, s.cartRatePrior()),
+                s.smooth(purchases, views, s.purchaseRatePrior()));
     }
 
     /**
      * One window's counts and smoothed rates. Rates are not clamped: an item carted more often than
      * viewed (logs with unlogged views) can exceed 1.
      */
-    public record WindowStats(long windowMs, long views, long carts, long purchases, double cartRate, double purchaseRate) {
-    }
+    public record WindowStats(
+            long windowMs, long views, long carts, long purchases, double cartRate, double purchaseRate) {}
 
     /**
      * {@code u8 format version = 1, u8 has_events, [zigzag latest_ms, varint n_counters, counters as in
@@ -136,7 +141,8 @@ public final class ItemStats {
         }
         int format = bytes[0] & 0xFF;
         if (format != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unknown ItemStats format version " + format + " (this code reads " + FORMAT_VERSION + ")");
+            throw new IllegalArgumentException(
+                    "unknown ItemStats format version " + format + " (this code reads " + FORMAT_VERSION + ")");
         }
         Codec.Reader r = new Codec.Reader(bytes, "ItemStats");
         r.u8();
@@ -177,6 +183,7 @@ public final class ItemStats {
 
     @Override
     public String toString() {
-        return "ItemStats[latest=" + (hasEvents ? Instant.ofEpochMilli(latestTime) : "none") + ", " + asOf(hasEvents ? latestTime : 0) + "]";
+        return "ItemStats[latest=" + (hasEvents ? Instant.ofEpochMilli(latestTime) : "none") + ", "
+                + asOf(hasEvents ? latestTime : 0) + "]";
     }
 }

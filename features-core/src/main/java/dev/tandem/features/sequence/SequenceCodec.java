@@ -36,8 +36,7 @@ final class SequenceCodec {
     /** How far back (in events, newest first) format 2 looks for the same item to refer to instead of repeating it. */
     private static final int ITEM_BACK_REFERENCES = 16;
 
-    private SequenceCodec() {
-    }
+    private SequenceCodec() {}
 
     // ------------------------------------------------------------------ encode
 
@@ -161,10 +160,15 @@ final class SequenceCodec {
     /** See {@link BehaviourSequence#maxEncodedSize}. */
     static int maxEncodedSize(SequencePolicy policy) {
         int idMax = 10 + policy.maxIdLength() * 3;
-        long size = 1 + 3 * 10 + 10 + 5
+        long size = 1
+                + 3 * 10
+                + 10
+                + 5
                 + (long) policy.maxEvents() * (10 + 8 + 1 + 2 * idMax)
-                + 5 + (long) policy.dedupCapacity() * (10 + 8)
-                + 5 + (long) policy.categoryCapacity() * (10 + idMax)
+                + 5
+                + (long) policy.dedupCapacity() * (10 + 8)
+                + 5
+                + (long) policy.categoryCapacity() * (10 + idMax)
                 + 5;
         for (SequencePolicy.CounterWindow w : policy.windows()) {
             size += new WindowedCounts(w, CHANNELS).maxEncodedSize();
@@ -178,7 +182,8 @@ final class SequenceCodec {
     static long peekLatestEventTimeMs(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         if (bytes.length == 0 || ((bytes[0] & 0xFF) != FORMAT_VERSION && (bytes[0] & 0xFF) != FORMAT_VERSION_1)) {
-            throw new IllegalArgumentException("not a BehaviourSequence of format version " + FORMAT_VERSION_1 + " or " + FORMAT_VERSION);
+            throw new IllegalArgumentException(
+                    "not a BehaviourSequence of format version " + FORMAT_VERSION_1 + " or " + FORMAT_VERSION);
         }
         Codec.Reader r = new Codec.Reader(bytes, "BehaviourSequence");
         r.u8();
@@ -192,12 +197,13 @@ final class SequenceCodec {
     static BehaviourSequence decode(byte[] bytes, SequencePolicy policy) {
         Objects.requireNonNull(bytes, "bytes");
         if (bytes.length == 0) {
-            throw new IllegalArgumentException("empty BehaviourSequence bytes: expected format version " + FORMAT_VERSION);
+            throw new IllegalArgumentException(
+                    "empty BehaviourSequence bytes: expected format version " + FORMAT_VERSION);
         }
         int format = bytes[0] & 0xFF;
         if (format != FORMAT_VERSION && format != FORMAT_VERSION_1) {
-            throw new IllegalArgumentException("unknown BehaviourSequence format version " + format + " (this code reads "
-                    + FORMAT_VERSION_1 + " and " + FORMAT_VERSION + ")");
+            throw new IllegalArgumentException("unknown BehaviourSequence format version " + format
+                    + " (this code reads " + FORMAT_VERSION_1 + " and " + FORMAT_VERSION + ")");
         }
         Codec.Reader r = new Codec.Reader(bytes, "BehaviourSequence");
         r.u8();
@@ -232,8 +238,7 @@ final class SequenceCodec {
     }
 
     /** The category table as encoded, which format 2's category refs point into (the policy may keep fewer entries). */
-    private record Table(long[] num, String[] str) {
-    }
+    private record Table(long[] num, String[] str) {}
 
     private static Table readCategories(BehaviourSequence s, Codec.Reader r) {
         int nCats = r.count(SequencePolicy.MAX_CATEGORY_LIMIT, "category count");
@@ -296,7 +301,8 @@ final class SequenceCodec {
             }
             long hash = hashed ? r.fixed64() : 0;
             if (hashed) {
-                if (hash == 0 || (k > 0 && t == previous && previousHash != 0 && Long.compare(hash, previousHash) >= 0)) {
+                if (hash == 0
+                        || (k > 0 && t == previous && previousHash != 0 && Long.compare(hash, previousHash) >= 0)) {
                     throw r.corrupt("event ids out of order or zero");
                 }
                 if (!s.ddSet.add(hash)) {

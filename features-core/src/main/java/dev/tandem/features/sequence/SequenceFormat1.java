@@ -16,8 +16,7 @@ import static dev.tandem.features.sequence.BehaviourSequence.CHANNELS;
  * Every id hash was kept whatever its age; {@link SequenceCodec#decode} then forgets those behind the grace.
  */
 final class SequenceFormat1 {
-    private SequenceFormat1() {
-    }
+    private SequenceFormat1() {}
 
     static void readEventsAndCategories(BehaviourSequence s, Codec.Reader r) {
         int maxIdLength = s.policy.maxIdLength();

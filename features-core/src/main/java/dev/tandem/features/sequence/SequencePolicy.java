@@ -37,6 +37,7 @@ public record SequencePolicy(
 
     /** Upper limits that keep a single user's state small whatever the configuration says. */
     public static final int MAX_EVENTS_LIMIT = 10_000;
+
     public static final int MAX_DEDUP_LIMIT = 100_000;
     public static final int MAX_CATEGORY_LIMIT = 10_000;
     public static final int MAX_BUCKETS_PER_WINDOW = 10_000;
@@ -46,22 +47,33 @@ public record SequencePolicy(
         Objects.requireNonNull(grace, "grace");
         Objects.requireNonNull(windows, "windows");
         Objects.requireNonNull(itemSmoothing, "itemSmoothing");
-        require(maxEvents >= 1 && maxEvents <= MAX_EVENTS_LIMIT, "maxEvents must be in [1, " + MAX_EVENTS_LIMIT + "], was " + maxEvents);
+        require(
+                maxEvents >= 1 && maxEvents <= MAX_EVENTS_LIMIT,
+                "maxEvents must be in [1, " + MAX_EVENTS_LIMIT + "], was " + maxEvents);
         require(!grace.isNegative(), "grace must not be negative, was " + grace);
-        require(dedupCapacity >= maxEvents && dedupCapacity <= MAX_DEDUP_LIMIT,
-                "dedupCapacity must be in [maxEvents=" + maxEvents + ", " + MAX_DEDUP_LIMIT + "], was " + dedupCapacity);
-        require(!windows.isEmpty() && windows.size() <= MAX_WINDOWS, "between 1 and " + MAX_WINDOWS + " counter windows, was " + windows.size());
+        require(
+                dedupCapacity >= maxEvents && dedupCapacity <= MAX_DEDUP_LIMIT,
+                "dedupCapacity must be in [maxEvents=" + maxEvents + ", " + MAX_DEDUP_LIMIT + "], was "
+                        + dedupCapacity);
+        require(
+                !windows.isEmpty() && windows.size() <= MAX_WINDOWS,
+                "between 1 and " + MAX_WINDOWS + " counter windows, was " + windows.size());
         windows = List.copyOf(windows);
         Set<Long> seen = new HashSet<>();
         long previous = 0;
         for (CounterWindow w : windows) {
             require(seen.add(w.windowMs()), "duplicate counter window " + w.window());
-            require(w.windowMs() > previous, "counter windows must be ascending, " + w.window() + " after " + Duration.ofMillis(previous));
+            require(
+                    w.windowMs() > previous,
+                    "counter windows must be ascending, " + w.window() + " after " + Duration.ofMillis(previous));
             previous = w.windowMs();
         }
-        require(topCategories >= 1 && topCategories <= categoryCapacity,
+        require(
+                topCategories >= 1 && topCategories <= categoryCapacity,
                 "topCategories must be in [1, categoryCapacity=" + categoryCapacity + "], was " + topCategories);
-        require(categoryCapacity <= MAX_CATEGORY_LIMIT, "categoryCapacity must be ≤ " + MAX_CATEGORY_LIMIT + ", was " + categoryCapacity);
+        require(
+                categoryCapacity <= MAX_CATEGORY_LIMIT,
+                "categoryCapacity must be ≤ " + MAX_CATEGORY_LIMIT + ", was " + categoryCapacity);
         require(maxIdLength >= 1 && maxIdLength <= 65_535, "maxIdLength must be in [1, 65535], was " + maxIdLength);
     }
 
@@ -71,7 +83,8 @@ public record SequencePolicy(
                 50,
                 Duration.ofHours(1),
                 256,
-                List.of(new CounterWindow(Duration.ofHours(1), Duration.ofMinutes(5)),
+                List.of(
+                        new CounterWindow(Duration.ofHours(1), Duration.ofMinutes(5)),
                         new CounterWindow(Duration.ofHours(24), Duration.ofHours(1))),
                 5,
                 64,
@@ -84,19 +97,30 @@ public record SequencePolicy(
     }
 
     public SequencePolicy withMaxEvents(int n) {
-        return new SequencePolicy(n, grace, Math.max(n, dedupCapacity), windows, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
+        return new SequencePolicy(
+                n,
+                grace,
+                Math.max(n, dedupCapacity),
+                windows,
+                topCategories,
+                categoryCapacity,
+                maxIdLength,
+                itemSmoothing);
     }
 
     public SequencePolicy withGrace(Duration g) {
-        return new SequencePolicy(maxEvents, g, dedupCapacity, windows, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
+        return new SequencePolicy(
+                maxEvents, g, dedupCapacity, windows, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
     }
 
     public SequencePolicy withDedupCapacity(int c) {
-        return new SequencePolicy(maxEvents, grace, c, windows, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
+        return new SequencePolicy(
+                maxEvents, grace, c, windows, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
     }
 
     public SequencePolicy withWindows(List<CounterWindow> w) {
-        return new SequencePolicy(maxEvents, grace, dedupCapacity, w, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
+        return new SequencePolicy(
+                maxEvents, grace, dedupCapacity, w, topCategories, categoryCapacity, maxIdLength, itemSmoothing);
     }
 
     public SequencePolicy withCategories(int topK, int capacity) {
@@ -104,7 +128,8 @@ public record SequencePolicy(
     }
 
     public SequencePolicy withItemSmoothing(Smoothing s) {
-        return new SequencePolicy(maxEvents, grace, dedupCapacity, windows, topCategories, categoryCapacity, maxIdLength, s);
+        return new SequencePolicy(
+                maxEvents, grace, dedupCapacity, windows, topCategories, categoryCapacity, maxIdLength, s);
     }
 
     static void require(boolean condition, String message) {
@@ -125,8 +150,11 @@ public record SequencePolicy(
             Objects.requireNonNull(bucket, "bucket");
             require(bucket.toMillis() >= 1, "bucket must be at least 1 ms, was " + bucket);
             require(window.toMillis() >= bucket.toMillis(), "window " + window + " shorter than its bucket " + bucket);
-            require(window.toMillis() % bucket.toMillis() == 0, "window " + window + " must be a whole number of buckets of " + bucket);
-            require(window.toMillis() / bucket.toMillis() <= MAX_BUCKETS_PER_WINDOW,
+            require(
+                    window.toMillis() % bucket.toMillis() == 0,
+                    "window " + window + " must be a whole number of buckets of " + bucket);
+            require(
+                    window.toMillis() / bucket.toMillis() <= MAX_BUCKETS_PER_WINDOW,
                     "window " + window + " has more than " + MAX_BUCKETS_PER_WINDOW + " buckets of " + bucket);
         }
 
@@ -154,7 +182,9 @@ public record SequencePolicy(
         public Smoothing {
             require(strength > 0 && Double.isFinite(strength), "smoothing strength must be > 0, was " + strength);
             require(cartRatePrior >= 0 && cartRatePrior <= 1, "cartRatePrior must be in [0, 1], was " + cartRatePrior);
-            require(purchaseRatePrior >= 0 && purchaseRatePrior <= 1, "purchaseRatePrior must be in [0, 1], was " + purchaseRatePrior);
+            require(
+                    purchaseRatePrior >= 0 && purchaseRatePrior <= 1,
+                    "purchaseRatePrior must be in [0, 1], was " + purchaseRatePrior);
         }
 
         /** α = 20 pseudo-views, 5 % carts and 1 % purchases per view: placeholders until fitted on data. */

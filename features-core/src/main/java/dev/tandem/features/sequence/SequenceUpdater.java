@@ -22,8 +22,7 @@ import dev.tandem.schemas.UserEvent;
  * as the user's distinct categories fit the category table.
  */
 public final class SequenceUpdater {
-    private SequenceUpdater() {
-    }
+    private SequenceUpdater() {}
 
     /**
      * @throws IllegalArgumentException if the item or category id is longer than the policy's
@@ -34,13 +33,19 @@ public final class SequenceUpdater {
         String item = event.itemId();
         String cat = event.categoryId();
         if (item.length() > maxId || cat.length() > maxId) {
-            throw new IllegalArgumentException("item or category id longer than " + maxId + " chars in event " + event.eventId());
+            throw new IllegalArgumentException(
+                    "item or category id longer than " + maxId + " chars in event " + event.eventId());
         }
         long itemNum = Codec.numericId(item);
         long catNum = Codec.numericId(cat);
-        return seq.apply(Codec.eventIdHash(event.eventId()), event.eventTimeMs(), event.action(),
-                itemNum, itemNum == Codec.NOT_NUMERIC ? item : null,
-                catNum, catNum == Codec.NOT_NUMERIC ? cat : null);
+        return seq.apply(
+                Codec.eventIdHash(event.eventId()),
+                event.eventTimeMs(),
+                event.action(),
+                itemNum,
+                itemNum == Codec.NOT_NUMERIC ? item : null,
+                catNum,
+                catNum == Codec.NOT_NUMERIC ? cat : null);
     }
 
     public static UpdateOutcome apply(BehaviourSequence seq, UserEvent event) {

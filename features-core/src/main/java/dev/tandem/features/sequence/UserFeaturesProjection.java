@@ -18,8 +18,7 @@ import java.util.List;
  * ({@code UserFeaturesAvroPropertiesTest}).
  */
 final class UserFeaturesProjection {
-    private UserFeaturesProjection() {
-    }
+    private UserFeaturesProjection() {}
 
     /** See {@link BehaviourSequence#toUserFeatures(String)}. */
     static UserFeatures toUserFeatures(BehaviourSequence s, String userId) {
@@ -27,8 +26,11 @@ final class UserFeaturesProjection {
         List<SequenceEvent> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int q = s.events.slot(i);
-            events.add(new SequenceEvent(Codec.idString(s.evItemNum[q], s.evItemStr[q]), Codec.idString(s.evCatNum[q], s.evCatStr[q]),
-                    ACTIONS[s.evAction[q]], Instant.ofEpochMilli(s.evTime[q])));
+            events.add(new SequenceEvent(
+                    Codec.idString(s.evItemNum[q], s.evItemStr[q]),
+                    Codec.idString(s.evCatNum[q], s.evCatStr[q]),
+                    ACTIONS[s.evAction[q]],
+                    Instant.ofEpochMilli(s.evTime[q])));
         }
         List<WindowCount> counts = new ArrayList<>(s.counters.length * CHANNELS);
         long[] perAction = new long[CHANNELS];
@@ -63,7 +65,8 @@ final class UserFeaturesProjection {
     static byte[] avro(BehaviourSequence s, byte[] prefix, String userId) {
         int n = s.events.size;
         WindowedCounts[] counters = s.counters;
-        Codec.Writer w = new Codec.Writer(prefix.length + 64 + userId.length() + n * 24 + counters.length * CHANNELS * 6 + 64);
+        Codec.Writer w =
+                new Codec.Writer(prefix.length + 64 + userId.length() + n * 24 + counters.length * CHANNELS * 6 + 64);
         w.bytes(prefix);
         w.avroString(userId);
         w.zigzag(s.hasEvents() ? s.latestTime : 0);

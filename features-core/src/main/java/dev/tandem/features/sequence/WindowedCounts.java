@@ -22,6 +22,7 @@ final class WindowedCounts {
     final int channels;
     /** counts[slot * channels + channel], slot = floorMod(bucket, buckets). */
     private final long[] counts;
+
     private long head;
     private boolean empty = true;
 
@@ -194,7 +195,8 @@ final class WindowedCounts {
     }
 
     /** Reads the body after {@link #readSpec}; {@code into} is null to skip a counter the policy no longer has. */
-    private static void readBody(Codec.Reader r, WindowedCounts into, long buckets, int channels, long latestMs, long bucketMs) {
+    private static void readBody(
+            Codec.Reader r, WindowedCounts into, long buckets, int channels, long latestMs, long bucketMs) {
         long cells = buckets * channels;
         int nonZero = r.count(cells, "non-zero counter cells");
         if (into != null) {
@@ -235,8 +237,12 @@ final class WindowedCounts {
         if (!(o instanceof WindowedCounts other)) {
             return false;
         }
-        return windowMs == other.windowMs && bucketMs == other.bucketMs && channels == other.channels
-                && empty == other.empty && (empty || head == other.head) && Arrays.equals(counts, other.counts);
+        return windowMs == other.windowMs
+                && bucketMs == other.bucketMs
+                && channels == other.channels
+                && empty == other.empty
+                && (empty || head == other.head)
+                && Arrays.equals(counts, other.counts);
     }
 
     @Override

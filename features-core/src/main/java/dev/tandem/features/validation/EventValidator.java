@@ -33,25 +33,32 @@ public final class EventValidator {
         }
         checkLength("user_id", user);
         if (key == null || !key.equals(user)) {
-            throw new InvalidEventException(DeadLetterReason.KEY_MISMATCH,
-                    "record key " + (key == null ? "is null" : "'" + abbreviate(key) + "'") + " but user_id is '" + user + "'");
+            throw new InvalidEventException(
+                    DeadLetterReason.KEY_MISMATCH,
+                    "record key " + (key == null ? "is null" : "'" + abbreviate(key) + "'") + " but user_id is '" + user
+                            + "'");
         }
         require("event_id", e.getEventId());
         require("item_id", e.getItemId());
         require("category_id", e.getCategoryId());
         if (e.getAction() == null || e.getAction() == Action.UNKNOWN) {
-            throw new InvalidEventException(DeadLetterReason.UNKNOWN_ACTION, "action is " + e.getAction() + " in event " + e.getEventId());
+            throw new InvalidEventException(
+                    DeadLetterReason.UNKNOWN_ACTION, "action is " + e.getAction() + " in event " + e.getEventId());
         }
         if (e.getEventTime() == null) {
-            throw new InvalidEventException(DeadLetterReason.MISSING_FIELD, "event_time is missing in event " + e.getEventId());
+            throw new InvalidEventException(
+                    DeadLetterReason.MISSING_FIELD, "event_time is missing in event " + e.getEventId());
         }
         long t = e.getEventTime().toEpochMilli();
         if (t > nowMs + maxClockSkewMs) {
-            throw new InvalidEventException(DeadLetterReason.FUTURE_EVENT_TIME, "event_time " + e.getEventTime() + " is "
-                    + (t - nowMs) + " ms ahead of the wall clock; at most " + maxClockSkewMs + " ms allowed (event " + e.getEventId() + ")");
+            throw new InvalidEventException(
+                    DeadLetterReason.FUTURE_EVENT_TIME,
+                    "event_time " + e.getEventTime() + " is " + (t - nowMs) + " ms ahead of the wall clock; at most "
+                            + maxClockSkewMs + " ms allowed (event " + e.getEventId() + ")");
         }
         if (t < -BehaviourEvent.MAX_ABS_TIME_MS) {
-            throw new InvalidEventException(DeadLetterReason.INVALID_EVENT, "event_time " + t + " ms out of range in event " + e.getEventId());
+            throw new InvalidEventException(
+                    DeadLetterReason.INVALID_EVENT, "event_time " + t + " ms out of range in event " + e.getEventId());
         }
     }
 
@@ -64,8 +71,10 @@ public final class EventValidator {
 
     private void checkLength(String field, String value) {
         if (value.length() > maxIdLength) {
-            throw new InvalidEventException(DeadLetterReason.ID_TOO_LONG,
-                    field + " is " + value.length() + " chars long, at most " + maxIdLength + " allowed: '" + abbreviate(value) + "'");
+            throw new InvalidEventException(
+                    DeadLetterReason.ID_TOO_LONG,
+                    field + " is " + value.length() + " chars long, at most " + maxIdLength + " allowed: '"
+                            + abbreviate(value) + "'");
         }
     }
 

@@ -42,7 +42,8 @@ class BootstrapTest {
         assertThat(a.upper()).isGreaterThan(a.estimate());
         assertThat(a.undefined()).isZero();
         assertThat(a.figures()).containsOnlyKeys("lower", "upper");
-        assertThat(Evaluation.aucInterval(d.p, d.y, null, d.group, 500, 0.95, 8)).isNotEqualTo(a);
+        assertThat(Evaluation.aucInterval(d.p, d.y, null, d.group, 500, 0.95, 8))
+                .isNotEqualTo(a);
     }
 
     @Test
@@ -65,8 +66,14 @@ class BootstrapTest {
         // the same rows with the masked users' rows cut off entirely give the same interval
         int n = 50 * 10;
         Evaluation.Interval masked = Evaluation.aucInterval(d.p, d.y, mask, group, 300, 0.95, 3);
-        Evaluation.Interval cut = Evaluation.aucInterval(java.util.Arrays.copyOf(d.p, n), java.util.Arrays.copyOf(d.y, n), null,
-                java.util.Arrays.copyOf(group, n), 300, 0.95, 3);
+        Evaluation.Interval cut = Evaluation.aucInterval(
+                java.util.Arrays.copyOf(d.p, n),
+                java.util.Arrays.copyOf(d.y, n),
+                null,
+                java.util.Arrays.copyOf(group, n),
+                300,
+                0.95,
+                3);
         assertThat(masked).isEqualTo(cut);
     }
 
@@ -98,8 +105,11 @@ class BootstrapTest {
         Data d = Data.of(new Random(5), 200, 20, 1.0);
         Evaluation.Interval p = Evaluation.aucInterval(d.p, d.y, null, d.group, 500, 0.95, 9);
         Evaluation.Interval diff = Evaluation.aucDifferenceInterval(d.p, d.q, d.y, null, d.group, 500, 0.95, 9);
-        assertThat(diff.estimate()).isCloseTo(Evaluation.auc(d.p, d.y, null) - Evaluation.auc(d.q, d.y, null), within(1e-12));
-        assertThat(diff.upper() - diff.lower()).as("paired: far narrower than either AUC's interval").isLessThan((p.upper() - p.lower()) / 5);
+        assertThat(diff.estimate())
+                .isCloseTo(Evaluation.auc(d.p, d.y, null) - Evaluation.auc(d.q, d.y, null), within(1e-12));
+        assertThat(diff.upper() - diff.lower())
+                .as("paired: far narrower than either AUC's interval")
+                .isLessThan((p.upper() - p.lower()) / 5);
         Evaluation.Interval self = Evaluation.aucDifferenceInterval(d.p, d.p, d.y, null, d.group, 100, 0.95, 9);
         assertThat(self.lower()).isZero();
         assertThat(self.upper()).isZero();

@@ -9,11 +9,15 @@ class EvaluationTest {
     @Test
     void aucOfPerfectRandomAndInvertedRankings() {
         float[] y = {0, 0, 1, 1};
-        assertThat(Evaluation.auc(new float[] {0.1f, 0.2f, 0.8f, 0.9f}, y, null)).isEqualTo(1.0);
-        assertThat(Evaluation.auc(new float[] {0.9f, 0.8f, 0.2f, 0.1f}, y, null)).isEqualTo(0.0);
-        assertThat(Evaluation.auc(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, y, null)).isEqualTo(0.5);
+        assertThat(Evaluation.auc(new float[] {0.1f, 0.2f, 0.8f, 0.9f}, y, null))
+                .isEqualTo(1.0);
+        assertThat(Evaluation.auc(new float[] {0.9f, 0.8f, 0.2f, 0.1f}, y, null))
+                .isEqualTo(0.0);
+        assertThat(Evaluation.auc(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, y, null))
+                .isEqualTo(0.5);
         // one inversion among 4 pairs
-        assertThat(Evaluation.auc(new float[] {0.1f, 0.6f, 0.5f, 0.9f}, y, null)).isEqualTo(0.75);
+        assertThat(Evaluation.auc(new float[] {0.1f, 0.6f, 0.5f, 0.9f}, y, null))
+                .isEqualTo(0.75);
     }
 
     @Test
@@ -36,8 +40,12 @@ class EvaluationTest {
         float[] p = {0.25f, 0.25f, 0.25f, 0.25f};
         assertThat(Evaluation.ece(p, new float[] {1, 0, 0, 0}, null, 10)).isCloseTo(0, within(1e-7));
         // everything predicted 0.9, nothing happens: ECE 0.9
-        assertThat(Evaluation.ece(new float[] {0.9f, 0.9f}, new float[] {0, 0}, null, 10)).isCloseTo(0.9, within(1e-6));
-        assertThat(Evaluation.calibration(p, new float[] {1, 0, 0, 0}, null, 10).get(2).count()).isEqualTo(4);
+        assertThat(Evaluation.ece(new float[] {0.9f, 0.9f}, new float[] {0, 0}, null, 10))
+                .isCloseTo(0.9, within(1e-6));
+        assertThat(Evaluation.calibration(p, new float[] {1, 0, 0, 0}, null, 10)
+                        .get(2)
+                        .count())
+                .isEqualTo(4);
     }
 
     @Test
@@ -45,9 +53,14 @@ class EvaluationTest {
         float[] p = {0.9f, 0.1f, 0.8f, 0.2f};
         float[] y = {0, 0, 1, 1};
         Evaluation.Metrics oneClass = Evaluation.evaluate(p, y, new float[] {1, 1, 0, 0}, 10);
-        assertThat(oneClass.figures()).containsOnlyKeys("auc", "logloss", "ece", "positives", "evaluated")
-                .containsEntry("auc", null).containsEntry("positives", 0L).containsEntry("evaluated", 2L);
+        assertThat(oneClass.figures())
+                .containsOnlyKeys("auc", "logloss", "ece", "positives", "evaluated")
+                .containsEntry("auc", null)
+                .containsEntry("positives", 0L)
+                .containsEntry("evaluated", 2L);
         assertThat((Double) oneClass.figures().get("logloss")).isCloseTo(oneClass.logloss(), within(0.0));
-        assertThat(Evaluation.evaluate(p, y, new float[4], 10).figures()).containsEntry("logloss", null).containsEntry("ece", null);
+        assertThat(Evaluation.evaluate(p, y, new float[4], 10).figures())
+                .containsEntry("logloss", null)
+                .containsEntry("ece", null);
     }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class FunnelLabelsTest {
     static final long T0 = 1_700_000_000_000L;
     static final long MIN = 60_000;
-    final FunnelLabels<BehaviourEvent> rules = FunnelLabels.of(new Funnel(Funnel.defaults().stages(), Duration.ofMinutes(30)));
+    final FunnelLabels<BehaviourEvent> rules =
+            FunnelLabels.of(new Funnel(Funnel.defaults().stages(), Duration.ofMinutes(30)));
 
     static BehaviourEvent ev(String id, String item, Action a, long t) {
         return new BehaviourEvent(id, item, "c", a, t);
@@ -67,15 +68,21 @@ class FunnelLabelsTest {
                 ev("p1", "i1", Action.PURCHASE, T0 + 31 * MIN)));
         assertThat(rules.exposedBefore(user, 1)).isTrue();
         assertThat(rules.exposedBefore(user, 2)).as("another item").isFalse();
-        assertThat(rules.exposedBefore(user, 3)).as("the exposure is past the horizon").isFalse();
+        assertThat(rules.exposedBefore(user, 3))
+                .as("the exposure is past the horizon")
+                .isFalse();
     }
 
     @Test
     void aFunnelNeedsDistinctKnownStagesAndAPositiveHorizon() {
-        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW), Duration.ofHours(1))).hasMessageContaining("at least one later stage");
-        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.VIEW), Duration.ofHours(1))).hasMessageContaining("distinct");
-        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.UNKNOWN), Duration.ofHours(1))).hasMessageContaining("distinct");
-        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.CART), Duration.ZERO)).hasMessageContaining("horizon");
+        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW), Duration.ofHours(1)))
+                .hasMessageContaining("at least one later stage");
+        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.VIEW), Duration.ofHours(1)))
+                .hasMessageContaining("distinct");
+        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.UNKNOWN), Duration.ofHours(1)))
+                .hasMessageContaining("distinct");
+        assertThatThrownBy(() -> new Funnel(List.of(Action.VIEW, Action.CART), Duration.ZERO))
+                .hasMessageContaining("horizon");
         assertThat(Funnel.defaults().targets()).containsExactly(Action.CART, Action.PURCHASE);
         assertThat(Funnel.defaults().stageOf(Action.CLICK)).isEqualTo(-1);
     }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class CandidateInteractionsTest {
     static final long T0 = 1_700_000_000_000L;
     static final long HOUR = 3_600_000L;
-    static final CandidateInteractions CI = new CandidateInteractions(List.of(Action.VIEW, Action.CART, Action.PURCHASE));
+    static final CandidateInteractions CI =
+            new CandidateInteractions(List.of(Action.VIEW, Action.CART, Action.PURCHASE));
 
     private int next;
 
@@ -96,6 +97,7 @@ class CandidateInteractionsTest {
 
     @Test
     void refusesARepeatedAction() {
-        assertThatThrownBy(() -> new CandidateInteractions(List.of(Action.VIEW, Action.VIEW))).hasMessageContaining("twice");
+        assertThatThrownBy(() -> new CandidateInteractions(List.of(Action.VIEW, Action.VIEW)))
+                .hasMessageContaining("twice");
     }
 }

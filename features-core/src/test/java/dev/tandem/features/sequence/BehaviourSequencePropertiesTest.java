@@ -33,10 +33,11 @@ class BehaviourSequencePropertiesTest {
     @Provide
     Arbitrary<List<BehaviourEvent>> messy() {
         Arbitrary<BehaviourEvent> e = Combinators.combine(
-                Arbitraries.integers().between(0, 40).map(i -> "id-" + i),
-                Gen.specs(Gen.MANY_CATEGORIES, 400),
-                Arbitraries.longs().between(-3_400_000_000_000L, 0))
-                .as((id, s, shift) -> new BehaviourEvent(id, s.item(), s.category(), s.action(), s.time() + shift / 1000 * 1000));
+                        Arbitraries.integers().between(0, 40).map(i -> "id-" + i),
+                        Gen.specs(Gen.MANY_CATEGORIES, 400),
+                        Arbitraries.longs().between(-3_400_000_000_000L, 0))
+                .as((id, s, shift) ->
+                        new BehaviourEvent(id, s.item(), s.category(), s.action(), s.time() + shift / 1000 * 1000));
         return e.list().ofMaxSize(80);
     }
 
@@ -56,10 +57,14 @@ class BehaviourSequencePropertiesTest {
             int withinGrace = 0;
             for (int i = 0; i < seq.size(); i++) {
                 boolean within = seq.latestEventTimeMs() - seq.eventTimeMs(i) <= SMALL.graceMs();
-                assertThat(seq.eventIdHash(i) != 0).as("event %d keeps its hash exactly while within the grace", i).isEqualTo(within);
+                assertThat(seq.eventIdHash(i) != 0)
+                        .as("event %d keeps its hash exactly while within the grace", i)
+                        .isEqualTo(within);
                 withinGrace += within ? 1 : 0;
             }
-            assertThat(seq.rememberedIds()).isLessThanOrEqualTo(SMALL.dedupCapacity()).isGreaterThanOrEqualTo(withinGrace);
+            assertThat(seq.rememberedIds())
+                    .isLessThanOrEqualTo(SMALL.dedupCapacity())
+                    .isGreaterThanOrEqualTo(withinGrace);
             assertThat(seq.categoryCount()).isLessThanOrEqualTo(SMALL.categoryCapacity());
         }
         assertThat(seq.encode().length).isLessThanOrEqualTo(BehaviourSequence.maxEncodedSize(SMALL));
@@ -72,7 +77,8 @@ class BehaviourSequencePropertiesTest {
             // behind the grace the hashes are forgotten (0): nothing can be inserted among those events any more
             boolean forgotten = seq.eventIdHash(i - 1) == 0 && seq.eventIdHash(i) == 0;
             assertThat(t0 < t1 || (t0 == t1 && (forgotten || seq.eventIdHash(i - 1) < seq.eventIdHash(i))))
-                    .as("event %d before event %d by (time, id hash)", i - 1, i).isTrue();
+                    .as("event %d before event %d by (time, id hash)", i - 1, i)
+                    .isTrue();
         }
         if (seq.hasEvents()) {
             assertThat(seq.eventTimeMs(seq.size() - 1)).isEqualTo(seq.latestEventTimeMs());
@@ -80,7 +86,8 @@ class BehaviourSequencePropertiesTest {
     }
 
     @Property
-    void arrivalOrderWithinGraceDoesNotMatter(@ForAll("fewCategories") List<BehaviourEvent> events, @ForAll Random random) {
+    void arrivalOrderWithinGraceDoesNotMatter(
+            @ForAll("fewCategories") List<BehaviourEvent> events, @ForAll Random random) {
         List<BehaviourEvent> shuffled = Gen.shuffleWithinGrace(events, SMALL.graceMs(), random);
         BehaviourSequence seq = new BehaviourSequence(SMALL);
         for (BehaviourEvent e : shuffled) {
@@ -97,7 +104,8 @@ class BehaviourSequencePropertiesTest {
     void replayingAnySubsetTwiceChangesNothingButTheRejectionCounts(
             @ForAll("fewCategories") List<BehaviourEvent> generated, @ForAll Random random) {
         // within the dedup capacity: at most dedupCapacity distinct events
-        List<BehaviourEvent> events = sortedByTime(generated.subList(0, Math.min(generated.size(), SMALL.dedupCapacity())));
+        List<BehaviourEvent> events =
+                sortedByTime(generated.subList(0, Math.min(generated.size(), SMALL.dedupCapacity())));
         BehaviourSequence once = replay(SMALL, events);
 
         List<BehaviourEvent> twice = new ArrayList<>(events);
@@ -132,7 +140,8 @@ class BehaviourSequencePropertiesTest {
     }
 
     @Property
-    void lateEventsAreCountedAndExcluded(@ForAll("fewCategories") List<BehaviourEvent> generated, @ForAll Random random) {
+    void lateEventsAreCountedAndExcluded(
+            @ForAll("fewCategories") List<BehaviourEvent> generated, @ForAll Random random) {
         List<BehaviourEvent> arrival = new ArrayList<>(generated);
         Collections.shuffle(arrival, random); // any order: some events fall behind the grace
         BehaviourSequence seq = new BehaviourSequence(SMALL);
@@ -183,9 +192,13 @@ class BehaviourSequencePropertiesTest {
             SequencePolicy.CounterWindow win = SMALL.windows().get(w);
             long head = Math.floorDiv(latest, win.bucketMs());
             for (Action a : Action.values()) {
-                long expected = events.stream().filter(e -> e.action() == a)
-                        .filter(e -> Math.floorDiv(e.eventTimeMs(), win.bucketMs()) > head - win.buckets()).count();
-                assertThat(seq.windowCount(w, a)).as("window %s action %s", win.window(), a).isEqualTo(expected);
+                long expected = events.stream()
+                        .filter(e -> e.action() == a)
+                        .filter(e -> Math.floorDiv(e.eventTimeMs(), win.bucketMs()) > head - win.buckets())
+                        .count();
+                assertThat(seq.windowCount(w, a))
+                        .as("window %s action %s", win.window(), a)
+                        .isEqualTo(expected);
             }
         }
         // UserFeatures counts every action of a window in one pass: the same numbers
@@ -193,16 +206,22 @@ class BehaviourSequencePropertiesTest {
         assertThat(counts).hasSize(SMALL.windows().size() * Action.values().length);
         for (int k = 0; k < counts.size(); k++) {
             int w = k / Action.values().length;
-            assertThat(counts.get(k).getWindowMs()).isEqualTo(SMALL.windows().get(w).windowMs());
-            assertThat(counts.get(k).getCount()).isEqualTo(seq.windowCount(w, counts.get(k).getAction()));
+            assertThat(counts.get(k).getWindowMs())
+                    .isEqualTo(SMALL.windows().get(w).windowMs());
+            assertThat(counts.get(k).getCount())
+                    .isEqualTo(seq.windowCount(w, counts.get(k).getAction()));
         }
         Map<String, Long> byCategory = new HashMap<>();
         events.forEach(e -> byCategory.merge(e.categoryId(), 1L, Long::sum));
         List<BehaviourSequence.CategoryTally> expectedTop = byCategory.entrySet().stream()
                 .map(en -> new BehaviourSequence.CategoryTally(en.getKey(), en.getValue()))
-                .sorted(Comparator.comparingLong(BehaviourSequence.CategoryTally::count).reversed()
-                        .thenComparing(BehaviourSequence.CategoryTally::categoryId, BehaviourSequencePropertiesTest::compareIds))
-                .limit(SMALL.topCategories()).toList();
+                .sorted(Comparator.comparingLong(BehaviourSequence.CategoryTally::count)
+                        .reversed()
+                        .thenComparing(
+                                BehaviourSequence.CategoryTally::categoryId,
+                                BehaviourSequencePropertiesTest::compareIds))
+                .limit(SMALL.topCategories())
+                .toList();
         assertThat(seq.topCategories(SMALL.topCategories())).isEqualTo(expectedTop);
     }
 
@@ -213,7 +232,8 @@ class BehaviourSequencePropertiesTest {
     }
 
     @Property
-    void encodingRoundTripsExactly(@ForAll("messy") List<BehaviourEvent> events, @ForAll("messy") List<BehaviourEvent> more) {
+    void encodingRoundTripsExactly(
+            @ForAll("messy") List<BehaviourEvent> events, @ForAll("messy") List<BehaviourEvent> more) {
         BehaviourSequence seq = replay(SMALL, events);
         byte[] bytes = seq.encode();
         BehaviourSequence decoded = BehaviourSequence.decode(bytes, SMALL);

@@ -24,7 +24,8 @@ class FormatV1CompatibilityTest {
             BehaviourSequence v2 = Gen.replay(f.policy(), f.events());
 
             assertThat(fromV1.sequenceVersion()).as(f.name()).isEqualTo(v2.sequenceVersion());
-            assertThat(fromV1.lateEvents() + fromV1.duplicateEvents()).as(f.name() + ": rejections")
+            assertThat(fromV1.lateEvents() + fromV1.duplicateEvents())
+                    .as(f.name() + ": rejections")
                     .isEqualTo(v2.lateEvents() + v2.duplicateEvents());
             assertThat(fromV1.toUserFeatures("u")).as(f.name()).isEqualTo(v2.toUserFeatures("u"));
             assertThat(fromV1.withRejections(0, 0)).as(f.name()).isEqualTo(v2.withRejections(0, 0));
@@ -32,15 +33,21 @@ class FormatV1CompatibilityTest {
 
             byte[] rewritten = fromV1.encode();
             assertThat(rewritten[0]).isEqualTo((byte) BehaviourSequence.FORMAT_VERSION);
-            assertThat(rewritten).isEqualTo(v2.withRejections(fromV1.lateEvents(), fromV1.duplicateEvents()).encode());
+            assertThat(rewritten)
+                    .isEqualTo(v2.withRejections(fromV1.lateEvents(), fromV1.duplicateEvents())
+                            .encode());
             assertThat(BehaviourSequence.decode(rewritten, f.policy())).isEqualTo(fromV1);
 
             // and it goes on exactly like the state that never was format 1
-            List<BehaviourEvent> more = V1Fixtures.events(f.seed(), f.n() + 80, f.policy().graceMs());
+            List<BehaviourEvent> more =
+                    V1Fixtures.events(f.seed(), f.n() + 80, f.policy().graceMs());
             for (BehaviourEvent e : more.subList(f.n(), more.size())) {
-                assertThat(SequenceUpdater.apply(fromV1, e)).as(f.name() + " " + e).isEqualTo(SequenceUpdater.apply(v2, e));
+                assertThat(SequenceUpdater.apply(fromV1, e))
+                        .as(f.name() + " " + e)
+                        .isEqualTo(SequenceUpdater.apply(v2, e));
             }
-            assertThat(fromV1.withRejections(0, 0).encode()).isEqualTo(v2.withRejections(0, 0).encode());
+            assertThat(fromV1.withRejections(0, 0).encode())
+                    .isEqualTo(v2.withRejections(0, 0).encode());
         }
     }
 

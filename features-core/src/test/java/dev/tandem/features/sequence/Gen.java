@@ -12,30 +12,37 @@ import net.jqwik.api.Combinators;
 
 /** Small policies (so every bound is hit) and event generators shared by the property tests. */
 final class Gen {
-    private Gen() {
-    }
+    private Gen() {}
 
     /** N=6, grace 10 s, 12 ids, windows 20 s / 5 s and 60 s / 20 s, top 3 of 4 categories. */
     static final SequencePolicy SMALL = new SequencePolicy(
-            6, Duration.ofSeconds(10), 12,
-            List.of(new SequencePolicy.CounterWindow(Duration.ofSeconds(20), Duration.ofSeconds(5)),
+            6,
+            Duration.ofSeconds(10),
+            12,
+            List.of(
+                    new SequencePolicy.CounterWindow(Duration.ofSeconds(20), Duration.ofSeconds(5)),
                     new SequencePolicy.CounterWindow(Duration.ofSeconds(60), Duration.ofSeconds(20))),
-            3, 4, 32, SequencePolicy.Smoothing.defaults());
+            3,
+            4,
+            32,
+            SequencePolicy.Smoothing.defaults());
 
-    record Spec(long time, String item, String category, Action action) {
-    }
+    record Spec(long time, String item, String category, Action action) {}
 
-    static final List<String> ITEMS = List.of("0", "1", "17", "007", "-3", "i-9", "ü€", "", "4611686018427387903", "4611686018427387904");
+    static final List<String> ITEMS =
+            List.of("0", "1", "17", "007", "-3", "i-9", "ü€", "", "4611686018427387903", "4611686018427387904");
     /** At most SMALL.categoryCapacity() distinct categories: the table stays exact. */
     static final List<String> FEW_CATEGORIES = List.of("1", "2", "c", "ç");
+
     static final List<String> MANY_CATEGORIES = List.of("1", "2", "3", "10", "c", "ç", "z9", "09", "a", "b");
 
     static Arbitrary<Spec> specs(List<String> categories, long maxHalfSeconds) {
         return Combinators.combine(
-                Arbitraries.longs().between(0, maxHalfSeconds).map(x -> x * 500 + 1_700_000_000_000L),
-                Arbitraries.of(ITEMS),
-                Arbitraries.of(categories),
-                Arbitraries.of(Action.class)).as(Spec::new);
+                        Arbitraries.longs().between(0, maxHalfSeconds).map(x -> x * 500 + 1_700_000_000_000L),
+                        Arbitraries.of(ITEMS),
+                        Arbitraries.of(categories),
+                        Arbitraries.of(Action.class))
+                .as(Spec::new);
     }
 
     /** Events with unique ids, in generation order. */

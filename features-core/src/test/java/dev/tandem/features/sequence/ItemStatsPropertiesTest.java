@@ -54,10 +54,14 @@ class ItemStatsPropertiesTest {
         for (int w = 0; w < SMALL.windows().size(); w++) {
             SequencePolicy.CounterWindow win = SMALL.windows().get(w);
             long q = Math.floorDiv(asOf, win.bucketMs());
-            long views = specs.stream().filter(s -> s.action() == dev.tandem.schemas.Action.VIEW)
-                    .filter(s -> Math.floorDiv(s.time(), win.bucketMs()) > q - win.buckets()).count();
-            long purchases = specs.stream().filter(s -> s.action() == dev.tandem.schemas.Action.PURCHASE)
-                    .filter(s -> Math.floorDiv(s.time(), win.bucketMs()) > q - win.buckets()).count();
+            long views = specs.stream()
+                    .filter(s -> s.action() == dev.tandem.schemas.Action.VIEW)
+                    .filter(s -> Math.floorDiv(s.time(), win.bucketMs()) > q - win.buckets())
+                    .count();
+            long purchases = specs.stream()
+                    .filter(s -> s.action() == dev.tandem.schemas.Action.PURCHASE)
+                    .filter(s -> Math.floorDiv(s.time(), win.bucketMs()) > q - win.buckets())
+                    .count();
             ItemStats.WindowStats ws = stats.window(w, asOf);
             assertThat(ws.views()).isEqualTo(views);
             assertThat(ws.purchases()).isEqualTo(purchases);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Arbitrary;
 
 class PeekLatestTest {
     @Provide
@@ -25,8 +25,11 @@ class PeekLatestTest {
 
     @Property(tries = 10)
     void peekRejectsForeignBytes() {
-        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[0])).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[] {9, 1})).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[] {1, 5})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[] {9, 1}))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> BehaviourSequence.peekLatestEventTimeMs(new byte[] {1, 5}))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

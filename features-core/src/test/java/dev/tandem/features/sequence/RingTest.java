@@ -33,7 +33,9 @@ class RingTest {
                 assertThat(ring.size).isEqualTo(model.size());
                 for (int i = 0; i < model.size(); i++) {
                     int slot = ring.slot(i);
-                    assertThat(numbers[slot]).as("cap %d step %d position %d", cap, step, i).isEqualTo(model.get(i));
+                    assertThat(numbers[slot])
+                            .as("cap %d step %d position %d", cap, step, i)
+                            .isEqualTo(model.get(i));
                     assertThat(names[slot]).isEqualTo("n" + model.get(i));
                 }
             }

@@ -34,17 +34,23 @@ class UserFeaturesAvroPropertiesTest {
     /** Numeric and string ids (non-ASCII too), big and negative times, duplicates, late events. */
     @Provide
     Arbitrary<List<BehaviourEvent>> events() {
-        Arbitrary<String> ids = Arbitraries.oneOf(Arbitraries.longs().between(0, (1L << 62) - 1).map(x -> Long.toString(x)),
-                Arbitraries.of("0", "9", "10", "017", "a", "ç", "日本", "x-1", "-5", ""), Arbitraries.of(Gen.ITEMS));
+        Arbitrary<String> ids = Arbitraries.oneOf(
+                Arbitraries.longs().between(0, (1L << 62) - 1).map(x -> Long.toString(x)),
+                Arbitraries.of("0", "9", "10", "017", "a", "ç", "日本", "x-1", "-5", ""),
+                Arbitraries.of(Gen.ITEMS));
         Arbitrary<BehaviourEvent> e = Combinators.combine(
-                Arbitraries.integers().between(0, 60).map(i -> "id-" + i), ids, ids, Arbitraries.of(dev.tandem.schemas.Action.class),
-                Arbitraries.longs().between(-5_000_000_000_000L, 5_000_000_000_000L))
+                        Arbitraries.integers().between(0, 60).map(i -> "id-" + i),
+                        ids,
+                        ids,
+                        Arbitraries.of(dev.tandem.schemas.Action.class),
+                        Arbitraries.longs().between(-5_000_000_000_000L, 5_000_000_000_000L))
                 .as(BehaviourEvent::new);
         return e.list().ofMaxSize(120);
     }
 
     @Property
-    void sameBytesAsAvro(@ForAll("events") List<BehaviourEvent> events, @ForAll("userIds") String user) throws IOException {
+    void sameBytesAsAvro(@ForAll("events") List<BehaviourEvent> events, @ForAll("userIds") String user)
+            throws IOException {
         for (SequencePolicy p : List.of(SMALL, SequencePolicy.defaults())) {
             BehaviourSequence seq = new BehaviourSequence(p);
             assertThat(seq.userFeaturesAvro(HEADER, user)).isEqualTo(avro(seq.toUserFeatures(user)));
@@ -57,13 +63,15 @@ class UserFeaturesAvroPropertiesTest {
 
     @Provide
     Arbitrary<String> userIds() {
-        return Arbitraries.oneOf(Arbitraries.strings().ofMinLength(1).ofMaxLength(40), Arbitraries.of("u1", "1234567", "ü"));
+        return Arbitraries.oneOf(
+                Arbitraries.strings().ofMinLength(1).ofMaxLength(40), Arbitraries.of("u1", "1234567", "ü"));
     }
 
     @Test
     void emptySequence() throws IOException {
         BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
-        assertThat(seq.userFeaturesAvro(new byte[0], "u")).isEqualTo(java.util.Arrays.copyOfRange(avro(seq.toUserFeatures("u")), 5,
-                avro(seq.toUserFeatures("u")).length));
+        assertThat(seq.userFeaturesAvro(new byte[0], "u"))
+                .isEqualTo(java.util.Arrays.copyOfRange(
+                        avro(seq.toUserFeatures("u")), 5, avro(seq.toUserFeatures("u")).length));
     }
 }

@@ -15,8 +15,7 @@ import java.util.Random;
  * with later code would write format 2, so they are frozen).
  */
 public final class V1Fixtures {
-    private V1Fixtures() {
-    }
+    private V1Fixtures() {}
 
     public record Fixture(String name, SequencePolicy policy, long seed, int n, byte[] v1Bytes) {
         public List<BehaviourEvent> events() {
@@ -34,7 +33,9 @@ public final class V1Fixtures {
      */
     public static List<BehaviourEvent> events(long seed, int n, long graceMs) {
         Random r = new Random(seed);
-        Action[] actions = {Action.VIEW, Action.VIEW, Action.VIEW, Action.CLICK, Action.CART, Action.FAVORITE, Action.PURCHASE};
+        Action[] actions = {
+            Action.VIEW, Action.VIEW, Action.VIEW, Action.CLICK, Action.CART, Action.FAVORITE, Action.PURCHASE
+        };
         List<BehaviourEvent> out = new ArrayList<>();
         long t = 1_511_800_000_000L;
         for (int i = 0; i < n; i++) {
@@ -52,7 +53,8 @@ public final class V1Fixtures {
                 time = t / 1000 * 1000;
             }
             String item = r.nextInt(30) == 0 ? "sku-" + r.nextInt(50) : Integer.toString(r.nextInt(5_000_000));
-            String cat = r.nextInt(25) == 0 ? "cat-é" + r.nextInt(3) : Integer.toString(1_000_000 + r.nextInt(70) * 51_111);
+            String cat =
+                    r.nextInt(25) == 0 ? "cat-é" + r.nextInt(3) : Integer.toString(1_000_000 + r.nextInt(70) * 51_111);
             out.add(new BehaviourEvent("e-" + seed + "-" + i, item, cat, actions[r.nextInt(actions.length)], time));
         }
         return out;
@@ -66,7 +68,12 @@ public final class V1Fixtures {
                     continue;
                 }
                 String[] f = line.trim().split(" ");
-                out.add(new Fixture(f[0], policy(f[0]), Long.parseLong(f[1]), Integer.parseInt(f[2]), HexFormat.of().parseHex(f[3])));
+                out.add(new Fixture(
+                        f[0],
+                        policy(f[0]),
+                        Long.parseLong(f[1]),
+                        Integer.parseInt(f[2]),
+                        HexFormat.of().parseHex(f[3])));
             }
             return out;
         }
@@ -74,12 +81,18 @@ public final class V1Fixtures {
 
     /** Prints fixture lines: name seed n hex(encode()). */
     public static void main(String[] args) {
-        String[][] specs = {{"default-warm", "1", "600"}, {"default-short", "2", "30"}, {"default-sparse", "5", "120"},
-                {"small-a", "3", "80"}, {"small-b", "4", "25"}};
+        String[][] specs = {
+            {"default-warm", "1", "600"},
+            {"default-short", "2", "30"},
+            {"default-sparse", "5", "120"},
+            {"small-a", "3", "80"},
+            {"small-b", "4", "25"}
+        };
         for (String[] s : specs) {
             SequencePolicy p = policy(s[0]);
             BehaviourSequence seq = Gen.replay(p, events(Long.parseLong(s[1]), Integer.parseInt(s[2]), p.graceMs()));
-            System.out.println(s[0] + " " + s[1] + " " + s[2] + " " + HexFormat.of().formatHex(seq.encode()));
+            System.out.println(
+                    s[0] + " " + s[1] + " " + s[2] + " " + HexFormat.of().formatHex(seq.encode()));
         }
     }
 }

@@ -25,8 +25,7 @@ public interface BatchScorer extends AutoCloseable {
     float[] score(EncodedBatch batch);
 
     /** Runs every batch size up to {@code maxRows} once before traffic (no-op by default). */
-    default void warmUp(int maxRows) {
-    }
+    default void warmUp(int maxRows) {}
 
     @Override
     void close();

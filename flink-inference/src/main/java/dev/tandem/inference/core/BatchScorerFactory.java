@@ -18,6 +18,7 @@ public interface BatchScorerFactory extends Serializable {
      * location). Called on the loader thread, never the task thread.
      */
     default BatchScorer create(ModelRef model) throws Exception {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot load models by location (" + model + ")");
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " cannot load models by location (" + model + ")");
     }
 }

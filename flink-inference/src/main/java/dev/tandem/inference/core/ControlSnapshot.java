@@ -12,8 +12,10 @@ import java.util.List;
  * loaded (or loading) version, and the commands still waiting for a load. A restore loads these
  * again, so the job comes back serving the same model.
  */
-public record ControlSnapshot(ModelRef active, List<ModelRef> previous, ModelRef shadow, List<ModelRef> loaded, List<ModelCommand> pending) {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+public record ControlSnapshot(
+        ModelRef active, List<ModelRef> previous, ModelRef shadow, List<ModelRef> loaded, List<ModelCommand> pending) {
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public ControlSnapshot {
         previous = previous == null ? List.of() : List.copyOf(previous);

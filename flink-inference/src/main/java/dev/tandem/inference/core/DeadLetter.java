@@ -20,8 +20,7 @@ public final class DeadLetter implements java.io.Serializable {
     public String errorClass;
     public String errorMessage;
 
-    public DeadLetter() {
-    }
+    public DeadLetter() {}
 
     public static DeadLetter of(RawRecord r, DeadLetterReason reason, Throwable error) {
         return of(r, reason, error, null);

@@ -16,6 +16,7 @@ public final class EncodedRequest {
     public long receivedAtMs;
     /** as_of of the features used; null when the user had none. */
     public Long featuresAsOf;
+
     public String[] itemIds;
 
     // user half (length L, L, L, L, dense width)
@@ -37,8 +38,7 @@ public final class EncodedRequest {
      */
     public ModelCommand control;
 
-    public EncodedRequest() {
-    }
+    public EncodedRequest() {}
 
     public static EncodedRequest control(ModelCommand command) {
         EncodedRequest r = new EncodedRequest();
@@ -56,8 +56,8 @@ public final class EncodedRequest {
         int l = spec.sequenceLength();
         int d = spec.denseWidth();
         if (seqItem.length != l || userDense.length != d) {
-            throw new IllegalArgumentException("request " + requestId + " was encoded for L=" + seqItem.length + ", dense=" + userDense.length
-                    + " but the batch expects L=" + l + ", dense=" + d);
+            throw new IllegalArgumentException("request " + requestId + " was encoded for L=" + seqItem.length
+                    + ", dense=" + userDense.length + " but the batch expects L=" + l + ", dense=" + d);
         }
         for (int i = 0; i < candidates(); i++) {
             int r = row + i;

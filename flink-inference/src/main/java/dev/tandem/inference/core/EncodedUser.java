@@ -12,10 +12,12 @@ import java.nio.ByteBuffer;
 public final class EncodedUser {
     /** {@code as_of} and {@code sequence_version} of the features, for the ordering rules of {@link FeatureUpdates}. */
     public long asOfMs;
+
     public long sequenceVersion;
 
     /** Length L, left-padded with 0 like {@code UserVector}. */
     public int[] seqItem;
+
     public int[] seqCategory;
     public int[] seqAction;
     /** Event time of each of the newest min(n, L) events, oldest first (the right end of the sequence). */
@@ -23,8 +25,7 @@ public final class EncodedUser {
     /** The dense vector with everything but the recency slot (which depends on the request time) filled in. */
     public float[] dense;
 
-    public EncodedUser() {
-    }
+    public EncodedUser() {}
 
     /** How many of the L sequence positions hold events. */
     public int filled() {

@@ -12,11 +12,14 @@ import java.time.Instant;
 public final class FeatureUpdates {
     public static final long TOMBSTONE_VERSION = -1L;
 
-    private FeatureUpdates() {
-    }
+    private FeatureUpdates() {}
 
     public static UserFeatures tombstone(String userId) {
-        return UserFeatures.newBuilder().setUserId(userId).setAsOf(Instant.EPOCH).setSequenceVersion(TOMBSTONE_VERSION).build();
+        return UserFeatures.newBuilder()
+                .setUserId(userId)
+                .setAsOf(Instant.EPOCH)
+                .setSequenceVersion(TOMBSTONE_VERSION)
+                .build();
     }
 
     public static boolean isTombstone(UserFeatures f) {

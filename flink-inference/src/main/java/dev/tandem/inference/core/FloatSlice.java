@@ -15,7 +15,8 @@ public final class FloatSlice extends AbstractList<Float> implements RandomAcces
 
     public FloatSlice(float[] values, int offset, int size) {
         if (offset < 0 || size < 0 || offset + size > values.length) {
-            throw new IndexOutOfBoundsException("slice [" + offset + ", " + (offset + size) + ") of " + values.length + " floats");
+            throw new IndexOutOfBoundsException(
+                    "slice [" + offset + ", " + (offset + size) + ") of " + values.length + " floats");
         }
         this.values = values;
         this.offset = offset;

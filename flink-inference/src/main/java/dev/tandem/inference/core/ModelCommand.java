@@ -7,22 +7,36 @@ package dev.tandem.inference.core;
 public final class ModelCommand implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { LOAD, ACTIVATE, ROLLBACK, SHADOW, STOP_SHADOW }
+    public enum Kind {
+        LOAD,
+        ACTIVATE,
+        ROLLBACK,
+        SHADOW,
+        STOP_SHADOW
+    }
 
     public Kind kind;
     /** Empty for ROLLBACK and STOP_SHADOW. */
     public String modelName;
+
     public String modelVersion;
     /** Null when the command names a version the job has already loaded. */
     public String location;
+
     public long issuedAtMs;
     public String commandId;
     public RawRecord source;
 
-    public ModelCommand() {
-    }
+    public ModelCommand() {}
 
-    public static ModelCommand of(Kind kind, String name, String version, String location, long issuedAtMs, String commandId, RawRecord source) {
+    public static ModelCommand of(
+            Kind kind,
+            String name,
+            String version,
+            String location,
+            long issuedAtMs,
+            String commandId,
+            RawRecord source) {
         ModelCommand c = new ModelCommand();
         c.kind = kind;
         c.modelName = name == null ? "" : name;
@@ -45,7 +59,9 @@ public final class ModelCommand implements java.io.Serializable {
 
     @Override
     public String toString() {
-        return kind + (namesModel() ? " " + modelName + "/" + modelVersion : "") + (location == null ? "" : " from " + location)
+        return kind
+                + (namesModel() ? " " + modelName + "/" + modelVersion : "")
+                + (location == null ? "" : " from " + location)
                 + (commandId == null ? "" : " [" + commandId + "]");
     }
 }

@@ -13,7 +13,8 @@ import java.util.Objects;
  * (benchmark references such as a no-model or a one-call-per-candidate scorer); the job's own scorer is
  * {@link TfBatchScorer#factory}. It loads no other versions: model-control commands are refused.
  */
-public record ModelDirScorerFactory(String modelDir, List<String> stages, Scorers scorers) implements BatchScorerFactory {
+public record ModelDirScorerFactory(String modelDir, List<String> stages, Scorers scorers)
+        implements BatchScorerFactory {
 
     /** Makes a subtask's scorer; serializable, as it ships with the job graph (a lambda targeting it is). */
     @FunctionalInterface

@@ -87,8 +87,15 @@ public final class ModelLifecycle implements AutoCloseable {
      * @param beforeSwitch called on the task thread just before the active version changes
      * @param deadLetters  receives refused commands' records
      */
-    public ModelLifecycle(BatchScorerFactory factory, int warmUpRows, String owner, String loaderThread, Executor taskThread,
-                          Metrics metrics, Runnable beforeSwitch, Consumer<DeadLetter> deadLetters) {
+    public ModelLifecycle(
+            BatchScorerFactory factory,
+            int warmUpRows,
+            String owner,
+            String loaderThread,
+            Executor taskThread,
+            Metrics metrics,
+            Runnable beforeSwitch,
+            Consumer<DeadLetter> deadLetters) {
         if (warmUpRows < 1) {
             throw new IllegalArgumentException("warmUpRows must be >= 1, was " + warmUpRows);
         }
@@ -132,14 +139,18 @@ public final class ModelLifecycle implements AutoCloseable {
         if (active == null) {
             BatchScorer a = loadNow(s.active());
             if (a == null) {
-                LOG.error("the restored active model {} cannot be loaded; serving the configured model {}", s.active(), configured);
+                LOG.error(
+                        "the restored active model {} cannot be loaded; serving the configured model {}",
+                        s.active(),
+                        configured);
                 try {
                     BatchScorer c = factory.create();
                     c.warmUp(warmUpRows);
                     install(configured, c);
                     active = configured;
                 } catch (Exception e) {
-                    throw new IllegalStateException("neither the restored model " + s.active() + " nor the configured one can be loaded", e);
+                    throw new IllegalStateException(
+                            "neither the restored model " + s.active() + " nor the configured one can be loaded", e);
                 }
             } else {
                 install(s.active(), a);
@@ -240,13 +251,19 @@ public final class ModelLifecycle implements AutoCloseable {
                     startLoad(ref, c);
                     waiting.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
                 } else {
-                    reject(c, DeadLetterReason.INVALID_MODEL_COMMAND,
-                            new IllegalStateException(c.kind + " of " + key + ", which is not loaded and has no location"));
+                    reject(
+                            c,
+                            DeadLetterReason.INVALID_MODEL_COMMAND,
+                            new IllegalStateException(
+                                    c.kind + " of " + key + ", which is not loaded and has no location"));
                 }
             }
             case ROLLBACK -> {
                 if (previous.isEmpty()) {
-                    reject(c, DeadLetterReason.INVALID_MODEL_COMMAND, new IllegalStateException("ROLLBACK with no previous model (active " + active + ")"));
+                    reject(
+                            c,
+                            DeadLetterReason.INVALID_MODEL_COMMAND,
+                            new IllegalStateException("ROLLBACK with no previous model (active " + active + ")"));
                     return;
                 }
                 beforeSwitch.run();
@@ -299,7 +316,9 @@ public final class ModelLifecycle implements AutoCloseable {
 
     private boolean isReferenced(ModelRef r) {
         String k = r.key();
-        return k.equals(active.key()) || (shadow != null && k.equals(shadow.key())) || previous.stream().anyMatch(p -> p.key().equals(k));
+        return k.equals(active.key())
+                || (shadow != null && k.equals(shadow.key()))
+                || previous.stream().anyMatch(p -> p.key().equals(k));
     }
 
     /** Closes a version nothing serves or can roll back to; on the task thread, so no batch is in flight on it. */

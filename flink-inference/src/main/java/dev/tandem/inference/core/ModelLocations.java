@@ -12,8 +12,7 @@ import java.nio.file.Path;
  * loaded; stage remote models onto a volume every task manager mounts instead.
  */
 public final class ModelLocations {
-    private ModelLocations() {
-    }
+    private ModelLocations() {}
 
     /** @throws IllegalArgumentException with the reason when {@code location} is not a readable model directory */
     public static Path resolve(String location) {
@@ -22,14 +21,16 @@ public final class ModelLocations {
         }
         Path dir;
         int colon = location.indexOf(':');
-        // "C:\models" style paths have a one-letter "scheme"; anything longer before ':' and before a '/' is a URI scheme
+        // "C:\models" style paths have a one-letter "scheme"; anything longer before ':' and before a '/' is a URI
+        // scheme
         int slash = location.indexOf('/');
         boolean hasScheme = colon > 1 && (slash < 0 || colon < slash);
         if (hasScheme) {
             String scheme = location.substring(0, colon);
             if (!scheme.equalsIgnoreCase("file")) {
-                throw new IllegalArgumentException("model location scheme '" + scheme + ":' is not supported (use a directory path or a file: URI "
-                        + "on a volume every task manager mounts): " + location);
+                throw new IllegalArgumentException(
+                        "model location scheme '" + scheme + ":' is not supported (use a directory path or a file: URI "
+                                + "on a volume every task manager mounts): " + location);
             }
             try {
                 dir = Path.of(new URI(location));

@@ -9,15 +9,23 @@ import java.util.List;
 
 /** One {@link Prediction} per request from a scored batch: pure Java. */
 public final class PredictionAssembler {
-    private PredictionAssembler() {
-    }
+    private PredictionAssembler() {}
 
     /**
      * @param probs    the batch's output, {@code float[rows · stages.size()]} stage-minor
      * @param firstRow the request's first row in the batch
      */
-    public static Prediction assemble(EncodedRequest r, float[] probs, int firstRow, List<String> stages, String modelName, String modelVersion,
-                                      long scoredAtMs, long queueMicros, long modelMicros, int batchRows) {
+    public static Prediction assemble(
+            EncodedRequest r,
+            float[] probs,
+            int firstRow,
+            List<String> stages,
+            String modelName,
+            String modelVersion,
+            long scoredAtMs,
+            long queueMicros,
+            long modelMicros,
+            int batchRows) {
         int k = stages.size();
         int n = r.candidates();
         // one copy of the request's floats, viewed per candidate: no boxed Float per value (it was most of this

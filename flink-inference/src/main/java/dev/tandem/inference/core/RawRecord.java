@@ -12,11 +12,11 @@ public final class RawRecord implements java.io.Serializable {
     public long offset;
     /** The record's timestamp, or {@link Long#MIN_VALUE} when it has none. */
     public long timestamp;
+
     public byte[] key;
     public byte[] value;
 
-    public RawRecord() {
-    }
+    public RawRecord() {}
 
     public static RawRecord of(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
         RawRecord r = new RawRecord();

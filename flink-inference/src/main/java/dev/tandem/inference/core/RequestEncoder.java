@@ -81,18 +81,24 @@ public final class RequestEncoder {
     }
 
     /** @param catalog item id → metadata, or null when unknown */
-    public EncodedRequest encode(ScoringRequest request, UserFeatures features, Function<String, ItemMetadata> catalog, long receivedAtMs) {
-        return join(request, encodeUser(features), id -> {
-            ItemMetadata md = catalog.apply(id);
-            return md == null ? null : itemCodes(id, md);
-        }, receivedAtMs);
+    public EncodedRequest encode(
+            ScoringRequest request, UserFeatures features, Function<String, ItemMetadata> catalog, long receivedAtMs) {
+        return join(
+                request,
+                encodeUser(features),
+                id -> {
+                    ItemMetadata md = catalog.apply(id);
+                    return md == null ? null : itemCodes(id, md);
+                },
+                receivedAtMs);
     }
 
     /**
      * @param features the user's encoded features, or null when none
      * @param catalogCodes item id → {@link #itemCodes} of its catalog entry, or null when unknown
      */
-    public EncodedRequest join(ScoringRequest request, EncodedUser features, Function<String, int[]> catalogCodes, long receivedAtMs) {
+    public EncodedRequest join(
+            ScoringRequest request, EncodedUser features, Function<String, int[]> catalogCodes, long receivedAtMs) {
         long t = request.getRequestTime().toEpochMilli();
         EncodedUser u = features == null ? empty : features;
         EncodedRequest out = new EncodedRequest();

@@ -33,12 +33,14 @@ public final class RequestValidator {
     public void validate(ScoringRequest r) {
         String user = r.getUserId();
         if (user == null || user.isBlank()) {
-            throw new InvalidRequestException(DeadLetterReason.MISSING_USER_ID, "request " + r.getRequestId() + " has no user_id");
+            throw new InvalidRequestException(
+                    DeadLetterReason.MISSING_USER_ID, "request " + r.getRequestId() + " has no user_id");
         }
         checkLength("user_id", user);
         String id = r.getRequestId();
         if (id == null || id.isEmpty()) {
-            throw new InvalidRequestException(DeadLetterReason.MISSING_FIELD, "request of user " + abbreviate(user) + " has no request_id");
+            throw new InvalidRequestException(
+                    DeadLetterReason.MISSING_FIELD, "request of user " + abbreviate(user) + " has no request_id");
         }
         checkLength("request_id", id);
         if (r.getCandidates() == null || r.getCandidates().isEmpty()) {
@@ -47,7 +49,8 @@ public final class RequestValidator {
         for (Candidate c : r.getCandidates()) {
             String item = c.getItemId();
             if (item == null || item.isEmpty()) {
-                throw new InvalidRequestException(DeadLetterReason.MISSING_FIELD, "request " + id + " has a candidate with no item_id");
+                throw new InvalidRequestException(
+                        DeadLetterReason.MISSING_FIELD, "request " + id + " has a candidate with no item_id");
             }
             checkLength("item_id", item);
         }
@@ -55,7 +58,8 @@ public final class RequestValidator {
 
     private void checkLength(String field, String value) {
         if (value.length() > maxIdLength) {
-            throw new InvalidRequestException(DeadLetterReason.ID_TOO_LONG,
+            throw new InvalidRequestException(
+                    DeadLetterReason.ID_TOO_LONG,
                     field + " of " + value.length() + " chars exceeds " + maxIdLength + ": " + abbreviate(value));
         }
     }

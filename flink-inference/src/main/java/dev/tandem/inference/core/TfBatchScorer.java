@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +41,8 @@ public final class TfBatchScorer implements BatchScorer {
     private float[] column = new float[0];
     private int maxRows;
 
-    private TfBatchScorer(FunnelScorer scorer, FeatureSpec encoderSpec, List<String> stages, String name, String version) {
+    private TfBatchScorer(
+            FunnelScorer scorer, FeatureSpec encoderSpec, List<String> stages, String name, String version) {
         this.scorer = scorer;
         this.encoderSpec = encoderSpec;
         this.stages = List.copyOf(stages);
@@ -60,7 +61,9 @@ public final class TfBatchScorer implements BatchScorer {
         FunnelScorer s = FunnelScorer.load(modelDir, spec, stages, options);
         Path abs = modelDir.toAbsolutePath().normalize();
         String version = abs.getFileName().toString();
-        String name = abs.getParent() != null && abs.getParent().getFileName() != null ? abs.getParent().getFileName().toString() : "model";
+        String name = abs.getParent() != null && abs.getParent().getFileName() != null
+                ? abs.getParent().getFileName().toString()
+                : "model";
         return new TfBatchScorer(s, spec, stages, name, version);
     }
 
@@ -70,13 +73,20 @@ public final class TfBatchScorer implements BatchScorer {
      *
      * @throws FeatureSpec.IncompatibleSpecException when {@code producer} cannot produce the model's features
      */
-    public static TfBatchScorer load(Path modelDir, FeatureSpec producer, List<String> stages, String name, String version) throws Exception {
+    public static TfBatchScorer load(
+            Path modelDir, FeatureSpec producer, List<String> stages, String name, String version) throws Exception {
         return load(modelDir, producer, stages, name, version, TfSessionOptions.defaults());
     }
 
     /** Like {@link #load(Path, FeatureSpec, List, String, String)}, with the session's GPU options. */
-    public static TfBatchScorer load(Path modelDir, FeatureSpec producer, List<String> stages, String name, String version,
-                                     TfSessionOptions options) throws Exception {
+    public static TfBatchScorer load(
+            Path modelDir,
+            FeatureSpec producer,
+            List<String> stages,
+            String name,
+            String version,
+            TfSessionOptions options)
+            throws Exception {
         FunnelScorer s = FunnelScorer.load(modelDir, producer, stages, options);
         return new TfBatchScorer(s, producer, stages, name, version);
     }
@@ -192,7 +202,8 @@ public final class TfBatchScorer implements BatchScorer {
         }
     }
 
-    private record Factory(String modelDir, List<String> stages, TfSessionOptions options) implements BatchScorerFactory {
+    private record Factory(String modelDir, List<String> stages, TfSessionOptions options)
+            implements BatchScorerFactory {
         Factory {
             Objects.requireNonNull(modelDir, "modelDir");
             Objects.requireNonNull(options, "options");
@@ -217,9 +228,14 @@ public final class TfBatchScorer implements BatchScorer {
         // Once per subtask: a GPU node whose CUDA libraries do not load falls back to the CPU silently otherwise.
         private void logDevices(TfBatchScorer s) {
             List<TfDevices.Device> devices = TfDevices.visible(options);
-            LOG.info("TensorFlow devices (gpu memory growth {}, visible GPUs {}): {}", options.gpuMemoryGrowth(),
+            LOG.info(
+                    "TensorFlow devices (gpu memory growth {}, visible GPUs {}): {}",
+                    options.gpuMemoryGrowth(),
                     options.visibleDevices().isEmpty() ? "all" : options.visibleDevices(),
-                    devices.stream().map(d -> d.name() + " " + d.type() + (d.memoryBytes() > 0 ? " " + (d.memoryBytes() >> 20) + " MiB" : "")).toList());
+                    devices.stream()
+                            .map(d -> d.name() + " " + d.type()
+                                    + (d.memoryBytes() > 0 ? " " + (d.memoryBytes() >> 20) + " MiB" : ""))
+                            .toList());
             if (devices.stream().noneMatch(TfDevices.Device::isGpu)) {
                 LOG.warn("no GPU visible, scoring on CPU");
             }
@@ -229,7 +245,13 @@ public final class TfBatchScorer implements BatchScorer {
         @Override
         public BatchScorer create(ModelRef model) throws Exception {
             // the same session options as the configured model: a GPU job must not load its next version on the CPU
-            return load(ModelLocations.resolve(model.location()), encoderSpec(), stages, model.name(), model.version(), options);
+            return load(
+                    ModelLocations.resolve(model.location()),
+                    encoderSpec(),
+                    stages,
+                    model.name(),
+                    model.version(),
+                    options);
         }
     }
 }

@@ -12,8 +12,7 @@ public final class BroadcastInput {
     public ItemMetadata item;
     public ModelCommand control;
 
-    public BroadcastInput() {
-    }
+    public BroadcastInput() {}
 
     public static BroadcastInput of(ItemMetadata item) {
         BroadcastInput b = new BroadcastInput();

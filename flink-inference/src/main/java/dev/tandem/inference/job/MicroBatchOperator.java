@@ -54,10 +54,14 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     private static final long NO_TIMESTAMP = Long.MIN_VALUE;
 
     /** Predictions of the shadow model ({@code predictions-shadow}). */
-    public static final OutputTag<Prediction> SHADOW_PREDICTIONS = new OutputTag<>("predictions-shadow", TypeInformation.of(Prediction.class));
+    public static final OutputTag<Prediction> SHADOW_PREDICTIONS =
+            new OutputTag<>("predictions-shadow", TypeInformation.of(Prediction.class));
     /** Refused model commands, with the original control record ({@code dead-letters}). */
-    public static final OutputTag<DeadLetter> MODEL_DEAD_LETTERS = new OutputTag<>("model-dead-letters", TypeInformation.of(DeadLetter.class));
-    public static final MapStateDescriptor<String, String> CONTROL_STATE = new MapStateDescriptor<>("model-control", Types.STRING, Types.STRING);
+    public static final OutputTag<DeadLetter> MODEL_DEAD_LETTERS =
+            new OutputTag<>("model-dead-letters", TypeInformation.of(DeadLetter.class));
+
+    public static final MapStateDescriptor<String, String> CONTROL_STATE =
+            new MapStateDescriptor<>("model-control", Types.STRING, Types.STRING);
     private static final String CONTROL_KEY = "control";
 
     private final BatchScorerFactory factory;
@@ -76,8 +80,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     private transient ControlSnapshot restored;
     private transient ScoringMetrics metrics;
 
-    private record Pending(EncodedRequest request, long timestamp, long arrivedNanos) {
-    }
+    private record Pending(EncodedRequest request, long timestamp, long arrivedNanos) {}
 
     public MicroBatchOperator(BatchScorerFactory factory, int maxBatchRows, Duration maxWait) {
         if (maxBatchRows < 1) {
@@ -116,11 +119,21 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     public void open() throws Exception {
         super.open();
         pending = new ArrayList<>();
-        metrics = new ScoringMetrics(getMetricGroup(), () -> models == null || models.active() == null ? "" : models.active().key());
+        metrics = new ScoringMetrics(
+                getMetricGroup(),
+                () -> models == null || models.active() == null
+                        ? ""
+                        : models.active().key());
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         MailboxExecutor mb = mailbox;
-        models = new ModelLifecycle(factory, maxBatchRows, "scoring subtask " + subtask, "model-loader-" + getOperatorName() + "-" + subtask,
-                r -> mb.execute(r::run, "model-control"), metrics, this::flush,
+        models = new ModelLifecycle(
+                factory,
+                maxBatchRows,
+                "scoring subtask " + subtask,
+                "model-loader-" + getOperatorName() + "-" + subtask,
+                r -> mb.execute(r::run, "model-control"),
+                metrics,
+                this::flush,
                 d -> output.collect(MODEL_DEAD_LETTERS, new StreamRecord<>(d)));
         models.open(restored);
         batch = new EncodedBatch(models.spec(), maxBatchRows);
@@ -185,7 +198,8 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         int k = scorer.stages().size();
         float[] probs = rows == 0 ? new float[0] : scorer.score(batch);
         if (probs.length != rows * k) {
-            throw new IllegalStateException("scorer returned " + probs.length + " probabilities for " + rows + " rows × " + k + " stages");
+            throw new IllegalStateException(
+                    "scorer returned " + probs.length + " probabilities for " + rows + " rows × " + k + " stages");
         }
         long end = System.nanoTime();
         long modelMicros = (end - start) / 1_000;
@@ -193,9 +207,19 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         row = 0;
         for (Pending p : pending) {
             long queueMicros = (start - p.arrivedNanos()) / 1_000;
-            Prediction pred = PredictionAssembler.assemble(p.request(), probs, row, scorer.stages(), scorer.modelName(), scorer.modelVersion(),
-                    scoredAt, queueMicros, modelMicros, rows);
-            output.collect(p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));
+            Prediction pred = PredictionAssembler.assemble(
+                    p.request(),
+                    probs,
+                    row,
+                    scorer.stages(),
+                    scorer.modelName(),
+                    scorer.modelVersion(),
+                    scoredAt,
+                    queueMicros,
+                    modelMicros,
+                    rows);
+            output.collect(
+                    p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));
             metrics.queued(queueMicros);
             row += p.request().candidates();
         }
@@ -217,7 +241,8 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         try {
             probs = s.score(batch);
             if (probs.length != rows * s.stages().size()) {
-                throw new IllegalStateException("shadow scorer returned " + probs.length + " probabilities for " + rows + " rows");
+                throw new IllegalStateException(
+                        "shadow scorer returned " + probs.length + " probabilities for " + rows + " rows");
             }
         } catch (RuntimeException e) {
             models.shadowFailed(e);
@@ -227,9 +252,20 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         long scoredAt = getProcessingTimeService().getCurrentProcessingTime();
         int row = 0;
         for (Pending p : pending) {
-            Prediction pred = PredictionAssembler.assemble(p.request(), probs, row, s.stages(), s.modelName(), s.modelVersion(),
-                    scoredAt, (queuedUntil - p.arrivedNanos()) / 1_000, modelMicros, rows);
-            output.collect(SHADOW_PREDICTIONS, p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));
+            Prediction pred = PredictionAssembler.assemble(
+                    p.request(),
+                    probs,
+                    row,
+                    s.stages(),
+                    s.modelName(),
+                    s.modelVersion(),
+                    scoredAt,
+                    (queuedUntil - p.arrivedNanos()) / 1_000,
+                    modelMicros,
+                    rows);
+            output.collect(
+                    SHADOW_PREDICTIONS,
+                    p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));
             row += p.request().candidates();
         }
         metrics.shadowScored(rows);

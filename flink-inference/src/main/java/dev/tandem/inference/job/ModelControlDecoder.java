@@ -38,14 +38,19 @@ public final class ModelControlDecoder extends ProcessFunction<RawRecord, ModelC
 
     @Override
     public void open(OpenContext ctx) {
-        deserializer = new TandemAvroDeserializer<>(ModelControl.class, SchemaRegistryClients.fromConfigs(registry), false);
+        deserializer =
+                new TandemAvroDeserializer<>(ModelControl.class, SchemaRegistryClients.fromConfigs(registry), false);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }
 
     @Override
     public void processElement(RawRecord in, Context ctx, Collector<ModelCommand> out) {
         if (in.value == null) {
-            deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("null value (tombstone) on " + in.topic), ctx);
+            deadLetter(
+                    in,
+                    DeadLetterReason.NULL_VALUE,
+                    new IllegalArgumentException("null value (tombstone) on " + in.topic),
+                    ctx);
             return;
         }
         ModelControl c;
@@ -59,11 +64,21 @@ public final class ModelControlDecoder extends ProcessFunction<RawRecord, ModelC
             deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"), ctx);
             return;
         }
-        ModelCommand cmd = ModelCommand.of(ModelCommand.Kind.valueOf(c.getCommand().name()), str(c.getModelName()), str(c.getModelVersion()),
-                str(c.getLocation()), c.getIssuedAt() == null ? 0 : c.getIssuedAt().toEpochMilli(), str(c.getCommandId()), in);
+        ModelCommand cmd = ModelCommand.of(
+                ModelCommand.Kind.valueOf(c.getCommand().name()),
+                str(c.getModelName()),
+                str(c.getModelVersion()),
+                str(c.getLocation()),
+                c.getIssuedAt() == null ? 0 : c.getIssuedAt().toEpochMilli(),
+                str(c.getCommandId()),
+                in);
         String problem = problem(cmd);
         if (problem != null) {
-            deadLetter(in, DeadLetterReason.INVALID_MODEL_COMMAND, new IllegalArgumentException(problem + ": " + cmd), ctx);
+            deadLetter(
+                    in,
+                    DeadLetterReason.INVALID_MODEL_COMMAND,
+                    new IllegalArgumentException(problem + ": " + cmd),
+                    ctx);
             return;
         }
         out.collect(cmd);
@@ -73,8 +88,10 @@ public final class ModelControlDecoder extends ProcessFunction<RawRecord, ModelC
     static String problem(ModelCommand c) {
         return switch (c.kind) {
             case ROLLBACK, STOP_SHADOW -> null;
-            case LOAD -> !c.namesModel() ? "LOAD needs a model name and version"
-                    : c.location == null || c.location.isBlank() ? "LOAD needs a location" : null;
+            case LOAD ->
+                !c.namesModel()
+                        ? "LOAD needs a model name and version"
+                        : c.location == null || c.location.isBlank() ? "LOAD needs a location" : null;
             case ACTIVATE, SHADOW -> c.namesModel() ? null : c.kind + " needs a model name and version";
         };
     }

@@ -23,7 +23,8 @@ import org.apache.flink.util.OutputTag;
  */
 public final class RequestDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
-    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
     /** Where a refused record goes. */
     public interface Refusal {
@@ -48,8 +49,8 @@ public final class RequestDecoder implements Serializable {
     }
 
     public void open() {
-        deserializer = new TandemAvroDeserializer<>(ScoringRequest.class,
-                SchemaRegistryClients.fromConfigs(registry), false);
+        deserializer =
+                new TandemAvroDeserializer<>(ScoringRequest.class, SchemaRegistryClients.fromConfigs(registry), false);
         validator = new RequestValidator(maxIdLength);
     }
 
@@ -68,7 +69,8 @@ public final class RequestDecoder implements Serializable {
     /** The decoded, valid request, or null after {@code refusal} was told why not. */
     public ScoringRequest decode(RawRecord in, Refusal refusal) {
         if (in.value == null) {
-            refusal.refuse(DeadLetterReason.NULL_VALUE, new IllegalArgumentException("null value (tombstone) on " + in.topic));
+            refusal.refuse(
+                    DeadLetterReason.NULL_VALUE, new IllegalArgumentException("null value (tombstone) on " + in.topic));
             return null;
         }
         ScoringRequest r;

@@ -41,7 +41,8 @@ import org.apache.flink.util.Collector;
  * chained batcher in stream order without a second input (which would break the chain). A thin adapter around
  * {@link RequestEncoder} and {@link FeatureUpdates}.
  */
-public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest>
+public final class RequestFeatureJoin
+        extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest>
         implements CheckpointedFunction {
     public static final String FEATURES_STATE = "user-features";
     /** Named anew when the layout changed from one entry per item to packed buckets: an old checkpoint's catalog is not misread. */
@@ -58,6 +59,7 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
     private transient Counter withoutFeatures;
     /** Looked up per candidate; written to {@link #packed} only at checkpoints, and only the buckets that changed. */
     private transient ItemCatalog catalog;
+
     private transient BroadcastState<Integer, byte[]> packed;
 
     /** For decoded requests only ({@link UserInput#of(dev.tandem.schemas.ScoringRequest)}). */
@@ -98,7 +100,9 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
 
     @Override
     public void open(OpenContext ctx) {
-        features = getRuntimeContext().getState(new ValueStateDescriptor<>(FEATURES_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        features = getRuntimeContext()
+                .getState(new ValueStateDescriptor<>(
+                        FEATURES_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         encoder = new RequestEncoder(FeatureSpec.fromJson(specJson));
         withoutFeatures = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.REQUESTS_WITHOUT_FEATURES);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
@@ -114,14 +118,17 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
                 return;
             }
             byte[] current = features.value();
-            if (current == null || FeatureUpdates.replaces(incoming, EncodedUser.asOfMs(current), EncodedUser.sequenceVersion(current))) {
+            if (current == null
+                    || FeatureUpdates.replaces(
+                            incoming, EncodedUser.asOfMs(current), EncodedUser.sequenceVersion(current))) {
                 features.update(encoder.encodeUser(incoming).toBytes());
             }
             return;
         }
         ScoringRequest request = in.request;
         if (in.rawRequest != null) {
-            if (requests == null) throw new IllegalStateException("a raw request reached a join built without a RequestDecoder");
+            if (requests == null)
+                throw new IllegalStateException("a raw request reached a join built without a RequestDecoder");
             RawRecord raw = in.rawRequest;
             RequestDecoder.Refusal refuse = (reason, error) -> {
                 deadLetters.inc();
@@ -130,10 +137,13 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
             request = requests.decode(raw, refuse);
             if (request == null) return;
             if (!request.getUserId().equals(in.userId)) {
-                // the router read another user id from the same bytes: it would take a writer schema it misreads. Scoring
+                // the router read another user id from the same bytes: it would take a writer schema it misreads.
+                // Scoring
                 // it with this key's features would be wrong, failing the job would stop on it forever: a dead letter.
-                refuse.refuse(DeadLetterReason.DESERIALIZATION, new IllegalStateException("request " + request.getRequestId()
-                        + " was routed as user '" + in.userId + "' but decodes as user '" + request.getUserId() + "'"));
+                refuse.refuse(
+                        DeadLetterReason.DESERIALIZATION,
+                        new IllegalStateException("request " + request.getRequestId() + " was routed as user '"
+                                + in.userId + "' but decodes as user '" + request.getUserId() + "'"));
                 return;
             }
         }
@@ -149,7 +159,8 @@ public final class RequestFeatureJoin extends KeyedBroadcastProcessFunction<Stri
     }
 
     @Override
-    public void processBroadcastElement(BroadcastInput in, Context ctx, Collector<EncodedRequest> out) throws Exception {
+    public void processBroadcastElement(BroadcastInput in, Context ctx, Collector<EncodedRequest> out)
+            throws Exception {
         if (in.item != null) {
             catalog.put(in.item.getItemId(), encoder.itemCodes(in.item.getItemId(), in.item));
         }

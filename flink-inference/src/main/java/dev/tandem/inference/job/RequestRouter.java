@@ -3,7 +3,6 @@ package dev.tandem.inference.job;
 import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.schemas.ScoringRequest;
-import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.WireFormat;
@@ -32,6 +31,7 @@ public final class RequestRouter extends ProcessFunction<RawRecord, UserInput> {
     private transient SchemaRegistryClient registry;
     /** Writer schema id → whether its first two fields are request_id and user_id, strings. */
     private transient Map<Integer, Boolean> idsFirst;
+
     private transient Counter deadLetters;
 
     public RequestRouter(String registryUrl, int maxIdLength) {
@@ -113,7 +113,9 @@ public final class RequestRouter extends ProcessFunction<RawRecord, UserInput> {
         if (writer.getType() != Schema.Type.RECORD) return false;
         List<Schema.Field> f = writer.getFields();
         return f.size() >= 2
-                && f.get(0).name().equals("request_id") && f.get(0).schema().getType() == Schema.Type.STRING
-                && f.get(1).name().equals("user_id") && f.get(1).schema().getType() == Schema.Type.STRING;
+                && f.get(0).name().equals("request_id")
+                && f.get(0).schema().getType() == Schema.Type.STRING
+                && f.get(1).name().equals("user_id")
+                && f.get(1).schema().getType() == Schema.Type.STRING;
     }
 }

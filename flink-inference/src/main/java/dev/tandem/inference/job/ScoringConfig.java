@@ -39,11 +39,26 @@ import java.util.TreeMap;
  * @param registryConfigs         {@code schema.registry.*} (but the URL) and {@code basic.auth.*} settings
  * @param flinkConfiguration      {@code flink.*} settings without the prefix (e.g. {@code restart-strategy.type})
  */
-public record ScoringConfig(String jobName, String bootstrapServers, String schemaRegistryUrl, int maxBatchRows, Duration maxWait,
-                            int parallelism, Duration checkpointInterval, String checkpointDir, String modelDir, List<String> stages,
-                            int maxIdLength, TfSessionOptions gpu, Topics topics, String groupId, String transactionalIdPrefix,
-                            RequestOffsets requestsStartingOffsets, Map<String, String> kafkaProperties,
-                            Map<String, String> registryConfigs, Map<String, String> flinkConfiguration) {
+public record ScoringConfig(
+        String jobName,
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        int maxBatchRows,
+        Duration maxWait,
+        int parallelism,
+        Duration checkpointInterval,
+        String checkpointDir,
+        String modelDir,
+        List<String> stages,
+        int maxIdLength,
+        TfSessionOptions gpu,
+        Topics topics,
+        String groupId,
+        String transactionalIdPrefix,
+        RequestOffsets requestsStartingOffsets,
+        Map<String, String> kafkaProperties,
+        Map<String, String> registryConfigs,
+        Map<String, String> flinkConfiguration) {
     public static final int DEFAULT_MAX_ID_LENGTH = 256;
 
     public static final String JOB_NAME = "scoring.job.name";
@@ -73,7 +88,8 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
     public static final String FLINK_PREFIX = "flink.";
 
     /** Keys under these prefixes need no default: Kafka clients', the registry client's and Flink's own settings. */
-    public static final Set<String> PASS_THROUGH_PREFIXES = Set.of(KAFKA_PREFIX, "schema.registry.", "basic.auth.", FLINK_PREFIX);
+    public static final Set<String> PASS_THROUGH_PREFIXES =
+            Set.of(KAFKA_PREFIX, "schema.registry.", "basic.auth.", FLINK_PREFIX);
 
     /** Every key with its default, in the order {@link #describe()} prints them. */
     public static final Map<String, String> DEFAULTS;
@@ -122,11 +138,23 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
     }
 
     /** The topics the job reads and writes. */
-    public record Topics(String scoringRequests, String userFeatures, String items, String modelControl, String predictions,
-                         String predictionsShadow, String deadLetters) {
+    public record Topics(
+            String scoringRequests,
+            String userFeatures,
+            String items,
+            String modelControl,
+            String predictions,
+            String predictionsShadow,
+            String deadLetters) {
         public static Topics defaults() {
-            return new Topics(TandemTopics.SCORING_REQUESTS, TandemTopics.USER_FEATURES, TandemTopics.ITEMS, TandemTopics.MODEL_CONTROL,
-                    TandemTopics.PREDICTIONS, TandemTopics.PREDICTIONS_SHADOW, TandemTopics.DEAD_LETTERS);
+            return new Topics(
+                    TandemTopics.SCORING_REQUESTS,
+                    TandemTopics.USER_FEATURES,
+                    TandemTopics.ITEMS,
+                    TandemTopics.MODEL_CONTROL,
+                    TandemTopics.PREDICTIONS,
+                    TandemTopics.PREDICTIONS_SHADOW,
+                    TandemTopics.DEAD_LETTERS);
         }
     }
 
@@ -134,19 +162,28 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
         check(maxBatchRows >= 1, MAX_BATCH_ROWS, maxBatchRows, "must be >= 1");
         check(maxWait != null && !maxWait.isNegative(), MAX_WAIT, maxWait, "must be >= 0");
         check(parallelism >= 0, PARALLELISM, parallelism, "must be >= 0 (0: the environment's default)");
-        check(checkpointInterval != null && !checkpointInterval.isNegative(), CHECKPOINT_INTERVAL, checkpointInterval, "must be >= 0 (0: off)");
+        check(
+                checkpointInterval != null && !checkpointInterval.isNegative(),
+                CHECKPOINT_INTERVAL,
+                checkpointInterval,
+                "must be >= 0 (0: off)");
         check(maxIdLength >= 1, MAX_ID_LENGTH, maxIdLength, "must be >= 1");
         stages = List.copyOf(stages);
         gpu = gpu == null ? TfSessionOptions.defaults() : gpu;
         topics = topics == null ? Topics.defaults() : topics;
         requestsStartingOffsets = requestsStartingOffsets == null ? RequestOffsets.COMMITTED : requestsStartingOffsets;
-        kafkaProperties = kafkaProperties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(kafkaProperties));
-        registryConfigs = registryConfigs == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(registryConfigs));
-        flinkConfiguration = flinkConfiguration == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(flinkConfiguration));
+        kafkaProperties =
+                kafkaProperties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(kafkaProperties));
+        registryConfigs =
+                registryConfigs == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(registryConfigs));
+        flinkConfiguration =
+                flinkConfiguration == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(flinkConfiguration));
     }
 
     private static void check(boolean ok, String key, Object value, String problem) {
-        if (!ok) throw new ConfigException(key, value instanceof Duration d ? Durations.format(d) : String.valueOf(value), problem);
+        if (!ok)
+            throw new ConfigException(
+                    key, value instanceof Duration d ? Durations.format(d) : String.valueOf(value), problem);
     }
 
     public static ScoringConfig defaults() {
@@ -174,7 +211,8 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
     private static ScoringConfig from(Settings v) {
         Map<String, String> registry = new TreeMap<>();
         v.asMap().forEach((k, val) -> {
-            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth."))) registry.put(k, val);
+            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")))
+                registry.put(k, val);
         });
         TfSessionOptions gpu;
         try {
@@ -182,19 +220,46 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(GPU_VISIBLE_DEVICES, v.string(GPU_VISIBLE_DEVICES), "must be comma-separated device indices like 0,1 (empty: all)");
+            throw new ConfigException(
+                    GPU_VISIBLE_DEVICES,
+                    v.string(GPU_VISIBLE_DEVICES),
+                    "must be comma-separated device indices like 0,1 (empty: all)");
         }
-        List<String> offsets = List.of(RequestOffsets.COMMITTED.key(), RequestOffsets.EARLIEST.key(), RequestOffsets.LATEST.key());
-        Topics topics = new Topics(v.nonBlank(TOPIC_SCORING_REQUESTS), v.nonBlank(TOPIC_USER_FEATURES), v.nonBlank(TOPIC_ITEMS),
-                v.nonBlank(TOPIC_MODEL_CONTROL), v.nonBlank(TOPIC_PREDICTIONS), v.nonBlank(TOPIC_PREDICTIONS_SHADOW), v.nonBlank(TOPIC_DEAD_LETTERS));
+        List<String> offsets =
+                List.of(RequestOffsets.COMMITTED.key(), RequestOffsets.EARLIEST.key(), RequestOffsets.LATEST.key());
+        Topics topics = new Topics(
+                v.nonBlank(TOPIC_SCORING_REQUESTS),
+                v.nonBlank(TOPIC_USER_FEATURES),
+                v.nonBlank(TOPIC_ITEMS),
+                v.nonBlank(TOPIC_MODEL_CONTROL),
+                v.nonBlank(TOPIC_PREDICTIONS),
+                v.nonBlank(TOPIC_PREDICTIONS_SHADOW),
+                v.nonBlank(TOPIC_DEAD_LETTERS));
         List<String> stages = v.list(STAGES);
-        if (stages.isEmpty()) throw new ConfigException(STAGES, v.string(STAGES), "must name at least one model output, e.g. CART,PURCHASE");
-        return new ScoringConfig(v.nonBlank(JOB_NAME), v.nonBlank(BOOTSTRAP_SERVERS), v.nonBlank(SCHEMA_REGISTRY_URL),
-                v.integer(MAX_BATCH_ROWS), v.duration(MAX_WAIT), v.integer(PARALLELISM), v.duration(CHECKPOINT_INTERVAL),
-                v.optional(CHECKPOINT_DIR), v.optional(MODEL_DIR), stages, v.integer(MAX_ID_LENGTH), gpu, topics,
-                v.nonBlank(GROUP_ID), v.nonBlank(TRANSACTIONAL_ID_PREFIX),
-                RequestOffsets.valueOf(v.choice(REQUESTS_STARTING_OFFSETS, offsets).toUpperCase(Locale.ROOT)),
-                v.withPrefix(KAFKA_PREFIX), registry, v.withPrefix(FLINK_PREFIX));
+        if (stages.isEmpty())
+            throw new ConfigException(
+                    STAGES, v.string(STAGES), "must name at least one model output, e.g. CART,PURCHASE");
+        return new ScoringConfig(
+                v.nonBlank(JOB_NAME),
+                v.nonBlank(BOOTSTRAP_SERVERS),
+                v.nonBlank(SCHEMA_REGISTRY_URL),
+                v.integer(MAX_BATCH_ROWS),
+                v.duration(MAX_WAIT),
+                v.integer(PARALLELISM),
+                v.duration(CHECKPOINT_INTERVAL),
+                v.optional(CHECKPOINT_DIR),
+                v.optional(MODEL_DIR),
+                stages,
+                v.integer(MAX_ID_LENGTH),
+                gpu,
+                topics,
+                v.nonBlank(GROUP_ID),
+                v.nonBlank(TRANSACTIONAL_ID_PREFIX),
+                RequestOffsets.valueOf(
+                        v.choice(REQUESTS_STARTING_OFFSETS, offsets).toUpperCase(Locale.ROOT)),
+                v.withPrefix(KAFKA_PREFIX),
+                registry,
+                v.withPrefix(FLINK_PREFIX));
     }
 
     /** Every setting as key → string, secrets included (print with {@link #describe()}); {@link #fromMap} reads it back. */
@@ -323,7 +388,8 @@ public record ScoringConfig(String jobName, String bootstrapServers, String sche
         }
 
         public Builder gpu(TfSessionOptions options) {
-            return set(GPU_MEMORY_GROWTH, Boolean.toString(options.gpuMemoryGrowth())).set(GPU_VISIBLE_DEVICES, options.visibleDevices());
+            return set(GPU_MEMORY_GROWTH, Boolean.toString(options.gpuMemoryGrowth()))
+                    .set(GPU_VISIBLE_DEVICES, options.visibleDevices());
         }
 
         public Builder groupId(String id) {

@@ -76,7 +76,8 @@ public final class ScoringJob {
         this.config = b.config;
         this.requests = Objects.requireNonNull(b.requests, "requests");
         if ((b.features == null) == (b.rawFeatures == null)) {
-            throw new IllegalStateException("give the features and items either decoded (features) or raw (rawFeatures), once");
+            throw new IllegalStateException(
+                    "give the features and items either decoded (features) or raw (rawFeatures), once");
         }
         this.features = b.features;
         this.items = b.items;
@@ -85,8 +86,12 @@ public final class ScoringJob {
         this.predictions = Objects.requireNonNull(b.predictions, "predictions");
         this.deadLetters = Objects.requireNonNull(b.deadLetters, "deadLetters");
         this.registry = config.registryClientConfigs();
-        this.scorer = b.scorer != null ? b.scorer
-                : TfBatchScorer.factory(Objects.requireNonNull(config.modelDir(), ScoringConfig.MODEL_DIR), config.stages(), config.gpu());
+        this.scorer = b.scorer != null
+                ? b.scorer
+                : TfBatchScorer.factory(
+                        Objects.requireNonNull(config.modelDir(), ScoringConfig.MODEL_DIR),
+                        config.stages(),
+                        config.gpu());
         this.control = b.control;
         this.shadowPredictions = b.shadowPredictions;
     }
@@ -191,58 +196,88 @@ public final class ScoringJob {
         FeatureSpec spec = scorer.encoderSpec();
         TypeInformation<UserInput> inputType = TypeInformation.of(UserInput.class);
 
-        SingleOutputStreamOperator<UserInput> routed = env.fromSource(requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
+        SingleOutputStreamOperator<UserInput> routed = env.fromSource(
+                        requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
                 .uid(REQUESTS_UID)
                 .process(new RequestRouter(registry, config.maxIdLength()), inputType)
-                .uid(DECODE_UID).name("route-requests");
+                .uid(DECODE_UID)
+                .name("route-requests");
         DataStream<DeadLetter> deadLetterStream = routed.getSideOutput(RequestDecoder.DEAD_LETTERS);
         DataStream<UserFeatures> featureStream;
         DataStream<ItemMetadata> itemStream;
         if (rawFeatures != null) {
-            SingleOutputStreamOperator<UserFeatures> f = env.fromSource(rawFeatures, WatermarkStrategy.noWatermarks(), "user-features")
+            SingleOutputStreamOperator<UserFeatures> f = env.fromSource(
+                            rawFeatures, WatermarkStrategy.noWatermarks(), "user-features")
                     .uid(FEATURES_UID)
-                    .process(SourceRecordDecoder.userFeatures(registry, config.maxIdLength()), TypeInformation.of(UserFeatures.class))
-                    .uid(DECODE_FEATURES_UID).name("decode-user-features");
-            SingleOutputStreamOperator<ItemMetadata> i = env.fromSource(rawItems, WatermarkStrategy.noWatermarks(), "items")
+                    .process(
+                            SourceRecordDecoder.userFeatures(registry, config.maxIdLength()),
+                            TypeInformation.of(UserFeatures.class))
+                    .uid(DECODE_FEATURES_UID)
+                    .name("decode-user-features");
+            SingleOutputStreamOperator<ItemMetadata> i = env.fromSource(
+                            rawItems, WatermarkStrategy.noWatermarks(), "items")
                     .uid(ITEMS_UID)
-                    .process(SourceRecordDecoder.items(registry, config.maxIdLength()), TypeInformation.of(ItemMetadata.class))
-                    .uid(DECODE_ITEMS_UID).name("decode-items");
-            deadLetterStream = deadLetterStream.union(f.getSideOutput(RequestDecoder.DEAD_LETTERS), i.getSideOutput(RequestDecoder.DEAD_LETTERS));
+                    .process(
+                            SourceRecordDecoder.items(registry, config.maxIdLength()),
+                            TypeInformation.of(ItemMetadata.class))
+                    .uid(DECODE_ITEMS_UID)
+                    .name("decode-items");
+            deadLetterStream = deadLetterStream.union(
+                    f.getSideOutput(RequestDecoder.DEAD_LETTERS), i.getSideOutput(RequestDecoder.DEAD_LETTERS));
             featureStream = f;
             itemStream = i;
         } else {
-            featureStream = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features").uid(FEATURES_UID);
-            itemStream = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items").uid(ITEMS_UID);
+            featureStream = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
+                    .uid(FEATURES_UID);
+            itemStream = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
+                    .uid(ITEMS_UID);
         }
-        DataStream<UserInput> featureInputs = featureStream.map(UserInput::of, inputType).name("features-as-input");
+        DataStream<UserInput> featureInputs =
+                featureStream.map(UserInput::of, inputType).name("features-as-input");
         TypeInformation<BroadcastInput> broadcastType = TypeInformation.of(BroadcastInput.class);
         DataStream<BroadcastInput> broadcastInputs = itemStream
-                .map((ItemMetadata i) -> BroadcastInput.of(i), broadcastType).name("items-as-broadcast");
+                .map((ItemMetadata i) -> BroadcastInput.of(i), broadcastType)
+                .name("items-as-broadcast");
         if (control != null) {
             // one reader: every subtask must see the commands in one order (the topic has one partition)
-            SingleOutputStreamOperator<ModelCommand> commands = env.fromSource(control, WatermarkStrategy.noWatermarks(), "model-control")
-                    .uid(CONTROL_UID).setParallelism(1)
+            SingleOutputStreamOperator<ModelCommand> commands = env.fromSource(
+                            control, WatermarkStrategy.noWatermarks(), "model-control")
+                    .uid(CONTROL_UID)
+                    .setParallelism(1)
                     .process(new ModelControlDecoder(registry), TypeInformation.of(ModelCommand.class))
-                    .uid(CONTROL_DECODE_UID).name("decode-model-control").setParallelism(1);
+                    .uid(CONTROL_DECODE_UID)
+                    .name("decode-model-control")
+                    .setParallelism(1);
             deadLetterStream = deadLetterStream.union(commands.getSideOutput(RequestDecoder.DEAD_LETTERS));
-            broadcastInputs = broadcastInputs.union(commands.map((ModelCommand c) -> BroadcastInput.of(c), broadcastType)
-                    .name("control-as-broadcast").setParallelism(1));
+            broadcastInputs =
+                    broadcastInputs.union(commands.map((ModelCommand c) -> BroadcastInput.of(c), broadcastType)
+                            .name("control-as-broadcast")
+                            .setParallelism(1));
         }
         BroadcastStream<BroadcastInput> catalog = broadcastInputs.broadcast(RequestFeatureJoin.ITEMS);
 
         SingleOutputStreamOperator<EncodedRequest> joined = routed.union(featureInputs)
                 .keyBy(UserInput::getUserId, Types.STRING)
                 .connect(catalog)
-                .process(new RequestFeatureJoin(spec, new RequestDecoder(registry, config.maxIdLength())), TypeInformation.of(EncodedRequest.class))
-                .uid(JOIN_UID).name("join-features");
+                .process(
+                        new RequestFeatureJoin(spec, new RequestDecoder(registry, config.maxIdLength())),
+                        TypeInformation.of(EncodedRequest.class))
+                .uid(JOIN_UID)
+                .name("join-features");
         deadLetterStream = deadLetterStream.union(joined.getSideOutput(RequestDecoder.DEAD_LETTERS));
 
-        SingleOutputStreamOperator<Prediction> out = joined.transform("micro-batch-score", TypeInformation.of(Prediction.class),
-                new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait())).uid(SCORE_UID);
+        SingleOutputStreamOperator<Prediction> out = joined.transform(
+                        "micro-batch-score",
+                        TypeInformation.of(Prediction.class),
+                        new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait()))
+                .uid(SCORE_UID);
         out.sinkTo(predictions).uid(SINK_UID).name("predictions");
         if (control != null) {
             deadLetterStream = deadLetterStream.union(out.getSideOutput(MicroBatchOperator.MODEL_DEAD_LETTERS));
-            out.getSideOutput(MicroBatchOperator.SHADOW_PREDICTIONS).sinkTo(shadowPredictions).uid(SHADOW_SINK_UID).name("predictions-shadow");
+            out.getSideOutput(MicroBatchOperator.SHADOW_PREDICTIONS)
+                    .sinkTo(shadowPredictions)
+                    .uid(SHADOW_SINK_UID)
+                    .name("predictions-shadow");
         }
         deadLetterStream.sinkTo(deadLetters).uid(DEAD_LETTERS_UID).name("dead-letters");
         return out;

@@ -39,8 +39,13 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
     private transient Counter undecodable;
     private transient Counter deadLetters;
 
-    private SourceRecordDecoder(Class<T> type, Map<String, String> registry, int maxIdLength, SerializableFunction<T, CharSequence> id,
-                                DeadLetterReason blankId, SerializableFunction<String, T> tombstone) {
+    private SourceRecordDecoder(
+            Class<T> type,
+            Map<String, String> registry,
+            int maxIdLength,
+            SerializableFunction<T, CharSequence> id,
+            DeadLetterReason blankId,
+            SerializableFunction<String, T> tombstone) {
         if (maxIdLength < 1) {
             throw new IllegalArgumentException("maxIdLength must be >= 1, was " + maxIdLength);
         }
@@ -63,13 +68,23 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
 
     /** @param registry the registry client's settings: {@code schema.registry.url} and any auth settings */
     public static SourceRecordDecoder<UserFeatures> userFeatures(Map<String, String> registry, int maxIdLength) {
-        return new SourceRecordDecoder<>(UserFeatures.class, registry, maxIdLength, UserFeatures::getUserId,
-                DeadLetterReason.MISSING_USER_ID, FeatureUpdates::tombstone);
+        return new SourceRecordDecoder<>(
+                UserFeatures.class,
+                registry,
+                maxIdLength,
+                UserFeatures::getUserId,
+                DeadLetterReason.MISSING_USER_ID,
+                FeatureUpdates::tombstone);
     }
 
     public static SourceRecordDecoder<ItemMetadata> items(Map<String, String> registry, int maxIdLength) {
-        return new SourceRecordDecoder<>(ItemMetadata.class, registry, maxIdLength, ItemMetadata::getItemId,
-                DeadLetterReason.MISSING_FIELD, null);
+        return new SourceRecordDecoder<>(
+                ItemMetadata.class,
+                registry,
+                maxIdLength,
+                ItemMetadata::getItemId,
+                DeadLetterReason.MISSING_FIELD,
+                null);
     }
 
     @Override
@@ -86,7 +101,11 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
                 return;
             }
             if (in.key == null) {
-                deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("tombstone without a key on " + in.topic), ctx);
+                deadLetter(
+                        in,
+                        DeadLetterReason.NULL_VALUE,
+                        new IllegalArgumentException("tombstone without a key on " + in.topic),
+                        ctx);
                 return;
             }
             out.collect(tombstone.apply(new String(in.key, StandardCharsets.UTF_8)));
@@ -106,12 +125,20 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
         }
         CharSequence key = id.apply(value);
         if (key == null || key.toString().isBlank()) {
-            deadLetter(in, blankId, new IllegalArgumentException("blank id in a " + type.getSimpleName() + " on " + in.topic), ctx);
+            deadLetter(
+                    in,
+                    blankId,
+                    new IllegalArgumentException("blank id in a " + type.getSimpleName() + " on " + in.topic),
+                    ctx);
             return;
         }
         if (key.length() > maxIdLength) {
-            deadLetter(in, DeadLetterReason.ID_TOO_LONG, new IllegalArgumentException(type.getSimpleName() + " id of " + key.length()
-                    + " chars, longer than " + maxIdLength), ctx);
+            deadLetter(
+                    in,
+                    DeadLetterReason.ID_TOO_LONG,
+                    new IllegalArgumentException(
+                            type.getSimpleName() + " id of " + key.length() + " chars, longer than " + maxIdLength),
+                    ctx);
             return;
         }
         out.collect(value);

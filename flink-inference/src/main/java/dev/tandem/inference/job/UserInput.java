@@ -15,8 +15,7 @@ public final class UserInput {
     /** A scoring request's record as read, its user id already in {@link #userId}. */
     public RawRecord rawRequest;
 
-    public UserInput() {
-    }
+    public UserInput() {}
 
     public static UserInput of(ScoringRequest r) {
         UserInput u = new UserInput();

@@ -55,7 +55,12 @@ final class AvroRecordDeserializer<T extends SpecificRecord> implements KafkaRec
             value = deserializer.deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             undecodable.inc();
-            LOG.warn("skipping undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+            LOG.warn(
+                    "skipping undecodable record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.toString());
             return;
         }
         out.collect(value);

@@ -17,8 +17,14 @@ final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadL
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
-        Headers h = DeadLetterHeaders.add(new RecordHeaders(), d.sourceTopic, d.sourcePartition, d.sourceOffset,
-                d.errorClass, d.errorMessage, d.reason);
+        Headers h = DeadLetterHeaders.add(
+                new RecordHeaders(),
+                d.sourceTopic,
+                d.sourcePartition,
+                d.sourceOffset,
+                d.errorClass,
+                d.errorMessage,
+                d.reason);
         return new ProducerRecord<>(topic, null, d.timestamp == Long.MIN_VALUE ? null : d.timestamp, d.key, d.value, h);
     }
 }

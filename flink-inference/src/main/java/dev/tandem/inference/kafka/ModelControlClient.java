@@ -33,11 +33,18 @@ public final class ModelControlClient implements AutoCloseable {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(registryUrl, "registryUrl");
         this.serializer = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "tandem-model-control"), new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "tandem-model-control"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** Sends {@code commands} in order and waits for the broker's acknowledgement. */
@@ -52,19 +59,24 @@ public final class ModelControlClient implements AutoCloseable {
         try {
             for (ModelControl m : commands) {
                 byte[] key = m.getModelName().toString().getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(TandemTopics.MODEL_CONTROL, key, serializer.serialize(TandemTopics.MODEL_CONTROL, m))).get();
+                producer.send(new ProducerRecord<>(
+                                TandemTopics.MODEL_CONTROL, key, serializer.serialize(TandemTopics.MODEL_CONTROL, m)))
+                        .get();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending model commands", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("sending a model command to " + TandemTopics.MODEL_CONTROL + " failed: " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "sending a model command to " + TandemTopics.MODEL_CONTROL + " failed: " + e.getCause(),
+                    e.getCause());
         }
     }
 
     /** Load and warm up {@code dir} (an exported {@code <name>/<version>} directory) without serving it. */
     public static ModelControl load(String name, String version, Path dir) {
-        return command(ModelCommandType.LOAD, name, version, dir.toAbsolutePath().toString());
+        return command(
+                ModelCommandType.LOAD, name, version, dir.toAbsolutePath().toString());
     }
 
     /** Serve a loaded version. */
@@ -74,7 +86,8 @@ public final class ModelControlClient implements AutoCloseable {
 
     /** Serve {@code dir}, loading it first when the job has not loaded it yet. */
     public static ModelControl activate(String name, String version, Path dir) {
-        return command(ModelCommandType.ACTIVATE, name, version, dir.toAbsolutePath().toString());
+        return command(
+                ModelCommandType.ACTIVATE, name, version, dir.toAbsolutePath().toString());
     }
 
     /** Back to the previously active version. */
@@ -84,7 +97,11 @@ public final class ModelControlClient implements AutoCloseable {
 
     /** Also score every batch with this version and write its predictions to {@code predictions-shadow}. */
     public static ModelControl shadow(String name, String version, Path dirOrNull) {
-        return command(ModelCommandType.SHADOW, name, version, dirOrNull == null ? null : dirOrNull.toAbsolutePath().toString());
+        return command(
+                ModelCommandType.SHADOW,
+                name,
+                version,
+                dirOrNull == null ? null : dirOrNull.toAbsolutePath().toString());
     }
 
     public static ModelControl stopShadow() {
@@ -93,8 +110,14 @@ public final class ModelControlClient implements AutoCloseable {
 
     /** Any command; {@code location} a directory path or a {@code file:} URI (other schemes are refused by the job). */
     public static ModelControl command(ModelCommandType type, String name, String version, String location) {
-        return ModelControl.newBuilder().setCommand(type).setModelName(name).setModelVersion(version).setLocation(location)
-                .setIssuedAt(Instant.now()).setCommandId(UUID.randomUUID().toString()).build();
+        return ModelControl.newBuilder()
+                .setCommand(type)
+                .setModelName(name)
+                .setModelVersion(version)
+                .setLocation(location)
+                .setIssuedAt(Instant.now())
+                .setCommandId(UUID.randomUUID().toString())
+                .build();
     }
 
     @Override

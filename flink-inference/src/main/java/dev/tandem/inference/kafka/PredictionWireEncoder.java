@@ -73,7 +73,8 @@ final class PredictionWireEncoder {
         return Arrays.copyOf(buf, pos);
     }
 
-    // Avro blocks: a non-empty array is "count, items, 0", an empty one only "0" (as BinaryEncoder.setItemCount / writeArrayEnd)
+    // Avro blocks: a non-empty array is "count, items, 0", an empty one only "0" (as BinaryEncoder.setItemCount /
+    // writeArrayEnd)
     private void arrayStart(int count) {
         if (count > 0) varint(count);
     }

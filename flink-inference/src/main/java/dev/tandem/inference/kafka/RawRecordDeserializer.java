@@ -10,7 +10,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-        out.collect(RawRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(), r.key(), r.value()));
+        out.collect(RawRecord.of(
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(),
+                r.key(),
+                r.value()));
     }
 
     @Override

@@ -45,12 +45,24 @@ public final class ScoringKafka {
     private final boolean bounded;
 
     public ScoringKafka(String bootstrapServers, String registryUrl, String groupId) {
-        this(bootstrapServers, Map.of(RegistryClientConfig.URL, Objects.requireNonNull(registryUrl, "registryUrl")), groupId,
-                Topics.defaults(), Map.of(), RequestOffsets.EARLIEST, false);
+        this(
+                bootstrapServers,
+                Map.of(RegistryClientConfig.URL, Objects.requireNonNull(registryUrl, "registryUrl")),
+                groupId,
+                Topics.defaults(),
+                Map.of(),
+                RequestOffsets.EARLIEST,
+                false);
     }
 
-    private ScoringKafka(String bootstrapServers, Map<String, String> registry, String groupId, Topics topics,
-                         Map<String, String> clientProperties, RequestOffsets requestsStart, boolean bounded) {
+    private ScoringKafka(
+            String bootstrapServers,
+            Map<String, String> registry,
+            String groupId,
+            Topics topics,
+            Map<String, String> clientProperties,
+            RequestOffsets requestsStart,
+            boolean bounded) {
         this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         this.registry = Map.copyOf(registry);
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -67,8 +79,14 @@ public final class ScoringKafka {
      * resumes every source at its checkpointed offsets instead.
      */
     public static ScoringKafka of(ScoringConfig config) {
-        return new ScoringKafka(config.bootstrapServers(), config.registryClientConfigs(), config.groupId(), config.topics(),
-                config.kafkaProperties(), config.requestsStartingOffsets(), false);
+        return new ScoringKafka(
+                config.bootstrapServers(),
+                config.registryClientConfigs(),
+                config.groupId(),
+                config.topics(),
+                config.kafkaProperties(),
+                config.requestsStartingOffsets(),
+                false);
     }
 
     /** Sources that stop at the offsets that are latest when the job starts (replays, tests, benchmarks). */
@@ -78,11 +96,13 @@ public final class ScoringKafka {
 
     /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
     public KafkaSource<RawRecord> requests() {
-        return raw(topics.scoringRequests(), switch (requestsStart) {
-            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
-            case LATEST -> OffsetsInitializer.latest();
-            case EARLIEST -> OffsetsInitializer.earliest();
-        });
+        return raw(
+                topics.scoringRequests(),
+                switch (requestsStart) {
+                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
+                    case LATEST -> OffsetsInitializer.latest();
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                });
     }
 
     /** {@code user-features} undecoded, for {@link dev.tandem.inference.job.ScoringJob.Builder#rawFeatures}: bad records go to dead letters. */
@@ -139,7 +159,9 @@ public final class ScoringKafka {
         return sink(new DeadLetterSerializer(topics.deadLetters()), transactionalIdPrefix);
     }
 
-    private <T> KafkaSink<T> sink(org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
+    private <T> KafkaSink<T> sink(
+            org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
+            String transactionalIdPrefix) {
         Properties p = new Properties();
         p.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
         p.putAll(clientProperties); // security settings, or a lower transaction timeout for a broker that caps it
@@ -152,7 +174,8 @@ public final class ScoringKafka {
         return b.build();
     }
 
-    private <T> KafkaSourceBuilder<T> base(String topic, KafkaRecordDeserializationSchema<T> deserializer, OffsetsInitializer start) {
+    private <T> KafkaSourceBuilder<T> base(
+            String topic, KafkaRecordDeserializationSchema<T> deserializer, OffsetsInitializer start) {
         Properties p = new Properties();
         p.putAll(clientProperties);
         return KafkaSource.<T>builder()
@@ -160,15 +183,18 @@ public final class ScoringKafka {
                 .setDeserializer(deserializer)
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
-                // offsets live in Flink's checkpoints; the group shows progress, and is where a fresh start of the requests resumes
+                // offsets live in Flink's checkpoints; the group shows progress, and is where a fresh start of the
+                // requests resumes
                 .setGroupId(groupId + "." + topic)
                 .setStartingOffsets(start)
                 // exactly once end to end: never score or join what an aborted transaction wrote
                 .setProperty("isolation.level", "read_committed");
     }
 
-    private <T extends SpecificRecord> KafkaSource<T> source(String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
-        KafkaSourceBuilder<T> b = base(topic, new AvroRecordDeserializer<>(type, registry, tombstone), OffsetsInitializer.earliest());
+    private <T extends SpecificRecord> KafkaSource<T> source(
+            String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
+        KafkaSourceBuilder<T> b =
+                base(topic, new AvroRecordDeserializer<>(type, registry, tombstone), OffsetsInitializer.earliest());
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }

@@ -62,7 +62,8 @@ class ItemCatalogTest {
         assertThat(c.size()).isEqualTo(items.size() + 1);
         Map<Integer, byte[]> third = new TreeMap<>();
         c.drainDirty(third::put);
-        assertThat(third.keySet()).containsExactlyInAnyOrder(distinct(ItemCatalog.bucket("item-new"), ItemCatalog.bucket(existing)));
+        assertThat(third.keySet())
+                .containsExactlyInAnyOrder(distinct(ItemCatalog.bucket("item-new"), ItemCatalog.bucket(existing)));
 
         // the changed buckets over the old state: a restore sees the update and the new item, and nothing lost
         state.putAll(third);
@@ -83,7 +84,8 @@ class ItemCatalogTest {
             assertThat(hashes.add(ItemCatalog.hash64(id))).as(id).isTrue();
             if (i < 20_000) c.put(id, new int[] {i, i + 1, i + 2, i + 3});
         }
-        for (int i = 0; i < 20_000; i++) assertThat(c.get(Long.toString(100_001L + i))).containsExactly(i, i + 1, i + 2, i + 3);
+        for (int i = 0; i < 20_000; i++)
+            assertThat(c.get(Long.toString(100_001L + i))).containsExactly(i, i + 1, i + 2, i + 3);
         assertThat(c.get("120001")).isNull();
         assertThat(c.get("")).isNull();
     }

@@ -20,8 +20,12 @@ class ModelDirScorerFactoryTest {
     void encodesWithTheDirectorysSpecAndHandsItToTheScorerAfterAJobGraphRoundTrip(@TempDir Path dir) throws Exception {
         FeatureSpec spec = FeatureSpec.defaults().withSequenceLength(5);
         spec.write(dir);
-        BatchScorerFactory f = new ModelDirScorerFactory(dir, Fixtures.STAGES,
-                (modelDir, s, stages) -> new Fixtures.FakeScorerFactory("model-dir-" + modelDir.getFileName() + "-" + s.sequenceLength()).create());
+        BatchScorerFactory f = new ModelDirScorerFactory(
+                dir,
+                Fixtures.STAGES,
+                (modelDir, s, stages) -> new Fixtures.FakeScorerFactory(
+                                "model-dir-" + modelDir.getFileName() + "-" + s.sequenceLength())
+                        .create());
 
         BatchScorerFactory shipped = roundTrip(f);
         assertThat(((ModelDirScorerFactory) shipped).modelDir()).isEqualTo(dir.toString());
@@ -31,7 +35,8 @@ class ModelDirScorerFactoryTest {
             assertThat(s.modelVersion()).isEqualTo("1");
         }
         assertThat(Fixtures.SCORERS).containsKey("model-dir-" + dir.getFileName() + "-5");
-        assertThatThrownBy(() -> shipped.create(new ModelRef("m", "2", dir.toString()))).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> shipped.create(new ModelRef("m", "2", dir.toString())))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 
     private static BatchScorerFactory roundTrip(BatchScorerFactory f) throws Exception {

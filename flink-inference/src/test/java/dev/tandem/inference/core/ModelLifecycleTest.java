@@ -6,24 +6,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tandem.inference.ModelVersions;
-import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.inference.core.ModelCommand.Kind;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.tandem.model.testdata.TinyModels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +36,7 @@ class ModelLifecycleTest {
 
     @TempDir
     static Path models;
+
     static Path v1;
     static Path v2;
     static Path garbage;
@@ -73,16 +69,30 @@ class ModelLifecycleTest {
     private ModelLifecycle open(ControlSnapshot restored) throws Exception {
         BatchScorerFactory tf = TfBatchScorer.factory(v1.toString(), STAGES);
         BatchScorerFactory watched = new WatchedFactory(tf, loaderThreads);
-        lifecycle = new ModelLifecycle(watched, WARM_UP_ROWS, "scoring subtask 0", "model-loader-test", mailbox::add, metrics,
-                () -> switches++, deadLetters::add);
+        lifecycle = new ModelLifecycle(
+                watched,
+                WARM_UP_ROWS,
+                "scoring subtask 0",
+                "model-loader-test",
+                mailbox::add,
+                metrics,
+                () -> switches++,
+                deadLetters::add);
         lifecycle.open(restored);
         return lifecycle;
     }
 
     private ModelCommand command(Kind kind, String version, Object location) {
         byte[] value = ("control-" + offset).getBytes(StandardCharsets.UTF_8);
-        ModelCommand c = ModelCommand.of(kind, version == null ? "" : "tiny", version, location == null ? null : location.toString(), 5,
-                "cmd-" + offset, RawRecord.of("model-control", 0, offset, 1_000 + offset, "tiny".getBytes(StandardCharsets.UTF_8), value));
+        ModelCommand c = ModelCommand.of(
+                kind,
+                version == null ? "" : "tiny",
+                version,
+                location == null ? null : location.toString(),
+                5,
+                "cmd-" + offset,
+                RawRecord.of(
+                        "model-control", 0, offset, 1_000 + offset, "tiny".getBytes(StandardCharsets.UTF_8), value));
         offset++;
         lifecycle.handle(c);
         return c;
@@ -90,21 +100,26 @@ class ModelLifecycleTest {
 
     /** Runs what the loader handed back, on this thread, until {@code done}. */
     private void runMailUntil(BooleanSupplier done) {
-        await().pollInSameThread().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> {
-            Runnable r;
-            while ((r = mailbox.poll()) != null) {
-                r.run();
-            }
-            return done.getAsBoolean();
-        });
+        await().pollInSameThread()
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    Runnable r;
+                    while ((r = mailbox.poll()) != null) {
+                        r.run();
+                    }
+                    return done.getAsBoolean();
+                });
     }
 
     /** The active scorer's probabilities for two real requests. */
     private static float[] score(BatchScorer s) {
         RequestEncoder encoder = new RequestEncoder(TinyModels.SPEC);
         EncodedBatch b = new EncodedBatch(TinyModels.SPEC, 4);
-        encoder.encode(request("r1", "u1", 1_000, "i1", "i2"), features("u1", 500, 3, 1), x -> null, 0).writeRows(b, 0);
-        encoder.encode(request("r2", "u2", 1_000, "i3", "i4"), features("u2", 500, 5, 1), x -> null, 0).writeRows(b, 2);
+        encoder.encode(request("r1", "u1", 1_000, "i1", "i2"), features("u1", 500, 3, 1), x -> null, 0)
+                .writeRows(b, 0);
+        encoder.encode(request("r2", "u2", 1_000, "i3", "i4"), features("u2", 500, 5, 1), x -> null, 0)
+                .writeRows(b, 2);
         b.setRows(4);
         return s.score(b).clone();
     }
@@ -117,7 +132,9 @@ class ModelLifecycleTest {
         assertThat(score(lifecycle.scorer())).hasSize(4 * STAGES.size());
 
         command(Kind.LOAD, "v2", v2);
-        assertThat(lifecycle.isLoaded("tiny/v2")).as("installed only on the task thread").isFalse();
+        assertThat(lifecycle.isLoaded("tiny/v2"))
+                .as("installed only on the task thread")
+                .isFalse();
         runMailUntil(() -> lifecycle.isLoaded("tiny/v2"));
         assertThat(loaderThreads).containsExactly("model-loader-test");
         assertThat(metrics.loads).isEqualTo(1);
@@ -146,7 +163,9 @@ class ModelLifecycleTest {
         assertThat(switches).isEqualTo(2);
         assertThat(lifecycle.active().version()).isEqualTo("v1");
         assertThat(score(lifecycle.scorer())).isEqualTo(byV1);
-        assertThat(lifecycle.isLoaded("tiny/v2")).as("rolled back from: nothing serves it or can roll back to it").isFalse();
+        assertThat(lifecycle.isLoaded("tiny/v2"))
+                .as("rolled back from: nothing serves it or can roll back to it")
+                .isFalse();
 
         command(Kind.ROLLBACK, null, null);
         assertThat(switches).isEqualTo(2);
@@ -155,7 +174,8 @@ class ModelLifecycleTest {
             assertThat(d.sourceTopic).isEqualTo("model-control");
             assertThat(d.sourceOffset).isEqualTo(3);
             assertThat(new String(d.value, StandardCharsets.UTF_8)).isEqualTo("control-3");
-            assertThat(d.errorMessage).startsWith("scoring subtask 0: ROLLBACK [cmd-3]: ROLLBACK with no previous model");
+            assertThat(d.errorMessage)
+                    .startsWith("scoring subtask 0: ROLLBACK [cmd-3]: ROLLBACK with no previous model");
         });
         assertThat(metrics.refusals).isEqualTo(1);
     }
@@ -186,7 +206,9 @@ class ModelLifecycleTest {
     void modelsThatCannotServeAreRefusedWithTheirRecordsAndTheCurrentOneKeepsServing() throws Exception {
         open(null);
         float[] byV1 = score(lifecycle.scorer());
-        List<ModelCommand> refused = List.of(command(Kind.LOAD, "v-garbage", garbage), command(Kind.ACTIVATE, "v-mismatch", mismatch),
+        List<ModelCommand> refused = List.of(
+                command(Kind.LOAD, "v-garbage", garbage),
+                command(Kind.ACTIVATE, "v-mismatch", mismatch),
                 command(Kind.SHADOW, "v-remote", "s3://bucket/tiny/v3"));
         runMailUntil(() -> deadLetters.size() == 3);
         command(Kind.ACTIVATE, "v9", null); // neither loaded nor locatable
@@ -197,17 +219,32 @@ class ModelLifecycleTest {
         assertThat(switches).isZero();
         assertThat(metrics.refusals).isEqualTo(4);
         for (ModelCommand c : refused) {
-            DeadLetter d = deadLetters.stream().filter(x -> x.sourceOffset == c.source.offset).findFirst().orElseThrow();
+            DeadLetter d = deadLetters.stream()
+                    .filter(x -> x.sourceOffset == c.source.offset)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(d.reason).isEqualTo("model-refused");
             assertThat(d.key).isEqualTo(c.source.key);
             assertThat(d.value).isEqualTo(c.source.value);
             assertThat(d.errorClass).isNotBlank();
             assertThat(d.errorMessage).startsWith("scoring subtask 0: " + c.kind + " tiny/" + c.modelVersion);
         }
-        assertThat(deadLetters.stream().filter(d -> d.sourceOffset == 1).findFirst().orElseThrow().errorMessage).contains("sequenceLength");
-        assertThat(deadLetters.stream().filter(d -> d.sourceOffset == 2).findFirst().orElseThrow().errorMessage).contains("s3:");
+        assertThat(deadLetters.stream()
+                        .filter(d -> d.sourceOffset == 1)
+                        .findFirst()
+                        .orElseThrow()
+                        .errorMessage)
+                .contains("sequenceLength");
+        assertThat(deadLetters.stream()
+                        .filter(d -> d.sourceOffset == 2)
+                        .findFirst()
+                        .orElseThrow()
+                        .errorMessage)
+                .contains("s3:");
         assertThat(deadLetters.get(3).reason).isEqualTo("invalid-model-command");
-        assertThat(lifecycle.snapshot().loaded()).as("nothing refused stays loaded or loading").isEmpty();
+        assertThat(lifecycle.snapshot().loaded())
+                .as("nothing refused stays loaded or loading")
+                .isEmpty();
     }
 
     @Test
@@ -225,18 +262,30 @@ class ModelLifecycleTest {
         open(restored);
         assertThat(lifecycle.active().version()).isEqualTo("v2");
         assertThat(lifecycle.shadowScorer().modelVersion()).isEqualTo("v1");
-        assertThat(mailbox).as("a restore loads on the task thread, before scoring starts").isEmpty();
+        assertThat(mailbox)
+                .as("a restore loads on the task thread, before scoring starts")
+                .isEmpty();
         command(Kind.ROLLBACK, null, null);
         assertThat(lifecycle.active().version()).isEqualTo("v1");
     }
 
     @Test
-    void aRestoredActiveModelThatNoLongerLoadsFallsBackToTheConfiguredOneAndReissuedCommandsAreNotDeadLettered() throws Exception {
+    void aRestoredActiveModelThatNoLongerLoadsFallsBackToTheConfiguredOneAndReissuedCommandsAreNotDeadLettered()
+            throws Exception {
         ModelCommand reissued = ModelCommand.of(Kind.ACTIVATE, "tiny", "v7", null, 5, "cmd-old", null);
-        open(new ControlSnapshot(new ModelRef("tiny", "gone", models.resolve("nowhere").toString()), List.of(), null, List.of(), List.of(reissued)));
+        open(new ControlSnapshot(
+                new ModelRef("tiny", "gone", models.resolve("nowhere").toString()),
+                List.of(),
+                null,
+                List.of(),
+                List.of(reissued)));
         assertThat(lifecycle.active()).isEqualTo(new ModelRef("tiny", "v1", null));
-        assertThat(metrics.refusals).as("the lost model and the inapplicable re-issued command").isEqualTo(2);
-        assertThat(deadLetters).as("a re-issued command's record was handled before the checkpoint").isEmpty();
+        assertThat(metrics.refusals)
+                .as("the lost model and the inapplicable re-issued command")
+                .isEqualTo(2);
+        assertThat(deadLetters)
+                .as("a re-issued command's record was handled before the checkpoint")
+                .isEmpty();
     }
 
     private static final class CountingMetrics implements ModelLifecycle.Metrics {

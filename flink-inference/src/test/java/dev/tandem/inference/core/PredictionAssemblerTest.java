@@ -12,8 +12,13 @@ class PredictionAssemblerTest {
     @Test
     void everyCandidateGetsOneProbabilityPerStageFromItsOwnRows() {
         RequestEncoder enc = new RequestEncoder(Fixtures.SPEC);
-        EncodedRequest a = enc.encode(Fixtures.request("r1", "u1", 1_000, "i1", "i2"), null, Map.<String, dev.tandem.schemas.ItemMetadata>of()::get, 5);
-        EncodedRequest b = enc.encode(Fixtures.request("r2", "u2", 2_000, "i3"), Fixtures.features("u2", 1_500, 3, 3), id -> null, 6);
+        EncodedRequest a = enc.encode(
+                Fixtures.request("r1", "u1", 1_000, "i1", "i2"),
+                null,
+                Map.<String, dev.tandem.schemas.ItemMetadata>of()::get,
+                5);
+        EncodedRequest b = enc.encode(
+                Fixtures.request("r2", "u2", 2_000, "i3"), Fixtures.features("u2", 1_500, 3, 3), id -> null, 6);
         EncodedBatch batch = new EncodedBatch(Fixtures.SPEC, 8);
         a.writeRows(batch, 0);
         b.writeRows(batch, 2);

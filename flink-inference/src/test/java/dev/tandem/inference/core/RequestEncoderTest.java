@@ -35,20 +35,37 @@ class RequestEncoderTest {
         long t = asOf - rnd.nextInt(50_000_000);
         for (int i = 0; i < n; i++) {
             t += rnd.nextInt(5_000_000);
-            ev.add(SequenceEvent.newBuilder().setItemId("it-" + rnd.nextInt(1_000)).setCategoryId(rnd.nextInt(4) == 0 ? "" : "c" + rnd.nextInt(30))
-                    .setAction(ACTIONS[rnd.nextInt(ACTIONS.length)]).setEventTime(Instant.ofEpochMilli(t)).build());
+            ev.add(SequenceEvent.newBuilder()
+                    .setItemId("it-" + rnd.nextInt(1_000))
+                    .setCategoryId(rnd.nextInt(4) == 0 ? "" : "c" + rnd.nextInt(30))
+                    .setAction(ACTIONS[rnd.nextInt(ACTIONS.length)])
+                    .setEventTime(Instant.ofEpochMilli(t))
+                    .build());
         }
         List<WindowCount> counts = new ArrayList<>();
         for (long w : SPEC.counterWindowsMs()) {
             for (Action a : ACTIONS) {
                 if (rnd.nextBoolean()) {
-                    counts.add(WindowCount.newBuilder().setWindowMs(w).setAction(a).setCount(rnd.nextInt(500)).build());
+                    counts.add(WindowCount.newBuilder()
+                            .setWindowMs(w)
+                            .setAction(a)
+                            .setCount(rnd.nextInt(500))
+                            .build());
                 }
             }
         }
-        counts.add(WindowCount.newBuilder().setWindowMs(1234L).setAction(Action.VIEW).setCount(3).build()); // a window the spec lacks
-        return UserFeatures.newBuilder().setUserId("u").setAsOf(Instant.ofEpochMilli(asOf)).setSequenceVersion(rnd.nextInt(9))
-                .setEvents(ev).setActionCounts(counts).build();
+        counts.add(WindowCount.newBuilder()
+                .setWindowMs(1234L)
+                .setAction(Action.VIEW)
+                .setCount(3)
+                .build()); // a window the spec lacks
+        return UserFeatures.newBuilder()
+                .setUserId("u")
+                .setAsOf(Instant.ofEpochMilli(asOf))
+                .setSequenceVersion(rnd.nextInt(9))
+                .setEvents(ev)
+                .setActionCounts(counts)
+                .build();
     }
 
     private void assertEqualsOffline(EncodedRequest r, UserFeatures f, long t) {
@@ -69,7 +86,8 @@ class RequestEncoderTest {
             long asOf = 1_700_000_000_000L + rnd.nextInt(1_000_000_000);
             UserFeatures f = rnd.nextInt(10) == 0 ? null : randomFeatures(rnd, asOf);
             // through the join's state format too
-            EncodedUser u = f == null ? null : EncodedUser.fromBytes(re.encodeUser(f).toBytes());
+            EncodedUser u =
+                    f == null ? null : EncodedUser.fromBytes(re.encodeUser(f).toBytes());
             if (f != null) {
                 assertThat(EncodedUser.asOfMs(u.toBytes())).isEqualTo(asOf);
                 assertThat(EncodedUser.sequenceVersion(u.toBytes())).isEqualTo(f.getSequenceVersion());
@@ -100,7 +118,12 @@ class RequestEncoderTest {
 
         ItemMetadata override = item("i1", "hats", "other", 7.0);
         ItemCode o = enc.encodeItem(override);
-        var req = request("r", "u", 1_000, dev.tandem.inference.Fixtures.candidate(override), dev.tandem.inference.Fixtures.candidate("i2"));
+        var req = request(
+                "r",
+                "u",
+                1_000,
+                dev.tandem.inference.Fixtures.candidate(override),
+                dev.tandem.inference.Fixtures.candidate("i2"));
         EncodedRequest r = re.join(req, null, id -> id.equals("i1") ? re.itemCodes("i1", md) : null, 0);
         assertThat(r.candItem).containsExactly(o.item(), bare.item());
         assertThat(r.candCategory).containsExactly(o.category(), 0);
@@ -114,7 +137,8 @@ class RequestEncoderTest {
         for (long asOf : new long[] {9_999, 10_000, 10_001}) {
             for (long v : new long[] {4, 5, 6}) {
                 UserFeatures in = dev.tandem.inference.Fixtures.features("u", asOf, 2, v);
-                assertThat(FeatureUpdates.replaces(in, 10_000, 5)).as("as_of %d, version %d", asOf, v)
+                assertThat(FeatureUpdates.replaces(in, 10_000, 5))
+                        .as("as_of %d, version %d", asOf, v)
                         .isEqualTo(FeatureUpdates.merge(cur, in) == in);
             }
         }

@@ -23,7 +23,8 @@ class RequestValidatorTest {
 
     @Test
     void acceptsAWellFormedRequestAtTheLengthLimit() {
-        assertThat(reasonOf(v, Fixtures.request("r", "u".repeat(10), 1, "i".repeat(10), "j"))).isNull();
+        assertThat(reasonOf(v, Fixtures.request("r", "u".repeat(10), 1, "i".repeat(10), "j")))
+                .isNull();
     }
 
     @Test
@@ -35,7 +36,8 @@ class RequestValidatorTest {
         assertThat(reasonOf(v, Fixtures.request("r", "u", 1, "i", ""))).isEqualTo(DeadLetterReason.MISSING_FIELD);
         assertThat(reasonOf(v, Fixtures.request("r", "u".repeat(11), 1, "i"))).isEqualTo(DeadLetterReason.ID_TOO_LONG);
         assertThat(reasonOf(v, Fixtures.request("r".repeat(11), "u", 1, "i"))).isEqualTo(DeadLetterReason.ID_TOO_LONG);
-        assertThat(reasonOf(v, Fixtures.request("r", "u", 1, "i", "x".repeat(11)))).isEqualTo(DeadLetterReason.ID_TOO_LONG);
+        assertThat(reasonOf(v, Fixtures.request("r", "u", 1, "i", "x".repeat(11))))
+                .isEqualTo(DeadLetterReason.ID_TOO_LONG);
     }
 
     @Test

@@ -3,12 +3,13 @@ package dev.tandem.inference.it;
 import static dev.tandem.inference.Fixtures.candidate;
 import static dev.tandem.inference.Fixtures.features;
 import static dev.tandem.inference.Fixtures.item;
+import static dev.tandem.testkit.CommittedRecords.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static dev.tandem.testkit.CommittedRecords.header;
 
 import dev.tandem.inference.Fixtures;
 import dev.tandem.inference.MiniClusters;
+import dev.tandem.inference.ModelVersions;
 import dev.tandem.inference.core.BatchScorer;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
@@ -16,8 +17,6 @@ import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ModelControlClient;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.model.features.FeatureEncoder;
-import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.inference.ModelVersions;
 import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ModelCommandType;
@@ -30,7 +29,6 @@ import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,8 +37,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -73,6 +69,7 @@ class ModelLifecycleKafkaIT {
 
     @TempDir
     static Path models;
+
     static Path v1;
     static Path v2;
     static Path garbage;
@@ -94,19 +91,29 @@ class ModelLifecycleKafkaIT {
     @Timeout(240)
     void corruptModelsAreRefusedWhileScoringGoesOnAndASwapMidStreamLosesAndDuplicatesNothing() throws Exception {
         ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "lifecycle-it");
-        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(10)).parallelism(PARALLELISM)
-                .checkpointInterval(Duration.ofMillis(300)).model(v1.toString(), STAGES).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(64, Duration.ofMillis(10))
+                .parallelism(PARALLELISM)
+                .checkpointInterval(Duration.ofMillis(300))
+                .model(v1.toString(), STAGES)
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
+                .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
-                .predictions(kafka.predictions("lifecycle-it")).deadLetters(kafka.deadLetters("lifecycle-it-dlq"))
-                .modelControl(kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
-                .build().build(env);
+        ScoringJob.builder(config)
+                .requests(kafka.requests())
+                .features(kafka.userFeatures(), kafka.items())
+                .predictions(kafka.predictions("lifecycle-it"))
+                .deadLetters(kafka.deadLetters("lifecycle-it-dlq"))
+                .modelControl(
+                        kafka.modelControl(), kafka.predictions(TandemTopics.PREDICTIONS_SHADOW, "lifecycle-it-shadow"))
+                .build()
+                .build(env);
 
         try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
-             CommittedRecords predictions = KAFKA.committed("verify-predictions", TandemTopics.PREDICTIONS);
-             CommittedRecords shadow = KAFKA.committed("verify-shadow", TandemTopics.PREDICTIONS_SHADOW);
-             CommittedRecords dead = KAFKA.committed("verify-dead", TandemTopics.DEAD_LETTERS);
-             ModelControlClient control = new ModelControlClient(KAFKA.bootstrapServers(), KAFKA.registryUrl())) {
+                CommittedRecords predictions = KAFKA.committed("verify-predictions", TandemTopics.PREDICTIONS);
+                CommittedRecords shadow = KAFKA.committed("verify-shadow", TandemTopics.PREDICTIONS_SHADOW);
+                CommittedRecords dead = KAFKA.committed("verify-dead", TandemTopics.DEAD_LETTERS);
+                ModelControlClient control = new ModelControlClient(KAFKA.bootstrapServers(), KAFKA.registryUrl())) {
             for (int u = 0; u < USERS; u += 2) {
                 UserFeatures f = features("u" + u, 1_000_000, 3 + u % 4, 1);
                 featuresByUser.put("u" + u, f);
@@ -124,7 +131,8 @@ class ModelLifecycleKafkaIT {
                 // 2. corrupt models are refused while requests keep being scored by v1
                 ModelControl badPb = ModelControlClient.activate("tiny", "v-garbage", garbage);
                 ModelControl badSpec = ModelControlClient.activate("tiny", "v-mismatch", mismatch);
-                ModelControl badScheme = ModelControlClient.command(ModelCommandType.LOAD, "tiny", "v-s3", "s3://models/tiny/v9");
+                ModelControl badScheme =
+                        ModelControlClient.command(ModelCommandType.LOAD, "tiny", "v-s3", "s3://models/tiny/v9");
                 control.send(badPb, badSpec, badScheme);
                 send(producer, 40);
                 dead.awaitCount(3 * PARALLELISM, AWAIT); // every scoring subtask refuses each one
@@ -136,14 +144,29 @@ class ModelLifecycleKafkaIT {
                 for (ConsumerRecord<byte[], byte[]> r : dead.records()) {
                     assertThat(header(r, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.MODEL_CONTROL);
                     assertThat(header(r, DeadLetterHeaders.REASON)).isEqualTo("model-refused");
-                    ModelControl original = controlDe.deserialize(TandemTopics.MODEL_CONTROL, r.value()); // the original record's bytes
-                    refusedById.computeIfAbsent(original.getCommandId().toString(), k -> new ArrayList<>()).add(r);
+                    ModelControl original =
+                            controlDe.deserialize(TandemTopics.MODEL_CONTROL, r.value()); // the original record's bytes
+                    refusedById
+                            .computeIfAbsent(original.getCommandId().toString(), k -> new ArrayList<>())
+                            .add(r);
                 }
                 assertThat(refusedById).hasSize(3);
                 assertThat(refusedById.values()).allSatisfy(l -> assertThat(l).hasSize(PARALLELISM));
-                assertThat(header(refusedById.get(badSpec.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("sequenceLength");
-                assertThat(header(refusedById.get(badScheme.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_MESSAGE)).contains("s3:");
-                assertThat(header(refusedById.get(badPb.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_CLASS)).isNotBlank();
+                assertThat(header(
+                                refusedById
+                                        .get(badSpec.getCommandId().toString())
+                                        .get(0),
+                                DeadLetterHeaders.ERROR_MESSAGE))
+                        .contains("sequenceLength");
+                assertThat(header(
+                                refusedById
+                                        .get(badScheme.getCommandId().toString())
+                                        .get(0),
+                                DeadLetterHeaders.ERROR_MESSAGE))
+                        .contains("s3:");
+                assertThat(header(
+                                refusedById.get(badPb.getCommandId().toString()).get(0), DeadLetterHeaders.ERROR_CLASS))
+                        .isNotBlank();
 
                 // 3. swap to v2 mid-stream: requests keep flowing until every subtask serves v2
                 control.send(ModelControlClient.load("tiny", "v2", v2), ModelControlClient.activate("tiny", "v2"));
@@ -152,8 +175,10 @@ class ModelLifecycleKafkaIT {
                     int from = sent.size();
                     send(producer, USERS);
                     predictions.awaitCount(sent.size(), AWAIT);
-                    allV2 = byRequest(predictions, de).entrySet().stream().filter(e -> requestIndex(e.getKey()) >= from)
-                            .allMatch(e -> e.getValue().getModelVersion().toString().equals("v2"));
+                    allV2 = byRequest(predictions, de).entrySet().stream()
+                            .filter(e -> requestIndex(e.getKey()) >= from)
+                            .allMatch(e ->
+                                    e.getValue().getModelVersion().toString().equals("v2"));
                 }
                 assertThat(allV2).as("every subtask switched to v2").isTrue();
                 int afterSwitch = sent.size();
@@ -187,12 +212,15 @@ class ModelLifecycleKafkaIT {
                 Map<String, List<String>> perUser = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : predictions.records()) {
                     Prediction p = de.deserialize(r.topic(), r.value());
-                    perUser.computeIfAbsent(p.getUserId().toString(), k -> new ArrayList<>()).add(p.getModelVersion().toString());
+                    perUser.computeIfAbsent(p.getUserId().toString(), k -> new ArrayList<>())
+                            .add(p.getModelVersion().toString());
                 }
                 perUser.forEach((user, vs) -> {
                     int first = vs.indexOf("v2");
                     assertThat(first).as(user + " switched").isNotNegative();
-                    assertThat(vs.subList(first, vs.size())).as(user + ": " + vs).containsOnly("v2");
+                    assertThat(vs.subList(first, vs.size()))
+                            .as(user + ": " + vs)
+                            .containsOnly("v2");
                 });
 
                 List<Prediction> shadows = new ArrayList<>(byRequest(shadow, de).values());
@@ -200,12 +228,17 @@ class ModelLifecycleKafkaIT {
                 assertThat(shadows).isNotEmpty().allSatisfy(p -> {
                     assertThat(p.getModelVersion().toString()).isEqualTo("v1");
                     assertThat(requestIndex(p.getRequestId().toString())).isGreaterThanOrEqualTo(beforeShadow);
-                    assertThat(byRequest.get(p.getRequestId().toString()).getModelVersion().toString()).isEqualTo("v2");
+                    assertThat(byRequest
+                                    .get(p.getRequestId().toString())
+                                    .getModelVersion()
+                                    .toString())
+                            .isEqualTo("v2");
                 });
 
                 // every value is what its model gives offline, and the two models do differ
                 int differ = 0;
-                try (BatchScorer s1 = TfBatchScorer.load(v1, STAGES); BatchScorer s2 = TfBatchScorer.load(v2, STAGES)) {
+                try (BatchScorer s1 = TfBatchScorer.load(v1, STAGES);
+                        BatchScorer s2 = TfBatchScorer.load(v2, STAGES)) {
                     for (Prediction p : byRequest.values()) {
                         BatchScorer mine = p.getModelVersion().toString().equals("v1") ? s1 : s2;
                         BatchScorer other = mine == s1 ? s2 : s1;
@@ -247,11 +280,18 @@ class ModelLifecycleKafkaIT {
             int r = sent.size();
             List<Candidate> c = new ArrayList<>();
             for (int j = 0; j < 1 + r % 5; j++) {
-                c.add(j == 0 ? candidate(item("i" + r % 40, "c" + r % 6, "b" + r % 4, 10.0 + r % 40)) : candidate("i" + (r + j) % 40));
+                c.add(
+                        j == 0
+                                ? candidate(item("i" + r % 40, "c" + r % 6, "b" + r % 4, 10.0 + r % 40))
+                                : candidate("i" + (r + j) % 40));
             }
             String user = "u" + r % USERS;
-            ScoringRequest req = ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId(user)
-                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build();
+            ScoringRequest req = ScoringRequest.newBuilder()
+                    .setRequestId("req-" + r)
+                    .setUserId(user)
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L))
+                    .setCandidates(c)
+                    .build();
             sent.put(req.getRequestId(), req);
             producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, user, req));
         }

@@ -12,17 +12,15 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.schemas.Candidate;
-import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
-import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.TandemTopics;
-import java.nio.charset.StandardCharsets;
 import dev.tandem.testkit.CommittedRecords;
 import dev.tandem.testkit.TandemClusterExtension;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,7 +56,8 @@ class ScoringJobKafkaIT {
         Map<String, byte[]> badValues = new HashMap<>();
         try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
             for (int u = 0; u < 20; u += 2) {
-                producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
+                producer.send(
+                        new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
             }
             for (int i = 0; i < 5; i++) {
                 producer.send(new ProducerRecord<>(TandemTopics.ITEMS, "i" + i, item("i" + i, "c" + i, "b", 1.0 * i)));
@@ -71,18 +70,36 @@ class ScoringJobKafkaIT {
                 }
                 candidates += k;
                 expectedCandidates.put("req-" + r, k);
-                producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "u" + r % 20, ScoringRequest.newBuilder().setRequestId("req-" + r)
-                        .setUserId("u" + r % 20).setRequestTime(Instant.ofEpochMilli(2_000_000 + r)).setCandidates(c).build()));
+                producer.send(new ProducerRecord<>(
+                        TandemTopics.SCORING_REQUESTS,
+                        "u" + r % 20,
+                        ScoringRequest.newBuilder()
+                                .setRequestId("req-" + r)
+                                .setUserId("u" + r % 20)
+                                .setRequestTime(Instant.ofEpochMilli(2_000_000 + r))
+                                .setCandidates(c)
+                                .build()));
             }
             // bad requests between the good ones: each must land in dead-letters, byte for byte
             try (KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
                 TandemAvroSerializer<ScoringRequest> ser = KAFKA.avroSerializer();
                 badValues.put("deserialization", new byte[] {9, 9, 9});
-                badValues.put("missing-user-id", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-1", "", 1, "i")));
-                badValues.put("no-candidates", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-2", "u1", 1, new String[0])));
-                badValues.put("id-too-long", ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-3", "u1", 1, "i".repeat(300))));
+                badValues.put(
+                        "missing-user-id",
+                        ser.serialize(TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-1", "", 1, "i")));
+                badValues.put(
+                        "no-candidates",
+                        ser.serialize(
+                                TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-2", "u1", 1, new String[0])));
+                badValues.put(
+                        "id-too-long",
+                        ser.serialize(
+                                TandemTopics.SCORING_REQUESTS, Fixtures.request("bad-3", "u1", 1, "i".repeat(300))));
                 for (Map.Entry<String, byte[]> e : badValues.entrySet()) {
-                    raw.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, ("bad-" + e.getKey()).getBytes(StandardCharsets.UTF_8), e.getValue()));
+                    raw.send(new ProducerRecord<>(
+                            TandemTopics.SCORING_REQUESTS,
+                            ("bad-" + e.getKey()).getBytes(StandardCharsets.UTF_8),
+                            e.getValue()));
                 }
                 raw.flush();
             }
@@ -91,13 +108,23 @@ class ScoringJobKafkaIT {
             producer.flush();
         }
 
-        ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "scoring-it").boundedToLatest();
-        ScoringConfig config = ScoringConfig.builder().batching(128, Duration.ofMillis(10)).parallelism(2)
-                .checkpointInterval(Duration.ofMillis(300)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+        ScoringKafka kafka =
+                new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "scoring-it").boundedToLatest();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(128, Duration.ofMillis(10))
+                .parallelism(2)
+                .checkpointInterval(Duration.ofMillis(300))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
+                .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
-                .predictions(kafka.predictions("scoring-it")).deadLetters(kafka.deadLetters("scoring-it-dlq"))
-                .scorer(new Fixtures.FakeScorerFactory("kafka-it")).build().execute(env);
+        ScoringJob.builder(config)
+                .requests(kafka.requests())
+                .features(kafka.userFeatures(), kafka.items())
+                .predictions(kafka.predictions("scoring-it"))
+                .deadLetters(kafka.deadLetters("scoring-it-dlq"))
+                .scorer(new Fixtures.FakeScorerFactory("kafka-it"))
+                .build()
+                .execute(env);
 
         Map<String, Prediction> byRequest = new HashMap<>();
         int records = 0;
@@ -123,7 +150,9 @@ class ScoringJobKafkaIT {
             out.awaitCount(badValues.size(), Duration.ofSeconds(20)).drainUntilQuiet(QUIET, Duration.ofSeconds(20));
             for (ConsumerRecord<byte[], byte[]> rec : out.records()) {
                 String reason = header(rec, DeadLetterHeaders.REASON);
-                assertThat(dead.put(reason, rec)).as("one dead letter per bad record: " + reason).isNull();
+                assertThat(dead.put(reason, rec))
+                        .as("one dead letter per bad record: " + reason)
+                        .isNull();
             }
         }
         assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(badValues.keySet());
@@ -131,7 +160,8 @@ class ScoringJobKafkaIT {
             assertThat(CommittedRecords.key(rec)).isEqualTo("bad-" + reason);
             assertThat(rec.value()).isEqualTo(badValues.get(reason));
             assertThat(header(rec, DeadLetterHeaders.TOPIC)).isEqualTo(TandemTopics.SCORING_REQUESTS);
-            assertThat(Integer.parseInt(header(rec, DeadLetterHeaders.PARTITION))).isBetween(0, 64);
+            assertThat(Integer.parseInt(header(rec, DeadLetterHeaders.PARTITION)))
+                    .isBetween(0, 64);
             assertThat(Long.parseLong(header(rec, DeadLetterHeaders.OFFSET))).isNotNegative();
             assertThat(header(rec, DeadLetterHeaders.ERROR_CLASS)).isNotBlank();
             assertThat(header(rec, DeadLetterHeaders.ERROR_MESSAGE)).isNotBlank();

@@ -81,8 +81,11 @@ class ScoringJobRecoveryIT {
 
         @Override
         public boolean filter(Prediction p) {
-            if (CHECKPOINTED.get() && AFTER_CHECKPOINT.incrementAndGet() == FAIL_AFTER && FAILURES.getAndIncrement() == 0) {
-                throw new IllegalStateException("injected failure after " + FAIL_AFTER + " predictions past a checkpoint");
+            if (CHECKPOINTED.get()
+                    && AFTER_CHECKPOINT.incrementAndGet() == FAIL_AFTER
+                    && FAILURES.getAndIncrement() == 0) {
+                throw new IllegalStateException(
+                        "injected failure after " + FAIL_AFTER + " predictions past a checkpoint");
             }
             return false;
         }
@@ -99,7 +102,8 @@ class ScoringJobRecoveryIT {
         Map<String, Integer> expected = new HashMap<>();
         try (KafkaProducer<String, Object> producer = KAFKA.avroProducer()) {
             for (int u = 0; u < 30; u += 3) {
-                producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
+                producer.send(
+                        new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000, 3, 3)));
             }
             for (int i = 0; i < 5; i++) {
                 producer.send(new ProducerRecord<>(TandemTopics.ITEMS, "i" + i, item("i" + i, "c" + i, "b", 1.0 * i)));
@@ -107,30 +111,45 @@ class ScoringJobRecoveryIT {
             send(producer, 0, 1_000, expected);
 
             ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "recovery-it");
-            ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(5)).parallelism(PARALLELISM)
-                    .checkpointInterval(Duration.ofMillis(200)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
+            ScoringConfig config = ScoringConfig.builder()
+                    .batching(64, Duration.ofMillis(5))
+                    .parallelism(PARALLELISM)
+                    .checkpointInterval(Duration.ofMillis(200))
+                    .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
+                    .build();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            ScoringJob.builder(config).requests(kafka.requests()).features(kafka.userFeatures(), kafka.items())
-                    .predictions(kafka.predictions("recovery-it")).deadLetters(kafka.deadLetters("recovery-it-dlq"))
-                    .scorer(new Fixtures.FakeScorerFactory("recovery-it")).build()
+            ScoringJob.builder(config)
+                    .requests(kafka.requests())
+                    .features(kafka.userFeatures(), kafka.items())
+                    .predictions(kafka.predictions("recovery-it"))
+                    .deadLetters(kafka.deadLetters("recovery-it-dlq"))
+                    .scorer(new Fixtures.FakeScorerFactory("recovery-it"))
+                    .build()
                     .build(env)
-                    .filter(new FailOnceAfterCheckpoint()).name("fail-once")
+                    .filter(new FailOnceAfterCheckpoint())
+                    .name("fail-once")
                     .sinkTo(new DiscardingSink<>());
             JobClient job = env.executeAsync(config.jobName());
             try {
                 // the second part arrives after a checkpoint, so the failure hits predictions of an open transaction
                 await().atMost(Duration.ofSeconds(30)).untilTrue(CHECKPOINTED);
                 send(producer, 1_000, 2_000, expected);
-                await().atMost(Duration.ofSeconds(30)).until(() -> FAILURES.get() == 1 && OPENS.get() >= 2 * PARALLELISM);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> FAILURES.get() == 1 && OPENS.get() >= 2 * PARALLELISM);
                 send(producer, 2_000, 3_000, expected); // and the restarted job keeps scoring new requests
 
                 Map<String, Integer> candidates = new HashMap<>();
                 Map<String, Integer> seen = readPredictions(expected.size(), candidates);
-                assertThat(seen.entrySet().stream().filter(e -> e.getValue() != 1).toList()).as("requests predicted more than once").isEmpty();
+                assertThat(seen.entrySet().stream()
+                                .filter(e -> e.getValue() != 1)
+                                .toList())
+                        .as("requests predicted more than once")
+                        .isEmpty();
                 assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
                 assertThat(candidates).isEqualTo(expected);
                 assertThat(FAILURES.get()).as("injected failures").isEqualTo(1);
-                assertThat(OPENS.get()).as("scoring tasks opened: every subtask once, then once more after the restart")
+                assertThat(OPENS.get())
+                        .as("scoring tasks opened: every subtask once, then once more after the restart")
                         .isEqualTo(2 * PARALLELISM);
             } finally {
                 job.cancel().get();
@@ -146,8 +165,15 @@ class ScoringJobRecoveryIT {
                 c.add(j == 0 ? candidate("i" + r % 5) : candidate("x" + r + "-" + j));
             }
             expected.put("req-" + r, k);
-            producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "u" + r % 30, ScoringRequest.newBuilder()
-                    .setRequestId("req-" + r).setUserId("u" + r % 30).setRequestTime(Instant.ofEpochMilli(2_000_000 + r)).setCandidates(c).build()));
+            producer.send(new ProducerRecord<>(
+                    TandemTopics.SCORING_REQUESTS,
+                    "u" + r % 30,
+                    ScoringRequest.newBuilder()
+                            .setRequestId("req-" + r)
+                            .setUserId("u" + r % 30)
+                            .setRequestTime(Instant.ofEpochMilli(2_000_000 + r))
+                            .setCandidates(c)
+                            .build()));
         }
         producer.flush();
     }

@@ -65,35 +65,56 @@ class SourceDeadLettersIT {
 
         int n = 60;
         try (KafkaProducer<String, Object> producer = KAFKA.avroProducer();
-             KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
+                KafkaProducer<byte[], byte[]> raw = KAFKA.rawProducer()) {
             for (Map.Entry<String, byte[]> e : bad.entrySet()) {
-                raw.send(new ProducerRecord<>(badTopic.get(e.getKey()), e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
+                raw.send(new ProducerRecord<>(
+                        badTopic.get(e.getKey()), e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
             }
             raw.flush();
-            for (int u = 0; u < 10; u += 2) { // good features for the even users, after the bad ones on the same partitions
-                producer.send(new ProducerRecord<>(TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000 + u, 3, 3)));
+            for (int u = 0;
+                    u < 10;
+                    u += 2) { // good features for the even users, after the bad ones on the same partitions
+                producer.send(new ProducerRecord<>(
+                        TandemTopics.USER_FEATURES, "u" + u, features("u" + u, 1_000_000 + u, 3, 3)));
             }
             producer.send(new ProducerRecord<>(TandemTopics.ITEMS, "i0", item("i0", "c0", "b", 2.0)));
             for (int r = 0; r < n; r++) {
-                producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, "u" + r % 10, ScoringRequest.newBuilder().setRequestId("req-" + r)
-                        .setUserId("u" + r % 10).setRequestTime(Instant.ofEpochMilli(2_000_000 + r)).setCandidates(List.of(candidate("i0"), candidate("x" + r)))
-                        .build()));
+                producer.send(new ProducerRecord<>(
+                        TandemTopics.SCORING_REQUESTS,
+                        "u" + r % 10,
+                        ScoringRequest.newBuilder()
+                                .setRequestId("req-" + r)
+                                .setUserId("u" + r % 10)
+                                .setRequestTime(Instant.ofEpochMilli(2_000_000 + r))
+                                .setCandidates(List.of(candidate("i0"), candidate("x" + r)))
+                                .build()));
             }
             producer.flush();
         }
 
-        ScoringKafka kafka = new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "source-dlq-it").boundedToLatest();
-        ScoringConfig config = ScoringConfig.builder().batching(32, Duration.ofMillis(5)).parallelism(2)
-                .checkpointInterval(Duration.ofMillis(300)).kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl()).build();
-        ScoringJob.builder(config).requests(kafka.requests()).rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
-                .predictions(kafka.predictions("source-dlq-it")).deadLetters(kafka.deadLetters("source-dlq-it-dlq"))
-                .scorer(new Fixtures.FakeScorerFactory("source-dlq-it")).build()
+        ScoringKafka kafka =
+                new ScoringKafka(KAFKA.bootstrapServers(), KAFKA.registryUrl(), "source-dlq-it").boundedToLatest();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(32, Duration.ofMillis(5))
+                .parallelism(2)
+                .checkpointInterval(Duration.ofMillis(300))
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
+                .build();
+        ScoringJob.builder(config)
+                .requests(kafka.requests())
+                .rawFeatures(kafka.rawUserFeatures(), kafka.rawItems())
+                .predictions(kafka.predictions("source-dlq-it"))
+                .deadLetters(kafka.deadLetters("source-dlq-it-dlq"))
+                .scorer(new Fixtures.FakeScorerFactory("source-dlq-it"))
+                .build()
                 .execute(StreamExecutionEnvironment.getExecutionEnvironment());
 
         Map<String, ConsumerRecord<byte[], byte[]>> dead = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> rec : readAll(TandemTopics.DEAD_LETTERS, bad.size())) {
             String key = CommittedRecords.key(rec);
-            assertThat(dead.put(key, rec)).as("one dead letter per bad record: " + key).isNull();
+            assertThat(dead.put(key, rec))
+                    .as("one dead letter per bad record: " + key)
+                    .isNull();
         }
         assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(bad.keySet());
         dead.forEach((key, rec) -> {
@@ -105,7 +126,8 @@ class SourceDeadLettersIT {
             assertThat(header(rec, DeadLetterHeaders.ERROR_MESSAGE)).isNotBlank();
         });
 
-        // the sources race, so a request may be joined before its user's features arrive: only users without features are certain
+        // the sources race, so a request may be joined before its user's features arrive: only users without features
+        // are certain
         TandemAvroDeserializer<Prediction> de = KAFKA.avroDeserializer(Prediction.class);
         Map<String, Prediction> byRequest = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> rec : readAll(TandemTopics.PREDICTIONS, n)) {
@@ -116,7 +138,9 @@ class SourceDeadLettersIT {
         byRequest.values().forEach(p -> {
             assertThat(p.getCandidates()).hasSize(2);
             if (Integer.parseInt(p.getUserId().toString().substring(1)) % 2 == 1) {
-                assertThat(p.getFeaturesAsOf()).as("user %s has no features", p.getUserId()).isNull();
+                assertThat(p.getFeaturesAsOf())
+                        .as("user %s has no features", p.getUserId())
+                        .isNull();
             }
         });
     }
@@ -124,7 +148,9 @@ class SourceDeadLettersIT {
     /** What is committed to {@code topic}: at least {@code atLeast} records, then whatever comes within a quiet second. */
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
         try (CommittedRecords out = KAFKA.committed("verify-" + topic, topic)) {
-            return out.awaitCount(atLeast, Duration.ofSeconds(20)).drainUntilQuiet(Duration.ofSeconds(1), Duration.ofSeconds(20)).records();
+            return out.awaitCount(atLeast, Duration.ofSeconds(20))
+                    .drainUntilQuiet(Duration.ofSeconds(1), Duration.ofSeconds(20))
+                    .records();
         }
     }
 }

@@ -28,7 +28,8 @@ class MicroBatchOperatorTest {
     private OneInputStreamOperatorTestHarness<EncodedRequest, Prediction> h;
 
     private void open(int maxRows, Duration wait) throws Exception {
-        h = new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(new Fixtures.FakeScorerFactory(id), maxRows, wait));
+        h = new OneInputStreamOperatorTestHarness<>(
+                new MicroBatchOperator(new Fixtures.FakeScorerFactory(id), maxRows, wait));
         h.setProcessingTime(0);
         h.open();
     }
@@ -131,14 +132,21 @@ class MicroBatchOperatorTest {
             send(r);
         }
         h.setProcessingTime(1_000);
-        assertThat(out()).extracting(p -> p.getRequestId().toString()).containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
+        assertThat(out())
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
         for (int i = 0; i < sent.size(); i++) {
             Prediction p = out().get(i);
-            assertThat(p.getCandidates()).extracting(c -> c.getItemId().toString()).containsExactly(sent.get(i).itemIds);
-            assertThat(p.getCandidates()).extracting(c -> c.getProbabilities()).containsExactlyElementsOf(offline(sent.get(i)));
+            assertThat(p.getCandidates())
+                    .extracting(c -> c.getItemId().toString())
+                    .containsExactly(sent.get(i).itemIds);
+            assertThat(p.getCandidates())
+                    .extracting(c -> c.getProbabilities())
+                    .containsExactlyElementsOf(offline(sent.get(i)));
         }
         assertThat(calls()).allMatch(n -> n <= 7);
-        assertThat(calls().stream().mapToInt(Integer::intValue).sum()).isEqualTo(sent.stream().mapToInt(EncodedRequest::candidates).sum());
+        assertThat(calls().stream().mapToInt(Integer::intValue).sum())
+                .isEqualTo(sent.stream().mapToInt(EncodedRequest::candidates).sum());
     }
 
     @Test

@@ -42,25 +42,44 @@ class ModelControlJobTest {
     static final MiniClusterExtension MINI = MiniClusters.withoutRestarts(2);
 
     private static RawRecord control(ModelCommandType type, String version, String location, long offset) {
-        ModelControl m = ModelControl.newBuilder().setCommand(type).setModelName("fake").setModelVersion(version).setLocation(location)
-                .setIssuedAt(Instant.ofEpochMilli(1)).setCommandId("c" + offset).build();
-        byte[] value = new TandemAvroSerializer<ModelControl>(SchemaRegistryClients.forUrl(ScoringJobMiniClusterTest.REGISTRY, Map.of()), false)
+        ModelControl m = ModelControl.newBuilder()
+                .setCommand(type)
+                .setModelName("fake")
+                .setModelVersion(version)
+                .setLocation(location)
+                .setIssuedAt(Instant.ofEpochMilli(1))
+                .setCommandId("c" + offset)
+                .build();
+        byte[] value = new TandemAvroSerializer<ModelControl>(
+                        SchemaRegistryClients.forUrl(ScoringJobMiniClusterTest.REGISTRY, Map.of()), false)
                 .serialize(TandemTopics.MODEL_CONTROL, m);
         return RawRecord.of(TandemTopics.MODEL_CONTROL, 0, offset, 1_000 + offset, "fake".getBytes(), value);
     }
 
-    private static ScoringJob job(String id, List<ScoringRequest> requests, List<UserFeatures> feats, List<RawRecord> commands, ScoringConfig config) {
-        return ScoringJobMiniClusterTest.builder(id, Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), feats,
-                        List.of(item("not-requested", "c", "b", 1.0)), config)
-                .modelControl(ScoringJobMiniClusterTest.bounded(commands, RawRecord.class), new ShadowSink(id)).build();
+    private static ScoringJob job(
+            String id,
+            List<ScoringRequest> requests,
+            List<UserFeatures> feats,
+            List<RawRecord> commands,
+            ScoringConfig config) {
+        return ScoringJobMiniClusterTest.builder(
+                        id,
+                        Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY),
+                        feats,
+                        List.of(item("not-requested", "c", "b", 1.0)),
+                        config)
+                .modelControl(ScoringJobMiniClusterTest.bounded(commands, RawRecord.class), new ShadowSink(id))
+                .build();
     }
 
     static final Map<String, ConcurrentLinkedQueue<Prediction>> SHADOW = new java.util.concurrent.ConcurrentHashMap<>();
 
     record ShadowSink(String id) implements org.apache.flink.api.connector.sink2.Sink<Prediction> {
         @Override
-        public org.apache.flink.api.connector.sink2.SinkWriter<Prediction> createWriter(org.apache.flink.api.connector.sink2.WriterInitContext context) {
-            return new ScoringJobMiniClusterTest.QueueWriter<>(SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
+        public org.apache.flink.api.connector.sink2.SinkWriter<Prediction> createWriter(
+                org.apache.flink.api.connector.sink2.WriterInitContext context) {
+            return new ScoringJobMiniClusterTest.QueueWriter<>(
+                    SHADOW.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()));
         }
     }
 
@@ -68,13 +87,19 @@ class ModelControlJobTest {
     @Timeout(60)
     void withModelControlTheBatcherIsStillChainedToTheJoin() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        job("graph-control", List.of(Fixtures.request("r", "u", 1, "i")), List.of(), List.of(control(ModelCommandType.LOAD, "2", "ok", 0)),
-                ScoringConfig.builder().parallelism(2).build()).build(env);
+        job(
+                        "graph-control",
+                        List.of(Fixtures.request("r", "u", 1, "i")),
+                        List.of(),
+                        List.of(control(ModelCommandType.LOAD, "2", "ok", 0)),
+                        ScoringConfig.builder().parallelism(2).build())
+                .build(env);
         List<String> vertices = new ArrayList<>();
         for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
             vertices.add(v.getName());
         }
-        assertThat(vertices).anySatisfy(name -> assertThat(name).contains("join-features").contains("micro-batch-score"));
+        assertThat(vertices)
+                .anySatisfy(name -> assertThat(name).contains("join-features").contains("micro-batch-score"));
     }
 
     @Test
@@ -95,12 +120,19 @@ class ModelControlJobTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false); // the control path adds POJOs only, no Kryo
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.builder().batching(16, Duration.ofMillis(5)).parallelism(2).checkpointInterval(Duration.ZERO).build();
-        job(id, requests, List.of(features("u0", 1_000_000, 2, 1)), commands, config).execute(env);
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(16, Duration.ofMillis(5))
+                .parallelism(2)
+                .checkpointInterval(Duration.ZERO)
+                .build();
+        job(id, requests, List.of(features("u0", 1_000_000, 2, 1)), commands, config)
+                .execute(env);
 
         List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));
-        assertThat(out).extracting(p -> p.getRequestId().toString())
-                .containsExactlyInAnyOrderElementsOf(requests.stream().map(ScoringRequest::getRequestId).toList());
+        assertThat(out)
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyInAnyOrderElementsOf(
+                        requests.stream().map(ScoringRequest::getRequestId).toList());
         Map<String, ScoringRequest> byId = new HashMap<>();
         requests.forEach(r -> byId.put(r.getRequestId(), r));
         FeatureEncoder enc = new FeatureEncoder(SPEC);
@@ -108,7 +140,8 @@ class ModelControlJobTest {
             String v = p.getModelVersion().toString();
             assertThat(v).isIn("1", "2");
             ScoringRequest r = byId.get(p.getRequestId().toString());
-            EncodedBatch b = Fixtures.encode(enc, r, p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1));
+            EncodedBatch b =
+                    Fixtures.encode(enc, r, p.getFeaturesAsOf() == null ? null : features("u0", 1_000_000, 2, 1));
             float[] want = Fixtures.versionedScores(b, 2, v);
             assertThat(p.getCandidates().get(0).getProbabilities()).containsExactly(want[0], want[1]);
             assertThat(p.getCandidates().get(1).getProbabilities()).containsExactly(want[2], want[3]);
@@ -122,8 +155,13 @@ class ModelControlJobTest {
             assertThat(d.reason).isEqualTo("deserialization");
             assertThat(d.value).containsExactly(7, 7);
         });
-        assertThat(dead).filteredOn(d -> d.sourceOffset == 4).singleElement().satisfies(d -> assertThat(d.reason).isEqualTo("invalid-model-command"));
-        assertThat(dead).filteredOn(d -> d.sourceOffset == 2).hasSizeLessThanOrEqualTo(2)
+        assertThat(dead)
+                .filteredOn(d -> d.sourceOffset == 4)
+                .singleElement()
+                .satisfies(d -> assertThat(d.reason).isEqualTo("invalid-model-command"));
+        assertThat(dead)
+                .filteredOn(d -> d.sourceOffset == 2)
+                .hasSizeLessThanOrEqualTo(2)
                 .allSatisfy(d -> {
                     assertThat(d.reason).isEqualTo("model-refused");
                     assertThat(d.sourceTopic).isEqualTo(TandemTopics.MODEL_CONTROL);

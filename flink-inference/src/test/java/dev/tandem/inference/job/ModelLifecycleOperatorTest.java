@@ -42,7 +42,8 @@ class ModelLifecycleOperatorTest {
     private long offset;
 
     private OneInputStreamOperatorTestHarness<EncodedRequest, Prediction> harness(int maxRows) throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new MicroBatchOperator(new Fixtures.FakeScorerFactory(id), maxRows, Duration.ofSeconds(100)));
+        return new OneInputStreamOperatorTestHarness<>(
+                new MicroBatchOperator(new Fixtures.FakeScorerFactory(id), maxRows, Duration.ofSeconds(100)));
     }
 
     private void open(int maxRows) throws Exception {
@@ -56,7 +57,9 @@ class ModelLifecycleOperatorTest {
         if (h != null) {
             h.close();
         }
-        assertThat(Fixtures.SCORERS.getOrDefault(id, List.of())).as("every session closed with the operator").allMatch(s -> s.closed);
+        assertThat(Fixtures.SCORERS.getOrDefault(id, List.of()))
+                .as("every session closed with the operator")
+                .allMatch(s -> s.closed);
     }
 
     private MicroBatchOperator op() {
@@ -76,8 +79,15 @@ class ModelLifecycleOperatorTest {
 
     private ModelCommand command(Kind kind, String version, String location) throws Exception {
         byte[] value = ("control-" + offset).getBytes(StandardCharsets.UTF_8);
-        ModelCommand c = ModelCommand.of(kind, version == null ? "" : "fake", version, location, 5, "cmd-" + offset,
-                RawRecord.of("model-control", 0, offset, 1_000 + offset, "fake".getBytes(StandardCharsets.UTF_8), value));
+        ModelCommand c = ModelCommand.of(
+                kind,
+                version == null ? "" : "fake",
+                version,
+                location,
+                5,
+                "cmd-" + offset,
+                RawRecord.of(
+                        "model-control", 0, offset, 1_000 + offset, "fake".getBytes(StandardCharsets.UTF_8), value));
         offset++;
         h.processElement(new StreamRecord<>(EncodedRequest.control(c)));
         return c;
@@ -85,13 +95,16 @@ class ModelLifecycleOperatorTest {
 
     /** Runs the mails the loader thread posted (on this thread, the harness's mailbox thread) until {@code done}. */
     private void runMailUntil(BooleanSupplier done) {
-        await().pollInSameThread().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
-            Optional<Mail> m;
-            while ((m = h.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY)).isPresent()) {
-                m.get().run();
-            }
-            return done.getAsBoolean();
-        });
+        await().pollInSameThread()
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    Optional<Mail> m;
+                    while ((m = h.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY)).isPresent()) {
+                        m.get().run();
+                    }
+                    return done.getAsBoolean();
+                });
     }
 
     private List<Prediction> out() {
@@ -122,14 +135,19 @@ class ModelLifecycleOperatorTest {
     }
 
     private EncodedRequest sentRequest(Prediction p) {
-        return sent.stream().filter(r -> r.requestId.equals(p.getRequestId().toString())).findFirst().orElseThrow();
+        return sent.stream()
+                .filter(r -> r.requestId.equals(p.getRequestId().toString()))
+                .findFirst()
+                .orElseThrow();
     }
 
     private void assertScoredBy(List<Prediction> ps, String version) {
         assertThat(ps).isNotEmpty().allSatisfy(p -> {
             assertThat(p.getModelName()).isEqualTo("fake");
             assertThat(p.getModelVersion()).isEqualTo(version);
-            assertThat(p.getCandidates()).extracting(c -> c.getProbabilities()).containsExactlyElementsOf(offline(sentRequest(p), version));
+            assertThat(p.getCandidates())
+                    .extracting(c -> c.getProbabilities())
+                    .containsExactlyElementsOf(offline(sentRequest(p), version));
         });
     }
 
@@ -158,7 +176,9 @@ class ModelLifecycleOperatorTest {
         }
         h.prepareSnapshotPreBarrier(1);
         List<Prediction> all = out();
-        assertThat(all).extracting(p -> p.getRequestId().toString()).containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
+        assertThat(all)
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
         assertScoredBy(all.subList(0, 9), "1");
         assertScoredBy(all.subList(9, all.size()), "2");
         assertThat(deadLetters()).isEmpty();
@@ -207,8 +227,11 @@ class ModelLifecycleOperatorTest {
     @Test
     void aModelThatFailsToLoadOrWarmUpOrWhoseSpecDoesNotMatchIsRefusedAndTheCurrentOneKeepsServing() throws Exception {
         open(100);
-        List<ModelCommand> bad = List.of(command(Kind.LOAD, "2", "fail-load"), command(Kind.ACTIVATE, "3", "fail-warmup"),
-                command(Kind.ACTIVATE, "4", "mismatch"), command(Kind.SHADOW, "5", "fail-load"));
+        List<ModelCommand> bad = List.of(
+                command(Kind.LOAD, "2", "fail-load"),
+                command(Kind.ACTIVATE, "3", "fail-warmup"),
+                command(Kind.ACTIVATE, "4", "mismatch"),
+                command(Kind.SHADOW, "5", "fail-load"));
         send("r0", "u1", 2);
         runMailUntil(() -> deadLetters().size() == 4);
         send("r1", "u2", 2);
@@ -222,17 +245,25 @@ class ModelLifecycleOperatorTest {
         assertThat(dead).hasSize(5);
         for (int i = 0; i < bad.size(); i++) {
             ModelCommand c = bad.get(i);
-            DeadLetter d = dead.stream().filter(x -> x.sourceOffset == c.source.offset).findFirst().orElseThrow();
+            DeadLetter d = dead.stream()
+                    .filter(x -> x.sourceOffset == c.source.offset)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(d.reason).isEqualTo("model-refused");
             assertThat(d.value).isEqualTo(c.source.value);
             assertThat(d.key).isEqualTo(c.source.key);
             assertThat(d.errorMessage).contains("fake/" + c.modelVersion);
         }
-        assertThat(dead.stream().filter(d -> d.sourceOffset == 1).findFirst().orElseThrow().errorMessage).contains("warm-up failed");
-        assertThat(dead.stream().filter(d -> d.sourceOffset == 2).findFirst().orElseThrow().errorMessage).contains("sequenceLength");
+        assertThat(dead.stream().filter(d -> d.sourceOffset == 1).findFirst().orElseThrow().errorMessage)
+                .contains("warm-up failed");
+        assertThat(dead.stream().filter(d -> d.sourceOffset == 2).findFirst().orElseThrow().errorMessage)
+                .contains("sequenceLength");
         assertThat(dead.get(4).reason).isEqualTo("invalid-model-command");
         // the scorers that failed warm-up or the spec check were closed at once
-        assertThat(Fixtures.SCORERS.get(id).stream().filter(s -> !s.modelVersion().equals("1"))).hasSize(2).allMatch(s -> s.closed);
+        assertThat(Fixtures.SCORERS.get(id).stream()
+                        .filter(s -> !s.modelVersion().equals("1")))
+                .hasSize(2)
+                .allMatch(s -> s.closed);
     }
 
     @Test
@@ -247,7 +278,9 @@ class ModelLifecycleOperatorTest {
         assertScoredBy(out(), "1");
         assertThat(out()).hasSize(9);
         List<Prediction> shadow = shadowOut();
-        assertThat(shadow).extracting(p -> p.getRequestId().toString()).containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
+        assertThat(shadow)
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
         assertScoredBy(shadow, "7");
         command(Kind.STOP_SHADOW, null, null);
         send("s9", "u1", 2);
@@ -275,11 +308,15 @@ class ModelLifecycleOperatorTest {
         assertThat(made.subList(0, 3)).allMatch(s -> s.closed);
         assertThat(made.subList(3, 6)).noneMatch(s -> s.closed);
         assertThat(out()).hasSize(sent.size());
-        assertThat(out()).extracting(p -> p.getRequestId().toString()).containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
+        assertThat(out())
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyElementsOf(sent.stream().map(r -> r.requestId).toList());
         // every prediction is what its model gives offline; the fake throws if a closed session scores
         for (Prediction p : out()) {
-            assertThat(p.getCandidates()).extracting(c -> c.getProbabilities())
-                    .containsExactlyElementsOf(offline(sentRequest(p), p.getModelVersion().toString()));
+            assertThat(p.getCandidates())
+                    .extracting(c -> c.getProbabilities())
+                    .containsExactlyElementsOf(
+                            offline(sentRequest(p), p.getModelVersion().toString()));
         }
     }
 

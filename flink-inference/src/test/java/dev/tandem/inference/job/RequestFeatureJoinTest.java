@@ -33,8 +33,8 @@ class RequestFeatureJoinTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        h = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new RequestFeatureJoin(SPEC), UserInput::getUserId, Types.STRING,
-                RequestFeatureJoin.ITEMS);
+        h = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new RequestFeatureJoin(SPEC), UserInput::getUserId, Types.STRING, RequestFeatureJoin.ITEMS);
     }
 
     @AfterEach
@@ -62,22 +62,45 @@ class RequestFeatureJoinTest {
     void rawRequestsAreDecodedHereOnceAndRefusedOnesGoToDeadLetters() throws Exception {
         String registry = "mock://join-raw-requests";
         var raw = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)), UserInput::getUserId, Types.STRING, RequestFeatureJoin.ITEMS);
+                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)),
+                UserInput::getUserId,
+                Types.STRING,
+                RequestFeatureJoin.ITEMS);
         try (raw) {
             UserFeatures f = features("u1", 10_000, 4, 4);
             var good = request("r1", "u1", 20_000, "i1", "i2");
             var empty = request("r2", "u1", 20_000, new String[0]);
             raw.processElement(UserInput.of(f), 1);
-            raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(good, registry), 7)), 2);
-            raw.processElement(UserInput.ofRaw("u1", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(empty, registry), 8)), 3);
+            raw.processElement(
+                    UserInput.ofRaw(
+                            "u1",
+                            dev.tandem.inference.Fixtures.rawBytes(
+                                    null, dev.tandem.inference.Fixtures.encoded(good, registry), 7)),
+                    2);
+            raw.processElement(
+                    UserInput.ofRaw(
+                            "u1",
+                            dev.tandem.inference.Fixtures.rawBytes(
+                                    null, dev.tandem.inference.Fixtures.encoded(empty, registry), 8)),
+                    3);
             // routed under another user than its bytes name: never scored with that user's features
-            raw.processElement(UserInput.ofRaw("u2", dev.tandem.inference.Fixtures.rawBytes(null, dev.tandem.inference.Fixtures.encoded(good, registry), 9)), 4);
+            raw.processElement(
+                    UserInput.ofRaw(
+                            "u2",
+                            dev.tandem.inference.Fixtures.rawBytes(
+                                    null, dev.tandem.inference.Fixtures.encoded(good, registry), 9)),
+                    4);
             h.processElement(UserInput.of(f), 1);
             h.processElement(UserInput.of(good), 2);
 
             List<EncodedRequest> fromRaw = raw.extractOutputValues();
-            assertThat(fromRaw).singleElement().usingRecursiveComparison().ignoringFields("receivedAtMs").isEqualTo(out().get(0));
-            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS)).extracting(d -> d.getValue().reason + "@" + d.getValue().sourceOffset)
+            assertThat(fromRaw)
+                    .singleElement()
+                    .usingRecursiveComparison()
+                    .ignoringFields("receivedAtMs")
+                    .isEqualTo(out().get(0));
+            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS))
+                    .extracting(d -> d.getValue().reason + "@" + d.getValue().sourceOffset)
                     .containsExactly("no-candidates@8", "deserialization@9");
         }
     }
@@ -168,9 +191,16 @@ class RequestFeatureJoinTest {
         h.processBroadcastElement(BroadcastInput.of(known), 1);
         OperatorSubtaskState snapshot = h.snapshot(1L, 2L);
 
-        try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restored = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new RequestFeatureJoin(SPEC), List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
-                UserInput::getUserId, Types.STRING, 1, 1, 0)) {
+        try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restored =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new RequestFeatureJoin(SPEC),
+                                List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
+                        UserInput::getUserId,
+                        Types.STRING,
+                        1,
+                        1,
+                        0)) {
             restored.initializeState(snapshot);
             restored.open();
             // an older update is still refused after the restore: as_of and sequence_version came back too
@@ -191,27 +221,43 @@ class RequestFeatureJoinTest {
 
     @Test
     void aLargeCatalogAndItsUpdatesSurviveRestoresOneAfterTheOther() throws Exception {
-        for (int i = 0; i < 2_000; i++) h.processBroadcastElement(BroadcastInput.of(item("i" + i, "c" + (i % 40), "b" + (i % 9), (double) i)), 1);
+        for (int i = 0; i < 2_000; i++)
+            h.processBroadcastElement(BroadcastInput.of(item("i" + i, "c" + (i % 40), "b" + (i % 9), (double) i)), 1);
         OperatorSubtaskState first = h.snapshot(1L, 2L);
         ItemMetadata updated = item("i7", "boots", "other", 99.0);
-        try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> once = restore(first)) {
+        try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> once =
+                restore(first)) {
             once.processBroadcastElement(BroadcastInput.of(updated), 3);
             once.processBroadcastElement(BroadcastInput.of(item("new", "hats", "acme", 5.0)), 3);
             OperatorSubtaskState second = once.snapshot(2L, 4L);
-            try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> twice = restore(second)) {
+            try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> twice =
+                    restore(second)) {
                 twice.processElement(UserInput.of(request("r1", "u1", 20_000, "i7", "i1999", "new", "i0")), 5);
                 EncodedRequest r = twice.extractOutputValues().get(0);
-                assertThat(r.candCategory).containsExactly(enc.encodeItem(updated).category(), enc.encodeItem(item("i1999", "c39", "b1", 1999.0)).category(),
-                        enc.encodeItem(item("new", "hats", "acme", 5.0)).category(), enc.encodeItem(item("i0", "c0", "b0", 0.0)).category());
+                assertThat(r.candCategory)
+                        .containsExactly(
+                                enc.encodeItem(updated).category(),
+                                enc.encodeItem(item("i1999", "c39", "b1", 1999.0))
+                                        .category(),
+                                enc.encodeItem(item("new", "hats", "acme", 5.0)).category(),
+                                enc.encodeItem(item("i0", "c0", "b0", 0.0)).category());
                 assertThat(r.candPrice[0]).isEqualTo(enc.encodeItem(updated).priceBucket());
             }
         }
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restore(OperatorSubtaskState s) throws Exception {
-        KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> h = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new RequestFeatureJoin(SPEC), List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
-                UserInput::getUserId, Types.STRING, 1, 1, 0);
+    private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restore(
+            OperatorSubtaskState s) throws Exception {
+        KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> h =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new RequestFeatureJoin(SPEC),
+                                List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
+                        UserInput::getUserId,
+                        Types.STRING,
+                        1,
+                        1,
+                        0);
         h.initializeState(s);
         h.open();
         return h;
@@ -223,6 +269,7 @@ class RequestFeatureJoinTest {
         ItemMetadata newer = item("i1", "boots", "acme", 50.0);
         h.processBroadcastElement(BroadcastInput.of(newer), 2);
         h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
-        assertThat(out().get(0).candCategory).containsExactly(enc.encodeItem(newer).category());
+        assertThat(out().get(0).candCategory)
+                .containsExactly(enc.encodeItem(newer).category());
     }
 }

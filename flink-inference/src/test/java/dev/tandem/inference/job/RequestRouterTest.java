@@ -38,8 +38,11 @@ class RequestRouterTest {
     }
 
     private List<DeadLetter> dead() {
-        return h.getSideOutput(RequestDecoder.DEAD_LETTERS) == null ? List.of()
-                : h.getSideOutput(RequestDecoder.DEAD_LETTERS).stream().map(r -> r.getValue()).toList();
+        return h.getSideOutput(RequestDecoder.DEAD_LETTERS) == null
+                ? List.of()
+                : h.getSideOutput(RequestDecoder.DEAD_LETTERS).stream()
+                        .map(r -> r.getValue())
+                        .toList();
     }
 
     @Test
@@ -61,27 +64,44 @@ class RequestRouterTest {
     @Test
     void aWriterSchemaWithAnotherLayoutIsDecodedInFullInstead() throws Exception {
         // same record name, user_id first: the bytes alone would give the request id as the user
-        Schema swapped = SchemaBuilder.record("ScoringRequest").namespace("dev.tandem.schemas").fields()
-                .requiredString("user_id").requiredString("request_id")
-                .name("candidates").type().array().items(ScoringRequest.getClassSchema().getField("candidates").schema().getElementType()).noDefault()
-                .name("request_time").type().longType().noDefault()
+        Schema swapped = SchemaBuilder.record("ScoringRequest")
+                .namespace("dev.tandem.schemas")
+                .fields()
+                .requiredString("user_id")
+                .requiredString("request_id")
+                .name("candidates")
+                .type()
+                .array()
+                .items(ScoringRequest.getClassSchema()
+                        .getField("candidates")
+                        .schema()
+                        .getElementType())
+                .noDefault()
+                .name("request_time")
+                .type()
+                .longType()
+                .noDefault()
                 .endRecord();
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(REGISTRY, Map.of());
         GenericRecord g = new GenericData.Record(swapped);
         g.put("user_id", "u-swapped");
         g.put("request_id", "r-swapped");
-        GenericRecord cand = new GenericData.Record(swapped.getField("candidates").schema().getElementType());
+        GenericRecord cand =
+                new GenericData.Record(swapped.getField("candidates").schema().getElementType());
         cand.put("item_id", "i1");
         g.put("candidates", List.of(cand));
         g.put("request_time", 5L);
-        byte[] bytes = new TandemAvroSerializer<GenericRecord>(registry, false).serialize(TandemTopics.SCORING_REQUESTS + "-other", g);
+        byte[] bytes = new TandemAvroSerializer<GenericRecord>(registry, false)
+                .serialize(TandemTopics.SCORING_REQUESTS + "-other", g);
 
         assertThat(RequestRouter.idsFirst(swapped)).isFalse();
         assertThat(RequestRouter.idsFirst(ScoringRequest.getClassSchema())).isTrue();
 
         h.processElement(Fixtures.rawBytes(null, bytes, 0), 1);
 
-        assertThat(h.extractOutputValues()).singleElement().satisfies(u -> assertThat(u.userId).isEqualTo("u-swapped"));
+        assertThat(h.extractOutputValues())
+                .singleElement()
+                .satisfies(u -> assertThat(u.userId).isEqualTo("u-swapped"));
     }
 
     @Test
@@ -98,8 +118,12 @@ class RequestRouterTest {
         h.processElement(Fixtures.rawBytes(null, null, 3), 4);
         h.processElement(Fixtures.rawBytes(null, good, 4), 5);
 
-        assertThat(dead()).extracting(d -> d.reason).containsExactly("deserialization", "deserialization", "deserialization", "null-value");
+        assertThat(dead())
+                .extracting(d -> d.reason)
+                .containsExactly("deserialization", "deserialization", "deserialization", "null-value");
         assertThat(dead()).extracting(d -> d.sourceOffset).containsExactly(0L, 1L, 2L, 3L);
-        assertThat(h.extractOutputValues()).singleElement().satisfies(u -> assertThat(u.userId).isEqualTo("u1"));
+        assertThat(h.extractOutputValues())
+                .singleElement()
+                .satisfies(u -> assertThat(u.userId).isEqualTo("u1"));
     }
 }

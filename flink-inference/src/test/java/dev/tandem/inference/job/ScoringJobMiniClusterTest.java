@@ -34,9 +34,9 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -69,16 +69,27 @@ class ScoringJobMiniClusterTest {
     }
 
     /** A job with raw request bytes and collecting sinks keyed by {@code id}. */
-    static ScoringJob job(String id, List<RawRecord> requests, List<UserFeatures> feats, List<ItemMetadata> catalog, ScoringConfig config) {
+    static ScoringJob job(
+            String id,
+            List<RawRecord> requests,
+            List<UserFeatures> feats,
+            List<ItemMetadata> catalog,
+            ScoringConfig config) {
         return builder(id, requests, feats, catalog, config).build();
     }
 
     /** The job on bounded lists, collecting sinks and a fake scorer; {@code config}'s registry is replaced by {@link #REGISTRY}. */
-    static ScoringJob.Builder builder(String id, List<RawRecord> requests, List<UserFeatures> feats, List<ItemMetadata> catalog, ScoringConfig config) {
+    static ScoringJob.Builder builder(
+            String id,
+            List<RawRecord> requests,
+            List<UserFeatures> feats,
+            List<ItemMetadata> catalog,
+            ScoringConfig config) {
         return ScoringJob.builder(config.toBuilder().schemaRegistryUrl(REGISTRY).build())
                 .requests(bounded(requests, RawRecord.class))
                 .features(bounded(feats, UserFeatures.class), bounded(catalog, ItemMetadata.class))
-                .predictions(new CollectSink(id)).deadLetters(new DeadSink(id))
+                .predictions(new CollectSink(id))
+                .deadLetters(new DeadSink(id))
                 .scorer(new Fixtures.FakeScorerFactory(id));
     }
 
@@ -90,12 +101,10 @@ class ScoringJobMiniClusterTest {
         }
 
         @Override
-        public void flush(boolean endOfInput) {
-        }
+        public void flush(boolean endOfInput) {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** A bounded source of exactly these elements (split across readers by index). */
@@ -129,11 +138,18 @@ class ScoringJobMiniClusterTest {
             List<Candidate> c = new ArrayList<>();
             int k = 1 + r % 9;
             for (int j = 0; j < k; j++) {
-                c.add(j % 3 == 0 ? candidate(catalog.get((r + j) % catalog.size())) : candidate("unknown-" + r + "-" + j));
+                c.add(
+                        j % 3 == 0
+                                ? candidate(catalog.get((r + j) % catalog.size()))
+                                : candidate("unknown-" + r + "-" + j));
             }
             candidatesTotal += k;
-            requests.add(ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + (r % users))
-                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build());
+            requests.add(ScoringRequest.newBuilder()
+                    .setRequestId("req-" + r)
+                    .setUserId("u" + (r % users))
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L))
+                    .setCandidates(c)
+                    .build());
         }
 
         String id = UUID.randomUUID().toString();
@@ -141,8 +157,11 @@ class ScoringJobMiniClusterTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false); // no Kryo anywhere: POJO and Avro serializers only
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(20)).parallelism(2)
-                .checkpointInterval(Duration.ZERO).build();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(64, Duration.ofMillis(20))
+                .parallelism(2)
+                .checkpointInterval(Duration.ZERO)
+                .build();
         job(id, Fixtures.raw(requests, REGISTRY), feats, catalog, config).execute(env);
 
         List<Prediction> out = new ArrayList<>(RESULTS.get(id));
@@ -163,9 +182,13 @@ class ScoringJobMiniClusterTest {
                 f = null; // the request overtook its features: scored with an empty history
             }
             assertThat(p.getStages()).extracting(Object::toString).containsExactly("CART", "PURCHASE");
-            assertThat(p.getCandidates()).extracting(c -> c.getItemId().toString())
-                    .containsExactlyElementsOf(r.getCandidates().stream().map(Candidate::getItemId).toList());
-            assertThat(p.getCandidates()).extracting(CandidateScore::getProbabilities).containsExactlyElementsOf(offline(enc, r, f, c -> null));
+            assertThat(p.getCandidates())
+                    .extracting(c -> c.getItemId().toString())
+                    .containsExactlyElementsOf(
+                            r.getCandidates().stream().map(Candidate::getItemId).toList());
+            assertThat(p.getCandidates())
+                    .extracting(CandidateScore::getProbabilities)
+                    .containsExactlyElementsOf(offline(enc, r, f, c -> null));
         }
     }
 
@@ -182,9 +205,21 @@ class ScoringJobMiniClusterTest {
         Map<String, RawRecord> bad = new HashMap<>();
         bad.put("deserialization", Fixtures.rawBytes("u1".getBytes(), new byte[] {1, 2, 3, 4, 5}, 0));
         bad.put("null-value", Fixtures.rawBytes("u2".getBytes(), null, 0));
-        bad.put("missing-user-id", Fixtures.rawBytes(null, Fixtures.encoded(Fixtures.request("r-nouser", "", 1, "i"), REGISTRY), 0));
-        bad.put("no-candidates", Fixtures.rawBytes("u3".getBytes(), Fixtures.encoded(Fixtures.request("r-empty", "u3", 1, new String[0]), REGISTRY), 0));
-        bad.put("id-too-long", Fixtures.rawBytes("u4".getBytes(), Fixtures.encoded(Fixtures.request("r-long", "u4", 1, "i", longId), REGISTRY), 0));
+        bad.put(
+                "missing-user-id",
+                Fixtures.rawBytes(null, Fixtures.encoded(Fixtures.request("r-nouser", "", 1, "i"), REGISTRY), 0));
+        bad.put(
+                "no-candidates",
+                Fixtures.rawBytes(
+                        "u3".getBytes(),
+                        Fixtures.encoded(Fixtures.request("r-empty", "u3", 1, new String[0]), REGISTRY),
+                        0));
+        bad.put(
+                "id-too-long",
+                Fixtures.rawBytes(
+                        "u4".getBytes(),
+                        Fixtures.encoded(Fixtures.request("r-long", "u4", 1, "i", longId), REGISTRY),
+                        0));
         // the wire format's magic byte and a schema id nobody registered
         byte[] unknownSchema = {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 4};
         bad.put("deserialization-unknown-schema", Fixtures.rawBytes("u5".getBytes(), unknownSchema, 0));
@@ -202,17 +237,27 @@ class ScoringJobMiniClusterTest {
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false);
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.builder().batching(16, Duration.ofMillis(5)).parallelism(2)
-                .checkpointInterval(Duration.ZERO).maxIdLength(32).build();
-        job(id, raw, List.of(features("u0", 1_000_000, 2, 1)), List.of(item("not-requested", "c", "b", 1.0)), config).execute(env);
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(16, Duration.ofMillis(5))
+                .parallelism(2)
+                .checkpointInterval(Duration.ZERO)
+                .maxIdLength(32)
+                .build();
+        job(id, raw, List.of(features("u0", 1_000_000, 2, 1)), List.of(item("not-requested", "c", "b", 1.0)), config)
+                .execute(env);
 
-        assertThat(RESULTS.get(id)).extracting(p -> p.getRequestId().toString())
-                .containsExactlyInAnyOrderElementsOf(good.stream().map(ScoringRequest::getRequestId).toList());
+        assertThat(RESULTS.get(id))
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactlyInAnyOrderElementsOf(
+                        good.stream().map(ScoringRequest::getRequestId).toList());
         List<DeadLetter> dead = new ArrayList<>(DEAD.get(id));
         assertThat(dead).hasSize(bad.size());
         for (Map.Entry<String, RawRecord> e : bad.entrySet()) {
             RawRecord b = e.getValue();
-            DeadLetter d = dead.stream().filter(x -> x.sourceOffset == b.offset).findFirst().orElseThrow();
+            DeadLetter d = dead.stream()
+                    .filter(x -> x.sourceOffset == b.offset)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(d.reason).isEqualTo(e.getKey().startsWith("deserialization") ? "deserialization" : e.getKey());
             assertThat(d.key).isEqualTo(b.key);
             assertThat(d.value).isEqualTo(b.value);
@@ -228,17 +273,24 @@ class ScoringJobMiniClusterTest {
     @Timeout(60)
     void theBatcherIsChainedToTheJoin() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        job("graph", Fixtures.raw(List.of(Fixtures.request("r", "u", 1, "i")), REGISTRY), List.of(features("u", 1, 1, 1)),
-                List.of(item("i", "c", "b", 1.0)), ScoringConfig.builder().parallelism(2).build()).build(env);
+        job(
+                        "graph",
+                        Fixtures.raw(List.of(Fixtures.request("r", "u", 1, "i")), REGISTRY),
+                        List.of(features("u", 1, 1, 1)),
+                        List.of(item("i", "c", "b", 1.0)),
+                        ScoringConfig.builder().parallelism(2).build())
+                .build(env);
         List<String> vertices = new ArrayList<>();
         for (JobVertex v : env.getStreamGraph().getJobGraph().getVertices()) {
             vertices.add(v.getName());
         }
-        assertThat(vertices).anySatisfy(name -> assertThat(name).contains("join-features").contains("micro-batch-score"));
+        assertThat(vertices)
+                .anySatisfy(name -> assertThat(name).contains("join-features").contains("micro-batch-score"));
     }
 
     /** Scores one request outside Flink: the model's encoder, one batch, the same scorer function. */
-    static List<List<Float>> offline(FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
+    static List<List<Float>> offline(
+            FeatureEncoder enc, ScoringRequest r, UserFeatures f, Function<String, ItemMetadata> catalog) {
         EncodedBatch b = Fixtures.encode(enc, r, f, catalog);
         float[] p = Fixtures.fakeScores(b, 2);
         List<List<Float>> out = new ArrayList<>();

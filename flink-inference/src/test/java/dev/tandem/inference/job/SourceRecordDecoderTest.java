@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
 
 class SourceRecordDecoderTest {
     static final String REGISTRY = "mock://source-record-decoder";
-    static final TandemAvroSerializer<SpecificRecord> SER = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(REGISTRY, Map.of()), false);
+    static final TandemAvroSerializer<SpecificRecord> SER =
+            new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(REGISTRY, Map.of()), false);
 
     private static RawRecord raw(String topic, long offset, String key, byte[] value) {
-        return RawRecord.of(topic, 1, offset, 5_000L + offset, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+        return RawRecord.of(
+                topic, 1, offset, 5_000L + offset, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
     }
 
     private static byte[] avro(String topic, SpecificRecord r) {
@@ -56,7 +58,9 @@ class SourceRecordDecoderTest {
 
             assertThat(h.extractOutputValues()).containsExactly(good, FeatureUpdates.tombstone("u2"));
             List<DeadLetter> dead = deadLetters(h);
-            assertThat(dead).extracting(d -> d.reason).containsExactly("deserialization", "null-value", "missing-user-id", "id-too-long");
+            assertThat(dead)
+                    .extracting(d -> d.reason)
+                    .containsExactly("deserialization", "null-value", "missing-user-id", "id-too-long");
             assertThat(dead).extracting(d -> d.sourceOffset).containsExactly(1L, 3L, 4L, 5L);
             assertThat(dead.get(0).value).isEqualTo(garbage);
             assertThat(new String(dead.get(0).key, StandardCharsets.UTF_8)).isEqualTo("g");
@@ -89,7 +93,9 @@ class SourceRecordDecoderTest {
 
             assertThat(h.extractOutputValues()).containsExactly(good);
             List<DeadLetter> dead = deadLetters(h);
-            assertThat(dead).extracting(d -> d.reason).containsExactly("deserialization", "missing-field", "deserialization");
+            assertThat(dead)
+                    .extracting(d -> d.reason)
+                    .containsExactly("deserialization", "missing-field", "deserialization");
             assertThat(dead).extracting(d -> d.value).containsExactly(notAvro, blank, wrongType);
             assertThat(dead).extracting(d -> d.sourceTopic).containsOnly(t);
         }
@@ -97,6 +103,7 @@ class SourceRecordDecoderTest {
 
     @Test
     void aNonsenseIdLimitIsRefusedOnTheClient() {
-        assertThatThrownBy(() -> SourceRecordDecoder.items(REGISTRY, 0)).hasMessageContaining("maxIdLength must be >= 1");
+        assertThatThrownBy(() -> SourceRecordDecoder.items(REGISTRY, 0))
+                .hasMessageContaining("maxIdLength must be >= 1");
     }
 }

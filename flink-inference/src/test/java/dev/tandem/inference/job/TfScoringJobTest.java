@@ -8,15 +8,14 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.tandem.inference.Fixtures;
 import dev.tandem.inference.MiniClusters;
-import dev.tandem.inference.core.RawRecord;
-import dev.tandem.model.serving.FunnelScorer;
-
 import dev.tandem.inference.core.BatchScorer;
+import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.features.UserVector;
+import dev.tandem.model.serving.FunnelScorer;
 import dev.tandem.model.testdata.TinyModels;
 import dev.tandem.model.train.TrainedModel;
 import dev.tandem.schemas.Candidate;
@@ -50,6 +49,7 @@ class TfScoringJobTest {
 
     @TempDir
     static Path models;
+
     static Path modelDir;
     static List<String> stages;
 
@@ -75,25 +75,42 @@ class TfScoringJobTest {
         for (int r = 0; r < 150; r++) {
             List<Candidate> c = new ArrayList<>();
             for (int j = 0; j < 1 + r % 7; j++) {
-                c.add(j == 0 ? candidate(item("i" + (r % 40), "c" + (r % 6), "b" + (r % 4), 10.0 + r % 40)) : candidate("i" + ((r + j) % 40)));
+                c.add(
+                        j == 0
+                                ? candidate(item("i" + (r % 40), "c" + (r % 6), "b" + (r % 4), 10.0 + r % 40))
+                                : candidate("i" + ((r + j) % 40)));
             }
-            requests.add(ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + (r % 10))
-                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L)).setCandidates(c).build());
+            requests.add(ScoringRequest.newBuilder()
+                    .setRequestId("req-" + r)
+                    .setUserId("u" + (r % 10))
+                    .setRequestTime(Instant.ofEpochMilli(2_000_000 + r * 1_000L))
+                    .setCandidates(c)
+                    .build());
         }
         String id = UUID.randomUUID().toString();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Configuration jc = new Configuration();
         jc.set(PipelineOptions.GENERIC_TYPES, false);
         env.configure(jc);
-        ScoringConfig config = ScoringConfig.builder().batching(64, Duration.ofMillis(10)).parallelism(2)
-                .checkpointInterval(Duration.ZERO).model(modelDir.toString(), stages).schemaRegistryUrl(ScoringJobMiniClusterTest.REGISTRY).build();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(64, Duration.ofMillis(10))
+                .parallelism(2)
+                .checkpointInterval(Duration.ZERO)
+                .model(modelDir.toString(), stages)
+                .schemaRegistryUrl(ScoringJobMiniClusterTest.REGISTRY)
+                .build();
         // the catalog never holds a requested item, so the result does not depend on when the broadcast arrives
         List<ItemMetadata> noCatalogOverlap = List.of(item("not-requested", "c1", "b1", 1.0));
         ScoringJob.builder(config)
-                .requests(ScoringJobMiniClusterTest.bounded(Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), RawRecord.class))
-                .features(ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class), ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class))
-                .predictions(new ScoringJobMiniClusterTest.CollectSink(id)).deadLetters(new ScoringJobMiniClusterTest.DeadSink(id))
-                .build().execute(env);
+                .requests(ScoringJobMiniClusterTest.bounded(
+                        Fixtures.raw(requests, ScoringJobMiniClusterTest.REGISTRY), RawRecord.class))
+                .features(
+                        ScoringJobMiniClusterTest.bounded(feats, UserFeatures.class),
+                        ScoringJobMiniClusterTest.bounded(noCatalogOverlap, ItemMetadata.class))
+                .predictions(new ScoringJobMiniClusterTest.CollectSink(id))
+                .deadLetters(new ScoringJobMiniClusterTest.DeadSink(id))
+                .build()
+                .execute(env);
 
         List<Prediction> out = new ArrayList<>(ScoringJobMiniClusterTest.RESULTS.get(id));
         assertThat(out).hasSize(requests.size());
@@ -126,7 +143,8 @@ class TfScoringJobTest {
         assertThat(TfBatchScorer.buckets(20)).containsExactly(1, 2, 3, 4, 6, 8, 12, 16, 20);
         assertThat(TfBatchScorer.buckets(1)).containsExactly(1);
         assertThat(TfBatchScorer.buckets(2048)).hasSize(22).endsWith(1536, 2048);
-        try (TfBatchScorer warmed = TfBatchScorer.load(modelDir, stages); FunnelScorer exact = FunnelScorer.load(modelDir, FeatureSpec.read(modelDir), stages)) {
+        try (TfBatchScorer warmed = TfBatchScorer.load(modelDir, stages);
+                FunnelScorer exact = FunnelScorer.load(modelDir, FeatureSpec.read(modelDir), stages)) {
             warmed.warmUp(20);
             assertThat(warmed.warmedSizes()).containsExactlyElementsOf(TfBatchScorer.buckets(20));
             FeatureEncoder enc = new FeatureEncoder(warmed.spec());

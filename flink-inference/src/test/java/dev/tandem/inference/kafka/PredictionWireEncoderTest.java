@@ -30,16 +30,27 @@ class PredictionWireEncoderTest {
             List<Float> probs = new ArrayList<>();
             for (int k = 0; k < stages.size(); k++) probs.add(r.nextInt(10) == 0 ? Float.NaN : r.nextFloat());
             String id = r.nextInt(5) == 0 ? "ü-日本-" + r.nextInt() : Long.toString(100_001L + r.nextInt(1_000_000));
-            cands.add(CandidateScore.newBuilder().setItemId(id).setProbabilities(probs).build());
+            cands.add(CandidateScore.newBuilder()
+                    .setItemId(id)
+                    .setProbabilities(probs)
+                    .build());
         }
         return Prediction.newBuilder()
-                .setRequestId("r-" + r.nextLong()).setUserId(r.nextBoolean() ? "" : "u" + r.nextInt())
-                .setModelName("m").setModelVersion("v" + r.nextInt(3))
+                .setRequestId("r-" + r.nextLong())
+                .setUserId(r.nextBoolean() ? "" : "u" + r.nextInt())
+                .setModelName("m")
+                .setModelVersion("v" + r.nextInt(3))
                 .setFeaturesAsOf(r.nextBoolean() ? null : Instant.ofEpochMilli(r.nextLong() >> 20))
-                .setRequestTime(Instant.ofEpochMilli(r.nextLong() >> 20)).setStages(stages).setCandidates(cands)
-                .setTimings(PredictionTimings.newBuilder().setReceivedAt(Instant.ofEpochMilli(r.nextInt() & 0x7fffffff))
-                        .setScoredAt(Instant.ofEpochMilli(-r.nextInt(1000))).setQueueMicros(r.nextLong()).setModelMicros(r.nextInt(1 << 20))
-                        .setBatchRows(r.nextInt()).build())
+                .setRequestTime(Instant.ofEpochMilli(r.nextLong() >> 20))
+                .setStages(stages)
+                .setCandidates(cands)
+                .setTimings(PredictionTimings.newBuilder()
+                        .setReceivedAt(Instant.ofEpochMilli(r.nextInt() & 0x7fffffff))
+                        .setScoredAt(Instant.ofEpochMilli(-r.nextInt(1000)))
+                        .setQueueMicros(r.nextLong())
+                        .setModelMicros(r.nextInt(1 << 20))
+                        .setBatchRows(r.nextInt())
+                        .build())
                 .build();
     }
 
@@ -51,8 +62,12 @@ class PredictionWireEncoderTest {
         List<CandidateScore> cands = new ArrayList<>();
         for (int i = 0; i < p.getCandidates().size(); i++) {
             CandidateScore c = p.getCandidates().get(i);
-            for (int t = 0; t < k; t++) all[3 + i * k + t] = c.getProbabilities().get(t);
-            cands.add(CandidateScore.newBuilder().setItemId(c.getItemId()).setProbabilities(new FloatSlice(all, 3 + i * k, k)).build());
+            for (int t = 0; t < k; t++)
+                all[3 + i * k + t] = c.getProbabilities().get(t);
+            cands.add(CandidateScore.newBuilder()
+                    .setItemId(c.getItemId())
+                    .setProbabilities(new FloatSlice(all, 3 + i * k, k))
+                    .build());
         }
         copy.setCandidates(cands);
         return copy;
@@ -72,7 +87,9 @@ class PredictionWireEncoderTest {
             byte[] actual = fast.encode(p);
             assertThat(actual).as("prediction %d: %s", i, p).isEqualTo(expected);
             assertThat(reader.deserialize(TOPIC, actual).toString()).isEqualTo(p.toString());
-            assertThat(fast.encode(withFloatSlices(p))).as("prediction %d with FloatSlice probabilities", i).isEqualTo(expected);
+            assertThat(fast.encode(withFloatSlices(p)))
+                    .as("prediction %d with FloatSlice probabilities", i)
+                    .isEqualTo(expected);
         }
     }
 }

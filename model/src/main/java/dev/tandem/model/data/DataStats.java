@@ -51,5 +51,4 @@ public record DataStats(
         long fitExamples,
         long selectionExamples,
         long selectionStartMs,
-        List<Long> selectionPositives) {
-}
+        List<Long> selectionPositives) {}

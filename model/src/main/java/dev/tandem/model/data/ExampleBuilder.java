@@ -151,8 +151,11 @@ public final class ExampleBuilder {
                     continue;
                 }
                 long t = e.timeMs();
-                ItemCode code = encoder.encodeItem(item, e.event().categoryId(),
-                        e.brand() != null ? e.brand() : facts.brand(item, t), e.price() != null ? e.price() : facts.price(item, t));
+                ItemCode code = encoder.encodeItem(
+                        item,
+                        e.event().categoryId(),
+                        e.brand() != null ? e.brand() : facts.brand(item, t),
+                        e.price() != null ? e.price() : facts.price(item, t));
                 encoder.writeRow(user, code, raw, n);
                 System.arraycopy(candidate, 0, inter, n * w, w);
                 censoredRow[n] = rules.censored(t, end);
@@ -161,12 +164,15 @@ public final class ExampleBuilder {
                 users[n] = userId;
                 items[n] = item;
                 ids[n] = e.event().eventId();
-                nextCat[n] = i + 1 < evs.size() ? encoder.categoryId(evs.get(i + 1).event().categoryId()) : 0;
+                nextCat[n] = i + 1 < evs.size()
+                        ? encoder.categoryId(evs.get(i + 1).event().categoryId())
+                        : 0;
                 n++;
             }
         }
         if (n == 0) {
-            throw new IllegalArgumentException("no examples: none of the " + events.size() + " events made an exposure");
+            throw new IllegalArgumentException(
+                    "no examples: none of the " + events.size() + " events made an exposure");
         }
 
         // time order of exposures (stable: user, then position, as built)
@@ -195,7 +201,8 @@ public final class ExampleBuilder {
         int fit = train - selection;
         int rows = kept.size();
         if (rows == 0) {
-            throw new IllegalArgumentException("no examples: every one of the " + n + " exposures was purged (horizon " + funnel.horizon() + ")");
+            throw new IllegalArgumentException(
+                    "no examples: every one of the " + n + " exposures was purged (horizon " + funnel.horizon() + ")");
         }
 
         EncodedBatch features = encoder.newBatch(rows);
@@ -254,9 +261,28 @@ public final class ExampleBuilder {
             valPos.add(vp);
             valEval.add(ve);
         }
-        DataStats stats = new DataStats(events.size() + invalidEvents, invalidEvents, duplicates, byUser.size(), n, train, rows - train,
-                censored, boxed(censoredNeg), trainPos, valPos, valEval, boxed(unexposed), start, end, splitTime,
-                purged, fit, selection, fit < train ? t2[fit] : splitTime, selPos);
+        DataStats stats = new DataStats(
+                events.size() + invalidEvents,
+                invalidEvents,
+                duplicates,
+                byUser.size(),
+                n,
+                train,
+                rows - train,
+                censored,
+                boxed(censoredNeg),
+                trainPos,
+                valPos,
+                valEval,
+                boxed(unexposed),
+                start,
+                end,
+                splitTime,
+                purged,
+                fit,
+                selection,
+                fit < train ? t2[fit] : splitTime,
+                selPos);
         return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, fit, train, stats, nc2, x2);
     }
 

@@ -36,7 +36,8 @@ public record ExampleSet(
 
     public ExampleSet {
         if (fitCount < 0 || fitCount > trainCount || trainCount > features.rows()) {
-            throw new IllegalArgumentException("need 0 <= fitCount <= trainCount <= rows, was " + fitCount + ", " + trainCount + ", " + features.rows());
+            throw new IllegalArgumentException("need 0 <= fitCount <= trainCount <= rows, was " + fitCount + ", "
+                    + trainCount + ", " + features.rows());
         }
     }
 

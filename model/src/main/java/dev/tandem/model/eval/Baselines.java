@@ -25,11 +25,11 @@ import java.util.Map;
 public final class Baselines {
     /** Slots below this hold the bias and the numeric features; hashed features never land there. */
     static final int FIXED_SLOTS = 256;
+
     static final double[] POPULARITY_ALPHAS = {1, 3, 10, 30, 100};
     static final double POPULARITY_FALLBACK_ALPHA = 10;
 
-    private Baselines() {
-    }
+    private Baselines() {}
 
     /** What was chosen for one stage on the selection slice, and the slice's log loss with it (NaN when nothing could be chosen). */
     public record Choice(Map<String, Number> settings, double selectionLogloss) {
@@ -41,13 +41,13 @@ public final class Baselines {
     }
 
     /** A baseline's validation predictions (float[validationCount · K]) and its choice per stage. */
-    public record Fit(float[] validation, List<Choice> choices) {
-    }
+    public record Fit(float[] validation, List<Choice> choices) {}
 
     public static Fit popularity(ExampleSet s) {
         int k = s.taskCount();
         int train = s.trainCount();
-        ItemConversionRates rates = ItemConversionRates.fit(s.itemIds(), s.labels(), s.mask(), k, r -> r < s.fitCount(), POPULARITY_FALLBACK_ALPHA);
+        ItemConversionRates rates = ItemConversionRates.fit(
+                s.itemIds(), s.labels(), s.mask(), k, r -> r < s.fitCount(), POPULARITY_FALLBACK_ALPHA);
         float[] out = new float[s.validationCount() * k];
         List<Choice> choices = new ArrayList<>(k);
         for (int t = 0; t < k; t++) {

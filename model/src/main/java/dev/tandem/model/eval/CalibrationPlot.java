@@ -35,11 +35,11 @@ public final class CalibrationPlot {
         }
     }
 
-    private CalibrationPlot() {
-    }
+    private CalibrationPlot() {}
 
     /** Writes {@value #FILE_NAME}-style PNG of {@code bins} per stage (in the map's order) to {@code file}. */
-    public static void write(Path file, String title, Map<String, List<Evaluation.CalibrationBin>> binsByStage) throws IOException {
+    public static void write(Path file, String title, Map<String, List<Evaluation.CalibrationBin>> binsByStage)
+            throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         List<XYSeries> curves = new java.util.ArrayList<>();
         double top = 0;
@@ -61,8 +61,15 @@ public final class CalibrationPlot {
         diagonal.add(upper, upper);
         data.addSeries(diagonal);
         curves.forEach(data::addSeries);
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "mean predicted probability", "observed rate", data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title,
+                "mean predicted probability",
+                "observed rate",
+                data,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false);
         chart.setBackgroundPaint(Color.WHITE);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
@@ -73,7 +80,8 @@ public final class CalibrationPlot {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         r.setSeriesShapesVisible(0, false);
         r.setSeriesPaint(0, Color.GRAY);
-        r.setSeriesStroke(0, new BasicStroke(1.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        r.setSeriesStroke(
+                0, new BasicStroke(1.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
         plot.setRenderer(r);
         try (OutputStream out = Files.newOutputStream(file)) {
             ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);

@@ -22,11 +22,11 @@ final class LogisticRegression {
     static final int PATIENCE = 2;
     /** What is used when a target has no known selection row to choose with. */
     static final double FALLBACK_RATE = 0.03;
+
     static final double FALLBACK_L2 = 1e-6;
     static final int FALLBACK_EPOCHS = 3;
 
-    private LogisticRegression() {
-    }
+    private LogisticRegression() {}
 
     static Baselines.Fit fit(ExampleSet s, long seed) {
         LrRows rows = LrRows.of(s, BITS);

@@ -49,11 +49,13 @@ final class LrRows {
         int n = s.size();
         int k = s.taskCount();
         String[] items = s.itemIds();
-        ItemConversionRates all = ItemConversionRates.fit(items, s.labels(), s.mask(), k, r -> r < s.fitCount(), RATE_ALPHA);
+        ItemConversionRates all =
+                ItemConversionRates.fit(items, s.labels(), s.mask(), k, r -> r < s.fitCount(), RATE_ALPHA);
         ItemConversionRates[] outOfFold = new ItemConversionRates[FOLDS];
         for (int f = 0; f < FOLDS; f++) {
             int fold = f;
-            outOfFold[f] = ItemConversionRates.fit(items, s.labels(), s.mask(), k, r -> r < s.fitCount() && fold(s, r) != fold, RATE_ALPHA);
+            outOfFold[f] = ItemConversionRates.fit(
+                    items, s.labels(), s.mask(), k, r -> r < s.fitCount() && fold(s, r) != fold, RATE_ALPHA);
         }
         Featurizer fz = new Featurizer(s, bits);
         int[] start = new int[n + 1];
@@ -106,8 +108,8 @@ final class LrRows {
             this.k = s.taskCount();
             int numeric = 3 + dense + 4 * actions + 3 + 3 * k;
             if (numeric > Baselines.FIXED_SLOTS) {
-                throw new IllegalArgumentException("the logistic regression has " + Baselines.FIXED_SLOTS + " numeric slots, this feature spec needs "
-                        + numeric + " (user_dense " + dense + " wide)");
+                throw new IllegalArgumentException("the logistic regression has " + Baselines.FIXED_SLOTS
+                        + " numeric slots, this feature spec needs " + numeric + " (user_dense " + dense + " wide)");
             }
             int max = numeric + 5 + 6 * l + 2 * (2 * actions) + 2 + 2 * k + 8;
             idx = new int[max];

@@ -29,11 +29,11 @@ public final class FeatureEncoder {
     private final int itemSeed;
     private final int catSeed;
     private final int brandSeed;
-    private final int[] actionId;          // by Action ordinal
+    private final int[] actionId; // by Action ordinal
     private final long[] gapBounds;
     private final double[] priceBounds;
     private final long[] windows;
-    private final int[] counterSlot;       // by Action ordinal: index into counterActions, or -1
+    private final int[] counterSlot; // by Action ordinal: index into counterActions, or -1
     private final int nCounterActions;
     private final int dense;
     private final double recencyNorm;
@@ -55,8 +55,10 @@ public final class FeatureEncoder {
             int i = names.indexOf(a.name());
             actionId[a.ordinal()] = i >= 0 ? i + 1 : unknown >= 0 ? unknown + 1 : 0;
         }
-        gapBounds = spec.timeGapBoundariesMs().stream().mapToLong(Long::longValue).toArray();
-        priceBounds = spec.priceBoundaries().stream().mapToDouble(Double::doubleValue).toArray();
+        gapBounds =
+                spec.timeGapBoundariesMs().stream().mapToLong(Long::longValue).toArray();
+        priceBounds =
+                spec.priceBoundaries().stream().mapToDouble(Double::doubleValue).toArray();
         windows = spec.counterWindowsMs().stream().mapToLong(Long::longValue).toArray();
         counterSlot = new int[ACTIONS.length];
         java.util.Arrays.fill(counterSlot, -1);
@@ -129,7 +131,8 @@ public final class FeatureEncoder {
     public ItemCode encodeItem(ItemMetadata item) {
         List<String> path = item.getCategoryPath();
         String leaf = path == null || path.isEmpty() ? null : path.get(path.size() - 1);
-        return new ItemCode(itemId(item.getItemId()), categoryId(leaf), brandId(item.getBrand()), priceId(item.getPrice()));
+        return new ItemCode(
+                itemId(item.getItemId()), categoryId(leaf), brandId(item.getBrand()), priceId(item.getPrice()));
     }
 
     public ItemCode encodeItem(String itemId, String categoryId, String brand, Double price) {
@@ -184,7 +187,8 @@ public final class FeatureEncoder {
         }
         out.filled = take;
         java.util.Arrays.fill(out.dense, 0f);
-        List<dev.tandem.features.sequence.SequencePolicy.CounterWindow> policyWindows = seq.policy().windows();
+        List<dev.tandem.features.sequence.SequencePolicy.CounterWindow> policyWindows =
+                seq.policy().windows();
         if (seq.hasEvents()) {
             for (int pw = 0; pw < policyWindows.size(); pw++) {
                 int w = windowIndex(policyWindows.get(pw).windowMs());

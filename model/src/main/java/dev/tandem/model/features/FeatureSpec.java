@@ -42,8 +42,21 @@ import java.util.Objects;
  * @param recencyScaleHours    {@code user_dense} recency = log1p(hours since the newest event) / log1p(scale)
  * @param features             the model inputs, derived from the parameters above (checked on read)
  */
-@JsonPropertyOrder({"formatVersion", "sequenceLength", "itemBuckets", "categoryBuckets", "brandBuckets", "hashSeed", "actions",
-        "timeGapBoundariesMs", "priceBoundaries", "counterWindowsMs", "counterActions", "recencyScaleHours", "features"})
+@JsonPropertyOrder({
+    "formatVersion",
+    "sequenceLength",
+    "itemBuckets",
+    "categoryBuckets",
+    "brandBuckets",
+    "hashSeed",
+    "actions",
+    "timeGapBoundariesMs",
+    "priceBoundaries",
+    "counterWindowsMs",
+    "counterActions",
+    "recencyScaleHours",
+    "features"
+})
 public record FeatureSpec(
         int formatVersion,
         int sequenceLength,
@@ -80,7 +93,9 @@ public record FeatureSpec(
 
     public FeatureSpec {
         require(formatVersion >= 1, "formatVersion must be >= 1, was " + formatVersion);
-        require(sequenceLength >= 1 && sequenceLength <= SequencePolicy.MAX_EVENTS_LIMIT, "sequenceLength must be in [1, 10000], was " + sequenceLength);
+        require(
+                sequenceLength >= 1 && sequenceLength <= SequencePolicy.MAX_EVENTS_LIMIT,
+                "sequenceLength must be in [1, 10000], was " + sequenceLength);
         require(itemBuckets >= 1, "itemBuckets must be >= 1, was " + itemBuckets);
         require(categoryBuckets >= 1, "categoryBuckets must be >= 1, was " + categoryBuckets);
         require(brandBuckets >= 1, "brandBuckets must be >= 1, was " + brandBuckets);
@@ -92,20 +107,32 @@ public record FeatureSpec(
         counterActions = List.copyOf(Objects.requireNonNull(counterActions, "counterActions"));
         requireAscending("timeGapBoundariesMs", timeGapBoundariesMs);
         requireAscending("priceBoundaries", priceBoundaries);
-        require(recencyScaleHours > 0 && Double.isFinite(recencyScaleHours), "recencyScaleHours must be > 0, was " + recencyScaleHours);
+        require(
+                recencyScaleHours > 0 && Double.isFinite(recencyScaleHours),
+                "recencyScaleHours must be > 0, was " + recencyScaleHours);
         for (String a : actions) {
             Action.valueOf(a); // names an unknown action early
         }
         for (String a : counterActions) {
             Action.valueOf(a);
         }
-        List<FeatureDef> derived = derive(sequenceLength, itemBuckets, categoryBuckets, brandBuckets, actions.size(),
-                timeGapBoundariesMs.size(), priceBoundaries.size(), counterWindowsMs.size() * counterActions.size() + 2);
+        List<FeatureDef> derived = derive(
+                sequenceLength,
+                itemBuckets,
+                categoryBuckets,
+                brandBuckets,
+                actions.size(),
+                timeGapBoundariesMs.size(),
+                priceBoundaries.size(),
+                counterWindowsMs.size() * counterActions.size() + 2);
         if (features == null) {
             features = derived;
         } else {
             features = List.copyOf(features);
-            require(features.equals(derived), "features do not match the encoding parameters: expected " + derived + " but the spec lists " + features);
+            require(
+                    features.equals(derived),
+                    "features do not match the encoding parameters: expected " + derived + " but the spec lists "
+                            + features);
         }
     }
 
@@ -115,10 +142,26 @@ public record FeatureSpec(
         for (SequencePolicy.CounterWindow w : policy.windows()) {
             windows.add(w.windowMs());
         }
-        return new FeatureSpec(FORMAT_VERSION, Math.min(20, policy.maxEvents()), 1 << 18, 1 << 14, 1 << 12, 0x7A4D,
+        return new FeatureSpec(
+                FORMAT_VERSION,
+                Math.min(20, policy.maxEvents()),
+                1 << 18,
+                1 << 14,
+                1 << 12,
+                0x7A4D,
                 Arrays.stream(Action.values()).map(Enum::name).toList(),
-                List.of(60_000L, 300_000L, 900_000L, 3_600_000L, 3 * 3_600_000L, 6 * 3_600_000L, 12 * 3_600_000L,
-                        86_400_000L, 3 * 86_400_000L, 7 * 86_400_000L, 30 * 86_400_000L),
+                List.of(
+                        60_000L,
+                        300_000L,
+                        900_000L,
+                        3_600_000L,
+                        3 * 3_600_000L,
+                        6 * 3_600_000L,
+                        12 * 3_600_000L,
+                        86_400_000L,
+                        3 * 86_400_000L,
+                        7 * 86_400_000L,
+                        30 * 86_400_000L),
                 List.of(1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0),
                 windows,
                 List.of("VIEW", "CART", "PURCHASE", "FAVORITE", "CLICK"),
@@ -131,16 +174,41 @@ public record FeatureSpec(
     }
 
     public FeatureSpec withBuckets(int items, int categories, int brands) {
-        return new FeatureSpec(formatVersion, sequenceLength, items, categories, brands, hashSeed, actions, timeGapBoundariesMs,
-                priceBoundaries, counterWindowsMs, counterActions, recencyScaleHours, null);
+        return new FeatureSpec(
+                formatVersion,
+                sequenceLength,
+                items,
+                categories,
+                brands,
+                hashSeed,
+                actions,
+                timeGapBoundariesMs,
+                priceBoundaries,
+                counterWindowsMs,
+                counterActions,
+                recencyScaleHours,
+                null);
     }
 
     public FeatureSpec withSequenceLength(int l) {
-        return new FeatureSpec(formatVersion, l, itemBuckets, categoryBuckets, brandBuckets, hashSeed, actions, timeGapBoundariesMs,
-                priceBoundaries, counterWindowsMs, counterActions, recencyScaleHours, null);
+        return new FeatureSpec(
+                formatVersion,
+                l,
+                itemBuckets,
+                categoryBuckets,
+                brandBuckets,
+                hashSeed,
+                actions,
+                timeGapBoundariesMs,
+                priceBoundaries,
+                counterWindowsMs,
+                counterActions,
+                recencyScaleHours,
+                null);
     }
 
-    private static List<FeatureDef> derive(int l, int items, int cats, int brands, int nActions, int nGaps, int nPrices, int dense) {
+    private static List<FeatureDef> derive(
+            int l, int items, int cats, int brands, int nActions, int nGaps, int nPrices, int dense) {
         return List.of(
                 new FeatureDef(SEQ_ITEM, FeatureDef.INT32, List.of(l), items + 1),
                 new FeatureDef(SEQ_CATEGORY, FeatureDef.INT32, List.of(l), cats + 1),
@@ -189,7 +257,10 @@ public record FeatureSpec(
         diff(out, "counterActions", counterActions, model.counterActions);
         diff(out, "recencyScaleHours", recencyScaleHours, model.recencyScaleHours);
         for (FeatureDef f : model.features) {
-            FeatureDef mine = features.stream().filter(x -> x.name().equals(f.name())).findFirst().orElse(null);
+            FeatureDef mine = features.stream()
+                    .filter(x -> x.name().equals(f.name()))
+                    .findFirst()
+                    .orElse(null);
             if (mine == null) {
                 out.add("input " + f.name() + " is not produced");
             } else if (!mine.equals(f)) {
@@ -208,7 +279,8 @@ public record FeatureSpec(
     public void requireCanProduce(FeatureSpec model) {
         List<String> why = incompatibilities(model);
         if (!why.isEmpty()) {
-            throw new IncompatibleSpecException("this server cannot produce the model's features: " + String.join("; ", why));
+            throw new IncompatibleSpecException(
+                    "this server cannot produce the model's features: " + String.join("; ", why));
         }
     }
 
@@ -234,7 +306,8 @@ public record FeatureSpec(
             Throwable c = e.getCause() != null ? e.getCause() : e;
             throw new IllegalArgumentException("invalid feature spec: " + c.getMessage(), e);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-            throw new IllegalArgumentException("invalid feature spec at " + e.getPathReference() + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "invalid feature spec at " + e.getPathReference() + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new IllegalArgumentException("invalid feature spec JSON: " + e.getMessage(), e);
         }

@@ -1,5 +1,4 @@
 package dev.tandem.model.features;
 
 /** A candidate's encoded ids (cacheable per item): hashed item, category, brand, and price bucket. */
-public record ItemCode(int item, int category, int brand, int priceBucket) {
-}
+public record ItemCode(int item, int category, int brand, int priceBucket) {}

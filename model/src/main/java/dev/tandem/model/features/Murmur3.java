@@ -10,14 +10,13 @@ public final class Murmur3 {
     private static final int C1 = 0xcc9e2d51;
     private static final int C2 = 0x1b873593;
 
-    private Murmur3() {
-    }
+    private Murmur3() {}
 
     /** murmur3_x86_32(utf8(s), seed). Unpaired surrogates encode as '?' (like {@code String.getBytes(UTF_8)}). */
     public static int hashUtf8(CharSequence s, int seed) {
         int h = seed;
-        int buf = 0;   // pending bytes, little-endian
-        int nBuf = 0;  // how many pending bytes (0..3)
+        int buf = 0; // pending bytes, little-endian
+        int nBuf = 0; // how many pending bytes (0..3)
         int total = 0; // total bytes
         int n = s.length();
         for (int i = 0; i < n; i++) {
@@ -88,7 +87,10 @@ public final class Murmur3 {
         int h = seed;
         int i = 0;
         for (; i + 4 <= data.length; i += 4) {
-            int k = (data[i] & 0xFF) | (data[i + 1] & 0xFF) << 8 | (data[i + 2] & 0xFF) << 16 | (data[i + 3] & 0xFF) << 24;
+            int k = (data[i] & 0xFF)
+                    | (data[i + 1] & 0xFF) << 8
+                    | (data[i + 2] & 0xFF) << 16
+                    | (data[i + 3] & 0xFF) << 24;
             h = mixH(h, k);
         }
         int k = 0;

@@ -13,8 +13,7 @@ import org.tensorflow.types.TInt32;
 
 /** Tensors of rows {@code [from, from + count)} of an {@link EncodedBatch}, one per feature, named by the spec. */
 public final class Feeds {
-    private Feeds() {
-    }
+    private Feeds() {}
 
     /** The caller closes every tensor. */
     public static Map<String, Tensor> tensors(EncodedBatch b, int from, int count) {
@@ -29,9 +28,19 @@ public final class Feeds {
             }
             Shape shape = Shape.of(dims);
             if (f.isInt()) {
-                out.put(f.name(), TInt32.tensorOf(shape, DataBuffers.of(b.ints(f.name()), true, false).slice((long) from * w, (long) count * w)));
+                out.put(
+                        f.name(),
+                        TInt32.tensorOf(
+                                shape,
+                                DataBuffers.of(b.ints(f.name()), true, false)
+                                        .slice((long) from * w, (long) count * w)));
             } else {
-                out.put(f.name(), TFloat32.tensorOf(shape, DataBuffers.of(b.floats(f.name()), true, false).slice((long) from * w, (long) count * w)));
+                out.put(
+                        f.name(),
+                        TFloat32.tensorOf(
+                                shape,
+                                DataBuffers.of(b.floats(f.name()), true, false)
+                                        .slice((long) from * w, (long) count * w)));
             }
         }
         return out;
@@ -43,9 +52,12 @@ public final class Feeds {
             int w = f.width();
             Tensor t = tensors.get(f.name());
             if (f.isInt()) {
-                ((TInt32) t).copyFrom(DataBuffers.of(b.ints(f.name()), true, false).slice(0, (long) count * w));
+                ((TInt32) t)
+                        .copyFrom(DataBuffers.of(b.ints(f.name()), true, false).slice(0, (long) count * w));
             } else {
-                ((TFloat32) t).copyFrom(DataBuffers.of(b.floats(f.name()), true, false).slice(0, (long) count * w));
+                ((TFloat32) t)
+                        .copyFrom(
+                                DataBuffers.of(b.floats(f.name()), true, false).slice(0, (long) count * w));
             }
         }
     }

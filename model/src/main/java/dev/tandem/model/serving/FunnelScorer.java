@@ -48,12 +48,17 @@ public final class FunnelScorer implements AutoCloseable {
     }
 
     /** Like {@link #load(Path, FeatureSpec, List)}, with the session's GPU options (memory growth, visible devices). */
-    public static FunnelScorer load(Path modelDir, FeatureSpec producer, List<String> stages, TfSessionOptions options) throws IOException {
+    public static FunnelScorer load(Path modelDir, FeatureSpec producer, List<String> stages, TfSessionOptions options)
+            throws IOException {
         FeatureSpec model = FeatureSpec.read(modelDir);
         producer.requireCanProduce(model);
         ConfigProto config = options.toConfigProto();
-        SavedModelBundle b = SavedModelBundle.loader(modelDir.toString()).withTags(SavedModelBundle.DEFAULT_TAG).withConfigProto(config).load();
-        return new FunnelScorer(b, model, stages.stream().map(FunnelGraph::outputName).toList());
+        SavedModelBundle b = SavedModelBundle.loader(modelDir.toString())
+                .withTags(SavedModelBundle.DEFAULT_TAG)
+                .withConfigProto(config)
+                .load();
+        return new FunnelScorer(
+                b, model, stages.stream().map(FunnelGraph::outputName).toList());
     }
 
     public FeatureSpec spec() {
@@ -70,7 +75,8 @@ public final class FunnelScorer implements AutoCloseable {
             float[] col = new float[rows];
             for (int t = 0; t < k; t++) {
                 String name = outputs.get(t);
-                TFloat32 p = (TFloat32) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
+                TFloat32 p = (TFloat32)
+                        r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
                 p.copyTo(DataBuffers.of(col, false, false));
                 for (int i = 0; i < rows; i++) {
                     out[i * k + t] = col[i];
@@ -117,13 +123,15 @@ public final class FunnelScorer implements AutoCloseable {
      */
     public void score(EncodedBatch batch, Inputs in, float[] out, float[] column) {
         int rows = batch.rows();
-        if (rows != in.rows) throw new IllegalArgumentException("batch has " + rows + " rows, the inputs are for " + in.rows);
+        if (rows != in.rows)
+            throw new IllegalArgumentException("batch has " + rows + " rows, the inputs are for " + in.rows);
         Feeds.copyInto(batch, rows, in.tensors);
         int k = outputs.size();
         try (Result r = fn.call(in.tensors)) {
             for (int t = 0; t < k; t++) {
                 String name = outputs.get(t);
-                TFloat32 p = (TFloat32) r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
+                TFloat32 p = (TFloat32)
+                        r.get(name).orElseThrow(() -> new IllegalStateException("model has no output " + name));
                 p.copyTo(DataBuffers.of(column, false, false).slice(0, rows));
                 for (int i = 0; i < rows; i++) {
                     out[i * k + t] = column[i];
@@ -144,11 +152,15 @@ public final class FunnelScorer implements AutoCloseable {
             Signature sig = fn.signature();
             in.forEach((key, t) -> runner.feed(sig.getInputs().get(key).name, t));
             outputs.forEach(o -> runner.fetch(sig.getOutputs().get(o).name));
-            runner.setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
+            runner.setOptions(RunOptions.newBuilder()
+                    .setTraceLevel(RunOptions.TraceLevel.FULL_TRACE)
+                    .build());
             try (Result r = runner.runAndFetchMetadata()) {
                 Map<String, Integer> out = new TreeMap<>();
-                r.getMetadata().ifPresent(m -> m.getStepStats().getDevStatsList()
-                        .forEach(d -> out.merge(d.getDevice(), d.getNodeStatsCount(), Integer::sum)));
+                r.getMetadata()
+                        .ifPresent(m -> m.getStepStats()
+                                .getDevStatsList()
+                                .forEach(d -> out.merge(d.getDevice(), d.getNodeStatsCount(), Integer::sum)));
                 return out;
             }
         } finally {

@@ -18,8 +18,7 @@ import org.tensorflow.internal.c_api.global.tensorflow;
  * {@code visible_device_list} filter applies, and what it lists is what a scoring session gets.
  */
 public final class TfDevices {
-    private TfDevices() {
-    }
+    private TfDevices() {}
 
     /** One device, e.g. {@code /job:localhost/replica:0/task:0/device:GPU:0}, type {@code GPU}. */
     public record Device(String name, String type, long memoryBytes) {

@@ -22,8 +22,9 @@ public record TfSessionOptions(boolean gpuMemoryGrowth, String visibleDevices) i
     public TfSessionOptions {
         visibleDevices = visibleDevices == null ? "" : visibleDevices.replace(" ", "");
         if (!visibleDevices.isEmpty() && !DEVICE_LIST.matcher(visibleDevices).matches()) {
-            throw new IllegalArgumentException("visible GPU devices must be comma-separated device indices like 0,1 (or empty for all), was '"
-                    + visibleDevices + "'");
+            throw new IllegalArgumentException(
+                    "visible GPU devices must be comma-separated device indices like 0,1 (or empty for all), was '"
+                            + visibleDevices + "'");
         }
     }
 

@@ -10,8 +10,15 @@ import java.util.Map;
  * most frequent bucket (the bar to clear), and the mean cross-entropy — per epoch too, starting with
  * the untrained model (epoch 0), so a reader sees it learn.
  */
-public record NextCategoryReport(double weight, int classes, long evaluated, double accuracy, double top5Accuracy,
-                                 double majorityClassAccuracy, double crossEntropy, List<Double> crossEntropyByEpoch) {
+public record NextCategoryReport(
+        double weight,
+        int classes,
+        long evaluated,
+        double accuracy,
+        double top5Accuracy,
+        double majorityClassAccuracy,
+        double crossEntropy,
+        List<Double> crossEntropyByEpoch) {
     public NextCategoryReport {
         crossEntropyByEpoch = List.copyOf(crossEntropyByEpoch);
     }
@@ -26,7 +33,9 @@ public record NextCategoryReport(double weight, int classes, long evaluated, dou
         m.put("top5_accuracy", Reports.num(top5Accuracy));
         m.put("majority_class_accuracy", Reports.num(majorityClassAccuracy));
         m.put("cross_entropy", Reports.num(crossEntropy));
-        m.put("cross_entropy_by_epoch", crossEntropyByEpoch.stream().map(Reports::num).toList());
+        m.put(
+                "cross_entropy_by_epoch",
+                crossEntropyByEpoch.stream().map(Reports::num).toList());
         return m;
     }
 }

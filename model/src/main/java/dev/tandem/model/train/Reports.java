@@ -25,10 +25,10 @@ public final class Reports {
     static final int CALIBRATION_BINS = 10;
     /** Resamples of the validation users behind every interval. */
     public static final int BOOTSTRAP_RESAMPLES = 1000;
+
     public static final double BOOTSTRAP_LEVEL = 0.95;
 
-    private Reports() {
-    }
+    private Reports() {}
 
     /**
      * @param pv    the model's P(reach stage) for the validation rows, float[validationCount · K], stage-minor
@@ -46,7 +46,8 @@ public final class Reports {
         for (int t = 0; t < k; t++) {
             float[][] col = Trainer.column(data, pv, t);
             Evaluation.Metrics m = Evaluation.evaluate(col[0], col[1], col[2], CALIBRATION_BINS);
-            Evaluation.Interval mi = Evaluation.aucInterval(col[0], col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed);
+            Evaluation.Interval mi =
+                    Evaluation.aucInterval(col[0], col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed);
             Map<String, Double> base = new LinkedHashMap<>();
             Map<String, Evaluation.Interval> baseCi = new LinkedHashMap<>();
             Map<String, Evaluation.Interval> diff = new LinkedHashMap<>();
@@ -54,11 +55,17 @@ public final class Reports {
             for (Map.Entry<String, Baselines.Fit> e : fits.entrySet()) {
                 float[] b = Trainer.column(data, e.getValue().validation(), t)[0];
                 base.put(e.getKey(), Evaluation.auc(b, col[1], col[2]));
-                baseCi.put(e.getKey(), Evaluation.aucInterval(b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
-                diff.put(e.getKey(), Evaluation.aucDifferenceInterval(col[0], b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
+                baseCi.put(
+                        e.getKey(),
+                        Evaluation.aucInterval(b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
+                diff.put(
+                        e.getKey(),
+                        Evaluation.aucDifferenceInterval(
+                                col[0], b, col[1], col[2], users, BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL, seed));
                 chosen.put(e.getKey(), e.getValue().choices().get(t));
             }
-            reports.add(new StageReport(data.stageNames().get(t), m, base, ceiling == null ? null : ceiling[t], mi, baseCi, diff, chosen));
+            reports.add(new StageReport(
+                    data.stageNames().get(t), m, base, ceiling == null ? null : ceiling[t], mi, baseCi, diff, chosen));
         }
         return reports;
     }
@@ -87,9 +94,12 @@ public final class Reports {
             }
         }
         if (missing > 0) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
                     "the truth has no probabilities for %d of %d validation exposures (e.g. event %s): not the file it was generated with?",
-                    missing, n, example));
+                    missing,
+                    n,
+                    example));
         }
         double[] out = new double[k];
         for (int t = 0; t < k; t++) {
@@ -108,7 +118,8 @@ public final class Reports {
     public static Map<String, double[]> truth(Map<String, GroundTruth> byEventId, List<String> stages) {
         for (String s : stages) {
             if (!s.equals("CART") && !s.equals("PURCHASE")) {
-                throw new IllegalArgumentException("the generator's truth covers CART and PURCHASE after a VIEW, not stage " + s);
+                throw new IllegalArgumentException(
+                        "the generator's truth covers CART and PURCHASE after a VIEW, not stage " + s);
             }
         }
         Map<String, double[]> out = new java.util.HashMap<>(byEventId.size() * 2);
@@ -174,15 +185,36 @@ public final class Reports {
     public static List<String> table(List<StageReport> reports) {
         boolean withCeiling = reports.stream().anyMatch(r -> r.ceilingAuc() != null);
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "%-10s %22s %8s %7s %17s %22s %22s%s", "stage", "AUC [95% CI]", "logloss", "ECE", "positives",
-                "popularity", "logistic regression", withCeiling ? "   ceiling (model/ceiling)" : ""));
+        lines.add(String.format(
+                Locale.ROOT,
+                "%-10s %22s %8s %7s %17s %22s %22s%s",
+                "stage",
+                "AUC [95% CI]",
+                "logloss",
+                "ECE",
+                "positives",
+                "popularity",
+                "logistic regression",
+                withCeiling ? "   ceiling (model/ceiling)" : ""));
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            lines.add(String.format(Locale.ROOT, "%-10s %22s %8s %7s %17s %22s %22s%s", r.stage(), withInterval(m.auc(), r.modelAucInterval()),
-                    f(m.logloss()), f(m.ece()), m.positives() + " of " + m.evaluated(),
-                    withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
-                    withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
-                    r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, "   %s (%.2f)", f(r.ceilingAuc()), r.fractionOfCeiling())));
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "%-10s %22s %8s %7s %17s %22s %22s%s",
+                    r.stage(),
+                    withInterval(m.auc(), r.modelAucInterval()),
+                    f(m.logloss()),
+                    f(m.ece()),
+                    m.positives() + " of " + m.evaluated(),
+                    withInterval(
+                            r.baselineAuc().get("popularity"),
+                            r.baselineAucInterval().get("popularity")),
+                    withInterval(
+                            r.baselineAuc().get("logistic_regression"),
+                            r.baselineAucInterval().get("logistic_regression")),
+                    r.ceilingAuc() == null
+                            ? ""
+                            : String.format(Locale.ROOT, "   %s (%.2f)", f(r.ceilingAuc()), r.fractionOfCeiling())));
         }
         return lines;
     }

@@ -25,8 +25,9 @@ public final class TrainMain {
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec spec = FeatureSpec.defaults(policy);
         System.out.println("model config: " + config.toJson().replaceAll("\\s+", " "));
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).buildFromUserEvents(
-                EventFiles.read(Path.of(args[0]), CsvFormat.TAOBAO, true).events());
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults())
+                .buildFromUserEvents(EventFiles.read(Path.of(args[0]), CsvFormat.TAOBAO, true)
+                        .events());
         System.out.println("data: " + data.stats());
         try (TrainedModel m = new Trainer(config, System.out::println).train(data)) {
             Path dir = m.export(Path.of(args[1]), args.length > 3 ? args[3] : null);

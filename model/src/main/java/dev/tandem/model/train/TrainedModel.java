@@ -59,10 +59,20 @@ public final class TrainedModel implements AutoCloseable {
     private final dev.tandem.model.data.FunnelConfig funnel;
     private final NextCategoryReport nextCategory;
 
-    TrainedModel(TrainingGraph graph, ModelConfig config, FeatureSpec spec, dev.tandem.model.data.FunnelConfig funnel, List<String> stages,
-                 DataStats stats, List<StageReport> reports,
-                 float[] validationPredictions, int epochsRun, int bestEpoch, double bestSelectionLoss, double trainExamplesPerSec,
-                 NextCategoryReport nextCategory) {
+    TrainedModel(
+            TrainingGraph graph,
+            ModelConfig config,
+            FeatureSpec spec,
+            dev.tandem.model.data.FunnelConfig funnel,
+            List<String> stages,
+            DataStats stats,
+            List<StageReport> reports,
+            float[] validationPredictions,
+            int epochsRun,
+            int bestEpoch,
+            double bestSelectionLoss,
+            double trainExamplesPerSec,
+            NextCategoryReport nextCategory) {
         this.graph = graph;
         this.config = config;
         this.spec = spec;
@@ -132,12 +142,14 @@ public final class TrainedModel implements AutoCloseable {
      * @throws FileAlreadyExistsException if that version exists
      */
     public Path export(Path outRoot, String version) throws IOException {
-        return export(outRoot, version, tmp -> { });
+        return export(outRoot, version, tmp -> {});
     }
 
     /** Test seam: {@code beforeRename} sees the complete temporary directory just before it is renamed. */
     Path export(Path outRoot, String version, java.util.function.Consumer<Path> beforeRename) throws IOException {
-        String v = version != null ? version : DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
+        String v = version != null
+                ? version
+                : DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
         if (!v.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("version must be letters, digits, '.', '_' or '-', was '" + v + "'");
         }
@@ -178,8 +190,11 @@ public final class TrainedModel implements AutoCloseable {
         } catch (RuntimeException | LinkageError e) {
             // AWT text rendering needs fontconfig and a font; a machine without them still gets a
             // model (the card's JSON and Markdown hold the same calibration table), just no image.
-            System.getLogger(TrainedModel.class.getName()).log(System.Logger.Level.WARNING,
-                    "calibration plot not written (" + e + "); the model card's calibration table has the same figures");
+            System.getLogger(TrainedModel.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "calibration plot not written (" + e
+                                    + "); the model card's calibration table has the same figures");
         }
     }
 
@@ -188,16 +203,21 @@ public final class TrainedModel implements AutoCloseable {
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
             Params params = new Params(tf, config.seed());
-            FunnelGraph model = ModelZoo.build(tf, spec, config, stages, params, false); // no auxiliary heads in serving
+            FunnelGraph model =
+                    ModelZoo.build(tf, spec, config, stages, params, false); // no auxiliary heads in serving
             try (Session s = new Session(g)) {
                 params.assign(s, weights); // by name: the training-only auxiliary weights are left behind
                 Signature.Builder sig = Signature.builder().key(Signature.DEFAULT_KEY);
                 model.inputs().forEach(sig::input);
                 for (int t = 0; t < stages.size(); t++) {
-                    sig.output(FunnelGraph.outputName(stages.get(t)), model.reach().get(t));
+                    sig.output(
+                            FunnelGraph.outputName(stages.get(t)), model.reach().get(t));
                 }
                 SessionFunction fn = SessionFunction.create(sig.build(), s);
-                SavedModelBundle.exporter(dir.toString()).withSession(s).withFunction(fn).export();
+                SavedModelBundle.exporter(dir.toString())
+                        .withSession(s)
+                        .withFunction(fn)
+                        .export();
             }
         }
     }
@@ -250,15 +270,35 @@ public final class TrainedModel implements AutoCloseable {
     /** How the figures were made, in words and counts: what a reader needs to trust them. */
     private Map<String, Object> protocol() {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("split", String.format(Locale.ROOT, "exposures in time order: the first %.0f%% are the training period, the rest validate",
-                100 * funnel.trainFraction()));
-        p.put("purge", "training exposures whose horizon (" + funnel.horizon() + ") reaches the first validation exposure are dropped");
-        p.put("selection", String.format(Locale.ROOT, "the last %.0f%% of the kept training exposures: best epoch (summed log loss) and every "
-                + "baseline setting are chosen there; models and baselines are fit on the rest", 100 * funnel.selectionFraction()));
+        p.put(
+                "split",
+                String.format(
+                        Locale.ROOT,
+                        "exposures in time order: the first %.0f%% are the training period, the rest validate",
+                        100 * funnel.trainFraction()));
+        p.put(
+                "purge",
+                "training exposures whose horizon (" + funnel.horizon()
+                        + ") reaches the first validation exposure are dropped");
+        p.put(
+                "selection",
+                String.format(
+                        Locale.ROOT,
+                        "the last %.0f%% of the kept training exposures: best epoch (summed log loss) and every "
+                                + "baseline setting are chosen there; models and baselines are fit on the rest",
+                        100 * funnel.selectionFraction()));
         p.put("item_metadata", "as of the exposure: its own brand and price, else the newest an earlier event carried");
-        p.put("baseline_item_rates", "fit rows only; a fit row gets the rates of other users' fit rows (5 folds by user)");
-        p.put("confidence_intervals", String.format(Locale.ROOT, "%.0f%% percentile intervals over %d resamples of the validation users with "
-                + "replacement (seeded, the same draws for every model)", 100 * Reports.BOOTSTRAP_LEVEL, Reports.BOOTSTRAP_RESAMPLES));
+        p.put(
+                "baseline_item_rates",
+                "fit rows only; a fit row gets the rates of other users' fit rows (5 folds by user)");
+        p.put(
+                "confidence_intervals",
+                String.format(
+                        Locale.ROOT,
+                        "%.0f%% percentile intervals over %d resamples of the validation users with "
+                                + "replacement (seeded, the same draws for every model)",
+                        100 * Reports.BOOTSTRAP_LEVEL,
+                        Reports.BOOTSTRAP_RESAMPLES));
         p.put("fit_examples", stats.fitExamples());
         p.put("selection_examples", stats.selectionExamples());
         p.put("validation_examples", stats.validationExamples());
@@ -278,68 +318,154 @@ public final class TrainedModel implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private String markdown(Map<String, Object> card) {
         StringBuilder md = new StringBuilder();
-        md.append("# Model card: ").append(config.name()).append(' ').append(card.get("version")).append("\n\n");
-        md.append("Architecture `").append(config.architecture()).append("`, sequence encoder `").append(config.sequenceEncoder())
-                .append("`, item ids ").append(config.useItemId() ? "used" : "not used (metadata only)").append(".\n\n");
-        md.append("## Validation (the last ").append(stats.validationExamples()).append(" exposures in time order)\n\n");
-        md.append("| stage | AUC [95 % CI] | popularity AUC [CI] | logistic regression AUC [CI] | model − logistic regression [CI] | ceiling AUC "
-                + "| logloss | ECE | positives | evaluated |\n");
+        md.append("# Model card: ")
+                .append(config.name())
+                .append(' ')
+                .append(card.get("version"))
+                .append("\n\n");
+        md.append("Architecture `")
+                .append(config.architecture())
+                .append("`, sequence encoder `")
+                .append(config.sequenceEncoder())
+                .append("`, item ids ")
+                .append(config.useItemId() ? "used" : "not used (metadata only)")
+                .append(".\n\n");
+        md.append("## Validation (the last ")
+                .append(stats.validationExamples())
+                .append(" exposures in time order)\n\n");
+        md.append(
+                "| stage | AUC [95 % CI] | popularity AUC [CI] | logistic regression AUC [CI] | model − logistic regression [CI] | ceiling AUC "
+                        + "| logloss | ECE | positives | evaluated |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
             Evaluation.Interval d = r.modelMinusBaseline().get("logistic_regression");
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", r.stage(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n",
+                    r.stage(),
                     Reports.withInterval(m.auc(), r.modelAucInterval()),
-                    Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
-                    Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
-                    d == null ? "n/a" : String.format(Locale.ROOT, "%+.4f [%+.3f, %+.3f]", d.estimate(), d.lower(), d.upper()),
-                    f(r.ceilingAuc()), f(m.logloss()), f(m.ece()), m.positives(), m.evaluated()));
+                    Reports.withInterval(
+                            r.baselineAuc().get("popularity"),
+                            r.baselineAucInterval().get("popularity")),
+                    Reports.withInterval(
+                            r.baselineAuc().get("logistic_regression"),
+                            r.baselineAucInterval().get("logistic_regression")),
+                    d == null
+                            ? "n/a"
+                            : String.format(Locale.ROOT, "%+.4f [%+.3f, %+.3f]", d.estimate(), d.lower(), d.upper()),
+                    f(r.ceilingAuc()),
+                    f(m.logloss()),
+                    f(m.ece()),
+                    m.positives(),
+                    m.evaluated()));
         }
-        md.append(String.format(Locale.ROOT, "%nIntervals: %.0f %% percentile intervals over %d resamples of the validation users with replacement "
-                + "(the same draws for every model, so the difference is paired). With a few dozen positives an AUC moves by about ±0.1.%n%n",
-                100 * Reports.BOOTSTRAP_LEVEL, Reports.BOOTSTRAP_RESAMPLES));
+        md.append(String.format(
+                Locale.ROOT,
+                "%nIntervals: %.0f %% percentile intervals over %d resamples of the validation users with replacement "
+                        + "(the same draws for every model, so the difference is paired). With a few dozen positives an AUC moves by about ±0.1.%n%n",
+                100 * Reports.BOOTSTRAP_LEVEL,
+                Reports.BOOTSTRAP_RESAMPLES));
         md.append("## Protocol\n\n");
-        md.append(String.format(Locale.ROOT, "- split: exposures in time order, the first %.0f %% are the training period, the rest (%d) validate "
-                + "and are only reported%n", 100 * funnel.trainFraction(), stats.validationExamples()));
-        md.append(String.format(Locale.ROOT, "- purge: %d training exposures whose horizon (%s) reaches the first validation exposure are dropped%n",
-                stats.purgedExposures(), funnel.horizon()));
-        md.append(String.format(Locale.ROOT, "- selection slice: the last %.0f %% of the kept training exposures (%d, positives per stage %s); "
-                + "the best epoch and each baseline's settings are chosen there; fit on the other %d%n", 100 * funnel.selectionFraction(),
-                stats.selectionExamples(), stats.selectionPositives(), stats.fitExamples()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- split: exposures in time order, the first %.0f %% are the training period, the rest (%d) validate "
+                        + "and are only reported%n",
+                100 * funnel.trainFraction(),
+                stats.validationExamples()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- purge: %d training exposures whose horizon (%s) reaches the first validation exposure are dropped%n",
+                stats.purgedExposures(),
+                funnel.horizon()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- selection slice: the last %.0f %% of the kept training exposures (%d, positives per stage %s); "
+                        + "the best epoch and each baseline's settings are chosen there; fit on the other %d%n",
+                100 * funnel.selectionFraction(),
+                stats.selectionExamples(),
+                stats.selectionPositives(),
+                stats.fitExamples()));
         for (StageReport r : reports) {
-            r.baselineChoice().forEach((name, c) -> md.append(String.format(Locale.ROOT, "- %s, %s: chose %s%n", r.stage(), name, c.settings())));
+            r.baselineChoice()
+                    .forEach((name, c) -> md.append(
+                            String.format(Locale.ROOT, "- %s, %s: chose %s%n", r.stage(), name, c.settings())));
         }
         md.append("- item brand and price: as of the exposure (its own, else the newest an earlier event carried)\n");
-        md.append("- the logistic regression's item conversion rates: fit rows only (a fit row gets other users' rates, 5 folds by user)\n\n");
+        md.append(
+                "- the logistic regression's item conversion rates: fit rows only (a fit row gets other users' rates, 5 folds by user)\n\n");
         md.append("## Data\n\n");
-        md.append(String.format(Locale.ROOT, "- events %d (invalid %d, duplicates %d), users %d%n", stats.events(), stats.invalidEvents(),
-                stats.duplicateEvents(), stats.users()));
-        md.append(String.format(Locale.ROOT, "- exposures %d: train %d, validation %d%n", stats.exposures(), stats.trainExamples(), stats.validationExamples()));
-        md.append(String.format(Locale.ROOT, "- censored exposures (horizon past the end of the data) %d; censored negatives per stage %s%n",
-                stats.censoredExposures(), stats.censoredNegatives()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- events %d (invalid %d, duplicates %d), users %d%n",
+                stats.events(),
+                stats.invalidEvents(),
+                stats.duplicateEvents(),
+                stats.users()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- exposures %d: train %d, validation %d%n",
+                stats.exposures(),
+                stats.trainExamples(),
+                stats.validationExamples()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- censored exposures (horizon past the end of the data) %d; censored negatives per stage %s%n",
+                stats.censoredExposures(),
+                stats.censoredNegatives()));
         md.append(String.format(Locale.ROOT, "- unexposed conversions per stage %s%n", stats.unexposedConversions()));
-        md.append(String.format(Locale.ROOT, "- positives per stage: train %s, validation %s%n", stats.trainPositives(), stats.validationPositives()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- positives per stage: train %s, validation %s%n",
+                stats.trainPositives(),
+                stats.validationPositives()));
         md.append("\n## Calibration (validation)\n\n");
-        md.append("![calibration: observed rate against mean predicted probability per stage](").append(CalibrationPlot.FILE_NAME).append(")\n\n");
+        md.append("![calibration: observed rate against mean predicted probability per stage](")
+                .append(CalibrationPlot.FILE_NAME)
+                .append(")\n\n");
         for (StageReport r : reports) {
-            md.append("### ").append(r.stage()).append("\n\n| predicted | count | mean predicted | observed |\n| --- | --- | --- | --- |\n");
+            md.append("### ")
+                    .append(r.stage())
+                    .append("\n\n| predicted | count | mean predicted | observed |\n| --- | --- | --- | --- |\n");
             for (Evaluation.CalibrationBin b : r.model().calibration()) {
-                md.append(String.format(Locale.ROOT, "| [%.1f, %.1f) | %d | %s | %s |%n", b.lower(), b.upper(), b.count(), f(b.meanPredicted()),
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| [%.1f, %.1f) | %d | %s | %s |%n",
+                        b.lower(),
+                        b.upper(),
+                        b.count(),
+                        f(b.meanPredicted()),
                         f(b.observedRate())));
             }
             md.append('\n');
         }
         md.append("## Training\n\n");
-        md.append(String.format(Locale.ROOT, "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n", epochsRun, bestEpoch,
-                f(bestSelectionLoss), f(trainExamplesPerSec)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n",
+                epochsRun,
+                bestEpoch,
+                f(bestSelectionLoss),
+                f(trainExamplesPerSec)));
         if (nextCategory != null) {
             NextCategoryReport nc = nextCategory;
             md.append("\n## Auxiliary task: next event's category (training only, not in the exported model)\n\n");
-            md.append(String.format(Locale.ROOT, "- weight %s, %d category buckets, %d validation exposures with a next event%n", nc.weight(), nc.classes(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "- weight %s, %d category buckets, %d validation exposures with a next event%n",
+                    nc.weight(),
+                    nc.classes(),
                     nc.evaluated()));
-            md.append(String.format(Locale.ROOT, "- accuracy %s, top-5 accuracy %s; always the most frequent training bucket: %s%n", f(nc.accuracy()),
-                    f(nc.top5Accuracy()), f(nc.majorityClassAccuracy())));
-            md.append(String.format(Locale.ROOT, "- cross-entropy %s; per epoch from the untrained model: %s%n", f(nc.crossEntropy()),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "- accuracy %s, top-5 accuracy %s; always the most frequent training bucket: %s%n",
+                    f(nc.accuracy()),
+                    f(nc.top5Accuracy()),
+                    f(nc.majorityClassAccuracy())));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "- cross-entropy %s; per epoch from the untrained model: %s%n",
+                    f(nc.crossEntropy()),
                     nc.crossEntropyByEpoch().stream().map(TrainedModel::f).toList()));
         }
         md.append("\n## Config\n\n```json\n").append(config.toJson()).append("\n```\n");

@@ -37,7 +37,7 @@ public final class Trainer {
 
     public Trainer(ModelConfig config, Consumer<String> progress) {
         this.config = Objects.requireNonNull(config, "config");
-        this.progress = progress == null ? s -> { } : progress;
+        this.progress = progress == null ? s -> {} : progress;
     }
 
     /**
@@ -55,14 +55,20 @@ public final class Trainer {
     public TrainedModel train(ExampleSet data, Map<String, double[]> truth) {
         int k = data.taskCount();
         if (data.size() == 0 || data.fitCount() == 0) {
-            throw new TrainingException("no training examples" + (data.stats() == null ? "" : " (" + data.stats().purgedExposures()
-                    + " purged: their horizon reaches the validation period)") + ": refusing to train a model on nothing");
+            throw new TrainingException("no training examples"
+                    + (data.stats() == null
+                            ? ""
+                            : " (" + data.stats().purgedExposures()
+                                    + " purged: their horizon reaches the validation period)")
+                    + ": refusing to train a model on nothing");
         }
         if (data.selectionCount() == 0) {
-            throw new TrainingException("no selection examples (" + data.trainCount() + " training examples): early stopping needs the end of the training period");
+            throw new TrainingException("no selection examples (" + data.trainCount()
+                    + " training examples): early stopping needs the end of the training period");
         }
         if (data.validationCount() == 0) {
-            throw new TrainingException("no validation examples (" + data.size() + " examples in all): the model card needs some");
+            throw new TrainingException(
+                    "no validation examples (" + data.size() + " examples in all): the model card needs some");
         }
         long known = 0;
         for (int i = 0; i < data.fitCount() * k; i++) {
@@ -105,16 +111,24 @@ public final class Trainer {
                 }
             }
             if (pos == 0 || neg == 0) {
-                throw new TrainingException(String.format(Locale.ROOT,
+                throw new TrainingException(String.format(
+                        Locale.ROOT,
                         "stage %s has %d known positives and %d known negatives among %d training examples: a model cannot learn from one class "
                                 + "(%s); is the funnel horizon (%s) longer than the data?",
-                        stages.get(t), pos, neg, train, data.stats() == null ? "" : data.stats().censoredExposures() + " of "
-                                + data.size() + " exposures censored", data.funnel() == null ? "?" : data.funnel().horizon()));
+                        stages.get(t),
+                        pos,
+                        neg,
+                        train,
+                        data.stats() == null
+                                ? ""
+                                : data.stats().censoredExposures() + " of " + data.size() + " exposures censored",
+                        data.funnel() == null ? "?" : data.funnel().horizon()));
             }
         }
     }
 
-    private TrainedModel run(TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Map<String, double[]> truth) {
+    private TrainedModel run(
+            TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Map<String, double[]> truth) {
         int k = stages.size();
         int bs = config.batchSize();
         int train = data.fitCount();
@@ -126,7 +140,8 @@ public final class Trainer {
         boolean aux = g.nextCategory != null;
         List<Double> auxLossByEpoch = new ArrayList<>();
         if (aux) {
-            auxLossByEpoch.add(evaluateNextCategory(g, data, train, selection, 0, List.of()).crossEntropy()); // the untrained model
+            auxLossByEpoch.add(evaluateNextCategory(g, data, train, selection, 0, List.of())
+                    .crossEntropy()); // the untrained model
         }
         int[] order = new int[train];
         for (int i = 0; i < train; i++) {
@@ -164,9 +179,13 @@ public final class Trainer {
                 step++;
                 float loss = trainStep(g, scratch, lab, msk, nxt, n, k, step);
                 if (!Float.isFinite(loss)) {
-                    throw new TrainingException(String.format(Locale.ROOT,
+                    throw new TrainingException(String.format(
+                            Locale.ROOT,
                             "training loss became %s at epoch %d, step %d: stopping (learning rate %s too high, or non-finite inputs?)",
-                            loss, epoch, step, config.learningRate()));
+                            loss,
+                            epoch,
+                            step,
+                            config.learningRate()));
                 }
                 lossSum += loss;
                 batches++;
@@ -176,17 +195,30 @@ public final class Trainer {
             epochsRun = epoch;
             float[] ps = predict(g, data.features(), train, selection, k);
             double selLoss = loss(data, ps, train);
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f  selection loss %.4f",
-                    epoch, config.epochs(), lossSum / batches, selLoss));
+            StringBuilder line = new StringBuilder(String.format(
+                    Locale.ROOT,
+                    "epoch %d/%d  train loss %.4f  selection loss %.4f",
+                    epoch,
+                    config.epochs(),
+                    lossSum / batches,
+                    selLoss));
             for (int t = 0; t < k; t++) {
                 float[][] col = column(data, ps, t, train, selection);
-                line.append(String.format(Locale.ROOT, "  selection AUC %s %.3f (%d pos)", stages.get(t), Evaluation.auc(col[0], col[1], col[2]),
+                line.append(String.format(
+                        Locale.ROOT,
+                        "  selection AUC %s %.3f (%d pos)",
+                        stages.get(t),
+                        Evaluation.auc(col[0], col[1], col[2]),
                         countPositives(col[1], col[2])));
             }
             if (aux) {
                 NextCategoryReport nc = evaluateNextCategory(g, data, train, selection, 0, List.of());
                 auxLossByEpoch.add(nc.crossEntropy());
-                line.append(String.format(Locale.ROOT, "  next category acc %.3f (majority %.3f) CE %.3f", nc.accuracy(), nc.majorityClassAccuracy(),
+                line.append(String.format(
+                        Locale.ROOT,
+                        "  next category acc %.3f (majority %.3f) CE %.3f",
+                        nc.accuracy(),
+                        nc.majorityClassAccuracy(),
                         nc.crossEntropy()));
             }
             line.append(String.format(Locale.ROOT, "  %.0f examples/s", trainRows / (trainNanos / 1e9)));
@@ -204,7 +236,8 @@ public final class Trainer {
             }
             progress.accept(line.toString());
             if (sinceBest > config.patience()) {
-                progress.accept("early stop: no better selection loss for " + sinceBest + " epochs; keeping epoch " + bestEpoch);
+                progress.accept("early stop: no better selection loss for " + sinceBest + " epochs; keeping epoch "
+                        + bestEpoch);
                 break;
             }
         }
@@ -213,21 +246,50 @@ public final class Trainer {
         List<StageReport> reports = Reports.of(data, pv, config.seed(), truth);
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            progress.accept(String.format(Locale.ROOT, "validation %s: AUC %s (popularity %s, logistic regression %s%s), logloss %.4f, ECE %.4f, %d positives of %d",
-                    r.stage(), Reports.withInterval(m.auc(), r.modelAucInterval()),
-                    Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
-                    Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
-                    r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()), m.logloss(), m.ece(), m.positives(), m.evaluated()));
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "validation %s: AUC %s (popularity %s, logistic regression %s%s), logloss %.4f, ECE %.4f, %d positives of %d",
+                    r.stage(),
+                    Reports.withInterval(m.auc(), r.modelAucInterval()),
+                    Reports.withInterval(
+                            r.baselineAuc().get("popularity"),
+                            r.baselineAucInterval().get("popularity")),
+                    Reports.withInterval(
+                            r.baselineAuc().get("logistic_regression"),
+                            r.baselineAucInterval().get("logistic_regression")),
+                    r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()),
+                    m.logloss(),
+                    m.ece(),
+                    m.positives(),
+                    m.evaluated()));
         }
         NextCategoryReport nextCategory = null;
         if (aux) {
-            nextCategory = evaluateNextCategory(g, data, data.trainCount(), data.validationCount(), config.nextCategoryWeight(), auxLossByEpoch);
-            progress.accept(String.format(Locale.ROOT, "validation next category: accuracy %.4f, top-5 %.4f (majority class %.4f), cross-entropy %.4f, %d evaluated",
-                    nextCategory.accuracy(), nextCategory.top5Accuracy(), nextCategory.majorityClassAccuracy(), nextCategory.crossEntropy(),
+            nextCategory = evaluateNextCategory(
+                    g, data, data.trainCount(), data.validationCount(), config.nextCategoryWeight(), auxLossByEpoch);
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "validation next category: accuracy %.4f, top-5 %.4f (majority class %.4f), cross-entropy %.4f, %d evaluated",
+                    nextCategory.accuracy(),
+                    nextCategory.top5Accuracy(),
+                    nextCategory.majorityClassAccuracy(),
+                    nextCategory.crossEntropy(),
                     nextCategory.evaluated()));
         }
         double examplesPerSec = trainRows / (trainNanos / 1e9);
-        return new TrainedModel(g, config, spec, data.funnel(), stages, data.stats(), reports, pv, epochsRun, bestEpoch, bestLoss, examplesPerSec,
+        return new TrainedModel(
+                g,
+                config,
+                spec,
+                data.funnel(),
+                stages,
+                data.stats(),
+                reports,
+                pv,
+                epochsRun,
+                bestEpoch,
+                bestLoss,
+                examplesPerSec,
                 nextCategory);
     }
 
@@ -274,19 +336,30 @@ public final class Trainer {
         return sum;
     }
 
-    private float trainStep(TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int[] nxt, int n, int k, long step) {
+    private float trainStep(
+            TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int[] nxt, int n, int k, long step) {
         Map<String, Tensor> in = Feeds.tensors(b, 0, n);
-        try (TInt32 next = g.nextCategory == null ? null : TInt32.tensorOf(Shape.of(n), DataBuffers.of(nxt, true, false).slice(0, n));
-             TFloat32 y = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(lab, true, false).slice(0, (long) n * k));
-             TFloat32 m = TFloat32.tensorOf(Shape.of(n, k), DataBuffers.of(msk, true, false).slice(0, (long) n * k));
-             TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA1, step));
-             TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA2, step))) {
+        try (TInt32 next = g.nextCategory == null
+                        ? null
+                        : TInt32.tensorOf(
+                                Shape.of(n), DataBuffers.of(nxt, true, false).slice(0, n));
+                TFloat32 y = TFloat32.tensorOf(
+                        Shape.of(n, k), DataBuffers.of(lab, true, false).slice(0, (long) n * k));
+                TFloat32 m = TFloat32.tensorOf(
+                        Shape.of(n, k), DataBuffers.of(msk, true, false).slice(0, (long) n * k));
+                TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA1, step));
+                TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(TrainingGraph.BETA2, step))) {
             Session.Runner r = g.session.runner();
             in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
             if (next != null) {
                 r.feed(g.nextCategory, next);
             }
-            r.feed(g.labels, y).feed(g.mask, m).feed(g.beta1Power, b1).feed(g.beta2Power, b2).addTarget(g.step).fetch(g.loss);
+            r.feed(g.labels, y)
+                    .feed(g.mask, m)
+                    .feed(g.beta1Power, b1)
+                    .feed(g.beta2Power, b2)
+                    .addTarget(g.step)
+                    .fetch(g.loss);
             try (Result res = r.run()) {
                 return ((TFloat32) res.get(0)).getFloat();
             }
@@ -302,7 +375,8 @@ public final class Trainer {
      * The auxiliary task on rows [from, from + n) with a next event. The majority class is the most
      * frequent label of the fit rows (ties: the smaller bucket).
      */
-    static NextCategoryReport evaluateNextCategory(TrainingGraph g, ExampleSet data, int from, int n, double weight, List<Double> byEpoch) {
+    static NextCategoryReport evaluateNextCategory(
+            TrainingGraph g, ExampleSet data, int from, int n, double weight, List<Double> byEpoch) {
         int classes = data.features().spec().feature(FeatureSpec.CAND_CATEGORY).vocabulary();
         int[] next = data.nextCategory();
         int train = data.fitCount();
@@ -332,7 +406,8 @@ public final class Trainer {
                 in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
                 r.fetch(g.model.nextCategoryLogits());
                 try (Result res = r.run()) {
-                    ((TFloat32) res.get(0)).copyTo(DataBuffers.of(logits, false, false).slice(0, (long) rows * classes));
+                    ((TFloat32) res.get(0))
+                            .copyTo(DataBuffers.of(logits, false, false).slice(0, (long) rows * classes));
                 }
             } finally {
                 Feeds.close(in);
@@ -365,7 +440,8 @@ public final class Trainer {
             }
         }
         double e = evaluated == 0 ? Double.NaN : evaluated;
-        return new NextCategoryReport(weight, classes, evaluated, top1 / e, top5 / e, majorityHits / e, ce / e, byEpoch);
+        return new NextCategoryReport(
+                weight, classes, evaluated, top1 / e, top5 / e, majorityHits / e, ce / e, byEpoch);
     }
 
     /** P(reach stage) for rows [from, from + count) of {@code b}: float[count · K], stage-minor. */
@@ -381,7 +457,8 @@ public final class Trainer {
                 g.model.reach().forEach(r::fetch);
                 try (Result res = r.run()) {
                     for (int t = 0; t < k; t++) {
-                        ((TFloat32) res.get(t)).copyTo(DataBuffers.of(col, false, false).slice(0, n));
+                        ((TFloat32) res.get(t))
+                                .copyTo(DataBuffers.of(col, false, false).slice(0, n));
                         for (int i = 0; i < n; i++) {
                             out[(off + i) * k + t] = col[i];
                         }

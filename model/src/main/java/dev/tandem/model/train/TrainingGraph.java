@@ -55,6 +55,7 @@ final class TrainingGraph implements AutoCloseable {
     final Operand<TFloat32> loss;
     /** The auxiliary next-category task: its label (0 = masked) and masked mean cross-entropy; null when off. */
     final Placeholder<TInt32> nextCategory;
+
     final Operand<TFloat32> nextCategoryLoss;
     final Op step;
     private final List<Op> slotInits = new ArrayList<>();
@@ -76,21 +77,28 @@ final class TrainingGraph implements AutoCloseable {
             Operand<TFloat32> m = column(tf, mask, t, k);
             Operand<TFloat32> logp = tf.math.minimum(model.logReach().get(t), tf.constant(-1e-7f));
             Operand<TFloat32> log1mp = tf.math.log(tf.math.neg(tf.math.expm1(logp)));
-            Operand<TFloat32> bce = tf.math.neg(tf.math.add(tf.math.mul(y, logp), tf.math.mul(tf.math.sub(tf.constant(1f), y), log1mp)));
-            Operand<TFloat32> taskLoss = tf.math.div(tf.reduceSum(tf.math.mul(bce, m), tf.constant(0)),
+            Operand<TFloat32> bce = tf.math.neg(
+                    tf.math.add(tf.math.mul(y, logp), tf.math.mul(tf.math.sub(tf.constant(1f), y), log1mp)));
+            Operand<TFloat32> taskLoss = tf.math.div(
+                    tf.reduceSum(tf.math.mul(bce, m), tf.constant(0)),
                     tf.math.maximum(tf.reduceSum(m, tf.constant(0)), tf.constant(1f)));
             total = total == null ? taskLoss : tf.math.add(total, taskLoss);
         }
         if (model.hasNextCategoryHead()) {
-            nextCategory = tf.withName("next_category_label").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            nextCategory =
+                    tf.withName("next_category_label").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             int classes = spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary();
             // log-softmax and a one-hot pick: both have C++ gradients in TF Java
             Operand<TFloat32> logp = tf.nn.logSoftmax(model.nextCategoryLogits());
-            Operand<TFloat32> picked = tf.reduceSum(tf.math.mul(logp, tf.oneHot(nextCategory, tf.constant(classes), tf.constant(1f), tf.constant(0f))),
+            Operand<TFloat32> picked = tf.reduceSum(
+                    tf.math.mul(logp, tf.oneHot(nextCategory, tf.constant(classes), tf.constant(1f), tf.constant(0f))),
                     tf.constant(1));
             Operand<TFloat32> m = tf.dtypes.cast(tf.math.notEqual(nextCategory, tf.constant(0)), TFloat32.class);
-            nextCategoryLoss = tf.withName("next_category_loss").math.div(tf.math.neg(tf.reduceSum(tf.math.mul(picked, m), tf.constant(0))),
-                    tf.math.maximum(tf.reduceSum(m, tf.constant(0)), tf.constant(1f)));
+            nextCategoryLoss = tf.withName("next_category_loss")
+                    .math
+                    .div(
+                            tf.math.neg(tf.reduceSum(tf.math.mul(picked, m), tf.constant(0))),
+                            tf.math.maximum(tf.reduceSum(m, tf.constant(0)), tf.constant(1f)));
             total = tf.math.add(total, tf.math.mul(tf.constant((float) cfg.nextCategoryWeight()), nextCategoryLoss));
         } else {
             nextCategory = null;
@@ -99,7 +107,8 @@ final class TrainingGraph implements AutoCloseable {
         loss = tf.withName("loss").identity(total);
 
         // gradients w.r.t. dense variables and w.r.t. the gathered rows of embedding tables
-        List<Params.Param> dense = params.all().stream().filter(p -> p.kind() == Params.Kind.DENSE).toList();
+        List<Params.Param> dense =
+                params.all().stream().filter(p -> p.kind() == Params.Kind.DENSE).toList();
         List<Params.Lookup> lookups = params.lookups();
         Output<?>[] xs = new Output<?>[dense.size() + lookups.size()];
         for (int i = 0; i < dense.size(); i++) {
@@ -119,7 +128,8 @@ final class TrainingGraph implements AutoCloseable {
             gradOps.add(id);
         }
         gradOps.add(tf.identity(loss));
-        Op gradientsDone = tf.withControlDependencies(gradOps).withName("gradients_done").noOp();
+        Op gradientsDone =
+                tf.withControlDependencies(gradOps).withName("gradients_done").noOp();
         tf = tf.withControlDependencies(List.of(gradientsDone));
 
         float lr = cfg.learningRate().floatValue();
@@ -137,11 +147,13 @@ final class TrainingGraph implements AutoCloseable {
             updates.add(tf.train.applyAdam(p.variable(), m, v, beta1Power, beta2Power, lrC, b1, b2, eps, g));
         }
         // lazy Adam: lr_t = lr · sqrt(1 − β2^t) / (1 − β1^t)
-        Operand<TFloat32> lrT = tf.math.div(tf.math.mul(lrC, tf.math.sqrt(tf.math.sub(tf.constant(1f), beta2Power))),
+        Operand<TFloat32> lrT = tf.math.div(
+                tf.math.mul(lrC, tf.math.sqrt(tf.math.sub(tf.constant(1f), beta2Power))),
                 tf.math.sub(tf.constant(1f), beta1Power));
         Map<String, List<Integer>> byTable = new LinkedHashMap<>();
         for (int i = 0; i < lookups.size(); i++) {
-            byTable.computeIfAbsent(lookups.get(i).table().name(), x -> new ArrayList<>()).add(i);
+            byTable.computeIfAbsent(lookups.get(i).table().name(), x -> new ArrayList<>())
+                    .add(i);
         }
         for (Map.Entry<String, List<Integer>> en : byTable.entrySet()) {
             Params.Param table = params.get(en.getKey());
@@ -161,18 +173,28 @@ final class TrainingGraph implements AutoCloseable {
             Variable<TFloat32> m = slot(tf, table, "m");
             Variable<TFloat32> v = slot(tf, table, "v");
             Operand<TInt32> rows = u.y();
-            Operand<TFloat32> mNew = tf.math.add(tf.math.mul(b1, tf.gather(m, rows, tf.constant(0))), tf.math.mul(tf.constant(1 - BETA1), g));
-            Operand<TFloat32> vNew = tf.math.add(tf.math.mul(b2, tf.gather(v, rows, tf.constant(0))), tf.math.mul(tf.constant(1 - BETA2), tf.math.mul(g, g)));
-            Operand<TFloat32> wNew = tf.math.sub(tf.gather(table.variable(), rows, tf.constant(0)),
+            Operand<TFloat32> mNew = tf.math.add(
+                    tf.math.mul(b1, tf.gather(m, rows, tf.constant(0))), tf.math.mul(tf.constant(1 - BETA1), g));
+            Operand<TFloat32> vNew = tf.math.add(
+                    tf.math.mul(b2, tf.gather(v, rows, tf.constant(0))),
+                    tf.math.mul(tf.constant(1 - BETA2), tf.math.mul(g, g)));
+            Operand<TFloat32> wNew = tf.math.sub(
+                    tf.gather(table.variable(), rows, tf.constant(0)),
                     tf.math.div(tf.math.mul(lrT, mNew), tf.math.add(tf.math.sqrt(vNew), eps)));
             updates.add(tf.scatterUpdate(m, rows, mNew));
             updates.add(tf.scatterUpdate(v, rows, vNew));
             updates.add(tf.scatterUpdate(table.variable(), rows, wNew));
         }
-        step = Ops.create(graph).withControlDependencies(updates).withName("train_step").noOp();
+        step = Ops.create(graph)
+                .withControlDependencies(updates)
+                .withName("train_step")
+                .noOp();
 
         // one thread per op, ops in order: the same seed gives the same weights
-        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1).setInterOpParallelismThreads(1).build();
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(1)
+                .setInterOpParallelismThreads(1)
+                .build();
         session = new Session(graph, config);
         params.assign(session, params.initialValues());
         Session.Runner r = session.runner();
@@ -182,13 +204,16 @@ final class TrainingGraph implements AutoCloseable {
 
     private Variable<TFloat32> slot(Ops ignored, Params.Param p, String which) {
         Ops tf = Ops.create(graph); // no control dependencies: slots are initialised before any step
-        Variable<TFloat32> s = tf.withName(Params.opName(p.name()) + ".adam_" + which).variable(p.shape(), TFloat32.class);
+        Variable<TFloat32> s =
+                tf.withName(Params.opName(p.name()) + ".adam_" + which).variable(p.shape(), TFloat32.class);
         slotInits.add(tf.assign(s, tf.zeros(tf.constant(p.shape()), TFloat32.class)));
         return s;
     }
 
     private static Operand<TFloat32> column(Ops tf, Operand<TFloat32> m, int t, int k) {
-        return tf.reshape(tf.slice(m, tf.constant(new int[] {0, t}), tf.constant(new int[] {-1, 1})), tf.constant(new int[] {-1}));
+        return tf.reshape(
+                tf.slice(m, tf.constant(new int[] {0, t}), tf.constant(new int[] {-1, 1})),
+                tf.constant(new int[] {-1}));
     }
 
     @Override

@@ -12,7 +12,8 @@ public enum Architecture {
     /** Progressive layered extraction, one CGC layer: each task gates over its own experts and the shared ones. */
     PLE("ple");
 
-    private static final List<String> CODES = Arrays.stream(values()).map(Architecture::code).toList();
+    private static final List<String> CODES =
+            Arrays.stream(values()).map(Architecture::code).toList();
 
     private final String code;
 

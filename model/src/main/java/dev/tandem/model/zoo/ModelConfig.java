@@ -39,8 +39,25 @@ import java.util.Objects;
  * @param seed              seed of the initial weights and of the shuffling
  * @param auxiliary         optional auxiliary tasks trained jointly, e.g. {@code {"next_category": {"weight": 0.1}}}; null: none
  */
-@JsonPropertyOrder({"name", "architecture", "sequenceEncoder", "embeddingDim", "useItemId", "hidden", "experts", "taskExperts",
-        "towerHidden", "attentionHidden", "taskSeGating", "learningRate", "batchSize", "epochs", "patience", "seed", "auxiliary"})
+@JsonPropertyOrder({
+    "name",
+    "architecture",
+    "sequenceEncoder",
+    "embeddingDim",
+    "useItemId",
+    "hidden",
+    "experts",
+    "taskExperts",
+    "towerHidden",
+    "attentionHidden",
+    "taskSeGating",
+    "learningRate",
+    "batchSize",
+    "epochs",
+    "patience",
+    "seed",
+    "auxiliary"
+})
 public record ModelConfig(
         String name,
         String architecture,
@@ -62,8 +79,7 @@ public record ModelConfig(
         @JsonInclude(JsonInclude.Include.NON_NULL) Auxiliary auxiliary) {
 
     /** Auxiliary tasks: only the training graph has them; the exported serving graph does not. */
-    public record Auxiliary(@JsonProperty("next_category") NextCategory nextCategory) {
-    }
+    public record Auxiliary(@JsonProperty("next_category") NextCategory nextCategory) {}
 
     /**
      * A softmax head predicting the category bucket of the user's next event after the exposure,
@@ -72,7 +88,10 @@ public record ModelConfig(
     public record NextCategory(Double weight) {
         public NextCategory {
             weight = weight == null ? 0.1 : weight;
-            require(weight > 0 && weight <= 100 && Double.isFinite(weight), "auxiliary.next_category.weight", "must be in (0, 100], was " + weight);
+            require(
+                    weight > 0 && weight <= 100 && Double.isFinite(weight),
+                    "auxiliary.next_category.weight",
+                    "must be in (0, 100], was " + weight);
         }
     }
 
@@ -104,16 +123,37 @@ public record ModelConfig(
         epochs = epochs == null ? 10 : epochs;
         patience = patience == null ? 2 : patience;
         seed = seed == null ? 42L : seed;
-        require(!name.isBlank() && name.matches("[A-Za-z0-9._-]+"), "name", "must be letters, digits, '.', '_' or '-', was '" + name + "'");
-        require(ARCHITECTURES.contains(architecture), "architecture", "must be one of " + ARCHITECTURES + ", was '" + architecture + "'");
-        require(SEQUENCE_ENCODERS.contains(sequenceEncoder), "sequenceEncoder", "must be one of " + SEQUENCE_ENCODERS + ", was '" + sequenceEncoder + "'");
+        require(
+                !name.isBlank() && name.matches("[A-Za-z0-9._-]+"),
+                "name",
+                "must be letters, digits, '.', '_' or '-', was '" + name + "'");
+        require(
+                ARCHITECTURES.contains(architecture),
+                "architecture",
+                "must be one of " + ARCHITECTURES + ", was '" + architecture + "'");
+        require(
+                SEQUENCE_ENCODERS.contains(sequenceEncoder),
+                "sequenceEncoder",
+                "must be one of " + SEQUENCE_ENCODERS + ", was '" + sequenceEncoder + "'");
         require(embeddingDim >= 1 && embeddingDim <= 512, "embeddingDim", "must be in [1, 512], was " + embeddingDim);
-        require(!hidden.isEmpty() && hidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096), "hidden", "must be 1 to n widths in [1, 4096], was " + hidden);
-        require(towerHidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096), "towerHidden", "widths must be in [1, 4096], was " + towerHidden);
+        require(
+                !hidden.isEmpty() && hidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096),
+                "hidden",
+                "must be 1 to n widths in [1, 4096], was " + hidden);
+        require(
+                towerHidden.stream().allMatch(h -> h != null && h >= 1 && h <= 4096),
+                "towerHidden",
+                "widths must be in [1, 4096], was " + towerHidden);
         require(experts >= 1 && experts <= 64, "experts", "must be in [1, 64], was " + experts);
         require(taskExperts >= 1 && taskExperts <= 64, "taskExperts", "must be in [1, 64], was " + taskExperts);
-        require(attentionHidden >= 1 && attentionHidden <= 1024, "attentionHidden", "must be in [1, 1024], was " + attentionHidden);
-        require(learningRate > 0 && learningRate < 1 && Double.isFinite(learningRate), "learningRate", "must be in (0, 1), was " + learningRate);
+        require(
+                attentionHidden >= 1 && attentionHidden <= 1024,
+                "attentionHidden",
+                "must be in [1, 1024], was " + attentionHidden);
+        require(
+                learningRate > 0 && learningRate < 1 && Double.isFinite(learningRate),
+                "learningRate",
+                "must be in (0, 1), was " + learningRate);
         require(batchSize >= 1 && batchSize <= 65_536, "batchSize", "must be in [1, 65536], was " + batchSize);
         require(epochs >= 1 && epochs <= 10_000, "epochs", "must be in [1, 10000], was " + epochs);
         require(patience >= 0, "patience", "must be >= 0, was " + patience);
@@ -130,44 +170,142 @@ public record ModelConfig(
     }
 
     public static ModelConfig defaults() {
-        return new ModelConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new ModelConfig(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The weight of the auxiliary next-category loss, 0 when the task is off. */
     public double nextCategoryWeight() {
-        return auxiliary == null || auxiliary.nextCategory() == null ? 0 : auxiliary.nextCategory().weight();
+        return auxiliary == null || auxiliary.nextCategory() == null
+                ? 0
+                : auxiliary.nextCategory().weight();
     }
 
     /** With the auxiliary next-category task at {@code weight}, or without it for 0. */
     public ModelConfig withNextCategoryTask(double weight) {
-        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed,
+        return new ModelConfig(
+                name,
+                architecture,
+                sequenceEncoder,
+                embeddingDim,
+                useItemId,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                taskSeGating,
+                learningRate,
+                batchSize,
+                epochs,
+                patience,
+                seed,
                 weight == 0 ? null : new Auxiliary(new NextCategory(weight)));
     }
 
     public ModelConfig withArchitecture(String arch, String encoder) {
-        return new ModelConfig(name, arch, encoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden, attentionHidden,
-                taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
+        return new ModelConfig(
+                name,
+                arch,
+                encoder,
+                embeddingDim,
+                useItemId,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                taskSeGating,
+                learningRate,
+                batchSize,
+                epochs,
+                patience,
+                seed,
+                auxiliary);
     }
 
     public ModelConfig withTraining(double lr, int batch, int maxEpochs, int patienceEpochs, long rngSeed) {
-        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, lr, batch, maxEpochs, patienceEpochs, rngSeed, auxiliary);
+        return new ModelConfig(
+                name,
+                architecture,
+                sequenceEncoder,
+                embeddingDim,
+                useItemId,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                taskSeGating,
+                lr,
+                batch,
+                maxEpochs,
+                patienceEpochs,
+                rngSeed,
+                auxiliary);
     }
 
     public ModelConfig withName(String n) {
-        return new ModelConfig(n, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
+        return new ModelConfig(
+                n,
+                architecture,
+                sequenceEncoder,
+                embeddingDim,
+                useItemId,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                taskSeGating,
+                learningRate,
+                batchSize,
+                epochs,
+                patience,
+                seed,
+                auxiliary);
     }
 
     public ModelConfig withItemId(boolean use) {
-        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, use, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, taskSeGating, learningRate, batchSize, epochs, patience, seed, auxiliary);
+        return new ModelConfig(
+                name,
+                architecture,
+                sequenceEncoder,
+                embeddingDim,
+                use,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                taskSeGating,
+                learningRate,
+                batchSize,
+                epochs,
+                patience,
+                seed,
+                auxiliary);
     }
 
     public ModelConfig withTaskSeGating(boolean se) {
-        return new ModelConfig(name, architecture, sequenceEncoder, embeddingDim, useItemId, hidden, experts, taskExperts, towerHidden,
-                attentionHidden, se, learningRate, batchSize, epochs, patience, seed, auxiliary);
+        return new ModelConfig(
+                name,
+                architecture,
+                sequenceEncoder,
+                embeddingDim,
+                useItemId,
+                hidden,
+                experts,
+                taskExperts,
+                towerHidden,
+                attentionHidden,
+                se,
+                learningRate,
+                batchSize,
+                epochs,
+                patience,
+                seed,
+                auxiliary);
     }
 
     public String toJson() {
@@ -186,7 +324,8 @@ public record ModelConfig(
             Throwable c = e.getCause() != null ? e.getCause() : e;
             throw new IllegalArgumentException("invalid model config: " + c.getMessage(), e);
         } catch (JsonMappingException e) {
-            throw new IllegalArgumentException("invalid model config: field '" + fieldPath(e) + "': " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "invalid model config: field '" + fieldPath(e) + "': " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new IllegalArgumentException("invalid model config JSON: " + e.getMessage(), e);
         }

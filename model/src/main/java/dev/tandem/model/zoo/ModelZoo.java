@@ -38,8 +38,7 @@ import org.tensorflow.types.TInt32;
  * only the gathered rows.
  */
 public final class ModelZoo {
-    private ModelZoo() {
-    }
+    private ModelZoo() {}
 
     /** The model with the auxiliary heads its config asks for (the training graph). */
     public static FunnelGraph build(Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p) {
@@ -50,7 +49,8 @@ public final class ModelZoo {
      * @param auxiliary false for the serving graph: auxiliary heads exist to shape the shared layers in
      *                  training, and leaving them out keeps the serving signature one output per stage
      */
-    public static FunnelGraph build(Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p, boolean auxiliary) {
+    public static FunnelGraph build(
+            Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p, boolean auxiliary) {
         return new Builder(tf, spec, cfg, p).build(stages, auxiliary && cfg.nextCategoryWeight() > 0);
     }
 
@@ -63,18 +63,23 @@ public final class ModelZoo {
         final int l;
 
         /** The placeholders of the serving signature, by feature name, and the typed views the graph uses. */
-        record Inputs(Map<String, Placeholder<?>> all, Operand<TInt32> seqItem, Operand<TInt32> seqCat, Operand<TInt32> seqAction,
-                      Operand<TInt32> seqGap, Operand<TFloat32> userDense, Operand<TInt32> candItem, Operand<TInt32> candCat,
-                      Operand<TInt32> candBrand, Operand<TInt32> candPrice) {
-        }
+        record Inputs(
+                Map<String, Placeholder<?>> all,
+                Operand<TInt32> seqItem,
+                Operand<TInt32> seqCat,
+                Operand<TInt32> seqAction,
+                Operand<TInt32> seqGap,
+                Operand<TFloat32> userDense,
+                Operand<TInt32> candItem,
+                Operand<TInt32> candCat,
+                Operand<TInt32> candBrand,
+                Operand<TInt32> candPrice) {}
 
         /** {@code x}, the input of the shared layers, and its width. */
-        record Features(Operand<TFloat32> x, int width) {
-        }
+        record Features(Operand<TFloat32> x, int width) {}
 
         /** What the shared layers give the funnel towers (one input per task), the auxiliary head's input (or null), and their width. */
-        record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {
-        }
+        record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {}
 
         Builder(Ops tf, FeatureSpec spec, ModelConfig cfg, Params p) {
             this.tf = tf;
@@ -113,7 +118,8 @@ public final class ModelZoo {
                         : tf.withName(f.name()).placeholder(TFloat32.class, Placeholder.shape(Shape.of(dims)));
                 inputs.put(f.name(), ph);
             }
-            return new Inputs(inputs,
+            return new Inputs(
+                    inputs,
                     (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ITEM),
                     (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_CATEGORY),
                     (Operand<TInt32>) inputs.get(FeatureSpec.SEQ_ACTION),
@@ -138,7 +144,8 @@ public final class ModelZoo {
             p.table("emb/gap", spec.feature(FeatureSpec.SEQ_TIME_GAP).vocabulary(), d, Params.Kind.DENSE);
 
             // sequence elements [B, L, D] and their mask [B, L]
-            Operand<TFloat32> e = tf.math.add(tf.math.add(p.lookup("emb/category", in.seqCat()), p.lookup("emb/action", in.seqAction())),
+            Operand<TFloat32> e = tf.math.add(
+                    tf.math.add(p.lookup("emb/category", in.seqCat()), p.lookup("emb/action", in.seqAction())),
                     p.lookup("emb/gap", in.seqGap()));
             if (ids) {
                 e = tf.math.add(e, p.lookup("emb/item", in.seqItem()));
@@ -149,7 +156,8 @@ public final class ModelZoo {
             Operand<TFloat32> cCat = p.lookup("emb/category", in.candCat());
             Operand<TFloat32> cItem = ids ? p.lookup("emb/item", in.candItem()) : null;
             Operand<TFloat32> q = ids ? tf.math.add(cCat, cItem) : cCat;
-            List<Operand<TFloat32>> towerIn = new ArrayList<>(List.of(cCat, p.lookup("emb/brand", in.candBrand()), p.lookup("emb/price", in.candPrice())));
+            List<Operand<TFloat32>> towerIn = new ArrayList<>(
+                    List.of(cCat, p.lookup("emb/brand", in.candBrand()), p.lookup("emb/price", in.candPrice())));
             if (ids) {
                 towerIn.add(cItem);
             }
@@ -163,14 +171,24 @@ public final class ModelZoo {
             int dense = spec.denseWidth();
             // explicit matches of the candidate in the sequence, per action: log1p(#same category), log1p(#same item)
             int nA = spec.feature(FeatureSpec.SEQ_ACTION).vocabulary();
-            Operand<TFloat32> actions = tf.oneHot(in.seqAction(), tf.constant(nA), tf.constant(1f), tf.constant(0f));   // [B,L,A]
-            Operand<TFloat32> sameCat = tf.math.mul(tf.dtypes.cast(tf.math.equal(in.seqCat(), tf.expandDims(in.candCat(), tf.constant(1))), TFloat32.class), mask);
-            Operand<TFloat32> sameItem = tf.math.mul(tf.dtypes.cast(tf.math.equal(in.seqItem(), tf.expandDims(in.candItem(), tf.constant(1))), TFloat32.class), mask);
-            Operand<TFloat32> catMatches = tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameCat, tf.constant(2))), tf.constant(1)));
-            List<Operand<TFloat32>> parts = new ArrayList<>(List.of(s, tf.math.mul(s, q), itemVec, in.userDense(), catMatches));
+            Operand<TFloat32> actions =
+                    tf.oneHot(in.seqAction(), tf.constant(nA), tf.constant(1f), tf.constant(0f)); // [B,L,A]
+            Operand<TFloat32> sameCat = tf.math.mul(
+                    tf.dtypes.cast(
+                            tf.math.equal(in.seqCat(), tf.expandDims(in.candCat(), tf.constant(1))), TFloat32.class),
+                    mask);
+            Operand<TFloat32> sameItem = tf.math.mul(
+                    tf.dtypes.cast(
+                            tf.math.equal(in.seqItem(), tf.expandDims(in.candItem(), tf.constant(1))), TFloat32.class),
+                    mask);
+            Operand<TFloat32> catMatches = tf.math.log1p(
+                    tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameCat, tf.constant(2))), tf.constant(1)));
+            List<Operand<TFloat32>> parts =
+                    new ArrayList<>(List.of(s, tf.math.mul(s, q), itemVec, in.userDense(), catMatches));
             int xw = 3 * d + dense + nA;
             if (ids) {
-                parts.add(tf.math.log1p(tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameItem, tf.constant(2))), tf.constant(1))));
+                parts.add(tf.math.log1p(
+                        tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameItem, tf.constant(2))), tf.constant(1))));
                 xw += nA;
             }
             return new Features(concat(parts), xw);
@@ -230,7 +248,8 @@ public final class ModelZoo {
                 Operand<TFloat32> h = shared.perTask().get(t);
                 if (cfg.taskSeGating()) {
                     int r = Math.max(1, hw / 4);
-                    Operand<TFloat32> g = tf.math.sigmoid(dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
+                    Operand<TFloat32> g = tf.math.sigmoid(
+                            dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
                     h = tf.math.mul(h, g);
                 }
                 Operand<TFloat32> tower = cfg.towerHidden().isEmpty() ? h : mlp("tower" + t, h, hw, cfg.towerHidden());
@@ -240,22 +259,33 @@ public final class ModelZoo {
                 Operand<TFloat32> ls = logSigmoid(z);
                 cum = cum == null ? ls : tf.math.add(cum, ls);
                 logReach.add(cum);
-                reach.add(tf.withName(FunnelGraph.outputName(stages.get(t))).math.exp(cum));
+                reach.add(
+                        tf.withName(FunnelGraph.outputName(stages.get(t))).math.exp(cum));
             }
             Operand<TFloat32> nextCategory = null;
             if (nextCategoryHead) {
-                // its own tower over the shared bottom / experts: the task shapes the shared layers, not the funnel towers
+                // its own tower over the shared bottom / experts: the task shapes the shared layers, not the funnel
+                // towers
                 Operand<TFloat32> auxIn = shared.auxiliary();
-                Operand<TFloat32> t = cfg.towerHidden().isEmpty() ? auxIn : mlp("aux/next_category/tower", auxIn, hw, cfg.towerHidden());
+                Operand<TFloat32> t = cfg.towerHidden().isEmpty()
+                        ? auxIn
+                        : mlp("aux/next_category/tower", auxIn, hw, cfg.towerHidden());
                 int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
-                nextCategory = dense("aux/next_category/logits", t, tw, spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(), false);
+                nextCategory = dense(
+                        "aux/next_category/logits",
+                        t,
+                        tw,
+                        spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(),
+                        false);
             }
             return new FunnelGraph(spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory);
         }
 
         /** log σ(z) = −softplus(−z) = −(max(−z, 0) + log1p(exp(−|z|))). */
         Operand<TFloat32> logSigmoid(Operand<TFloat32> z) {
-            Operand<TFloat32> sp = tf.math.add(tf.math.maximum(tf.math.neg(z), tf.constant(0f)), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(z)))));
+            Operand<TFloat32> sp = tf.math.add(
+                    tf.math.maximum(tf.math.neg(z), tf.constant(0f)),
+                    tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(z)))));
             return tf.math.neg(sp);
         }
 
@@ -270,16 +300,19 @@ public final class ModelZoo {
          * DIN-style target attention: score_i = w · relu(e_i·A + q·B + (e_i ⊙ q)·C + (e_i − q)·E + b);
          * weights = masked softmax over the kept events; an all-padding sequence pools to zero.
          */
-        Operand<TFloat32> targetAttention(String name, Operand<TFloat32> e, Operand<TFloat32> q, Operand<TFloat32> mask) {
+        Operand<TFloat32> targetAttention(
+                String name, Operand<TFloat32> e, Operand<TFloat32> q, Operand<TFloat32> mask) {
             int h = cfg.attentionHidden();
-            Operand<TFloat32> q3 = tf.expandDims(q, tf.constant(1));                 // [B,1,D]
-            Operand<TFloat32> prod = tf.math.mul(e, q3);                             // [B,L,D]
+            Operand<TFloat32> q3 = tf.expandDims(q, tf.constant(1)); // [B,1,D]
+            Operand<TFloat32> prod = tf.math.mul(e, q3); // [B,L,D]
             Operand<TFloat32> diff = tf.math.sub(e, q3);
-            Operand<TFloat32> a = tf.math.add(tf.math.add(seqDense(name + "/e", e, d, h), seqDense(name + "/p", prod, d, h)),
+            Operand<TFloat32> a = tf.math.add(
+                    tf.math.add(seqDense(name + "/e", e, d, h), seqDense(name + "/p", prod, d, h)),
                     seqDense(name + "/d", diff, d, h));
             Operand<TFloat32> qb = tf.expandDims(tf.linalg.matMul(q, p.weight(name + "/q", d, h)), tf.constant(1));
             a = tf.nn.relu(tf.math.add(tf.math.add(a, qb), p.vector(name + "/b", h, 0f)));
-            Operand<TFloat32> score = tf.reshape(seqDense(name + "/score", a, h, 1), tf.constant(new int[] {-1, l}));  // [B,L]
+            Operand<TFloat32> score =
+                    tf.reshape(seqDense(name + "/score", a, h, 1), tf.constant(new int[] {-1, l})); // [B,L]
             Operand<TFloat32> penalty = tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f));
             Operand<TFloat32> w = tf.math.mul(tf.nn.softmax(tf.math.add(score, penalty)), mask);
             Operand<TFloat32> norm = tf.math.add(tf.reduceSum(w, tf.constant(1)), tf.constant(1e-9f));
@@ -296,10 +329,14 @@ public final class ModelZoo {
             Operand<TFloat32> vm = seqDense(name + "/wv", x, d, d);
             // batched products by broadcasting (Mul and Sum have C++ gradients; [B,L,L,D] is small for L ≤ 50)
             Operand<TFloat32> qk = tf.math.mul(tf.expandDims(qm, tf.constant(2)), tf.expandDims(km, tf.constant(1)));
-            Operand<TFloat32> scores = tf.math.mul(tf.reduceSum(qk, tf.constant(3)), tf.constant((float) (1.0 / Math.sqrt(d)))); // [B,L,L]
-            Operand<TFloat32> keyPenalty = tf.expandDims(tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f)), tf.constant(1));
+            Operand<TFloat32> scores =
+                    tf.math.mul(tf.reduceSum(qk, tf.constant(3)), tf.constant((float) (1.0 / Math.sqrt(d)))); // [B,L,L]
+            Operand<TFloat32> keyPenalty =
+                    tf.expandDims(tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f)), tf.constant(1));
             Operand<TFloat32> attn = tf.nn.softmax(tf.math.add(scores, keyPenalty));
-            Operand<TFloat32> ctx = tf.reduceSum(tf.math.mul(tf.expandDims(attn, tf.constant(3)), tf.expandDims(vm, tf.constant(1))), tf.constant(2));
+            Operand<TFloat32> ctx = tf.reduceSum(
+                    tf.math.mul(tf.expandDims(attn, tf.constant(3)), tf.expandDims(vm, tf.constant(1))),
+                    tf.constant(2));
             Operand<TFloat32> h = layerNorm(name + "/ln1", tf.math.add(x, seqDense(name + "/wo", ctx, d, d)));
             Operand<TFloat32> ff = seqDense(name + "/ff2", tf.nn.relu(seqDense(name + "/ff1", h, d, 2 * d)), 2 * d, d);
             Operand<TFloat32> out = layerNorm(name + "/ln2", tf.math.add(h, ff));
@@ -323,8 +360,8 @@ public final class ModelZoo {
         }
 
         Operand<TFloat32> gate(String name, Operand<TFloat32> x, int xw, List<Operand<TFloat32>> experts) {
-            Operand<TFloat32> g = tf.nn.softmax(dense(name, x, xw, experts.size(), false));       // [B,E]
-            Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L));                         // [B,E,H]
+            Operand<TFloat32> g = tf.nn.softmax(dense(name, x, xw, experts.size(), false)); // [B,E]
+            Operand<TFloat32> stacked = tf.stack(experts, Stack.axis(1L)); // [B,E,H]
             return tf.reduceSum(tf.math.mul(stacked, tf.expandDims(g, tf.constant(2))), tf.constant(1));
         }
 
@@ -339,7 +376,8 @@ public final class ModelZoo {
         }
 
         Operand<TFloat32> dense(String name, Operand<TFloat32> x, int in, int out, boolean relu) {
-            Operand<TFloat32> y = tf.math.add(tf.linalg.matMul(x, p.weight(name + "/w", in, out)), p.vector(name + "/b", out, 0f));
+            Operand<TFloat32> y =
+                    tf.math.add(tf.linalg.matMul(x, p.weight(name + "/w", in, out)), p.vector(name + "/b", out, 0f));
             return relu ? tf.nn.relu(y) : y;
         }
 

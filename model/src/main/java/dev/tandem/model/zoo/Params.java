@@ -29,18 +29,26 @@ import org.tensorflow.types.TInt32;
  */
 public final class Params {
     /** Dense variables get dense Adam; embedding tables get row-sparse (lazy) Adam. */
-    public enum Kind { DENSE, EMBEDDING }
+    public enum Kind {
+        DENSE,
+        EMBEDDING
+    }
 
     /** One variable. */
-    public record Param(String name, Shape shape, Kind kind, Variable<TFloat32> variable, Placeholder<TFloat32> value, Assign<TFloat32> assign) {
+    public record Param(
+            String name,
+            Shape shape,
+            Kind kind,
+            Variable<TFloat32> variable,
+            Placeholder<TFloat32> value,
+            Assign<TFloat32> assign) {
         public int size() {
             return Math.toIntExact(shape.size());
         }
     }
 
     /** One {@code tf.gather} of an embedding table: the ids and the gathered rows. */
-    public record Lookup(Param table, Operand<TInt32> ids, Operand<TFloat32> rows) {
-    }
+    public record Lookup(Param table, Operand<TInt32> ids, Operand<TFloat32> rows) {}
 
     private final Ops tf;
     private final long seed;

@@ -12,7 +12,8 @@ public enum SequenceEncoder {
     /** One self-attention block over the kept events, then target attention. */
     TRANSFORMER("transformer");
 
-    private static final List<String> CODES = Arrays.stream(values()).map(SequenceEncoder::code).toList();
+    private static final List<String> CODES =
+            Arrays.stream(values()).map(SequenceEncoder::code).toList();
 
     private final String code;
 

@@ -67,11 +67,11 @@ class ExampleBuilderTest {
         ev("u1", "a", Action.CART, T0 + H);
         ev("u1", "a", Action.PURCHASE, T0 + 2 * H);
         ev("u1", "b", Action.VIEW, T0 + 3 * H);
-        ev("u1", "b", Action.CART, T0 + 28 * H);        // past the 24 h horizon
+        ev("u1", "b", Action.CART, T0 + 28 * H); // past the 24 h horizon
         ev("u1", "c", Action.VIEW, T0 + 4 * H);
-        ev("u1", "c", Action.PURCHASE, T0 + 5 * H);     // bought without a cart: reaching PURCHASE implies CART
+        ev("u1", "c", Action.PURCHASE, T0 + 5 * H); // bought without a cart: reaching PURCHASE implies CART
         ev("u1", "d", Action.VIEW, T0 + 6 * H);
-        ev("u1", "e", Action.CART, T0 + 6 * H + 1);     // another item: no label for d
+        ev("u1", "e", Action.CART, T0 + 6 * H + 1); // another item: no label for d
         farEnd();
         ExampleSet s = builder.build(log);
         assertThat(rowsOf(s, "u1")).isEqualTo(4);
@@ -89,17 +89,21 @@ class ExampleBuilderTest {
     void theAuxiliaryLabelIsTheCategoryBucketOfTheUsersNextEvent() {
         earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
-        ev("u2", "x", Action.VIEW, T0 + 1);             // another user's event is not u1's next one
-        ev("u1", "b", Action.FAVORITE, T0 + 2 * H);     // any action counts, however much later
+        ev("u2", "x", Action.VIEW, T0 + 1); // another user's event is not u1's next one
+        ev("u1", "b", Action.FAVORITE, T0 + 2 * H); // any action counts, however much later
         ev("u1", "b", Action.VIEW, T0 + 3 * H);
-        ev("u1", "b", Action.CART, T0 + 3 * H);         // same instant: the view comes first, the cart is next
-        ev("u1", "c", Action.VIEW, T0 + 4 * H);         // u1's last event
+        ev("u1", "b", Action.CART, T0 + 3 * H); // same instant: the view comes first, the cart is next
+        ev("u1", "c", Action.VIEW, T0 + 4 * H); // u1's last event
         farEnd();
         ExampleSet s = builder.build(log);
         assertThat(s.nextCategory()).hasSize(s.size());
-        assertThat(s.nextCategory()[row(s, "u1", "a", T0)]).isEqualTo(enc.categoryId("c-b")).isPositive();
+        assertThat(s.nextCategory()[row(s, "u1", "a", T0)])
+                .isEqualTo(enc.categoryId("c-b"))
+                .isPositive();
         assertThat(s.nextCategory()[row(s, "u1", "b", T0 + 3 * H)]).isEqualTo(enc.categoryId("c-b"));
-        assertThat(s.nextCategory()[row(s, "u1", "c", T0 + 4 * H)]).as("no next event: masked").isZero();
+        assertThat(s.nextCategory()[row(s, "u1", "c", T0 + 4 * H)])
+                .as("no next event: masked")
+                .isZero();
         assertThat(s.nextCategory()[row(s, "u2", "x", T0 + 1)]).isZero();
         ExampleSet kept = s.withoutTrainingRows(i -> i == 0);
         assertThat(kept.nextCategory()[kept.size() - 1]).isEqualTo(s.nextCategory()[s.size() - 1]);
@@ -110,14 +114,16 @@ class ExampleBuilderTest {
         earlyTrainingPeriod();
         ev("u1", "a", Action.VIEW, T0);
         ev("u1", "b", Action.VIEW, T0 + 1000);
-        ev("u1", "b", Action.CART, T0 + 1000);          // same time: the view comes first
+        ev("u1", "b", Action.CART, T0 + 1000); // same time: the view comes first
         farEnd();
         ExampleSet s = builder.build(log);
         int first = row(s, "u1", "a", T0);
         int second = row(s, "u1", "b", T0 + 1000);
         int l = spec.sequenceLength();
-        assertThat(Arrays.copyOfRange(s.features().seqItem, first * l, first * l + l)).containsOnly(0);
-        assertThat(Arrays.copyOfRange(s.features().seqItem, second * l, second * l + l)).containsExactly(0, 0, 0, enc.itemId("a"));
+        assertThat(Arrays.copyOfRange(s.features().seqItem, first * l, first * l + l))
+                .containsOnly(0);
+        assertThat(Arrays.copyOfRange(s.features().seqItem, second * l, second * l + l))
+                .containsExactly(0, 0, 0, enc.itemId("a"));
         assertThat(s.features().candItem[second]).isEqualTo(enc.itemId("b"));
         assertThat(s.features().candCategory[second]).isEqualTo(enc.categoryId("c-b"));
         assertThat(labels(s, second)).containsExactly(1f, 0f);
@@ -130,7 +136,7 @@ class ExampleBuilderTest {
         ev("u1", "b", Action.VIEW, T0 + 30 * H);
         ev("u1", "b", Action.CART, T0 + 31 * H);
         ev("u1", "c", Action.VIEW, T0 + 32 * H);
-        ev("u1", "x", Action.FAVORITE, T0 + 40 * H);    // data end: b and c are within 24 h of it
+        ev("u1", "x", Action.FAVORITE, T0 + 40 * H); // data end: b and c are within 24 h of it
         ExampleSet s = builder.build(log);
         int a = row(s, "u1", "a", T0);
         int b = row(s, "u1", "b", T0 + 30 * H);
@@ -146,7 +152,9 @@ class ExampleBuilderTest {
     }
 
     /** VIEW → CART → PURCHASE within 1 h, 70 % train, the default selection slice. */
-    final ExampleBuilder hourly = new ExampleBuilder(enc, SequencePolicy.defaults(),
+    final ExampleBuilder hourly = new ExampleBuilder(
+            enc,
+            SequencePolicy.defaults(),
             new FunnelConfig(FunnelConfig.defaults().stages(), java.time.Duration.ofHours(1), 0.7));
 
     @Test
@@ -170,10 +178,13 @@ class ExampleBuilderTest {
         }
         assertThat(s.stats().splitTimeMs()).isEqualTo(T0 + 7 * H);
         assertThat(s.stats().selectionStartMs()).isEqualTo(T0 + 5 * H);
-        assertThat(s.stats().fitExamples() + s.stats().selectionExamples()).isEqualTo(s.stats().trainExamples());
+        assertThat(s.stats().fitExamples() + s.stats().selectionExamples())
+                .isEqualTo(s.stats().trainExamples());
         assertThat(s.stats().users()).isEqualTo(3);
         for (int i = 0; i < s.trainCount(); i++) {
-            assertThat(s.exposureTimeMs()[i] + H).as("no kept training label reaches the validation period").isLessThan(s.stats().splitTimeMs());
+            assertThat(s.exposureTimeMs()[i] + H)
+                    .as("no kept training label reaches the validation period")
+                    .isLessThan(s.stats().splitTimeMs());
         }
     }
 
@@ -201,7 +212,8 @@ class ExampleBuilderTest {
         log.add(new LoggedEvent("u1", new BehaviourEvent("v1", "a", "c-a", Action.VIEW, T0), null, null));
         log.add(new LoggedEvent("u2", new BehaviourEvent("p2", "a", "c-a", Action.PURCHASE, T0 + H), "acme", 99.0));
         log.add(new LoggedEvent("u3", new BehaviourEvent("v3", "a", "c-a", Action.VIEW, T0 + 2 * H), null, null));
-        log.add(new LoggedEvent("u4", new BehaviourEvent("v4", "a", "c-a", Action.VIEW, T0 + 3 * H), null, 5.0)); // its own price wins
+        log.add(new LoggedEvent(
+                "u4", new BehaviourEvent("v4", "a", "c-a", Action.VIEW, T0 + 3 * H), null, 5.0)); // its own price wins
         log.add(new LoggedEvent("u5", new BehaviourEvent("v5", "a", "c-a", Action.VIEW, T0 + 4 * H), null, null));
         farEnd();
         ExampleSet s = builder.build(log);
@@ -212,7 +224,9 @@ class ExampleBuilderTest {
         assertThat(s.features().candBrand[u3]).isEqualTo(enc.brandId("acme"));
         assertThat(s.features().candPrice[u3]).isEqualTo(enc.priceId(99.0));
         assertThat(s.features().candPrice[row(s, "u4", "a", T0 + 3 * H)]).isEqualTo(enc.priceId(5.0));
-        assertThat(s.features().candPrice[row(s, "u5", "a", T0 + 4 * H)]).as("the newest earlier price").isEqualTo(enc.priceId(5.0));
+        assertThat(s.features().candPrice[row(s, "u5", "a", T0 + 4 * H)])
+                .as("the newest earlier price")
+                .isEqualTo(enc.priceId(5.0));
     }
 
     @Test
@@ -258,15 +272,31 @@ class ExampleBuilderTest {
     @Test
     void aLogWithoutExposuresIsRefusedClearly() {
         ev("u1", "a", Action.CART, T0);
-        assertThatThrownBy(() -> builder.build(log)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no examples");
-        assertThatThrownBy(() -> builder.build(List.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no examples");
+        assertThatThrownBy(() -> builder.build(log))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no examples");
+        assertThatThrownBy(() -> builder.build(List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no examples");
     }
 
     @Test
     void invalidAvroEventsAreCountedNotTrained() {
-        UserEvent good = new UserEvent("g1", "u1", "a", "c", Action.VIEW, Instant.ofEpochMilli(T0), null, null, null, Map.of());
-        UserEvent bad = new UserEvent("b1", "u1", "a", "c", Action.UNKNOWN, Instant.ofEpochMilli(T0), null, null, null, Map.of());
-        UserEvent far = new UserEvent("g2", "u2", "z", "c", Action.FAVORITE, Instant.ofEpochMilli(T0 + 1000 * H), 9.5, "acme", null, Map.of());
+        UserEvent good =
+                new UserEvent("g1", "u1", "a", "c", Action.VIEW, Instant.ofEpochMilli(T0), null, null, null, Map.of());
+        UserEvent bad = new UserEvent(
+                "b1", "u1", "a", "c", Action.UNKNOWN, Instant.ofEpochMilli(T0), null, null, null, Map.of());
+        UserEvent far = new UserEvent(
+                "g2",
+                "u2",
+                "z",
+                "c",
+                Action.FAVORITE,
+                Instant.ofEpochMilli(T0 + 1000 * H),
+                9.5,
+                "acme",
+                null,
+                Map.of());
         ExampleSet s = builder.buildFromUserEvents(List.of(good, bad, far));
         assertThat(s.size()).isEqualTo(1);
         assertThat(s.stats().invalidEvents()).isEqualTo(1);
@@ -275,12 +305,15 @@ class ExampleBuilderTest {
 
     @Test
     void otherFunnelsAreConfiguration() {
-        FunnelConfig f = new FunnelConfig(List.of(Action.IMPRESSION, Action.CLICK, Action.CART, Action.PURCHASE), java.time.Duration.ofHours(1), 0.5);
+        FunnelConfig f = new FunnelConfig(
+                List.of(Action.IMPRESSION, Action.CLICK, Action.CART, Action.PURCHASE),
+                java.time.Duration.ofHours(1),
+                0.5);
         ExampleBuilder b = new ExampleBuilder(enc, SequencePolicy.defaults(), f);
         ev("u1", "a", Action.IMPRESSION, T0);
         ev("u1", "a", Action.CLICK, T0 + 10);
         ev("u1", "a", Action.VIEW, T0 + 20);
-        ev("u1", "a", Action.CART, T0 + 2 * H);     // past the 1 h horizon
+        ev("u1", "a", Action.CART, T0 + 2 * H); // past the 1 h horizon
         ev("u1", "b", Action.IMPRESSION, T0 + 3 * H);
         farEnd();
         ExampleSet s = b.build(log);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 class BaselinesTest {
     static final int BITS = 20;
-    static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(10).withBuckets(4096, 256, 64);
+    static final FeatureSpec SPEC =
+            FeatureSpec.defaults().withSequenceLength(10).withBuckets(4096, 256, 64);
     static final FunnelConfig FUNNEL = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), 0.7);
 
     static ExampleSet examples(GeneratedLog log) {
@@ -49,11 +50,26 @@ class BaselinesTest {
         for (int i = s.trainCount() * s.taskCount(); i < flipped.length; i++) {
             flipped[i] = 1 - flipped[i];
         }
-        ExampleSet other = new ExampleSet(s.funnel(), s.features(), flipped, s.mask(), s.exposureTimeMs(), s.userIds(), s.itemIds(),
-                s.exposureEventIds(), s.fitCount(), s.trainCount(), s.stats(), s.nextCategory(), s.interactions());
-        assertThat(Baselines.logisticRegression(other, 3).validation()).containsExactly(Baselines.logisticRegression(s, 3).validation());
-        assertThat(Baselines.popularity(other).validation()).containsExactly(Baselines.popularity(s).validation());
-        assertThat(Baselines.logisticRegression(other, 3).choices()).isEqualTo(Baselines.logisticRegression(s, 3).choices());
+        ExampleSet other = new ExampleSet(
+                s.funnel(),
+                s.features(),
+                flipped,
+                s.mask(),
+                s.exposureTimeMs(),
+                s.userIds(),
+                s.itemIds(),
+                s.exposureEventIds(),
+                s.fitCount(),
+                s.trainCount(),
+                s.stats(),
+                s.nextCategory(),
+                s.interactions());
+        assertThat(Baselines.logisticRegression(other, 3).validation())
+                .containsExactly(Baselines.logisticRegression(s, 3).validation());
+        assertThat(Baselines.popularity(other).validation())
+                .containsExactly(Baselines.popularity(s).validation());
+        assertThat(Baselines.logisticRegression(other, 3).choices())
+                .isEqualTo(Baselines.logisticRegression(s, 3).choices());
     }
 
     @Test
@@ -66,9 +82,18 @@ class BaselinesTest {
         Baselines.Fit pop = Baselines.popularity(s);
         for (int t = 0; t < s.taskCount(); t++) {
             double a = auc(s, lr.validation(), t);
-            System.out.printf(java.util.Locale.ROOT, "%s: logistic regression %.4f (%s), popularity %.4f (%s), ceiling %.4f%n", s.stageNames().get(t),
-                    a, lr.choices().get(t).settings(), auc(s, pop.validation(), t), pop.choices().get(t).settings(), ceiling[t]);
-            assertThat(a).as(s.stageNames().get(t) + ": logistic regression / ceiling").isGreaterThan(0.95 * ceiling[t]);
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    "%s: logistic regression %.4f (%s), popularity %.4f (%s), ceiling %.4f%n",
+                    s.stageNames().get(t),
+                    a,
+                    lr.choices().get(t).settings(),
+                    auc(s, pop.validation(), t),
+                    pop.choices().get(t).settings(),
+                    ceiling[t]);
+            assertThat(a)
+                    .as(s.stageNames().get(t) + ": logistic regression / ceiling")
+                    .isGreaterThan(0.95 * ceiling[t]);
             assertThat(a).isGreaterThan(auc(s, pop.validation(), t) + 0.1);
             assertThat(lr.choices().get(t).settings()).containsOnlyKeys("learning_rate", "l2", "epochs");
             assertThat((Map<String, Number>) pop.choices().get(t).settings()).containsOnlyKeys("alpha");
@@ -94,7 +119,9 @@ class BaselinesTest {
             slots.add(s);
         }
         double expected = uniformDistinct(ids.size(), (1 << BITS) - Baselines.FIXED_SLOTS); // about 95,400
-        assertThat(slots.size()).as("distinct slots of 100,000 random ids").isGreaterThan(90_000)
+        assertThat(slots.size())
+                .as("distinct slots of 100,000 random ids")
+                .isGreaterThan(90_000)
                 .isGreaterThan((int) (0.99 * expected));
     }
 

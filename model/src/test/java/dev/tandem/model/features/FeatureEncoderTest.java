@@ -28,8 +28,10 @@ class FeatureEncoderTest {
     void murmur3MatchesReferenceVectors() {
         assertThat(Murmur3.hashBytes(new byte[0], 0)).isEqualTo(0);
         assertThat(Murmur3.hashBytes(new byte[0], 1)).isEqualTo(0x514E28B7);
-        assertThat(Murmur3.hashBytes("hello".getBytes(StandardCharsets.UTF_8), 0)).isEqualTo(0x248bfa47);
-        assertThat(Murmur3.hashBytes("The quick brown fox jumps over the lazy dog".getBytes(StandardCharsets.UTF_8), 0)).isEqualTo(0x2e4ff723);
+        assertThat(Murmur3.hashBytes("hello".getBytes(StandardCharsets.UTF_8), 0))
+                .isEqualTo(0x248bfa47);
+        assertThat(Murmur3.hashBytes("The quick brown fox jumps over the lazy dog".getBytes(StandardCharsets.UTF_8), 0))
+                .isEqualTo(0x2e4ff723);
         assertThat(Murmur3.hashUtf8("hello", 0)).isEqualTo(0x248bfa47);
     }
 
@@ -51,7 +53,9 @@ class FeatureEncoderTest {
                 sb.appendCodePoint(cp);
             }
             String s = sb.toString();
-            assertThat(Murmur3.hashUtf8(s, 42)).as(s).isEqualTo(Murmur3.hashBytes(s.getBytes(StandardCharsets.UTF_8), 42));
+            assertThat(Murmur3.hashUtf8(s, 42))
+                    .as(s)
+                    .isEqualTo(Murmur3.hashBytes(s.getBytes(StandardCharsets.UTF_8), 42));
         }
     }
 
@@ -59,7 +63,8 @@ class FeatureEncoderTest {
     void idsAreStableNonZeroAndInRange() {
         // pinned values: a change in hashing breaks every model trained before it
         assertThat(enc.itemId("12345")).isEqualTo(enc.itemId("12345")).isBetween(1, 1000);
-        assertThat(new FeatureEncoder(FeatureSpec.defaults()).itemId("12345")).isEqualTo(1 + Integer.remainderUnsigned(Murmur3.hashUtf8("12345", 0x7A4D), 1 << 18));
+        assertThat(new FeatureEncoder(FeatureSpec.defaults()).itemId("12345"))
+                .isEqualTo(1 + Integer.remainderUnsigned(Murmur3.hashUtf8("12345", 0x7A4D), 1 << 18));
         for (int i = 0; i < 5000; i++) {
             assertThat(enc.itemId("item-" + i)).isBetween(1, 1000);
             assertThat(enc.categoryId("c" + i)).isBetween(1, 100);
@@ -75,15 +80,18 @@ class FeatureEncoderTest {
         assertThat(enc.timeGapId(-5)).isEqualTo(1);
         assertThat(enc.timeGapId(59_999)).isEqualTo(1);
         assertThat(enc.timeGapId(60_000)).isEqualTo(2);
-        assertThat(enc.timeGapId(Long.MAX_VALUE)).isEqualTo(spec.timeGapBoundariesMs().size() + 1);
+        assertThat(enc.timeGapId(Long.MAX_VALUE))
+                .isEqualTo(spec.timeGapBoundariesMs().size() + 1);
         assertThat(enc.priceId(null)).isZero();
         assertThat(enc.priceId(Double.NaN)).isZero();
         assertThat(enc.priceId(-1.0)).isZero();
         assertThat(enc.priceId(0.5)).isEqualTo(1);
         assertThat(enc.priceId(1.0)).isEqualTo(2);
         assertThat(enc.priceId(1e9)).isEqualTo(spec.priceBoundaries().size() + 1);
-        assertThat(spec.feature(FeatureSpec.CAND_PRICE).vocabulary()).isEqualTo(spec.priceBoundaries().size() + 2);
-        assertThat(spec.feature(FeatureSpec.SEQ_TIME_GAP).vocabulary()).isEqualTo(spec.timeGapBoundariesMs().size() + 2);
+        assertThat(spec.feature(FeatureSpec.CAND_PRICE).vocabulary())
+                .isEqualTo(spec.priceBoundaries().size() + 2);
+        assertThat(spec.feature(FeatureSpec.SEQ_TIME_GAP).vocabulary())
+                .isEqualTo(spec.timeGapBoundariesMs().size() + 2);
     }
 
     @Test
@@ -105,7 +113,9 @@ class FeatureEncoderTest {
         }
         enc.encodeUser(seq, T0 + 10_000, u);
         assertThat(u.filled()).isEqualTo(5);
-        assertThat(u.seqItem()).containsExactly(enc.itemId("i5"), enc.itemId("i6"), enc.itemId("i7"), enc.itemId("i8"), enc.itemId("i9"));
+        assertThat(u.seqItem())
+                .containsExactly(
+                        enc.itemId("i5"), enc.itemId("i6"), enc.itemId("i7"), enc.itemId("i8"), enc.itemId("i9"));
     }
 
     @Test
@@ -113,7 +123,8 @@ class FeatureEncoderTest {
         BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
         Random r = new Random(3);
         for (int i = 0; i < 40; i++) {
-            Action a = new Action[] {Action.VIEW, Action.VIEW, Action.CART, Action.PURCHASE, Action.FAVORITE}[r.nextInt(5)];
+            Action a = new Action[] {Action.VIEW, Action.VIEW, Action.CART, Action.PURCHASE, Action.FAVORITE}
+                    [r.nextInt(5)];
             event(seq, "e" + i, "i" + r.nextInt(10), "c" + r.nextInt(4), a, T0 + i * 600_000L);
         }
         UserFeatures uf = seq.toUserFeatures("u1");
@@ -137,8 +148,13 @@ class FeatureEncoderTest {
         UserVector u = enc.newUserVector();
         enc.encodeUser(seq, T0, u);
         EncodedBatch batch = enc.newBatch(4);
-        ItemMetadata item = ItemMetadata.newBuilder().setItemId("x").setCategoryPath(List.of("root", "leaf")).setBrand("acme").setPrice(12.0)
-                .setAttributes(Map.of()).build();
+        ItemMetadata item = ItemMetadata.newBuilder()
+                .setItemId("x")
+                .setCategoryPath(List.of("root", "leaf"))
+                .setBrand("acme")
+                .setPrice(12.0)
+                .setAttributes(Map.of())
+                .build();
         enc.writeRow(u, item, batch, 0);
         enc.writeRow(u, enc.encodeItem(item), batch, 1);
         assertThat(batch.rows()).isEqualTo(2);
@@ -151,7 +167,8 @@ class FeatureEncoderTest {
         assertThat(batch.candPrice[0]).isEqualTo(enc.priceId(12.0)).isEqualTo(batch.candPrice[1]);
         assertThat(batch.candItem[1]).isEqualTo(enc.itemId("x"));
         assertThat(Arrays.copyOfRange(batch.seqItem, 5, 10)).containsExactly(u.seqItem());
-        assertThat(Arrays.copyOfRange(batch.userDense, spec.denseWidth(), 2 * spec.denseWidth())).containsExactly(u.dense());
+        assertThat(Arrays.copyOfRange(batch.userDense, spec.denseWidth(), 2 * spec.denseWidth()))
+                .containsExactly(u.dense());
     }
 
     @Test
@@ -176,15 +193,21 @@ class FeatureEncoderTest {
     @Test
     void malformedSpecJsonNamesTheField() {
         String json = spec.toJson();
-        assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"itemBuckets\" : 1000", "\"itemBuckets\" : \"many\"")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("itemBuckets");
+        assertThatThrownBy(() ->
+                        FeatureSpec.fromJson(json.replace("\"itemBuckets\" : 1000", "\"itemBuckets\" : \"many\"")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("itemBuckets");
         assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"itemBuckets\" : 1000", "\"itemBuckets\" : 0")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("itemBuckets");
-        assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"itemBuckets\" : 1000", "\"itemBuckets\" : 1000, \"bogus\" : 1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bogus");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("itemBuckets");
+        assertThatThrownBy(() -> FeatureSpec.fromJson(
+                        json.replace("\"itemBuckets\" : 1000", "\"itemBuckets\" : 1000, \"bogus\" : 1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bogus");
         // features that disagree with the parameters
         assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"vocabulary\" : 1001", "\"vocabulary\" : 99")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("features do not match");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("features do not match");
     }
 
     static void event(BehaviourSequence seq, String id, String item, String cat, Action a, long t) {

@@ -32,6 +32,7 @@ import java.util.Random;
 public final class TinyModels {
     /** The model's name, the first directory under the export root. */
     public static final String NAME = "tiny";
+
     public static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(8);
     /** The funnel stages the model predicts, in the order of its outputs. */
     public static final List<String> STAGES = List.of("CART", "PURCHASE");
@@ -39,10 +40,10 @@ public final class TinyModels {
      * Carts follow their view within a minute, purchases within two: a 24 h horizon (the default)
      * would censor every exposure of this two-hour log, and the trainer refuses one-class labels.
      */
-    public static final FunnelConfig FUNNEL = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7);
+    public static final FunnelConfig FUNNEL =
+            new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofMinutes(10), 0.7);
 
-    private TinyModels() {
-    }
+    private TinyModels() {}
 
     /**
      * 60 users with 12 views each, ten minutes apart; items of two of six categories are put in
@@ -61,11 +62,20 @@ public final class TinyModels {
                 String brand = "b" + item % 4;
                 double price = 10.0 + item;
                 t += 600_000L;
-                log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.VIEW, t), brand, price));
+                log.add(new LoggedEvent(
+                        "u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.VIEW, t), brand, price));
                 if (rnd.nextDouble() < (item % 6 < 2 ? 0.5 : 0.1)) {
-                    log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.CART, t + 60_000L), brand, price));
+                    log.add(new LoggedEvent(
+                            "u" + u,
+                            new BehaviourEvent("e" + id++, "i" + item, cat, Action.CART, t + 60_000L),
+                            brand,
+                            price));
                     if (rnd.nextBoolean()) {
-                        log.add(new LoggedEvent("u" + u, new BehaviourEvent("e" + id++, "i" + item, cat, Action.PURCHASE, t + 120_000L), brand, price));
+                        log.add(new LoggedEvent(
+                                "u" + u,
+                                new BehaviourEvent("e" + id++, "i" + item, cat, Action.PURCHASE, t + 120_000L),
+                                brand,
+                                price));
                     }
                 }
             }
@@ -80,7 +90,10 @@ public final class TinyModels {
 
     /** One epoch, no early stopping, the given seed. */
     public static ModelConfig config(long seed) {
-        return ModelConfig.defaults().withName(NAME).withArchitecture("mmoe", "mean").withTraining(0.005, 128, 1, 0, seed);
+        return ModelConfig.defaults()
+                .withName(NAME)
+                .withArchitecture("mmoe", "mean")
+                .withTraining(0.005, 128, 1, 0, seed);
     }
 
     /** The trained model, open: the caller closes it (or exports it first). */

@@ -39,7 +39,8 @@ class TinyModelsTest {
         assertThat(dir.resolve("saved_model.pb")).exists();
         assertThat(FeatureSpec.read(dir)).isEqualTo(TinyModels.SPEC);
         // it serves the stages it declares, in that order
-        try (FunnelScorer scorer = FunnelScorer.load(dir, TinyModels.SPEC, TinyModels.STAGES, TfSessionOptions.defaults())) {
+        try (FunnelScorer scorer =
+                FunnelScorer.load(dir, TinyModels.SPEC, TinyModels.STAGES, TfSessionOptions.defaults())) {
             EncodedBatch row = new EncodedBatch(TinyModels.SPEC, 1);
             row.setRows(1);
             float[] p = scorer.score(row);

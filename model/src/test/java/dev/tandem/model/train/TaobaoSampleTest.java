@@ -29,20 +29,33 @@ class TaobaoSampleTest {
         Path file = SharedData.taobaoSample();
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec spec = FeatureSpec.defaults(policy).withSequenceLength(20).withBuckets(1 << 16, 1 << 12, 16);
-        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults()).buildFromUserEvents(
-                EventFiles.read(file, CsvFormat.TAOBAO, true).events());
+        ExampleSet data = new ExampleBuilder(new FeatureEncoder(spec), policy, FunnelConfig.defaults())
+                .buildFromUserEvents(
+                        EventFiles.read(file, CsvFormat.TAOBAO, true).events());
         System.out.println("data: " + data.stats());
         ModelConfig cfg = ModelConfig.defaults().withName("taobao-sample").withTraining(0.003, 128, 10, 2, 42);
         try (TrainedModel m = new Trainer(cfg, System.out::println).train(data)) {
             for (StageReport r : m.reports()) {
-                System.out.printf(Locale.ROOT, "TAOBAO %s: AUC %s, popularity %s, logistic regression %s, model − logistic regression %+.4f [%+.3f, %+.3f], "
+                System.out.printf(
+                        Locale.ROOT,
+                        "TAOBAO %s: AUC %s, popularity %s, logistic regression %s, model − logistic regression %+.4f [%+.3f, %+.3f], "
                                 + "logloss %.4f, ECE %.4f, %d positives of %d; chosen %s%n",
-                        r.stage(), Reports.withInterval(r.model().auc(), r.modelAucInterval()),
-                        Reports.withInterval(r.baselineAuc().get("popularity"), r.baselineAucInterval().get("popularity")),
-                        Reports.withInterval(r.baselineAuc().get("logistic_regression"), r.baselineAucInterval().get("logistic_regression")),
-                        r.modelMinusBaseline().get("logistic_regression").estimate(), r.modelMinusBaseline().get("logistic_regression").lower(),
-                        r.modelMinusBaseline().get("logistic_regression").upper(), r.model().logloss(), r.model().ece(), r.model().positives(),
-                        r.model().evaluated(), r.baselineChoice());
+                        r.stage(),
+                        Reports.withInterval(r.model().auc(), r.modelAucInterval()),
+                        Reports.withInterval(
+                                r.baselineAuc().get("popularity"),
+                                r.baselineAucInterval().get("popularity")),
+                        Reports.withInterval(
+                                r.baselineAuc().get("logistic_regression"),
+                                r.baselineAucInterval().get("logistic_regression")),
+                        r.modelMinusBaseline().get("logistic_regression").estimate(),
+                        r.modelMinusBaseline().get("logistic_regression").lower(),
+                        r.modelMinusBaseline().get("logistic_regression").upper(),
+                        r.model().logloss(),
+                        r.model().ece(),
+                        r.model().positives(),
+                        r.model().evaluated(),
+                        r.baselineChoice());
                 assertThat(r.model().logloss()).isFinite();
             }
         }

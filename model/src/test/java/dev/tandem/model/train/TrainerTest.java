@@ -3,6 +3,7 @@ package dev.tandem.model.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
@@ -11,7 +12,6 @@ import dev.tandem.model.data.FunnelConfig;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.FeatureSpec;
-import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.model.testdata.GeneratedLog;
 import dev.tandem.model.zoo.ModelConfig;
 import java.io.File;
@@ -29,9 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TrainerTest {
-    static final FeatureSpec SPEC = FeatureSpec.defaults().withSequenceLength(10).withBuckets(4096, 256, 64);
+    static final FeatureSpec SPEC =
+            FeatureSpec.defaults().withSequenceLength(10).withBuckets(4096, 256, 64);
     /** Generated views are followed by their cart within seconds and purchase within minutes: a 1 h horizon. */
-    static final FunnelConfig FUNNEL = new FunnelConfig(FunnelConfig.defaults().stages(), java.time.Duration.ofHours(1), 0.7);
+    static final FunnelConfig FUNNEL =
+            new FunnelConfig(FunnelConfig.defaults().stages(), java.time.Duration.ofHours(1), 0.7);
+
     static GeneratedLog log;
     static ExampleSet data;
     static Map<String, double[]> truth;
@@ -57,40 +60,64 @@ class TrainerTest {
      * catch a broken network: it stays within 0.05 AUC of the logistic regression (and at 90 % of the ceiling).
      */
     @Test
-    void mmoeWithFunnelAndTargetAttentionReaches90PercentOfTheCeilingBeatsPopularityAndStaysNearTheLogisticRegression() throws Exception {
+    void mmoeWithFunnelAndTargetAttentionReaches90PercentOfTheCeilingBeatsPopularityAndStaysNearTheLogisticRegression()
+            throws Exception {
         List<String> lines = new ArrayList<>();
         try (TrainedModel model = new Trainer(config(), lines::add).train(data, truth)) {
             lines.forEach(System.out::println);
             Reports.table(model.reports()).forEach(System.out::println);
             for (StageReport r : model.reports()) {
-                System.out.printf(Locale.ROOT, "%s: model − popularity %s, model − logistic regression %s, chosen %s%n", r.stage(),
-                        r.modelMinusBaseline().get("popularity"), r.modelMinusBaseline().get("logistic_regression"), r.baselineChoice());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s: model − popularity %s, model − logistic regression %s, chosen %s%n",
+                        r.stage(),
+                        r.modelMinusBaseline().get("popularity"),
+                        r.modelMinusBaseline().get("logistic_regression"),
+                        r.baselineChoice());
                 assertThat(r.model().positives()).as(r.stage()).isGreaterThan(500);
                 assertThat(r.ceilingAuc()).as(r.stage()).isNotNull();
-                assertThat(r.modelMinusBaseline().get("popularity").lower()).as(r.stage() + ": model − popularity, lower end of the 95 % interval")
+                assertThat(r.modelMinusBaseline().get("popularity").lower())
+                        .as(r.stage() + ": model − popularity, lower end of the 95 % interval")
                         .isGreaterThan(0);
-                assertThat(r.modelMinusBaseline().get("logistic_regression").estimate()).as(r.stage() + ": model − logistic regression")
+                assertThat(r.modelMinusBaseline().get("logistic_regression").estimate())
+                        .as(r.stage() + ": model − logistic regression")
                         .isGreaterThan(-0.05);
-                assertThat(r.fractionOfCeiling()).as(r.stage() + " fraction of the ceiling").isGreaterThanOrEqualTo(0.9);
+                assertThat(r.fractionOfCeiling())
+                        .as(r.stage() + " fraction of the ceiling")
+                        .isGreaterThanOrEqualTo(0.9);
                 assertThat(r.modelAucInterval().lower()).isLessThan(r.model().auc());
                 assertThat(r.modelAucInterval().upper()).isGreaterThan(r.model().auc());
-                assertThat(r.baselineChoice().get("logistic_regression").settings()).containsKeys("l2", "epochs");
+                assertThat(r.baselineChoice().get("logistic_regression").settings())
+                        .containsKeys("l2", "epochs");
             }
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("epoch 1/8", "selection AUC CART", "examples/s"));
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("validation PURCHASE", "ceiling"));
             @SuppressWarnings("unchecked")
-            Map<String, Object> card = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
-                    new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(model.card("v1")), Map.class);
+            Map<String, Object> card = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readValue(
+                            new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(model.card("v1")),
+                            Map.class);
             assertThat(card).containsKeys("stages", "baselines", "ceiling", "protocol", "bootstrap");
-            assertThat((Map<String, Object>) card.get("baselines")).containsOnlyKeys("popularity", "logistic_regression");
+            assertThat((Map<String, Object>) card.get("baselines"))
+                    .containsOnlyKeys("popularity", "logistic_regression");
             assertThat(card.get("ceiling").toString()).contains("CART", "PURCHASE", "auc");
             assertThat(card.get("stages").toString()).contains("auc_ci95", "lower", "upper", "positives");
-            assertThat(card.get("baselines").toString()).contains("auc_ci95", "model_minus_baseline", "chosen", "l2", "alpha");
+            assertThat(card.get("baselines").toString())
+                    .contains("auc_ci95", "model_minus_baseline", "chosen", "l2", "alpha");
             @SuppressWarnings("unchecked")
             Map<String, Object> protocol = (Map<String, Object>) card.get("protocol");
-            assertThat(protocol).containsKeys("split", "purge", "selection", "purged_exposures", "selection_examples", "censored_exposures",
-                    "unexposed_conversions");
-            assertThat(((Number) protocol.get("selection_examples")).longValue()).isEqualTo(data.selectionCount()).isPositive();
+            assertThat(protocol)
+                    .containsKeys(
+                            "split",
+                            "purge",
+                            "selection",
+                            "purged_exposures",
+                            "selection_examples",
+                            "censored_exposures",
+                            "unexposed_conversions");
+            assertThat(((Number) protocol.get("selection_examples")).longValue())
+                    .isEqualTo(data.selectionCount())
+                    .isPositive();
         }
     }
 
@@ -100,10 +127,13 @@ class TrainerTest {
         // model trained on them predicts P = 1 for everything (the demo's all-1.000 predictions). Every
         // training exposure's horizon also reaches the validation period, so all of them are purged.
         FunnelConfig tooLong = new FunnelConfig(FUNNEL.stages(), java.time.Duration.ofDays(30), 0.7);
-        ExampleSet censored = new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), tooLong).build(log.events);
+        ExampleSet censored =
+                new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), tooLong).build(log.events);
         assertThat(censored.stats().censoredExposures()).isEqualTo(censored.size());
         assertThat(censored.trainCount()).isZero();
-        assertThat(censored.stats().purgedExposures()).isEqualTo(censored.stats().exposures() - censored.size()).isPositive();
+        assertThat(censored.stats().purgedExposures())
+                .isEqualTo(censored.stats().exposures() - censored.size())
+                .isPositive();
         assertThatThrownBy(() -> new Trainer(config(), null).train(censored).close())
                 .isInstanceOf(TrainingException.class)
                 .hasMessageContaining("purged")
@@ -138,8 +168,13 @@ class TrainerTest {
                     positives += m[i] > 0 && y[i] > 0 ? 1 : 0;
                 }
                 double auc = Evaluation.auc(p, y, m);
-                System.out.printf(Locale.ROOT, "cold-start items, %s: AUC %.4f (ceiling on the same rows %.4f), %d positives%n",
-                        cold.stageNames().get(t), auc, Evaluation.auc(ceiling, y, m), positives);
+                System.out.printf(
+                        Locale.ROOT,
+                        "cold-start items, %s: AUC %.4f (ceiling on the same rows %.4f), %d positives%n",
+                        cold.stageNames().get(t),
+                        auc,
+                        Evaluation.auc(ceiling, y, m),
+                        positives);
                 if (cold.stageNames().get(t).equals("PURCHASE")) {
                     assertThat(positives).isGreaterThan(50);
                     assertThat(auc).isGreaterThanOrEqualTo(0.6);
@@ -166,10 +201,14 @@ class TrainerTest {
     @Test
     void everyArchitectureAndEncoderTrains() {
         for (String[] v : new String[][] {{"shared_bottom", "mean"}, {"ple", "transformer"}, {"mmoe", "mean"}}) {
-            ModelConfig c = config().withArchitecture(v[0], v[1]).withTaskSeGating(v[0].equals("mmoe")).withTraining(0.005, 256, 1, 0, 3);
+            ModelConfig c = config().withArchitecture(v[0], v[1])
+                    .withTaskSeGating(v[0].equals("mmoe"))
+                    .withTraining(0.005, 256, 1, 0, 3);
             try (TrainedModel m = new Trainer(c, null).train(data)) {
                 assertThat(m.report("CART").model().auc()).as(v[0] + "/" + v[1]).isGreaterThan(0.55);
-                assertThat(m.report("PURCHASE").model().logloss()).as(v[0] + "/" + v[1]).isFinite();
+                assertThat(m.report("PURCHASE").model().logloss())
+                        .as(v[0] + "/" + v[1])
+                        .isFinite();
             }
         }
     }
@@ -184,12 +223,23 @@ class TrainerTest {
             assertThat(FeatureSpec.read(dir)).isEqualTo(SPEC);
             assertThat(ModelConfig.read(dir.resolve(ModelConfig.FILE_NAME))).isEqualTo(c);
             String card = Files.readString(dir.resolve(TrainedModel.CARD_JSON));
-            assertThat(card).contains("\"stages\"", "\"CART\"", "\"auc\"", "\"positives\"", "\"popularity\"", "\"logistic_regression\"", "\"calibration\"");
-            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN))).contains("| CART |", "unexposed conversions");
+            assertThat(card)
+                    .contains(
+                            "\"stages\"",
+                            "\"CART\"",
+                            "\"auc\"",
+                            "\"positives\"",
+                            "\"popularity\"",
+                            "\"logistic_regression\"",
+                            "\"calibration\"");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN)))
+                    .contains("| CART |", "unexposed conversions");
             try (var files = Files.list(out.resolve("test-funnel"))) {
-                assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("v1"); // no temp dir left
+                assertThat(files.map(p -> p.getFileName().toString()).toList())
+                        .containsExactly("v1"); // no temp dir left
             }
-            assertThatThrownBy(() -> model.export(out, "v1")).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+            assertThatThrownBy(() -> model.export(out, "v1"))
+                    .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
 
             // 300 validation rows, scored here by the training session and there by the SavedModel
             EncodedBatch rows = new EncodedBatch(SPEC, 300);
@@ -200,18 +250,35 @@ class TrainerTest {
             float[] here = model.predict(rows);
             Path rowsFile = out.resolve("rows.bin");
             ScoreMain.writeRows(rows, rowsFile);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m",
-                    "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir", System.getProperty("user.home") + "/.javacpp/cache"),
-                    "-cp", System.getProperty("java.class.path"), ScoreMain.class.getName(), dir.toString(), rowsFile.toString(), "CART", "PURCHASE");
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(
+                    java,
+                    "-Xmx512m",
+                    "-Dorg.bytedeco.javacpp.cachedir="
+                            + System.getProperty(
+                                    "org.bytedeco.javacpp.cachedir",
+                                    System.getProperty("user.home") + "/.javacpp/cache"),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ScoreMain.class.getName(),
+                    dir.toString(),
+                    rowsFile.toString(),
+                    "CART",
+                    "PURCHASE");
             pb.redirectError(out.resolve("child.err").toFile());
             Process p = pb.start();
-            List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+            List<String> lines =
+                    new String(p.getInputStream().readAllBytes()).lines().toList();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(Files.readString(out.resolve("child.err"))).isZero();
+            assertThat(p.exitValue())
+                    .as(Files.readString(out.resolve("child.err")))
+                    .isZero();
             assertThat(lines).hasSize(here.length);
             for (int i = 0; i < here.length; i++) {
-                assertThat(Integer.parseInt(lines.get(i))).as("row %d stage %d", i / 2, i % 2).isEqualTo(Float.floatToRawIntBits(here[i]));
+                assertThat(Integer.parseInt(lines.get(i)))
+                        .as("row %d stage %d", i / 2, i % 2)
+                        .isEqualTo(Float.floatToRawIntBits(here[i]));
             }
         }
     }
@@ -225,13 +292,18 @@ class TrainerTest {
                 assertThat(out.resolve("test-funnel").resolve("v1")).doesNotExist();
                 try (var files = Files.list(tmp)) {
                     files.forEach(f -> seenInTemp.add(f.getFileName().toString()));
-                }
-                catch (java.io.IOException e) {
+                } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            assertThat(seenInTemp).contains(dev.tandem.model.eval.CalibrationPlot.FILE_NAME, TrainedModel.CARD_JSON, TrainedModel.CARD_MARKDOWN);
-            assertThat(java.awt.GraphicsEnvironment.isHeadless()).as("rendered without a display").isTrue();
+            assertThat(seenInTemp)
+                    .contains(
+                            dev.tandem.model.eval.CalibrationPlot.FILE_NAME,
+                            TrainedModel.CARD_JSON,
+                            TrainedModel.CARD_MARKDOWN);
+            assertThat(java.awt.GraphicsEnvironment.isHeadless())
+                    .as("rendered without a display")
+                    .isTrue();
             Path png = dir.resolve(dev.tandem.model.eval.CalibrationPlot.FILE_NAME);
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
             assertThat(img).as("decodes as an image").isNotNull();
@@ -245,8 +317,10 @@ class TrainerTest {
                 }
             }
             assertThat(colours.size()).isGreaterThan(10);
-            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN))).contains("](" + dev.tandem.model.eval.CalibrationPlot.FILE_NAME + ")");
-            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_JSON))).contains("\"calibration_plot\" : \"calibration.png\"");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN)))
+                    .contains("](" + dev.tandem.model.eval.CalibrationPlot.FILE_NAME + ")");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_JSON)))
+                    .contains("\"calibration_plot\" : \"calibration.png\"");
         }
     }
 
@@ -263,7 +337,9 @@ class TrainerTest {
             // learns: the validation cross-entropy falls from the untrained model's, every epoch on record
             assertThat(nc.crossEntropyByEpoch()).hasSize(model.epochsRun() + 1);
             assertThat(nc.crossEntropy()).isLessThan(nc.crossEntropyByEpoch().get(0) - 0.5);
-            assertThat(nc.accuracy()).as("accuracy vs always the majority class").isGreaterThan(nc.majorityClassAccuracy() + 0.05);
+            assertThat(nc.accuracy())
+                    .as("accuracy vs always the majority class")
+                    .isGreaterThan(nc.majorityClassAccuracy() + 0.05);
             assertThat(nc.top5Accuracy()).isGreaterThanOrEqualTo(nc.accuracy());
             assertThat(model.report("CART").model().auc()).isGreaterThan(0.6);
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("validation next category: accuracy"));
@@ -271,10 +347,12 @@ class TrainerTest {
             Path dir = model.export(out, "v1");
             String card = Files.readString(dir.resolve(TrainedModel.CARD_JSON));
             assertThat(card).contains("\"next_category\"", "\"top5_accuracy\"", "\"majority_class_accuracy\"");
-            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN))).contains("Auxiliary task: next event's category");
+            assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN)))
+                    .contains("Auxiliary task: next event's category");
             // the serving graph has one output per stage and no trace of the auxiliary head
             try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(dir.toString(), "serve")) {
-                assertThat(b.function("serving_default").signature().outputNames()).containsExactlyInAnyOrder("p_cart", "p_purchase");
+                assertThat(b.function("serving_default").signature().outputNames())
+                        .containsExactlyInAnyOrder("p_cart", "p_purchase");
                 List<String> ops = new ArrayList<>();
                 b.graph().operations().forEachRemaining(op -> ops.add(op.name()));
                 assertThat(ops).isNotEmpty().noneMatch(n -> n.contains("aux") || n.contains("next_category"));
@@ -301,7 +379,7 @@ class TrainerTest {
         try (TrainedModel model = new Trainer(config().withTraining(0.005, 256, 1, 0, 5), null).train(data)) {
             Path dir = model.export(out, "v1");
             try (var scorer = dev.tandem.model.serving.FunnelScorer.load(dir, SPEC, data.stageNames());
-                 var inputs = scorer.newInputs(32)) {
+                    var inputs = scorer.newInputs(32)) {
                 EncodedBatch rows = new EncodedBatch(SPEC, 32);
                 float[] reused = new float[64];
                 for (int round = 0; round < 3; round++) {
@@ -313,7 +391,8 @@ class TrainerTest {
                     assertThat(reused).containsExactly(scorer.score(rows));
                 }
                 rows.setRows(31);
-                assertThatThrownBy(() -> scorer.score(rows, inputs, reused, new float[32])).hasMessageContaining("31 rows");
+                assertThatThrownBy(() -> scorer.score(rows, inputs, reused, new float[32]))
+                        .hasMessageContaining("31 rows");
             }
         }
     }
@@ -324,27 +403,33 @@ class TrainerTest {
             Path dir = model.export(out, "v1");
             FeatureSpec other = SPEC.withBuckets(8192, 256, 64);
             assertThatThrownBy(() -> dev.tandem.model.serving.FunnelScorer.load(dir, other, List.of("CART")))
-                    .isInstanceOf(FeatureSpec.IncompatibleSpecException.class).hasMessageContaining("itemBuckets");
+                    .isInstanceOf(FeatureSpec.IncompatibleSpecException.class)
+                    .hasMessageContaining("itemBuckets");
         }
     }
 
     @Test
     void aNaNLossStopsWithAClearError() {
-        ExampleSet poisoned = new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), FUNNEL).build(log.events);
+        ExampleSet poisoned =
+                new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), FUNNEL).build(log.events);
         java.util.Arrays.fill(poisoned.features().userDense, Float.NaN);
         assertThatThrownBy(() -> new Trainer(config(), null).train(poisoned))
-                .isInstanceOf(TrainingException.class).hasMessageContaining("NaN").hasMessageContaining("epoch 1");
+                .isInstanceOf(TrainingException.class)
+                .hasMessageContaining("NaN")
+                .hasMessageContaining("epoch 1");
     }
 
     @Test
     void nothingToLearnIsRefused() {
-        List<dev.tandem.model.data.LoggedEvent> few = log.events.stream().filter(e -> e.userId().equals("1")).toList();
+        List<dev.tandem.model.data.LoggedEvent> few =
+                log.events.stream().filter(e -> e.userId().equals("1")).toList();
         ExampleSet some = new ExampleBuilder(new FeatureEncoder(SPEC), SequencePolicy.defaults(), FUNNEL).build(few);
         assertThat(some.fitCount()).isPositive();
         // no fit row with a known label for any stage
         java.util.Arrays.fill(some.mask(), 0f);
         assertThatThrownBy(() -> new Trainer(config(), null).train(some))
-                .isInstanceOf(TrainingException.class).hasMessageContaining("no labels");
+                .isInstanceOf(TrainingException.class)
+                .hasMessageContaining("no labels");
     }
 
     static String cp() {

@@ -17,15 +17,19 @@ class ModelConfigTest {
 
     @Test
     void aMalformedConfigNamesTheField() {
-        assertThatThrownBy(() -> ModelConfig.fromJson("{\"architecture\": \"resnet\"}")).hasMessageContaining("'architecture'");
-        assertThatThrownBy(() -> ModelConfig.fromJson("{\"embeddingDim\": \"wide\"}")).hasMessageContaining("'embeddingDim'");
-        assertThatThrownBy(() -> ModelConfig.fromJson("{\"hidden\": [64, \"x\"]}")).hasMessageContaining("hidden");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"architecture\": \"resnet\"}"))
+                .hasMessageContaining("'architecture'");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"embeddingDim\": \"wide\"}"))
+                .hasMessageContaining("'embeddingDim'");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"hidden\": [64, \"x\"]}"))
+                .hasMessageContaining("hidden");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"learningRate\": 5}")).hasMessageContaining("'learningRate'");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"expertz\": 4}")).hasMessageContaining("expertz");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"name\": ")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {\"weight\": 0}}}"))
                 .hasMessageContaining("'auxiliary.next_category.weight'");
-        assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_item\": {}}}")).hasMessageContaining("auxiliary.next_item");
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_item\": {}}}"))
+                .hasMessageContaining("auxiliary.next_item");
         assertThatThrownBy(() -> ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {\"weight\": \"high\"}}}"))
                 .hasMessageContaining("auxiliary.next_category.weight");
     }
@@ -38,7 +42,9 @@ class ModelConfigTest {
         assertThat(on.nextCategoryWeight()).isEqualTo(0.25);
         assertThat(on.toJson()).contains("\"next_category\"");
         assertThat(ModelConfig.fromJson(on.toJson())).isEqualTo(on);
-        assertThat(ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {}}}").nextCategoryWeight()).isEqualTo(0.1);
+        assertThat(ModelConfig.fromJson("{\"auxiliary\": {\"next_category\": {}}}")
+                        .nextCategoryWeight())
+                .isEqualTo(0.1);
         assertThat(on.withTraining(0.01, 64, 1, 0, 1).nextCategoryWeight()).isEqualTo(0.25);
         assertThat(on.withNextCategoryTask(0)).isEqualTo(ModelConfig.defaults());
     }
@@ -55,12 +61,15 @@ class ModelConfigTest {
                 assertThat(c.architectureType()).isEqualTo(a);
                 assertThat(c.sequenceEncoderType()).isEqualTo(e);
                 assertThat(ModelConfig.fromJson(c.toJson())).isEqualTo(c);
-                assertThat(c.toJson()).contains("\"" + a.code() + "\"", "\"" + e.code() + "\"").doesNotContain("Type");
+                assertThat(c.toJson())
+                        .contains("\"" + a.code() + "\"", "\"" + e.code() + "\"")
+                        .doesNotContain("Type");
             }
         }
         assertThat(ModelConfig.defaults().architectureType()).isEqualTo(Architecture.MMOE);
         assertThat(ModelConfig.defaults().sequenceEncoderType()).isEqualTo(SequenceEncoder.TARGET_ATTENTION);
-        assertThatThrownBy(() -> Architecture.of("MMOE")).hasMessage("architecture must be one of [shared_bottom, mmoe, ple], was 'MMOE'");
+        assertThatThrownBy(() -> Architecture.of("MMOE"))
+                .hasMessage("architecture must be one of [shared_bottom, mmoe, ple], was 'MMOE'");
         assertThatThrownBy(() -> SequenceEncoder.of("lstm"))
                 .hasMessage("sequenceEncoder must be one of [mean, target_attention, transformer], was 'lstm'");
         assertThatThrownBy(() -> ModelConfig.defaults().withArchitecture("mmoe", "lstm"))

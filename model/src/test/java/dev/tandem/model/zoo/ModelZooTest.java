@@ -33,20 +33,33 @@ class ModelZooTest {
                 List<String> names = build(cfg, false, f -> {
                     assertThat(f.reach()).as(a + "/" + e).hasSize(STAGES.size());
                     assertThat(f.reach().get(1).op().name()).isEqualTo("p_purchase");
-                    assertThat(f.inputs().keySet()).containsExactlyElementsOf(SPEC.features().stream().map(d -> d.name()).toList());
+                    assertThat(f.inputs().keySet())
+                            .containsExactlyElementsOf(
+                                    SPEC.features().stream().map(d -> d.name()).toList());
                     return params(f);
                 });
                 switch (a) {
-                    case SHARED_BOTTOM -> assertThat(names).contains("bottom/0/w").noneMatch(n -> n.contains("expert") || n.contains("gate"));
-                    case MMOE -> assertThat(names).contains("expert3/0/w", "gate0/w", "gate1/w").doesNotContain("expert4/0/w")
-                            .noneMatch(n -> n.startsWith("bottom") || n.startsWith("shared_expert"));
-                    case PLE -> assertThat(names).contains("shared_expert3/0/w", "task0_expert0/0/w", "task1_expert0/0/w", "cgc_gate1/w")
-                            .noneMatch(n -> n.startsWith("bottom") || n.startsWith("gate"));
+                    case SHARED_BOTTOM ->
+                        assertThat(names)
+                                .contains("bottom/0/w")
+                                .noneMatch(n -> n.contains("expert") || n.contains("gate"));
+                    case MMOE ->
+                        assertThat(names)
+                                .contains("expert3/0/w", "gate0/w", "gate1/w")
+                                .doesNotContain("expert4/0/w")
+                                .noneMatch(n -> n.startsWith("bottom") || n.startsWith("shared_expert"));
+                    case PLE ->
+                        assertThat(names)
+                                .contains("shared_expert3/0/w", "task0_expert0/0/w", "task1_expert0/0/w", "cgc_gate1/w")
+                                .noneMatch(n -> n.startsWith("bottom") || n.startsWith("gate"));
                 }
                 switch (e) {
-                    case MEAN -> assertThat(names).noneMatch(n -> n.startsWith("attention/") || n.startsWith("transformer/"));
-                    case TARGET_ATTENTION -> assertThat(names).contains("attention/e").noneMatch(n -> n.startsWith("transformer/"));
-                    case TRANSFORMER -> assertThat(names).contains("attention/e", "transformer/wq", "transformer/position");
+                    case MEAN ->
+                        assertThat(names).noneMatch(n -> n.startsWith("attention/") || n.startsWith("transformer/"));
+                    case TARGET_ATTENTION ->
+                        assertThat(names).contains("attention/e").noneMatch(n -> n.startsWith("transformer/"));
+                    case TRANSFORMER ->
+                        assertThat(names).contains("attention/e", "transformer/wq", "transformer/position");
                 }
                 assertThat(names).as("serving graphs have no auxiliary head").noneMatch(n -> n.startsWith("aux/"));
             }
@@ -56,7 +69,8 @@ class ModelZooTest {
     @Test
     void theAuxiliaryHeadReadsTheBottomOrItsOwnGateAndOnlyInTraining() {
         for (Architecture a : Architecture.values()) {
-            ModelConfig cfg = ModelConfig.defaults().withArchitecture(a.code(), "mean").withNextCategoryTask(0.2);
+            ModelConfig cfg =
+                    ModelConfig.defaults().withArchitecture(a.code(), "mean").withNextCategoryTask(0.2);
             List<String> names = build(cfg, true, f -> {
                 assertThat(f.hasNextCategoryHead()).isTrue();
                 return params(f);
@@ -73,7 +87,8 @@ class ModelZooTest {
 
     @Test
     void taskGatingAndTowersAreBuiltPerStage() {
-        ModelConfig cfg = ModelConfig.fromJson("{\"architecture\": \"mmoe\", \"taskSeGating\": true, \"towerHidden\": [16, 8]}");
+        ModelConfig cfg =
+                ModelConfig.fromJson("{\"architecture\": \"mmoe\", \"taskSeGating\": true, \"towerHidden\": [16, 8]}");
         List<String> names = build(cfg, false, ModelZooTest::params);
         assertThat(names).contains("se0/down/w", "se1/up/w", "tower0/1/w", "tower1/0/w", "logit0/w", "logit1/w");
         List<String> noTowers = build(ModelConfig.fromJson("{\"towerHidden\": []}"), false, ModelZooTest::params);

@@ -20,10 +20,13 @@ import picocli.CommandLine.Spec;
  * in a temp dir (a running dev cluster is not touched), synthetic events flowing through it, and
  * a consumer showing them; everything is stopped and deleted at the end or on Ctrl-C.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = {
-                "Starts a throwaway Kafka broker (child JVM) and schema registry on free ports, generates synthetic events into",
-                "'events' and shows them flowing (counts, events/s, decoded samples). Stops and deletes everything at the end or on Ctrl-C."})
+            "Starts a throwaway Kafka broker (child JVM) and schema registry on free ports, generates synthetic events into",
+            "'events' and shows them flowing (counts, events/s, decoded samples). Stops and deletes everything at the end or on Ctrl-C."
+        })
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,7 +35,10 @@ public final class DemoCommand implements Callable<Integer> {
         @Option(names = "--events", paramLabel = "N", description = "Generate N events (default: 20000).")
         Long events;
 
-        @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+        @Option(
+                names = "--duration",
+                paramLabel = "D",
+                converter = DurationConverter.class,
                 description = "Generate for this long instead (e.g. 30s, 2m), at --rate.")
         Duration duration;
     }
@@ -40,7 +46,9 @@ public final class DemoCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Amount amount;
 
-    @Option(names = "--rate", paramLabel = "EVENTS_PER_SEC",
+    @Option(
+            names = "--rate",
+            paramLabel = "EVENTS_PER_SEC",
             description = "Events per second (default: as fast as possible with --events, 2000 with --duration).")
     Double rate;
 
@@ -53,7 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--items", defaultValue = "2000", description = "Items (default: ${DEFAULT-VALUE}).")
     int items;
 
-    @Option(names = "--models", paramLabel = "DIR", description = "Where the demo keeps the model it trains, and reuses it from (default: .tandem/models).")
+    @Option(
+            names = "--models",
+            paramLabel = "DIR",
+            description = "Where the demo keeps the model it trains, and reuses it from (default: .tandem/models).")
     Path models;
 
     @Override
@@ -70,18 +81,21 @@ public final class DemoCommand implements Callable<Integer> {
 
         Thread main = Thread.currentThread();
         Signals signals = Signals.install(main);
-        DemoRunner runner = new DemoRunner(DemoStages.standard(models != null ? models : DemoStages.DEFAULT_MODELS_DIR));
+        DemoRunner runner =
+                new DemoRunner(DemoStages.standard(models != null ? models : DemoStages.DEFAULT_MODELS_DIR));
         // Safety net for exits that bypass the signal handlers (SIGHUP): stop the stages and give the
         // main thread time to close them, so the broker JVM does not outlive us.
-        Thread hook = new Thread(() -> {
-            ctx.stop();
-            main.interrupt();
-            try {
-                main.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "tandem-demo-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    ctx.stop();
+                    main.interrupt();
+                    try {
+                        main.join(30_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "tandem-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean completed;
         try {
@@ -91,7 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.interrupted(); // a late Ctrl-C must not leak into the caller
         }
         if (!completed || signals.stopped()) {
-            out.println("demo stopped" + (signals.received() != null ? " (" + signals.received() + ")" : "") + "; cluster shut down and removed");
+            out.println("demo stopped" + (signals.received() != null ? " (" + signals.received() + ")" : "")
+                    + "; cluster shut down and removed");
         } else {
             out.println("demo finished; cluster shut down and removed");
         }

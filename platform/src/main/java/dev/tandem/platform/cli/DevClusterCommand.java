@@ -14,24 +14,38 @@ import picocli.CommandLine.Spec;
  * {@code tandem dev-cluster}: a KRaft broker (child JVM), the schema registry and every platform
  * topic, running until Ctrl-C or SIGTERM. State lives in the data dir and survives restarts.
  */
-@Command(name = "dev-cluster", mixinStandardHelpOptions = true,
+@Command(
+        name = "dev-cluster",
+        mixinStandardHelpOptions = true,
         description = {
-                "Runs a local Kafka broker (KRaft, child JVM), the schema registry and every platform topic until Ctrl-C.",
-                "Topics, data and schema ids are kept in --data-dir across restarts; delete it to start afresh."})
+            "Runs a local Kafka broker (KRaft, child JVM), the schema registry and every platform topic until Ctrl-C.",
+            "Topics, data and schema ids are kept in --data-dir across restarts; delete it to start afresh."
+        })
 public final class DevClusterCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Broker log dir, config, logs and pid file (default: .tandem/dev-cluster).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = "Broker log dir, config, logs and pid file (default: .tandem/dev-cluster).")
     Path dataDir = DevCluster.Config.DEFAULT_DATA_DIR;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description = "Kafka port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int kafkaPort;
 
-    @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(
+            names = "--registry-port",
+            defaultValue = "8081",
+            description = "Schema registry port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int registryPort;
 
-    @Option(names = "--partitions", defaultValue = "" + TandemTopics.DEFAULT_PARTITIONS,
+    @Option(
+            names = "--partitions",
+            defaultValue = "" + TandemTopics.DEFAULT_PARTITIONS,
             description = "Partitions per platform topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 

@@ -29,35 +29,56 @@ import picocli.CommandLine.Spec;
  * HTTP API) until Ctrl-C or SIGTERM. Settings: built-in defaults, then {@code --config FILE}, then
  * {@code TANDEM_*} environment variables, then the options given on the command line.
  */
-@Command(name = "features", mixinStandardHelpOptions = true,
+@Command(
+        name = "features",
+        mixinStandardHelpOptions = true,
         description = {
-                "Runs the features app: per-user behaviour sequences and counters from 'events' to 'user-features' (Kafka Streams,",
-                "exactly_once_v2), served at GET /v1/users/{id}/features, until Ctrl-C. Settings: defaults < --config FILE <",
-                "TANDEM_* environment variables < options given here (see streams-features/README.md for every key)."})
+            "Runs the features app: per-user behaviour sequences and counters from 'events' to 'user-features' (Kafka Streams,",
+            "exactly_once_v2), served at GET /v1/users/{id}/features, until Ctrl-C. Settings: defaults < --config FILE <",
+            "TANDEM_* environment variables < options given here (see streams-features/README.md for every key)."
+        })
 public final class FeaturesCommand implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers (default: " + KafkaEndpoints.DEFAULT_BOOTSTRAP + ", what `tandem dev-cluster` starts).")
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers (default: " + KafkaEndpoints.DEFAULT_BOOTSTRAP
+                    + ", what `tandem dev-cluster` starts).")
     String bootstrap;
 
-    @Option(names = "--registry", paramLabel = "URL", description = "Schema registry URL (default: " + KafkaEndpoints.DEFAULT_REGISTRY + ").")
+    @Option(
+            names = "--registry",
+            paramLabel = "URL",
+            description = "Schema registry URL (default: " + KafkaEndpoints.DEFAULT_REGISTRY + ").")
     String registry;
 
-    @Option(names = "--http-port", paramLabel = "PORT", description = "Port of the features API (default: 8090; 0 = any free port).")
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "Port of the features API (default: 8090; 0 = any free port).")
     Integer httpPort;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "A properties file of features settings (keys as in streams-features/README.md).")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "A properties file of features settings (keys as in streams-features/README.md).")
     Path configFile;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "RocksDB stores and checkpoints (default: .tandem/features-state).")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            description = "RocksDB stores and checkpoints (default: .tandem/features-state).")
     Path stateDir;
 
-    @Option(names = "--application-id", paramLabel = "ID",
-            description = "Kafka Streams application id: consumer group and internal topic prefix (default: tandem-features).")
+    @Option(
+            names = "--application-id",
+            paramLabel = "ID",
+            description =
+                    "Kafka Streams application id: consumer group and internal topic prefix (default: tandem-features).")
     String applicationId;
 
     @Override
@@ -84,19 +105,21 @@ public final class FeaturesCommand implements Callable<Integer> {
         String failed = null;
         try {
             String base = "http://" + config.httpHost() + ":" + app.httpPort();
-            out.println("features API: " + base + "/v1/users/{id}/features   (also " + base + "/health, /ready, /metrics)");
+            out.println(
+                    "features API: " + base + "/v1/users/{id}/features   (also " + base + "/health, /ready, /metrics)");
             out.println("Ctrl-C to stop.");
             out.flush();
             boolean wasReady = false;
             while (!signals.await(500, TimeUnit.MILLISECONDS)) {
                 if (!app.isHealthy()) {
-                    failed = "the features app stopped: Kafka Streams is " + app.streams().state()
-                            + (TandemCli.verbose() ? "" : " (run with --verbose for its logs)");
+                    failed = "the features app stopped: Kafka Streams is "
+                            + app.streams().state() + (TandemCli.verbose() ? "" : " (run with --verbose for its logs)");
                     break;
                 }
                 if (!wasReady && app.isReady()) {
                     wasReady = true;
-                    out.println("ready: consuming '" + config.topics().events() + "', writing '" + config.topics().userFeatures() + "'");
+                    out.println("ready: consuming '" + config.topics().events() + "', writing '"
+                            + config.topics().userFeatures() + "'");
                     out.flush();
                 }
             }
@@ -134,18 +157,28 @@ public final class FeaturesCommand implements Callable<Integer> {
 
     /** Kafka Streams would only fail later, in the background, on missing source topics: say it now, in one line. */
     static void requireTopics(FeaturesConfig config) {
-        List<String> needed = new ArrayList<>(List.of(config.topics().events(), config.topics().items(),
-                config.topics().userFeatures(), config.topics().deadLetters()));
+        List<String> needed = new ArrayList<>(List.of(
+                config.topics().events(),
+                config.topics().items(),
+                config.topics().userFeatures(),
+                config.topics().deadLetters()));
         if (config.topics().itemFeatures() != null) needed.add(config.topics().itemFeatures());
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout,
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-features-check"))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                timeout,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                timeout,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-features-check"))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
-            List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+            List<String> missing =
+                    needed.stream().filter(t -> !existing.contains(t)).toList();
             if (!missing.isEmpty()) {
-                throw new CliException("missing topics on " + config.bootstrapServers() + ": " + String.join(", ", missing)
-                        + " — `tandem dev-cluster` creates them");
+                throw new CliException("missing topics on " + config.bootstrapServers() + ": "
+                        + String.join(", ", missing) + " — `tandem dev-cluster` creates them");
             }
         } catch (ExecutionException | TimeoutException e) {
             throw new CliException("cannot list the topics of " + config.bootstrapServers() + ": " + e.getMessage());

@@ -26,12 +26,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tandem generate}: seeded synthetic shop events into a topic or a file. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
         description = {
-                "Generates seeded synthetic e-commerce events (sessions of views, carts, favourites, purchases) whose conversion",
-                "probabilities depend on user-category affinity, price and recency; the same seed gives the same events.",
-                "To a topic: Avro UserEvents keyed by user id (and the catalog to the items topic). To a file: --format events",
-                "(JSON lines, every field) or taobao (the Taobao CSV, replayable with `tandem replay --format taobao`)."})
+            "Generates seeded synthetic e-commerce events (sessions of views, carts, favourites, purchases) whose conversion",
+            "probabilities depend on user-category affinity, price and recency; the same seed gives the same events.",
+            "To a topic: Avro UserEvents keyed by user id (and the catalog to the items topic). To a file: --format events",
+            "(JSON lines, every field) or taobao (the Taobao CSV, replayable with `tandem replay --format taobao`)."
+        })
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -42,16 +45,25 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--items", defaultValue = "5000", description = "Items in the catalog (default: ${DEFAULT-VALUE}).")
     int items;
 
-    @Option(names = "--events", defaultValue = "100000", description = "Events to generate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--events",
+            defaultValue = "100000",
+            description = "Events to generate (default: ${DEFAULT-VALUE}).")
     long events;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--start", paramLabel = "INSTANT", description = "Event time of the first session, ISO-8601 (default: 2017-11-25T00:00:00Z).")
+    @Option(
+            names = "--start",
+            paramLabel = "INSTANT",
+            description = "Event time of the first session, ISO-8601 (default: 2017-11-25T00:00:00Z).")
     Instant start;
 
-    @Option(names = "--rate", paramLabel = "EVENTS_PER_SEC", defaultValue = "0",
+    @Option(
+            names = "--rate",
+            paramLabel = "EVENTS_PER_SEC",
+            defaultValue = "0",
             description = "Emit at most this many events per second of wall time; 0 (default) for as fast as possible.")
     double rate;
 
@@ -66,16 +78,27 @@ public final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
-    @Option(names = "--format", paramLabel = "events|taobao", defaultValue = "events",
+    @Option(
+            names = "--format",
+            paramLabel = "events|taobao",
+            defaultValue = "events",
             description = "File format with --out: events (JSON lines, default) or taobao (CSV).")
     EventFileFormat format;
 
-    @Option(names = "--truth", paramLabel = "FILE",
-            description = "Also write the true P(cart|view) and P(purchase|view) of every view: CSV " + EventFileWriter.TRUTH_HEADER + ".")
+    @Option(
+            names = "--truth",
+            paramLabel = "FILE",
+            description = "Also write the true P(cart|view) and P(purchase|view) of every view: CSV "
+                    + EventFileWriter.TRUTH_HEADER + ".")
     Path truth;
 
-    @Option(names = "--catalog", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "With --topic, first send the item catalog (ItemMetadata keyed by item id) to the items topic (default: on).")
+    @Option(
+            names = "--catalog",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description =
+                    "With --topic, first send the item catalog (ItemMetadata keyed by item id) to the items topic (default: on).")
     boolean catalog;
 
     @Mixin
@@ -84,7 +107,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        GeneratorConfig config = new GeneratorConfig(users, items, GeneratorConfig.defaultCategories(items), events, seed,
+        GeneratorConfig config = new GeneratorConfig(
+                users,
+                items,
+                GeneratorConfig.defaultCategories(items),
+                events,
+                seed,
                 start == null ? GeneratorConfig.DEFAULT_START : start);
         SyntheticWorld world = SyntheticWorld.create(config);
         PrintWriter out = spec.commandLine().getOut();
@@ -99,8 +127,16 @@ public final class GenerateCommand implements Callable<Integer> {
             where = "topic '" + target.topic + "'";
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "generated %,d events (seed %d, %,d users, %,d items) into %s in %.1f s (%,.0f events/s)%s%n",
-                written, seed, users, items, where, secs, secs > 0 ? written / secs : 0.0,
+        out.printf(
+                Locale.ROOT,
+                "generated %,d events (seed %d, %,d users, %,d items) into %s in %.1f s (%,.0f events/s)%s%n",
+                written,
+                seed,
+                users,
+                items,
+                where,
+                secs,
+                secs > 0 ? written / secs : 0.0,
                 truth != null ? "; ground truth in " + truth : "");
         out.flush();
         return ExitCodes.OK;
@@ -111,14 +147,17 @@ public final class GenerateCommand implements Callable<Integer> {
         if (users < 1) throw new CommandLine.ParameterException(cl, "--users must be >= 1, got " + users);
         if (items < 1) throw new CommandLine.ParameterException(cl, "--items must be >= 1, got " + items);
         if (events < 0) throw new CommandLine.ParameterException(cl, "--events must be >= 0, got " + events);
-        if (rate < 0 || Double.isNaN(rate)) throw new CommandLine.ParameterException(cl, "--rate must be >= 0, got " + rate);
+        if (rate < 0 || Double.isNaN(rate))
+            throw new CommandLine.ParameterException(cl, "--rate must be >= 0, got " + rate);
         if (target.out != null) {
             Path parent = target.out.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
+            if (parent != null && !Files.isDirectory(parent))
+                throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
         }
         if (truth != null) {
             Path parent = truth.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
+            if (parent != null && !Files.isDirectory(parent))
+                throw new CommandLine.ParameterException(cl, "directory not found: " + parent);
         }
     }
 
@@ -127,7 +166,7 @@ public final class GenerateCommand implements Callable<Integer> {
         long n = 0;
         long started = System.nanoTime();
         try (EventFileWriter w = new EventFileWriter(target.out, format, truth);
-             Progress progress = Progress.start("generate", events, "ev", 1)) {
+                Progress progress = Progress.start("generate", events, "ev", 1)) {
             Iterator<GeneratedEvent> it = world.events();
             while (it.hasNext()) {
                 w.write(it.next());
@@ -145,10 +184,12 @@ public final class GenerateCommand implements Callable<Integer> {
         long n = 0;
         long started = System.nanoTime();
         try (AvroProducer producer = new AvroProducer(endpoints, "tandem-generate");
-             BufferedWriter truthOut = truth == null ? null : Files.newBufferedWriter(truth, StandardCharsets.UTF_8);
-             Progress progress = Progress.start("generate", events, "ev", 1)) {
+                BufferedWriter truthOut =
+                        truth == null ? null : Files.newBufferedWriter(truth, StandardCharsets.UTF_8);
+                Progress progress = Progress.start("generate", events, "ev", 1)) {
             if (catalog) {
-                for (ItemMetadata item : world.catalog().itemMetadata()) producer.send(TandemTopics.ITEMS, item.getItemId(), item);
+                for (ItemMetadata item : world.catalog().itemMetadata())
+                    producer.send(TandemTopics.ITEMS, item.getItemId(), item);
             }
             if (truthOut != null) truthOut.write(EventFileWriter.TRUTH_HEADER + "\n");
             Iterator<GeneratedEvent> it = world.events();
@@ -156,7 +197,14 @@ public final class GenerateCommand implements Callable<Integer> {
                 GeneratedEvent e = it.next();
                 producer.send(target.topic, e.userId(), e.toUserEvent());
                 if (truthOut != null && e.isView()) {
-                    truthOut.write(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f%n", e.eventId(), e.userId(), e.itemId(), e.pCart(), e.pPurchase()));
+                    truthOut.write(String.format(
+                            Locale.ROOT,
+                            "%s,%s,%s,%.6f,%.6f%n",
+                            e.eventId(),
+                            e.userId(),
+                            e.itemId(),
+                            e.pCart(),
+                            e.pPurchase()));
                 }
                 n++;
                 throttle.await(n);

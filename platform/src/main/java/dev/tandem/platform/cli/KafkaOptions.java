@@ -9,11 +9,17 @@ import picocli.CommandLine.Option;
 public final class KafkaOptions {
     static final Duration REACHABILITY_TIMEOUT = Duration.ofSeconds(5);
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = KafkaEndpoints.DEFAULT_BOOTSTRAP,
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
+            defaultValue = KafkaEndpoints.DEFAULT_BOOTSTRAP,
             description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}, what `tandem dev-cluster` starts).")
     String bootstrap;
 
-    @Option(names = "--registry", paramLabel = "URL", defaultValue = KafkaEndpoints.DEFAULT_REGISTRY,
+    @Option(
+            names = "--registry",
+            paramLabel = "URL",
+            defaultValue = KafkaEndpoints.DEFAULT_REGISTRY,
             description = "Schema registry URL (default: ${DEFAULT-VALUE}).")
     String registry;
 

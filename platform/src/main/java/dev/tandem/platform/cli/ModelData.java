@@ -41,7 +41,9 @@ import picocli.CommandLine;
 final class ModelData {
     /** The formats {@code --format} takes: the replay CSVs and the generator's JSON lines. */
     enum Format {
-        TAOBAO, REES46, EVENTS
+        TAOBAO,
+        REES46,
+        EVENTS
     }
 
     /** The prefix of a {@code --data} value naming a Kafka topic instead of a file. */
@@ -62,7 +64,8 @@ final class ModelData {
                 String t = value.substring(TOPIC_PREFIX.length());
                 // Kafka's own rule for topic names: refuse here rather than as a metadata error later
                 if (!t.matches("[A-Za-z0-9._-]{1,249}")) {
-                    throw new CommandLine.ParameterException(cl, "--data '" + value + "': a topic name is 1 to 249 letters, digits, '.', '_' or '-'");
+                    throw new CommandLine.ParameterException(
+                            cl, "--data '" + value + "': a topic name is 1 to 249 letters, digits, '.', '_' or '-'");
                 }
                 return new DataSource(null, t);
             }
@@ -76,9 +79,12 @@ final class ModelData {
         /** Checks the source and its {@code --format}: a file needs one, a topic holds Avro UserEvents and takes none. */
         void check(CommandLine cl, Format format) {
             if (isTopic()) {
-                if (format != null) throw new CommandLine.ParameterException(cl, "--format applies to files; topic '" + topic + "' holds Avro UserEvents");
+                if (format != null)
+                    throw new CommandLine.ParameterException(
+                            cl, "--format applies to files; topic '" + topic + "' holds Avro UserEvents");
             } else {
-                if (format == null) throw new CommandLine.ParameterException(cl, "--format is required when --data is a file");
+                if (format == null)
+                    throw new CommandLine.ParameterException(cl, "--format is required when --data is a file");
                 requireFile(cl, file, "file");
             }
         }
@@ -102,10 +108,17 @@ final class ModelData {
         TopicRead r = readTopic(endpoints, source.topic(), TOPIC_STALL_TIMEOUT);
         for (String reason : r.firstBadReasons()) err.println("tandem: bad record " + reason);
         if (r.badRecords() > r.firstBadReasons().size()) {
-            err.println("tandem: … " + (r.badRecords() - r.firstBadReasons().size()) + " more bad records (" + r.badRecords() + " in total)");
+            err.println("tandem: … " + (r.badRecords() - r.firstBadReasons().size()) + " more bad records ("
+                    + r.badRecords() + " in total)");
         }
-        err.println(String.format(Locale.ROOT, "read topic '%s' (%d partitions, up to the end offsets at start): %,d records, %,d events, %,d bad records",
-                source.topic(), r.partitions(), r.records(), r.events().size(), r.badRecords()));
+        err.println(String.format(
+                Locale.ROOT,
+                "read topic '%s' (%d partitions, up to the end offsets at start): %,d records, %,d events, %,d bad records",
+                source.topic(),
+                r.partitions(),
+                r.records(),
+                r.events().size(),
+                r.badRecords()));
         err.flush();
         return r.events();
     }
@@ -115,7 +128,8 @@ final class ModelData {
      * and the records that were not a UserEvent (empty, not our wire format, unknown schema, another
      * record type), counted with the first few reasons.
      */
-    record TopicRead(List<UserEvent> events, long records, long badRecords, List<String> firstBadReasons, int partitions) {}
+    record TopicRead(
+            List<UserEvent> events, long records, long badRecords, List<String> firstBadReasons, int partitions) {}
 
     /**
      * Every committed record of {@code topic} from the earliest offset up to the end offsets observed at
@@ -136,14 +150,18 @@ final class ModelData {
         List<String> reasons = new ArrayList<>();
         long records = 0;
         long bad = 0;
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             TandemAvroDeserializer<org.apache.avro.specific.SpecificRecord> values = AvroSerdes.valueDeserializer(endpoints.registryUrl())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                TandemAvroDeserializer<org.apache.avro.specific.SpecificRecord> values =
+                        AvroSerdes.valueDeserializer(endpoints.registryUrl())) {
             List<PartitionInfo> infos = c.partitionsFor(topic, stallTimeout);
             if (infos == null || infos.isEmpty()) {
                 throw new CliException("topic '" + topic + "' does not exist at " + endpoints.bootstrapServers());
             }
-            List<TopicPartition> tps = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
-                    .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
+            List<TopicPartition> tps = infos.stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .sorted(Comparator.comparingInt(TopicPartition::partition))
+                    .toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> ends = c.endOffsets(tps, stallTimeout);
@@ -165,8 +183,13 @@ final class ModelData {
                 }
                 if (done) break;
                 if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-                    throw new CliException(String.format(Locale.ROOT, "reading topic '%s' stalled for %ds at positions %s (end offsets %s)",
-                            topic, stallTimeout.toSeconds(), positions, ends));
+                    throw new CliException(String.format(
+                            Locale.ROOT,
+                            "reading topic '%s' stalled for %ds at positions %s (end offsets %s)",
+                            topic,
+                            stallTimeout.toSeconds(),
+                            positions,
+                            ends));
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
@@ -178,14 +201,18 @@ final class ModelData {
                         if (v instanceof UserEvent e) {
                             perPartition.get(tps.indexOf(tp)).add(e);
                         } else {
-                            why = v == null ? "an empty value (tombstone)" : "a " + v.getClass().getSimpleName() + ", not a UserEvent";
+                            why = v == null
+                                    ? "an empty value (tombstone)"
+                                    : "a " + v.getClass().getSimpleName() + ", not a UserEvent";
                         }
                     } catch (RuntimeException e) {
                         why = e.getMessage();
                     }
                     if (why != null) {
                         bad++;
-                        if (reasons.size() < PRINTED_BAD_RECORDS) reasons.add("at partition " + rec.partition() + " offset " + rec.offset() + ": " + oneLine(why));
+                        if (reasons.size() < PRINTED_BAD_RECORDS)
+                            reasons.add("at partition " + rec.partition() + " offset " + rec.offset() + ": "
+                                    + oneLine(why));
                     }
                 }
             }
@@ -196,7 +223,8 @@ final class ModelData {
             return new TopicRead(events, records, bad, reasons, tps.size());
         } catch (KafkaException e) {
             // the broker went away or refused us mid-read (timeouts, authorization): one line, not a trace
-            throw new CliException("cannot read topic '" + topic + "' at " + endpoints.bootstrapServers() + ": " + e.getMessage());
+            throw new CliException(
+                    "cannot read topic '" + topic + "' at " + endpoints.bootstrapServers() + ": " + e.getMessage());
         }
     }
 
@@ -205,11 +233,15 @@ final class ModelData {
     }
 
     static void requireFile(CommandLine cl, Path file, String what) {
-        if (file != null && !Files.isRegularFile(file)) throw new CommandLine.ParameterException(cl, what + " not found: " + file);
+        if (file != null && !Files.isRegularFile(file))
+            throw new CommandLine.ParameterException(cl, what + " not found: " + file);
     }
 
     static FunnelConfig funnel(Duration horizon) {
-        return new FunnelConfig(FunnelConfig.defaults().stages(), horizon, FunnelConfig.defaults().trainFraction());
+        return new FunnelConfig(
+                FunnelConfig.defaults().stages(),
+                horizon,
+                FunnelConfig.defaults().trainFraction());
     }
 
     /** Every event of the file, strictly: a malformed line fails with one line naming it. */
@@ -237,10 +269,17 @@ final class ModelData {
         }
         ReplayResult r = loaded.result();
         if (r.malformedLines() > 0) {
-            r.firstMalformed().stream().limit(ReplayCommand.PRINTED_MALFORMED).forEach(line -> ReplayCommand.printMalformed(line, err));
+            r.firstMalformed().stream()
+                    .limit(ReplayCommand.PRINTED_MALFORMED)
+                    .forEach(line -> ReplayCommand.printMalformed(line, err));
             ReplayCommand.printMoreMalformed(r, err);
-            err.println(String.format(Locale.ROOT, "read %s: %,d rows, %,d events, %,d malformed lines skipped (--strict fails on the first)",
-                    file.getFileName(), r.rowsRead(), r.eventsSent(), r.malformedLines()));
+            err.println(String.format(
+                    Locale.ROOT,
+                    "read %s: %,d rows, %,d events, %,d malformed lines skipped (--strict fails on the first)",
+                    file.getFileName(),
+                    r.rowsRead(),
+                    r.eventsSent(),
+                    r.malformedLines()));
             err.flush();
         }
         return loaded.events();
@@ -256,12 +295,14 @@ final class ModelData {
         if (events.isEmpty()) throw new CliException("no examples: " + source + " holds no events");
         ExampleSet data;
         try {
-            data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), funnel(horizon)).buildFromUserEvents(events);
+            data = new ExampleBuilder(new FeatureEncoder(spec), SequencePolicy.defaults(), funnel(horizon))
+                    .buildFromUserEvents(events);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
         if (data.validationCount() == 0) {
-            throw new CliException("no validation examples: " + data.size() + " exposure(s) in " + source + " are too few to split");
+            throw new CliException(
+                    "no validation examples: " + data.size() + " exposure(s) in " + source + " are too few to split");
         }
         return data;
     }
@@ -293,8 +334,12 @@ final class ModelData {
             long evaluated = s.validationEvaluated().get(t);
             String stage = data.stageNames().get(t);
             if (evaluated > 0 && pos == evaluated) {
-                err.printf(Locale.ROOT, "tandem: warning: every validation negative of %s is censored (the data spans %s, the horizon is %s): its AUC is undefined; use a shorter --horizon or more data%n",
-                        stage, Duration.ofMillis(s.dataEndMs() - s.dataStartMs()), horizon);
+                err.printf(
+                        Locale.ROOT,
+                        "tandem: warning: every validation negative of %s is censored (the data spans %s, the horizon is %s): its AUC is undefined; use a shorter --horizon or more data%n",
+                        stage,
+                        Duration.ofMillis(s.dataEndMs() - s.dataStartMs()),
+                        horizon);
             } else if (pos == 0) {
                 err.printf(Locale.ROOT, "tandem: warning: no validation positive of %s: its AUC is undefined%n", stage);
             }
@@ -304,9 +349,20 @@ final class ModelData {
 
     static String describe(ExampleSet data) {
         var s = data.stats();
-        return String.format(Locale.ROOT, "%,d events, %,d users, %,d exposures (train %,d = fit %,d + selection %,d, purged %,d, validation %,d), "
+        return String.format(
+                Locale.ROOT,
+                "%,d events, %,d users, %,d exposures (train %,d = fit %,d + selection %,d, purged %,d, validation %,d), "
                         + "censored %,d, unexposed conversions %s, validation positives %s",
-                s.events(), s.users(), s.exposures(), s.trainExamples(), s.fitExamples(), s.selectionExamples(), s.purgedExposures(),
-                s.validationExamples(), s.censoredExposures(), s.unexposedConversions(), s.validationPositives());
+                s.events(),
+                s.users(),
+                s.exposures(),
+                s.trainExamples(),
+                s.fitExamples(),
+                s.selectionExamples(),
+                s.purgedExposures(),
+                s.validationExamples(),
+                s.censoredExposures(),
+                s.unexposedConversions(),
+                s.validationPositives());
     }
 }

@@ -60,7 +60,9 @@ public final class Progress implements AutoCloseable {
     static String rate(long events, long startNanos) {
         double s = (System.nanoTime() - startNanos) / 1e9;
         double r = s > 0 ? events / s : 0;
-        return r >= 1e6 ? String.format("%.2fM ev/s", r / 1e6) : r >= 1e3 ? String.format("%.0fk ev/s", r / 1e3) : String.format("%.0f ev/s", r);
+        return r >= 1e6
+                ? String.format("%.2fM ev/s", r / 1e6)
+                : r >= 1e3 ? String.format("%.0fk ev/s", r / 1e3) : String.format("%.0f ev/s", r);
     }
 
     static void printErr(PrintStream err, String line) {

@@ -32,11 +32,14 @@ import picocli.CommandLine.Spec;
  * {@code scoring-requests} joined with {@code user-features} and {@code items}, micro-batched through
  * the SavedModel, to {@code predictions} (bad records to {@code dead-letters}), exactly once.
  */
-@Command(name = "score", mixinStandardHelpOptions = true,
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
         description = {
-                "Runs the Flink scoring job in a local MiniCluster (or on a Flink cluster: --jobmanager) until Ctrl-C:",
-                "'scoring-requests' joined with 'user-features' and 'items', micro-batched through a SavedModel exported by",
-                "`tandem train`, to 'predictions' (exactly once; malformed records to 'dead-letters')."})
+            "Runs the Flink scoring job in a local MiniCluster (or on a Flink cluster: --jobmanager) until Ctrl-C:",
+            "'scoring-requests' joined with 'user-features' and 'items', micro-batched through a SavedModel exported by",
+            "`tandem train`, to 'predictions' (exactly once; malformed records to 'dead-letters')."
+        })
 public final class ScoreCommand implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -46,48 +49,95 @@ public final class ScoreCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--models", required = true, paramLabel = "DIR", description = "Where `tandem train --out` exported models (<DIR>/<name>/<version>/).")
+    @Option(
+            names = "--models",
+            required = true,
+            paramLabel = "DIR",
+            description = "Where `tandem train --out` exported models (<DIR>/<name>/<version>/).")
     Path models;
 
-    @Option(names = "--model", paramLabel = "NAME/VERSION", description = "The model to serve (default: the most recently exported one under --models).")
+    @Option(
+            names = "--model",
+            paramLabel = "NAME/VERSION",
+            description = "The model to serve (default: the most recently exported one under --models).")
     String model;
 
-    @Option(names = "--max-batch-rows", paramLabel = "N", defaultValue = "2048", description = "Candidates per model call at most (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-batch-rows",
+            paramLabel = "N",
+            defaultValue = "2048",
+            description = "Candidates per model call at most (default: ${DEFAULT-VALUE}).")
     int maxBatchRows;
 
-    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class,
-            description = "How long the first buffered request waits for its batch to fill (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-wait",
+            paramLabel = "DURATION",
+            defaultValue = "5ms",
+            converter = DurationConverter.class,
+            description =
+                    "How long the first buffered request waits for its batch to fill (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
 
-    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "1", description = "Scoring subtasks (one TF session each; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Scoring subtasks (one TF session each; default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
-            description = "Predictions are committed on checkpoints, so read_committed consumers see them up to this late (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-interval",
+            paramLabel = "DURATION",
+            defaultValue = "1s",
+            converter = DurationConverter.class,
+            description =
+                    "Predictions are committed on checkpoints, so read_committed consumers see them up to this late (default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
 
-    @Option(names = "--stages", paramLabel = "STAGE", split = ",", defaultValue = "CART,PURCHASE",
+    @Option(
+            names = "--stages",
+            paramLabel = "STAGE",
+            split = ",",
+            defaultValue = "CART,PURCHASE",
             description = "The model outputs to read, in order (default: ${DEFAULT-VALUE}).")
     List<String> stages;
 
-    @Option(names = "--gpu-visible-devices", paramLabel = "LIST", defaultValue = "${env:TANDEM_SCORING_GPU_VISIBLE_DEVICES:-}",
-            description = "CUDA device indices each scoring session may use, e.g. 0 or 0,1 (default: all; env TANDEM_SCORING_GPU_VISIBLE_DEVICES). GPU build only (-Pgpu).")
+    @Option(
+            names = "--gpu-visible-devices",
+            paramLabel = "LIST",
+            defaultValue = "${env:TANDEM_SCORING_GPU_VISIBLE_DEVICES:-}",
+            description =
+                    "CUDA device indices each scoring session may use, e.g. 0 or 0,1 (default: all; env TANDEM_SCORING_GPU_VISIBLE_DEVICES). GPU build only (-Pgpu).")
     String gpuVisibleDevices;
 
-    @Option(names = "--gpu-memory-growth", negatable = true, defaultValue = "${env:TANDEM_SCORING_GPU_MEMORY_GROWTH:-true}", fallbackValue = "true",
-            description = "Sessions grow their GPU memory as needed instead of taking it all at start-up (default: true; env TANDEM_SCORING_GPU_MEMORY_GROWTH).")
+    @Option(
+            names = "--gpu-memory-growth",
+            negatable = true,
+            defaultValue = "${env:TANDEM_SCORING_GPU_MEMORY_GROWTH:-true}",
+            fallbackValue = "true",
+            description =
+                    "Sessions grow their GPU memory as needed instead of taking it all at start-up (default: true; env TANDEM_SCORING_GPU_MEMORY_GROWTH).")
     boolean gpuMemoryGrowth;
 
-    @Option(names = "--jobmanager", paramLabel = "HOST:PORT",
-            description = {"Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
-                    "instead of a local MiniCluster: the job jar is uploaded and its ScoringApp run with these settings. The model",
-                    "directory must be readable at the same path on its JobManager and TaskManagers; the cluster's restart strategy",
-                    "applies. Ctrl-C cancels the job."})
+    @Option(
+            names = "--jobmanager",
+            paramLabel = "HOST:PORT",
+            description = {
+                "Submit the job to the running Flink cluster whose JobManager REST API is here (e.g. localhost:8081)",
+                "instead of a local MiniCluster: the job jar is uploaded and its ScoringApp run with these settings. The model",
+                "directory must be readable at the same path on its JobManager and TaskManagers; the cluster's restart strategy",
+                "applies. Ctrl-C cancels the job."
+            })
     String jobManager;
 
-    @Option(names = "--job-jar", paramLabel = "JAR", split = ",",
-            description = {"With --jobmanager: the scoring app's job jar to upload and run (flink-inference's",
-                    "tandem-flink-inference-<version>-job.jar). Default: the one built in flink-inference/target."})
+    @Option(
+            names = "--job-jar",
+            paramLabel = "JAR",
+            split = ",",
+            description = {
+                "With --jobmanager: the scoring app's job jar to upload and run (flink-inference's",
+                "tandem-flink-inference-<version>-job.jar). Default: the one built in flink-inference/target."
+            })
     List<Path> jobJars;
 
     @Override
@@ -107,14 +157,20 @@ public final class ScoreCommand implements Callable<Integer> {
         try {
             LocalScoring.check(Path.of(config.modelDir()), config.stages());
         } catch (Exception e) {
-            throw new CliException("model " + config.modelDir() + " cannot be served: " + e.getMessage(), ExitCodes.FAILURE, e);
+            throw new CliException(
+                    "model " + config.modelDir() + " cannot be served: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
         var endpoints = kafka.reachableEndpoints();
         requireTopics(endpoints.bootstrapServers());
-        config = config.toBuilder().kafka(endpoints.bootstrapServers(), endpoints.registryUrl()).build();
+        config = config.toBuilder()
+                .kafka(endpoints.bootstrapServers(), endpoints.registryUrl())
+                .build();
 
         PrintWriter out = cl.getOut();
-        out.println(jm == null ? "scoring job (local MiniCluster)" : "scoring job (Flink " + flinkVersion + " cluster at " + jm + ")");
+        out.println(
+                jm == null
+                        ? "scoring job (local MiniCluster)"
+                        : "scoring job (Flink " + flinkVersion + " cluster at " + jm + ")");
         out.println("  bootstrap            " + endpoints.bootstrapServers());
         out.println("  registry             " + endpoints.registryUrl());
         out.println("  model                " + config.modelDir());
@@ -125,13 +181,17 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
         out.println("  max-id-length        " + config.maxIdLength());
         out.println("  gpu                  memory growth " + config.gpu().gpuMemoryGrowth() + ", visible devices "
-                + (config.gpu().visibleDevices().isEmpty() ? "all" : config.gpu().visibleDevices()) + " (used by the GPU build only)");
+                + (config.gpu().visibleDevices().isEmpty()
+                        ? "all"
+                        : config.gpu().visibleDevices()) + " (used by the GPU build only)");
         if (jm != null) {
             long bytes = shipped.stream().mapToLong(j -> j.toFile().length()).sum();
-            out.println("  job jars             " + shipped.size() + " (" + (bytes >> 20) + " MiB, uploaded on submit)");
+            out.println(
+                    "  job jars             " + shipped.size() + " (" + (bytes >> 20) + " MiB, uploaded on submit)");
         }
-        out.println("  in: " + TandemTopics.SCORING_REQUESTS + ", " + TandemTopics.USER_FEATURES + ", " + TandemTopics.ITEMS
-                + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " (exactly once)");
+        out.println(
+                "  in: " + TandemTopics.SCORING_REQUESTS + ", " + TandemTopics.USER_FEATURES + ", " + TandemTopics.ITEMS
+                        + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " (exactly once)");
         out.flush();
 
         Signals signals = Signals.install(null);
@@ -143,13 +203,15 @@ public final class ScoreCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new CliException("the scoring job did not start: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
-        Thread safetyNet = new Thread(() -> {
-            try {
-                job.stop(STOP_TIMEOUT);
-            } catch (Exception ignored) {
-                // exiting anyway
-            }
-        }, "tandem-score-shutdown");
+        Thread safetyNet = new Thread(
+                () -> {
+                    try {
+                        job.stop(STOP_TIMEOUT);
+                    } catch (Exception ignored) {
+                        // exiting anyway
+                    }
+                },
+                "tandem-score-shutdown");
         Runtime.getRuntime().addShutdownHook(safetyNet);
         Optional<String> failed = Optional.empty();
         try {
@@ -169,7 +231,8 @@ public final class ScoreCommand implements Callable<Integer> {
             job.stop(STOP_TIMEOUT);
             DevClusterCommand.removeHook(safetyNet);
         }
-        if (failed.isPresent()) throw new CliException(failed.get() + (TandemCli.verbose() ? "" : " (run with --verbose for its logs)"));
+        if (failed.isPresent())
+            throw new CliException(failed.get() + (TandemCli.verbose() ? "" : " (run with --verbose for its logs)"));
         out.println("scoring job stopped");
         out.flush();
         return ExitCodes.OK;
@@ -177,20 +240,26 @@ public final class ScoreCommand implements Callable<Integer> {
 
     private Path modelDir() throws Exception {
         if (model != null && !model.matches("[^/\\\\]+/[^/\\\\]+")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--model must be NAME/VERSION, was '" + model + "'");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--model must be NAME/VERSION, was '" + model + "'");
         }
         if (!Files.isDirectory(models)) {
-            throw new CliException("models directory not found: " + models + " (export one with `tandem train --out " + models + "`)");
+            throw new CliException(
+                    "models directory not found: " + models + " (export one with `tandem train --out " + models + "`)");
         }
-        return LocalScoring.resolveModel(models, model).orElseThrow(() -> new CliException(model == null
-                ? "no exported model under " + models + " (export one with `tandem train --out " + models + "`)"
-                : "model not found: " + models.resolve(model) + " (no " + "feature-spec.json there)"));
+        return LocalScoring.resolveModel(models, model)
+                .orElseThrow(() -> new CliException(
+                        model == null
+                                ? "no exported model under " + models + " (export one with `tandem train --out "
+                                        + models + "`)"
+                                : "model not found: " + models.resolve(model) + " (no " + "feature-spec.json there)"));
     }
 
     /** {@code --jobmanager} parsed, or null for a local MiniCluster; a bad value is a usage error (exit 2). */
     LocalScoring.JobManager jobManager(CommandLine cl) {
         if (jobManager == null) {
-            if (jobJars != null && !jobJars.isEmpty()) throw new CommandLine.ParameterException(cl, "--job-jar needs --jobmanager");
+            if (jobJars != null && !jobJars.isEmpty())
+                throw new CommandLine.ParameterException(cl, "--job-jar needs --jobmanager");
             return null;
         }
         try {
@@ -203,12 +272,15 @@ public final class ScoreCommand implements Callable<Integer> {
     /** {@code --job-jar}, else the job jar built next to the scoring app's classes. */
     private Path jobJar(CommandLine cl) {
         if (jobJars == null || jobJars.isEmpty()) {
-            return LocalScoring.jobJar().orElseThrow(() -> new CliException("no job jar built from the current classes: build it with "
-                    + "`mvn -B -pl flink-inference -am package -DskipTests` (flink-inference/target/tandem-flink-inference-<version>-job.jar), "
-                    + "or name one with --job-jar"));
+            return LocalScoring.jobJar()
+                    .orElseThrow(() -> new CliException("no job jar built from the current classes: build it with "
+                            + "`mvn -B -pl flink-inference -am package -DskipTests` (flink-inference/target/tandem-flink-inference-<version>-job.jar), "
+                            + "or name one with --job-jar"));
         }
         if (jobJars.size() > 1) {
-            throw new CommandLine.ParameterException(cl, "--job-jar takes one jar, the scoring app's job jar (tandem-flink-inference-<version>-job.jar)");
+            throw new CommandLine.ParameterException(
+                    cl,
+                    "--job-jar takes one jar, the scoring app's job jar (tandem-flink-inference-<version>-job.jar)");
         }
         if (!Files.isRegularFile(jobJars.get(0))) throw new CliException("job jar not found: " + jobJars.get(0));
         return jobJars.get(0);
@@ -216,14 +288,20 @@ public final class ScoreCommand implements Callable<Integer> {
 
     /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */
     ScoringConfig config(CommandLine cl, Path modelDir) {
-        if (parallelism < 1) throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, was " + parallelism);
+        if (parallelism < 1)
+            throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, was " + parallelism);
         if (checkpointInterval.isZero() || checkpointInterval.isNegative()) {
-            throw new CommandLine.ParameterException(cl, "--checkpoint-interval must be > 0 (predictions commit on checkpoints)");
+            throw new CommandLine.ParameterException(
+                    cl, "--checkpoint-interval must be > 0 (predictions commit on checkpoints)");
         }
         try {
-            return ScoringConfig.builder().batching(maxBatchRows, maxWait).parallelism(parallelism)
-                    .checkpointInterval(checkpointInterval).model(modelDir.toString(), stages)
-                    .set(ScoringConfig.GPU_MEMORY_GROWTH, Boolean.toString(gpuMemoryGrowth)).set(ScoringConfig.GPU_VISIBLE_DEVICES, gpuVisibleDevices)
+            return ScoringConfig.builder()
+                    .batching(maxBatchRows, maxWait)
+                    .parallelism(parallelism)
+                    .checkpointInterval(checkpointInterval)
+                    .model(modelDir.toString(), stages)
+                    .set(ScoringConfig.GPU_MEMORY_GROWTH, Boolean.toString(gpuMemoryGrowth))
+                    .set(ScoringConfig.GPU_VISIBLE_DEVICES, gpuVisibleDevices)
                     .build();
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(cl, asFlag(e));
@@ -231,9 +309,19 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     /** The configuration keys these options set, for usage errors in the options' words. */
-    private static final Map<String, String> FLAGS = Map.of(ScoringConfig.MAX_BATCH_ROWS, "--max-batch-rows", ScoringConfig.MAX_WAIT, "--max-wait",
-            ScoringConfig.PARALLELISM, "--parallelism", ScoringConfig.CHECKPOINT_INTERVAL, "--checkpoint-interval",
-            ScoringConfig.STAGES, "--stages", ScoringConfig.GPU_VISIBLE_DEVICES, "--gpu-visible-devices");
+    private static final Map<String, String> FLAGS = Map.of(
+            ScoringConfig.MAX_BATCH_ROWS,
+            "--max-batch-rows",
+            ScoringConfig.MAX_WAIT,
+            "--max-wait",
+            ScoringConfig.PARALLELISM,
+            "--parallelism",
+            ScoringConfig.CHECKPOINT_INTERVAL,
+            "--checkpoint-interval",
+            ScoringConfig.STAGES,
+            "--stages",
+            ScoringConfig.GPU_VISIBLE_DEVICES,
+            "--gpu-visible-devices");
 
     /** {@code scoring.max.batch.rows = '0': must be >= 1} as {@code --max-batch-rows must be >= 1, was '0'}. */
     static String asFlag(ConfigException e) {
@@ -244,16 +332,28 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     static void requireTopics(String bootstrap) {
-        List<String> needed = List.of(TandemTopics.SCORING_REQUESTS, TandemTopics.USER_FEATURES, TandemTopics.ITEMS,
-                TandemTopics.PREDICTIONS, TandemTopics.DEAD_LETTERS);
+        List<String> needed = List.of(
+                TandemTopics.SCORING_REQUESTS,
+                TandemTopics.USER_FEATURES,
+                TandemTopics.ITEMS,
+                TandemTopics.PREDICTIONS,
+                TandemTopics.DEAD_LETTERS);
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout,
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-score-check"))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                timeout,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                timeout,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-score-check"))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
-            List<String> missing = needed.stream().filter(t -> !existing.contains(t)).toList();
+            List<String> missing =
+                    needed.stream().filter(t -> !existing.contains(t)).toList();
             if (!missing.isEmpty()) {
-                throw new CliException("missing topics on " + bootstrap + ": " + String.join(", ", missing) + " — `tandem dev-cluster` creates them");
+                throw new CliException("missing topics on " + bootstrap + ": " + String.join(", ", missing)
+                        + " — `tandem dev-cluster` creates them");
             }
         } catch (ExecutionException | TimeoutException e) {
             throw new CliException("cannot list the topics of " + bootstrap + ": " + e.getMessage());

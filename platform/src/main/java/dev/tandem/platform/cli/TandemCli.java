@@ -16,21 +16,23 @@ import picocli.CommandLine.Spec;
  * failures the user can act on print one line and exit 1; anything unexpected prints one line
  * and a hint to rerun with {@code --verbose}, which adds the stack trace and our INFO logs.
  */
-@Command(name = "tandem",
+@Command(
+        name = "tandem",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, demo, benchmarks.",
+        description =
+                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, demo, benchmarks.",
         subcommands = {
-                DevClusterCommand.class,
-                GenerateCommand.class,
-                ReplayCommand.class,
-                FeaturesCommand.class,
-                TrainCommand.class,
-                EvaluateCommand.class,
-                ScoreCommand.class,
-                DemoCommand.class,
-                BenchCommand.class,
-                CommandLine.HelpCommand.class
+            DevClusterCommand.class,
+            GenerateCommand.class,
+            ReplayCommand.class,
+            FeaturesCommand.class,
+            TrainCommand.class,
+            EvaluateCommand.class,
+            ScoreCommand.class,
+            DemoCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class TandemCli implements Runnable {
     @Spec
@@ -38,7 +40,9 @@ public final class TandemCli implements Runnable {
 
     private static volatile boolean verbose;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+    @Option(
+            names = {"-v", "--verbose"},
+            scope = ScopeType.INHERIT,
             description = "Log our own progress (INFO) and print stack traces of unexpected errors.")
     void setVerbose(boolean on) {
         verbose = on;
@@ -76,7 +80,9 @@ public final class TandemCli implements Runnable {
     private static int onUsageError(CommandLine.ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
-        String message = ex.getMessage() == null ? ex.toString() : ex.getMessage().replace('\n', ' ').trim();
+        String message = ex.getMessage() == null
+                ? ex.toString()
+                : ex.getMessage().replace('\n', ' ').trim();
         err.println("tandem: " + message + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
         err.flush();
         return ExitCodes.USAGE;
@@ -95,8 +101,11 @@ public final class TandemCli implements Runnable {
             err.flush();
             return ExitCodes.FAILURE;
         }
-        String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
-        err.println("tandem: unexpected error: " + oneLine(message) + (verbose ? "" : " (run with --verbose for details)"));
+        String message = ex.getMessage() == null
+                ? ex.getClass().getSimpleName()
+                : ex.getClass().getSimpleName() + ": " + ex.getMessage();
+        err.println(
+                "tandem: unexpected error: " + oneLine(message) + (verbose ? "" : " (run with --verbose for details)"));
         err.flush();
         return ExitCodes.FAILURE;
     }

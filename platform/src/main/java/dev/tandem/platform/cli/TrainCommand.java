@@ -24,38 +24,60 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tandem train}: a log file or events topic → examples → a funnel model in {@code <out>/<name>/<version>/}. */
-@Command(name = "train",
+@Command(
+        name = "train",
         description = {
-                "Trains a multi-task funnel model (VIEW → CART → PURCHASE) on a log file or an events topic and exports it as a SavedModel with its feature spec and model card.",
-                "Prints per-stage validation AUC (95%% user-bootstrap interval), logloss, ECE and positives next to the popularity and logistic-regression baselines"
-                        + " (fit and tuned under the same protocol; the ceiling with --truth)."})
+            "Trains a multi-task funnel model (VIEW → CART → PURCHASE) on a log file or an events topic and exports it as a SavedModel with its feature spec and model card.",
+            "Prints per-stage validation AUC (95%% user-bootstrap interval), logloss, ECE and positives next to the popularity and logistic-regression baselines"
+                    + " (fit and tuned under the same protocol; the ceiling with --truth)."
+        })
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     // No mixinStandardHelpOptions: its --version would clash with the model version option.
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE|kafka:TOPIC",
-            description = "The log: a Taobao or REES46 CSV, or generated JSON lines; or kafka:TOPIC, the Avro UserEvents of a topic"
-                    + " (e.g. kafka:events, read with --bootstrap/--registry from the earliest offset up to the end offsets at start; bad records are counted).")
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "FILE|kafka:TOPIC",
+            description =
+                    "The log: a Taobao or REES46 CSV, or generated JSON lines; or kafka:TOPIC, the Avro UserEvents of a topic"
+                            + " (e.g. kafka:events, read with --bootstrap/--registry from the earliest offset up to the end offsets at start; bad records are counted).")
     String data;
 
-    @Option(names = "--format", paramLabel = "taobao|rees46|events", description = "Format of a --data file (as tandem replay / tandem generate); not for a topic.")
+    @Option(
+            names = "--format",
+            paramLabel = "taobao|rees46|events",
+            description = "Format of a --data file (as tandem replay / tandem generate); not for a topic.")
     ModelData.Format format;
 
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--strict", description = "Fail (exit 1) at the first malformed line of a --data file; by default malformed lines are"
-            + " reported with their line numbers and skipped, as tandem replay does.")
+    @Option(
+            names = "--strict",
+            description = "Fail (exit 1) at the first malformed line of a --data file; by default malformed lines are"
+                    + " reported with their line numbers and skipped, as tandem replay does.")
     boolean strict;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Model config JSON (model/README.md); absent fields take the defaults. Default: all defaults.")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "Model config JSON (model/README.md); absent fields take the defaults. Default: all defaults.")
     Path config;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Models root: the model goes to DIR/<name>/<version>/.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Models root: the model goes to DIR/<name>/<version>/.")
     Path out;
 
     @Option(names = "--name", description = "Model name (default: the config's name).")
@@ -64,11 +86,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--version", description = "Model version (default: a UTC timestamp).")
     String version;
 
-    @Option(names = "--horizon", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
+    @Option(
+            names = "--horizon",
+            paramLabel = "DURATION",
+            defaultValue = "24h",
+            converter = DurationConverter.class,
             description = "How long after a view a cart or purchase counts (default: ${DEFAULT-VALUE}).")
     Duration horizon;
 
-    @Option(names = "--truth", paramLabel = "FILE", description = "Ground truth of a generated file (tandem generate --truth): adds the ceiling AUC.")
+    @Option(
+            names = "--truth",
+            paramLabel = "FILE",
+            description = "Ground truth of a generated file (tandem generate --truth): adds the ceiling AUC.")
     Path truth;
 
     @Override
@@ -87,20 +116,25 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         if (version != null && !version.matches("[A-Za-z0-9._-]+")) {
-            throw new CommandLine.ParameterException(cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
+            throw new CommandLine.ParameterException(
+                    cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
         }
         PrintWriter w = cl.getOut();
-        ExampleSet examples = ModelData.examples(ModelData.read(source, format, strict, kafka, cl.getErr()), source.toString(),
-                FeatureSpec.defaults(SequencePolicy.defaults()), horizon);
+        ExampleSet examples = ModelData.examples(
+                ModelData.read(source, format, strict, kafka, cl.getErr()),
+                source.toString(),
+                FeatureSpec.defaults(SequencePolicy.defaults()),
+                horizon);
         w.println("data: " + ModelData.describe(examples));
         w.flush();
         ModelData.warnIfUnevaluable(examples, horizon, cl.getErr());
         Map<String, double[]> t = ModelData.truth(truth, examples);
         w.flush();
         try (TrainedModel m = new Trainer(mc, line -> {
-            w.println(line);
-            w.flush();
-        }).train(examples, t)) {
+                    w.println(line);
+                    w.flush();
+                })
+                .train(examples, t)) {
             Reports.table(m.reports()).forEach(w::println);
             Path dir = m.export(out, version);
             w.println("model written to " + dir);

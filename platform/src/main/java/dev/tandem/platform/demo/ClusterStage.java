@@ -25,9 +25,11 @@ public final class ClusterStage implements DemoStage {
         dir = Files.createTempDirectory("tandem-demo-");
         ctx.println("starting a Kafka broker (child JVM) and the schema registry on free ports…");
         long t0 = System.nanoTime();
-        cluster = DevCluster.start(new DevCluster.Config(dir, 0, 0, ctx.settings().partitions(), true));
+        cluster =
+                DevCluster.start(new DevCluster.Config(dir, 0, 0, ctx.settings().partitions(), true));
         ctx.endpoints(new KafkaEndpoints(cluster.bootstrapServers(), cluster.registryUrl()));
-        ctx.println(String.format("cluster up in %.1f s: Kafka %s, schema registry %s",
+        ctx.println(String.format(
+                "cluster up in %.1f s: Kafka %s, schema registry %s",
                 (System.nanoTime() - t0) / 1e9, cluster.bootstrapServers(), cluster.registryUrl()));
     }
 

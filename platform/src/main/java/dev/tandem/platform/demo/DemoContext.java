@@ -14,6 +14,7 @@ public final class DemoContext {
     final AtomicLong produced = new AtomicLong();
     /** Total the generator will have produced once done; -1 while it still runs. */
     final AtomicLong producedTotal = new AtomicLong(-1);
+
     final AtomicLong consumed = new AtomicLong();
 
     public DemoContext(DemoSettings settings, PrintWriter out) {

@@ -7,7 +7,8 @@ import java.time.Duration;
  * @param duration generate for this long (at {@code rate}); null to generate {@code events}
  * @param rate     events per second; 0 for as fast as possible
  */
-public record DemoSettings(long events, Duration duration, double rate, long seed, int users, int items, int partitions) {
+public record DemoSettings(
+        long events, Duration duration, double rate, long seed, int users, int items, int partitions) {
     public DemoSettings {
         if (events < 1 && duration == null) throw new IllegalArgumentException("events must be >= 1");
         if (rate < 0) throw new IllegalArgumentException("rate must be >= 0");

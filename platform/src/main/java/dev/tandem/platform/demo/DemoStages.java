@@ -21,6 +21,11 @@ public final class DemoStages {
     }
 
     public static List<DemoStage> standard(Path modelsDir) {
-        return List.of(new ClusterStage(), new GeneratorStage(), new FeaturesStage(), new ScoringStage(modelsDir), new LiveViewStage());
+        return List.of(
+                new ClusterStage(),
+                new GeneratorStage(),
+                new FeaturesStage(),
+                new ScoringStage(modelsDir),
+                new LiveViewStage());
     }
 }

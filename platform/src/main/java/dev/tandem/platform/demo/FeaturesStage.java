@@ -59,7 +59,8 @@ public final class FeaturesStage implements DemoStage {
                 FeaturesConfig.HTTP_PORT, "0"));
         app = new FeaturesApp(config).start();
         baseUrl = "http://" + config.httpHost() + ":" + app.httpPort();
-        ctx.println("features app started (Kafka Streams, exactly_once_v2): API at " + baseUrl + "/v1/users/{id}/features");
+        ctx.println(
+                "features app started (Kafka Streams, exactly_once_v2): API at " + baseUrl + "/v1/users/{id}/features");
     }
 
     /** Events the app has finished with: every outcome and every dead letter (at least once: an aborted transaction counts again). */
@@ -76,21 +77,31 @@ public final class FeaturesStage implements DemoStage {
         while (!ctx.stopping()) {
             long total = ctx.producedTotal.get();
             if (total >= 0 && processed() >= total) break;
-            if (!app.isHealthy()) throw new IllegalStateException("the features app stopped: Kafka Streams is " + app.streams().state());
+            if (!app.isHealthy())
+                throw new IllegalStateException("the features app stopped: Kafka Streams is "
+                        + app.streams().state());
             if (total >= 0 && giveUp == Long.MAX_VALUE) giveUp = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
             if (System.nanoTime() > giveUp) {
-                throw new IllegalStateException("the features app processed " + processed() + " of " + total + " events within "
-                        + CATCH_UP_TIMEOUT.toSeconds() + " s");
+                throw new IllegalStateException("the features app processed " + processed() + " of " + total
+                        + " events within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
             }
             Thread.sleep(100);
         }
         if (ctx.stopping()) return;
-        ctx.println(String.format(Locale.ROOT, "features app processed %,d events; a few users' live features from %s:",
-                processed(), baseUrl));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        ctx.println(String.format(
+                Locale.ROOT,
+                "features app processed %,d events; a few users' live features from %s:",
+                processed(),
+                baseUrl));
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (String user : busiestUsers(USERS_SHOWN)) {
             String url = baseUrl + "/v1/users/" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "/features";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(5))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 ctx.println("  GET " + url + " → HTTP " + r.statusCode() + " " + r.body());
@@ -102,8 +113,9 @@ public final class FeaturesStage implements DemoStage {
 
     /** The users with the largest stored state (≈ the most events), read from the local store. */
     private List<String> busiestUsers(int n) {
-        ReadOnlyKeyValueStore<String, byte[]> store = app.streams().store(StoreQueryParameters.fromNameAndType(
-                FeatureNames.USER_SEQUENCES_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        ReadOnlyKeyValueStore<String, byte[]> store = app.streams()
+                .store(StoreQueryParameters.fromNameAndType(
+                        FeatureNames.USER_SEQUENCES_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         List<KeyValue<String, Integer>> sizes = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
@@ -111,20 +123,31 @@ public final class FeaturesStage implements DemoStage {
                 sizes.add(KeyValue.pair(kv.key, kv.value.length));
             }
         }
-        sizes.sort(Comparator.<KeyValue<String, Integer>>comparingInt(kv -> -kv.value).thenComparing(kv -> kv.key));
+        sizes.sort(Comparator.<KeyValue<String, Integer>>comparingInt(kv -> -kv.value)
+                .thenComparing(kv -> kv.key));
         return sizes.stream().limit(n).map(kv -> kv.key).toList();
     }
 
     static List<String> describe(JsonNode f, String url) {
         List<String> lines = new ArrayList<>();
         JsonNode events = f.path("events");
-        lines.add(String.format(Locale.ROOT, "  user %s: sequence version %d, %d events kept, as of %s  (GET %s)",
-                f.path("user_id").asText(), f.path("sequence_version").asLong(), events.size(),
-                Instant.ofEpochMilli(f.path("as_of").asLong()), url));
+        lines.add(String.format(
+                Locale.ROOT,
+                "  user %s: sequence version %d, %d events kept, as of %s  (GET %s)",
+                f.path("user_id").asText(),
+                f.path("sequence_version").asLong(),
+                events.size(),
+                Instant.ofEpochMilli(f.path("as_of").asLong()),
+                url));
         for (int i = Math.max(0, events.size() - EVENTS_SHOWN); i < events.size(); i++) {
             JsonNode e = events.get(i);
-            lines.add(String.format(Locale.ROOT, "      %s %-8s item %s (category %s)", Instant.ofEpochMilli(e.path("event_time").asLong()),
-                    e.path("action").asText(), e.path("item_id").asText(), e.path("category_id").asText()));
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "      %s %-8s item %s (category %s)",
+                    Instant.ofEpochMilli(e.path("event_time").asLong()),
+                    e.path("action").asText(),
+                    e.path("item_id").asText(),
+                    e.path("category_id").asText()));
         }
         StringBuilder counts = new StringBuilder();
         long window = -1;
@@ -132,14 +155,22 @@ public final class FeaturesStage implements DemoStage {
             if (c.path("count").asLong() == 0) continue;
             if (c.path("window_ms").asLong() != window) {
                 window = c.path("window_ms").asLong();
-                counts.append(counts.length() == 0 ? "" : ";  ").append(Duration.ofMillis(window).toHours()).append("h:");
+                counts.append(counts.length() == 0 ? "" : ";  ")
+                        .append(Duration.ofMillis(window).toHours())
+                        .append("h:");
             }
-            counts.append(' ').append(c.path("action").asText()).append(' ').append(c.path("count").asLong());
+            counts.append(' ')
+                    .append(c.path("action").asText())
+                    .append(' ')
+                    .append(c.path("count").asLong());
         }
         lines.add("      counts " + (counts.length() == 0 ? "(none in the windows)" : counts));
         StringBuilder top = new StringBuilder();
         for (JsonNode c : f.path("top_categories")) {
-            top.append(top.length() == 0 ? "" : ", ").append(c.path("category_id").asText()).append(" ×").append(c.path("count").asLong());
+            top.append(top.length() == 0 ? "" : ", ")
+                    .append(c.path("category_id").asText())
+                    .append(" ×")
+                    .append(c.path("count").asLong());
         }
         lines.add("      top categories " + top);
         return lines;

@@ -25,14 +25,16 @@ public final class GeneratorStage implements DemoStage {
         DemoSettings s = ctx.settings();
         long events = s.timed() ? Long.MAX_VALUE : s.events();
         SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(s.users(), s.items(), events, s.seed()));
-        thread = new Thread(() -> {
-            try {
-                produce(ctx, world);
-            } catch (Exception e) {
-                failure = e;
-                ctx.stop();
-            }
-        }, "tandem-demo-generator");
+        thread = new Thread(
+                () -> {
+                    try {
+                        produce(ctx, world);
+                    } catch (Exception e) {
+                        failure = e;
+                        ctx.stop();
+                    }
+                },
+                "tandem-demo-generator");
         thread.setDaemon(true);
         thread.start();
     }
@@ -43,7 +45,8 @@ public final class GeneratorStage implements DemoStage {
         double nanosPerEvent = s.rate() > 0 ? 1e9 / s.rate() : 0;
         long sent = 0;
         try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-generator")) {
-            for (ItemMetadata item : world.catalog().itemMetadata()) producer.send(TandemTopics.ITEMS, item.getItemId(), item);
+            for (ItemMetadata item : world.catalog().itemMetadata())
+                producer.send(TandemTopics.ITEMS, item.getItemId(), item);
             producer.flush();
             long t0 = System.nanoTime();
             Iterator<GeneratedEvent> it = world.events();

@@ -40,18 +40,23 @@ public final class LiveViewStage implements DemoStage {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.CLIENT_ID_CONFIG, "tandem-demo-live-view");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), AvroSerdes.<UserEvent>valueDeserializer(ctx.endpoints().registryUrl()));
+        consumer = new KafkaConsumer<>(
+                props,
+                new StringDeserializer(),
+                AvroSerdes.<UserEvent>valueDeserializer(ctx.endpoints().registryUrl()));
         consumer.subscribe(List.of(TandemTopics.EVENTS));
-        thread = new Thread(() -> {
-            try {
-                consume(ctx);
-            } catch (WakeupException e) {
-                // close() woke us up
-            } catch (Exception e) {
-                failure = e;
-                ctx.stop();
-            }
-        }, "tandem-demo-live-view");
+        thread = new Thread(
+                () -> {
+                    try {
+                        consume(ctx);
+                    } catch (WakeupException e) {
+                        // close() woke us up
+                    } catch (Exception e) {
+                        failure = e;
+                        ctx.stop();
+                    }
+                },
+                "tandem-demo-live-view");
         thread.setDaemon(true);
         thread.start();
     }
@@ -69,7 +74,8 @@ public final class LiveViewStage implements DemoStage {
             long now = System.nanoTime();
             if (now - lastReport >= 1_000_000_000L) {
                 double rate = (consumed - lastConsumed) / ((now - lastReport) / 1e9);
-                ctx.println(String.format(Locale.ROOT, "sent %,d  consumed %,d  %,.0f events/s", ctx.produced(), consumed, rate));
+                ctx.println(String.format(
+                        Locale.ROOT, "sent %,d  consumed %,d  %,.0f events/s", ctx.produced(), consumed, rate));
                 lastReport = now;
                 lastConsumed = consumed;
             }
@@ -79,9 +85,17 @@ public final class LiveViewStage implements DemoStage {
     }
 
     static String describe(String key, UserEvent e) {
-        return String.format(Locale.ROOT, "key=%s %s user %s %s item %s (category %s)%s [%s]",
-                key, e.getEventTime(), e.getUserId(), e.getAction(), e.getItemId(), e.getCategoryId(),
-                e.getPrice() == null ? "" : String.format(Locale.ROOT, " price %.2f", e.getPrice()), e.getEventId());
+        return String.format(
+                Locale.ROOT,
+                "key=%s %s user %s %s item %s (category %s)%s [%s]",
+                key,
+                e.getEventTime(),
+                e.getUserId(),
+                e.getAction(),
+                e.getItemId(),
+                e.getCategoryId(),
+                e.getPrice() == null ? "" : String.format(Locale.ROOT, " price %.2f", e.getPrice()),
+                e.getEventId());
     }
 
     @Override
@@ -89,14 +103,16 @@ public final class LiveViewStage implements DemoStage {
         long giveUp = Long.MAX_VALUE;
         while (thread.isAlive() && !ctx.stopping()) {
             thread.join(100);
-            if (ctx.producedTotal.get() >= 0 && giveUp == Long.MAX_VALUE) giveUp = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+            if (ctx.producedTotal.get() >= 0 && giveUp == Long.MAX_VALUE)
+                giveUp = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
             if (System.nanoTime() > giveUp) {
-                throw new IllegalStateException("the live view read " + ctx.consumed() + " of " + ctx.producedTotal.get()
-                        + " events within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
+                throw new IllegalStateException("the live view read " + ctx.consumed() + " of "
+                        + ctx.producedTotal.get() + " events within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
             }
         }
         if (failure != null) throw failure;
-        ctx.println(String.format(Locale.ROOT, "done: produced %,d, consumed %,d events", ctx.produced(), ctx.consumed()));
+        ctx.println(
+                String.format(Locale.ROOT, "done: produced %,d, consumed %,d events", ctx.produced(), ctx.consumed()));
     }
 
     @Override

@@ -58,6 +58,7 @@ public final class ScoringStage implements DemoStage {
     static final int CANDIDATES = 8;
     /** Requests per round while the second version is loaded and activated. */
     static final int SWAP_ROUND = 3;
+
     private static final Duration SWAP_ROUND_EVERY = Duration.ofMillis(250);
     private static final Duration SWAP_TIMEOUT = Duration.ofSeconds(60);
     static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
@@ -119,21 +120,35 @@ public final class ScoringStage implements DemoStage {
         // the version the demo swaps to mid-stream: same data, another initialisation
         Path nextDir = model(ctx, log, 1, "-b");
         if (nextDir == null || ctx.stopping()) return;
-        ScoringConfig config = ScoringConfig.builder().batching(256, Duration.ofMillis(5)).parallelism(1)
-                .checkpointInterval(CHECKPOINT_INTERVAL).model(modelDir.toString(), STAGES).build();
+        ScoringConfig config = ScoringConfig.builder()
+                .batching(256, Duration.ofMillis(5))
+                .parallelism(1)
+                .checkpointInterval(CHECKPOINT_INTERVAL)
+                .model(modelDir.toString(), STAGES)
+                .build();
         long t0 = System.nanoTime();
-        job = LocalScoring.start(config.toBuilder().kafka(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl()).build());
+        job = LocalScoring.start(config.toBuilder()
+                .kafka(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl())
+                .build());
         // Requests sent before the job has read the users' features would be scored with an empty history;
         // probe requests ask the job itself (its source's committed offsets lag by up to 10 s).
-        boolean caughtUp = job.awaitUserFeaturesRead(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), CATCH_UP_TIMEOUT);
+        boolean caughtUp = job.awaitUserFeaturesRead(
+                ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), CATCH_UP_TIMEOUT);
         job.failure().ifPresent(f -> {
             throw new IllegalStateException(f);
         });
-        ctx.println(String.format(Locale.ROOT, "scoring job started (Flink local MiniCluster, exactly once, checkpoints every %d ms) and %s '%s' in %.1f s",
-                CHECKPOINT_INTERVAL.toMillis(), caughtUp ? "read all of" : "is still reading", TandemTopics.USER_FEATURES, (System.nanoTime() - t0) / 1e9));
+        ctx.println(String.format(
+                Locale.ROOT,
+                "scoring job started (Flink local MiniCluster, exactly once, checkpoints every %d ms) and %s '%s' in %.1f s",
+                CHECKPOINT_INTERVAL.toMillis(),
+                caughtUp ? "read all of" : "is still reading",
+                TandemTopics.USER_FEATURES,
+                (System.nanoTime() - t0) / 1e9));
 
         Map<String, Long> sentAt = new LinkedHashMap<>();
-        long requestTime = log.isEmpty() ? System.currentTimeMillis() : log.get(log.size() - 1).getEventTime().toEpochMilli() + 1;
+        long requestTime = log.isEmpty()
+                ? System.currentTimeMillis()
+                : log.get(log.size() - 1).getEventTime().toEpochMilli() + 1;
         List<ScoringRequest> firstRound = requests(log, requestTime);
         try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-scoring")) {
             for (ScoringRequest r : firstRound) {
@@ -142,11 +157,14 @@ public final class ScoringStage implements DemoStage {
             }
             producer.flush();
         }
-        ctx.println("sent " + sentAt.size() + " scoring requests (" + CANDIDATES + " candidates each) to '" + TandemTopics.SCORING_REQUESTS + "'");
+        ctx.println("sent " + sentAt.size() + " scoring requests (" + CANDIDATES + " candidates each) to '"
+                + TandemTopics.SCORING_REQUESTS + "'");
 
         try (KafkaConsumer<byte[], byte[]> consumer = predictionsConsumer(ctx)) {
-            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class,
-                    SchemaRegistryClients.forUrl(ctx.endpoints().registryUrl(), Map.of()), false);
+            TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(
+                    Prediction.class,
+                    SchemaRegistryClients.forUrl(ctx.endpoints().registryUrl(), Map.of()),
+                    false);
             Set<String> seen = new LinkedHashSet<>();
             long deadline = System.nanoTime() + PREDICTIONS_TIMEOUT.toNanos();
             while (seen.size() < sentAt.size() && !ctx.stopping() && System.nanoTime() < deadline) {
@@ -162,7 +180,8 @@ public final class ScoringStage implements DemoStage {
                 });
             }
             if (!ctx.stopping() && seen.size() < sentAt.size()) {
-                throw new IllegalStateException("only " + seen.size() + " of " + sentAt.size() + " predictions arrived within " + PREDICTIONS_TIMEOUT.toSeconds() + " s");
+                throw new IllegalStateException("only " + seen.size() + " of " + sentAt.size()
+                        + " predictions arrived within " + PREDICTIONS_TIMEOUT.toSeconds() + " s");
             }
             if (!ctx.stopping()) {
                 swap(ctx, consumer, de, firstRound, nextDir);
@@ -174,12 +193,20 @@ public final class ScoringStage implements DemoStage {
      * LOAD + ACTIVATE of {@code nextDir} on {@code model-control} while rounds of requests keep going
      * out; prints which version scored each one, until a whole round came back from the new version.
      */
-    private void swap(DemoContext ctx, KafkaConsumer<byte[], byte[]> consumer, TandemAvroDeserializer<Prediction> de,
-                      List<ScoringRequest> users, Path nextDir) throws Exception {
+    private void swap(
+            DemoContext ctx,
+            KafkaConsumer<byte[], byte[]> consumer,
+            TandemAvroDeserializer<Prediction> de,
+            List<ScoringRequest> users,
+            Path nextDir)
+            throws Exception {
         String name = nextDir.getParent().getFileName().toString();
         String version = nextDir.getFileName().toString();
-        ModelControlClient.send(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(),
-                ModelControlClient.load(name, version, nextDir), ModelControlClient.activate(name, version));
+        ModelControlClient.send(
+                ctx.endpoints().bootstrapServers(),
+                ctx.endpoints().registryUrl(),
+                ModelControlClient.load(name, version, nextDir),
+                ModelControlClient.activate(name, version));
         ctx.println("sent LOAD + ACTIVATE " + name + "/" + version + " to '" + TandemTopics.MODEL_CONTROL
                 + "'; requests keep flowing while the job loads and warms it up on a loader thread");
         Map<String, Long> sentAt = new LinkedHashMap<>();
@@ -190,11 +217,15 @@ public final class ScoringStage implements DemoStage {
         long deadline = System.nanoTime() + SWAP_TIMEOUT.toNanos();
         try (AvroProducer producer = new AvroProducer(ctx.endpoints(), "tandem-demo-swap")) {
             long nextRound = 0;
-            while (!ctx.stopping() && System.nanoTime() < deadline && (doneRound < 0 || scoredBy.size() < sentAt.size())) {
+            while (!ctx.stopping()
+                    && System.nanoTime() < deadline
+                    && (doneRound < 0 || scoredBy.size() < sentAt.size())) {
                 if (doneRound < 0 && System.nanoTime() >= nextRound) {
                     for (int i = 0; i < SWAP_ROUND; i++) {
                         ScoringRequest u = users.get((round * SWAP_ROUND + i) % users.size());
-                        ScoringRequest r = ScoringRequest.newBuilder(u).setRequestId("swap-" + round + "-" + u.getUserId()).build();
+                        ScoringRequest r = ScoringRequest.newBuilder(u)
+                                .setRequestId("swap-" + round + "-" + u.getUserId())
+                                .build();
                         sentAt.put(r.getRequestId(), System.nanoTime());
                         producer.send(TandemTopics.SCORING_REQUESTS, r.getUserId(), r);
                     }
@@ -212,9 +243,12 @@ public final class ScoringStage implements DemoStage {
                     scoredBy.put(id, by);
                     int r = Integer.parseInt(id.substring("swap-".length(), id.indexOf('-', "swap-".length())));
                     roundVersions.computeIfAbsent(r, k -> new LinkedHashSet<>()).add(by);
-                    ctx.println(String.format(Locale.ROOT, "  swap: %s scored by %s, latency %.0f ms", id, by, (now - sent) / 1e6));
+                    ctx.println(String.format(
+                            Locale.ROOT, "  swap: %s scored by %s, latency %.0f ms", id, by, (now - sent) / 1e6));
                     Set<String> vs = roundVersions.get(r);
-                    boolean roundComplete = sentAt.keySet().stream().filter(k -> k.startsWith("swap-" + r + "-")).allMatch(scoredBy::containsKey);
+                    boolean roundComplete = sentAt.keySet().stream()
+                            .filter(k -> k.startsWith("swap-" + r + "-"))
+                            .allMatch(scoredBy::containsKey);
                     if (doneRound < 0 && roundComplete && vs.size() == 1 && vs.contains(name + "/" + version)) {
                         doneRound = r;
                     }
@@ -226,13 +260,18 @@ public final class ScoringStage implements DemoStage {
         }
         if (ctx.stopping()) return;
         if (doneRound < 0 || scoredBy.size() < sentAt.size()) {
-            throw new IllegalStateException("the swap to " + name + "/" + version + " did not complete within " + SWAP_TIMEOUT.toSeconds()
-                    + " s: " + scoredBy.size() + " of " + sentAt.size() + " requests predicted");
+            throw new IllegalStateException(
+                    "the swap to " + name + "/" + version + " did not complete within " + SWAP_TIMEOUT.toSeconds()
+                            + " s: " + scoredBy.size() + " of " + sentAt.size() + " requests predicted");
         }
         Map<String, Integer> byVersion = new LinkedHashMap<>();
         scoredBy.values().forEach(v -> byVersion.merge(v, 1, Integer::sum));
-        ctx.println(String.format(Locale.ROOT, "swap done: %d requests sent during the swap, %d predictions (none lost, none twice), by version %s",
-                sentAt.size(), scoredBy.size(), byVersion));
+        ctx.println(String.format(
+                Locale.ROOT,
+                "swap done: %d requests sent during the swap, %d predictions (none lost, none twice), by version %s",
+                sentAt.size(),
+                scoredBy.size(),
+                byVersion));
     }
 
     private static KafkaConsumer<byte[], byte[]> predictionsConsumer(DemoContext ctx) {
@@ -241,7 +280,8 @@ public final class ScoringStage implements DemoStage {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-predictions");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
         return consumer;
     }
@@ -253,7 +293,15 @@ public final class ScoringStage implements DemoStage {
     private Path model(DemoContext ctx, List<UserEvent> log, int seedOffset, String suffix) throws Exception {
         DemoSettings s = ctx.settings();
         // the horizon is part of the key: a model trained with another funnel is not this one
-        String version = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-h%dm", s.seed(), s.users(), s.items(), log.size(), funnel(log).horizon().toMinutes()) + suffix;
+        String version = String.format(
+                        Locale.ROOT,
+                        "s%d-u%d-i%d-e%d-h%dm",
+                        s.seed(),
+                        s.users(),
+                        s.items(),
+                        log.size(),
+                        funnel(log).horizon().toMinutes())
+                + suffix;
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
             ctx.println("reusing model demo/" + version + " from " + modelsDir);
@@ -262,62 +310,103 @@ public final class ScoringStage implements DemoStage {
         long t0 = System.nanoTime();
         ExampleSet data = examples(log);
         if (data.validationCount() == 0) {
-            ctx.println("scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
+            ctx.println(
+                    "scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
             return null;
         }
         TrainedModel trained;
         try {
             trained = new Trainer(modelConfig(s.seed() + seedOffset), null).train(data);
         } catch (TrainingException e) {
-            ctx.println("scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
+            ctx.println(
+                    "scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
             return null;
         }
         try (TrainedModel m = trained) {
             Path out = m.export(modelsDir, version);
-            ctx.println(String.format(Locale.ROOT, "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
-                    version, data.size(), (System.nanoTime() - t0) / 1e9, out));
+            ctx.println(String.format(
+                    Locale.ROOT,
+                    "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
+                    version,
+                    data.size(),
+                    (System.nanoTime() - t0) / 1e9,
+                    out));
             return out;
         }
     }
 
     /** The demo's training examples from its event log. */
     static ExampleSet examples(List<UserEvent> log) {
-        return new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults()), SequencePolicy.defaults(), funnel(log)).buildFromUserEvents(log);
+        return new ExampleBuilder(new FeatureEncoder(FeatureSpec.defaults()), SequencePolicy.defaults(), funnel(log))
+                .buildFromUserEvents(log);
     }
 
     static ModelConfig modelConfig(long seed) {
-        return ModelConfig.defaults().withName("demo").withArchitecture("mmoe", "mean").withTraining(0.005, 256, 2, 1, seed);
+        return ModelConfig.defaults()
+                .withName("demo")
+                .withArchitecture("mmoe", "mean")
+                .withTraining(0.005, 256, 2, 1, seed);
     }
 
     /** One request per busiest user: the items they touched last, then the catalog's first items. */
     static List<ScoringRequest> requests(List<UserEvent> log, long requestTimeMs) {
         Map<String, List<String>> itemsByUser = new HashMap<>();
-        for (UserEvent e : log) itemsByUser.computeIfAbsent(e.getUserId(), k -> new ArrayList<>()).add(e.getItemId());
+        for (UserEvent e : log)
+            itemsByUser.computeIfAbsent(e.getUserId(), k -> new ArrayList<>()).add(e.getItemId());
         List<String> users = itemsByUser.keySet().stream()
-                .sorted(Comparator.<String>comparingInt(u -> -itemsByUser.get(u).size()).thenComparing(u -> u)).limit(REQUESTS).toList();
-        List<String> popular = log.stream().map(UserEvent::getItemId).distinct().limit(CANDIDATES).toList();
+                .sorted(Comparator.<String>comparingInt(u -> -itemsByUser.get(u).size())
+                        .thenComparing(u -> u))
+                .limit(REQUESTS)
+                .toList();
+        List<String> popular = log.stream()
+                .map(UserEvent::getItemId)
+                .distinct()
+                .limit(CANDIDATES)
+                .toList();
         List<ScoringRequest> out = new ArrayList<>();
         for (String u : users) {
             LinkedHashSet<String> items = new LinkedHashSet<>();
             List<String> own = itemsByUser.get(u);
             for (int i = own.size() - 1; i >= 0 && items.size() < CANDIDATES / 2; i--) items.add(own.get(i));
             for (String i : popular) if (items.size() < CANDIDATES) items.add(i);
-            out.add(ScoringRequest.newBuilder().setRequestId("demo-" + u).setUserId(u).setRequestTime(Instant.ofEpochMilli(requestTimeMs))
-                    .setCandidates(items.stream().map(i -> Candidate.newBuilder().setItemId(i).build()).toList()).build());
+            out.add(ScoringRequest.newBuilder()
+                    .setRequestId("demo-" + u)
+                    .setUserId(u)
+                    .setRequestTime(Instant.ofEpochMilli(requestTimeMs))
+                    .setCandidates(items.stream()
+                            .map(i -> Candidate.newBuilder().setItemId(i).build())
+                            .toList())
+                    .build());
         }
         return out;
     }
 
     private static void describe(DemoContext ctx, Prediction p, double latencyMs) {
         List<CandidateScore> best = p.getCandidates().stream()
-                .sorted(Comparator.comparingDouble((CandidateScore c) -> -c.getProbabilities().get(0))).limit(3).toList();
+                .sorted(Comparator.comparingDouble(
+                        (CandidateScore c) -> -c.getProbabilities().get(0)))
+                .limit(3)
+                .toList();
         StringBuilder top = new StringBuilder();
         for (CandidateScore c : best) {
-            top.append(String.format(Locale.ROOT, "  %s P(cart) %.3f P(purchase) %.3f", c.getItemId(), c.getProbabilities().get(0), c.getProbabilities().get(1)));
+            top.append(String.format(
+                    Locale.ROOT,
+                    "  %s P(cart) %.3f P(purchase) %.3f",
+                    c.getItemId(),
+                    c.getProbabilities().get(0),
+                    c.getProbabilities().get(1)));
         }
-        ctx.println(String.format(Locale.ROOT, "  prediction %s for user %s: %d candidates, model %s/%s, features as of %s, latency %.0f ms; top:%s",
-                p.getRequestId(), p.getUserId(), p.getCandidates().size(), p.getModelName(), p.getModelVersion(),
-                p.getFeaturesAsOf() == null ? "none" : p.getFeaturesAsOf(), latencyMs, top));
+        ctx.println(String.format(
+                Locale.ROOT,
+                "  prediction %s for user %s: %d candidates, model %s/%s, features as of %s, latency %.0f ms; top:%s",
+                p.getRequestId(),
+                p.getUserId(),
+                p.getCandidates().size(),
+                p.getModelName(),
+                p.getModelVersion(),
+                p.getFeaturesAsOf() == null ? "none" : p.getFeaturesAsOf(),
+                latencyMs,
+                top));
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.tandem.platform.scoring;
 
 import dev.tandem.inference.job.ScoringConfig;
-import dev.tandem.schemas.kafka.AvroSerdes;
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.kafka.AvroSerdes;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
@@ -91,25 +91,42 @@ final class FeaturesProbe {
         }
     }
 
-    private boolean awaitRead(String bootstrap, String registryUrl, SchemaRegistryClient registry, String featuresTopic, long deadline) {
+    private boolean awaitRead(
+            String bootstrap, String registryUrl, SchemaRegistryClient registry, String featuresTopic, long deadline) {
         Map<Integer, UserFeatures> targets = lastFeatures(bootstrap, registry, featuresTopic, deadline);
         if (targets == null) {
             return false;
         }
-        Map<String, Object> consumerProps = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "tandem-scoring-probe");
-        Map<String, Object> producerProps = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.CLIENT_ID_CONFIG, "tandem-scoring-probe", ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        Map<String, Object> consumerProps = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "tandem-scoring-probe");
+        Map<String, Object> producerProps = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "tandem-scoring-probe",
+                ProducerConfig.LINGER_MS_CONFIG,
+                0,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                10_000);
         String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         Set<Integer> pending = new TreeSet<>(targets.keySet());
         Map<String, Integer> probes = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> predictions = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<String, ScoringRequest> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
-                     new TandemAvroSerializer<>(registry, false, AvroSerdes.config(registryUrl)))) {
+        try (KafkaConsumer<byte[], byte[]> predictions =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                KafkaProducer<String, ScoringRequest> producer = new KafkaProducer<>(
+                        producerProps,
+                        new StringSerializer(),
+                        new TandemAvroSerializer<>(registry, false, AvroSerdes.config(registryUrl)))) {
             List<TopicPartition> out = predictions.partitionsFor(topics.predictions()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             predictions.assign(out);
             // only predictions of this call's probes count; position() pins "now" before the first probe goes out
             predictions.seekToEnd(out);
@@ -139,7 +156,9 @@ final class FeaturesProbe {
                         continue; // not ours to judge: whoever reads predictions reports it
                     }
                     Integer p = pr == null ? null : probes.get(pr.getRequestId());
-                    if (p != null && pr.getFeaturesAsOf() != null && !pr.getFeaturesAsOf().isBefore(targets.get(p).getAsOf())) {
+                    if (p != null
+                            && pr.getFeaturesAsOf() != null
+                            && !pr.getFeaturesAsOf().isBefore(targets.get(p).getAsOf())) {
                         pending.remove(p);
                     }
                 }
@@ -150,9 +169,15 @@ final class FeaturesProbe {
 
     /** A probe for {@code f}'s user: one candidate, the item of their last event (any id would do). */
     private static ScoringRequest probe(String id, UserFeatures f) {
-        String item = f.getEvents().isEmpty() ? PREFIX + "item" : f.getEvents().get(f.getEvents().size() - 1).getItemId();
-        return ScoringRequest.newBuilder().setRequestId(id).setUserId(f.getUserId()).setRequestTime(Instant.now())
-                .setCandidates(List.of(Candidate.newBuilder().setItemId(item).build())).build();
+        String item = f.getEvents().isEmpty()
+                ? PREFIX + "item"
+                : f.getEvents().get(f.getEvents().size() - 1).getItemId();
+        return ScoringRequest.newBuilder()
+                .setRequestId(id)
+                .setUserId(f.getUserId())
+                .setRequestTime(Instant.now())
+                .setCandidates(List.of(Candidate.newBuilder().setItemId(item).build()))
+                .build();
     }
 
     /**
@@ -161,14 +186,26 @@ final class FeaturesProbe {
      * is read first, the whole partition only when the tail holds none (a transactionally written topic
      * has commit markers between records).
      */
-    private static Map<Integer, UserFeatures> lastFeatures(String bootstrap, SchemaRegistryClient registry, String topic, long deadline) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.CLIENT_ID_CONFIG, "tandem-scoring-progress");
+    private static Map<Integer, UserFeatures> lastFeatures(
+            String bootstrap, SchemaRegistryClient registry, String topic, long deadline) {
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "tandem-scoring-progress");
         TandemAvroDeserializer<UserFeatures> de = new TandemAvroDeserializer<>(UserFeatures.class, registry, false);
         Map<Integer, UserFeatures> out = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             // read_committed: the last stable offset, so no read below waits on an open transaction
             Map<TopicPartition, Long> ends = c.endOffsets(partitions);
             for (TopicPartition tp : partitions) {

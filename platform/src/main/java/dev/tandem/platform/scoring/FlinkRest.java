@@ -41,10 +41,13 @@ final class FlinkRest {
 
     /** The Flink version the JobManager reports; fails at once when nothing, or not Flink, answers there. */
     String version() {
-        HttpResponse<String> res = send(HttpRequest.newBuilder(uri("/config")).timeout(timeout).GET().build(), timeout);
+        HttpResponse<String> res = send(
+                HttpRequest.newBuilder(uri("/config")).timeout(timeout).GET().build(), timeout);
         Matcher m = FLINK_VERSION.matcher(res.body());
         if (res.statusCode() != 200 || !m.find()) {
-            throw new IllegalStateException(jm + " answers, but not as a Flink JobManager's REST API (GET /config: HTTP " + res.statusCode() + ")");
+            throw new IllegalStateException(
+                    jm + " answers, but not as a Flink JobManager's REST API (GET /config: HTTP " + res.statusCode()
+                            + ")");
         }
         return m.group(1);
     }
@@ -52,18 +55,22 @@ final class FlinkRest {
     /** Uploads {@code jar} ({@code POST /jars/upload}, multipart, streamed from the file); returns the cluster's id for it. */
     String upload(Path jar) throws IOException {
         String boundary = "tandem-" + UUID.randomUUID();
-        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"" + jar.getFileName()
-                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n";
+        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n";
         String tail = "\r\n--" + boundary + "--\r\n";
-        HttpRequest req = HttpRequest.newBuilder(uri("/jars/upload")).timeout(RUN_TIMEOUT)
+        HttpRequest req = HttpRequest.newBuilder(uri("/jars/upload"))
+                .timeout(RUN_TIMEOUT)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head), HttpRequest.BodyPublishers.ofFile(jar),
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofString(head),
+                        HttpRequest.BodyPublishers.ofFile(jar),
                         HttpRequest.BodyPublishers.ofString(tail)))
                 .build();
         JsonNode body = json(send(req, RUN_TIMEOUT), "uploading " + jar.getFileName());
         String file = body.path("filename").asText("");
         if (!"success".equals(body.path("status").asText()) || file.isEmpty()) {
-            throw new IllegalStateException("the Flink JobManager at " + jm + " did not accept " + jar.getFileName() + ": " + body);
+            throw new IllegalStateException(
+                    "the Flink JobManager at " + jm + " did not accept " + jar.getFileName() + ": " + body);
         }
         return Path.of(file).getFileName().toString();
     }
@@ -72,39 +79,70 @@ final class FlinkRest {
     String run(String jarId, String entryClass, List<String> args) {
         ObjectNode body = JSON.createObjectNode().put("entryClass", entryClass);
         args.forEach(body.putArray("programArgsList")::add);
-        HttpRequest req = HttpRequest.newBuilder(uri("/jars/" + enc(jarId) + "/run")).timeout(RUN_TIMEOUT)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpRequest req = HttpRequest.newBuilder(uri("/jars/" + enc(jarId) + "/run"))
+                .timeout(RUN_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
         JsonNode res = json(send(req, RUN_TIMEOUT), "running " + entryClass);
         String job = res.path("jobid").asText("");
-        if (job.isEmpty()) throw new IllegalStateException("the Flink JobManager at " + jm + " ran " + entryClass + " but named no job: " + res);
+        if (job.isEmpty())
+            throw new IllegalStateException(
+                    "the Flink JobManager at " + jm + " ran " + entryClass + " but named no job: " + res);
         return job;
     }
 
     /** Removes an uploaded jar: the job has its own copy in the cluster's blob store once it was submitted. */
     void delete(String jarId) {
-        send(HttpRequest.newBuilder(uri("/jars/" + enc(jarId))).timeout(timeout).DELETE().build(), timeout);
+        send(
+                HttpRequest.newBuilder(uri("/jars/" + enc(jarId)))
+                        .timeout(timeout)
+                        .DELETE()
+                        .build(),
+                timeout);
     }
 
     /** The job's state ({@code RUNNING}, {@code FAILED}, …). */
     String state(String jobId) {
-        return json(send(HttpRequest.newBuilder(uri("/jobs/" + enc(jobId))).timeout(timeout).GET().build(), timeout), "asking for job " + jobId)
-                .path("state").asText();
+        return json(
+                        send(
+                                HttpRequest.newBuilder(uri("/jobs/" + enc(jobId)))
+                                        .timeout(timeout)
+                                        .GET()
+                                        .build(),
+                                timeout),
+                        "asking for job " + jobId)
+                .path("state")
+                .asText();
     }
 
     /** The job's newest exception, in one line (its class and message), or null when it has none. */
     String rootException(String jobId) {
-        JsonNode res = json(send(HttpRequest.newBuilder(uri("/jobs/" + enc(jobId) + "/exceptions")).timeout(timeout).GET().build(), timeout),
+        JsonNode res = json(
+                send(
+                        HttpRequest.newBuilder(uri("/jobs/" + enc(jobId) + "/exceptions"))
+                                .timeout(timeout)
+                                .GET()
+                                .build(),
+                        timeout),
                 "asking for the exceptions of job " + jobId);
         JsonNode entries = res.path("exceptionHistory").path("entries");
-        String trace = entries.size() > 0 ? entries.get(0).path("stacktrace").asText("") : res.path("root-exception").asText("");
+        String trace = entries.size() > 0
+                ? entries.get(0).path("stacktrace").asText("")
+                : res.path("root-exception").asText("");
         return trace.isBlank() ? null : rootCause(trace);
     }
 
     /** Cancels the job ({@code PATCH /jobs/:id?mode=cancel}); it ends shortly after. */
     void cancel(String jobId) {
-        HttpResponse<String> res = send(HttpRequest.newBuilder(uri("/jobs/" + enc(jobId) + "?mode=cancel")).timeout(timeout)
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), timeout);
-        if (res.statusCode() / 100 != 2) throw new IllegalStateException("cancelling job " + jobId + " on " + jm + ": HTTP " + res.statusCode());
+        HttpResponse<String> res = send(
+                HttpRequest.newBuilder(uri("/jobs/" + enc(jobId) + "?mode=cancel"))
+                        .timeout(timeout)
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                timeout);
+        if (res.statusCode() / 100 != 2)
+            throw new IllegalStateException("cancelling job " + jobId + " on " + jm + ": HTTP " + res.statusCode());
     }
 
     private URI uri(String path) {
@@ -119,13 +157,15 @@ final class FlinkRest {
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
-            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (connection refused): is the cluster up, and is "
-                    + jm.port() + " its REST port (rest.port, default 8081)?");
+            throw new IllegalStateException(
+                    "cannot reach the Flink JobManager at " + jm + " (connection refused): is the cluster up, and is "
+                            + jm.port() + " its REST port (rest.port, default 8081)?");
         } catch (java.net.http.HttpTimeoutException e) {
-            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (no answer within " + wait.toMillis() + " ms)");
+            throw new IllegalStateException(
+                    "cannot reach the Flink JobManager at " + jm + " (no answer within " + wait.toMillis() + " ms)");
         } catch (IOException e) {
-            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+            throw new IllegalStateException("cannot reach the Flink JobManager at " + jm + " ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while talking to the Flink JobManager at " + jm);
@@ -143,7 +183,8 @@ final class FlinkRest {
         if (res.statusCode() / 100 != 2) {
             StringBuilder all = new StringBuilder();
             body.path("errors").forEach(e -> all.append(e.asText()).append('\n'));
-            throw new IllegalStateException(what + " on " + jm + " failed: " + (all.isEmpty() ? "HTTP " + res.statusCode() : rootCause(all.toString())));
+            throw new IllegalStateException(what + " on " + jm + " failed: "
+                    + (all.isEmpty() ? "HTTP " + res.statusCode() : rootCause(all.toString())));
         }
         return body;
     }

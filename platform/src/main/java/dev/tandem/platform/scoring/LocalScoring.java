@@ -116,8 +116,9 @@ public final class LocalScoring implements AutoCloseable {
                 }
             }
             if (host.isBlank() || port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("--jobmanager must be HOST:PORT, the JobManager's REST address (e.g. localhost:8081), was '"
-                        + hostPort + "'");
+                throw new IllegalArgumentException(
+                        "--jobmanager must be HOST:PORT, the JobManager's REST address (e.g. localhost:8081), was '"
+                                + hostPort + "'");
             }
             return new JobManager(host, port);
         }
@@ -146,22 +147,38 @@ public final class LocalScoring implements AutoCloseable {
     public static Optional<Path> jobJar() {
         Path origin;
         try {
-            origin = Path.of(ScoringApp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            origin = Path.of(ScoringApp.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException | NullPointerException | SecurityException e) {
             return Optional.empty();
         }
-        long built = (Files.isDirectory(origin) ? origin.resolve(ScoringApp.class.getName().replace('.', '/') + ".class") : origin).toFile().lastModified();
+        long built = (Files.isDirectory(origin)
+                        ? origin.resolve(ScoringApp.class.getName().replace('.', '/') + ".class")
+                        : origin)
+                .toFile()
+                .lastModified();
         List<Path> dirs = new ArrayList<>();
         dirs.add(origin.getParent()); // target/classes → target; a jar → its directory
         Path lib = origin.getParent();
-        if (!Files.isDirectory(origin) && lib != null && lib.getParent() != null && lib.getParent().getParent() != null
+        if (!Files.isDirectory(origin)
+                && lib != null
+                && lib.getParent() != null
+                && lib.getParent().getParent() != null
                 && lib.getParent().getParent().getParent() != null) {
-            dirs.add(lib.getParent().getParent().getParent().resolve("flink-inference").resolve("target")); // platform/target/lib → root
+            dirs.add(lib.getParent()
+                    .getParent()
+                    .getParent()
+                    .resolve("flink-inference")
+                    .resolve("target")); // platform/target/lib → root
         }
         for (Path d : dirs) {
             if (d == null || !Files.isDirectory(d)) continue;
             try (Stream<Path> s = Files.list(d)) {
-                Optional<Path> jar = s.filter(p -> p.getFileName().toString().matches("tandem-flink-inference-.*-job\\.jar"))
+                Optional<Path> jar = s.filter(
+                                p -> p.getFileName().toString().matches("tandem-flink-inference-.*-job\\.jar"))
                         .filter(p -> p.toFile().lastModified() >= built)
                         .max(Comparator.comparingLong(p -> p.toFile().lastModified()));
                 if (jar.isPresent()) return jar;
@@ -189,9 +206,11 @@ public final class LocalScoring implements AutoCloseable {
             return Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME)) ? Optional.of(dir) : Optional.empty();
         }
         try (Stream<Path> names = Files.list(models)) {
-            return names.filter(Files::isDirectory).flatMap(LocalScoring::versions)
+            return names.filter(Files::isDirectory)
+                    .flatMap(LocalScoring::versions)
                     .filter(v -> Files.isRegularFile(v.resolve(FeatureSpec.FILE_NAME)))
-                    .max(Comparator.comparingLong(v -> v.resolve(FeatureSpec.FILE_NAME).toFile().lastModified()));
+                    .max(Comparator.comparingLong(
+                            v -> v.resolve(FeatureSpec.FILE_NAME).toFile().lastModified()));
         }
     }
 
@@ -217,7 +236,8 @@ public final class LocalScoring implements AutoCloseable {
      * joins with {@code user-features}, so any other topic never counts as read (tests use this).
      */
     boolean awaitRead(String bootstrap, String registryUrl, String featuresTopic, Duration timeout) throws Exception {
-        return new FeaturesProbe(config.topics(), this::failure).awaitRead(bootstrap, registryUrl, featuresTopic, timeout);
+        return new FeaturesProbe(config.topics(), this::failure)
+                .awaitRead(bootstrap, registryUrl, featuresTopic, timeout);
     }
 
     /** The job's status, or null when it cannot be asked. */
@@ -297,7 +317,8 @@ public final class LocalScoring implements AutoCloseable {
             JobStatus s = status();
             if (s == null || !s.isGloballyTerminalState()) return Optional.empty();
             String cause = s == JobStatus.FAILED ? rest.rootException(jobId) : null;
-            return Optional.of(cause == null ? "the scoring job ended (" + s + ")" : "the scoring job " + s + ": " + cause);
+            return Optional.of(
+                    cause == null ? "the scoring job ended (" + s + ")" : "the scoring job " + s + ": " + cause);
         }
 
         @Override

@@ -8,7 +8,8 @@ public record CliRun(int exitCode, String out, String err) {
     public static CliRun run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = TandemCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int code = TandemCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(args);
         return new CliRun(code, out.toString(), err.toString());
     }
 

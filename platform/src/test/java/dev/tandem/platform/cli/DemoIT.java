@@ -26,29 +26,42 @@ class DemoIT {
         CliRun r = CliRun.run("demo", "--events", "2000", "--models", models.toString());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("cluster up in").contains("  event: key=").contains("done: produced 2,000, consumed 2,000 events")
+        assertThat(r.out())
+                .contains("cluster up in")
+                .contains("  event: key=")
+                .contains("done: produced 2,000, consumed 2,000 events")
                 .contains("demo finished")
-                .contains("features app started").containsPattern("features app processed [\\d,]+ events")
+                .contains("features app started")
+                .containsPattern("features app processed [\\d,]+ events")
                 // at least one user's live features, fetched through the HTTP API
-                .containsPattern("  user \\S+: sequence version [1-9]\\d*, [1-9]\\d* events kept, as of .*\\(GET http://127\\.0\\.0\\.1:\\d+/v1/users/\\S+/features\\)")
+                .containsPattern(
+                        "  user \\S+: sequence version [1-9]\\d*, [1-9]\\d* events kept, as of .*\\(GET http://127\\.0\\.0\\.1:\\d+/v1/users/\\S+/features\\)")
                 .doesNotContain("→ HTTP ")
-                // scoring: a model trained on the demo's events, the Flink job, one prediction per request with its latency
+                // scoring: a model trained on the demo's events, the Flink job, one prediction per request with its
+                // latency
                 .containsPattern("trained model demo/\\S+ .* on [\\d,]+ exposures")
-                // the probe-based wait saw the job read every partition, so the busiest users are scored with their features
+                // the probe-based wait saw the job read every partition, so the busiest users are scored with their
+                // features
                 .containsPattern("scoring job started \\(.*\\) and read all of 'user-features' in [\\d.]+ s")
-                .containsPattern("  prediction demo-\\S+ for user \\S+: 8 candidates, model demo/\\S+, features as of \\S+, latency \\d+ ms; top:")
+                .containsPattern(
+                        "  prediction demo-\\S+ for user \\S+: 8 candidates, model demo/\\S+, features as of \\S+, latency \\d+ ms; top:")
                 .doesNotContain("tandem-probe-");
         assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")))
-                .hasSize(5).noneMatch(l -> l.contains("features as of none"));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
-                        .as("child processes").isEmpty());
+                .hasSize(5)
+                .noneMatch(l -> l.contains("features as of none"));
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(ProcessHandle.current()
+                                .descendants()
+                                .map(p -> p.pid() + " " + p.info().commandLine().orElse("")))
+                        .as("child processes")
+                        .isEmpty());
         assertThat(demoDirs()).as("demo temp dirs").isEqualTo(tempBefore);
     }
 
     private static Set<Path> demoDirs() throws IOException {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("tandem-demo-")).collect(Collectors.toSet());
+            return s.filter(p -> p.getFileName().toString().startsWith("tandem-demo-"))
+                    .collect(Collectors.toSet());
         }
     }
 }

@@ -55,13 +55,15 @@ class KafkaCommandsIT {
     void replaySendsEveryGoodRowAndReportsTheCutOffLastLine() throws IOException {
         Path csv = dir.resolve("generated.csv");
         try (EventFileWriter w = new EventFileWriter(csv, EventFileFormat.TAOBAO, null)) {
-            SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 5_000, 3)).events().forEachRemaining(e -> {
-                try {
-                    w.write(e);
-                } catch (IOException ex) {
-                    throw new RuntimeException(ex);
-                }
-            });
+            SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 5_000, 3))
+                    .events()
+                    .forEachRemaining(e -> {
+                        try {
+                            w.write(e);
+                        } catch (IOException ex) {
+                            throw new RuntimeException(ex);
+                        }
+                    });
         }
         List<String> lines = Files.readAllLines(csv);
         Files.writeString(csv, "1234,5678,91", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
@@ -72,7 +74,8 @@ class KafkaCommandsIT {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("rows read 5,001, events sent 5,000, malformed lines 1");
         assertThat(r.err()).contains("line 5001: last line is cut off (no newline at end of file): expected 5 fields");
-        List<ConsumerRecord<String, UserEvent>> records = Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 5_000);
+        List<ConsumerRecord<String, UserEvent>> records =
+                Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 5_000);
         assertThat(records).hasSize(5_000);
         Set<String> ids = new HashSet<>();
         for (ConsumerRecord<String, UserEvent> rec : records) {
@@ -97,23 +100,30 @@ class KafkaCommandsIT {
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("rows read 10,000, events sent 10,000, malformed lines 0");
-        List<ConsumerRecord<String, UserEvent>> records = Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 10_000);
+        List<ConsumerRecord<String, UserEvent>> records =
+                Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 10_000);
         assertThat(records).hasSize(10_000);
         assertThat(records).allMatch(rec -> rec.key().equals(rec.value().getUserId()));
-        assertThat(records).extracting(rec -> rec.value().getEventId()).doesNotHaveDuplicates()
+        assertThat(records)
+                .extracting(rec -> rec.value().getEventId())
+                .doesNotHaveDuplicates()
                 .allMatch(id -> id.matches("taobao:taobao-userbehavior-114users\\.csv:\\d+"));
         assertThat(records.stream().map(ConsumerRecord::key).distinct().count()).isEqualTo(114);
     }
 
     @Test
     void strictReplayFailsWithOneLineNamingTheLine() throws IOException {
-        Path csv = Files.writeString(dir.resolve("bad.csv"), "1,2,3,pv,1511848894\n1,2,3,look,1511848895\n1,2,3,pv,1511848896\n");
+        Path csv = Files.writeString(
+                dir.resolve("bad.csv"), "1,2,3,pv,1511848894\n1,2,3,look,1511848895\n1,2,3,pv,1511848896\n");
 
         CliRun r = run("replay", "--format", "taobao", "--strict", "--topic", topic("replay-strict"), csv.toString());
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).contains("line 2").contains("unknown behaviour 'look'").contains("--strict");
+        assertThat(r.err())
+                .contains("line 2")
+                .contains("unknown behaviour 'look'")
+                .contains("--strict");
     }
 
     @Test
@@ -123,19 +133,36 @@ class KafkaCommandsIT {
         CliRun r = run("generate", "--events", "3000", "--users", "100", "--items", "400", "--topic", topic);
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        List<ConsumerRecord<String, UserEvent>> events = Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 3_000);
-        assertThat(events).hasSize(3_000).allMatch(rec -> rec.key().equals(rec.value().getUserId()));
+        List<ConsumerRecord<String, UserEvent>> events =
+                Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), topic, 3_000);
+        assertThat(events)
+                .hasSize(3_000)
+                .allMatch(rec -> rec.key().equals(rec.value().getUserId()));
         assertThat(events.get(0).value().getEventId()).startsWith("gen-42-");
-        List<ConsumerRecord<String, ItemMetadata>> items = Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), "items", 400);
-        assertThat(items).hasSize(400).allMatch(rec -> rec.key().equals(rec.value().getItemId()));
+        List<ConsumerRecord<String, ItemMetadata>> items =
+                Topics.readExactly(CLUSTER.bootstrapServers(), CLUSTER.registryUrl(), "items", 400);
+        assertThat(items)
+                .hasSize(400)
+                .allMatch(rec -> rec.key().equals(rec.value().getItemId()));
     }
 
     @Test
     void benchReplayWritesTheMetrics() throws IOException {
         Path json = dir.resolve("replay.json");
 
-        CliRun r = CliRun.run("bench", "replay", "--events", "20000", "--warmup", "2000", "--json", json.toString(),
-                "--bootstrap", CLUSTER.bootstrapServers(), "--registry", CLUSTER.registryUrl());
+        CliRun r = CliRun.run(
+                "bench",
+                "replay",
+                "--events",
+                "20000",
+                "--warmup",
+                "2000",
+                "--json",
+                json.toString(),
+                "--bootstrap",
+                CLUSTER.bootstrapServers(),
+                "--registry",
+                CLUSTER.registryUrl());
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode root = new ObjectMapper().readTree(json.toFile());
@@ -145,9 +172,11 @@ class KafkaCommandsIT {
         assertThat(m.get("events_per_sec").asDouble()).isPositive();
         assertThat(m.get("baseline_records_per_sec").asDouble()).isPositive();
         assertThat(m.get("ratio_to_baseline").asDouble())
-                .isCloseTo(m.get("events_per_sec").asDouble() / m.get("baseline_records_per_sec").asDouble(), org.assertj.core.data.Offset.offset(0.002));
+                .isCloseTo(
+                        m.get("events_per_sec").asDouble()
+                                / m.get("baseline_records_per_sec").asDouble(),
+                        org.assertj.core.data.Offset.offset(0.002));
         // A Taobao event in Avro: 5-byte header, ids, enum, timestamp, nulls, empty map; ~40-70 bytes.
         assertThat(m.get("bytes_per_event").asDouble()).isBetween(30.0, 120.0);
     }
-
 }

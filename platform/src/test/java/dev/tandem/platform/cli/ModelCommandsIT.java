@@ -33,29 +33,65 @@ class ModelCommandsIT {
         Path truth = dir.resolve("truth.csv");
         SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 8_000, 5));
         try (EventFileWriter w = new EventFileWriter(events, EventFileFormat.EVENTS, truth)) {
-            for (Iterator<dev.tandem.datasets.generator.GeneratedEvent> it = world.events(); it.hasNext(); ) w.write(it.next());
+            for (Iterator<dev.tandem.datasets.generator.GeneratedEvent> it = world.events(); it.hasNext(); )
+                w.write(it.next());
         }
-        Path config = Files.writeString(dir.resolve("model.json"),
+        Path config = Files.writeString(
+                dir.resolve("model.json"),
                 "{\"architecture\": \"mmoe\", \"sequenceEncoder\": \"target_attention\", \"embeddingDim\": 8, \"hidden\": [32], \"towerHidden\": [16],"
                         + " \"epochs\": 2, \"batchSize\": 128, \"learningRate\": 0.005}");
         Path models = dir.resolve("models");
 
-        CliRun train = CliRun.run("train", "--data", events.toString(), "--format", "events", "--config", config.toString(),
-                "--out", models.toString(), "--name", "tiny", "--version", "v1", "--horizon", "10m", "--truth", truth.toString());
+        CliRun train = CliRun.run(
+                "train",
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "tiny",
+                "--version",
+                "v1",
+                "--horizon",
+                "10m",
+                "--truth",
+                truth.toString());
 
         assertThat(train.exitCode()).as(train.err()).isZero();
         assertThat(train.out()).contains("epoch 1/2", "CART", "PURCHASE", "ceiling", "model written to");
         Path modelDir = models.resolve("tiny").resolve("v1");
-        JsonNode card = new ObjectMapper().readTree(modelDir.resolve("model-card.json").toFile());
-        assertThat(card.path("stages").path("PURCHASE").path("positives").asLong()).isPositive();
-        assertThat(card.path("baselines").path("logistic_regression").path("CART").path("auc").isNumber()).as(card.toString()).isTrue();
+        JsonNode card =
+                new ObjectMapper().readTree(modelDir.resolve("model-card.json").toFile());
+        assertThat(card.path("stages").path("PURCHASE").path("positives").asLong())
+                .isPositive();
+        assertThat(card.path("baselines")
+                        .path("logistic_regression")
+                        .path("CART")
+                        .path("auc")
+                        .isNumber())
+                .as(card.toString())
+                .isTrue();
         assertThat(card.path("ceiling").path("CART").path("auc").asDouble()).isBetween(0.5, 1.0);
 
         Path json = dir.resolve("eval.json");
         assertThat(card.path("funnel").path("horizon_ms").asLong()).isEqualTo(600_000L);
         // no --horizon: the one the model was trained with, from its card
-        CliRun eval = CliRun.run("evaluate", "--model", modelDir.toString(), "--data", events.toString(), "--format", "events",
-                "--truth", truth.toString(), "--json", json.toString());
+        CliRun eval = CliRun.run(
+                "evaluate",
+                "--model",
+                modelDir.toString(),
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--truth",
+                truth.toString(),
+                "--json",
+                json.toString());
 
         System.out.println(train.out());
         System.out.println(eval.out());
@@ -68,20 +104,49 @@ class ModelCommandsIT {
             assertThat(s.path("logloss").isNumber()).isTrue();
             assertThat(s.path("ece").isNumber()).isTrue();
             assertThat(s.path("positives").asLong()).isPositive();
-            assertThat(figures.path("baselines").path("popularity").path(stage).path("auc").isNumber()).isTrue();
-            assertThat(figures.path("ceiling").path(stage).path("auc").asDouble()).isGreaterThan(s.path("auc").asDouble() - 0.05);
+            assertThat(figures.path("baselines")
+                            .path("popularity")
+                            .path(stage)
+                            .path("auc")
+                            .isNumber())
+                    .isTrue();
+            assertThat(figures.path("ceiling").path(stage).path("auc").asDouble())
+                    .isGreaterThan(s.path("auc").asDouble() - 0.05);
             // the exported model, scored on the same validation rows, reproduces the card
-            assertThat(s.path("auc").asDouble()).isCloseTo(card.path("stages").path(stage).path("auc").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(s.path("auc").asDouble())
+                    .isCloseTo(
+                            card.path("stages").path(stage).path("auc").asDouble(),
+                            org.assertj.core.data.Offset.offset(1e-4));
         }
 
-        CliRun wrongTruth = CliRun.run("evaluate", "--model", modelDir.toString(), "--data", events.toString(), "--format", "events",
-                "--horizon", "10m", "--truth", Files.writeString(dir.resolve("t2.csv"), EventFileWriter.TRUTH_HEADER + "\n").toString());
+        CliRun wrongTruth = CliRun.run(
+                "evaluate",
+                "--model",
+                modelDir.toString(),
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--horizon",
+                "10m",
+                "--truth",
+                Files.writeString(dir.resolve("t2.csv"), EventFileWriter.TRUTH_HEADER + "\n")
+                        .toString());
         assertThat(wrongTruth.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(wrongTruth.errLines()).hasSize(1);
         assertThat(wrongTruth.err()).contains("the truth has no probabilities for");
 
         // a horizon longer than the data: every validation negative censored → a warning, AUC n/a, not a crash
-        CliRun censored = CliRun.run("evaluate", "--model", modelDir.toString(), "--data", events.toString(), "--format", "events", "--horizon", "24h");
+        CliRun censored = CliRun.run(
+                "evaluate",
+                "--model",
+                modelDir.toString(),
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--horizon",
+                "24h");
         assertThat(censored.exitCode()).as(censored.err()).isZero();
         assertThat(censored.err()).contains("warning: every validation negative of CART is censored");
         assertThat(censored.out()).contains("n/a");
@@ -94,10 +159,14 @@ class ModelCommandsIT {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aLogWhoseLastLineIsCutOffTrainsAndEvaluatesReportingTheLine() throws Exception {
-        DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
-        StringBuilder csv = new StringBuilder("event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n");
+        DateTimeFormatter time =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+        StringBuilder csv = new StringBuilder(
+                "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n");
         int lines = 1;
-        for (Iterator<GeneratedEvent> it = SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 8_000, 7)).events(); it.hasNext(); ) {
+        for (Iterator<GeneratedEvent> it = SyntheticWorld.create(GeneratorConfig.of(200, 1_000, 8_000, 7))
+                        .events();
+                it.hasNext(); ) {
             GeneratedEvent e = it.next();
             String type = switch (e.action()) {
                 case VIEW -> "view";
@@ -106,34 +175,66 @@ class ModelCommandsIT {
                 default -> null; // REES46 has no other event types
             };
             if (type == null) continue;
-            csv.append(time.format(Instant.ofEpochMilli(e.eventTimeMillis()))).append(',').append(type).append(',').append(e.itemId())
-                    .append(',').append(e.categoryId()).append(",,,").append(String.format(Locale.ROOT, "%.2f", e.price())).append(',')
-                    .append(e.userId()).append(',').append('\n');
+            csv.append(time.format(Instant.ofEpochMilli(e.eventTimeMillis())))
+                    .append(',')
+                    .append(type)
+                    .append(',')
+                    .append(e.itemId())
+                    .append(',')
+                    .append(e.categoryId())
+                    .append(",,,")
+                    .append(String.format(Locale.ROOT, "%.2f", e.price()))
+                    .append(',')
+                    .append(e.userId())
+                    .append(',')
+                    .append('\n');
             lines++;
         }
         String last = csv.substring(csv.lastIndexOf("\n", csv.length() - 2) + 1);
         csv.append(last, 0, 30); // the next line, cut off after the product id's first digits
         Path cut = Files.writeString(dir.resolve("rees46-cut.csv"), csv.toString());
-        Path config = Files.writeString(dir.resolve("model.json"),
+        Path config = Files.writeString(
+                dir.resolve("model.json"),
                 "{\"architecture\": \"mmoe\", \"embeddingDim\": 8, \"hidden\": [16], \"towerHidden\": [8], \"epochs\": 1, \"batchSize\": 256}");
         Path models = dir.resolve("models");
-        String cutLine = "malformed line " + (lines + 1) + ": last line is cut off (no newline at end of file): expected 9 fields, got ";
+        String cutLine = "malformed line " + (lines + 1)
+                + ": last line is cut off (no newline at end of file): expected 9 fields, got ";
 
-        CliRun train = CliRun.run("train", "--data", cut.toString(), "--format", "rees46", "--horizon", "5m", "--config", config.toString(),
-                "--out", models.toString(), "--name", "cut", "--version", "v1");
+        CliRun train = CliRun.run(
+                "train",
+                "--data",
+                cut.toString(),
+                "--format",
+                "rees46",
+                "--horizon",
+                "5m",
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "cut",
+                "--version",
+                "v1");
 
         assertThat(train.exitCode()).as(train.err()).isZero();
-        assertThat(train.err()).contains(cutLine)
-                .contains("read rees46-cut.csv: " + String.format(Locale.ROOT, "%,d rows, %,d events, 1 malformed lines skipped", lines, lines - 1));
-        assertThat(train.out()).contains("data: " + String.format(Locale.ROOT, "%,d events", lines - 1), "model written to");
+        assertThat(train.err())
+                .contains(cutLine)
+                .contains("read rees46-cut.csv: "
+                        + String.format(
+                                Locale.ROOT, "%,d rows, %,d events, 1 malformed lines skipped", lines, lines - 1));
+        assertThat(train.out())
+                .contains("data: " + String.format(Locale.ROOT, "%,d events", lines - 1), "model written to");
 
         Path model = models.resolve("cut").resolve("v1");
-        CliRun eval = CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46");
+        CliRun eval =
+                CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46");
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         assertThat(eval.err()).contains(cutLine);
         assertThat(eval.out()).contains("AUC");
 
-        CliRun strict = CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46", "--strict");
+        CliRun strict = CliRun.run(
+                "evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46", "--strict");
         assertThat(strict.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(strict.errLines()).hasSize(1);
         assertThat(strict.err()).startsWith("tandem: malformed data: " + cutLine);

@@ -21,13 +21,14 @@ class ScoreCommandTest {
         String root = dir.resolve("models").toString();
 
         for (String[] args : new String[][] {
-                {"score"},
-                {"score", "--models", root, "--model", "no-version"},
-                {"score", "--models", root, "--max-batch-rows", "0"},
-                {"score", "--models", root, "--max-batch-rows", "many"},
-                {"score", "--models", root, "--max-wait", "soon"},
-                {"score", "--models", root, "--parallelism", "0"},
-                {"score", "--models", root, "--checkpoint-interval", "0s"}}) {
+            {"score"},
+            {"score", "--models", root, "--model", "no-version"},
+            {"score", "--models", root, "--max-batch-rows", "0"},
+            {"score", "--models", root, "--max-batch-rows", "many"},
+            {"score", "--models", root, "--max-wait", "soon"},
+            {"score", "--models", root, "--parallelism", "0"},
+            {"score", "--models", root, "--checkpoint-interval", "0s"}
+        }) {
             CliRun r = CliRun.run(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.errLines()).as(String.join(" ", args)).hasSize(1);
@@ -40,7 +41,8 @@ class ScoreCommandTest {
         CliRun missing = CliRun.run("score", "--models", dir.resolve("nope").toString());
         Files.createDirectories(dir.resolve("empty"));
         CliRun empty = CliRun.run("score", "--models", dir.resolve("empty").toString());
-        CliRun noSuchModel = CliRun.run("score", "--models", dir.resolve("empty").toString(), "--model", "m/v9");
+        CliRun noSuchModel =
+                CliRun.run("score", "--models", dir.resolve("empty").toString(), "--model", "m/v9");
 
         assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(missing.errLines()).hasSize(1);
@@ -58,7 +60,8 @@ class ScoreCommandTest {
         Path noGraph = Files.createDirectories(dir.resolve("models/m/v2"));
         FeatureSpec.defaults().write(noGraph);
 
-        CliRun incompatible = CliRun.run("score", "--models", dir.resolve("models").toString(), "--model", "m/v1");
+        CliRun incompatible =
+                CliRun.run("score", "--models", dir.resolve("models").toString(), "--model", "m/v1");
         CliRun broken = CliRun.run("score", "--models", dir.resolve("models").toString(), "--model", "m/v2");
 
         for (CliRun r : new CliRun[] {incompatible, broken}) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScoreRemoteCommandTest {
     @TempDir
     Path dir;
+
     String models;
 
     @BeforeEach
@@ -33,18 +34,23 @@ class ScoreRemoteCommandTest {
     @Test
     void aBadJobManagerAddressOrAJarWithoutOneIsAUsageError() {
         for (String[] args : new String[][] {
-                {"score", "--models", models, "--jobmanager", "localhost"},
-                {"score", "--models", models, "--jobmanager", "localhost:0"},
-                {"score", "--models", models, "--jobmanager", ":8081"},
-                {"score", "--models", models, "--jobmanager", "localhost:http"},
-                {"score", "--models", models, "--job-jar", "job.jar"},
-                {"score", "--models", models, "--gpu-visible-devices", "cuda:0"}}) {
+            {"score", "--models", models, "--jobmanager", "localhost"},
+            {"score", "--models", models, "--jobmanager", "localhost:0"},
+            {"score", "--models", models, "--jobmanager", ":8081"},
+            {"score", "--models", models, "--jobmanager", "localhost:http"},
+            {"score", "--models", models, "--job-jar", "job.jar"},
+            {"score", "--models", models, "--gpu-visible-devices", "cuda:0"}
+        }) {
             CliRun r = CliRun.run(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.errLines()).as(String.join(" ", args)).hasSize(1);
-            assertThat(r.err()).startsWith("tandem: ").containsAnyOf("--jobmanager", "--job-jar", "--gpu-visible-devices").doesNotContain("Exception");
+            assertThat(r.err())
+                    .startsWith("tandem: ")
+                    .containsAnyOf("--jobmanager", "--job-jar", "--gpu-visible-devices")
+                    .doesNotContain("Exception");
         }
-        assertThat(LocalScoring.JobManager.parse("flink-jm.example:8081")).isEqualTo(new LocalScoring.JobManager("flink-jm.example", 8081));
+        assertThat(LocalScoring.JobManager.parse("flink-jm.example:8081"))
+                .isEqualTo(new LocalScoring.JobManager("flink-jm.example", 8081));
     }
 
     @Test
@@ -55,23 +61,29 @@ class ScoreRemoteCommandTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).startsWith("tandem: cannot reach the Flink JobManager at 127.0.0.1:" + port).contains("REST port");
+        assertThat(r.err())
+                .startsWith("tandem: cannot reach the Flink JobManager at 127.0.0.1:" + port)
+                .contains("REST port");
     }
 
     @Test
     void somethingThatIsNotFlinkIsRefusedAndFlinkIsRecognised() throws IOException {
-        byte[] config = "{\"refresh-interval\":3000,\"flink-version\":\"2.2.0\",\"flink-revision\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] config = "{\"refresh-interval\":3000,\"flink-version\":\"2.2.0\",\"flink-revision\":\"x\"}"
+                .getBytes(StandardCharsets.UTF_8);
         HttpServer flink = server(config);
         HttpServer other = server(null);
         try {
             String flinkAddress = LoopbackPorts.HOST + ":" + flink.getAddress().getPort();
-            assertThat(LocalScoring.flinkVersion(LocalScoring.JobManager.parse(flinkAddress), Duration.ofSeconds(3))).isEqualTo("2.2.0");
+            assertThat(LocalScoring.flinkVersion(LocalScoring.JobManager.parse(flinkAddress), Duration.ofSeconds(3)))
+                    .isEqualTo("2.2.0");
 
             String otherAddress = LoopbackPorts.HOST + ":" + other.getAddress().getPort();
             CliRun r = CliRun.run("score", "--models", models, "--jobmanager", otherAddress);
             assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
             assertThat(r.errLines()).hasSize(1);
-            assertThat(r.err()).contains(otherAddress + " answers, but not as a Flink JobManager's REST API (GET /config: HTTP 404)");
+            assertThat(r.err())
+                    .contains(otherAddress
+                            + " answers, but not as a Flink JobManager's REST API (GET /config: HTTP 404)");
         } finally {
             flink.stop(0);
             other.stop(0);

@@ -35,9 +35,11 @@ class TandemScriptIT {
         assertThat(run(javaHome, Map.of(), "train", "--help")).contains("TF_CPP_MIN_LOG_LEVEL=2", "args=train --help");
         assertThat(run(javaHome, Map.of(), "--verbose", "train", "--help")).contains("TF_CPP_MIN_LOG_LEVEL=unset");
         assertThat(run(javaHome, Map.of(), "train", "-v", "--help")).contains("TF_CPP_MIN_LOG_LEVEL=unset");
-        assertThat(run(javaHome, Map.of(), "replay", "--", "--verbose")).as("after --, an argument is not an option")
+        assertThat(run(javaHome, Map.of(), "replay", "--", "--verbose"))
+                .as("after --, an argument is not an option")
                 .contains("TF_CPP_MIN_LOG_LEVEL=2");
-        assertThat(run(javaHome, Map.of("TF_CPP_MIN_LOG_LEVEL", "0"), "train", "--help")).contains("TF_CPP_MIN_LOG_LEVEL=0");
+        assertThat(run(javaHome, Map.of("TF_CPP_MIN_LOG_LEVEL", "0"), "train", "--help"))
+                .contains("TF_CPP_MIN_LOG_LEVEL=0");
     }
 
     private Path fakeJavaHome() throws IOException {

@@ -17,15 +17,21 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class Topics {
     private Topics() {}
 
-    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readExactly(String bootstrap, String registry, String topic,
-                                                                                   int expected) {
+    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readExactly(
+            String bootstrap, String registry, String topic, int expected) {
         List<ConsumerRecord<String, T>> records = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "it-" + topic + "-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000),
-                new StringDeserializer(), AvroSerdes.<T>valueDeserializer(registry))) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "it-" + topic + "-" + System.nanoTime(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5_000),
+                new StringDeserializer(),
+                AvroSerdes.<T>valueDeserializer(registry))) {
             consumer.subscribe(List.of(topic));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);

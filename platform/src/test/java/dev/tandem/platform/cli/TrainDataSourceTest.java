@@ -18,7 +18,8 @@ class TrainDataSourceTest {
     void aTopicTakesNoFormatAndAFileNeedsOne() throws IOException {
         Path csv = Files.writeString(dir.resolve("one.csv"), "1,2,3,pv,1511848894\n");
 
-        CliRun topicWithFormat = CliRun.run("train", "--data", "kafka:events", "--format", "taobao", "--out", dir.toString());
+        CliRun topicWithFormat =
+                CliRun.run("train", "--data", "kafka:events", "--format", "taobao", "--out", dir.toString());
         CliRun fileWithout = CliRun.run("train", "--data", csv.toString(), "--out", dir.toString());
         CliRun badTopic = CliRun.run("train", "--data", "kafka:no/such", "--out", dir.toString());
         CliRun emptyTopic = CliRun.run("train", "--data", "kafka:", "--out", dir.toString());
@@ -41,11 +42,14 @@ class TrainDataSourceTest {
             port = s.getLocalPort();
         }
         long t0 = System.nanoTime();
-        CliRun r = CliRun.run("train", "--data", "kafka:events", "--out", dir.toString(), "--bootstrap", "127.0.0.1:" + port);
+        CliRun r = CliRun.run(
+                "train", "--data", "kafka:events", "--out", dir.toString(), "--bootstrap", "127.0.0.1:" + port);
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(r.errLines()).containsExactly("tandem: cannot reach Kafka at 127.0.0.1:" + port + " — start it with `tandem dev-cluster`");
+        assertThat(r.errLines())
+                .containsExactly(
+                        "tandem: cannot reach Kafka at 127.0.0.1:" + port + " — start it with `tandem dev-cluster`");
         assertThat(seconds).isLessThan(10);
         assertThat(dir.resolve("funnel")).doesNotExist();
     }

@@ -47,6 +47,7 @@ class TrainFromTopicIT {
 
     @TempDir
     static Path dir;
+
     static Path csv;
 
     @BeforeAll
@@ -57,8 +58,17 @@ class TrainFromTopicIT {
             for (Iterator<GeneratedEvent> it = world.events(); it.hasNext(); ) w.write(it.next());
         }
         CLUSTER.createTopics(new TopicSpec(TOPIC, 4, Map.of()));
-        CliRun replay = CliRun.run("replay", "--format", "taobao", "--topic", TOPIC, csv.toString(),
-                "--bootstrap", CLUSTER.bootstrapServers(), "--registry", CLUSTER.registryUrl());
+        CliRun replay = CliRun.run(
+                "replay",
+                "--format",
+                "taobao",
+                "--topic",
+                TOPIC,
+                csv.toString(),
+                "--bootstrap",
+                CLUSTER.bootstrapServers(),
+                "--registry",
+                CLUSTER.registryUrl());
         assertThat(replay.exitCode()).as(replay.err()).isZero();
         // two records that are no UserEvent: bytes without our wire format, and a tombstone
         Properties p = new Properties();
@@ -66,8 +76,11 @@ class TrainFromTopicIT {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(TOPIC, "u1".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8))).get();
-            producer.send(new ProducerRecord<>(TOPIC, "u2".getBytes(StandardCharsets.UTF_8), null)).get();
+            producer.send(new ProducerRecord<>(
+                            TOPIC, "u1".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8)))
+                    .get();
+            producer.send(new ProducerRecord<>(TOPIC, "u2".getBytes(StandardCharsets.UTF_8), null))
+                    .get();
         }
     }
 
@@ -90,9 +103,12 @@ class TrainFromTopicIT {
         assertThat(read.partitions()).isEqualTo(4);
         assertThat(read.records()).isEqualTo(EVENTS + 2);
         assertThat(read.badRecords()).isEqualTo(2);
-        assertThat(read.firstBadReasons()).hasSize(2).anySatisfy(r -> assertThat(r).contains("tombstone"));
+        assertThat(read.firstBadReasons())
+                .hasSize(2)
+                .anySatisfy(r -> assertThat(r).contains("tombstone"));
         java.util.Comparator<UserEvent> byId = java.util.Comparator.comparing(UserEvent::getEventId);
-        assertThat(read.events().stream().sorted(byId).toList()).containsExactlyElementsOf(fromFile.stream().sorted(byId).toList());
+        assertThat(read.events().stream().sorted(byId).toList())
+                .containsExactlyElementsOf(fromFile.stream().sorted(byId).toList());
         assertThat(read.events()).isSortedAccordingTo(java.util.Comparator.comparing(UserEvent::getEventTime));
 
         FeatureSpec spec = FeatureSpec.defaults(SequencePolicy.defaults());
@@ -106,32 +122,82 @@ class TrainFromTopicIT {
         assertThat(b.labels()).containsExactly(a.labels());
         assertThat(b.mask()).containsExactly(a.mask());
         assertThat(b.nextCategory()).containsExactly(a.nextCategory());
-        for (String input : List.of("seq_item", "seq_category", "seq_action", "seq_time_gap", "cand_item", "cand_category", "cand_brand", "cand_price_bucket")) {
-            assertThat(b.features().ints(input)).as(input).containsExactly(a.features().ints(input));
+        for (String input : List.of(
+                "seq_item",
+                "seq_category",
+                "seq_action",
+                "seq_time_gap",
+                "cand_item",
+                "cand_category",
+                "cand_brand",
+                "cand_price_bucket")) {
+            assertThat(b.features().ints(input))
+                    .as(input)
+                    .containsExactly(a.features().ints(input));
         }
-        assertThat(b.features().floats("user_dense")).containsExactly(a.features().floats("user_dense"));
+        assertThat(b.features().floats("user_dense"))
+                .containsExactly(a.features().floats("user_dense"));
     }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aModelTrainedFromTheTopicHasTheCardOfOneTrainedFromTheFile() throws Exception {
-        Path config = Files.writeString(dir.resolve("model.json"),
+        Path config = Files.writeString(
+                dir.resolve("model.json"),
                 "{\"embeddingDim\": 8, \"hidden\": [16], \"towerHidden\": [8], \"epochs\": 2, \"batchSize\": 128, \"seed\": 5}");
         Path models = dir.resolve("models");
 
-        CliRun fromTopic = CliRun.run(withKafka("train", "--data", "kafka:" + TOPIC, "--config", config.toString(), "--out", models.toString(),
-                "--name", "funnel", "--version", "topic", "--horizon", "10m"));
-        CliRun fromFile = CliRun.run("train", "--data", csv.toString(), "--format", "taobao", "--config", config.toString(), "--out", models.toString(),
-                "--name", "funnel", "--version", "file", "--horizon", "10m");
+        CliRun fromTopic = CliRun.run(withKafka(
+                "train",
+                "--data",
+                "kafka:" + TOPIC,
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "funnel",
+                "--version",
+                "topic",
+                "--horizon",
+                "10m"));
+        CliRun fromFile = CliRun.run(
+                "train",
+                "--data",
+                csv.toString(),
+                "--format",
+                "taobao",
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "funnel",
+                "--version",
+                "file",
+                "--horizon",
+                "10m");
 
         assertThat(fromTopic.exitCode()).as(fromTopic.err()).isZero();
         assertThat(fromFile.exitCode()).as(fromFile.err()).isZero();
-        assertThat(fromTopic.err()).contains("read topic '" + TOPIC + "'", "6,002 records, 6,000 events, 2 bad records", "bad record at partition");
+        assertThat(fromTopic.err())
+                .contains(
+                        "read topic '" + TOPIC + "'",
+                        "6,002 records, 6,000 events, 2 bad records",
+                        "bad record at partition");
         assertThat(fromTopic.out()).contains("model written to");
         ObjectMapper json = new ObjectMapper();
-        JsonNode t = json.readTree(models.resolve("funnel").resolve("topic").resolve("model-card.json").toFile());
-        JsonNode f = json.readTree(models.resolve("funnel").resolve("file").resolve("model-card.json").toFile());
-        assertThat(t.path("stages").path("CART").path("auc").isNumber()).as(t.toString()).isTrue();
+        JsonNode t = json.readTree(models.resolve("funnel")
+                .resolve("topic")
+                .resolve("model-card.json")
+                .toFile());
+        JsonNode f = json.readTree(models.resolve("funnel")
+                .resolve("file")
+                .resolve("model-card.json")
+                .toFile());
+        assertThat(t.path("stages").path("CART").path("auc").isNumber())
+                .as(t.toString())
+                .isTrue();
         for (String field : List.of("stages", "baselines", "calibration", "data", "training")) {
             JsonNode tt = t.path(field).deepCopy();
             JsonNode ff = f.path(field).deepCopy();
@@ -144,15 +210,25 @@ class TrainFromTopicIT {
 
         // evaluate reads the topic the same way: the exported model reproduces its card
         Path figures = dir.resolve("eval.json");
-        CliRun eval = CliRun.run(withKafka("evaluate", "--model", models.resolve("funnel").resolve("topic").toString(), "--data", "kafka:" + TOPIC,
-                "--json", figures.toString()));
+        CliRun eval = CliRun.run(withKafka(
+                "evaluate",
+                "--model",
+                models.resolve("funnel").resolve("topic").toString(),
+                "--data",
+                "kafka:" + TOPIC,
+                "--json",
+                figures.toString()));
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         JsonNode e = json.readTree(figures.toFile());
         assertThat(e.path("data").asText()).isEqualTo("kafka:" + TOPIC);
         for (String stage : List.of("CART", "PURCHASE")) {
-            assertThat(e.path("stages").path(stage).path("auc").asDouble()).as(stage)
-                    .isCloseTo(t.path("stages").path(stage).path("auc").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(e.path("stages").path(stage).path("positives")).isEqualTo(t.path("stages").path(stage).path("positives"));
+            assertThat(e.path("stages").path(stage).path("auc").asDouble())
+                    .as(stage)
+                    .isCloseTo(
+                            t.path("stages").path(stage).path("auc").asDouble(),
+                            org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(e.path("stages").path(stage).path("positives"))
+                    .isEqualTo(t.path("stages").path(stage).path("positives"));
         }
     }
 
@@ -168,7 +244,8 @@ class TrainFromTopicIT {
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            for (int i = 0; i < 500; i++) producer.send(new ProducerRecord<>(live, new byte[] {(byte) i}, new byte[] {1, 2, 3}));
+            for (int i = 0; i < 500; i++)
+                producer.send(new ProducerRecord<>(live, new byte[] {(byte) i}, new byte[] {1, 2, 3}));
             producer.flush();
             Thread writer = new Thread(() -> {
                 while (!stop.get()) {
@@ -179,9 +256,13 @@ class TrainFromTopicIT {
             writer.start();
             try {
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() > 1_000);
-                ModelData.TopicRead read = ModelData.readTopic(new KafkaEndpoints(CLUSTER.bootstrapServers(), CLUSTER.registryUrl()), live,
+                ModelData.TopicRead read = ModelData.readTopic(
+                        new KafkaEndpoints(CLUSTER.bootstrapServers(), CLUSTER.registryUrl()),
+                        live,
                         Duration.ofSeconds(20));
-                assertThat(writer.isAlive()).as("the producer was still writing when the read ended").isTrue();
+                assertThat(writer.isAlive())
+                        .as("the producer was still writing when the read ended")
+                        .isTrue();
                 assertThat(read.records()).isGreaterThanOrEqualTo(500).isEqualTo(read.badRecords());
                 assertThat(read.events()).isEmpty();
             } finally {
@@ -194,10 +275,16 @@ class TrainFromTopicIT {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aMissingTopicIsOneLineAndIsNotCreated() throws Exception {
-        CliRun r = CliRun.run(withKafka("train", "--data", "kafka:no-such-topic", "--out", dir.resolve("m").toString()));
+        CliRun r = CliRun.run(withKafka(
+                "train",
+                "--data",
+                "kafka:no-such-topic",
+                "--out",
+                dir.resolve("m").toString()));
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(r.errLines()).containsExactly("tandem: topic 'no-such-topic' does not exist at " + CLUSTER.bootstrapServers());
+        assertThat(r.errLines())
+                .containsExactly("tandem: topic 'no-such-topic' does not exist at " + CLUSTER.bootstrapServers());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", CLUSTER.bootstrapServers()))) {
             assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("no-such-topic");
         }

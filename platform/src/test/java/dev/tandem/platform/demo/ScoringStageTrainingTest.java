@@ -40,7 +40,9 @@ class ScoringStageTrainingTest {
 
         try (TrainedModel m = new Trainer(ScoringStage.modelConfig(42), null).train(data)) {
             for (StageReport r : m.reports()) {
-                assertThat(r.model().evaluated()).as(r.stage() + " evaluated").isGreaterThan(r.model().positives());
+                assertThat(r.model().evaluated())
+                        .as(r.stage() + " evaluated")
+                        .isGreaterThan(r.model().positives());
                 assertThat(r.model().auc()).as(r.stage() + " AUC").isGreaterThan(0.65);
             }
             float[] pv = m.validationPredictions();

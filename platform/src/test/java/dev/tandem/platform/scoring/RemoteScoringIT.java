@@ -77,7 +77,11 @@ class RemoteScoringIT {
         // connectors and kafka-clients included): parent-first keeps one copy of each class. A real cluster's
         // lib/ has neither, and child-first loads them from the job jar (ScoringAppKillIT runs the jar that way).
         conf.setString("classloader.resolve-order", "parent-first");
-        cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(1).build());
+        cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(1)
+                .build());
         cluster.start();
         URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
         jobManager = rest.getHost() + ":" + rest.getPort();
@@ -89,8 +93,10 @@ class RemoteScoringIT {
     }
 
     private static Path jobJar() {
-        return LocalScoring.jobJar().orElseThrow(() -> new AssertionError(
-                "no job jar in flink-inference/target: build the reactor with `package` (without -Dtandem.skipJobJar)"));
+        return LocalScoring.jobJar()
+                .orElseThrow(
+                        () -> new AssertionError(
+                                "no job jar in flink-inference/target: build the reactor with `package` (without -Dtandem.skipJobJar)"));
     }
 
     @Test
@@ -101,22 +107,45 @@ class RemoteScoringIT {
         // the app reads scoring-requests from the group's committed offsets: commit them before it starts, so every
         // request below counts whenever the source gets going
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
-            Map<TopicPartition, OffsetAndMetadata> start = IntStream.range(0, TandemTopics.DEFAULT_PARTITIONS).boxed()
-                    .collect(Collectors.toMap(p -> new TopicPartition(TandemTopics.SCORING_REQUESTS, p), p -> new OffsetAndMetadata(0)));
-            admin.alterConsumerGroupOffsets(ScoringConfig.defaults().groupId() + "." + TandemTopics.SCORING_REQUESTS, start).all().get();
+            Map<TopicPartition, OffsetAndMetadata> start = IntStream.range(0, TandemTopics.DEFAULT_PARTITIONS)
+                    .boxed()
+                    .collect(Collectors.toMap(
+                            p -> new TopicPartition(TandemTopics.SCORING_REQUESTS, p), p -> new OffsetAndMetadata(0)));
+            admin.alterConsumerGroupOffsets(
+                            ScoringConfig.defaults().groupId() + "." + TandemTopics.SCORING_REQUESTS, start)
+                    .all()
+                    .get();
         }
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         AtomicInteger exit = new AtomicInteger(-1);
-        Thread cli = new Thread(() -> exit.set(TandemCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(
-                "score", "--bootstrap", KAFKA.bootstrapServers(), "--registry", KAFKA.registryUrl(), "--models", models.toString(),
-                "--jobmanager", jobManager, "--job-jar", jar.toString(), "--checkpoint-interval", "500ms", "--max-batch-rows", "64")), "tandem-score");
+        Thread cli = new Thread(
+                () -> exit.set(TandemCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                        .execute(
+                                "score",
+                                "--bootstrap",
+                                KAFKA.bootstrapServers(),
+                                "--registry",
+                                KAFKA.registryUrl(),
+                                "--models",
+                                models.toString(),
+                                "--jobmanager",
+                                jobManager,
+                                "--job-jar",
+                                jar.toString(),
+                                "--checkpoint-interval",
+                                "500ms",
+                                "--max-batch-rows",
+                                "64")),
+                "tandem-score");
         cli.start();
-        await("tandem score is running").atMost(Duration.ofSeconds(120))
+        await("tandem score is running")
+                .atMost(Duration.ofSeconds(120))
                 .until(() -> out.toString().contains("running. Ctrl-C to stop.") || !cli.isAlive());
         assertThat(cli.isAlive()).as(out + "\n" + err).isTrue();
-        assertThat(out.toString()).contains("scoring job (Flink 2.2.0 cluster at " + jobManager + ")")
+        assertThat(out.toString())
+                .contains("scoring job (Flink 2.2.0 cluster at " + jobManager + ")")
                 .containsPattern("  job jars             1 \\(\\d+ MiB, uploaded on submit\\)")
                 .contains("  max-batch-rows       64", "  checkpoint-interval  500 ms");
         List<JobStatusMessage> jobs = List.copyOf(cluster.listJobs().get());
@@ -125,19 +154,26 @@ class RemoteScoringIT {
 
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(KAFKA.registryUrl(), Map.of());
         int n = 25;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(KAFKA.producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
             TandemAvroSerializer<ScoringRequest> ser = new TandemAvroSerializer<>(registry, false);
             for (int r = 0; r < n; r++) {
-                ScoringRequest req = ScoringRequest.newBuilder().setRequestId("req-" + r).setUserId("u" + r % 4)
+                ScoringRequest req = ScoringRequest.newBuilder()
+                        .setRequestId("req-" + r)
+                        .setUserId("u" + r % 4)
                         .setRequestTime(Instant.ofEpochMilli(1_700_001_000_000L))
-                        .setCandidates(List.of(Candidate.newBuilder().setItemId("i" + r % 30).build())).build();
-                producer.send(new ProducerRecord<>(TandemTopics.SCORING_REQUESTS, req.getUserId().getBytes(StandardCharsets.UTF_8),
+                        .setCandidates(List.of(
+                                Candidate.newBuilder().setItemId("i" + r % 30).build()))
+                        .build();
+                producer.send(new ProducerRecord<>(
+                        TandemTopics.SCORING_REQUESTS,
+                        req.getUserId().getBytes(StandardCharsets.UTF_8),
                         ser.serialize(TandemTopics.SCORING_REQUESTS, req)));
             }
         }
         Map<String, Prediction> byRequest = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KAFKA.consumerProps("remote-scoring-it"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                KAFKA.consumerProps("remote-scoring-it"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(Prediction.class, registry, false);
             consumer.subscribe(List.of(TandemTopics.PREDICTIONS));
             await("every request predicted").atMost(Duration.ofSeconds(90)).until(() -> {
@@ -149,10 +185,17 @@ class RemoteScoringIT {
             });
         }
         assertThat(cli.isAlive()).as(out + "\n" + err).isTrue();
-        assertThat(byRequest.values()).allSatisfy(p -> assertThat(p.getModelName()).isEqualTo("tiny"));
+        assertThat(byRequest.values())
+                .allSatisfy(p -> assertThat(p.getModelName()).isEqualTo("tiny"));
 
         // Ctrl-C's path: the command's own TERM handler stops it, which cancels the job on the cluster
-        assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(ProcessHandle.current().pid())).start().waitFor()).isZero();
+        assertThat(new ProcessBuilder(
+                                "kill",
+                                "-TERM",
+                                Long.toString(ProcessHandle.current().pid()))
+                        .start()
+                        .waitFor())
+                .isZero();
         cli.join(Duration.ofSeconds(60).toMillis());
         assertThat(cli.isAlive()).isFalse();
         assertThat(exit.get()).as(err.toString()).isZero();
@@ -163,8 +206,10 @@ class RemoteScoringIT {
     @Test
     @Timeout(120)
     void anAppThatRefusesToStartOnTheClusterIsOneLine() throws Exception {
-        ScoringConfig config = ScoringConfig.builder().kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
-                .model(models.resolve("no-such/model").toString(), List.of("CART", "PURCHASE")).build();
+        ScoringConfig config = ScoringConfig.builder()
+                .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
+                .model(models.resolve("no-such/model").toString(), List.of("CART", "PURCHASE"))
+                .build();
         assertThatThrownBy(() -> LocalScoring.submit(jobManager, jobJar(), config))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("running dev.tandem.inference.ScoringApp on " + jobManager + " failed: ")

@@ -50,7 +50,9 @@ public final class Durations {
             default -> 86_400_000L;
         };
         try {
-            return Duration.ofMillis(n.multiply(BigDecimal.valueOf(unitMillis)).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
+            return Duration.ofMillis(n.multiply(BigDecimal.valueOf(unitMillis))
+                    .setScale(0, java.math.RoundingMode.HALF_UP)
+                    .longValueExact());
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("duration out of range: '" + text + "'");
         }

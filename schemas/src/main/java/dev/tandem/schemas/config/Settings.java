@@ -47,7 +47,8 @@ public final class Settings {
      * @param file     a properties file, or null
      * @param env      the environment ({@code System.getenv()})
      */
-    public static Settings load(Map<String, String> defaults, Set<String> prefixes, Path file, Map<String, String> env) {
+    public static Settings load(
+            Map<String, String> defaults, Set<String> prefixes, Path file, Map<String, String> env) {
         Map<String, String> v = new LinkedHashMap<>(defaults);
         if (file != null) {
             Properties p = new Properties();
@@ -58,8 +59,17 @@ public final class Settings {
             }
             for (String k : new TreeMap<>(toMap(p)).keySet()) {
                 if (!known(defaults, prefixes, k)) {
-                    throw new ConfigException(k, null, "unknown key in " + file + "; known keys: " + defaults.keySet()
-                            + (prefixes.isEmpty() ? "" : " and " + prefixes.stream().sorted().map(s -> s + "*").toList()));
+                    throw new ConfigException(
+                            k,
+                            null,
+                            "unknown key in " + file + "; known keys: " + defaults.keySet()
+                                    + (prefixes.isEmpty()
+                                            ? ""
+                                            : " and "
+                                                    + prefixes.stream()
+                                                            .sorted()
+                                                            .map(s -> s + "*")
+                                                            .toList()));
                 }
                 v.put(k, p.getProperty(k).trim());
             }
@@ -70,8 +80,12 @@ public final class Settings {
         }
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             if (!e.getKey().startsWith(ENV_PREFIX)) continue;
-            String k = e.getKey().substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-            if (!defaults.containsKey(k) && prefixes.stream().anyMatch(k::startsWith)) v.put(k, e.getValue().trim());
+            String k = e.getKey()
+                    .substring(ENV_PREFIX.length())
+                    .toLowerCase(Locale.ROOT)
+                    .replace('_', '.');
+            if (!defaults.containsKey(k) && prefixes.stream().anyMatch(k::startsWith))
+                v.put(k, e.getValue().trim());
         }
         return new Settings(v);
     }
@@ -80,7 +94,8 @@ public final class Settings {
     public static Settings of(Map<String, String> defaults, Set<String> prefixes, Map<String, String> overrides) {
         Map<String, String> v = new LinkedHashMap<>(defaults);
         for (Map.Entry<String, String> e : overrides.entrySet()) {
-            if (!known(defaults, prefixes, e.getKey())) throw new ConfigException(e.getKey(), e.getValue(), "unknown key");
+            if (!known(defaults, prefixes, e.getKey()))
+                throw new ConfigException(e.getKey(), e.getValue(), "unknown key");
             v.put(e.getKey(), e.getValue() == null ? "" : e.getValue().trim());
         }
         return new Settings(v);
@@ -132,7 +147,8 @@ public final class Settings {
     /** An integer in {@code [min, max]}. */
     public int integer(String key, int min, int max) {
         int n = integer(key);
-        if (n < min || n > max) throw new ConfigException(key, values.get(key), "must be in [" + min + ", " + max + "]");
+        if (n < min || n > max)
+            throw new ConfigException(key, values.get(key), "must be in [" + min + ", " + max + "]");
         return n;
     }
 
@@ -170,7 +186,10 @@ public final class Settings {
     public List<String> list(String key) {
         String s = values.get(key);
         if (s == null || s.isBlank()) return List.of();
-        return Arrays.stream(s.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+        return Arrays.stream(s.split(","))
+                .map(String::trim)
+                .filter(t -> !t.isEmpty())
+                .toList();
     }
 
     /** One of {@code choices} (case-insensitive, dashes and underscores alike), as its canonical spelling. */
@@ -200,7 +219,8 @@ public final class Settings {
     /** {@code title} then one {@code key = value} line per setting, secrets masked: what an app prints at start-up. */
     public static String describe(String title, Map<String, String> settings) {
         StringBuilder sb = new StringBuilder(title).append('\n');
-        settings.forEach((k, v) -> sb.append("  ").append(k).append(" = ").append(mask(k, v)).append('\n'));
+        settings.forEach((k, v) ->
+                sb.append("  ").append(k).append(" = ").append(mask(k, v)).append('\n'));
         return sb.toString();
     }
 

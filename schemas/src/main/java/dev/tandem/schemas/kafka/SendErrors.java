@@ -38,8 +38,10 @@ public final class SendErrors implements Callback {
         long n = failed.get();
         if (n > 0) {
             Exception e = first.get();
-            throw new SendFailedException(n + " " + what + " could not be sent; first error: "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new SendFailedException(
+                    n + " " + what + " could not be sent; first error: "
+                            + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    e);
         }
     }
 

@@ -4,7 +4,13 @@ import java.util.Locale;
 
 /** Confluent's compatibility levels. BACKWARD is the default, as on Confluent's server. */
 public enum CompatibilityLevel {
-    NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
+    NONE,
+    BACKWARD,
+    BACKWARD_TRANSITIVE,
+    FORWARD,
+    FORWARD_TRANSITIVE,
+    FULL,
+    FULL_TRANSITIVE;
 
     public static final CompatibilityLevel DEFAULT = BACKWARD;
 

@@ -22,9 +22,15 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code max.retries}, {@code retries.wait.ms} (first backoff), {@code retries.max.wait.ms}</li>
  * </ul>
  */
-public record RegistryClientConfig(List<URI> urls, String userInfo, SSLContext sslContext,
-                                   Duration connectTimeout, Duration requestTimeout,
-                                   int maxRetries, Duration retryBackoff, Duration maxRetryBackoff) {
+public record RegistryClientConfig(
+        List<URI> urls,
+        String userInfo,
+        SSLContext sslContext,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        int maxRetries,
+        Duration retryBackoff,
+        Duration maxRetryBackoff) {
 
     public static final String URL = "schema.registry.url";
     public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
@@ -62,8 +68,15 @@ public record RegistryClientConfig(List<URI> urls, String userInfo, SSLContext s
 
     /** Defaults for {@code url}: no auth, JDK trust, 3 retries. */
     public static RegistryClientConfig of(String url) {
-        return new RegistryClientConfig(parseUrls(url), null, null, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-                DEFAULT_MAX_RETRIES, DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_RETRY_BACKOFF);
+        return new RegistryClientConfig(
+                parseUrls(url),
+                null,
+                null,
+                DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_REQUEST_TIMEOUT,
+                DEFAULT_MAX_RETRIES,
+                DEFAULT_RETRY_BACKOFF,
+                DEFAULT_MAX_RETRY_BACKOFF);
     }
 
     /** Reads the keys above; {@code url} overrides {@code schema.registry.url} when not null. */
@@ -75,17 +88,19 @@ public record RegistryClientConfig(List<URI> urls, String userInfo, SSLContext s
         String userInfo = null;
         if (source == null || source.equalsIgnoreCase("URL")) {
             userInfo = urls.get(0).getRawUserInfo();
-            if (userInfo != null) userInfo = java.net.URLDecoder.decode(userInfo, java.nio.charset.StandardCharsets.UTF_8);
+            if (userInfo != null)
+                userInfo = java.net.URLDecoder.decode(userInfo, java.nio.charset.StandardCharsets.UTF_8);
             // Confluent reads USER_INFO when the source is unset only if the info is given.
             if (userInfo == null && source == null) userInfo = userInfoKey(configs);
         } else if (source.equalsIgnoreCase("USER_INFO")) {
             userInfo = userInfoKey(configs);
             if (userInfo == null) {
-                throw new IllegalArgumentException(BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO needs " + BASIC_AUTH_USER_INFO);
+                throw new IllegalArgumentException(
+                        BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO needs " + BASIC_AUTH_USER_INFO);
             }
         } else {
-            throw new IllegalArgumentException("Unsupported " + BASIC_AUTH_CREDENTIALS_SOURCE + " '" + source
-                    + "': use USER_INFO or URL");
+            throw new IllegalArgumentException(
+                    "Unsupported " + BASIC_AUTH_CREDENTIALS_SOURCE + " '" + source + "': use USER_INFO or URL");
         }
         if (userInfo != null && userInfo.indexOf(':') < 0) {
             throw new IllegalArgumentException("Basic auth user info must be 'user:password'");
@@ -95,12 +110,18 @@ public record RegistryClientConfig(List<URI> urls, String userInfo, SSLContext s
         String keys = string(configs, KEYSTORE_LOCATION, null);
         if (trust != null || keys != null) {
             ssl = SslContexts.fromStores(
-                    trust == null ? null : Path.of(trust), string(configs, TRUSTSTORE_PASSWORD, null),
+                    trust == null ? null : Path.of(trust),
+                    string(configs, TRUSTSTORE_PASSWORD, null),
                     string(configs, TRUSTSTORE_TYPE, "JKS"),
-                    keys == null ? null : Path.of(keys), string(configs, KEYSTORE_PASSWORD, null),
-                    string(configs, KEYSTORE_TYPE, "JKS"), string(configs, KEY_PASSWORD, null));
+                    keys == null ? null : Path.of(keys),
+                    string(configs, KEYSTORE_PASSWORD, null),
+                    string(configs, KEYSTORE_TYPE, "JKS"),
+                    string(configs, KEY_PASSWORD, null));
         }
-        return new RegistryClientConfig(stripUserInfo(urls), userInfo, ssl,
+        return new RegistryClientConfig(
+                stripUserInfo(urls),
+                userInfo,
+                ssl,
                 Duration.ofMillis(longValue(configs, CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT.toMillis())),
                 Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT.toMillis())),
                 (int) longValue(configs, MAX_RETRIES, DEFAULT_MAX_RETRIES),
@@ -109,30 +130,38 @@ public record RegistryClientConfig(List<URI> urls, String userInfo, SSLContext s
     }
 
     public RegistryClientConfig withBasicAuth(String user, String password) {
-        return new RegistryClientConfig(urls, user + ":" + password, sslContext, connectTimeout, requestTimeout,
-                maxRetries, retryBackoff, maxRetryBackoff);
+        return new RegistryClientConfig(
+                urls,
+                user + ":" + password,
+                sslContext,
+                connectTimeout,
+                requestTimeout,
+                maxRetries,
+                retryBackoff,
+                maxRetryBackoff);
     }
 
     public RegistryClientConfig withSslContext(SSLContext ctx) {
-        return new RegistryClientConfig(urls, userInfo, ctx, connectTimeout, requestTimeout,
-                maxRetries, retryBackoff, maxRetryBackoff);
+        return new RegistryClientConfig(
+                urls, userInfo, ctx, connectTimeout, requestTimeout, maxRetries, retryBackoff, maxRetryBackoff);
     }
 
     public RegistryClientConfig withRetries(int max, Duration backoff, Duration maxBackoff) {
-        return new RegistryClientConfig(urls, userInfo, sslContext, connectTimeout, requestTimeout,
-                max, backoff, maxBackoff);
+        return new RegistryClientConfig(
+                urls, userInfo, sslContext, connectTimeout, requestTimeout, max, backoff, maxBackoff);
     }
 
     public RegistryClientConfig withTimeouts(Duration connect, Duration request) {
-        return new RegistryClientConfig(urls, userInfo, sslContext, connect, request,
-                maxRetries, retryBackoff, maxRetryBackoff);
+        return new RegistryClientConfig(
+                urls, userInfo, sslContext, connect, request, maxRetries, retryBackoff, maxRetryBackoff);
     }
 
     @Override
     public String toString() {
         // Never print the password.
-        return "RegistryClientConfig[urls=" + urls + ", basicAuth=" + (userInfo == null ? "none"
-                : userInfo.substring(0, userInfo.indexOf(':')) + ":****") + ", tls=" + (sslContext != null)
+        return "RegistryClientConfig[urls=" + urls + ", basicAuth="
+                + (userInfo == null ? "none" : userInfo.substring(0, userInfo.indexOf(':')) + ":****") + ", tls="
+                + (sslContext != null)
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", maxRetries=" + maxRetries + ", retryBackoff=" + retryBackoff + ".." + maxRetryBackoff + "]";
     }

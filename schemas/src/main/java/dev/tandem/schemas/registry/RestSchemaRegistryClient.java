@@ -47,8 +47,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL);
         if (config.sslContext() != null) b.sslContext(config.sslContext());
         this.http = b.build();
-        this.authorization = config.userInfo() == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
+        this.authorization = config.userInfo() == null
+                ? null
+                : "Basic "
+                        + Base64.getEncoder().encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
     }
 
     public RestSchemaRegistryClient(String url) {
@@ -65,12 +67,15 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(String subject, Schema schema) {
-        return send("POST", "/subjects/" + seg(subject) + "/versions", schemaBody(schema)).path("id").asInt();
+        return send("POST", "/subjects/" + seg(subject) + "/versions", schemaBody(schema))
+                .path("id")
+                .asInt();
     }
 
     @Override
     public Schema getSchemaById(int id) {
-        return parseSchema(send("GET", "/schemas/ids/" + id, null).path("schema").asText());
+        return parseSchema(
+                send("GET", "/schemas/ids/" + id, null).path("schema").asText());
     }
 
     @Override
@@ -99,7 +104,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public CompatibilityResult testCompatibility(String subject, Schema schema) {
         JsonNode r;
         try {
-            r = send("POST", "/compatibility/subjects/" + seg(subject) + "/versions/latest?verbose=true", schemaBody(schema));
+            r = send(
+                    "POST",
+                    "/compatibility/subjects/" + seg(subject) + "/versions/latest?verbose=true",
+                    schemaBody(schema));
         } catch (SchemaRegistryException e) {
             // Registries differ on a subject with no versions; all of them would accept the registration.
             if (e.errorCode() == SchemaRegistryException.SUBJECT_NOT_FOUND
@@ -156,8 +164,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             HttpRequest.Builder rb = HttpRequest.newBuilder(uri)
                     .timeout(config.requestTimeout())
                     .header("Accept", ACCEPT)
-                    .method(method, payload == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(payload));
+                    .method(
+                            method,
+                            payload == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(payload));
             if (payload != null) rb.header("Content-Type", CONTENT_TYPE);
             if (authorization != null) rb.header("Authorization", authorization);
             boolean last = attempt >= config.maxRetries();
@@ -166,23 +177,31 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 response = http.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 if (last) {
-                    throw new SchemaRegistryException(0, SchemaRegistryException.UNREACHABLE,
-                            method + " " + uri + " failed after " + (attempt + 1) + " attempt(s): " + e, e);
+                    throw new SchemaRegistryException(
+                            0,
+                            SchemaRegistryException.UNREACHABLE,
+                            method + " " + uri + " failed after " + (attempt + 1) + " attempt(s): " + e,
+                            e);
                 }
                 nextUrl.incrementAndGet();
                 backoff(attempt, null, method, uri, e.toString());
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SchemaRegistryException(0, SchemaRegistryException.UNREACHABLE,
-                        "Interrupted during " + method + " " + uri, e);
+                throw new SchemaRegistryException(
+                        0, SchemaRegistryException.UNREACHABLE, "Interrupted during " + method + " " + uri, e);
             }
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
                 return readJson(response.body(), status, uri);
             }
             if ((status >= 500 || status == 429) && !last) {
-                backoff(attempt, response.headers().firstValue("Retry-After").orElse(null), method, uri, "HTTP " + status);
+                backoff(
+                        attempt,
+                        response.headers().firstValue("Retry-After").orElse(null),
+                        method,
+                        uri,
+                        "HTTP " + status);
                 continue;
             }
             throw error(status, response.body(), method, uri);
@@ -197,19 +216,33 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         long wait = exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
         if (retryAfter != null) {
             try {
-                wait = Math.max(wait, Math.min(max, Duration.ofSeconds(Long.parseLong(retryAfter.trim())).toMillis()));
+                wait = Math.max(
+                        wait,
+                        Math.min(
+                                max,
+                                Duration.ofSeconds(Long.parseLong(retryAfter.trim()))
+                                        .toMillis()));
             } catch (NumberFormatException ignored) {
                 // An HTTP-date Retry-After: our own backoff is good enough.
             }
         }
-        LOG.warn("Schema registry {} {} failed ({}); retry {} of {} in {} ms",
-                method, uri, why, attempt + 1, config.maxRetries(), wait);
+        LOG.warn(
+                "Schema registry {} {} failed ({}); retry {} of {} in {} ms",
+                method,
+                uri,
+                why,
+                attempt + 1,
+                config.maxRetries(),
+                wait);
         try {
             Thread.sleep(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(0, SchemaRegistryException.UNREACHABLE,
-                    "Interrupted while waiting to retry " + method + " " + uri, e);
+            throw new SchemaRegistryException(
+                    0,
+                    SchemaRegistryException.UNREACHABLE,
+                    "Interrupted while waiting to retry " + method + " " + uri,
+                    e);
         }
     }
 
@@ -235,8 +268,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             JsonNode n = JSON.readTree(body == null || body.isEmpty() ? "null" : body);
             return n == null ? JSON.nullNode() : n;
         } catch (IOException e) {
-            throw new SchemaRegistryException(status, SchemaRegistryException.INTERNAL_SERVER_ERROR,
-                    "Unreadable JSON from " + uri + ": " + e.getMessage(), e);
+            throw new SchemaRegistryException(
+                    status,
+                    SchemaRegistryException.INTERNAL_SERVER_ERROR,
+                    "Unreadable JSON from " + uri + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -253,7 +289,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static SchemaVersion toVersion(String subject, JsonNode n) {
-        return new SchemaVersion(n.path("subject").asText(subject), n.path("id").asInt(), n.path("version").asInt(),
+        return new SchemaVersion(
+                n.path("subject").asText(subject),
+                n.path("id").asInt(),
+                n.path("version").asInt(),
                 parseSchema(n.path("schema").asText()));
     }
 
@@ -267,11 +306,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         StringBuilder out = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_' || c == '~') {
+            if ((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == '~') {
                 out.append(c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
                         .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
             }
         }

@@ -56,8 +56,8 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     public static SchemaRegistryException versionNotFound(String subject, Object version) {
-        return new SchemaRegistryException(404, VERSION_NOT_FOUND,
-                "Version " + version + " not found for subject '" + subject + "'.");
+        return new SchemaRegistryException(
+                404, VERSION_NOT_FOUND, "Version " + version + " not found for subject '" + subject + "'.");
     }
 
     public static SchemaRegistryException schemaNotFound(String what) {
@@ -69,13 +69,17 @@ public class SchemaRegistryException extends RuntimeException {
     }
 
     public static SchemaRegistryException invalidVersion(String version) {
-        return new SchemaRegistryException(422, INVALID_VERSION,
+        return new SchemaRegistryException(
+                422,
+                INVALID_VERSION,
                 "The specified version '" + version + "' is not a valid version id. "
                         + "Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }
 
     public static SchemaRegistryException invalidCompatibilityLevel(String level) {
-        return new SchemaRegistryException(422, INVALID_COMPATIBILITY_LEVEL,
+        return new SchemaRegistryException(
+                422,
+                INVALID_COMPATIBILITY_LEVEL,
                 "Invalid compatibility level. Valid values are none, backward, forward, full, "
                         + "backward_transitive, forward_transitive, and full_transitive; got '" + level + "'");
     }

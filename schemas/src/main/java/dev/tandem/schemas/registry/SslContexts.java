@@ -21,9 +21,14 @@ public final class SslContexts {
      * @param keystore   our own key and certificate (mutual TLS, or a server), or {@code null}
      * @param keyPassword the key's password; {@code null} means the keystore's password
      */
-    public static SSLContext fromStores(Path truststore, String truststorePassword, String truststoreType,
-                                        Path keystore, String keystorePassword, String keystoreType,
-                                        String keyPassword) {
+    public static SSLContext fromStores(
+            Path truststore,
+            String truststorePassword,
+            String truststoreType,
+            Path keystore,
+            String keystorePassword,
+            String keystoreType,
+            String keyPassword) {
         try {
             TrustManager[] trust = null;
             if (truststore != null) {
@@ -42,8 +47,10 @@ public final class SslContexts {
             ctx.init(keys, trust, null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("Cannot build an SSL context from truststore " + truststore
-                    + " and keystore " + keystore + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "Cannot build an SSL context from truststore " + truststore + " and keystore " + keystore + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 

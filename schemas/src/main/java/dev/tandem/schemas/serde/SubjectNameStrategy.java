@@ -29,14 +29,17 @@ public interface SubjectNameStrategy {
     static SubjectNameStrategy of(Object configured) {
         if (configured == null) return TOPIC_NAME;
         if (configured instanceof SubjectNameStrategy s) return s;
-        String name = configured instanceof Class<?> c ? c.getName() : configured.toString().trim();
+        String name = configured instanceof Class<?> c
+                ? c.getName()
+                : configured.toString().trim();
         String simple = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         return switch (simple) {
             case "topicnamestrategy", "topic_name", "topic" -> TOPIC_NAME;
             case "recordnamestrategy", "record_name", "record" -> RECORD_NAME;
             case "topicrecordnamestrategy", "topic_record_name", "topic_record" -> TOPIC_RECORD_NAME;
-            default -> throw new IllegalArgumentException("Unknown subject name strategy '" + name
-                    + "': use TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy");
+            default ->
+                throw new IllegalArgumentException("Unknown subject name strategy '" + name
+                        + "': use TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy");
         };
     }
 }

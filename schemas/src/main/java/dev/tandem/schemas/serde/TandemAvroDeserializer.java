@@ -86,17 +86,17 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
         int id = WireFormat.schemaId(topic, data);
         DatumReader<T> reader = reader(topic, id);
         Scratch s = Scratch.CURRENT.get();
-        BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
-                data.length - WireFormat.HEADER_SIZE, s.decoder);
+        BinaryDecoder dec = DecoderFactory.get()
+                .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, s.decoder);
         s.decoder = dec;
         try {
             return reader.read(null, dec);
         } catch (EOFException e) {
-            throw new TruncatedPayloadException(topic, data.length,
-                    "the Avro body ends early for the writer schema with id " + id, e);
+            throw new TruncatedPayloadException(
+                    topic, data.length, "the Avro body ends early for the writer schema with id " + id, e);
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Error deserializing Avro data with schema id " + id + " on topic '"
-                    + topic + "': " + e, e);
+            throw new SerializationException(
+                    "Error deserializing Avro data with schema id " + id + " on topic '" + topic + "': " + e, e);
         }
     }
 
@@ -117,19 +117,23 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
             if (e.errorCode() == SchemaRegistryException.SCHEMA_NOT_FOUND) {
                 throw new UnknownSchemaIdException(topic, id, e);
             }
-            throw new SerializationException("Cannot fetch schema id " + id + " for topic '" + topic
-                    + "' from the schema registry: " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot fetch schema id " + id + " for topic '" + topic + "' from the schema registry: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
     @SuppressWarnings("unchecked")
     private DatumReader<T> newReader(String topic, int id, Schema writer) {
         if (readerClass != null) {
-            return (DatumReader<T>) new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(readerClass));
+            return (DatumReader<T>)
+                    new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(readerClass));
         }
         if (config.specificAvroReader()) {
             Class<?> cls = writer.getType() == Schema.Type.RECORD || writer.getType() == Schema.Type.ENUM
-                    ? SpecificData.get().getClass(writer) : null;
+                    ? SpecificData.get().getClass(writer)
+                    : null;
             if (cls == null || !SpecificRecord.class.isAssignableFrom(cls)) {
                 throw new SerializationException("specific.avro.reader=true but no generated class "
                         + writer.getFullName() + " is on the classpath (schema id " + id + ", topic '" + topic + "')");
@@ -137,7 +141,8 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
             Schema reader = SpecificData.get().getSchema(cls);
             return (DatumReader<T>) new SpecificDatumReader<>(writer, reader, SpecificData.getForClass(cls));
         }
-        return (DatumReader<T>) new GenericDatumReader<>(writer, readerSchema != null ? readerSchema : writer, GenericData.get());
+        return (DatumReader<T>)
+                new GenericDatumReader<>(writer, readerSchema != null ? readerSchema : writer, GenericData.get());
     }
 
     @Override

@@ -28,15 +28,16 @@ public class TandemAvroSerde<T> implements Serde<T> {
     }
 
     /** Generated class {@code type} on {@code client} with default settings (auto-register, TopicNameStrategy). */
-    public static <T extends SpecificRecord> TandemAvroSerde<T> specific(Class<T> type, SchemaRegistryClient client, boolean isKey) {
+    public static <T extends SpecificRecord> TandemAvroSerde<T> specific(
+            Class<T> type, SchemaRegistryClient client, boolean isKey) {
         return specific(type, client, isKey, Map.of());
     }
 
     /** As {@link #specific(Class, SchemaRegistryClient, boolean)}, with serde settings from {@code configs}. */
-    public static <T extends SpecificRecord> TandemAvroSerde<T> specific(Class<T> type, SchemaRegistryClient client,
-                                                                      boolean isKey, Map<String, ?> configs) {
-        return new TandemAvroSerde<>(new TandemAvroSerializer<>(client, isKey, configs),
-                new TandemAvroDeserializer<>(type, client, isKey));
+    public static <T extends SpecificRecord> TandemAvroSerde<T> specific(
+            Class<T> type, SchemaRegistryClient client, boolean isKey, Map<String, ?> configs) {
+        return new TandemAvroSerde<>(
+                new TandemAvroSerializer<>(client, isKey, configs), new TandemAvroDeserializer<>(type, client, isKey));
     }
 
     /** Generic records, read in the schema they were written with. */
@@ -44,8 +45,10 @@ public class TandemAvroSerde<T> implements Serde<T> {
         return generic(client, isKey, Map.of());
     }
 
-    public static TandemAvroSerde<GenericRecord> generic(SchemaRegistryClient client, boolean isKey, Map<String, ?> configs) {
-        return new TandemAvroSerde<>(new TandemAvroSerializer<>(client, isKey, configs),
+    public static TandemAvroSerde<GenericRecord> generic(
+            SchemaRegistryClient client, boolean isKey, Map<String, ?> configs) {
+        return new TandemAvroSerde<>(
+                new TandemAvroSerializer<>(client, isKey, configs),
                 new TandemAvroDeserializer<>(client, isKey, configs));
     }
 

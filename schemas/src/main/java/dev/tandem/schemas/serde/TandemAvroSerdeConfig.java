@@ -6,10 +6,13 @@ import java.util.Map;
  * The serde's own settings, under Confluent's key names. The registry connection keys are read
  * by {@link dev.tandem.schemas.registry.RegistryClientConfig}.
  */
-public record TandemAvroSerdeConfig(boolean autoRegisterSchemas, boolean useLatestVersion,
-                                    boolean latestCompatibilityStrict, boolean specificAvroReader,
-                                    SubjectNameStrategy keySubjectNameStrategy,
-                                    SubjectNameStrategy valueSubjectNameStrategy) {
+public record TandemAvroSerdeConfig(
+        boolean autoRegisterSchemas,
+        boolean useLatestVersion,
+        boolean latestCompatibilityStrict,
+        boolean specificAvroReader,
+        SubjectNameStrategy keySubjectNameStrategy,
+        SubjectNameStrategy valueSubjectNameStrategy) {
     public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
     public static final String USE_LATEST_VERSION = "use.latest.version";
     public static final String LATEST_COMPATIBILITY_STRICT = "latest.compatibility.strict";

@@ -70,8 +70,9 @@ public class TandemAvroSerializer<T> implements Serializer<T> {
     public byte[] serialize(String topic, T data) {
         if (data == null) return null;
         if (!(data instanceof GenericContainer container)) {
-            throw new SerializationException("TandemAvroSerializer writes Avro records (generated classes or GenericRecord), not "
-                    + data.getClass().getName() + " (topic '" + topic + "')");
+            throw new SerializationException(
+                    "TandemAvroSerializer writes Avro records (generated classes or GenericRecord), not "
+                            + data.getClass().getName() + " (topic '" + topic + "')");
         }
         if (client == null) throw new IllegalStateException("TandemAvroSerializer used before configure()");
         Schema schema = container.getSchema();
@@ -91,8 +92,10 @@ public class TandemAvroSerializer<T> implements Serializer<T> {
             enc.flush();
             return out.toByteArray();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Error serializing " + schema.getFullName() + " for topic '" + topic
-                    + "' with schema id " + target.id + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Error serializing " + schema.getFullName() + " for topic '" + topic + "' with schema id "
+                            + target.id + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -142,17 +145,25 @@ public class TandemAvroSerializer<T> implements Serializer<T> {
             return new Target(id, schema);
         } catch (SchemaRegistryException e) {
             int code = e.errorCode();
-            if (!c.autoRegisterSchemas() && !c.useLatestVersion()
-                    && (code == SchemaRegistryException.SUBJECT_NOT_FOUND || code == SchemaRegistryException.SCHEMA_NOT_FOUND)) {
-                throw new SerializationException("Schema " + schema.getFullName() + " is not registered under subject '"
-                        + subject + "' and auto.register.schemas=false: register it first (or set use.latest.version=true). "
-                        + e.getMessage(), e);
+            if (!c.autoRegisterSchemas()
+                    && !c.useLatestVersion()
+                    && (code == SchemaRegistryException.SUBJECT_NOT_FOUND
+                            || code == SchemaRegistryException.SCHEMA_NOT_FOUND)) {
+                throw new SerializationException(
+                        "Schema " + schema.getFullName() + " is not registered under subject '"
+                                + subject
+                                + "' and auto.register.schemas=false: register it first (or set use.latest.version=true). "
+                                + e.getMessage(),
+                        e);
             }
             if (code == SchemaRegistryException.INCOMPATIBLE_SCHEMA) {
-                throw new SerializationException("Schema " + schema.getFullName() + " is incompatible with subject '"
-                        + subject + "': " + e.getMessage(), e);
+                throw new SerializationException(
+                        "Schema " + schema.getFullName() + " is incompatible with subject '" + subject + "': "
+                                + e.getMessage(),
+                        e);
             }
-            throw new SerializationException("Schema registry error for subject '" + subject + "': " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Schema registry error for subject '" + subject + "': " + e.getMessage(), e);
         }
     }
 
@@ -169,6 +180,7 @@ public class TandemAvroSerializer<T> implements Serializer<T> {
         final DatumWriter<Object> genericWriter;
         /** Only with use.latest.version and a latest schema that differs from the record's. */
         final GenericDatumReader<Object> resolver;
+
         final DatumWriter<Object> latestWriter;
 
         Target(int id, Schema schema) {
@@ -185,7 +197,10 @@ public class TandemAvroSerializer<T> implements Serializer<T> {
         }
 
         static Target converting(int id, Schema recordSchema, Schema latest) {
-            return new Target(id, recordSchema, new GenericDatumReader<>(recordSchema, latest, GenericData.get()),
+            return new Target(
+                    id,
+                    recordSchema,
+                    new GenericDatumReader<>(recordSchema, latest, GenericData.get()),
                     new GenericDatumWriter<>(latest, GenericData.get()));
         }
 

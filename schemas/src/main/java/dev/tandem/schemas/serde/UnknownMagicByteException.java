@@ -7,8 +7,9 @@ public class UnknownMagicByteException extends SerializationException {
     private final byte magic;
 
     public UnknownMagicByteException(String topic, byte magic) {
-        super(String.format("Unknown magic byte 0x%02x on topic '%s': expected 0x00 (Confluent wire format: "
-                + "magic byte, 4-byte schema id, Avro binary). Was this record written by another serializer?",
+        super(String.format(
+                "Unknown magic byte 0x%02x on topic '%s': expected 0x00 (Confluent wire format: "
+                        + "magic byte, 4-byte schema id, Avro binary). Was this record written by another serializer?",
                 magic & 0xff, topic));
         this.magic = magic;
     }

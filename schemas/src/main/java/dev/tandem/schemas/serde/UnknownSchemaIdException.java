@@ -7,8 +7,9 @@ public class UnknownSchemaIdException extends SerializationException {
     private final int schemaId;
 
     public UnknownSchemaIdException(String topic, int schemaId, Throwable cause) {
-        super("Unknown schema id " + schemaId + " on topic '" + topic
-                + "': the schema registry has no schema with this id. Is the consumer using the registry the producer used?",
+        super(
+                "Unknown schema id " + schemaId + " on topic '" + topic
+                        + "': the schema registry has no schema with this id. Is the consumer using the registry the producer used?",
                 cause);
         this.schemaId = schemaId;
     }

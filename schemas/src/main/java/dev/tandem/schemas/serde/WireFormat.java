@@ -8,16 +8,24 @@ public final class WireFormat {
     private WireFormat() {}
 
     static byte[] header(int schemaId) {
-        return new byte[] {MAGIC_BYTE, (byte) (schemaId >>> 24), (byte) (schemaId >>> 16), (byte) (schemaId >>> 8), (byte) schemaId};
+        return new byte[] {
+            MAGIC_BYTE, (byte) (schemaId >>> 24), (byte) (schemaId >>> 16), (byte) (schemaId >>> 8), (byte) schemaId
+        };
     }
 
     /** The schema id of a wire-format payload, checking its magic byte and length. */
     public static int schemaId(String topic, byte[] payload) {
         if (payload.length < HEADER_SIZE) {
-            throw new TruncatedPayloadException(topic, payload.length,
-                    "shorter than the " + HEADER_SIZE + "-byte header (magic byte and schema id)", null);
+            throw new TruncatedPayloadException(
+                    topic,
+                    payload.length,
+                    "shorter than the " + HEADER_SIZE + "-byte header (magic byte and schema id)",
+                    null);
         }
         if (payload[0] != MAGIC_BYTE) throw new UnknownMagicByteException(topic, payload[0]);
-        return ((payload[1] & 0xff) << 24) | ((payload[2] & 0xff) << 16) | ((payload[3] & 0xff) << 8) | (payload[4] & 0xff);
+        return ((payload[1] & 0xff) << 24)
+                | ((payload[2] & 0xff) << 16)
+                | ((payload[3] & 0xff) << 8)
+                | (payload[4] & 0xff);
     }
 }

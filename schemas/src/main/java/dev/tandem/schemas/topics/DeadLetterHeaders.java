@@ -21,8 +21,7 @@ public final class DeadLetterHeaders {
     /** Longest error message kept (a stack of nested causes or a whole record in a message would bloat every dead letter). */
     public static final int MAX_MESSAGE_CHARS = 1_000;
 
-    private DeadLetterHeaders() {
-    }
+    private DeadLetterHeaders() {}
 
     /** {@code message} cut to {@link #MAX_MESSAGE_CHARS} characters, with "…" marking the cut; {@code "null"} for null. */
     public static String truncate(String message) {
@@ -42,8 +41,14 @@ public final class DeadLetterHeaders {
      *
      * @return {@code headers}
      */
-    public static Headers add(Headers headers, String sourceTopic, int sourcePartition, long sourceOffset,
-                              String errorClass, String errorMessage, String reasonCode) {
+    public static Headers add(
+            Headers headers,
+            String sourceTopic,
+            int sourcePartition,
+            long sourceOffset,
+            String errorClass,
+            String errorMessage,
+            String reasonCode) {
         headers.add(TOPIC, utf8(sourceTopic));
         headers.add(PARTITION, utf8(Integer.toString(sourcePartition)));
         headers.add(OFFSET, utf8(Long.toString(sourceOffset)));

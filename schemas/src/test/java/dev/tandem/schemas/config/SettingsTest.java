@@ -34,14 +34,27 @@ class SettingsTest {
     void fileOverridesDefaultsAndEnvironmentOverridesFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("app.properties");
         Files.writeString(file, "max.batch.rows = 512\nuser.ttl=7d\nstreams.num.standby.replicas=1\n");
-        Settings s = Settings.load(DEFAULTS, Set.of("streams."), file,
-                Map.of("TANDEM_MAX_BATCH_ROWS", "64", "TANDEM_MAX_WAIT", "20ms", "TANDEM_STREAMS_COMMIT_INTERVAL_MS", "7",
-                        "TANDEM_UNRELATED_THING", "x", "HOME", "/root"));
+        Settings s = Settings.load(
+                DEFAULTS,
+                Set.of("streams."),
+                file,
+                Map.of(
+                        "TANDEM_MAX_BATCH_ROWS",
+                        "64",
+                        "TANDEM_MAX_WAIT",
+                        "20ms",
+                        "TANDEM_STREAMS_COMMIT_INTERVAL_MS",
+                        "7",
+                        "TANDEM_UNRELATED_THING",
+                        "x",
+                        "HOME",
+                        "/root"));
         assertThat(s.integer("max.batch.rows")).isEqualTo(64);
         assertThat(s.duration("max-wait")).isEqualTo(Duration.ofMillis(20));
         assertThat(s.duration("user.ttl")).isEqualTo(Duration.ofDays(7));
-        assertThat(s.withPrefix("streams.")).containsExactlyEntriesOf(new java.util.TreeMap<>(
-                Map.of("commit.interval.ms", "7", "num.standby.replicas", "1")));
+        assertThat(s.withPrefix("streams."))
+                .containsExactlyEntriesOf(
+                        new java.util.TreeMap<>(Map.of("commit.interval.ms", "7", "num.standby.replicas", "1")));
         assertThat(s.asMap()).doesNotContainKey("unrelated.thing");
     }
 
@@ -57,7 +70,8 @@ class SettingsTest {
 
     @Test
     void typedErrorsNameTheKeyAndTheValue() {
-        Settings s = Settings.of(DEFAULTS, Set.of(), Map.of("max.batch.rows", "lots", "max-wait", "soon", "gpu.memory.growth", "yes"));
+        Settings s = Settings.of(
+                DEFAULTS, Set.of(), Map.of("max.batch.rows", "lots", "max-wait", "soon", "gpu.memory.growth", "yes"));
         assertThatThrownBy(() -> s.integer("max.batch.rows"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {
                     assertThat(e.key()).isEqualTo("max.batch.rows");
@@ -66,12 +80,14 @@ class SettingsTest {
                 .hasMessageContaining("must be an integer");
         assertThatThrownBy(() -> s.duration("max-wait")).hasMessageContaining("max-wait = 'soon'");
         assertThatThrownBy(() -> s.bool("gpu.memory.growth")).hasMessageContaining("true or false");
-        assertThatThrownBy(() -> Settings.of(DEFAULTS, Set.of(), Map.of("nope", "1"))).hasMessageContaining("nope");
+        assertThatThrownBy(() -> Settings.of(DEFAULTS, Set.of(), Map.of("nope", "1")))
+                .hasMessageContaining("nope");
     }
 
     @Test
     void rangesListsAndChoices() {
-        Settings s = Settings.of(Map.of("port", "70000", "stages", " CART, ,PURCHASE ", "clock", "WALL_CLOCK"), Set.of(), Map.of());
+        Settings s = Settings.of(
+                Map.of("port", "70000", "stages", " CART, ,PURCHASE ", "clock", "WALL_CLOCK"), Set.of(), Map.of());
         assertThatThrownBy(() -> s.integer("port", 0, 65_535)).hasMessageContaining("[0, 65535]");
         assertThat(s.list("stages")).containsExactly("CART", "PURCHASE");
         assertThat(s.choice("clock", List.of("event-time", "wall-clock"))).isEqualTo("wall-clock");
@@ -86,8 +102,11 @@ class SettingsTest {
         m.put("streams.sasl.jaas.config", "org.apache... password=\"x\"");
         m.put("max.batch.rows", "64");
         String d = Settings.describe("tandem test configuration:", m);
-        assertThat(d).doesNotContain("s3cret").doesNotContain("password=")
-                .contains("max.batch.rows = 64").contains("https://****@registry:8081");
+        assertThat(d)
+                .doesNotContain("s3cret")
+                .doesNotContain("password=")
+                .contains("max.batch.rows = 64")
+                .contains("https://****@registry:8081");
     }
 
     @Test
@@ -96,7 +115,16 @@ class SettingsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"500ms,500", "30s,30000", "1.5s,1500", "2m,120000", "1h,3600000", "30d,2592000000", "PT45S,45000", "pt1m,60000"})
+    @CsvSource({
+        "500ms,500",
+        "30s,30000",
+        "1.5s,1500",
+        "2m,120000",
+        "1h,3600000",
+        "30d,2592000000",
+        "PT45S,45000",
+        "pt1m,60000"
+    })
     void durations(String text, long millis) {
         assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
         assertThat(Durations.parse(Durations.format(Duration.ofMillis(millis)))).isEqualTo(Duration.ofMillis(millis));
@@ -105,7 +133,9 @@ class SettingsTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "soon", "10", "-5s", "PTxS", "5 weeks"})
     void notDurations(String text) {
-        assertThatThrownBy(() -> Durations.parse(text)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duration");
+        assertThatThrownBy(() -> Durations.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("duration");
     }
 
     @Test

@@ -37,7 +37,8 @@ import org.testcontainers.utility.DockerImageName;
 class ConfluentSchemaRegistryContainerTest {
     private static final Network NETWORK = Network.newNetwork();
     private static final Schema V1 = UserEvent.getClassSchema();
-    private static final Schema V2 = Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
+    private static final Schema V2 =
+            Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
     private static final Schema INCOMPATIBLE = Schemas.withField(V1, "{\"name\":\"tenant\",\"type\":\"string\"}");
 
     @Container
@@ -46,7 +47,8 @@ class ConfluentSchemaRegistryContainerTest {
             .withListener("kafka:19092");
 
     @Container
-    static final GenericContainer<?> REGISTRY = new GenericContainer<>(DockerImageName.parse("confluentinc/cp-schema-registry:7.9.0"))
+    static final GenericContainer<?> REGISTRY = new GenericContainer<>(
+                    DockerImageName.parse("confluentinc/cp-schema-registry:7.9.0"))
             .withNetwork(NETWORK)
             .withNetworkAliases("schema-registry")
             .withExposedPorts(8081)
@@ -94,18 +96,27 @@ class ConfluentSchemaRegistryContainerTest {
         RestSchemaRegistryClient c = client();
         String subject = unique("codes");
         c.register(subject, V1);
-        assertThatThrownBy(() -> c.getLatestVersion(unique("none"))).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40401));
-        assertThatThrownBy(() -> c.getVersion(subject, 42)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40402));
-        assertThatThrownBy(() -> c.getSchemaById(987_654)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40403));
-        assertThatThrownBy(() -> c.lookup(subject, ItemMetadata.getClassSchema())).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40403));
-        assertThatThrownBy(() -> c.register(subject, INCOMPATIBLE)).isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
-            assertThat(e.status()).isEqualTo(409);
-            assertThat(e.errorCode()).isEqualTo(409);
-        });
+        assertThatThrownBy(() -> c.getLatestVersion(unique("none")))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40401));
+        assertThatThrownBy(() -> c.getVersion(subject, 42))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40402));
+        assertThatThrownBy(() -> c.getSchemaById(987_654))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40403));
+        assertThatThrownBy(() -> c.lookup(subject, ItemMetadata.getClassSchema()))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40403));
+        assertThatThrownBy(() -> c.register(subject, INCOMPATIBLE))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.status()).isEqualTo(409);
+                    assertThat(e.errorCode()).isEqualTo(409);
+                });
         assertThat(c.testCompatibility(subject, V2).compatible()).isTrue();
         CompatibilityResult bad = c.testCompatibility(subject, INCOMPATIBLE);
         assertThat(bad.compatible()).isFalse();
@@ -129,21 +140,27 @@ class ConfluentSchemaRegistryContainerTest {
         for (SpecificRecord record : TestRecords.all()) {
             String topic = unique(record.getSchema().getName());
             TandemAvroSerde serde = TandemAvroSerde.specific((Class) record.getClass(), client(), false);
-            Object back = serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, record));
-            assertThat(TestRecords.sameData(back, record)).as("%s", record.getSchema().getName()).isTrue();
+            Object back =
+                    serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, record));
+            assertThat(TestRecords.sameData(back, record))
+                    .as("%s", record.getSchema().getName())
+                    .isTrue();
 
             TandemAvroSerde<GenericRecord> generic = TandemAvroSerde.generic(client(), false);
             GenericRecord g = TestRecords.toGeneric(record);
-            assertThat(generic.deserializer().deserialize(topic, generic.serializer().serialize(topic, g))).isEqualTo(g);
+            assertThat(generic.deserializer()
+                            .deserialize(topic, generic.serializer().serialize(topic, g)))
+                    .isEqualTo(g);
         }
     }
 
     @Test
     void evolutionAndConfluentKeys() {
         String topic = unique("evolving");
-        Map<String, Object> configs = Map.of("schema.registry.url", url(), TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, true);
+        Map<String, Object> configs =
+                Map.of("schema.registry.url", url(), TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, true);
         try (TandemAvroSerializer<Object> ser = new TandemAvroSerializer<>();
-             TandemAvroDeserializer<Object> de = new TandemAvroDeserializer<>()) {
+                TandemAvroDeserializer<Object> de = new TandemAvroDeserializer<>()) {
             ser.configure(configs, false);
             de.configure(configs, false);
             byte[] v1 = ser.serialize(topic, TestRecords.userEvent());
@@ -153,14 +170,23 @@ class ConfluentSchemaRegistryContainerTest {
             assertThat(asV2.get("referrer")).isNull();
         }
         // Auto-register off on a fresh subject: a clear error.
-        var strict = new TandemAvroSerializer<UserEvent>(client(), false, Map.of(TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false));
+        var strict = new TandemAvroSerializer<UserEvent>(
+                client(), false, Map.of(TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false));
         assertThatThrownBy(() -> strict.serialize(unique("unregistered"), TestRecords.userEvent()))
-                .isInstanceOf(SerializationException.class).hasMessageContaining("not registered");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("not registered");
         // use.latest.version picks the latest id.
         String subject = topic + "-value";
         int v2 = client().register(subject, V2);
-        var latest = new TandemAvroSerializer<UserEvent>(client(), false,
-                Map.of(TandemAvroSerdeConfig.USE_LATEST_VERSION, true, TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false));
-        assertThat(WireFormat.schemaId(topic, latest.serialize(topic, TestRecords.userEvent()))).isEqualTo(v2);
+        var latest = new TandemAvroSerializer<UserEvent>(
+                client(),
+                false,
+                Map.of(
+                        TandemAvroSerdeConfig.USE_LATEST_VERSION,
+                        true,
+                        TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+                        false));
+        assertThat(WireFormat.schemaId(topic, latest.serialize(topic, TestRecords.userEvent())))
+                .isEqualTo(v2);
     }
 }

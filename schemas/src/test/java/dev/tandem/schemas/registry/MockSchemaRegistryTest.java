@@ -26,22 +26,30 @@ class MockSchemaRegistryTest {
         assertThat(other.listSubjects()).isEmpty();
 
         MockSchemaRegistry.drop("shared");
-        assertThat(SchemaRegistryClients.forUrl("mock://shared", Map.of()).listSubjects()).isEmpty();
+        assertThat(SchemaRegistryClients.forUrl("mock://shared", Map.of()).listSubjects())
+                .isEmpty();
     }
 
     @Test
     void behavesLikeTheServer() {
         SchemaRegistryClient c = MockSchemaRegistry.client("shared");
         c.register("s", UserEvent.getClassSchema());
-        assertThatThrownBy(() -> c.register("s", Schemas.withField(UserEvent.getClassSchema(), "{\"name\":\"t\",\"type\":\"int\"}")))
-                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.status()).isEqualTo(409));
-        assertThatThrownBy(() -> c.getVersion("s", 2)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40402));
+        assertThatThrownBy(() -> c.register(
+                        "s", Schemas.withField(UserEvent.getClassSchema(), "{\"name\":\"t\",\"type\":\"int\"}")))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.status()).isEqualTo(409));
+        assertThatThrownBy(() -> c.getVersion("s", 2))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40402));
     }
 
     @Test
     void aUrlWithoutSchemeOrWithAnUnknownOneIsRejected() {
-        assertThatThrownBy(() -> SchemaRegistryClients.forUrl("localhost:8081", Map.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SchemaRegistryClients.fromConfigs(Map.of())).hasMessageContaining("schema.registry.url");
+        assertThatThrownBy(() -> SchemaRegistryClients.forUrl("localhost:8081", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SchemaRegistryClients.fromConfigs(Map.of()))
+                .hasMessageContaining("schema.registry.url");
     }
 }

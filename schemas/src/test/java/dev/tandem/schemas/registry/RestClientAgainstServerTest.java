@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /** The REST client against our server: every endpoint, the JSON shapes and the error codes. */
 class RestClientAgainstServerTest {
     private static final Schema V1 = UserEvent.getClassSchema();
-    private static final Schema V2 = Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
+    private static final Schema V2 =
+            Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
     private static final Schema INCOMPATIBLE = Schemas.withField(V1, "{\"name\":\"tenant\",\"type\":\"string\"}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -37,8 +38,13 @@ class RestClientAgainstServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = SchemaRegistryServer.builder().host("127.0.0.1").port(0).store(new InMemorySchemaStore()).start();
-        client = new RestSchemaRegistryClient(RegistryClientConfig.of(server.url()).withRetries(0, Duration.ZERO, Duration.ZERO));
+        server = SchemaRegistryServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .store(new InMemorySchemaStore())
+                .start();
+        client = new RestSchemaRegistryClient(
+                RegistryClientConfig.of(server.url()).withRetries(0, Duration.ZERO, Duration.ZERO));
     }
 
     @AfterEach
@@ -82,8 +88,12 @@ class RestClientAgainstServerTest {
         assertThat(client.testCompatibility("events-value", V2)).isEqualTo(CompatibilityResult.ok());
         CompatibilityResult bad = client.testCompatibility("events-value", INCOMPATIBLE);
         assertThat(bad.compatible()).isFalse();
-        assertThat(bad.messages()).anySatisfy(m -> assertThat(m).contains("READER_FIELD_MISSING_DEFAULT_VALUE").contains("tenant"));
-        assertThat(client.testCompatibility("no-such-subject", INCOMPATIBLE).compatible()).isTrue();
+        assertThat(bad.messages())
+                .anySatisfy(m -> assertThat(m)
+                        .contains("READER_FIELD_MISSING_DEFAULT_VALUE")
+                        .contains("tenant"));
+        assertThat(client.testCompatibility("no-such-subject", INCOMPATIBLE).compatible())
+                .isTrue();
 
         assertThatThrownBy(() -> client.register("events-value", INCOMPATIBLE))
                 .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
@@ -121,23 +131,27 @@ class RestClientAgainstServerTest {
         assertThat(code(() -> client.getLatestVersion("nope"))).isEqualTo(40401);
         assertThat(code(() -> client.getVersion("events-value", 9))).isEqualTo(40402);
         assertThat(code(() -> client.getSchemaById(999))).isEqualTo(40403);
-        assertThat(code(() -> client.lookup("events-value", ItemMetadata.getClassSchema()))).isEqualTo(40403);
+        assertThat(code(() -> client.lookup("events-value", ItemMetadata.getClassSchema())))
+                .isEqualTo(40403);
         assertThat(code(() -> client.lookup("nope", V1))).isEqualTo(40401);
         assertThat(code(() -> client.deleteSubject("nope"))).isEqualTo(40401);
     }
 
     @Test
     void rawHttpShapesMatchConfluent() throws Exception {
-        HttpResponse<String> r = post("/subjects/s/versions", "{\"schema\":" + JSON.writeValueAsString(V1.toString()) + "}");
+        HttpResponse<String> r =
+                post("/subjects/s/versions", "{\"schema\":" + JSON.writeValueAsString(V1.toString()) + "}");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue(RestSchemaRegistryClient.CONTENT_TYPE);
         assertThat(JSON.readTree(r.body())).isEqualTo(JSON.readTree("{\"id\":1}"));
 
         JsonNode version = JSON.readTree(get("/subjects/s/versions/latest").body());
         assertThat(version.fieldNames()).toIterable().containsExactlyInAnyOrder("subject", "version", "id", "schema");
-        assertThat(JSON.readTree(get("/schemas/ids/1").body()).get("schema").asText()).isEqualTo(V1.toString());
+        assertThat(JSON.readTree(get("/schemas/ids/1").body()).get("schema").asText())
+                .isEqualTo(V1.toString());
         assertThat(get("/subjects/s/versions/1/schema").body()).isEqualTo(V1.toString());
-        assertThat(JSON.readTree(get("/config").body())).isEqualTo(JSON.readTree("{\"compatibilityLevel\":\"BACKWARD\"}"));
+        assertThat(JSON.readTree(get("/config").body()))
+                .isEqualTo(JSON.readTree("{\"compatibilityLevel\":\"BACKWARD\"}"));
         assertThat(JSON.readTree(get("/schemas/types").body()).get(0).asText()).isEqualTo("AVRO");
 
         HttpResponse<String> invalid = post("/subjects/s/versions", "{\"schema\":\"{\\\"type\\\":\\\"nonsense\\\"}\"}");
@@ -154,12 +168,14 @@ class RestClientAgainstServerTest {
 
         HttpResponse<String> noSubject = get("/subjects/zzz/versions");
         assertThat(noSubject.statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(noSubject.body())).isEqualTo(JSON.readTree(
-                "{\"error_code\":40401,\"message\":\"Subject 'zzz' not found.\"}"));
+        assertThat(JSON.readTree(noSubject.body()))
+                .isEqualTo(JSON.readTree("{\"error_code\":40401,\"message\":\"Subject 'zzz' not found.\"}"));
 
-        HttpResponse<String> verbose = post("/compatibility/subjects/s/versions/latest?verbose=true",
+        HttpResponse<String> verbose = post(
+                "/compatibility/subjects/s/versions/latest?verbose=true",
                 "{\"schema\":" + JSON.writeValueAsString(INCOMPATIBLE.toString()) + "}");
-        assertThat(JSON.readTree(verbose.body()).get("is_compatible").asBoolean()).isFalse();
+        assertThat(JSON.readTree(verbose.body()).get("is_compatible").asBoolean())
+                .isFalse();
         assertThat(JSON.readTree(verbose.body()).get("messages")).isNotEmpty();
     }
 
@@ -189,9 +205,12 @@ class RestClientAgainstServerTest {
             @Override
             public void close() {}
         };
-        try (SchemaRegistryServer s = SchemaRegistryServer.builder().port(0).store(broken).start()) {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/config"))
-                    .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"NONE\"}")).build(),
+        try (SchemaRegistryServer s =
+                SchemaRegistryServer.builder().port(0).store(broken).start()) {
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(s.url() + "/config"))
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"NONE\"}"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(JSON.readTree(r.body()).get("error_code").asInt()).isEqualTo(50001);
@@ -201,19 +220,29 @@ class RestClientAgainstServerTest {
 
     @Test
     void basicAuthIsRequiredWhenConfigured() throws Exception {
-        try (SchemaRegistryServer secured = SchemaRegistryServer.builder().port(0).basicAuth("tandem", "s3cret").start()) {
+        try (SchemaRegistryServer secured = SchemaRegistryServer.builder()
+                .port(0)
+                .basicAuth("tandem", "s3cret")
+                .start()) {
             var anonymous = new RestSchemaRegistryClient(RegistryClientConfig.of(secured.url()));
-            assertThatThrownBy(anonymous::listSubjects).isInstanceOfSatisfying(SchemaRegistryException.class,
-                    e -> assertThat(e.status()).isEqualTo(401));
-            var wrong = RestSchemaRegistryClient.create(secured.url(), Map.of(
-                    "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "tandem:nope"));
-            assertThatThrownBy(wrong::listSubjects).isInstanceOfSatisfying(SchemaRegistryException.class,
-                    e -> assertThat(e.status()).isEqualTo(401));
+            assertThatThrownBy(anonymous::listSubjects)
+                    .isInstanceOfSatisfying(
+                            SchemaRegistryException.class,
+                            e -> assertThat(e.status()).isEqualTo(401));
+            var wrong = RestSchemaRegistryClient.create(
+                    secured.url(),
+                    Map.of("basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "tandem:nope"));
+            assertThatThrownBy(wrong::listSubjects)
+                    .isInstanceOfSatisfying(
+                            SchemaRegistryException.class,
+                            e -> assertThat(e.status()).isEqualTo(401));
 
-            var viaUserInfo = RestSchemaRegistryClient.create(secured.url(), Map.of(
-                    "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "tandem:s3cret"));
+            var viaUserInfo = RestSchemaRegistryClient.create(
+                    secured.url(),
+                    Map.of("basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "tandem:s3cret"));
             assertThat(viaUserInfo.register("s", V1)).isEqualTo(1);
-            var viaUrl = RestSchemaRegistryClient.create(secured.url().replace("http://", "http://tandem:s3cret@"),
+            var viaUrl = RestSchemaRegistryClient.create(
+                    secured.url().replace("http://", "http://tandem:s3cret@"),
                     Map.of("basic.auth.credentials.source", "URL"));
             assertThat(viaUrl.listSubjects()).containsExactly("s");
             assertThat(viaUrl.config().toString()).doesNotContain("s3cret");
@@ -240,7 +269,9 @@ class RestClientAgainstServerTest {
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path))
                 .header("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

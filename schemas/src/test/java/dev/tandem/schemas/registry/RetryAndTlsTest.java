@@ -35,7 +35,9 @@ class RetryAndTlsTest {
         stub.createContext("/", ex -> {
             int n = calls.incrementAndGet();
             boolean fail = n <= failures;
-            byte[] body = (fail ? "{\"error_code\":" + (failStatus == 404 ? 40401 : failStatus) + ",\"message\":\"nope\"}" : okBody)
+            byte[] body = (fail
+                            ? "{\"error_code\":" + (failStatus == 404 ? 40401 : failStatus) + ",\"message\":\"nope\"}"
+                            : okBody)
                     .getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(fail ? failStatus : 200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -47,7 +49,8 @@ class RetryAndTlsTest {
     }
 
     private static RestSchemaRegistryClient client(String url, int retries) {
-        return RestSchemaRegistryClient.create(url, Map.of("max.retries", retries, "retries.wait.ms", 1, "retries.max.wait.ms", 5));
+        return RestSchemaRegistryClient.create(
+                url, Map.of("max.retries", retries, "retries.wait.ms", 1, "retries.max.wait.ms", 5));
     }
 
     @Test
@@ -67,8 +70,10 @@ class RetryAndTlsTest {
     @Test
     void givesUpAfterMaxRetriesWithTheLastStatus() throws IOException {
         String url = stub(100, 500, "[]");
-        assertThatThrownBy(() -> client(url, 2).listSubjects()).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.status()).isEqualTo(500));
+        assertThatThrownBy(() -> client(url, 2).listSubjects())
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.status()).isEqualTo(500));
         assertThat(calls).hasValue(3);
     }
 
@@ -104,36 +109,55 @@ class RetryAndTlsTest {
             closedPort = s.getLocalPort();
         }
         String url = stub(0, 500, "[\"a\"]");
-        assertThat(client("http://127.0.0.1:" + closedPort + "," + url, 1).listSubjects()).containsExactly("a");
+        assertThat(client("http://127.0.0.1:" + closedPort + "," + url, 1).listSubjects())
+                .containsExactly("a");
     }
 
     @Test
     void tlsWithATruststoreFromConfluentKeys(@TempDir Path dir) throws Exception {
         SelfSignedCert cert = SelfSignedCert.generate(dir);
-        try (SchemaRegistryServer server = SchemaRegistryServer.builder().port(0)
-                .tls(SslContexts.forServer(cert.keystore(), cert.password(), "PKCS12")).start()) {
+        try (SchemaRegistryServer server = SchemaRegistryServer.builder()
+                .port(0)
+                .tls(SslContexts.forServer(cert.keystore(), cert.password(), "PKCS12"))
+                .start()) {
             assertThat(server.url()).startsWith("https://127.0.0.1:");
-            var trusting = RestSchemaRegistryClient.create(server.url(), Map.of(
-                    "schema.registry.ssl.truststore.location", cert.truststore().toString(),
-                    "schema.registry.ssl.truststore.password", cert.password(),
-                    "schema.registry.ssl.truststore.type", "PKCS12"));
-            assertThat(trusting.register("s", dev.tandem.schemas.UserEvent.getClassSchema())).isEqualTo(1);
+            var trusting = RestSchemaRegistryClient.create(
+                    server.url(),
+                    Map.of(
+                            "schema.registry.ssl.truststore.location",
+                                    cert.truststore().toString(),
+                            "schema.registry.ssl.truststore.password", cert.password(),
+                            "schema.registry.ssl.truststore.type", "PKCS12"));
+            assertThat(trusting.register("s", dev.tandem.schemas.UserEvent.getClassSchema()))
+                    .isEqualTo(1);
 
             var untrusting = RestSchemaRegistryClient.create(server.url(), Map.of("max.retries", 0));
-            assertThatThrownBy(untrusting::listSubjects).isInstanceOfSatisfying(SchemaRegistryException.class,
-                    e -> assertThat(e.getCause()).isInstanceOf(javax.net.ssl.SSLException.class));
+            assertThatThrownBy(untrusting::listSubjects)
+                    .isInstanceOfSatisfying(
+                            SchemaRegistryException.class,
+                            e -> assertThat(e.getCause()).isInstanceOf(javax.net.ssl.SSLException.class));
         }
     }
 
     @Test
     void configParsingRejectsNonsenseAndMasksSecrets() {
-        assertThatThrownBy(() -> RegistryClientConfig.from("ftp://x", Map.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RegistryClientConfig.from("ftp://x", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RegistryClientConfig.from(null, Map.of())).hasMessageContaining("schema.registry.url");
-        assertThatThrownBy(() -> RegistryClientConfig.from("http://x", Map.of("basic.auth.credentials.source", "SASL_INHERIT")))
+        assertThatThrownBy(() ->
+                        RegistryClientConfig.from("http://x", Map.of("basic.auth.credentials.source", "SASL_INHERIT")))
                 .hasMessageContaining("SASL_INHERIT");
-        RegistryClientConfig c = RegistryClientConfig.from("http://a:1, http://b:2/prefix/", Map.of(
-                "basic.auth.credentials.source", "USER_INFO", "basic.auth.user.info", "me:hunter2",
-                "http.connect.timeout.ms", "1500", "max.retries", 7));
+        RegistryClientConfig c = RegistryClientConfig.from(
+                "http://a:1, http://b:2/prefix/",
+                Map.of(
+                        "basic.auth.credentials.source",
+                        "USER_INFO",
+                        "basic.auth.user.info",
+                        "me:hunter2",
+                        "http.connect.timeout.ms",
+                        "1500",
+                        "max.retries",
+                        7));
         assertThat(c.urls()).extracting(Object::toString).containsExactly("http://a:1", "http://b:2/prefix");
         assertThat(c.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.maxRetries()).isEqualTo(7);

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class CorruptPayloadTest {
     private final String scope = "corrupt-" + UUID.randomUUID();
     private final SchemaRegistryClient client = MockSchemaRegistry.client(scope);
-    private final TandemAvroDeserializer<UserEvent> deserializer = new TandemAvroDeserializer<>(UserEvent.class, client, false);
+    private final TandemAvroDeserializer<UserEvent> deserializer =
+            new TandemAvroDeserializer<>(UserEvent.class, client, false);
 
     @AfterEach
     void drop() {
@@ -37,7 +38,8 @@ class CorruptPayloadTest {
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("0x7b")
                 .hasMessageContaining("events")
-                .satisfies(e -> assertThat(((UnknownMagicByteException) e).magic()).isEqualTo((byte) 0x7b));
+                .satisfies(
+                        e -> assertThat(((UnknownMagicByteException) e).magic()).isEqualTo((byte) 0x7b));
     }
 
     @Test
@@ -51,7 +53,8 @@ class CorruptPayloadTest {
                 .isInstanceOf(UnknownSchemaIdException.class)
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("12345")
-                .satisfies(e -> assertThat(((UnknownSchemaIdException) e).schemaId()).isEqualTo(12345));
+                .satisfies(e ->
+                        assertThat(((UnknownSchemaIdException) e).schemaId()).isEqualTo(12345));
     }
 
     @Test
@@ -60,7 +63,8 @@ class CorruptPayloadTest {
                 .isInstanceOf(TruncatedPayloadException.class)
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("3 byte")
-                .satisfies(e -> assertThat(((TruncatedPayloadException) e).length()).isEqualTo(3));
+                .satisfies(e ->
+                        assertThat(((TruncatedPayloadException) e).length()).isEqualTo(3));
     }
 
     @Test

@@ -24,8 +24,8 @@ class SchemaEvolutionTest {
     private static final String TOPIC = "events";
     private static final String SUBJECT = "events-value";
     private static final Schema V1 = UserEvent.getClassSchema();
-    private static final Schema V2 = Schemas.withField(V1,
-            "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
+    private static final Schema V2 =
+            Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
 
     private final String scope = "evolution-" + UUID.randomUUID();
     private final SchemaRegistryClient client = SchemaRegistryClients.forUrl("mock://" + scope, Map.of());
@@ -55,7 +55,8 @@ class SchemaEvolutionTest {
         assertThat(client.getAllVersions(SUBJECT)).containsExactly(1, 2);
         assertThat(WireFormat.schemaId(TOPIC, v2Bytes)).isNotEqualTo(WireFormat.schemaId(TOPIC, v1Bytes));
 
-        UserEvent old = new TandemAvroDeserializer<UserEvent>(UserEvent.class, client, false).deserialize(TOPIC, v2Bytes);
+        UserEvent old =
+                new TandemAvroDeserializer<UserEvent>(UserEvent.class, client, false).deserialize(TOPIC, v2Bytes);
         assertThat(old).isEqualTo(TestRecords.userEvent());
     }
 
@@ -83,7 +84,8 @@ class SchemaEvolutionTest {
                 .hasMessageContaining("incompatible")
                 .hasMessageContaining(SUBJECT)
                 .hasMessageContaining("tenant")
-                .cause().isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                .cause()
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
                     assertThat(e.status()).isEqualTo(409);
                     assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.INCOMPATIBLE_SCHEMA);
                 });
@@ -101,7 +103,8 @@ class SchemaEvolutionTest {
                 .hasMessageContaining(SUBJECT);
 
         int id = client.register(SUBJECT, V1);
-        byte[] bytes = new TandemAvroSerializer<UserEvent>(client, false, noAuto).serialize(TOPIC, TestRecords.userEvent());
+        byte[] bytes =
+                new TandemAvroSerializer<UserEvent>(client, false, noAuto).serialize(TOPIC, TestRecords.userEvent());
         assertThat(WireFormat.schemaId(TOPIC, bytes)).isEqualTo(id);
         assertThat(client.getAllVersions(SUBJECT)).containsExactly(1);
     }
@@ -110,13 +113,15 @@ class SchemaEvolutionTest {
     void useLatestVersionWritesWithTheLatestSchemaAndId() {
         client.register(SUBJECT, V1);
         int v2Id = client.register(SUBJECT, V2);
-        Map<String, Object> latest = Map.of(TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false,
-                TandemAvroSerdeConfig.USE_LATEST_VERSION, true);
+        Map<String, Object> latest = Map.of(
+                TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false, TandemAvroSerdeConfig.USE_LATEST_VERSION, true);
 
         // An old producer (v1 class) writes with the latest id; the new field takes its default.
-        byte[] bytes = new TandemAvroSerializer<UserEvent>(client, false, latest).serialize(TOPIC, TestRecords.userEvent());
+        byte[] bytes =
+                new TandemAvroSerializer<UserEvent>(client, false, latest).serialize(TOPIC, TestRecords.userEvent());
         assertThat(WireFormat.schemaId(TOPIC, bytes)).isEqualTo(v2Id);
-        GenericRecord asV2 = new TandemAvroDeserializer<GenericRecord>(client, false, Map.of()).deserialize(TOPIC, bytes);
+        GenericRecord asV2 =
+                new TandemAvroDeserializer<GenericRecord>(client, false, Map.of()).deserialize(TOPIC, bytes);
         assertThat(asV2.getSchema()).isEqualTo(V2);
         assertThat(asV2.get("referrer")).isNull();
         assertThat(new TandemAvroDeserializer<UserEvent>(UserEvent.class, client, false).deserialize(TOPIC, bytes))
@@ -128,8 +133,14 @@ class SchemaEvolutionTest {
     void useLatestVersionRefusesALatestSchemaThatCannotReadTheRecord() {
         client.setCompatibility(SUBJECT, dev.tandem.schemas.registry.CompatibilityLevel.NONE);
         client.register(SUBJECT, Schemas.withField(V1, "{\"name\":\"tenant\",\"type\":\"string\"}"));
-        var serializer = new TandemAvroSerializer<UserEvent>(client, false,
-                Map.of(TandemAvroSerdeConfig.USE_LATEST_VERSION, true, TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS, false));
+        var serializer = new TandemAvroSerializer<UserEvent>(
+                client,
+                false,
+                Map.of(
+                        TandemAvroSerdeConfig.USE_LATEST_VERSION,
+                        true,
+                        TandemAvroSerdeConfig.AUTO_REGISTER_SCHEMAS,
+                        false));
         assertThatThrownBy(() -> serializer.serialize(TOPIC, TestRecords.userEvent()))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("use.latest.version")

@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -34,7 +33,11 @@ class SerdeRoundTripTest {
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        server = SchemaRegistryServer.builder().host("127.0.0.1").port(0).store(new InMemorySchemaStore()).start();
+        server = SchemaRegistryServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .store(new InMemorySchemaStore())
+                .start();
         mockUrl = "mock://roundtrip-" + UUID.randomUUID();
     }
 
@@ -45,8 +48,9 @@ class SerdeRoundTripTest {
     }
 
     static Stream<Arguments> registriesAndRecords() {
-        return Stream.of("mock", "http").flatMap(registry ->
-                TestRecords.all().stream().map(r -> Arguments.of(registry, r.getSchema().getName(), r)));
+        return Stream.of("mock", "http")
+                .flatMap(registry -> TestRecords.all().stream()
+                        .map(r -> Arguments.of(registry, r.getSchema().getName(), r)));
     }
 
     private static SchemaRegistryClient client(String registry) {
@@ -61,13 +65,16 @@ class SerdeRoundTripTest {
             byte[] bytes = serde.serializer().serialize("topic-" + name, record);
             Object back = serde.deserializer().deserialize("topic-" + name, bytes);
             assertThat(back).isInstanceOf(record.getClass());
-            assertThat(TestRecords.sameData(back, record)).as("%s equals %s", back, record).isTrue();
+            assertThat(TestRecords.sameData(back, record))
+                    .as("%s equals %s", back, record)
+                    .isTrue();
         }
     }
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("registriesAndRecords")
-    void genericRecordRoundTripsAndReadsBackAsSpecific(String registry, String name, SpecificRecord record) throws Exception {
+    void genericRecordRoundTripsAndReadsBackAsSpecific(String registry, String name, SpecificRecord record)
+            throws Exception {
         SchemaRegistryClient client = client(registry);
         // A generic record equal in content: decode the specific record's Avro binary generically.
         GenericRecord generic = TestRecords.toGeneric(record);
@@ -78,11 +85,13 @@ class SerdeRoundTripTest {
             assertThat(back.getSchema()).isEqualTo(record.getSchema());
 
             // Written generically, read as the generated class through Confluent's specific.avro.reader.
-            try (TandemAvroDeserializer<Object> specific = new TandemAvroDeserializer<>(client, false,
-                    Map.of(TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, true))) {
+            try (TandemAvroDeserializer<Object> specific = new TandemAvroDeserializer<>(
+                    client, false, Map.of(TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, true))) {
                 Object asSpecific = specific.deserialize("generic-" + name, bytes);
                 assertThat(asSpecific).isInstanceOf(record.getClass());
-                assertThat(TestRecords.sameData(asSpecific, record)).as("%s equals %s", asSpecific, record).isTrue();
+                assertThat(TestRecords.sameData(asSpecific, record))
+                        .as("%s equals %s", asSpecific, record)
+                        .isTrue();
             }
         }
     }
@@ -116,13 +125,13 @@ class SerdeRoundTripTest {
 
     @Test
     void configuredThroughConfluentKeysLikeKafkaDoes() {
-        Map<String, Object> configs = Map.of(
-                "schema.registry.url", server.url(),
-                TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, "true");
+        Map<String, Object> configs =
+                Map.of("schema.registry.url", server.url(), TandemAvroSerdeConfig.SPECIFIC_AVRO_READER, "true");
         try (TandemAvroSerde<Object> serde = new TandemAvroSerde<>()) {
             serde.configure(configs, false);
             var event = TestRecords.userEvent();
-            Object back = serde.deserializer().deserialize("configured", serde.serializer().serialize("configured", event));
+            Object back = serde.deserializer()
+                    .deserialize("configured", serde.serializer().serialize("configured", event));
             assertThat(back).isEqualTo(event);
         }
         assertThat(new RestSchemaRegistryClient(server.url()).listSubjects()).contains("configured-value");

@@ -26,17 +26,20 @@ class SubjectNameStrategyTest {
 
     @ParameterizedTest
     @CsvSource({
-            "TopicNameStrategy, false, events-value",
-            "TopicNameStrategy, true, events-key",
-            "io.confluent.kafka.serializers.subject.TopicNameStrategy, false, events-value",
-            "RecordNameStrategy, false, dev.tandem.schemas.UserEvent",
-            "io.confluent.kafka.serializers.subject.RecordNameStrategy, true, dev.tandem.schemas.UserEvent",
-            "TopicRecordNameStrategy, false, events-dev.tandem.schemas.UserEvent",
-            "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy, true, events-dev.tandem.schemas.UserEvent",
+        "TopicNameStrategy, false, events-value",
+        "TopicNameStrategy, true, events-key",
+        "io.confluent.kafka.serializers.subject.TopicNameStrategy, false, events-value",
+        "RecordNameStrategy, false, dev.tandem.schemas.UserEvent",
+        "io.confluent.kafka.serializers.subject.RecordNameStrategy, true, dev.tandem.schemas.UserEvent",
+        "TopicRecordNameStrategy, false, events-dev.tandem.schemas.UserEvent",
+        "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy, true, events-dev.tandem.schemas.UserEvent",
     })
     void registersUnderTheSubjectOfTheConfiguredStrategy(String strategy, boolean isKey, String expectedSubject) {
-        String key = isKey ? TandemAvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY : TandemAvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY;
-        new TandemAvroSerializer<UserEvent>(client, isKey, Map.of(key, strategy)).serialize("events", TestRecords.userEvent());
+        String key = isKey
+                ? TandemAvroSerdeConfig.KEY_SUBJECT_NAME_STRATEGY
+                : TandemAvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY;
+        new TandemAvroSerializer<UserEvent>(client, isKey, Map.of(key, strategy))
+                .serialize("events", TestRecords.userEvent());
         assertThat(client.listSubjects()).containsExactly(expectedSubject);
     }
 
@@ -53,8 +56,10 @@ class SubjectNameStrategyTest {
         TandemAvroSerializer<Object> s = new TandemAvroSerializer<>(client, false, cfg);
         s.serialize("mixed", TestRecords.userEvent());
         s.serialize("mixed", TestRecords.itemMetadata());
-        assertThat(client.listSubjects()).containsExactly(
-                "mixed-" + ItemMetadata.getClassSchema().getFullName(), "mixed-" + UserEvent.getClassSchema().getFullName());
+        assertThat(client.listSubjects())
+                .containsExactly(
+                        "mixed-" + ItemMetadata.getClassSchema().getFullName(),
+                        "mixed-" + UserEvent.getClassSchema().getFullName());
     }
 
     @Test

@@ -14,14 +14,57 @@ public record SelfSignedCert(Path keystore, Path truststore, String password) {
         Path keystore = dir.resolve("server.p12");
         Path cert = dir.resolve("server.crt");
         Path truststore = dir.resolve("trust.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(List.of(keytool, "-genkeypair", "-alias", "registry", "-keyalg", "RSA", "-keysize", "2048",
-                "-validity", "2", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password, "-keypass", password));
-        run(List.of(keytool, "-exportcert", "-alias", "registry", "-keystore", keystore.toString(),
-                "-storepass", password, "-rfc", "-file", cert.toString()));
-        run(List.of(keytool, "-importcert", "-noprompt", "-alias", "registry", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", password));
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(List.of(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "registry",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                password,
+                "-keypass",
+                password));
+        run(List.of(
+                keytool,
+                "-exportcert",
+                "-alias",
+                "registry",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                password,
+                "-rfc",
+                "-file",
+                cert.toString()));
+        run(List.of(
+                keytool,
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "registry",
+                "-file",
+                cert.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                password));
         return new SelfSignedCert(keystore, truststore, password);
     }
 

@@ -25,38 +25,65 @@ public final class TestRecords {
 
     public static UserEvent userEvent() {
         return UserEvent.newBuilder()
-                .setEventId("ev-000042").setUserId("u-1001").setItemId("i-77").setCategoryId("c-electronics.phones")
-                .setAction(Action.CART).setEventTime(T0).setPrice(499.99).setBrand("acme").setSessionId("s-9f3a")
-                .setAttributes(Map.of("utm_source", "newsletter", "device", "ios")).build();
+                .setEventId("ev-000042")
+                .setUserId("u-1001")
+                .setItemId("i-77")
+                .setCategoryId("c-electronics.phones")
+                .setAction(Action.CART)
+                .setEventTime(T0)
+                .setPrice(499.99)
+                .setBrand("acme")
+                .setSessionId("s-9f3a")
+                .setAttributes(Map.of("utm_source", "newsletter", "device", "ios"))
+                .build();
     }
 
     public static ItemMetadata itemMetadata() {
-        return ItemMetadata.newBuilder().setItemId("i-77")
-                .setCategoryPath(List.of("c-electronics", "c-electronics.phones")).setBrand("acme").setPrice(499.99)
-                .setAttributes(Map.of("color", "black")).setUpdatedAt(T0).build();
+        return ItemMetadata.newBuilder()
+                .setItemId("i-77")
+                .setCategoryPath(List.of("c-electronics", "c-electronics.phones"))
+                .setBrand("acme")
+                .setPrice(499.99)
+                .setAttributes(Map.of("color", "black"))
+                .setUpdatedAt(T0)
+                .build();
     }
 
     public static UserFeatures userFeatures() {
-        return UserFeatures.newBuilder().setUserId("u-1001").setAsOf(T0).setSequenceVersion(17)
+        return UserFeatures.newBuilder()
+                .setUserId("u-1001")
+                .setAsOf(T0)
+                .setSequenceVersion(17)
                 .setEvents(List.of(
                         new SequenceEvent("i-1", "c-a", Action.VIEW, T0.minusSeconds(60)),
                         new SequenceEvent("i-77", "c-b", Action.CART, T0)))
-                .setActionCounts(List.of(new WindowCount(3_600_000L, Action.VIEW, 12L), new WindowCount(3_600_000L, Action.CART, 1L)))
+                .setActionCounts(List.of(
+                        new WindowCount(3_600_000L, Action.VIEW, 12L), new WindowCount(3_600_000L, Action.CART, 1L)))
                 .setTopCategories(List.of(new CategoryCount("c-b", 9L), new CategoryCount("c-a", 3L)))
                 .build();
     }
 
     public static ScoringRequest scoringRequest() {
-        return ScoringRequest.newBuilder().setRequestId("r-1").setUserId("u-1001")
+        return ScoringRequest.newBuilder()
+                .setRequestId("r-1")
+                .setUserId("u-1001")
                 .setCandidates(List.of(new Candidate("i-77", null), new Candidate("i-new", itemMetadata())))
-                .setRequestTime(T0).setContext(Map.of("page", "home")).build();
+                .setRequestTime(T0)
+                .setContext(Map.of("page", "home"))
+                .build();
     }
 
     public static Prediction prediction() {
-        return Prediction.newBuilder().setRequestId("r-1").setUserId("u-1001").setModelName("esmm")
-                .setModelVersion("3").setFeaturesAsOf(T0).setRequestTime(T0)
+        return Prediction.newBuilder()
+                .setRequestId("r-1")
+                .setUserId("u-1001")
+                .setModelName("esmm")
+                .setModelVersion("3")
+                .setFeaturesAsOf(T0)
+                .setRequestTime(T0)
                 .setStages(List.of("VIEW", "CART", "PURCHASE"))
-                .setCandidates(List.of(new CandidateScore("i-77", List.of(0.5f, 0.1f, 0.01f)),
+                .setCandidates(List.of(
+                        new CandidateScore("i-77", List.of(0.5f, 0.1f, 0.01f)),
                         new CandidateScore("i-new", List.of(0.25f, 0.05f, 0.002f))))
                 .setTimings(new PredictionTimings(T0, T0.plusMillis(3), 120L, 850L, 64))
                 .build();
@@ -71,7 +98,8 @@ public final class TestRecords {
     public static byte[] avroBytes(org.apache.avro.generic.IndexedRecord record) {
         try {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+            org.apache.avro.io.BinaryEncoder enc =
+                    org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
             org.apache.avro.io.DatumWriter<Object> w = record instanceof SpecificRecord
                     ? new org.apache.avro.specific.SpecificDatumWriter<>(record.getSchema())
                     : new org.apache.avro.generic.GenericDatumWriter<>(record.getSchema());
@@ -85,7 +113,8 @@ public final class TestRecords {
 
     /** Whether two records hold the same data: {@code equals}, or the Avro bytes where {@code equals} hits the bug above. */
     public static boolean sameData(Object actual, org.apache.avro.generic.IndexedRecord expected) {
-        if (!(actual instanceof org.apache.avro.generic.IndexedRecord a) || actual.getClass() != expected.getClass()) return false;
+        if (!(actual instanceof org.apache.avro.generic.IndexedRecord a) || actual.getClass() != expected.getClass())
+            return false;
         try {
             return expected.equals(actual);
         } catch (org.apache.avro.AvroRuntimeException avroEqualsBug) {

@@ -21,11 +21,20 @@ class DeadLetterHeadersTest {
     void addsTheSixHeadersInOrderAfterTheExistingOnes() {
         Headers h = new RecordHeaders();
         h.add("trace", "t-1".getBytes(StandardCharsets.UTF_8));
-        Headers out = DeadLetterHeaders.add(h, "events", 3, 42L, "java.lang.IllegalArgumentException", "bad é", "missing-field");
+        Headers out = DeadLetterHeaders.add(
+                h, "events", 3, 42L, "java.lang.IllegalArgumentException", "bad é", "missing-field");
         assertSame(h, out);
         List<String> names = Arrays.stream(h.toArray()).map(Header::key).toList();
-        assertEquals(List.of("trace", "tandem.dlq.topic", "tandem.dlq.partition", "tandem.dlq.offset",
-                "tandem.dlq.error.class", "tandem.dlq.error.message", "tandem.dlq.reason"), names);
+        assertEquals(
+                List.of(
+                        "trace",
+                        "tandem.dlq.topic",
+                        "tandem.dlq.partition",
+                        "tandem.dlq.offset",
+                        "tandem.dlq.error.class",
+                        "tandem.dlq.error.message",
+                        "tandem.dlq.reason"),
+                names);
         assertEquals("events", value(h, DeadLetterHeaders.TOPIC));
         assertEquals("3", value(h, DeadLetterHeaders.PARTITION));
         assertEquals("42", value(h, DeadLetterHeaders.OFFSET));
@@ -59,19 +68,21 @@ class DeadLetterHeadersTest {
     void reasonCodesAreStableAndDistinct() {
         Map<String, String> codes = Arrays.stream(DeadLetterReason.values())
                 .collect(Collectors.toMap(Enum::name, DeadLetterReason::code, (a, b) -> a, LinkedHashMap::new));
-        assertEquals(Map.ofEntries(
-                Map.entry("DESERIALIZATION", "deserialization"),
-                Map.entry("NULL_VALUE", "null-value"),
-                Map.entry("MISSING_USER_ID", "missing-user-id"),
-                Map.entry("KEY_MISMATCH", "key-mismatch"),
-                Map.entry("MISSING_FIELD", "missing-field"),
-                Map.entry("ID_TOO_LONG", "id-too-long"),
-                Map.entry("FUTURE_EVENT_TIME", "future-event-time"),
-                Map.entry("UNKNOWN_ACTION", "unknown-action"),
-                Map.entry("INVALID_EVENT", "invalid-event"),
-                Map.entry("NO_CANDIDATES", "no-candidates"),
-                Map.entry("MODEL_REFUSED", "model-refused"),
-                Map.entry("INVALID_MODEL_COMMAND", "invalid-model-command")), codes);
+        assertEquals(
+                Map.ofEntries(
+                        Map.entry("DESERIALIZATION", "deserialization"),
+                        Map.entry("NULL_VALUE", "null-value"),
+                        Map.entry("MISSING_USER_ID", "missing-user-id"),
+                        Map.entry("KEY_MISMATCH", "key-mismatch"),
+                        Map.entry("MISSING_FIELD", "missing-field"),
+                        Map.entry("ID_TOO_LONG", "id-too-long"),
+                        Map.entry("FUTURE_EVENT_TIME", "future-event-time"),
+                        Map.entry("UNKNOWN_ACTION", "unknown-action"),
+                        Map.entry("INVALID_EVENT", "invalid-event"),
+                        Map.entry("NO_CANDIDATES", "no-candidates"),
+                        Map.entry("MODEL_REFUSED", "model-refused"),
+                        Map.entry("INVALID_MODEL_COMMAND", "invalid-model-command")),
+                codes);
         assertEquals(codes.size(), new HashSet<>(codes.values()).size());
     }
 

@@ -6,20 +6,15 @@ import dev.tandem.schemas.UserFeatures;
 public interface FeatureLookup {
     Result lookup(String userId);
 
-    sealed interface Result {
-    }
+    sealed interface Result {}
 
-    record Found(UserFeatures features) implements Result {
-    }
+    record Found(UserFeatures features) implements Result {}
 
-    record NotFound() implements Result {
-    }
+    record NotFound() implements Result {}
 
     /** Owned by the instance at {@code host:port} ({@code application.server}). */
-    record Remote(String host, int port) implements Result {
-    }
+    record Remote(String host, int port) implements Result {}
 
     /** Not answerable now (rebalancing, restoring, not started): try again later. */
-    record Unavailable(String reason) implements Result {
-    }
+    record Unavailable(String reason) implements Result {}
 }

@@ -4,8 +4,8 @@ import static dev.tandem.features.FeatureNames.HTTP_FORWARDED_HEADER;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.tandem.schemas.http.JdkHttpServers;
 import com.sun.net.httpserver.HttpServer;
+import dev.tandem.schemas.http.JdkHttpServers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -43,6 +43,7 @@ public final class FeaturesHttpServer implements AutoCloseable {
     private static final String USERS_PREFIX = "/v1/users/";
     private static final String FEATURES_SUFFIX = "/features";
     public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
     static {
         JdkHttpServers.enableNoDelay();
     }
@@ -57,8 +58,13 @@ public final class FeaturesHttpServer implements AutoCloseable {
     private final Supplier<String> metrics;
 
     /** Binds {@code host:port} now (port 0: any free port, see {@link #port()}); serves after {@link #start()}. */
-    public FeaturesHttpServer(String host, int port, int maxIdLength, BooleanSupplier healthy, BooleanSupplier ready,
-                              Supplier<String> metrics) {
+    public FeaturesHttpServer(
+            String host,
+            int port,
+            int maxIdLength,
+            BooleanSupplier healthy,
+            BooleanSupplier ready,
+            Supplier<String> metrics) {
         this.maxIdLength = maxIdLength;
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         this.ready = Objects.requireNonNull(ready, "ready");
@@ -74,7 +80,9 @@ public final class FeaturesHttpServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(); // own threads: never starve the server pool
+        client = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .build(); // own threads: never starve the server pool
         server.createContext("/", this::handle);
     }
 
@@ -99,13 +107,19 @@ public final class FeaturesHttpServer implements AutoCloseable {
             }
             String rawPath = ex.getRequestURI().getRawPath();
             switch (rawPath) {
-                case "/health" -> text(ex, healthy.getAsBoolean() ? 200 : 503, healthy.getAsBoolean() ? "ok\n" : "failed\n");
-                case "/ready" -> text(ex, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ready\n" : "not ready\n");
-                case "/metrics" -> send(ex, 200, PROMETHEUS_CONTENT_TYPE, metrics.get().getBytes(StandardCharsets.UTF_8));
+                case "/health" ->
+                    text(ex, healthy.getAsBoolean() ? 200 : 503, healthy.getAsBoolean() ? "ok\n" : "failed\n");
+                case "/ready" ->
+                    text(ex, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ready\n" : "not ready\n");
+                case "/metrics" ->
+                    send(ex, 200, PROMETHEUS_CONTENT_TYPE, metrics.get().getBytes(StandardCharsets.UTF_8));
                 default -> {
-                    if (rawPath.startsWith(USERS_PREFIX) && rawPath.endsWith(FEATURES_SUFFIX)
+                    if (rawPath.startsWith(USERS_PREFIX)
+                            && rawPath.endsWith(FEATURES_SUFFIX)
                             && rawPath.length() >= USERS_PREFIX.length() + FEATURES_SUFFIX.length()) {
-                        features(ex, rawPath.substring(USERS_PREFIX.length(), rawPath.length() - FEATURES_SUFFIX.length()));
+                        features(
+                                ex,
+                                rawPath.substring(USERS_PREFIX.length(), rawPath.length() - FEATURES_SUFFIX.length()));
                     } else {
                         error(ex, 404, "no such endpoint: " + rawPath);
                     }
@@ -125,12 +139,16 @@ public final class FeaturesHttpServer implements AutoCloseable {
     String validateId(String id) {
         if (id.isEmpty()) return "user id is empty";
         if (id.isBlank()) return "user id is blank";
-        if (id.length() > maxIdLength) return "user id is " + id.length() + " chars long, at most " + maxIdLength + " allowed";
+        if (id.length() > maxIdLength)
+            return "user id is " + id.length() + " chars long, at most " + maxIdLength + " allowed";
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
-            if (Character.isISOControl(c) || c == '/') return "user id contains a control character or '/' at index " + i;
-            if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < id.length()
-                    && Character.isLowSurrogate(id.charAt(++i)))) {
+            if (Character.isISOControl(c) || c == '/')
+                return "user id contains a control character or '/' at index " + i;
+            if (Character.isSurrogate(c)
+                    && !(Character.isHighSurrogate(c)
+                            && i + 1 < id.length()
+                            && Character.isLowSurrogate(id.charAt(++i)))) {
                 return "user id is not valid UTF-16 at index " + i;
             }
         }
@@ -166,7 +184,10 @@ public final class FeaturesHttpServer implements AutoCloseable {
         } else if (r instanceof FeatureLookup.Remote remote) {
             if (ex.getRequestHeaders().containsKey(HTTP_FORWARDED_HEADER)) {
                 ex.getResponseHeaders().add("Retry-After", "1");
-                error(ex, 503, "forwarded here but owned by " + remote.host() + ":" + remote.port() + " (rebalancing?)");
+                error(
+                        ex,
+                        503,
+                        "forwarded here but owned by " + remote.host() + ":" + remote.port() + " (rebalancing?)");
                 return;
             }
             forward(ex, remote, id);
@@ -195,10 +216,12 @@ public final class FeaturesHttpServer implements AutoCloseable {
             }
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()))
+                    .toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException("not UTF-8 after percent-decoding");
         }
@@ -207,10 +230,18 @@ public final class FeaturesHttpServer implements AutoCloseable {
     private void forward(HttpExchange ex, FeatureLookup.Remote remote, String id) throws IOException {
         URI uri = URI.create("http://" + remote.host() + ":" + remote.port() + USERS_PREFIX
                 + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20") + FEATURES_SUFFIX);
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HTTP_FORWARDED_HEADER, "1").GET().build();
+        HttpRequest req = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(5))
+                .header(HTTP_FORWARDED_HEADER, "1")
+                .GET()
+                .build();
         try {
             HttpResponse<byte[]> resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
-            send(ex, resp.statusCode(), resp.headers().firstValue("Content-Type").orElse("application/json"), resp.body());
+            send(
+                    ex,
+                    resp.statusCode(),
+                    resp.headers().firstValue("Content-Type").orElse("application/json"),
+                    resp.body());
         } catch (IOException e) {
             error(ex, 502, "owner " + remote.host() + ":" + remote.port() + " did not answer: " + e);
         } catch (InterruptedException e) {

@@ -34,7 +34,8 @@ public final class StreamsFeatureLookup implements FeatureLookup {
     public Result lookup(String userId) {
         KeyQueryMetadata md;
         try {
-            md = streams.queryMetadataForKey(USER_SEQUENCES_STORE, userId, Serdes.String().serializer());
+            md = streams.queryMetadataForKey(
+                    USER_SEQUENCES_STORE, userId, Serdes.String().serializer());
         } catch (IllegalStateException e) {
             return new Unavailable("streams not running: " + e.getMessage());
         }
@@ -46,11 +47,13 @@ public final class StreamsFeatureLookup implements FeatureLookup {
             return new Remote(owner.host(), owner.port());
         }
         try {
-            ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
-                    .fromNameAndType(USER_SEQUENCES_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore())
+            ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                            USER_SEQUENCES_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore())
                     .withPartition(md.partition()));
             byte[] bytes = store.get(userId);
-            return bytes == null ? new NotFound() : new Found(BehaviourSequence.decode(bytes, policy).toUserFeatures(userId));
+            return bytes == null
+                    ? new NotFound()
+                    : new Found(BehaviourSequence.decode(bytes, policy).toUserFeatures(userId));
         } catch (InvalidStateStoreException e) {
             return new Unavailable("store not queryable now: " + e.getMessage());
         }

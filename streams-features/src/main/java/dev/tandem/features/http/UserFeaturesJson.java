@@ -18,8 +18,7 @@ import dev.tandem.schemas.WindowCount;
 public final class UserFeaturesJson {
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private UserFeaturesJson() {
-    }
+    private UserFeaturesJson() {}
 
     public static ObjectNode toJson(UserFeatures f) {
         ObjectNode root = MAPPER.createObjectNode();
@@ -28,12 +27,18 @@ public final class UserFeaturesJson {
         root.put("sequence_version", f.getSequenceVersion());
         ArrayNode events = root.putArray("events");
         for (SequenceEvent e : f.getEvents()) {
-            events.addObject().put("item_id", e.getItemId()).put("category_id", e.getCategoryId())
-                    .put("action", e.getAction().name()).put("event_time", e.getEventTime().toEpochMilli());
+            events.addObject()
+                    .put("item_id", e.getItemId())
+                    .put("category_id", e.getCategoryId())
+                    .put("action", e.getAction().name())
+                    .put("event_time", e.getEventTime().toEpochMilli());
         }
         ArrayNode counts = root.putArray("action_counts");
         for (WindowCount c : f.getActionCounts()) {
-            counts.addObject().put("window_ms", c.getWindowMs()).put("action", c.getAction().name()).put("count", c.getCount());
+            counts.addObject()
+                    .put("window_ms", c.getWindowMs())
+                    .put("action", c.getAction().name())
+                    .put("count", c.getCount());
         }
         ArrayNode top = root.putArray("top_categories");
         for (CategoryCount c : f.getTopCategories()) {

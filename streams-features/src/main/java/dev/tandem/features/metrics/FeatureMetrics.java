@@ -19,23 +19,18 @@ public interface FeatureMetrics {
 
     FeatureMetrics NOOP = new FeatureMetrics() {
         @Override
-        public void event(UpdateOutcome outcome) {
-        }
+        public void event(UpdateOutcome outcome) {}
 
         @Override
-        public void deadLetter(DeadLetterReason reason) {
-        }
+        public void deadLetter(DeadLetterReason reason) {}
 
         @Override
-        public void expiredUsers(int count) {
-        }
+        public void expiredUsers(int count) {}
 
         @Override
-        public void badItem() {
-        }
+        public void badItem() {}
 
         @Override
-        public void endToEndLagMs(long millis) {
-        }
+        public void endToEndLagMs(long millis) {}
     };
 }

@@ -25,13 +25,21 @@ import java.util.concurrent.TimeUnit;
 public final class MicrometerFeatureMetrics implements FeatureMetrics {
     private final Map<UpdateOutcome, Counter> events = new EnumMap<>(UpdateOutcome.class);
     /** The reasons this app writes (the shared enum also has the scoring job's): registered up front, so their zeros show. */
-    static final Set<DeadLetterReason> FEATURES_REASONS = EnumSet.of(DeadLetterReason.DESERIALIZATION, DeadLetterReason.NULL_VALUE,
-            DeadLetterReason.MISSING_USER_ID, DeadLetterReason.KEY_MISMATCH, DeadLetterReason.MISSING_FIELD, DeadLetterReason.ID_TOO_LONG,
-            DeadLetterReason.FUTURE_EVENT_TIME, DeadLetterReason.UNKNOWN_ACTION, DeadLetterReason.INVALID_EVENT);
+    static final Set<DeadLetterReason> FEATURES_REASONS = EnumSet.of(
+            DeadLetterReason.DESERIALIZATION,
+            DeadLetterReason.NULL_VALUE,
+            DeadLetterReason.MISSING_USER_ID,
+            DeadLetterReason.KEY_MISMATCH,
+            DeadLetterReason.MISSING_FIELD,
+            DeadLetterReason.ID_TOO_LONG,
+            DeadLetterReason.FUTURE_EVENT_TIME,
+            DeadLetterReason.UNKNOWN_ACTION,
+            DeadLetterReason.INVALID_EVENT);
 
     private final MeterRegistry registry;
     /** Concurrent: stream threads share this, and a reason outside {@link #FEATURES_REASONS} is registered on first use. */
     private final Map<DeadLetterReason, Counter> deadLetters = new ConcurrentHashMap<>();
+
     private final Counter expired;
     private final Counter badItems;
     private final Timer lag;
@@ -39,15 +47,24 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
     public MicrometerFeatureMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (UpdateOutcome o : UpdateOutcome.values()) {
-            events.put(o, Counter.builder(METRIC_EVENTS).description("Events processed, by outcome")
-                    .tag(TAG_OUTCOME, o.name().toLowerCase()).register(registry));
+            events.put(
+                    o,
+                    Counter.builder(METRIC_EVENTS)
+                            .description("Events processed, by outcome")
+                            .tag(TAG_OUTCOME, o.name().toLowerCase())
+                            .register(registry));
         }
         for (DeadLetterReason r : FEATURES_REASONS) {
             deadLetters.put(r, deadLetterCounter(r));
         }
-        expired = Counter.builder(METRIC_EXPIRED_USERS).description("Users expired by the TTL (tombstones written)").register(registry);
-        badItems = Counter.builder(METRIC_BAD_ITEMS).description("Unreadable records of the items topic").register(registry);
-        lag = Timer.builder(METRIC_END_TO_END_LAG).description("Wall clock at processing minus event time, accepted events")
+        expired = Counter.builder(METRIC_EXPIRED_USERS)
+                .description("Users expired by the TTL (tombstones written)")
+                .register(registry);
+        badItems = Counter.builder(METRIC_BAD_ITEMS)
+                .description("Unreadable records of the items topic")
+                .register(registry);
+        lag = Timer.builder(METRIC_END_TO_END_LAG)
+                .description("Wall clock at processing minus event time, accepted events")
                 .publishPercentiles(0.5, 0.99)
                 .distributionStatisticExpiry(Duration.ofMinutes(1))
                 .register(registry);
@@ -64,8 +81,10 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
     }
 
     private Counter deadLetterCounter(DeadLetterReason r) {
-        return Counter.builder(METRIC_DEAD_LETTERS).description("Records sent to the dead-letter topic, by reason")
-                .tag(TAG_REASON, r.code()).register(registry);
+        return Counter.builder(METRIC_DEAD_LETTERS)
+                .description("Records sent to the dead-letter topic, by reason")
+                .tag(TAG_REASON, r.code())
+                .register(registry);
     }
 
     @Override

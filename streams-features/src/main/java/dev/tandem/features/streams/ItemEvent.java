@@ -23,12 +23,17 @@ public record ItemEvent(Action action, long eventTimeMs) {
     }
 
     public byte[] encode() {
-        return ByteBuffer.allocate(10).put((byte) FORMAT_VERSION).put((byte) action.ordinal()).putLong(eventTimeMs).array();
+        return ByteBuffer.allocate(10)
+                .put((byte) FORMAT_VERSION)
+                .put((byte) action.ordinal())
+                .putLong(eventTimeMs)
+                .array();
     }
 
     public static ItemEvent decode(byte[] b) {
         if (b.length != 10 || b[0] != FORMAT_VERSION || (b[1] & 0xFF) >= ACTIONS.length) {
-            throw new SerializationException("not an ItemEvent of format version " + FORMAT_VERSION + " (" + b.length + " bytes)");
+            throw new SerializationException(
+                    "not an ItemEvent of format version " + FORMAT_VERSION + " (" + b.length + " bytes)");
         }
         return new ItemEvent(ACTIONS[b[1] & 0xFF], ByteBuffer.wrap(b, 2, 8).getLong());
     }

@@ -27,8 +27,11 @@ public record ItemFeatures(String itemId, long asOf, List<ItemStats.WindowStats>
         public static Metadata of(ItemMetadata m) {
             Map<String, String> attrs = new TreeMap<>();
             m.getAttributes().forEach((k, v) -> attrs.put(k.toString(), v.toString()));
-            return new Metadata(m.getCategoryPath().stream().map(Object::toString).toList(),
-                    m.getBrand() == null ? null : m.getBrand().toString(), m.getPrice(), attrs);
+            return new Metadata(
+                    m.getCategoryPath().stream().map(Object::toString).toList(),
+                    m.getBrand() == null ? null : m.getBrand().toString(),
+                    m.getPrice(),
+                    attrs);
         }
     }
 

@@ -30,8 +30,12 @@ public final class ItemStatsProcessor implements Processor<String, ItemEvent, St
     private KeyValueStore<String, byte[]> stats;
     private KeyValueStore<String, byte[]> metadata;
 
-    public ItemStatsProcessor(SequencePolicy policy, Deserializer<ItemMetadata> metadataDeserializer, String itemsTopic,
-                              boolean forward, FeatureMetrics metrics) {
+    public ItemStatsProcessor(
+            SequencePolicy policy,
+            Deserializer<ItemMetadata> metadataDeserializer,
+            String itemsTopic,
+            boolean forward,
+            FeatureMetrics metrics) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.metadataDeserializer = metadataDeserializer;
         this.itemsTopic = itemsTopic;

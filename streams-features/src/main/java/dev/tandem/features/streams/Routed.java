@@ -6,14 +6,11 @@ public sealed interface Routed {
      * New features of the user in the record key, already serialized for the {@code user-features} topic
      * ({@link UserFeaturesWriter}); {@code value == null} is a tombstone (user expired).
      */
-    record Features(byte[] value) implements Routed {
-    }
+    record Features(byte[] value) implements Routed {}
 
     /** An accepted event, keyed by item id, on its way to the item-stats repartition. */
-    record Item(ItemEvent event) implements Routed {
-    }
+    record Item(ItemEvent event) implements Routed {}
 
     /** A rejected record: its original key and value bytes (headers carry the reason). */
-    record DeadLetter(byte[] key, byte[] value) implements Routed {
-    }
+    record DeadLetter(byte[] key, byte[] value) implements Routed {}
 }

@@ -48,7 +48,9 @@ public final class UserFeaturesWriter {
                 verified++;
             } else {
                 direct = false;
-                LOG.warn("user-features: the direct Avro writer differs from the serializer on topic '{}'; using the serializer", topic);
+                LOG.warn(
+                        "user-features: the direct Avro writer differs from the serializer on topic '{}'; using the serializer",
+                        topic);
             }
         }
         return expected;

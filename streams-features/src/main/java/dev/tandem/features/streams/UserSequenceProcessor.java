@@ -10,7 +10,6 @@ import dev.tandem.features.sequence.ItemStats;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
-import dev.tandem.schemas.topics.DeadLetterReason;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
@@ -79,24 +78,68 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     /** Highest accepted event time of this task since it started; Long.MIN_VALUE until the first. */
     private long maxEventTimeMs = Long.MIN_VALUE;
 
-    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
-                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
-                                 FeatureMetrics metrics, UserFeaturesWriter featuresWriter) {
-        this(policy, deserializer, validator, defaultTopic, ttl, ttlScanInterval, ttlClock, metrics,
-                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK, featuresWriter);
+    public UserSequenceProcessor(
+            SequencePolicy policy,
+            Deserializer<UserEvent> deserializer,
+            EventValidator validator,
+            String defaultTopic,
+            Duration ttl,
+            Duration ttlScanInterval,
+            TtlClock ttlClock,
+            FeatureMetrics metrics,
+            UserFeaturesWriter featuresWriter) {
+        this(
+                policy,
+                deserializer,
+                validator,
+                defaultTopic,
+                ttl,
+                ttlScanInterval,
+                ttlClock,
+                metrics,
+                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK,
+                featuresWriter);
     }
 
     /** {@code featuresWriter}: this processor's own (one per task), writing the {@code user-features} values. */
-    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
-                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
-                                 FeatureMetrics metrics, int cachedUsers, UserFeaturesWriter featuresWriter) {
-        this(policy, deserializer, validator, defaultTopic, ttl, ttlScanInterval, ttlClock, metrics, cachedUsers, featuresWriter, true);
+    public UserSequenceProcessor(
+            SequencePolicy policy,
+            Deserializer<UserEvent> deserializer,
+            EventValidator validator,
+            String defaultTopic,
+            Duration ttl,
+            Duration ttlScanInterval,
+            TtlClock ttlClock,
+            FeatureMetrics metrics,
+            int cachedUsers,
+            UserFeaturesWriter featuresWriter) {
+        this(
+                policy,
+                deserializer,
+                validator,
+                defaultTopic,
+                ttl,
+                ttlScanInterval,
+                ttlClock,
+                metrics,
+                cachedUsers,
+                featuresWriter,
+                true);
     }
 
     /** {@code itemEvents}: whether accepted views, carts and purchases are forwarded to the item path. */
-    public UserSequenceProcessor(SequencePolicy policy, Deserializer<UserEvent> deserializer, EventValidator validator,
-                                 String defaultTopic, Duration ttl, Duration ttlScanInterval, TtlClock ttlClock,
-                                 FeatureMetrics metrics, int cachedUsers, UserFeaturesWriter featuresWriter, boolean itemEvents) {
+    public UserSequenceProcessor(
+            SequencePolicy policy,
+            Deserializer<UserEvent> deserializer,
+            EventValidator validator,
+            String defaultTopic,
+            Duration ttl,
+            Duration ttlScanInterval,
+            TtlClock ttlClock,
+            FeatureMetrics metrics,
+            int cachedUsers,
+            UserFeaturesWriter featuresWriter,
+            boolean itemEvents) {
         this.itemEvents = itemEvents;
         this.featuresWriter = Objects.requireNonNull(featuresWriter, "featuresWriter");
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -131,8 +174,11 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(defaultTopic);
         if (record.value() == null) {
-            deadLetter(record, DeadLetterReason.NULL_VALUE, new InvalidEventException(DeadLetterReason.NULL_VALUE,
-                    "null value (tombstone) on the events topic"));
+            deadLetter(
+                    record,
+                    DeadLetterReason.NULL_VALUE,
+                    new InvalidEventException(
+                            DeadLetterReason.NULL_VALUE, "null value (tombstone) on the events topic"));
             return;
         }
         UserEvent event;
@@ -189,15 +235,20 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, Throwable error) {
         RecordMetadata meta = context.recordMetadata().orElse(null);
         String message = DeadLetterHeaders.messageOf(error);
-        Headers headers = DeadLetterHeaders.add(new RecordHeaders(record.headers().toArray()),
-                meta == null ? defaultTopic : meta.topic(), meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset(),
-                error.getClass().getName(), message, reason.code());
+        Headers headers = DeadLetterHeaders.add(
+                new RecordHeaders(record.headers().toArray()),
+                meta == null ? defaultTopic : meta.topic(),
+                meta == null ? -1 : meta.partition(),
+                meta == null ? -1 : meta.offset(),
+                error.getClass().getName(),
+                message,
+                reason.code());
         metrics.deadLetter(reason);
         if (LOG.isDebugEnabled()) {
             LOG.debug("dead letter ({}) at {}: {}", reason.code(), meta, message);
         }
-        context.forward(new Record<Object, Routed>(record.key(), new Routed.DeadLetter(record.key(), record.value()),
-                record.timestamp(), headers));
+        context.forward(new Record<Object, Routed>(
+                record.key(), new Routed.DeadLetter(record.key(), record.value()), record.timestamp(), headers));
     }
 
     /** Deletes every user whose latest event time is more than the TTL behind the chosen clock. */

@@ -39,9 +39,11 @@ class FeaturesHttpServerTest {
         a = new FeaturesHttpServer("127.0.0.1", 0, 16, () -> true, ready::get, () -> "# HELP x\nx 1\n");
         b = new FeaturesHttpServer("127.0.0.1", 0, 16, () -> true, () -> true, () -> "");
         Map<String, UserFeatures> onB = Map.of("alice", alice, "a b+é", alice);
-        a.setLookup(id -> id.equals("rebalancing") ? new FeatureLookup.Unavailable("rebalancing")
-                : id.equals("local") ? new FeatureLookup.Found(alice)
-                : new FeatureLookup.Remote("127.0.0.1", b.port()));
+        a.setLookup(id -> id.equals("rebalancing")
+                ? new FeatureLookup.Unavailable("rebalancing")
+                : id.equals("local")
+                        ? new FeatureLookup.Found(alice)
+                        : new FeatureLookup.Remote("127.0.0.1", b.port()));
         b.setLookup(id -> {
             lookedUpOnB.add(id);
             if (id.equals("loop")) return new FeatureLookup.Remote("127.0.0.1", a.port());
@@ -59,7 +61,10 @@ class FeaturesHttpServerTest {
     }
 
     private HttpResponse<String> get(FeaturesHttpServer s, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).GET().build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -68,7 +73,8 @@ class FeaturesHttpServerTest {
         HttpResponse<String> r = get(a, "/v1/users/local/features");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-        assertThat(r.body()).isEqualTo(new String(UserFeaturesJson.toBytes(alice), StandardCharsets.UTF_8))
+        assertThat(r.body())
+                .isEqualTo(new String(UserFeaturesJson.toBytes(alice), StandardCharsets.UTF_8))
                 .contains("\"user_id\":\"alice\"", "\"item_id\":\"42\"", "\"action\":\"VIEW\"");
     }
 
@@ -80,19 +86,32 @@ class FeaturesHttpServerTest {
         assertThat(lookedUpOnB).containsExactly("alice");
 
         HttpResponse<String> encoded = get(a, "/v1/users/a%20b+%C3%A9/features");
-        assertThat(encoded.statusCode()).as("ids are percent-decoded and re-encoded on the hop").isEqualTo(200);
+        assertThat(encoded.statusCode())
+                .as("ids are percent-decoded and re-encoded on the hop")
+                .isEqualTo(200);
         assertThat(lookedUpOnB).endsWith("a b+é");
 
-        assertThat(get(a, "/v1/users/nobody/features").statusCode()).as("the owner's 404 is relayed").isEqualTo(404);
+        assertThat(get(a, "/v1/users/nobody/features").statusCode())
+                .as("the owner's 404 is relayed")
+                .isEqualTo(404);
         HttpResponse<String> loop = get(a, "/v1/users/loop/features");
-        assertThat(loop.statusCode()).as("a forwarded request is never forwarded again").isEqualTo(503);
+        assertThat(loop.statusCode())
+                .as("a forwarded request is never forwarded again")
+                .isEqualTo(503);
     }
 
     @Test
     void malformedIdsAre400WithAMessage() throws Exception {
-        for (String path : List.of("/v1/users//features", "/v1/users/" + "x".repeat(17) + "/features",
-                "/v1/users/a%2Fb/features", "/v1/users/a%00b/features", "/v1/users/%C3/features", "/v1/users/a/b/features",
-                "/v1/users/%20/features", "/v1/users/%20%20%E2%80%83/features", "/v1/users/" + "%C3%A9".repeat(17) + "/features")) {
+        for (String path : List.of(
+                "/v1/users//features",
+                "/v1/users/" + "x".repeat(17) + "/features",
+                "/v1/users/a%2Fb/features",
+                "/v1/users/a%00b/features",
+                "/v1/users/%C3/features",
+                "/v1/users/a/b/features",
+                "/v1/users/%20/features",
+                "/v1/users/%20%20%E2%80%83/features",
+                "/v1/users/" + "%C3%A9".repeat(17) + "/features")) {
             HttpResponse<String> r = get(a, path);
             assertThat(r.statusCode()).as(path).isEqualTo(400);
             assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
@@ -109,7 +128,8 @@ class FeaturesHttpServerTest {
         assertThat(FeaturesHttpServer.percentDecode("a%20b+%C3%A9")).isEqualTo("a b+é");
         for (String bad : List.of("a%2", "%zz", "%", "%C3", "%FF")) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> FeaturesHttpServer.percentDecode(bad))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 

@@ -3,12 +3,12 @@ package dev.tandem.features.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tandem.datasets.replay.CsvFormat;
+import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeatureSerdes;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
-import dev.tandem.datasets.replay.CsvFormat;
-import dev.tandem.datasets.replay.EventFiles;
 import dev.tandem.features.http.UserFeaturesJson;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequenceUpdater;
@@ -80,16 +80,23 @@ class FeaturesAppIT {
         assertThat(events).hasSizeGreaterThan(1000);
 
         FeaturesConfig base = FeaturesConfig.fromMap(Map.of(
-                FeaturesConfig.APPLICATION_ID, "features-it",
-                FeaturesConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers(),
-                FeaturesConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl(),
-                FeaturesConfig.STATE_DIR, tmp.resolve("state").toString(),
-                FeaturesConfig.HTTP_PORT, "0",
-                FeaturesConfig.COMMIT_INTERVAL_MS, "100"));
+                FeaturesConfig.APPLICATION_ID,
+                "features-it",
+                FeaturesConfig.BOOTSTRAP_SERVERS,
+                CLUSTER.bootstrapServers(),
+                FeaturesConfig.SCHEMA_REGISTRY_URL,
+                CLUSTER.registryUrl(),
+                FeaturesConfig.STATE_DIR,
+                tmp.resolve("state").toString(),
+                FeaturesConfig.HTTP_PORT,
+                "0",
+                FeaturesConfig.COMMIT_INTERVAL_MS,
+                "100"));
         FeatureSerdes serdes = FeatureSerdes.forRegistry(CLUSTER.registryUrl(), Map.of());
 
         // -------- the expected result: the same file through the same validation and SequenceUpdater, offline
-        EventValidator validator = new EventValidator(base.policy().maxIdLength(), base.options().maxClockSkew().toMillis());
+        EventValidator validator = new EventValidator(
+                base.policy().maxIdLength(), base.options().maxClockSkew().toMillis());
         Map<String, BehaviourSequence> offline = new LinkedHashMap<>();
         for (UserEvent e : events) {
             try {
@@ -106,7 +113,8 @@ class FeaturesAppIT {
         pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         byte[] garbage = "not an event".getBytes(StandardCharsets.UTF_8);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp);
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()))) {
 
             // phase 1: a third of the file, processed to the end
             produce(producer, serdes, events.subList(0, third));
@@ -115,9 +123,12 @@ class FeaturesAppIT {
             await().atMost(Duration.ofSeconds(30)).until(app::isReady);
             assertThat(get(app, "/ready").statusCode()).isEqualTo(200);
 
-            // phase 2: the next third and one unreadable record; stopped while processing, restarted on the same state dir
+            // phase 2: the next third and one unreadable record; stopped while processing, restarted on the same state
+            // dir
             produce(producer, serdes, events.subList(third, 2 * third));
-            producer.send(new ProducerRecord<>(FeatureNames.EVENTS_TOPIC, "x".getBytes(StandardCharsets.UTF_8), garbage)).get();
+            producer.send(new ProducerRecord<>(
+                            FeatureNames.EVENTS_TOPIC, "x".getBytes(StandardCharsets.UTF_8), garbage))
+                    .get();
             app.close(Duration.ofSeconds(30), true);
             app = new FeaturesApp(base).start();
             awaitCaughtUp(admin, base.applicationId());
@@ -131,14 +142,19 @@ class FeaturesAppIT {
             // every instance counts as caught up, so the partitions are spread at once (no warm-up/probing rebalance)
             Map<String, String> spread = Map.of("streams.acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
             FeaturesApp one = new FeaturesApp(base.with(spread)).start();
-            FeaturesApp two = new FeaturesApp(base.with(spread).with(Map.of(FeaturesConfig.STATE_DIR, tmp.resolve("state-2").toString())))
+            FeaturesApp two = new FeaturesApp(base.with(spread)
+                            .with(Map.of(
+                                    FeaturesConfig.STATE_DIR,
+                                    tmp.resolve("state-2").toString())))
                     .start();
             try {
                 awaitCaughtUp(admin, base.applicationId());
-                await().atMost(Duration.ofSeconds(60)).until(() -> one.isReady() && two.isReady()
-                        && localUsers(one) > 0 && localUsers(two) > 0);
-                assertThat(one.restoredRecords() + two.restoredRecords()).as("wiped state dirs are restored from the changelog")
-                        .isGreaterThan(restoredWithState).isGreaterThanOrEqualTo(offline.size());
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> one.isReady() && two.isReady() && localUsers(one) > 0 && localUsers(two) > 0);
+                assertThat(one.restoredRecords() + two.restoredRecords())
+                        .as("wiped state dirs are restored from the changelog")
+                        .isGreaterThan(restoredWithState)
+                        .isGreaterThanOrEqualTo(offline.size());
                 assertThat(localUsers(one) + localUsers(two)).isEqualTo(offline.size());
                 checkHttpApi(one, offline);
             } finally {
@@ -154,23 +170,34 @@ class FeaturesAppIT {
             UserFeatures expected = e.getValue().toUserFeatures(e.getKey());
             byte[] actual = latest.get(e.getKey());
             assertThat(serdes.userFeatures().deserializer().deserialize(FeatureNames.USER_FEATURES_TOPIC, actual))
-                    .as("features of user %s", e.getKey()).isEqualTo(expected);
-            assertThat(actual).as("bytes of user %s", e.getKey())
-                    .isEqualTo(serdes.userFeatures().serializer().serialize(FeatureNames.USER_FEATURES_TOPIC, expected));
+                    .as("features of user %s", e.getKey())
+                    .isEqualTo(expected);
+            assertThat(actual)
+                    .as("bytes of user %s", e.getKey())
+                    .isEqualTo(
+                            serdes.userFeatures().serializer().serialize(FeatureNames.USER_FEATURES_TOPIC, expected));
         }
 
         // -------- exactly one dead letter (the garbage record), with its original bytes, despite the restarts
         List<ConsumerRecord<byte[], byte[]>> dead = readAll(FeatureNames.DEAD_LETTERS_TOPIC);
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo(garbage);
-        assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
+        assertThat(new String(
+                        dead.get(0)
+                                .headers()
+                                .lastHeader(DeadLetterHeaders.REASON)
+                                .value(),
+                        StandardCharsets.UTF_8))
                 .isEqualTo(DeadLetterReason.DESERIALIZATION.code());
     }
 
     /** Users in this instance's local user-sequences store (exact count: iterates). */
     private static long localUsers(FeaturesApp app) {
-        try (var it = app.streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                FeatureNames.USER_SEQUENCES_STORE, org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore())).all()) {
+        try (var it = app.streams()
+                .store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                        FeatureNames.USER_SEQUENCES_STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                .all()) {
             long n = 0;
             while (it.hasNext()) {
                 it.next();
@@ -187,9 +214,13 @@ class FeaturesAppIT {
         for (Map.Entry<String, BehaviourSequence> e : offline.entrySet()) {
             String user = e.getKey();
             HttpResponse<String> ok = get(app, "/v1/users/" + user + "/features");
-            assertThat(ok.statusCode()).as("status for user %s: %s", user, ok.body()).isEqualTo(200);
-            assertThat(ok.body()).as("JSON of user %s", user)
-                    .isEqualTo(new String(UserFeaturesJson.toBytes(e.getValue().toUserFeatures(user)), StandardCharsets.UTF_8));
+            assertThat(ok.statusCode())
+                    .as("status for user %s: %s", user, ok.body())
+                    .isEqualTo(200);
+            assertThat(ok.body())
+                    .as("JSON of user %s", user)
+                    .isEqualTo(new String(
+                            UserFeaturesJson.toBytes(e.getValue().toUserFeatures(user)), StandardCharsets.UTF_8));
         }
         assertThat(get(app, "/v1/users/no-such-user/features").statusCode()).isEqualTo(404);
         HttpResponse<String> bad = get(app, "/v1/users/" + "u".repeat(300) + "/features");
@@ -198,20 +229,27 @@ class FeaturesAppIT {
         assertThat(get(app, "/health").statusCode()).isEqualTo(200);
         HttpResponse<String> metrics = get(app, "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("tandem_features_events_total{outcome=\"accepted\"}")
+        assertThat(metrics.body())
+                .contains("tandem_features_events_total{outcome=\"accepted\"}")
                 .contains("tandem_features_dead_letters_total")
                 .contains("tandem_features_end_to_end_lag_seconds")
                 .contains("tandem_features_store_entries{store=\"user-sequences\"}");
     }
 
     private HttpResponse<String> get(FeaturesApp app, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void produce(KafkaProducer<byte[], byte[]> producer, FeatureSerdes serdes, List<UserEvent> events) throws Exception {
+    private static void produce(KafkaProducer<byte[], byte[]> producer, FeatureSerdes serdes, List<UserEvent> events)
+            throws Exception {
         for (UserEvent e : events) {
-            producer.send(new ProducerRecord<>(FeatureNames.EVENTS_TOPIC, e.getUserId().getBytes(StandardCharsets.UTF_8),
+            producer.send(new ProducerRecord<>(
+                    FeatureNames.EVENTS_TOPIC,
+                    e.getUserId().getBytes(StandardCharsets.UTF_8),
                     serdes.userEvent().serializer().serialize(FeatureNames.EVENTS_TOPIC, e)));
         }
         producer.flush();
@@ -219,20 +257,25 @@ class FeaturesAppIT {
 
     /** Until the app's committed offsets on the events topic reach its end offsets. */
     private static void awaitCaughtUp(Admin admin, String groupId) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, Long> end = endOffsets(FeatureNames.EVENTS_TOPIC);
-            return end.entrySet().stream().allMatch(en -> {
-                OffsetAndMetadata c = committed.get(en.getKey());
-                return c != null && c.offset() >= en.getValue();
-            });
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                            .partitionsToOffsetAndMetadata()
+                            .get();
+                    Map<TopicPartition, Long> end = endOffsets(FeatureNames.EVENTS_TOPIC);
+                    return end.entrySet().stream().allMatch(en -> {
+                        OffsetAndMetadata c = committed.get(en.getKey());
+                        return c != null && c.offset() >= en.getValue();
+                    });
+                });
     }
 
     private static Map<TopicPartition, Long> endOffsets(String topic) {
         try (KafkaConsumer<byte[], byte[]> c = consumer("end-offsets")) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             return c.endOffsets(tps);
         }
     }
@@ -249,7 +292,9 @@ class FeaturesAppIT {
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = consumer("it-reader-" + topic + "-" + System.nanoTime())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);

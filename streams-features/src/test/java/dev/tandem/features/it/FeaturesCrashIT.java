@@ -2,8 +2,8 @@ package dev.tandem.features.it;
 
 import static dev.tandem.features.FeatureNames.DEAD_LETTERS_TOPIC;
 import static dev.tandem.features.FeatureNames.EVENTS_TOPIC;
-import static dev.tandem.features.FeatureNames.ITEM_FEATURES_TOPIC;
 import static dev.tandem.features.FeatureNames.ITEMS_TOPIC;
+import static dev.tandem.features.FeatureNames.ITEM_FEATURES_TOPIC;
 import static dev.tandem.features.FeatureNames.USER_FEATURES_TOPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -96,14 +96,15 @@ import org.slf4j.LoggerFactory;
 class FeaturesCrashIT {
     private static final Logger LOG = LoggerFactory.getLogger(FeaturesCrashIT.class);
 
-    private static final String GUARANTEE = System.getProperty("tandem.crash.guarantee",
-            System.getenv().getOrDefault("TANDEM_CRASH_GUARANTEE", "exactly_once_v2"));
+    private static final String GUARANTEE = System.getProperty(
+            "tandem.crash.guarantee", System.getenv().getOrDefault("TANDEM_CRASH_GUARANTEE", "exactly_once_v2"));
     private static final boolean TRANSACTIONAL = GUARANTEE.startsWith("exactly_once");
     private static final int USERS = 300;
     private static final int EVENTS = 5_000;
     static final int INVALID_EVERY = 100;
     /** 400 events/s: a steady flow, so a transaction is open almost all the time. */
     private static final int EVENTS_PER_TICK = 20;
+
     private static final Duration TICK = Duration.ofMillis(50);
     /**
      * The log never runs further ahead of the committed outputs than this: however fast the machine, the app cannot
@@ -114,17 +115,27 @@ class FeaturesCrashIT {
     private static final double[] KILL_AT = {0.25, 0.60};
     /** Further kill points, used only if a kill missed the open transaction (it can land between two commits). */
     private static final double[] SPARE_KILL_AT = {0.75, 0.85};
+
     private static final Path LOGS = Path.of("target", "features-crash-it");
 
     @RegisterExtension
-    static final TandemClusterExtension CLUSTER = new TandemClusterExtension().withoutPlatformTopics().withTopics(
-            new TopicSpec(EVENTS_TOPIC, 2, Map.of("cleanup.policy", "delete")),
-            new TopicSpec(ITEMS_TOPIC, 2, Map.of("cleanup.policy", "compact")),
-            // Compacted, as in production, but not within a week: a compaction during the test could hide a duplicate.
-            new TopicSpec(USER_FEATURES_TOPIC, 2, Map.of("cleanup.policy", "compact",
-                    "min.compaction.lag.ms", Long.toString(Duration.ofDays(7).toMillis()))),
-            new TopicSpec(DEAD_LETTERS_TOPIC, 2, Map.of("cleanup.policy", "delete")),
-            new TopicSpec(ITEM_FEATURES_TOPIC, 2, Map.of("cleanup.policy", "delete")));
+    static final TandemClusterExtension CLUSTER = new TandemClusterExtension()
+            .withoutPlatformTopics()
+            .withTopics(
+                    new TopicSpec(EVENTS_TOPIC, 2, Map.of("cleanup.policy", "delete")),
+                    new TopicSpec(ITEMS_TOPIC, 2, Map.of("cleanup.policy", "compact")),
+                    // Compacted, as in production, but not within a week: a compaction during the test could hide a
+                    // duplicate.
+                    new TopicSpec(
+                            USER_FEATURES_TOPIC,
+                            2,
+                            Map.of(
+                                    "cleanup.policy",
+                                    "compact",
+                                    "min.compaction.lag.ms",
+                                    Long.toString(Duration.ofDays(7).toMillis()))),
+                    new TopicSpec(DEAD_LETTERS_TOPIC, 2, Map.of("cleanup.policy", "delete")),
+                    new TopicSpec(ITEM_FEATURES_TOPIC, 2, Map.of("cleanup.policy", "delete")));
 
     @Test
     void killedMidTransactionTwiceEveryEventCountsExactlyOnce() throws Exception {
@@ -153,19 +164,26 @@ class FeaturesCrashIT {
             p.store(w, "FeaturesCrashIT");
         }
 
-        // -------- the input: a generated log, plus one invalid copy (unknown action, own id) in every INVALID_EVERY events
+        // -------- the input: a generated log, plus one invalid copy (unknown action, own id) in every INVALID_EVERY
+        // events
         List<UserEvent> input = new ArrayList<>();
-        Iterator<GeneratedEvent> generated = SyntheticWorld.create(GeneratorConfig.of(USERS, 2_000, EVENTS, 20_240_611L)).events();
+        Iterator<GeneratedEvent> generated = SyntheticWorld.create(
+                        GeneratorConfig.of(USERS, 2_000, EVENTS, 20_240_611L))
+                .events();
         while (generated.hasNext()) {
             UserEvent e = generated.next().toUserEvent();
             input.add(e);
             if (input.size() % INVALID_EVERY == 0) {
-                input.add(UserEvent.newBuilder(e).setEventId("invalid-" + e.getEventId()).setAction(Action.UNKNOWN).build());
+                input.add(UserEvent.newBuilder(e)
+                        .setEventId("invalid-" + e.getEventId())
+                        .setAction(Action.UNKNOWN)
+                        .build());
             }
         }
 
         // -------- the expected result: the same events through the same validation and SequenceUpdater, offline
-        EventValidator validator = new EventValidator(config.policy().maxIdLength(), config.options().maxClockSkew().toMillis());
+        EventValidator validator = new EventValidator(
+                config.policy().maxIdLength(), config.options().maxClockSkew().toMillis());
         Map<String, BehaviourSequence> offline = new LinkedHashMap<>();
         Set<String> invalidIds = new HashSet<>();
         Map<String, Long> itemEvents = new TreeMap<>();
@@ -178,46 +196,60 @@ class FeaturesCrashIT {
             }
             UpdateOutcome outcome = SequenceUpdater.apply(
                     offline.computeIfAbsent(e.getUserId(), u -> new BehaviourSequence(config.policy())), e);
-            if (outcome == UpdateOutcome.ACCEPTED && ItemStats.tracks(e.getAction())) itemEvents.merge(e.getItemId(), 1L, Long::sum);
+            if (outcome == UpdateOutcome.ACCEPTED && ItemStats.tracks(e.getAction()))
+                itemEvents.merge(e.getItemId(), 1L, Long::sum);
         }
-        long expectedOutputs = offline.values().stream().mapToLong(BehaviourSequence::sequenceVersion).sum();
+        long expectedOutputs = offline.values().stream()
+                .mapToLong(BehaviourSequence::sequenceVersion)
+                .sum();
         assertThat(invalidIds).hasSize(EVENTS / INVALID_EVERY);
         assertThat(expectedOutputs).as("accepted events").isGreaterThan(EVENTS / 2);
 
         FeatureSerdes serdes = FeatureSerdes.forRegistry(CLUSTER.registryUrl(), Map.of());
         List<String> kills = new ArrayList<>();
         Process app = null;
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "crash-it-producer"));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(byteProducerProps());
-             CommittedCounter outputs = new CommittedCounter(USER_FEATURES_TOPIC)) {
+        ScheduledExecutorService ticker =
+                Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "crash-it-producer"));
+        try (Admin admin =
+                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()));
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(byteProducerProps());
+                CommittedCounter outputs = new CommittedCounter(USER_FEATURES_TOPIC)) {
             int run = 1;
             app = launch(props, run);
 
             // -------- the log goes in at a steady pace while the app runs, dies and comes back
             AtomicInteger produced = new AtomicInteger();
             CompletableFuture<Void> allProduced = new CompletableFuture<>();
-            ticker.scheduleAtFixedRate(() -> {
-                try {
-                    int from = produced.get();
-                    int to = (int) Math.min(Math.min(input.size(), from + EVENTS_PER_TICK), outputs.count() + LEAD);
-                    for (UserEvent e : input.subList(from, to)) {
-                        producer.send(new ProducerRecord<>(EVENTS_TOPIC, e.getUserId().getBytes(StandardCharsets.UTF_8),
-                                serdes.userEvent().serializer().serialize(EVENTS_TOPIC, e)), (md, ex) -> {
-                            if (ex != null) allProduced.completeExceptionally(ex);
-                        });
-                    }
-                    produced.set(to);
-                    if (to == input.size()) {
-                        producer.flush();
-                        allProduced.complete(null);
-                        ticker.shutdown();
-                    }
-                } catch (RuntimeException e) {
-                    allProduced.completeExceptionally(e);
-                    ticker.shutdown();
-                }
-            }, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            int from = produced.get();
+                            int to = (int)
+                                    Math.min(Math.min(input.size(), from + EVENTS_PER_TICK), outputs.count() + LEAD);
+                            for (UserEvent e : input.subList(from, to)) {
+                                producer.send(
+                                        new ProducerRecord<>(
+                                                EVENTS_TOPIC,
+                                                e.getUserId().getBytes(StandardCharsets.UTF_8),
+                                                serdes.userEvent().serializer().serialize(EVENTS_TOPIC, e)),
+                                        (md, ex) -> {
+                                            if (ex != null) allProduced.completeExceptionally(ex);
+                                        });
+                            }
+                            produced.set(to);
+                            if (to == input.size()) {
+                                producer.flush();
+                                allProduced.complete(null);
+                                ticker.shutdown();
+                            }
+                        } catch (RuntimeException e) {
+                            allProduced.completeExceptionally(e);
+                            ticker.shutdown();
+                        }
+                    },
+                    0,
+                    TICK.toMillis(),
+                    TimeUnit.MILLISECONDS);
 
             // -------- SIGKILL at the kill points, each time with outputs of an open transaction on user-features
             int midTransaction = 0;
@@ -227,21 +259,35 @@ class FeaturesCrashIT {
                 long threshold = (long) (points.get(k) * expectedOutputs);
                 Process running = app;
                 int thisRun = run;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                    assertAlive(running, thisRun);
-                    return outputs.poll() >= threshold && (!TRANSACTIONAL || openTransactionRecords(admin) > 0);
-                });
+                await().atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            assertAlive(running, thisRun);
+                            return outputs.poll() >= threshold && (!TRANSACTIONAL || openTransactionRecords(admin) > 0);
+                        });
                 long committed = outputs.count();
                 int producedAtKill = produced.get();
                 app.destroyForcibly();
-                assertThat(app.waitFor(30, TimeUnit.SECONDS)).as("killed app exits").isTrue();
+                assertThat(app.waitFor(30, TimeUnit.SECONDS))
+                        .as("killed app exits")
+                        .isTrue();
                 long open = openTransactionRecords(admin);
-                String kill = String.format("kill %d at %.0f %%: %d of %d outputs committed, %d of %d events produced, "
-                        + "%d records of the killed app's open transaction on %s", k + 1, 100 * points.get(k), committed,
-                        expectedOutputs, producedAtKill, input.size(), open, USER_FEATURES_TOPIC);
+                String kill = String.format(
+                        "kill %d at %.0f %%: %d of %d outputs committed, %d of %d events produced, "
+                                + "%d records of the killed app's open transaction on %s",
+                        k + 1,
+                        100 * points.get(k),
+                        committed,
+                        expectedOutputs,
+                        producedAtKill,
+                        input.size(),
+                        open,
+                        USER_FEATURES_TOPIC);
                 LOG.info("{}", kill);
                 kills.add(kill);
-                assertThat(committed).as("the app had not committed every output when killed").isLessThan(expectedOutputs);
+                assertThat(committed)
+                        .as("the app had not committed every output when killed")
+                        .isLessThan(expectedOutputs);
                 if (!TRANSACTIONAL || open > 0) {
                     midTransaction++;
                 } else if (points.size() < KILL_AT.length + SPARE_KILL_AT.length) {
@@ -249,22 +295,28 @@ class FeaturesCrashIT {
                 }
                 app = launch(props, ++run);
             }
-            assertThat(midTransaction).as("kills with an open transaction: %s", kills).isGreaterThanOrEqualTo(KILL_AT.length);
+            assertThat(midTransaction)
+                    .as("kills with an open transaction: %s", kills)
+                    .isGreaterThanOrEqualTo(KILL_AT.length);
 
             // -------- the rest of the log, processed to the end by the last instance
             Process last = app;
             int lastRun = run;
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                assertAlive(last, lastRun);
-                outputs.poll();
-                return allProduced.isDone();
-            });
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        assertAlive(last, lastRun);
+                        outputs.poll();
+                        return allProduced.isDone();
+                    });
             allProduced.get();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                assertAlive(last, lastRun);
-                outputs.poll();
-                return caughtUp(admin, config.applicationId()) && openTransactionRecords(admin) == 0;
-            });
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        assertAlive(last, lastRun);
+                        outputs.poll();
+                        return caughtUp(admin, config.applicationId()) && openTransactionRecords(admin) == 0;
+                    });
         } finally {
             ticker.shutdownNow();
             if (app != null) {
@@ -273,7 +325,8 @@ class FeaturesCrashIT {
             }
         }
 
-        // -------- (1) the latest features per user, (2) one output per accepted event, (3) one dead letter per invalid event
+        // -------- (1) the latest features per user, (2) one output per accepted event, (3) one dead letter per invalid
+        // event
         Map<String, UserFeatures> latest = new HashMap<>();
         Map<String, Map<Long, Integer>> versions = new TreeMap<>();
         long outputRecords = 0;
@@ -294,25 +347,35 @@ class FeaturesCrashIT {
                 int n = seen.getOrDefault(v, 0);
                 if (n == 0) missing++;
                 if (n > 1) duplicated += n - 1;
-                if (n != 1 && examples.size() < 10) examples.add("user " + e.getKey() + " version " + v + ": " + n + " records");
+                if (n != 1 && examples.size() < 10)
+                    examples.add("user " + e.getKey() + " version " + v + ": " + n + " records");
             }
         }
         for (Map.Entry<String, Map<Long, Integer>> e : versions.entrySet()) {
             BehaviourSequence expected = offline.get(e.getKey());
             long max = expected == null ? 0 : expected.sequenceVersion();
-            unexpected += e.getValue().entrySet().stream().filter(v -> v.getKey() < 1 || v.getKey() > max).mapToInt(Map.Entry::getValue).sum();
+            unexpected += e.getValue().entrySet().stream()
+                    .filter(v -> v.getKey() < 1 || v.getKey() > max)
+                    .mapToInt(Map.Entry::getValue)
+                    .sum();
         }
         List<String> wrongLatest = offline.entrySet().stream()
                 .filter(e -> !e.getValue().toUserFeatures(e.getKey()).equals(latest.get(e.getKey())))
-                .map(Map.Entry::getKey).toList();
+                .map(Map.Entry::getKey)
+                .toList();
         Map<String, Long> deadLetters = readCommitted(DEAD_LETTERS_TOPIC).stream()
-                .map(r -> serdes.userEvent().deserializer().deserialize(EVENTS_TOPIC, r.value()).getEventId())
+                .map(r -> serdes.userEvent()
+                        .deserializer()
+                        .deserialize(EVENTS_TOPIC, r.value())
+                        .getEventId())
                 .collect(Collectors.groupingBy(id -> id, TreeMap::new, Collectors.counting()));
-        long deadLetterDuplicates = deadLetters.values().stream().mapToLong(n -> n - 1).sum();
+        long deadLetterDuplicates =
+                deadLetters.values().stream().mapToLong(n -> n - 1).sum();
         // item-features: one record per accepted view, cart or purchase of the item (the counts, not the windows: an
         // item's events come from both user partitions, in an order that differs from the offline one)
         Map<String, Long> itemOutputs = readCommitted(ITEM_FEATURES_TOPIC).stream()
-                .collect(Collectors.groupingBy(r -> new String(r.key(), StandardCharsets.UTF_8), TreeMap::new, Collectors.counting()));
+                .collect(Collectors.groupingBy(
+                        r -> new String(r.key(), StandardCharsets.UTF_8), TreeMap::new, Collectors.counting()));
         long itemMissing = 0;
         long itemDuplicated = 0;
         for (String item : union(itemEvents.keySet(), itemOutputs.keySet())) {
@@ -321,26 +384,55 @@ class FeaturesCrashIT {
             else itemDuplicated += diff;
         }
 
-        String summary = String.format("%s: %d events in (%d invalid), %d accepted; %d user-features records, %d versions missing, "
+        String summary = String.format(
+                "%s: %d events in (%d invalid), %d accepted; %d user-features records, %d versions missing, "
                         + "%d duplicated, %d unexpected, %d users with other latest features; %d item-features records for %d item events "
                         + "(%d missing, %d extra); %d dead letters (%d duplicated); %.1f s%n  %s",
-                GUARANTEE, input.size(), invalidIds.size(), expectedOutputs, outputRecords, missing, duplicated, unexpected,
-                wrongLatest.size(), itemOutputs.values().stream().mapToLong(Long::longValue).sum(),
-                itemEvents.values().stream().mapToLong(Long::longValue).sum(), itemMissing, itemDuplicated,
-                deadLetters.values().stream().mapToLong(Long::longValue).sum(), deadLetterDuplicates,
-                (System.nanoTime() - started) / 1e9, String.join("\n  ", kills));
+                GUARANTEE,
+                input.size(),
+                invalidIds.size(),
+                expectedOutputs,
+                outputRecords,
+                missing,
+                duplicated,
+                unexpected,
+                wrongLatest.size(),
+                itemOutputs.values().stream().mapToLong(Long::longValue).sum(),
+                itemEvents.values().stream().mapToLong(Long::longValue).sum(),
+                itemMissing,
+                itemDuplicated,
+                deadLetters.values().stream().mapToLong(Long::longValue).sum(),
+                deadLetterDuplicates,
+                (System.nanoTime() - started) / 1e9,
+                String.join("\n  ", kills));
         LOG.info("FeaturesCrashIT {}", summary);
         Files.writeString(LOGS.resolve("summary-" + GUARANTEE + ".txt"), summary + System.lineSeparator());
 
-        assertThat(wrongLatest).as("users whose latest features differ from the offline replay; %s", summary).isEmpty();
-        assertThat(missing).as("versions without a user-features record (%s); %s", examples, summary).isZero();
-        assertThat(duplicated).as("versions with more than one user-features record (%s); %s", examples, summary).isZero();
-        assertThat(unexpected).as("records with versions the offline replay never reached; %s", summary).isZero();
+        assertThat(wrongLatest)
+                .as("users whose latest features differ from the offline replay; %s", summary)
+                .isEmpty();
+        assertThat(missing)
+                .as("versions without a user-features record (%s); %s", examples, summary)
+                .isZero();
+        assertThat(duplicated)
+                .as("versions with more than one user-features record (%s); %s", examples, summary)
+                .isZero();
+        assertThat(unexpected)
+                .as("records with versions the offline replay never reached; %s", summary)
+                .isZero();
         assertThat(outputRecords).isEqualTo(expectedOutputs);
-        assertThat(itemMissing).as("item events without an item-features record; %s", summary).isZero();
-        assertThat(itemDuplicated).as("item events with more than one item-features record; %s", summary).isZero();
-        assertThat(deadLetters.keySet()).as("dead-lettered event ids; %s", summary).isEqualTo(invalidIds);
-        assertThat(deadLetterDuplicates).as("dead letters written twice; %s", summary).isZero();
+        assertThat(itemMissing)
+                .as("item events without an item-features record; %s", summary)
+                .isZero();
+        assertThat(itemDuplicated)
+                .as("item events with more than one item-features record; %s", summary)
+                .isZero();
+        assertThat(deadLetters.keySet())
+                .as("dead-lettered event ids; %s", summary)
+                .isEqualTo(invalidIds);
+        assertThat(deadLetterDuplicates)
+                .as("dead letters written twice; %s", summary)
+                .isZero();
         FileTrees.delete(stateDir); // kept when the test fails, with the apps' logs beside it
     }
 
@@ -353,10 +445,17 @@ class FeaturesCrashIT {
     /** The app's own main in a child JVM on the test's class path, its output in {@code target/features-crash-it}. */
     private static Process launch(Path props, int run) throws IOException {
         Path log = LOGS.resolve("features-" + GUARANTEE + "-run" + run + ".log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), FeaturesApp.class.getName(), props.toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx384m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        FeaturesApp.class.getName(),
+                        props.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         // The properties file is the whole configuration: no TANDEM_* variable of the shell running the build.
         pb.environment().keySet().removeIf(k -> k.startsWith(FeaturesConfig.ENV_PREFIX));
         LOG.info("starting the features app (run {}), log {}", run, log);
@@ -367,8 +466,8 @@ class FeaturesCrashIT {
         if (app.isAlive()) return;
         Path log = LOGS.resolve("features-" + GUARANTEE + "-run" + run + ".log");
         List<String> lines = Files.readAllLines(log);
-        throw new AssertionError("the features app (run " + run + ") exited with " + app.exitValue() + "; its log ends:\n"
-                + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+        throw new AssertionError("the features app (run " + run + ") exited with " + app.exitValue()
+                + "; its log ends:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
     }
 
     /**
@@ -377,20 +476,31 @@ class FeaturesCrashIT {
      */
     private static long openTransactionRecords(Admin admin) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int partition = 0; partition < 2; partition++) latest.put(new TopicPartition(USER_FEATURES_TOPIC, partition), OffsetSpec.latest());
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable =
-                admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> written =
-                admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
-        return latest.keySet().stream().mapToLong(tp -> written.get(tp).offset() - stable.get(tp).offset()).sum();
+        for (int partition = 0; partition < 2; partition++)
+            latest.put(new TopicPartition(USER_FEATURES_TOPIC, partition), OffsetSpec.latest());
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable = admin.listOffsets(
+                        latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .all()
+                .get();
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> written = admin.listOffsets(
+                        latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .all()
+                .get();
+        return latest.keySet().stream()
+                .mapToLong(tp -> written.get(tp).offset() - stable.get(tp).offset())
+                .sum();
     }
 
     /** The app's committed offsets on the events topic have reached its end offsets. */
     private static boolean caughtUp(Admin admin, String groupId) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                .partitionsToOffsetAndMetadata()
+                .get();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int partition = 0; partition < 2; partition++) latest.put(new TopicPartition(EVENTS_TOPIC, partition), OffsetSpec.latest());
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all().get();
+        for (int partition = 0; partition < 2; partition++)
+            latest.put(new TopicPartition(EVENTS_TOPIC, partition), OffsetSpec.latest());
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end =
+                admin.listOffsets(latest).all().get();
         return end.entrySet().stream().allMatch(e -> {
             OffsetAndMetadata c = committed.get(e.getKey());
             return c != null && c.offset() >= e.getValue().offset();
@@ -411,7 +521,9 @@ class FeaturesCrashIT {
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
-        List<TopicPartition> tps = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                .map(i -> new TopicPartition(topic, i.partition()))
+                .toList();
         consumer.assign(tps);
         consumer.seekToBeginning(tps);
         return consumer;

@@ -65,13 +65,22 @@ final class TopologyFixture implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(topology, p, NOW);
-        events = driver.createInputTopic(topics.events(), new StringSerializer(), serdes.userEvent().serializer());
+        events = driver.createInputTopic(
+                topics.events(), new StringSerializer(), serdes.userEvent().serializer());
         rawEvents = driver.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer());
-        items = driver.createInputTopic(topics.items(), new StringSerializer(), serdes.itemMetadata().serializer());
+        items = driver.createInputTopic(
+                topics.items(), new StringSerializer(), serdes.itemMetadata().serializer());
         rawItems = driver.createInputTopic(topics.items(), new StringSerializer(), new ByteArraySerializer());
-        userFeatures = driver.createOutputTopic(topics.userFeatures(), new StringDeserializer(), serdes.userFeatures().deserializer());
-        itemFeatures = driver.createOutputTopic(ITEM_FEATURES, new StringDeserializer(), ItemFeatures.jsonSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        userFeatures = driver.createOutputTopic(
+                topics.userFeatures(),
+                new StringDeserializer(),
+                serdes.userFeatures().deserializer());
+        itemFeatures = driver.createOutputTopic(
+                ITEM_FEATURES,
+                new StringDeserializer(),
+                ItemFeatures.jsonSerde().deserializer());
+        deadLetters = driver.createOutputTopic(
+                topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     KeyValueStore<String, byte[]> userSequences() {
@@ -92,8 +101,14 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     static UserEvent event(String id, String user, String item, String category, Action action, long timeMs) {
-        return UserEvent.newBuilder().setEventId(id).setUserId(user).setItemId(item).setCategoryId(category)
-                .setAction(action).setEventTime(Instant.ofEpochMilli(timeMs)).build();
+        return UserEvent.newBuilder()
+                .setEventId(id)
+                .setUserId(user)
+                .setItemId(item)
+                .setCategoryId(category)
+                .setAction(action)
+                .setEventTime(Instant.ofEpochMilli(timeMs))
+                .build();
     }
 
     @Override
@@ -101,7 +116,8 @@ final class TopologyFixture implements AutoCloseable {
         driver.close();
         MockSchemaRegistry.drop(scope);
         try (var s = Files.walk(stateDir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         } catch (java.io.IOException ignored) {
             // best effort
         }

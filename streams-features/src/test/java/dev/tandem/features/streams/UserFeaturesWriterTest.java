@@ -25,8 +25,14 @@ class UserFeaturesWriterTest {
         BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
         Action[] actions = {Action.VIEW, Action.CART, Action.PURCHASE, Action.FAVORITE};
         for (int i = 0; i < 200; i++) {
-            SequenceUpdater.apply(seq, new BehaviourEvent("e" + i, i % 3 == 0 ? "item-" + i : Long.toString(i * 7919L),
-                    Integer.toString(i % 11), actions[i % actions.length], 1_700_000_000_000L + i * 60_000L));
+            SequenceUpdater.apply(
+                    seq,
+                    new BehaviourEvent(
+                            "e" + i,
+                            i % 3 == 0 ? "item-" + i : Long.toString(i * 7919L),
+                            Integer.toString(i % 11),
+                            actions[i % actions.length],
+                            1_700_000_000_000L + i * 60_000L));
             String user = i % 2 == 0 ? "u" + i : "ü" + i;
             assertThat(w.write(user, seq)).isEqualTo(ser.serialize(TOPIC, seq.toUserFeatures(user)));
             assertThat(w.isDirect()).isEqualTo(i + 1 >= UserFeaturesWriter.VERIFY_RECORDS);
@@ -35,7 +41,8 @@ class UserFeaturesWriterTest {
 
     @Test
     void fallsBackToTheSerializerWhenItsBytesDiffer() {
-        Serializer<UserFeatures> other = (topic, f) -> ("not avro " + f.getUserId()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Serializer<UserFeatures> other =
+                (topic, f) -> ("not avro " + f.getUserId()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         UserFeaturesWriter w = new UserFeaturesWriter(other, TOPIC);
         BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
         for (int i = 0; i < 50; i++) {

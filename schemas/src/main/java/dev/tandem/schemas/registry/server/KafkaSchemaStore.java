@@ -58,7 +58,8 @@ public final class KafkaSchemaStore implements SchemaStore {
     private final KafkaProducer<byte[], byte[]> producer;
     private final List<StoreRecord> loaded;
 
-    private KafkaSchemaStore(String topic, Duration timeout, KafkaProducer<byte[], byte[]> producer, List<StoreRecord> loaded) {
+    private KafkaSchemaStore(
+            String topic, Duration timeout, KafkaProducer<byte[], byte[]> producer, List<StoreRecord> loaded) {
         this.topic = topic;
         this.timeout = timeout;
         this.producer = producer;
@@ -125,25 +126,33 @@ public final class KafkaSchemaStore implements SchemaStore {
         TopicSpec spec = TandemTopics.schemasTopic();
         try (Admin admin = Admin.create(common)) {
             long ms = timeout.toMillis();
-            int brokers = admin.describeCluster().nodes().get(ms, TimeUnit.MILLISECONDS).size();
+            int brokers = admin.describeCluster()
+                    .nodes()
+                    .get(ms, TimeUnit.MILLISECONDS)
+                    .size();
             short replication = (short) Math.max(1, Math.min(3, brokers));
             try {
                 admin.createTopics(List.of(new NewTopic(topic, spec.partitions(), replication).configs(spec.configs())))
-                        .all().get(ms, TimeUnit.MILLISECONDS);
+                        .all()
+                        .get(ms, TimeUnit.MILLISECONDS);
                 LOG.info("Created schema topic '{}' (1 partition, replication {}, compacted)", topic, replication);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) throw e;
             }
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(ms, TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription d = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(ms, TimeUnit.MILLISECONDS)
+                    .get(topic);
             if (d.partitions().size() != 1) {
                 // Ordering across partitions is lost, and with it the meaning of "latest".
-                throw new IllegalStateException("Schema topic '" + topic + "' has " + d.partitions().size()
-                        + " partitions; it must have exactly 1");
+                throw new IllegalStateException("Schema topic '" + topic + "' has "
+                        + d.partitions().size() + " partitions; it must have exactly 1");
             }
         } catch (ExecutionException e) {
             throw new KafkaException("Could not prepare schema topic '" + topic + "': " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new KafkaException("Kafka did not answer within " + timeout + " while preparing schema topic '" + topic + "'", e);
+            throw new KafkaException(
+                    "Kafka did not answer within " + timeout + " while preparing schema topic '" + topic + "'", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while preparing schema topic '" + topic + "'", e);
@@ -185,17 +194,25 @@ public final class KafkaSchemaStore implements SchemaStore {
         ObjectNode key = JSON.createObjectNode();
         ObjectNode value = JSON.createObjectNode();
         if (record instanceof SchemaEntry e) {
-            key.put("keytype", "SCHEMA").put("subject", e.subject()).put("version", e.version()).put("magic", 1);
-            value.put("subject", e.subject()).put("version", e.version()).put("id", e.id())
-                    .put("schema", e.schema()).put("deleted", e.deleted());
+            key.put("keytype", "SCHEMA")
+                    .put("subject", e.subject())
+                    .put("version", e.version())
+                    .put("magic", 1);
+            value.put("subject", e.subject())
+                    .put("version", e.version())
+                    .put("id", e.id())
+                    .put("schema", e.schema())
+                    .put("deleted", e.deleted());
         } else if (record instanceof ConfigEntry c) {
             key.put("keytype", "CONFIG").put("subject", c.subject()).put("magic", 0);
             value.put("compatibilityLevel", c.level().name());
         } else {
             throw new IllegalArgumentException("Unknown store record " + record);
         }
-        return new byte[][] {key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)};
+        return new byte[][] {
+            key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)
+        };
     }
 
     static StoreRecord decode(byte[] keyBytes, byte[] valueBytes) {
@@ -206,13 +223,19 @@ public final class KafkaSchemaStore implements SchemaStore {
             String type = key.path("keytype").asText("");
             switch (type) {
                 case "SCHEMA" -> {
-                    return new SchemaEntry(value.path("subject").asText(), value.path("version").asInt(),
-                            value.path("id").asInt(), value.path("schema").asText(), value.path("deleted").asBoolean(false));
+                    return new SchemaEntry(
+                            value.path("subject").asText(),
+                            value.path("version").asInt(),
+                            value.path("id").asInt(),
+                            value.path("schema").asText(),
+                            value.path("deleted").asBoolean(false));
                 }
                 case "CONFIG" -> {
                     JsonNode subject = key.get("subject");
-                    return new ConfigEntry(subject == null || subject.isNull() ? null : subject.asText(),
-                            CompatibilityLevel.parse(value.path("compatibilityLevel").asText()));
+                    return new ConfigEntry(
+                            subject == null || subject.isNull() ? null : subject.asText(),
+                            CompatibilityLevel.parse(
+                                    value.path("compatibilityLevel").asText()));
                 }
                 default -> {
                     return null;

@@ -76,9 +76,11 @@ public final class RegistryCore {
         }
         CompatibilityResult result = check(subject, schema, liveVersions(subject), levelOf(subject));
         if (!result.compatible()) {
-            throw new SchemaRegistryException(409, SchemaRegistryException.INCOMPATIBLE_SCHEMA,
-                    "Schema being registered is incompatible with an earlier schema for subject \""
-                            + subject + "\", details: " + result.messages());
+            throw new SchemaRegistryException(
+                    409,
+                    SchemaRegistryException.INCOMPATIBLE_SCHEMA,
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject
+                            + "\", details: " + result.messages());
         }
         Integer existing = idsByCanonical.get(canonical);
         int id = existing != null ? existing : maxId + 1;
@@ -170,7 +172,9 @@ public final class RegistryCore {
         CompatibilityLevel l = subjectLevels.get(subject);
         if (l != null) return l;
         if (defaultToGlobal) return globalLevel;
-        throw new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+        throw new SchemaRegistryException(
+                404,
+                SchemaRegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
                 "Subject '" + subject + "' does not have subject-level compatibility configured");
     }
 
@@ -198,8 +202,11 @@ public final class RegistryCore {
         try {
             store.append(record);
         } catch (RuntimeException e) {
-            throw new SchemaRegistryException(500, SchemaRegistryException.INTERNAL_SERVER_ERROR,
-                    "Error in the backend data store: " + e.getMessage(), e);
+            throw new SchemaRegistryException(
+                    500,
+                    SchemaRegistryException.INTERNAL_SERVER_ERROR,
+                    "Error in the backend data store: " + e.getMessage(),
+                    e);
         }
         apply(record);
     }
@@ -248,12 +255,16 @@ public final class RegistryCore {
         for (SchemaEntry old : against) {
             Schema oldSchema = schemasById.get(old.id());
             if (level.checksBackward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(schema, oldSchema),
-                        "BACKWARD: the new schema cannot read data written with version " + old.version(), messages);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(schema, oldSchema),
+                        "BACKWARD: the new schema cannot read data written with version " + old.version(),
+                        messages);
             }
             if (level.checksForward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(oldSchema, schema),
-                        "FORWARD: version " + old.version() + " cannot read data written with the new schema", messages);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(oldSchema, schema),
+                        "FORWARD: version " + old.version() + " cannot read data written with the new schema",
+                        messages);
             }
         }
         return new CompatibilityResult(messages.isEmpty(), messages);

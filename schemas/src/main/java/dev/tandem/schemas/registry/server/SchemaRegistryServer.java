@@ -1,6 +1,5 @@
 package dev.tandem.schemas.registry.server;
 
-import dev.tandem.schemas.http.JdkHttpServers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.tandem.schemas.http.JdkHttpServers;
 import dev.tandem.schemas.registry.CompatibilityLevel;
 import dev.tandem.schemas.registry.CompatibilityResult;
 import dev.tandem.schemas.registry.SchemaRegistryException;
@@ -60,8 +60,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     private SchemaRegistryServer(Builder b) throws IOException {
         this.core = new RegistryCore(b.store);
-        this.expectedAuthorization = b.user == null ? null
-                : ("Basic " + Base64.getEncoder().encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8)))
+        this.expectedAuthorization = b.user == null
+                ? null
+                : ("Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8)))
                         .getBytes(StandardCharsets.UTF_8);
         InetSocketAddress address = new InetSocketAddress(b.host, b.port);
         if (b.sslContext != null) {
@@ -76,9 +79,14 @@ public final class SchemaRegistryServer implements AutoCloseable {
         http.createContext("/", this::handle);
         http.start();
         String host = b.host.contains(":") ? "[" + b.host + "]" : b.host;
-        this.url = (b.sslContext != null ? "https" : "http") + "://" + host + ":" + http.getAddress().getPort();
-        LOG.info("Schema registry listening on {} ({} threads, basic auth {}, store {})", url, b.threads,
-                b.user != null ? "on" : "off", b.store.getClass().getSimpleName());
+        this.url = (b.sslContext != null ? "https" : "http") + "://" + host + ":"
+                + http.getAddress().getPort();
+        LOG.info(
+                "Schema registry listening on {} ({} threads, basic auth {}, store {})",
+                url,
+                b.threads,
+                b.user != null ? "on" : "off",
+                b.store.getClass().getSimpleName());
     }
 
     public static Builder builder() {
@@ -179,7 +187,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
             } else if (n == 5 && s.get(2).equals("versions") && s.get(4).equals("schema")) {
                 String subject = s.get(1);
                 String version = s.get(3);
-                m.put("GET", ex -> Reply.raw(core.version(subject, version).schema().toString()));
+                m.put(
+                        "GET",
+                        ex -> Reply.raw(core.version(subject, version).schema().toString()));
             } else {
                 return null;
             }
@@ -188,34 +198,47 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 m.put("GET", ex -> Reply.ok(strings(List.of("AVRO"))));
             } else if (n == 3 && s.get(1).equals("ids")) {
                 int id = parseId(s.get(2));
-                m.put("GET", ex -> Reply.ok(JSON.createObjectNode().put("schema", core.schemaById(id).toString())));
+                m.put(
+                        "GET",
+                        ex -> Reply.ok(JSON.createObjectNode()
+                                .put("schema", core.schemaById(id).toString())));
             } else if (n == 4 && s.get(1).equals("ids") && s.get(3).equals("schema")) {
                 int id = parseId(s.get(2));
                 m.put("GET", ex -> Reply.raw(core.schemaById(id).toString()));
             } else {
                 return null;
             }
-        } else if (s.get(0).equals("compatibility") && n >= 4 && s.get(1).equals("subjects") && s.get(3).equals("versions")) {
+        } else if (s.get(0).equals("compatibility")
+                && n >= 4
+                && s.get(1).equals("subjects")
+                && s.get(3).equals("versions")) {
             String subject = s.get(2);
             boolean verbose = Boolean.parseBoolean(q.get("verbose"));
             if (n == 4) {
                 m.put("POST", ex -> Reply.ok(compatJson(core.testCompatibilityAll(subject, schemaOf(ex)), verbose)));
             } else if (n == 5) {
                 String version = s.get(4);
-                m.put("POST", ex -> Reply.ok(compatJson(core.testCompatibility(subject, schemaOf(ex), version), verbose)));
+                m.put(
+                        "POST",
+                        ex -> Reply.ok(compatJson(core.testCompatibility(subject, schemaOf(ex), version), verbose)));
             } else {
                 return null;
             }
         } else if (s.get(0).equals("config") && n <= 2) {
             String subject = n == 2 ? s.get(1) : null;
             boolean defaultToGlobal = Boolean.parseBoolean(q.get("defaultToGlobal"));
-            m.put("GET", ex -> Reply.ok(JSON.createObjectNode()
-                    .put("compatibilityLevel", core.compatibility(subject, defaultToGlobal).name())));
+            m.put(
+                    "GET",
+                    ex -> Reply.ok(JSON.createObjectNode()
+                            .put(
+                                    "compatibilityLevel",
+                                    core.compatibility(subject, defaultToGlobal).name())));
             m.put("PUT", ex -> {
                 JsonNode body = body(ex);
                 JsonNode level = body.get("compatibility");
                 if (level == null) level = body.get("compatibilityLevel");
-                CompatibilityLevel l = CompatibilityLevel.parse(level == null || level.isNull() ? null : level.asText());
+                CompatibilityLevel l =
+                        CompatibilityLevel.parse(level == null || level.isNull() ? null : level.asText());
                 core.setCompatibility(subject, l);
                 return Reply.ok(JSON.createObjectNode().put("compatibility", l.name()));
             });
@@ -229,11 +252,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
         JsonNode body = body(ex);
         JsonNode type = body.get("schemaType");
         if (type != null && !type.isNull() && !type.asText().equalsIgnoreCase("AVRO")) {
-            throw SchemaRegistryException.invalidSchema("unsupported schema type '" + type.asText() + "': this registry stores AVRO only");
+            throw SchemaRegistryException.invalidSchema(
+                    "unsupported schema type '" + type.asText() + "': this registry stores AVRO only");
         }
         JsonNode refs = body.get("references");
         if (refs != null && refs.isArray() && refs.size() > 0) {
-            throw SchemaRegistryException.invalidSchema("schema references are not supported: inline the referenced types");
+            throw SchemaRegistryException.invalidSchema(
+                    "schema references are not supported: inline the referenced types");
         }
         JsonNode schema = body.get("schema");
         if (schema == null || !schema.isTextual()) {
@@ -247,7 +272,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (InputStream in = ex.getRequestBody()) {
             bytes = in.readNBytes(MAX_BODY_BYTES + 1);
         }
-        if (bytes.length > MAX_BODY_BYTES) throw new BadRequest(413, 413, "Request body larger than " + MAX_BODY_BYTES + " bytes");
+        if (bytes.length > MAX_BODY_BYTES)
+            throw new BadRequest(413, 413, "Request body larger than " + MAX_BODY_BYTES + " bytes");
         try {
             JsonNode n = JSON.readTree(bytes);
             if (n == null || !n.isObject()) throw new BadRequest(400, 400, "The request body must be a JSON object");
@@ -258,7 +284,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     private static ObjectNode versionJson(SchemaVersion v) {
-        return JSON.createObjectNode().put("subject", v.subject()).put("version", v.version()).put("id", v.id())
+        return JSON.createObjectNode()
+                .put("subject", v.subject())
+                .put("version", v.version())
+                .put("id", v.id())
                 .put("schema", v.schema().toString());
     }
 

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class KafkaSchemaStoreTest {
     @Test
     void encodingRoundTripsAndUsesOneKeyPerSubjectVersionForCompaction() {
-        var entry = new StoreRecord.SchemaEntry("s", 2, 5, UserEvent.getClassSchema().toString(), false);
+        var entry = new StoreRecord.SchemaEntry(
+                "s", 2, 5, UserEvent.getClassSchema().toString(), false);
         byte[][] kv = KafkaSchemaStore.encode(entry);
         assertThat(KafkaSchemaStore.decode(kv[0], kv[1])).isEqualTo(entry);
         assertThat(KafkaSchemaStore.encode(entry.asDeleted())[0]).isEqualTo(kv[0]);
@@ -21,7 +22,8 @@ class KafkaSchemaStoreTest {
         byte[][] g = KafkaSchemaStore.encode(global);
         assertThat(KafkaSchemaStore.decode(g[0], g[1])).isEqualTo(global);
         // Key types we do not write (Confluent's NOOP, for one) and tombstones are skipped.
-        assertThat(KafkaSchemaStore.decode("{\"keytype\":\"NOOP\",\"magic\":0}".getBytes(), "{}".getBytes())).isNull();
+        assertThat(KafkaSchemaStore.decode("{\"keytype\":\"NOOP\",\"magic\":0}".getBytes(), "{}".getBytes()))
+                .isNull();
         assertThat(KafkaSchemaStore.decode(kv[0], null)).isNull();
     }
 }

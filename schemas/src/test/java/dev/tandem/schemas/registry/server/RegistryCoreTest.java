@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RegistryCoreTest {
     private static final Schema V1 = UserEvent.getClassSchema();
     /** Adds an optional field: backward and forward compatible. */
-    private static final Schema V2_OPTIONAL = Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
+    private static final Schema V2_OPTIONAL =
+            Schemas.withField(V1, "{\"name\":\"referrer\",\"type\":[\"null\",\"string\"],\"default\":null}");
     /** Adds a required field: forward compatible only (old readers ignore it, new readers cannot read old data). */
     private static final Schema V2_REQUIRED = Schemas.withField(V1, "{\"name\":\"tenant\",\"type\":\"string\"}");
     /** Drops a field without a default: backward compatible only (new readers ignore it, old readers miss it). */
@@ -49,10 +50,10 @@ class RegistryCoreTest {
 
     @ParameterizedTest(name = "{0}: optional={1} required={2} dropped={3}")
     @CsvSource({
-            "NONE,     true, true,  true",
-            "BACKWARD, true, false, true",
-            "FORWARD,  true, true,  false",
-            "FULL,     true, false, false",
+        "NONE,     true, true,  true",
+        "BACKWARD, true, false, true",
+        "FORWARD,  true, true,  false",
+        "FULL,     true, false, false",
     })
     void levelsDecideWhatMayFollow(CompatibilityLevel level, boolean optional, boolean required, boolean dropped) {
         core.setCompatibility(null, level);
@@ -89,29 +90,47 @@ class RegistryCoreTest {
         }
         assertThat(core.register("plain", withStringX)).isPositive();
         assertThatThrownBy(() -> core.register("transitive", withStringX))
-                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(409))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(409))
                 .hasMessageContaining("version 1");
     }
 
     @Test
     void errorsCarryConfluentCodes() {
-        assertThatThrownBy(() -> core.latest("nope")).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40401));
+        assertThatThrownBy(() -> core.latest("nope"))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40401));
         core.register("s", V1);
-        assertThatThrownBy(() -> core.version("s", 7)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40402));
-        assertThatThrownBy(() -> core.schemaById(99)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40403));
-        assertThatThrownBy(() -> core.lookup("s", V2_OPTIONAL)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40403));
-        assertThatThrownBy(() -> RegistryCore.parse("{\"type\":\"record\"}")).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(42201));
-        assertThatThrownBy(() -> core.version("s", "zero")).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(42202));
-        assertThatThrownBy(() -> CompatibilityLevel.parse("SIDEWAYS")).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(42203));
-        assertThatThrownBy(() -> core.compatibility("s", false)).isInstanceOfSatisfying(SchemaRegistryException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(40408));
+        assertThatThrownBy(() -> core.version("s", 7))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40402));
+        assertThatThrownBy(() -> core.schemaById(99))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40403));
+        assertThatThrownBy(() -> core.lookup("s", V2_OPTIONAL))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40403));
+        assertThatThrownBy(() -> RegistryCore.parse("{\"type\":\"record\"}"))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(42201));
+        assertThatThrownBy(() -> core.version("s", "zero"))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(42202));
+        assertThatThrownBy(() -> CompatibilityLevel.parse("SIDEWAYS"))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(42203));
+        assertThatThrownBy(() -> core.compatibility("s", false))
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(40408));
     }
 
     @Test
@@ -150,7 +169,8 @@ class RegistryCoreTest {
         assertThat(second.subjects()).containsExactly("t");
         assertThat(second.latest("t").id()).isEqualTo(3);
         assertThat(second.compatibility("s", false)).isEqualTo(CompatibilityLevel.FULL);
-        assertThat(second.register("u", Schemas.withField(V1, "{\"name\":\"z\",\"type\":\"int\",\"default\":1}"))).isEqualTo(4);
+        assertThat(second.register("u", Schemas.withField(V1, "{\"name\":\"z\",\"type\":\"int\",\"default\":1}")))
+                .isEqualTo(4);
         assertThat(second.register("s", V1)).isEqualTo(1);
         assertThat(second.versions("s")).containsExactly(3);
     }
