@@ -1,8 +1,6 @@
 package dev.tandem.bench.scoring;
 
 import dev.tandem.bench.BenchEnvironment;
-import dev.tandem.bench.ScenarioCommand;
-import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.bench.scoring.ScoringRuns.Latency;
 import dev.tandem.bench.scoring.ScoringRuns.Shared;
 import dev.tandem.bench.scoring.ScoringRuns.Swap;
@@ -31,94 +29,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The Flink scoring job end to end on a real broker, against the raw TensorFlow ceiling of the same model, per model
  * architecture, in one run. See bench/README.md and docs/benchmarks.md for the method.
  */
-@Command(name = "scoring", mixinStandardHelpOptions = true,
+@Command(
+        name = "scoring",
+        mixinStandardHelpOptions = true,
         description = {
-                "Scoring job (flink-inference): raw TF ceiling of the model (one session per core, full batches, best batch size), the job's",
-                "candidate predictions/s from scoring-requests to predictions (exactly once, read_committed), the same job record",
-                "by record, and request → prediction p50/p99 latency at a fixed request rate; per model architecture (--model)."})
-public final class ScoringScenario extends ScenarioCommand {
-    static final String DEFAULT_MODEL = "mmoe-mean";
+            "Scoring job (flink-inference): raw TF ceiling of the model (one session per core, full batches, best batch size), the job's",
+            "candidate predictions/s from scoring-requests to predictions (exactly once, read_committed), the same job record",
+            "by record, and request → prediction p50/p99 latency at a fixed request rate; per model architecture (--model)."
+        })
+public final class ScoringScenario extends ScoringOptions {
     private static final List<String> STAGES = List.of("CART", "PURCHASE");
-
-    @Option(names = "--model", split = ",", paramLabel = "ARCH-ENCODER",
-            description = "Model(s) of the zoo, <architecture>-<sequenceEncoder> (e.g. mmoe-mean, ple-target_attention), or 'all' (default: "
-                    + DEFAULT_MODEL + ").")
-    List<String> models = new ArrayList<>(List.of(DEFAULT_MODEL));
-
-    @Option(names = "--quick", description = "Small counts and short windows (seconds, for tests); explicit options still win.")
-    boolean quick;
-
-    @Option(names = "--requests", description = "Requests pre-filled for the throughput runs (default: 2000000; quick 3000).")
-    Integer requests;
-
-    @Option(names = "--candidates", defaultValue = "20", description = "Candidates per request (default: ${DEFAULT-VALUE}).")
-    int candidates;
-
-    @Option(names = "--users", description = "Generated users (default: 20000; quick 300).")
-    Integer users;
-
-    @Option(names = "--items", description = "Generated catalog items (default: 20000; quick 2000).")
-    Integer items;
-
-    @Option(names = "--events", description = "Generated events: the users' histories and the training data (default: 200000; quick 5000).")
-    Long events;
-
-    @Option(names = "--epochs", defaultValue = "1", description = "Training epochs of each bench model (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--max-batch-rows", defaultValue = "2048", description = "The job's maximum batch, also among the raw TF batch sizes (default: ${DEFAULT-VALUE}).")
-    int maxBatchRows;
-
-    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "5ms", converter = DurationConverter.class,
-            description = "The job's maximum batching wait (default: ${DEFAULT-VALUE}).")
-    Duration maxWait;
-
-    @Option(names = "--parallelism", defaultValue = "2",
-            description = "Job parallelism (one TF session per subtask) and raw TF threads (default: ${DEFAULT-VALUE}, both cores here).")
-    int parallelism;
-
-    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
-            description = "Checkpoint interval of the throughput runs (default: ${DEFAULT-VALUE}, as tandem score).")
-    Duration checkpointInterval;
-
-    @Option(names = "--latency-checkpoint-interval", paramLabel = "DURATION", defaultValue = "20ms", converter = DurationConverter.class,
-            description = "Checkpoint interval of the latency runs: read_committed predictions wait for it (default: ${DEFAULT-VALUE}).")
-    Duration latencyCheckpointInterval;
-
-    @Option(names = "--latency-only", description = "Only the latency and swap runs (no throughput, raw TF or record-by-record runs): for tuning the latency.")
-    boolean latencyOnly;
-
-    @Option(names = "--rate", description = "Requests/s of the latency runs (default: 2000).")
-    Double rate;
-
-    @Option(names = "--warmup-seconds", description = "Unrecorded seconds at --rate before the latency window (default: 5; quick 1).")
-    Double warmupSeconds;
-
-    @Option(names = "--latency-seconds", description = "Measured seconds of each latency window (default: 20; quick 2).")
-    Double latencySeconds;
-
-    @Option(names = "--raw-seconds", description = "Measured seconds of the raw TF ceiling per batch size, after a third as warm-up (default: 2; quick 0.5).")
-    Double rawSeconds;
-
-    @Option(names = "--raw-batches", split = ",", paramLabel = "ROWS,…", defaultValue = "128,256,512,1024,2048,4096",
-            description = "Batch sizes the raw TF ceiling is measured at, the best reported (default: ${DEFAULT-VALUE}); --max-batch-rows is always included.")
-    List<Integer> rawBatches;
-
-    @Option(names = "--per-record-seconds", description = "At most this long for the record-by-record run (default: 20; quick 3).")
-    Double perRecordSeconds;
-
-    @Option(names = "--model-cache", paramLabel = "DIR",
-            description = "Keep the bench's trained models here and reuse them, <DIR>/bench-<model>/<settings>-v1|v2 (default: a temp dir, deleted after).")
-    Path modelCache;
-
-    @Option(names = "--seed", defaultValue = "5", description = "Generator, request and model seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     private PrintWriter out;
     private List<String> names;
@@ -147,13 +72,19 @@ public final class ScoringScenario extends ScenarioCommand {
     protected Map<String, Object> measure(BenchEnvironment env, PrintWriter printer) throws Exception {
         out = printer;
         runs = new ScoringRuns(out, candidates, rate, warmupSeconds, latencySeconds);
-        Path modelRoot = modelCache != null ? Files.createDirectories(modelCache) : Files.createTempDirectory("tandem-bench-scoring-models-");
+        Path modelRoot = modelCache != null
+                ? Files.createDirectories(modelCache)
+                : Files.createTempDirectory("tandem-bench-scoring-models-");
         Map<String, Map<String, Number>> perModel = new LinkedHashMap<>();
         Map<String, Number> bare;
         try {
             long t0 = System.nanoTime();
             ScoringWorkload workload = ScoringWorkload.generate(users, items, events, candidates, seed);
-            say("generated %,d events of %,d users over %,d items in %.1f s", workload.log.size(), workload.features.size(), workload.catalog.size(),
+            say(
+                    "generated %,d events of %,d users over %,d items in %.1f s",
+                    workload.log.size(),
+                    workload.features.size(),
+                    workload.catalog.size(),
                     (System.nanoTime() - t0) / 1e9);
             Shared shared = prefill(env, workload);
             bare = measureBareFlink(env, workload, shared);
@@ -163,7 +94,8 @@ public final class ScoringScenario extends ScenarioCommand {
         } finally {
             if (modelCache == null) FileTrees.delete(modelRoot);
         }
-        Map<String, Object> metrics = new LinkedHashMap<>(perModel.values().iterator().next());
+        Map<String, Object> metrics =
+                new LinkedHashMap<>(perModel.values().iterator().next());
         metrics.putAll(bare);
         metrics.put("model", names.get(0));
         metrics.put("models", perModel);
@@ -194,7 +126,8 @@ public final class ScoringScenario extends ScenarioCommand {
             } else if (zoo.contains(name)) {
                 if (!out.contains(name)) out.add(name);
             } else {
-                throw new CommandLine.ParameterException(cl, "unknown --model '" + name + "', one of: all, " + String.join(", ", zoo));
+                throw new CommandLine.ParameterException(
+                        cl, "unknown --model '" + name + "', one of: all, " + String.join(", ", zoo));
             }
         }
         return out;
@@ -214,19 +147,28 @@ public final class ScoringScenario extends ScenarioCommand {
 
     private void validate(CommandLine cl) {
         if (requests < 10) throw new CommandLine.ParameterException(cl, "--requests must be >= 10, got " + requests);
-        if (candidates < 1) throw new CommandLine.ParameterException(cl, "--candidates must be >= 1, got " + candidates);
-        if (users < 10 || items < 100) throw new CommandLine.ParameterException(cl, "--users must be >= 10 and --items >= 100");
+        if (candidates < 1)
+            throw new CommandLine.ParameterException(cl, "--candidates must be >= 1, got " + candidates);
+        if (users < 10 || items < 100)
+            throw new CommandLine.ParameterException(cl, "--users must be >= 10 and --items >= 100");
         if (events < 1_000) throw new CommandLine.ParameterException(cl, "--events must be >= 1000, got " + events);
         if (epochs < 1) throw new CommandLine.ParameterException(cl, "--epochs must be >= 1, got " + epochs);
         if (maxBatchRows < candidates) {
-            throw new CommandLine.ParameterException(cl, "--max-batch-rows must be >= --candidates (" + candidates + "), got " + maxBatchRows);
+            throw new CommandLine.ParameterException(
+                    cl, "--max-batch-rows must be >= --candidates (" + candidates + "), got " + maxBatchRows);
         }
-        if (parallelism < 1) throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, got " + parallelism);
-        if (checkpointInterval.isZero() || checkpointInterval.isNegative() || latencyCheckpointInterval.isZero() || latencyCheckpointInterval.isNegative()) {
-            throw new CommandLine.ParameterException(cl, "checkpoint intervals must be > 0 (the exactly-once sink commits on checkpoints)");
+        if (parallelism < 1)
+            throw new CommandLine.ParameterException(cl, "--parallelism must be >= 1, got " + parallelism);
+        if (checkpointInterval.isZero()
+                || checkpointInterval.isNegative()
+                || latencyCheckpointInterval.isZero()
+                || latencyCheckpointInterval.isNegative()) {
+            throw new CommandLine.ParameterException(
+                    cl, "checkpoint intervals must be > 0 (the exactly-once sink commits on checkpoints)");
         }
         if (!(rate > 0)) throw new CommandLine.ParameterException(cl, "--rate must be > 0, got " + rate);
-        for (int b : rawBatches) if (b < 1) throw new CommandLine.ParameterException(cl, "--raw-batches must be >= 1, got " + b);
+        for (int b : rawBatches)
+            if (b < 1) throw new CommandLine.ParameterException(cl, "--raw-batches must be >= 1, got " + b);
         if (!(latencySeconds > 0) || !(rawSeconds > 0) || !(perRecordSeconds > 0) || warmupSeconds < 0) {
             throw new CommandLine.ParameterException(cl, "durations must be > 0");
         }
@@ -240,19 +182,30 @@ public final class ScoringScenario extends ScenarioCommand {
         TandemAvroSerializer<ItemMetadata> is = AvroSerdes.valueSerializer(registryUrl);
         TandemAvroSerializer<ScoringRequest> rs = AvroSerdes.valueSerializer(registryUrl);
         SendErrors errors = new SendErrors();
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            w.features.forEach((u, f) -> p.send(new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)), errors));
-            for (ItemMetadata m : w.catalog) p.send(new ProducerRecord<>(topics.get(1), ScoringRuns.utf8(m.getItemId()), is.serialize(topics.get(1), m)), errors);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            w.features.forEach((u, f) -> p.send(
+                    new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)), errors));
+            for (ItemMetadata m : w.catalog)
+                p.send(
+                        new ProducerRecord<>(
+                                topics.get(1), ScoringRuns.utf8(m.getItemId()), is.serialize(topics.get(1), m)),
+                        errors);
             for (int n = 0; n < requests; n++) {
                 ScoringRequest r = w.request("t-", n);
-                p.send(new ProducerRecord<>(topics.get(2), ScoringRuns.utf8(r.getUserId()), rs.serialize(topics.get(2), r)), errors);
+                p.send(
+                        new ProducerRecord<>(
+                                topics.get(2), ScoringRuns.utf8(r.getUserId()), rs.serialize(topics.get(2), r)),
+                        errors);
             }
             p.flush();
             errors.throwIfFailed("records");
         }
-        say("pre-filled %,d user features, %,d items and %,d requests × %d candidates in %.1f s", w.features.size(), w.catalog.size(), requests, candidates,
-                (System.nanoTime() - t0) / 1e9);
+        say(
+                "pre-filled %,d user features, %,d items and %,d requests × %d candidates in %.1f s",
+                w.features.size(), w.catalog.size(), requests, candidates, (System.nanoTime() - t0) / 1e9);
         return new Shared(topics.get(0), topics.get(1), topics.get(2));
     }
 
@@ -260,24 +213,45 @@ public final class ScoringScenario extends ScenarioCommand {
      * {@link BareFlinkJob} on the same topics and settings as the scoring job's runs: Flink's own throughput and latency
      * here, the part of every figure that no scoring job on Flink can win back.
      */
-    private Map<String, Number> measureBareFlink(BenchEnvironment env, ScoringWorkload w, Shared shared) throws Exception {
+    private Map<String, Number> measureBareFlink(BenchEnvironment env, ScoringWorkload w, Shared shared)
+            throws Exception {
         say("");
-        say("== bare Flink (Kafka in, keyBy + keyed-state read, Kafka out exactly once; no decoding, catalog or model) ==");
-        ScoringConfig base = ScoringConfig.builder().parallelism(parallelism).batching(maxBatchRows, maxWait).build();
+        say(
+                "== bare Flink (Kafka in, keyBy + keyed-state read, Kafka out exactly once; no decoding, catalog or model) ==");
+        ScoringConfig base = ScoringConfig.builder()
+                .parallelism(parallelism)
+                .batching(maxBatchRows, maxWait)
+                .build();
         Map<String, Number> m = new LinkedHashMap<>();
         if (!latencyOnly) {
-            double rate = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), null, true, requests, ScoringRuns.RUN_TIMEOUT, "bare flink");
+            double rate = runs.throughput(
+                    env,
+                    shared,
+                    base.toBuilder().checkpointInterval(checkpointInterval).build(),
+                    null,
+                    true,
+                    requests,
+                    ScoringRuns.RUN_TIMEOUT,
+                    "bare flink");
             m.put("bare_flink_predictions_per_sec", Math.round(rate));
         }
-        Latency l = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null, true);
+        Latency l = runs.latency(
+                env,
+                w,
+                shared,
+                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
+                null,
+                true);
         m.put("bare_flink_p50_latency_ms", l.p50Ms());
         m.put("bare_flink_p99_latency_ms", l.p99Ms());
         return m;
     }
 
-    private Map<String, Number> measureModel(BenchEnvironment env, ScoringWorkload w, Shared shared, String name, Path modelRoot) throws Exception {
+    private Map<String, Number> measureModel(
+            BenchEnvironment env, ScoringWorkload w, Shared shared, String name, Path modelRoot) throws Exception {
         int dash = name.indexOf('-');
-        ModelConfig config = ModelConfig.defaults().withName("bench-" + name)
+        ModelConfig config = ModelConfig.defaults()
+                .withName("bench-" + name)
                 .withArchitecture(name.substring(0, dash), name.substring(dash + 1))
                 .withTraining(0.003, 256, epochs, epochs, seed);
         say("");
@@ -285,14 +259,35 @@ public final class ScoringScenario extends ScenarioCommand {
         // the data and training settings are in the version, so a --model-cache never serves a model of other data
         String key = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d", seed, users, items, events, epochs);
         Path modelDir = w.trainedModel(config, modelRoot, key + "-v1", line -> say("%s", line));
-        ScoringConfig base = ScoringConfig.builder().model(modelDir.toString(), STAGES).parallelism(parallelism)
-                .batching(maxBatchRows, maxWait).build();
+        ScoringConfig base = ScoringConfig.builder()
+                .model(modelDir.toString(), STAGES)
+                .parallelism(parallelism)
+                .batching(maxBatchRows, maxWait)
+                .build();
 
         Map<String, Number> m = new LinkedHashMap<>();
         if (latencyOnly) {
-            Latency steady = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null);
-            Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
-            Latency swap = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), new Swap(config.name(), key + "-v2", v2));
+            Latency steady = runs.latency(
+                    env,
+                    w,
+                    shared,
+                    base.toBuilder()
+                            .checkpointInterval(latencyCheckpointInterval)
+                            .build(),
+                    null);
+            Path v2 = w.trainedModel(
+                    config.withTraining(0.003, 256, epochs, epochs, seed + 1),
+                    modelRoot,
+                    key + "-v2",
+                    line -> say("%s", line));
+            Latency swap = runs.latency(
+                    env,
+                    w,
+                    shared,
+                    base.toBuilder()
+                            .checkpointInterval(latencyCheckpointInterval)
+                            .build(),
+                    new Swap(config.name(), key + "-v2", v2));
             putLatency(m, steady, swap);
             m.put("requests_per_sec_offered", rate);
             m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
@@ -300,25 +295,74 @@ public final class ScoringScenario extends ScenarioCommand {
         }
         List<Integer> rawSizes = new ArrayList<>(rawBatches);
         rawSizes.add(maxBatchRows);
-        SortedMap<Integer, Double> rawRates = RawTfCeiling.measure(modelDir, STAGES, w, rawSizes, parallelism, rawSeconds / 3, rawSeconds);
+        SortedMap<Integer, Double> rawRates =
+                RawTfCeiling.measure(modelDir, STAGES, w, rawSizes, parallelism, rawSeconds / 3, rawSeconds);
         int bestBatch = RawTfCeiling.best(rawRates);
         double raw = rawRates.get(bestBatch);
         StringBuilder sweep = new StringBuilder();
-        rawRates.forEach((b, r) -> sweep.append(String.format(Locale.ROOT, "%s%d: %,.0f", sweep.length() == 0 ? "" : ", ", b, r)));
-        say("raw TF:        %,12.0f predictions/s (%d sessions, best batch %d, reused tensors; by batch: %s)", raw, parallelism, bestBatch, sweep);
+        rawRates.forEach((b, r) ->
+                sweep.append(String.format(Locale.ROOT, "%s%d: %,.0f", sweep.length() == 0 ? "" : ", ", b, r)));
+        say(
+                "raw TF:        %,12.0f predictions/s (%d sessions, best batch %d, reused tensors; by batch: %s)",
+                raw, parallelism, bestBatch, sweep);
 
-        double batched = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), null, requests, ScoringRuns.RUN_TIMEOUT, "batched");
+        double batched = runs.throughput(
+                env,
+                shared,
+                base.toBuilder().checkpointInterval(checkpointInterval).build(),
+                null,
+                requests,
+                ScoringRuns.RUN_TIMEOUT,
+                "batched");
         // Record by record = one session call per candidate, what a Flink map calling TF per record does. One call
         // per request already batches its candidates (20 rows): kept as per_request_ for reference.
-        double perRecord = runs.throughput(env, shared, base.toBuilder().batching(candidates, maxWait).checkpointInterval(checkpointInterval).build(),
-                PerCandidateScorer.factory(modelDir, STAGES), requests, Duration.ofMillis((long) (perRecordSeconds * 1000)), "per-record");
-        double perRequest = runs.throughput(env, shared, base.toBuilder().batching(candidates, maxWait).checkpointInterval(checkpointInterval).build(), null, requests,
-                Duration.ofMillis((long) (perRecordSeconds * 1000)), "per-request");
-        double plumbing = runs.throughput(env, shared, base.toBuilder().checkpointInterval(checkpointInterval).build(), NoModelScorer.factory(modelDir, STAGES), requests,
-                ScoringRuns.RUN_TIMEOUT, "no model");
-        Latency steady = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), null);
-        Path v2 = w.trainedModel(config.withTraining(0.003, 256, epochs, epochs, seed + 1), modelRoot, key + "-v2", line -> say("%s", line));
-        Latency swap = runs.latency(env, w, shared, base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(), new Swap(config.name(), key + "-v2", v2));
+        double perRecord = runs.throughput(
+                env,
+                shared,
+                base.toBuilder()
+                        .batching(candidates, maxWait)
+                        .checkpointInterval(checkpointInterval)
+                        .build(),
+                PerCandidateScorer.factory(modelDir, STAGES),
+                requests,
+                Duration.ofMillis((long) (perRecordSeconds * 1000)),
+                "per-record");
+        double perRequest = runs.throughput(
+                env,
+                shared,
+                base.toBuilder()
+                        .batching(candidates, maxWait)
+                        .checkpointInterval(checkpointInterval)
+                        .build(),
+                null,
+                requests,
+                Duration.ofMillis((long) (perRecordSeconds * 1000)),
+                "per-request");
+        double plumbing = runs.throughput(
+                env,
+                shared,
+                base.toBuilder().checkpointInterval(checkpointInterval).build(),
+                NoModelScorer.factory(modelDir, STAGES),
+                requests,
+                ScoringRuns.RUN_TIMEOUT,
+                "no model");
+        Latency steady = runs.latency(
+                env,
+                w,
+                shared,
+                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
+                null);
+        Path v2 = w.trainedModel(
+                config.withTraining(0.003, 256, epochs, epochs, seed + 1),
+                modelRoot,
+                key + "-v2",
+                line -> say("%s", line));
+        Latency swap = runs.latency(
+                env,
+                w,
+                shared,
+                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
+                new Swap(config.name(), key + "-v2", v2));
 
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
         m.put("raw_tf_best_batch", bestBatch);
@@ -341,8 +385,18 @@ public final class ScoringScenario extends ScenarioCommand {
         m.put("parallelism", parallelism);
         m.put("checkpoint_interval_ms", checkpointInterval.toMillis());
         m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
-        say("%s: end to end %,.0f predictions/s = %.0f %% of raw TF, %.1f × record by record (%,.0f/s); latency at %,.0f requests/s p50 %.1f ms, p99 %.1f ms, during a swap p99 %.1f ms; the job with no model %,.0f/s",
-                name, batched, 100 * batched / raw, batched / perRecord, perRecord, rate, steady.p50Ms(), steady.p99Ms(), swap.p99Ms(), plumbing);
+        say(
+                "%s: end to end %,.0f predictions/s = %.0f %% of raw TF, %.1f × record by record (%,.0f/s); latency at %,.0f requests/s p50 %.1f ms, p99 %.1f ms, during a swap p99 %.1f ms; the job with no model %,.0f/s",
+                name,
+                batched,
+                100 * batched / raw,
+                batched / perRecord,
+                perRecord,
+                rate,
+                steady.p50Ms(),
+                steady.p99Ms(),
+                swap.p99Ms(),
+                plumbing);
         return m;
     }
 
