@@ -95,6 +95,16 @@ public final class ScoreCommand implements Callable<Integer> {
     Duration checkpointInterval;
 
     @Option(
+            names = "--checkpoint-dir",
+            paramLabel = "DIR|URI",
+            defaultValue = "${env:TANDEM_SCORING_CHECKPOINT_DIR:-}",
+            description =
+                    "Where checkpoints are kept (retained on a stop or a crash) and resumed from: a start picks up where"
+                            + " the last run's newest completed checkpoint left off. Default: .tandem/scoring-checkpoints locally;"
+                            + " with --jobmanager, none unless given (a URI the cluster can reach, e.g. s3://…).")
+    String checkpointDir;
+
+    @Option(
             names = "--stages",
             paramLabel = "STAGE",
             split = ",",
@@ -164,6 +174,7 @@ public final class ScoreCommand implements Callable<Integer> {
         requireTopics(endpoints.bootstrapServers());
         config = config.toBuilder()
                 .kafka(endpoints.bootstrapServers(), endpoints.registryUrl())
+                .checkpointDir(checkpointDir(jm != null))
                 .build();
 
         PrintWriter out = cl.getOut();
@@ -179,6 +190,7 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("  max-wait             " + config.maxWait().toMillis() + " ms");
         out.println("  parallelism          " + config.parallelism());
         out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
+        out.println("  checkpoint-dir       " + (config.checkpointDir() == null ? "(none)" : config.checkpointDir()));
         out.println("  max-id-length        " + config.maxIdLength());
         out.println("  gpu                  memory growth " + config.gpu().gpuMemoryGrowth() + ", visible devices "
                 + (config.gpu().visibleDevices().isEmpty()
@@ -284,6 +296,24 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         if (!Files.isRegularFile(jobJars.get(0))) throw new CliException("job jar not found: " + jobJars.get(0));
         return jobJars.get(0);
+    }
+
+    /**
+     * A local run keeps its checkpoints beside the features app's state, so {@code kill -9} and a new start resume
+     * where the last completed checkpoint left off instead of scoring requests twice or skipping them.
+     */
+    String checkpointDir(boolean remote) {
+        if (checkpointDir != null && !checkpointDir.isBlank()) {
+            return checkpointDir.contains("://")
+                    ? checkpointDir
+                    : Path.of(checkpointDir).toAbsolutePath().toUri().toString();
+        }
+        return remote
+                ? null
+                : Path.of(".tandem", "scoring-checkpoints")
+                        .toAbsolutePath()
+                        .toUri()
+                        .toString();
     }
 
     /** The options as a {@link ScoringConfig}; a bad value is a usage error (exit 2). */

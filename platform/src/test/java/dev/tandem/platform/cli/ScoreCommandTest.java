@@ -70,4 +70,22 @@ class ScoreCommandTest {
             assertThat(r.err()).startsWith("tandem: model ").contains("cannot be served");
         }
     }
+
+    @Test
+    void localRunsKeepCheckpointsInADurableDirectoryByDefault() {
+        ScoreCommand c = new ScoreCommand();
+        assertThat(c.checkpointDir(false))
+                .startsWith("file:")
+                .isEqualTo(Path.of(".tandem", "scoring-checkpoints")
+                        .toAbsolutePath()
+                        .toUri()
+                        .toString());
+        assertThat(c.checkpointDir(true))
+                .as("a cluster cannot reach this machine's disk")
+                .isNull();
+        c.checkpointDir = dir.resolve("ckpt").toString();
+        assertThat(c.checkpointDir(true)).isEqualTo(dir.resolve("ckpt").toUri().toString());
+        c.checkpointDir = "s3://bucket/tandem";
+        assertThat(c.checkpointDir(false)).isEqualTo("s3://bucket/tandem");
+    }
 }
