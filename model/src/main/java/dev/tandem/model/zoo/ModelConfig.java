@@ -183,129 +183,44 @@ public record ModelConfig(
 
     /** With the auxiliary next-category task at {@code weight}, or without it for 0. */
     public ModelConfig withNextCategoryTask(double weight) {
-        return new ModelConfig(
-                name,
-                architecture,
-                sequenceEncoder,
-                embeddingDim,
-                useItemId,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                taskSeGating,
-                learningRate,
-                batchSize,
-                epochs,
-                patience,
-                seed,
-                weight == 0 ? null : new Auxiliary(new NextCategory(weight)));
+        return copy(c -> {
+            c.auxiliary = weight == 0 ? null : new Auxiliary(new NextCategory(weight));
+        });
     }
 
     public ModelConfig withArchitecture(String arch, String encoder) {
-        return new ModelConfig(
-                name,
-                arch,
-                encoder,
-                embeddingDim,
-                useItemId,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                taskSeGating,
-                learningRate,
-                batchSize,
-                epochs,
-                patience,
-                seed,
-                auxiliary);
+        return copy(c -> {
+            c.architecture = arch;
+            c.sequenceEncoder = encoder;
+        });
     }
 
     public ModelConfig withTraining(double lr, int batch, int maxEpochs, int patienceEpochs, long rngSeed) {
-        return new ModelConfig(
-                name,
-                architecture,
-                sequenceEncoder,
-                embeddingDim,
-                useItemId,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                taskSeGating,
-                lr,
-                batch,
-                maxEpochs,
-                patienceEpochs,
-                rngSeed,
-                auxiliary);
+        return copy(c -> {
+            c.learningRate = lr;
+            c.batchSize = batch;
+            c.epochs = maxEpochs;
+            c.patience = patienceEpochs;
+            c.seed = rngSeed;
+        });
     }
 
     public ModelConfig withName(String n) {
-        return new ModelConfig(
-                n,
-                architecture,
-                sequenceEncoder,
-                embeddingDim,
-                useItemId,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                taskSeGating,
-                learningRate,
-                batchSize,
-                epochs,
-                patience,
-                seed,
-                auxiliary);
+        return copy(c -> {
+            c.name = n;
+        });
     }
 
     public ModelConfig withItemId(boolean use) {
-        return new ModelConfig(
-                name,
-                architecture,
-                sequenceEncoder,
-                embeddingDim,
-                use,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                taskSeGating,
-                learningRate,
-                batchSize,
-                epochs,
-                patience,
-                seed,
-                auxiliary);
+        return copy(c -> {
+            c.useItemId = use;
+        });
     }
 
     public ModelConfig withTaskSeGating(boolean se) {
-        return new ModelConfig(
-                name,
-                architecture,
-                sequenceEncoder,
-                embeddingDim,
-                useItemId,
-                hidden,
-                experts,
-                taskExperts,
-                towerHidden,
-                attentionHidden,
-                se,
-                learningRate,
-                batchSize,
-                epochs,
-                patience,
-                seed,
-                auxiliary);
+        return copy(c -> {
+            c.taskSeGating = se;
+        });
     }
 
     public String toJson() {
@@ -361,5 +276,73 @@ public record ModelConfig(
     @Override
     public int hashCode() {
         return Objects.hash(toJson());
+    }
+
+    /** A copy with some components changed: the components are listed once here, not in every {@code withX}. */
+    private ModelConfig copy(java.util.function.Consumer<Components> change) {
+        Components c = new Components(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    private static final class Components {
+        String name;
+        String architecture;
+        String sequenceEncoder;
+        Integer embeddingDim;
+        Boolean useItemId;
+        List<Integer> hidden;
+        Integer experts;
+        Integer taskExperts;
+        List<Integer> towerHidden;
+        Integer attentionHidden;
+        Boolean taskSeGating;
+        Double learningRate;
+        Integer batchSize;
+        Integer epochs;
+        Integer patience;
+        Long seed;
+        Auxiliary auxiliary;
+
+        Components(ModelConfig m) {
+            name = m.name;
+            architecture = m.architecture;
+            sequenceEncoder = m.sequenceEncoder;
+            embeddingDim = m.embeddingDim;
+            useItemId = m.useItemId;
+            hidden = m.hidden;
+            experts = m.experts;
+            taskExperts = m.taskExperts;
+            towerHidden = m.towerHidden;
+            attentionHidden = m.attentionHidden;
+            taskSeGating = m.taskSeGating;
+            learningRate = m.learningRate;
+            batchSize = m.batchSize;
+            epochs = m.epochs;
+            patience = m.patience;
+            seed = m.seed;
+            auxiliary = m.auxiliary;
+        }
+
+        ModelConfig build() {
+            return new ModelConfig(
+                    name,
+                    architecture,
+                    sequenceEncoder,
+                    embeddingDim,
+                    useItemId,
+                    hidden,
+                    experts,
+                    taskExperts,
+                    towerHidden,
+                    attentionHidden,
+                    taskSeGating,
+                    learningRate,
+                    batchSize,
+                    epochs,
+                    patience,
+                    seed,
+                    auxiliary);
+        }
     }
 }
