@@ -26,7 +26,6 @@ import dev.tandem.schemas.UserFeatures;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -115,7 +114,8 @@ public final class ModelScenario implements Callable<Integer> {
         for (Iterator<GeneratedEvent> it = world.events(); it.hasNext(); ) {
             log.add(LoggedEvent.of(it.next().toUserEvent()));
         }
-        FunnelConfig funnel = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), 0.7);
+        // 1 h on the default logs; shorter on the small ones of --quick runs, which a 1 h horizon would purge whole
+        FunnelConfig funnel = FunnelConfig.fitting(log);
         ExampleSet data = new ExampleBuilder(encoder, policy, funnel).build(log);
         out.printf(
                 Locale.ROOT,

@@ -22,7 +22,6 @@ import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -127,7 +126,7 @@ final class ScoringWorkload {
     }
 
     /**
-     * Trains {@code config} on this log (VIEW → CART → PURCHASE, 1 h horizon) and exports it under {@code root}; when
+     * Trains {@code config} on this log (VIEW → CART → PURCHASE within a horizon that fits it, 1 h at most) and exports it under {@code root}; when
      * {@code root/<name>/<version>} already holds an export (a cache dir), that model is reused.
      */
     Path trainedModel(ModelConfig config, Path root, String version, Consumer<String> progress) throws Exception {
@@ -136,7 +135,8 @@ final class ScoringWorkload {
             progress.accept("reusing model " + dir);
             return dir;
         }
-        FunnelConfig funnel = new FunnelConfig(FunnelConfig.defaults().stages(), Duration.ofHours(1), 0.7);
+        // 1 h on the default logs; shorter on the small ones of --quick runs, which a 1 h horizon would purge whole
+        FunnelConfig funnel = FunnelConfig.fitting(log);
         ExampleSet data = new ExampleBuilder(
                         new FeatureEncoder(FeatureSpec.defaults(SequencePolicy.defaults())),
                         SequencePolicy.defaults(),

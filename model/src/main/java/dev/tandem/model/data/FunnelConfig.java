@@ -51,6 +51,30 @@ public record FunnelConfig(Funnel funnel, double trainFraction, double selection
     }
 
     /** VIEW → CART → PURCHASE, 24 h horizon, 70 % train, the last 15 % of it for selection. */
+    /**
+     * The default funnel within a horizon that fits a log spanning {@code span} of event time: a quarter of it, at
+     * least 1 min and at most 1 h. Generated carts follow their view within seconds and purchases within minutes; a
+     * horizon as long as the log would censor every exposure, and purge every training one at the validation split.
+     */
+    public static FunnelConfig fittingSpan(Duration span) {
+        Duration horizon = span.dividedBy(4);
+        if (horizon.compareTo(Duration.ofMinutes(1)) < 0) horizon = Duration.ofMinutes(1);
+        if (horizon.compareTo(Duration.ofHours(1)) > 0) horizon = Duration.ofHours(1);
+        FunnelConfig d = defaults();
+        return new FunnelConfig(d.stages(), horizon, d.trainFraction());
+    }
+
+    /** {@link #fittingSpan} of the event-time span of {@code log}. */
+    public static FunnelConfig fitting(java.util.List<LoggedEvent> log) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (LoggedEvent e : log) {
+            min = Math.min(min, e.timeMs());
+            max = Math.max(max, e.timeMs());
+        }
+        return fittingSpan(log.isEmpty() ? Duration.ZERO : Duration.ofMillis(max - min));
+    }
+
     public static FunnelConfig defaults() {
         return new FunnelConfig(Funnel.defaults(), 0.7);
     }

@@ -65,13 +65,7 @@ public final class ScoringStage implements DemoStage {
     private static final Duration PREDICTIONS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
     private static final List<String> STAGES = List.of("CART", "PURCHASE");
-    /**
-     * VIEW → CART → PURCHASE within a horizon that fits the log: a quarter of its event-time span, at
-     * least 1 min and at most 1 h. The generator's carts follow their view within seconds and purchases
-     * within minutes, and the demo's log spans minutes (--events 2000) to a few hours of event time: with
-     * the default 24 h horizon every exposure would be censored (only its positives labelled) and the
-     * trainer refuses that (it used to learn P = 1 for everything).
-     */
+    /** VIEW → CART → PURCHASE within a horizon that fits the demo's log ({@link FunnelConfig#fittingSpan}). */
     static FunnelConfig funnel(List<UserEvent> log) {
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
@@ -80,12 +74,7 @@ public final class ScoringStage implements DemoStage {
             min = Math.min(min, t);
             max = Math.max(max, t);
         }
-        Duration span = log.isEmpty() ? Duration.ZERO : Duration.ofMillis(max - min);
-        Duration horizon = span.dividedBy(4);
-        if (horizon.compareTo(Duration.ofMinutes(1)) < 0) horizon = Duration.ofMinutes(1);
-        if (horizon.compareTo(Duration.ofHours(1)) > 0) horizon = Duration.ofHours(1);
-        FunnelConfig defaults = FunnelConfig.defaults();
-        return new FunnelConfig(defaults.stages(), horizon, defaults.trainFraction());
+        return FunnelConfig.fittingSpan(log.isEmpty() ? Duration.ZERO : Duration.ofMillis(max - min));
     }
 
     private final Path modelsDir;
