@@ -158,13 +158,9 @@ public final class FeatureTopology {
                                 serdes.userEvent().deserializer(),
                                 validator,
                                 topics.events(),
-                                options.userTtl(),
-                                options.ttlScanInterval(),
-                                options.ttlClock(),
+                                options,
                                 metrics,
-                                options.cachedUsersPerTask(),
-                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures()),
-                                options.itemStats()),
+                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures())),
                         Named.as(USER_SEQUENCE_PROCESSOR),
                         USER_SEQUENCES_STORE);
 

@@ -78,68 +78,24 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     /** Highest accepted event time of this task since it started; Long.MIN_VALUE until the first. */
     private long maxEventTimeMs = Long.MIN_VALUE;
 
+    /**
+     * One processor per task. {@code options} give the TTL, its scan interval and clock, the decoded-sequence cache
+     * size and whether accepted views, carts and purchases are forwarded to the item path; {@code featuresWriter} is
+     * this processor's own, writing the {@code user-features} values.
+     */
     public UserSequenceProcessor(
             SequencePolicy policy,
             Deserializer<UserEvent> deserializer,
             EventValidator validator,
             String defaultTopic,
-            Duration ttl,
-            Duration ttlScanInterval,
-            TtlClock ttlClock,
+            FeatureTopology.Options options,
             FeatureMetrics metrics,
             UserFeaturesWriter featuresWriter) {
-        this(
-                policy,
-                deserializer,
-                validator,
-                defaultTopic,
-                ttl,
-                ttlScanInterval,
-                ttlClock,
-                metrics,
-                FeatureTopology.Options.DEFAULT_CACHED_USERS_PER_TASK,
-                featuresWriter);
-    }
-
-    /** {@code featuresWriter}: this processor's own (one per task), writing the {@code user-features} values. */
-    public UserSequenceProcessor(
-            SequencePolicy policy,
-            Deserializer<UserEvent> deserializer,
-            EventValidator validator,
-            String defaultTopic,
-            Duration ttl,
-            Duration ttlScanInterval,
-            TtlClock ttlClock,
-            FeatureMetrics metrics,
-            int cachedUsers,
-            UserFeaturesWriter featuresWriter) {
-        this(
-                policy,
-                deserializer,
-                validator,
-                defaultTopic,
-                ttl,
-                ttlScanInterval,
-                ttlClock,
-                metrics,
-                cachedUsers,
-                featuresWriter,
-                true);
-    }
-
-    /** {@code itemEvents}: whether accepted views, carts and purchases are forwarded to the item path. */
-    public UserSequenceProcessor(
-            SequencePolicy policy,
-            Deserializer<UserEvent> deserializer,
-            EventValidator validator,
-            String defaultTopic,
-            Duration ttl,
-            Duration ttlScanInterval,
-            TtlClock ttlClock,
-            FeatureMetrics metrics,
-            int cachedUsers,
-            UserFeaturesWriter featuresWriter,
-            boolean itemEvents) {
+        Duration ttl = options.userTtl();
+        Duration ttlScanInterval = options.ttlScanInterval();
+        TtlClock ttlClock = options.ttlClock();
+        int cachedUsers = options.cachedUsersPerTask();
+        boolean itemEvents = options.itemStats();
         this.itemEvents = itemEvents;
         this.featuresWriter = Objects.requireNonNull(featuresWriter, "featuresWriter");
         this.policy = Objects.requireNonNull(policy, "policy");
