@@ -62,6 +62,14 @@ final class PredictionWireEncoder {
                 for (int i = 0; i < k; i++) pos += BinaryData.encodeFloat(probs.get(i), buf, pos);
             }
             arrayEnd(k);
+            Double price = c.getPrice();
+            if (price == null) {
+                varint(0);
+            } else {
+                varint(1);
+                ensure(8);
+                pos += BinaryData.encodeDouble(price, buf, pos);
+            }
         }
         arrayEnd(cands.size());
         PredictionTimings t = p.getTimings();

@@ -33,6 +33,7 @@ class PredictionWireEncoderTest {
             cands.add(CandidateScore.newBuilder()
                     .setItemId(id)
                     .setProbabilities(probs)
+                    .setPrice(r.nextBoolean() ? null : r.nextInt(10_000) / 100.0)
                     .build());
         }
         return Prediction.newBuilder()
@@ -67,6 +68,7 @@ class PredictionWireEncoderTest {
             cands.add(CandidateScore.newBuilder()
                     .setItemId(c.getItemId())
                     .setProbabilities(new FloatSlice(all, 3 + i * k, k))
+                    .setPrice(c.getPrice())
                     .build());
         }
         copy.setCandidates(cands);

@@ -83,8 +83,8 @@ public final class TestRecords {
                 .setRequestTime(T0)
                 .setStages(List.of("VIEW", "CART", "PURCHASE"))
                 .setCandidates(List.of(
-                        new CandidateScore("i-77", List.of(0.5f, 0.1f, 0.01f)),
-                        new CandidateScore("i-new", List.of(0.25f, 0.05f, 0.002f))))
+                        new CandidateScore("i-77", List.of(0.5f, 0.1f, 0.01f), 19.99),
+                        new CandidateScore("i-new", List.of(0.25f, 0.05f, 0.002f), null)))
                 .setTimings(new PredictionTimings(T0, T0.plusMillis(3), 120L, 850L, 64))
                 .build();
     }
