@@ -31,6 +31,8 @@ public final class EncodedRequest {
     public int[] candCategory;
     public int[] candBrand;
     public int[] candPrice;
+    /** The candidates' catalog prices, NaN where unknown: not a model input, carried into the prediction. */
+    public double[] candPriceValue;
 
     /**
      * Non-null only on a control marker: a model command the join forwards in stream order to the

@@ -38,6 +38,7 @@ public final class PredictionAssembler {
             CandidateScore c = new CandidateScore();
             c.setItemId(r.itemIds[i]);
             c.setProbabilities(new FloatSlice(mine, i * k, k));
+            if (r.candPriceValue != null && !Double.isNaN(r.candPriceValue[i])) c.setPrice(r.candPriceValue[i]);
             scores.add(c);
         }
         PredictionTimings timings = PredictionTimings.newBuilder()

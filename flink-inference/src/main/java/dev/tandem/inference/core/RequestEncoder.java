@@ -74,10 +74,22 @@ public final class RequestEncoder {
         return u;
     }
 
-    /** A catalog entry's codes: {item, category, brand, price bucket} (what the join keeps in broadcast state). */
+    /**
+     * A catalog entry's codes: {item, category, brand, price bucket, price's high and low 32 bits} (what the join keeps
+     * in broadcast state). The raw price rides along, as two ints of its double, so predictions can carry it to the
+     * serving sinks (expected-value ranking) without a second catalog lookup; an unknown price is NaN's bits.
+     */
     public int[] itemCodes(String itemId, ItemMetadata md) {
         ItemCode c = md == null ? encoder.encodeItem(itemId, null, null, null) : encodeItem(itemId, md);
-        return new int[] {c.item(), c.category(), c.brand(), c.priceBucket()};
+        Double price = md == null ? null : md.getPrice();
+        long bits = Double.doubleToRawLongBits(price == null ? Double.NaN : price);
+        return new int[] {c.item(), c.category(), c.brand(), c.priceBucket(), (int) (bits >>> 32), (int) bits};
+    }
+
+    /** The raw price in {@link #itemCodes}, NaN when unknown (also for codes packed before the price was kept). */
+    static double price(int[] codes) {
+        if (codes.length < 6) return Double.NaN;
+        return Double.longBitsToDouble(((long) codes[4] << 32) | (codes[5] & 0xffffffffL));
     }
 
     /** @param catalog item id → metadata, or null when unknown */
@@ -128,6 +140,7 @@ public final class RequestEncoder {
         out.candCategory = new int[n];
         out.candBrand = new int[n];
         out.candPrice = new int[n];
+        out.candPriceValue = new double[n];
         for (int i = 0; i < n; i++) {
             Candidate c = cands.get(i);
             String id = c.getItemId();
@@ -140,6 +153,7 @@ public final class RequestEncoder {
             out.candCategory[i] = code[1];
             out.candBrand[i] = code[2];
             out.candPrice[i] = code[3];
+            out.candPriceValue[i] = price(code);
         }
         return out;
     }

@@ -15,7 +15,7 @@ class PredictionAssemblerTest {
         EncodedRequest a = enc.encode(
                 Fixtures.request("r1", "u1", 1_000, "i1", "i2"),
                 null,
-                Map.<String, dev.tandem.schemas.ItemMetadata>of()::get,
+                Map.of("i2", Fixtures.item("i2", "shoes", "acme", 19.5))::get,
                 5);
         EncodedRequest b = enc.encode(
                 Fixtures.request("r2", "u2", 2_000, "i3"), Fixtures.features("u2", 1_500, 3, 3), id -> null, 6);
@@ -39,6 +39,10 @@ class PredictionAssemblerTest {
         assertThat(pa.getFeaturesAsOf()).isNull();
         assertThat(pa.getCandidates()).extracting(c -> c.getItemId().toString()).containsExactly("i1", "i2");
         assertThat(pa.getCandidates().get(1).getProbabilities()).containsExactly(p[2], p[3]);
+        assertThat(pa.getCandidates())
+                .as("the catalog's price where known, for expected-value ranking downstream")
+                .extracting(c -> c.getPrice())
+                .containsExactly(null, 19.5);
 
         // the scorer reuses its output array for the next batch: a prediction must not see that
         float[] before = p.clone();
