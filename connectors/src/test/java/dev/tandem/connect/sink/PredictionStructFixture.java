@@ -52,6 +52,16 @@ public final class PredictionStructFixture {
 
     private PredictionStructFixture() {}
 
+    /** A prediction over {@link #STAGES} with two candidates whose scores encode the request id's hash. */
+    public static Struct hashed(String requestId, String userId, long requestTime) {
+        float p = (Math.floorMod(requestId.hashCode(), 1000) + 1) / 1001f;
+        return prediction(requestId, userId, requestTime)
+                .featuresAsOf(requestTime - 1_000)
+                .candidate("item-a", 9.5, 0.9f, p, p / 2)
+                .candidate("item-b", null, 0.8f, p / 3, p / 4)
+                .struct();
+    }
+
     public static Builder prediction(String requestId, String userId, long requestTime) {
         return new Builder(requestId, userId, requestTime);
     }
