@@ -186,7 +186,7 @@ class DeliveryModesKafkaIT {
         byte[] staleValue = null;
         try (KafkaProducer<byte[], byte[]> producer = KAFKA.rawProducer()) {
             for (int i = 0; i < REQUESTS; i++) {
-                if (i == REQUESTS / 2) { // among fresh ones, so it is buffered in a batch with them
+                if (i == REQUESTS / 2) { // in the middle of the fresh ones, so it may share a batch with some
                     long dayOld = Instant.now().minus(Duration.ofDays(1)).toEpochMilli();
                     staleValue = send(producer, ser, topic, Fixtures.request("stale", "u-stale", dayOld, "i1", "i2"));
                 }
