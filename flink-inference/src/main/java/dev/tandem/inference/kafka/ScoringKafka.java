@@ -110,12 +110,6 @@ public final class ScoringKafka {
                 bootstrapServers, registry, groupId, topics, clientProperties, requestsStart, true, delivery);
     }
 
-    /** The same sources, with sinks that write as {@code d} says. */
-    public ScoringKafka delivery(Delivery d) {
-        return new ScoringKafka(
-                bootstrapServers, registry, groupId, topics, clientProperties, requestsStart, bounded, d);
-    }
-
     /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
     public KafkaSource<RawRecord> requests() {
         return raw(
