@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         usageHelpWidth = 120,
         description = {
             "Runs the Tandem scoring job: 'scoring-requests' joined with 'user-features' and 'items', micro-batched through",
-            "a TensorFlow SavedModel, to 'predictions' exactly once (malformed records to 'dead-letters'); follows 'model-control'.",
+            "a TensorFlow SavedModel, to 'predictions' exactly once or at least once (scoring.delivery; malformed records and",
+            "requests past scoring.request.deadline to 'dead-letters'); follows 'model-control'.",
             "Resumes from the newest completed checkpoint in scoring.checkpoint.dir, if there is one.",
             "In a Flink cluster: flink run [-s SAVEPOINT] tandem-flink-inference-<version>-job.jar [OPTIONS]; alone, with plain java,",
             "it runs in a local MiniCluster (Flink's lib/ jars on the class path) until SIGTERM or Ctrl-C.",
@@ -137,6 +138,17 @@ public final class ScoringApp {
                 .append("  schema.registry.*, basic.auth.*      the schema registry client (credentials, TLS)%n")
                 .append(
                         "  flink.*                              the job's Flink configuration, without the prefix (e.g. flink.restart-strategy.type)%n")
+                .append("%n")
+                .append(ScoringConfig.DELIVERY)
+                .append(
+                        ": exactly-once (Kafka transactions committed with each checkpoint: read_committed readers see a%n"
+                                + "  prediction up to a checkpoint interval late, never twice) or at-least-once (no transactions: visible in%n"
+                                + "  milliseconds; after a failure a request may be predicted twice, same request id). Dead letters and%n"
+                                + "  shadow predictions follow it.%n")
+                .append(ScoringConfig.REQUEST_DEADLINE)
+                .append(
+                        ": a request older than this (scoring time - request_time) when its turn to be scored comes goes to%n"
+                                + "  dead-letters (reason 'deadline') instead, e.g. 500ms or 2s; empty or 0: no deadline.%n")
                 .append("%nExit codes: 0 ok, 1 the job failed or could not start, 2 bad arguments or settings.%n");
         cl.getCommandSpec().usageMessage().footer(keys.toString());
         return cl;

@@ -92,8 +92,8 @@ public final class ScoringRunner {
     /**
      * The job on Kafka: every input read raw and decoded in the job, so bad records of all three reach
      * dead-letters; the model follows {@code model-control} (a fresh start replays it, so the last activated
-     * model serves); predictions, dead letters and shadow predictions in transactions named after
-     * {@code scoring.transactional.id.prefix}.
+     * model serves); predictions, dead letters and shadow predictions written as {@code scoring.delivery} says (exactly
+     * once: in transactions named after {@code scoring.transactional.id.prefix}).
      */
     public static ScoringJob job(ScoringConfig config) {
         ScoringKafka kafka = ScoringKafka.of(config);

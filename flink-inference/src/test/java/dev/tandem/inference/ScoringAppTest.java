@@ -95,6 +95,10 @@ class ScoringAppTest {
                         "scoring.max.batch.rows",
                         "scoring.checkpoint.dir",
                         "scoring.requests.starting.offsets",
+                        "scoring.delivery",
+                        "exactly-once",
+                        "at-least-once",
+                        "scoring.request.deadline",
                         "topic.scoring.requests",
                         "kafka.*",
                         "flink.*");
@@ -112,6 +116,8 @@ class ScoringAppTest {
             {"--config", badFile.toString(), "--set", "scoring.model.dir=" + model},
             {"--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model},
             {"--set", "scoring.no.such.key=1"},
+            {"--set", "scoring.delivery=maybe", "--set", "scoring.model.dir=" + model},
+            {"--set", "scoring.request.deadline=-1s", "--set", "scoring.model.dir=" + model},
             {"--set", "novalue"},
             {}
         }) {
@@ -127,6 +133,9 @@ class ScoringAppTest {
         assertThat(run("--set", "scoring.max.batch.rows=many", "--set", "scoring.model.dir=" + model)
                         .failure())
                 .isEqualTo("scoring.max.batch.rows = 'many': must be an integer");
+        assertThat(run("--set", "scoring.delivery=maybe", "--set", "scoring.model.dir=" + model)
+                        .failure())
+                .isEqualTo("scoring.delivery = 'maybe': must be one of [exactly-once, at-least-once]");
         assertThat(run().failure()).startsWith("scoring.model.dir is not set");
         assertThat(run("--config", badFile.toString(), "--set", "scoring.model.dir=" + model)
                         .failure())

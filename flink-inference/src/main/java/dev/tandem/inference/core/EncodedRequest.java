@@ -16,6 +16,11 @@ public final class EncodedRequest {
     public long receivedAtMs;
     /** as_of of the features used; null when the user had none. */
     public Long featuresAsOf;
+    /**
+     * The request's record as read (when it was read raw), so a request refused at scoring time (past its
+     * {@link RequestDeadline}) goes to {@code dead-letters} byte for byte; null for a request given decoded.
+     */
+    public RawRecord source;
 
     public String[] itemIds;
 

@@ -8,11 +8,16 @@ import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.ModelLifecycle;
 import dev.tandem.inference.core.ModelRef;
 import dev.tandem.inference.core.PredictionAssembler;
+import dev.tandem.inference.core.RawRecord;
+import dev.tandem.inference.core.RequestDeadline;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.topics.DeadLetterReason;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -38,13 +43,19 @@ import org.slf4j.LoggerFactory;
  * ({@link #prepareSnapshotPreBarrier} flushes), a watermark (flushed before it is forwarded) or the
  * end of input. One scorer (session) per subtask and model version.
  *
+ * <p><b>Deadline.</b> With a {@link RequestDeadline}, each flush first takes out the buffered requests that are
+ * past it at that moment (processing time minus {@code request_time}): they are not scored but go to
+ * {@link #DEAD_LETTERS} ({@code deadline}, the request's original bytes) and count in
+ * {@link ScoringMetrics#REQUESTS_PAST_DEADLINE}. Checked when the request's turn comes, not when it arrives,
+ * so the wait for the batch counts too, and a backlog costs no model time for answers nobody waits for.
+ *
  * <p><b>Model lifecycle.</b> Model commands arrive in stream order as control markers
  * ({@link EncodedRequest#control}, forwarded by the join) and go to this subtask's
  * {@link ModelLifecycle}, which loads versions on its own thread and hands them back through the
  * mailbox, so the hot path takes no lock. Before it switches the active version it has this operator
  * flush (a switch happens at a batch boundary, and every request is scored by the model active when
  * it arrived). The shadow version, if any, scores every batch again and emits to
- * {@link #SHADOW_PREDICTIONS}; refused commands go to {@link #MODEL_DEAD_LETTERS}. The lifecycle's
+ * {@link #SHADOW_PREDICTIONS}; refused commands go to {@link #DEAD_LETTERS}. The lifecycle's
  * {@link ModelLifecycle#snapshot} is checkpointed in broadcast state ({@link #CONTROL_STATE}), so a
  * restore brings back the same active, previous and shadow models. Metrics: {@link ScoringMetrics}.
  */
@@ -56,9 +67,9 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     /** Predictions of the shadow model ({@code predictions-shadow}). */
     public static final OutputTag<Prediction> SHADOW_PREDICTIONS =
             new OutputTag<>("predictions-shadow", TypeInformation.of(Prediction.class));
-    /** Refused model commands, with the original control record ({@code dead-letters}). */
-    public static final OutputTag<DeadLetter> MODEL_DEAD_LETTERS =
-            new OutputTag<>("model-dead-letters", TypeInformation.of(DeadLetter.class));
+    /** Refused model commands and requests past their deadline, with the original record ({@code dead-letters}). */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("batcher-dead-letters", TypeInformation.of(DeadLetter.class));
 
     public static final MapStateDescriptor<String, String> CONTROL_STATE =
             new MapStateDescriptor<>("model-control", Types.STRING, Types.STRING);
@@ -67,6 +78,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     private final BatchScorerFactory factory;
     private final int maxBatchRows;
     private final long maxWaitMs;
+    private final RequestDeadline deadline;
 
     private transient EncodedBatch batch;
     private transient List<Pending> pending;
@@ -83,6 +95,12 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     private record Pending(EncodedRequest request, long timestamp, long arrivedNanos) {}
 
     public MicroBatchOperator(BatchScorerFactory factory, int maxBatchRows, Duration maxWait) {
+        this(factory, maxBatchRows, maxWait, RequestDeadline.NONE);
+    }
+
+    /** @param deadline requests past it when their batch is due are dead-lettered instead of scored */
+    public MicroBatchOperator(
+            BatchScorerFactory factory, int maxBatchRows, Duration maxWait, RequestDeadline deadline) {
         if (maxBatchRows < 1) {
             throw new IllegalArgumentException("maxBatchRows must be >= 1, was " + maxBatchRows);
         }
@@ -92,6 +110,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         this.factory = factory;
         this.maxBatchRows = maxBatchRows;
         this.maxWaitMs = maxWait.toMillis();
+        this.deadline = Objects.requireNonNull(deadline, "deadline");
     }
 
     @Override
@@ -134,7 +153,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
                 r -> mb.execute(r::run, "model-control"),
                 metrics,
                 this::flush,
-                d -> output.collect(MODEL_DEAD_LETTERS, new StreamRecord<>(d)));
+                d -> output.collect(DEAD_LETTERS, new StreamRecord<>(d)));
         models.open(restored);
         batch = new EncodedBatch(models.spec(), maxBatchRows);
         LOG.info("scoring with {} (subtask {})", models.active(), subtask);
@@ -180,6 +199,9 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
 
     /** Scores everything buffered with one call of the active model and emits the predictions in arrival order. */
     private void flush() {
+        if (deadline.enabled()) {
+            shedPastDeadline(getProcessingTimeService().getCurrentProcessingTime());
+        }
         if (pending.isEmpty()) {
             return;
         }
@@ -232,6 +254,31 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
         }
         pending.clear();
         pendingRows = 0;
+    }
+
+    /** Takes the requests past the deadline at {@code nowMs} out of the buffer, to the dead letters; the rest keep their order. */
+    private void shedPastDeadline(long nowMs) {
+        int kept = 0;
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            EncodedRequest r = p.request();
+            if (deadline.isPast(r.requestTimeMs, nowMs)) {
+                pendingRows -= r.candidates();
+                RawRecord source = r.source != null
+                        ? r.source
+                        : RawRecord.of(null, -1, -1, p.timestamp(), r.userId.getBytes(StandardCharsets.UTF_8), null);
+                output.collect(
+                        DEAD_LETTERS,
+                        new StreamRecord<>(DeadLetter.of(
+                                source,
+                                DeadLetterReason.DEADLINE,
+                                deadline.refusal(r.requestId, r.requestTimeMs, nowMs))));
+                metrics.pastDeadline();
+            } else {
+                pending.set(kept++, p);
+            }
+        }
+        pending.subList(kept, pending.size()).clear();
     }
 
     /** The same rows again with the shadow model, after the primary predictions are out (the batch buffer is only read). */

@@ -155,7 +155,9 @@ public final class RequestFeatureJoin
         if (f == null) {
             withoutFeatures.inc();
         }
-        out.collect(encoder.join(request, f, catalog::get, ctx.currentProcessingTime()));
+        EncodedRequest encoded = encoder.join(request, f, catalog::get, ctx.currentProcessingTime());
+        encoded.source = in.rawRequest; // for the batcher's dead letter, should the request miss its deadline
+        out.collect(encoded);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.tandem.schemas.config.Settings;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,10 +17,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The scoring app's configuration: Kafka and the registry, topics, batching, parallelism, checkpoints and the
- * model. Sources, later wins ({@link Settings}): built-in defaults, a properties file, environment variables
- * {@code TANDEM_<KEY>} (key upper-cased, dots and dashes as underscores: {@code scoring.max.batch.rows} is
- * {@code TANDEM_SCORING_MAX_BATCH_ROWS}). Keys under {@code kafka.} go to every Kafka client of the job without
+ * The scoring app's configuration: Kafka and the registry, topics, batching, parallelism, checkpoints, delivery,
+ * the request deadline and the model. Sources, later wins ({@link Settings}): built-in defaults, a properties file,
+ * environment variables {@code TANDEM_<KEY>} (key upper-cased, dots and dashes as underscores:
+ * {@code scoring.max.batch.rows} is {@code TANDEM_SCORING_MAX_BATCH_ROWS}). Keys under {@code kafka.} go to every Kafka client of the job without
  * the prefix (security settings), {@code schema.registry.*} / {@code basic.auth.*} to the registry clients, and
  * {@code flink.*} to the job's Flink configuration without the prefix. Flink-free, so {@code ScoringApp --help}
  * and a bad file are answered without Flink on the class path. {@link #describe()} masks secrets.
@@ -35,6 +36,10 @@ import java.util.TreeMap;
  * @param maxIdLength             longest request, user or item id accepted (longer → dead letter)
  * @param gpu                     the TF session's GPU options; ignored by the CPU build of TensorFlow
  * @param requestsStartingOffsets where {@code scoring-requests} starts without a checkpoint to resume from
+ * @param delivery                how predictions, shadow predictions and dead letters are written: in Kafka
+ *                                transactions committed with each checkpoint, or as soon as they are produced
+ * @param requestDeadline         a request older than this ({@code request_time} to its turn in the batcher) is
+ *                                not scored but dead-lettered ({@code deadline}); null: no deadline
  * @param kafkaProperties         {@code kafka.*} settings without the prefix, for every source and sink
  * @param registryConfigs         {@code schema.registry.*} (but the URL) and {@code basic.auth.*} settings
  * @param flinkConfiguration      {@code flink.*} settings without the prefix (e.g. {@code restart-strategy.type})
@@ -56,6 +61,8 @@ public record ScoringConfig(
         String groupId,
         String transactionalIdPrefix,
         RequestOffsets requestsStartingOffsets,
+        Delivery delivery,
+        Duration requestDeadline,
         Map<String, String> kafkaProperties,
         Map<String, String> registryConfigs,
         Map<String, String> flinkConfiguration) {
@@ -77,6 +84,8 @@ public record ScoringConfig(
     public static final String GROUP_ID = "scoring.group.id";
     public static final String TRANSACTIONAL_ID_PREFIX = "scoring.transactional.id.prefix";
     public static final String REQUESTS_STARTING_OFFSETS = "scoring.requests.starting.offsets";
+    public static final String DELIVERY = "scoring.delivery";
+    public static final String REQUEST_DEADLINE = "scoring.request.deadline";
     public static final String TOPIC_SCORING_REQUESTS = "topic.scoring.requests";
     public static final String TOPIC_USER_FEATURES = "topic.user.features";
     public static final String TOPIC_ITEMS = "topic.items";
@@ -112,6 +121,8 @@ public record ScoringConfig(
         d.put(GROUP_ID, "tandem-scoring");
         d.put(TRANSACTIONAL_ID_PREFIX, "tandem-scoring");
         d.put(REQUESTS_STARTING_OFFSETS, RequestOffsets.COMMITTED.key());
+        d.put(DELIVERY, Delivery.EXACTLY_ONCE.key());
+        d.put(REQUEST_DEADLINE, "");
         Topics t = Topics.defaults();
         d.put(TOPIC_SCORING_REQUESTS, t.scoringRequests());
         d.put(TOPIC_USER_FEATURES, t.userFeatures());
@@ -134,6 +145,33 @@ public record ScoringConfig(
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How the job's Kafka sinks (predictions, shadow predictions, dead letters) write. */
+    public enum Delivery {
+        /**
+         * In Kafka transactions committed with each checkpoint: a {@code read_committed} reader sees a prediction
+         * only once the checkpoint after it completes, and never twice.
+         */
+        EXACTLY_ONCE,
+        /**
+         * No transactions: a prediction is visible as soon as the producer has written it (milliseconds); after a
+         * failure, requests since the last checkpoint are scored again (same request id, new prediction).
+         */
+        AT_LEAST_ONCE;
+
+        /** {@code exactly-once} / {@code at-least-once}, as written in the configuration. */
+        public String key() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        static List<String> keys() {
+            return Arrays.stream(values()).map(Delivery::key).toList();
+        }
+
+        static Delivery of(String key) {
+            return valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
         }
     }
 
@@ -168,6 +206,13 @@ public record ScoringConfig(
                 checkpointInterval,
                 "must be >= 0 (0: off)");
         check(maxIdLength >= 1, MAX_ID_LENGTH, maxIdLength, "must be >= 1");
+        check(
+                requestDeadline == null || !requestDeadline.isNegative(),
+                REQUEST_DEADLINE,
+                requestDeadline,
+                "must be >= 0 (0 or empty: no deadline)");
+        requestDeadline = requestDeadline == null || requestDeadline.isZero() ? null : requestDeadline;
+        delivery = delivery == null ? Delivery.EXACTLY_ONCE : delivery;
         stages = List.copyOf(stages);
         gpu = gpu == null ? TfSessionOptions.defaults() : gpu;
         topics = topics == null ? Topics.defaults() : topics;
@@ -257,6 +302,8 @@ public record ScoringConfig(
                 v.nonBlank(TRANSACTIONAL_ID_PREFIX),
                 RequestOffsets.valueOf(
                         v.choice(REQUESTS_STARTING_OFFSETS, offsets).toUpperCase(Locale.ROOT)),
+                Delivery.of(v.choice(DELIVERY, Delivery.keys())),
+                v.optional(REQUEST_DEADLINE) == null ? null : v.duration(REQUEST_DEADLINE),
                 v.withPrefix(KAFKA_PREFIX),
                 registry,
                 v.withPrefix(FLINK_PREFIX));
@@ -281,6 +328,8 @@ public record ScoringConfig(
         m.put(GROUP_ID, groupId);
         m.put(TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
         m.put(REQUESTS_STARTING_OFFSETS, requestsStartingOffsets.key());
+        m.put(DELIVERY, delivery.key());
+        m.put(REQUEST_DEADLINE, requestDeadline == null ? "" : Durations.format(requestDeadline));
         m.put(TOPIC_SCORING_REQUESTS, topics.scoringRequests());
         m.put(TOPIC_USER_FEATURES, topics.userFeatures());
         m.put(TOPIC_ITEMS, topics.items());
@@ -402,6 +451,15 @@ public record ScoringConfig(
 
         public Builder requestsStartingOffsets(RequestOffsets offsets) {
             return set(REQUESTS_STARTING_OFFSETS, offsets.key());
+        }
+
+        public Builder delivery(Delivery d) {
+            return set(DELIVERY, d.key());
+        }
+
+        /** Requests older than {@code d} when their turn to be scored comes are dead-lettered; null: no deadline. */
+        public Builder requestDeadline(Duration d) {
+            return set(REQUEST_DEADLINE, d == null ? "" : Durations.format(d));
         }
 
         public ScoringConfig build() {

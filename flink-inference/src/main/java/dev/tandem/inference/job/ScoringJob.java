@@ -5,6 +5,7 @@ import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.ModelCommand;
 import dev.tandem.inference.core.RawRecord;
+import dev.tandem.inference.core.RequestDeadline;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ItemMetadata;
@@ -33,6 +34,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * items ─ broadcast ────────────────────────────────────────────────────────────────┴─ RequestFeatureJoin ─ MicroBatchOperator ─▶ predictions
  *                                                   (decodes each request once; undecodable / invalid ─▶ dead letters)
  * </pre>
+ * The batcher dead-letters the requests past {@code scoring.request.deadline} when their batch is due.
  * With {@link Builder#modelControl}, model commands join the broadcast input (decoded by
  * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
  * go to the dead letters and the shadow model's predictions to their own sink.
@@ -269,11 +271,16 @@ public final class ScoringJob {
         SingleOutputStreamOperator<Prediction> out = joined.transform(
                         "micro-batch-score",
                         TypeInformation.of(Prediction.class),
-                        new MicroBatchOperator(scorer, config.maxBatchRows(), config.maxWait()))
+                        new MicroBatchOperator(
+                                scorer,
+                                config.maxBatchRows(),
+                                config.maxWait(),
+                                RequestDeadline.of(config.requestDeadline())))
                 .uid(SCORE_UID);
         out.sinkTo(predictions).uid(SINK_UID).name("predictions");
+        // requests past their deadline, refused model commands
+        deadLetterStream = deadLetterStream.union(out.getSideOutput(MicroBatchOperator.DEAD_LETTERS));
         if (control != null) {
-            deadLetterStream = deadLetterStream.union(out.getSideOutput(MicroBatchOperator.MODEL_DEAD_LETTERS));
             out.getSideOutput(MicroBatchOperator.SHADOW_PREDICTIONS)
                     .sinkTo(shadowPredictions)
                     .uid(SHADOW_SINK_UID)

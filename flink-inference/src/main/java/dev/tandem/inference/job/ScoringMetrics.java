@@ -31,6 +31,9 @@ public final class ScoringMetrics implements ModelLifecycle.Metrics {
     /** Counter (join): requests scored with no features yet. */
     public static final String REQUESTS_WITHOUT_FEATURES = "requestsWithoutFeatures";
 
+    /** Counter (batcher): requests not scored because they were past {@code scoring.request.deadline} (dead letters). */
+    public static final String REQUESTS_PAST_DEADLINE = "requestsPastDeadline";
+
     /** Counter (request decoder, features and items decoders): records sent to {@code dead-letters}. */
     public static final String DEAD_LETTERS = "deadLetters";
 
@@ -58,6 +61,7 @@ public final class ScoringMetrics implements ModelLifecycle.Metrics {
     private final Counter swaps;
     private final Counter refusals;
     private final Counter shadowPredictions;
+    private final Counter pastDeadline;
     private final Histogram loadMillis;
     private final Histogram warmUpMillis;
 
@@ -72,6 +76,7 @@ public final class ScoringMetrics implements ModelLifecycle.Metrics {
         swaps = g.counter(MODEL_SWAPS);
         refusals = g.counter(MODEL_REFUSALS);
         shadowPredictions = g.counter(SHADOW_PREDICTIONS);
+        pastDeadline = g.counter(REQUESTS_PAST_DEADLINE);
         loadMillis = g.histogram(MODEL_LOAD_MILLIS, new DescriptiveStatisticsHistogram(64));
         warmUpMillis = g.histogram(MODEL_WARM_UP_MILLIS, new DescriptiveStatisticsHistogram(64));
         g.gauge(ACTIVE_MODEL_VERSION, (Gauge<String>) activeModel::get);
@@ -88,6 +93,11 @@ public final class ScoringMetrics implements ModelLifecycle.Metrics {
     /** How long one request waited in the batcher. */
     void queued(long micros) {
         queueMicros.update(micros);
+    }
+
+    /** One request dead-lettered instead of scored: past its deadline. */
+    void pastDeadline() {
+        pastDeadline.inc();
     }
 
     void shadowScored(int rows) {

@@ -4,6 +4,7 @@ import dev.tandem.inference.core.DeadLetter;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.RawRecord;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.job.ScoringConfig.Delivery;
 import dev.tandem.inference.job.ScoringConfig.RequestOffsets;
 import dev.tandem.inference.job.ScoringConfig.Topics;
 import dev.tandem.schemas.ItemMetadata;
@@ -23,18 +24,27 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The Kafka sources and sinks of the scoring job (Avro through our registry serdes). Sources read
- * {@code read_committed}; sinks write {@code EXACTLY_ONCE} in transactions named by a transactional id
- * prefix (committed on checkpoints, so the job must checkpoint). {@link #of(ScoringConfig)} takes topics,
- * group, registry settings, {@code kafka.*} client settings and where {@code scoring-requests} starts from
- * the configuration; the three-argument constructor keeps the platform's topic names and reads every topic
- * from the earliest offset.
+ * {@code read_committed}. Sinks write {@link Delivery#EXACTLY_ONCE} by default: in transactions named by a
+ * transactional id prefix, committed on checkpoints (so the job must checkpoint); with
+ * {@link Delivery#AT_LEAST_ONCE} they write without transactions (the prefix is unused), with a producer
+ * {@code linger.ms} of {@value #AT_LEAST_ONCE_LINGER_MS} ms, so a record is visible within milliseconds, and
+ * flush on checkpoints. {@link #of(ScoringConfig)} takes topics, group, registry settings, {@code kafka.*} client
+ * settings (which win over both producer defaults here), the delivery and where {@code scoring-requests} starts
+ * from the configuration; the three-argument constructor keeps the platform's topic names, writes exactly once
+ * and reads every topic from the earliest offset.
  */
 public final class ScoringKafka {
     /** Below the broker's default {@code transaction.max.timeout.ms} (15 min). */
     public static final String TRANSACTION_TIMEOUT_MS = "600000";
+    /**
+     * The producers' {@code linger.ms} when writing at least once: a record waits at most this long for others to
+     * share its batch (Kafka's own default is 5 ms). Visibility is what at-least-once is chosen for.
+     */
+    public static final String AT_LEAST_ONCE_LINGER_MS = "1";
 
     private final String bootstrapServers;
     private final Map<String, String> registry;
@@ -43,6 +53,7 @@ public final class ScoringKafka {
     private final Map<String, String> clientProperties;
     private final RequestOffsets requestsStart;
     private final boolean bounded;
+    private final Delivery delivery;
 
     public ScoringKafka(String bootstrapServers, String registryUrl, String groupId) {
         this(
@@ -52,7 +63,8 @@ public final class ScoringKafka {
                 Topics.defaults(),
                 Map.of(),
                 RequestOffsets.EARLIEST,
-                false);
+                false,
+                Delivery.EXACTLY_ONCE);
     }
 
     private ScoringKafka(
@@ -62,7 +74,8 @@ public final class ScoringKafka {
             Topics topics,
             Map<String, String> clientProperties,
             RequestOffsets requestsStart,
-            boolean bounded) {
+            boolean bounded,
+            Delivery delivery) {
         this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         this.registry = Map.copyOf(registry);
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -70,6 +83,7 @@ public final class ScoringKafka {
         this.clientProperties = Map.copyOf(clientProperties);
         this.requestsStart = requestsStart;
         this.bounded = bounded;
+        this.delivery = Objects.requireNonNull(delivery, "delivery");
     }
 
     /**
@@ -86,12 +100,14 @@ public final class ScoringKafka {
                 config.topics(),
                 config.kafkaProperties(),
                 config.requestsStartingOffsets(),
-                false);
+                false,
+                config.delivery());
     }
 
     /** Sources that stop at the offsets that are latest when the job starts (replays, tests, benchmarks). */
     public ScoringKafka boundedToLatest() {
-        return new ScoringKafka(bootstrapServers, registry, groupId, topics, clientProperties, requestsStart, true);
+        return new ScoringKafka(
+                bootstrapServers, registry, groupId, topics, clientProperties, requestsStart, true, delivery);
     }
 
     /** {@code scoring-requests} undecoded: the job decodes them and sends bad ones to dead letters. */
@@ -154,7 +170,7 @@ public final class ScoringKafka {
         return sink(new PredictionSerializer(topic, registry), transactionalIdPrefix);
     }
 
-    /** Refused records, original bytes and {@code tandem.dlq.*} headers, {@code EXACTLY_ONCE} like the predictions. */
+    /** Refused records, original bytes and {@code tandem.dlq.*} headers, written with the same delivery as the predictions. */
     public KafkaSink<DeadLetter> deadLetters(String transactionalIdPrefix) {
         return sink(new DeadLetterSerializer(topics.deadLetters()), transactionalIdPrefix);
     }
@@ -163,15 +179,18 @@ public final class ScoringKafka {
             org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
             String transactionalIdPrefix) {
         Properties p = new Properties();
-        p.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
-        p.putAll(clientProperties); // security settings, or a lower transaction timeout for a broker that caps it
-        KafkaSinkBuilder<T> b = KafkaSink.<T>builder()
-                .setKafkaProducerConfig(p)
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(serializer)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix);
-        return b.build();
+        KafkaSinkBuilder<T> b =
+                KafkaSink.<T>builder().setBootstrapServers(bootstrapServers).setRecordSerializer(serializer);
+        if (delivery == Delivery.EXACTLY_ONCE) {
+            p.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
+            b.setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(transactionalIdPrefix);
+        } else {
+            p.setProperty(ProducerConfig.LINGER_MS_CONFIG, AT_LEAST_ONCE_LINGER_MS);
+            b.setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE);
+        }
+        // security settings, a lower transaction timeout for a broker that caps it, another linger.ms
+        p.putAll(clientProperties);
+        return b.setKafkaProducerConfig(p).build();
     }
 
     private <T> KafkaSourceBuilder<T> base(

@@ -117,7 +117,7 @@ class ModelLifecycleOperatorTest {
     }
 
     private List<DeadLetter> deadLetters() {
-        var q = h.getSideOutput(MicroBatchOperator.MODEL_DEAD_LETTERS);
+        var q = h.getSideOutput(MicroBatchOperator.DEAD_LETTERS);
         return q == null ? List.of() : q.stream().map(StreamRecord::getValue).toList();
     }
 

@@ -98,8 +98,12 @@ class RequestFeatureJoinTest {
                     .singleElement()
                     .usingRecursiveComparison()
                     .withComparatorForType(Double::compare, Double.class) // unknown prices are NaN: equal here
-                    .ignoringFields("receivedAtMs")
+                    .ignoringFields("receivedAtMs", "source")
                     .isEqualTo(out().get(0));
+            assertThat(fromRaw.get(0).source.offset)
+                    .as("the record it was read from, for a dead letter at scoring time")
+                    .isEqualTo(7);
+            assertThat(out().get(0).source).as("given decoded: no record").isNull();
             assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS))
                     .extracting(d -> d.getValue().reason + "@" + d.getValue().sourceOffset)
                     .containsExactly("no-candidates@8", "deserialization@9");

@@ -3,6 +3,7 @@ package dev.tandem.inference.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.inference.job.ScoringConfig.Delivery;
 import dev.tandem.inference.job.ScoringConfig.RequestOffsets;
 import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.topics.TandemTopics;
@@ -195,6 +196,70 @@ class ScoringConfigTest {
                 "config file",
                 dir.resolve("missing.properties").toString(),
                 "cannot be read");
+    }
+
+    @Test
+    void deliveryAndRequestDeadlineAreReadFromTheFileEnvironmentAndBuilder() throws IOException {
+        ScoringConfig d = ScoringConfig.defaults();
+        assertThat(d.delivery()).isEqualTo(Delivery.EXACTLY_ONCE);
+        assertThat(d.requestDeadline()).as("no deadline by default").isNull();
+        assertThat(d.asMap())
+                .containsEntry("scoring.delivery", "exactly-once")
+                .containsEntry("scoring.request.deadline", "");
+
+        ScoringConfig fromFile =
+                ScoringConfig.load(file("scoring.delivery=at-least-once", "scoring.request.deadline=2s"), Map.of());
+        assertThat(fromFile.delivery()).isEqualTo(Delivery.AT_LEAST_ONCE);
+        assertThat(fromFile.requestDeadline()).isEqualTo(Duration.ofSeconds(2));
+
+        ScoringConfig fromEnv = ScoringConfig.load(
+                file("scoring.delivery=at-least-once"),
+                Map.of("TANDEM_SCORING_DELIVERY", "EXACTLY_ONCE", "TANDEM_SCORING_REQUEST_DEADLINE", "500ms"));
+        assertThat(fromEnv.delivery()).isEqualTo(Delivery.EXACTLY_ONCE);
+        assertThat(fromEnv.requestDeadline()).isEqualTo(Duration.ofMillis(500));
+
+        ScoringConfig built = ScoringConfig.builder()
+                .delivery(Delivery.AT_LEAST_ONCE)
+                .requestDeadline(Duration.ofMillis(250))
+                .build();
+        assertThat(built.changes())
+                .containsOnly(
+                        Map.entry("scoring.delivery", "at-least-once"), Map.entry("scoring.request.deadline", "250ms"));
+        assertThat(ScoringConfig.fromMap(built.changes())).isEqualTo(built);
+        assertThat(built.toBuilder().requestDeadline(null).build().requestDeadline())
+                .isNull();
+        assertThat(ScoringConfig.fromMap(Map.of("scoring.request.deadline", "0"))
+                        .requestDeadline())
+                .as("0: no deadline, as for the checkpoint interval")
+                .isNull();
+    }
+
+    @Test
+    void badDeliveryOrDeadlineValuesNameTheirKey() throws IOException {
+        assertRefused(
+                () -> ScoringConfig.load(file("scoring.delivery=at-most-once"), Map.of()),
+                "scoring.delivery",
+                "at-most-once",
+                "[exactly-once, at-least-once]");
+        assertRefused(
+                () -> ScoringConfig.load(null, Map.of("TANDEM_SCORING_DELIVERY", " ")),
+                "scoring.delivery",
+                null,
+                "must not be empty");
+        assertRefused(
+                () -> ScoringConfig.builder()
+                        .set("scoring.request.deadline", "soon")
+                        .build(),
+                "scoring.request.deadline",
+                "soon",
+                "must be a duration");
+        assertRefused(
+                () -> ScoringConfig.builder()
+                        .requestDeadline(Duration.ofSeconds(-1))
+                        .build(),
+                "scoring.request.deadline",
+                "-1s",
+                "must be a duration");
     }
 
     private static void assertRefused(

@@ -4,6 +4,7 @@ import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.platform.scoring.LocalScoring;
 import dev.tandem.schemas.config.ConfigException;
+import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
  * MiniCluster in this JVM, or uploads its job jar to a running Flink cluster and runs it there
  * ({@code --jobmanager}), until Ctrl-C or SIGTERM:
  * {@code scoring-requests} joined with {@code user-features} and {@code items}, micro-batched through
- * the SavedModel, to {@code predictions} (bad records to {@code dead-letters}), exactly once.
+ * the SavedModel, to {@code predictions} (bad records and requests past {@code --request-deadline} to
+ * {@code dead-letters}), exactly once or, with {@code --delivery at-least-once}, as soon as written.
  */
 @Command(
         name = "score",
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs the Flink scoring job in a local MiniCluster (or on a Flink cluster: --jobmanager) until Ctrl-C:",
             "'scoring-requests' joined with 'user-features' and 'items', micro-batched through a SavedModel exported by",
-            "`tandem train`, to 'predictions' (exactly once; malformed records to 'dead-letters')."
+            "`tandem train`, to 'predictions' (exactly once, or at least once with --delivery; malformed records and",
+            "requests past --request-deadline to 'dead-letters')."
         })
 public final class ScoreCommand implements Callable<Integer> {
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -91,8 +94,31 @@ public final class ScoreCommand implements Callable<Integer> {
             defaultValue = "1s",
             converter = DurationConverter.class,
             description =
-                    "Predictions are committed on checkpoints, so read_committed consumers see them up to this late (default: ${DEFAULT-VALUE}).")
+                    "Exactly once, predictions are committed on checkpoints, so read_committed consumers see them up to this late (default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
+
+    @Option(
+            names = "--delivery",
+            paramLabel = "exactly-once|at-least-once",
+            defaultValue = "${env:TANDEM_SCORING_DELIVERY:-exactly-once}",
+            description = {
+                "exactly-once: predictions, dead letters and shadow predictions in Kafka transactions committed with each",
+                "checkpoint (visible up to --checkpoint-interval late, never twice). at-least-once: no transactions, visible in",
+                "milliseconds; after a failure a request may be predicted twice (same request id), for stores that keep the",
+                "newest prediction per user. Default: ${DEFAULT-VALUE} (env TANDEM_SCORING_DELIVERY)."
+            })
+    String delivery;
+
+    @Option(
+            names = "--request-deadline",
+            paramLabel = "DURATION",
+            defaultValue = "${env:TANDEM_SCORING_REQUEST_DEADLINE:-}",
+            description = {
+                "A request older than this (scoring time - its request_time) when its turn to be scored comes is not scored",
+                "but sent to 'dead-letters' (reason 'deadline'), so a backlog sheds load, e.g. 500ms or 2s. Default: none",
+                "(env TANDEM_SCORING_REQUEST_DEADLINE)."
+            })
+    String requestDeadline;
 
     @Option(
             names = "--checkpoint-dir",
@@ -191,6 +217,9 @@ public final class ScoreCommand implements Callable<Integer> {
         out.println("  parallelism          " + config.parallelism());
         out.println("  checkpoint-interval  " + config.checkpointInterval().toMillis() + " ms");
         out.println("  checkpoint-dir       " + (config.checkpointDir() == null ? "(none)" : config.checkpointDir()));
+        out.println("  delivery             " + config.delivery().key());
+        out.println("  request-deadline     "
+                + (config.requestDeadline() == null ? "(none)" : Durations.format(config.requestDeadline())));
         out.println("  max-id-length        " + config.maxIdLength());
         out.println("  gpu                  memory growth " + config.gpu().gpuMemoryGrowth() + ", visible devices "
                 + (config.gpu().visibleDevices().isEmpty()
@@ -203,7 +232,8 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         out.println(
                 "  in: " + TandemTopics.SCORING_REQUESTS + ", " + TandemTopics.USER_FEATURES + ", " + TandemTopics.ITEMS
-                        + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " (exactly once)");
+                        + "   out: " + TandemTopics.PREDICTIONS + ", " + TandemTopics.DEAD_LETTERS + " ("
+                        + config.delivery().key().replace('-', ' ') + ")");
         out.flush();
 
         Signals signals = Signals.install(null);
@@ -332,6 +362,8 @@ public final class ScoreCommand implements Callable<Integer> {
                     .model(modelDir.toString(), stages)
                     .set(ScoringConfig.GPU_MEMORY_GROWTH, Boolean.toString(gpuMemoryGrowth))
                     .set(ScoringConfig.GPU_VISIBLE_DEVICES, gpuVisibleDevices)
+                    .set(ScoringConfig.DELIVERY, delivery)
+                    .set(ScoringConfig.REQUEST_DEADLINE, requestDeadline == null ? "" : requestDeadline)
                     .build();
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(cl, asFlag(e));
@@ -351,7 +383,11 @@ public final class ScoreCommand implements Callable<Integer> {
             ScoringConfig.STAGES,
             "--stages",
             ScoringConfig.GPU_VISIBLE_DEVICES,
-            "--gpu-visible-devices");
+            "--gpu-visible-devices",
+            ScoringConfig.DELIVERY,
+            "--delivery",
+            ScoringConfig.REQUEST_DEADLINE,
+            "--request-deadline");
 
     /** {@code scoring.max.batch.rows = '0': must be >= 1} as {@code --max-batch-rows must be >= 1, was '0'}. */
     static String asFlag(ConfigException e) {

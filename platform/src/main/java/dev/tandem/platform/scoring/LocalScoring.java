@@ -251,7 +251,8 @@ public final class LocalScoring implements AutoCloseable {
     }
 
     /**
-     * Cancels the job (uncommitted transactions are aborted; a checkpoint directory keeps its last checkpoint) and
+     * Cancels the job (exactly once, uncommitted transactions are aborted; at least once, what was written stays; a
+     * checkpoint directory keeps its last checkpoint) and
      * waits up to {@code timeout} until it has ended (and a local MiniCluster has shut down).
      */
     public void stop(Duration timeout) throws Exception {

@@ -2,12 +2,15 @@ package dev.tandem.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.model.features.FeatureSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code tandem score} refusals: bad usage exits 2, an unservable model exits 1, each with one line and no Kafka needed. */
 class ScoreCommandTest {
@@ -27,13 +30,42 @@ class ScoreCommandTest {
             {"score", "--models", root, "--max-batch-rows", "many"},
             {"score", "--models", root, "--max-wait", "soon"},
             {"score", "--models", root, "--parallelism", "0"},
-            {"score", "--models", root, "--checkpoint-interval", "0s"}
+            {"score", "--models", root, "--checkpoint-interval", "0s"},
+            {"score", "--models", root, "--delivery", "maybe"},
+            {"score", "--models", root, "--request-deadline", "soon"}
         }) {
             CliRun r = CliRun.run(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.errLines()).as(String.join(" ", args)).hasSize(1);
             assertThat(r.err()).startsWith("tandem: ").doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void deliveryAndRequestDeadlineReachTheJobsConfiguration() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models/m/v1"));
+        FeatureSpec.defaults().write(model);
+        String root = dir.resolve("models").toString();
+        ScoreCommand c = new ScoreCommand();
+        CommandLine cl = new CommandLine(c);
+
+        cl.parseArgs("--models", root);
+        ScoringConfig defaults = c.config(cl, model);
+        assertThat(defaults.delivery()).isEqualTo(ScoringConfig.Delivery.EXACTLY_ONCE);
+        assertThat(defaults.requestDeadline()).isNull();
+
+        cl.parseArgs("--models", root, "--delivery", "at-least-once", "--request-deadline", "750ms");
+        ScoringConfig alo = c.config(cl, model);
+        assertThat(alo.delivery()).isEqualTo(ScoringConfig.Delivery.AT_LEAST_ONCE);
+        assertThat(alo.requestDeadline()).isEqualTo(Duration.ofMillis(750));
+        assertThat(alo.changes())
+                .as("what a --jobmanager run passes to the app")
+                .containsEntry("scoring.delivery", "at-least-once")
+                .containsEntry("scoring.request.deadline", "750ms");
+
+        CliRun bad = CliRun.run("score", "--models", root, "--delivery", "at-most-once");
+        assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("--delivery", "exactly-once, at-least-once", "at-most-once");
     }
 
     @Test

@@ -36,7 +36,12 @@ public enum DeadLetterReason {
     /** A {@code model-control} command whose model was refused: spec mismatch, failed load or warm-up, unsupported location. */
     MODEL_REFUSED("model-refused"),
     /** A {@code model-control} command that cannot apply: no model named, nothing to roll back to, version neither loaded nor locatable. */
-    INVALID_MODEL_COMMAND("invalid-model-command");
+    INVALID_MODEL_COMMAND("invalid-model-command"),
+    /**
+     * A scoring request older than the scoring job's {@code scoring.request.deadline} when its turn to be scored came
+     * (age = scoring time − {@code request_time}): not scored, so a backlog sheds load instead of answering late.
+     */
+    DEADLINE("deadline");
 
     private final String code;
 

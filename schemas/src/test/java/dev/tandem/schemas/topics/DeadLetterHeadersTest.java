@@ -81,7 +81,8 @@ class DeadLetterHeadersTest {
                         Map.entry("INVALID_EVENT", "invalid-event"),
                         Map.entry("NO_CANDIDATES", "no-candidates"),
                         Map.entry("MODEL_REFUSED", "model-refused"),
-                        Map.entry("INVALID_MODEL_COMMAND", "invalid-model-command")),
+                        Map.entry("INVALID_MODEL_COMMAND", "invalid-model-command"),
+                        Map.entry("DEADLINE", "deadline")),
                 codes);
         assertEquals(codes.size(), new HashSet<>(codes.values()).size());
     }
