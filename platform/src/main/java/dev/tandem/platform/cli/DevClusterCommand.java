@@ -1,12 +1,17 @@
 package dev.tandem.platform.cli;
 
+import dev.tandem.platform.connect.ConnectWorker;
+import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.DevCluster;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -19,7 +24,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Runs a local Kafka broker (KRaft, child JVM), the schema registry and every platform topic until Ctrl-C.",
-            "Topics, data and schema ids are kept in --data-dir across restarts; delete it to start afresh."
+            "Topics, data and schema ids are kept in --data-dir across restarts; delete it to start afresh.",
+            "With --connect, a Kafka Connect worker with the Tandem plugin runs alongside (as `tandem connect` runs it)."
         })
 public final class DevClusterCommand implements Callable<Integer> {
     @Spec
@@ -49,6 +55,20 @@ public final class DevClusterCommand implements Callable<Integer> {
             description = "Partitions per platform topic (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(
+            names = "--connect",
+            description = "Also run a Kafka Connect worker (distributed, group tandem-connect) with the Tandem plugin.")
+    boolean connect;
+
+    @Option(
+            names = "--connect-port",
+            defaultValue = "" + WorkerSettings.DEFAULT_REST_PORT,
+            description = "With --connect: the worker's REST port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int connectPort;
+
+    @Mixin
+    ConnectWorkerOptions worker;
+
     @Override
     public Integer call() throws Exception {
         DevCluster.Config config;
@@ -57,24 +77,55 @@ public final class DevClusterCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (connectPort < 0 || connectPort > 65_535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--connect-port out of range: " + connectPort);
+        }
+        // checked before the cluster starts, so a bad plugin path costs no broker start-up; the real endpoints
+        // replace these placeholders once the cluster runs
+        WorkerSettings workerSettings = connect ? worker.settings(spec.commandLine(), "-", "-", connectPort) : null;
         PrintWriter out = spec.commandLine().getOut();
         Signals signals = Signals.install(null);
         DevCluster cluster = ClusterStarts.start(config);
-        Thread safetyNet = new Thread(cluster::close, "tandem-dev-cluster-shutdown");
+        AtomicReference<ConnectWorker> connectWorker = new AtomicReference<>();
+        Thread safetyNet = new Thread(
+                () -> {
+                    ConnectWorker w = connectWorker.get();
+                    if (w != null) w.close();
+                    cluster.close();
+                },
+                "tandem-dev-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(safetyNet);
+        String failed = null;
         try {
             out.println("Kafka bootstrap servers: " + cluster.bootstrapServers());
             out.println("Schema registry:         " + cluster.registryUrl());
             out.println("Data dir:                " + dataDir.toAbsolutePath().normalize());
+            if (workerSettings != null) {
+                ConnectWorker w =
+                        worker.start(workerSettings.withKafka(cluster.bootstrapServers(), cluster.registryUrl()), out);
+                connectWorker.set(w);
+                out.println("Connect REST API:        " + w.restUrl());
+            }
             out.println("Ctrl-C to stop.");
             out.flush();
-            signals.await();
-            out.println("stopping (" + signals.received() + ")…");
-            out.flush();
+            ConnectWorker w = connectWorker.get();
+            while (!signals.await(500, TimeUnit.MILLISECONDS)) {
+                if (w != null && w.failure().isPresent()) {
+                    failed = "the Connect worker stopped: " + w.failure().get();
+                    break;
+                }
+            }
+            if (failed == null) {
+                out.println("stopping (" + signals.received() + ")…");
+                out.flush();
+            }
         } finally {
+            ConnectWorker w = connectWorker.get();
+            if (w != null) w.close();
             cluster.close();
             removeHook(safetyNet);
         }
+        if (failed != null) throw new CliException(failed);
         out.println("dev cluster stopped");
         out.flush();
         return ExitCodes.OK;

@@ -1,0 +1,103 @@
+package dev.tandem.platform.connect;
+
+import dev.tandem.schemas.registry.RegistryClientConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+import org.apache.kafka.connect.runtime.rest.RestServerConfig;
+
+/**
+ * The settings of {@code tandem connect}'s distributed worker: what the platform fixes (group, internal topics with
+ * replication factor 1 for a one-broker dev cluster, the converters of our topics, read_committed sinks) and what the
+ * command line chooses. {@code overrides} (a worker config file, {@code --worker-property}) are applied last, so any
+ * Connect setting can still be changed, e.g. the {@code producer.}/{@code consumer.}/{@code admin.} security keys.
+ *
+ * @param restPort the REST port on 127.0.0.1; 0 picks a free one
+ * @param pluginPath the dir whose sub-dirs are plugins (it holds {@code tandem-connectors/})
+ * @param pluginDiscovery Connect's {@code plugin.discovery} mode, lower case
+ */
+public record WorkerSettings(
+        String bootstrap,
+        String registryUrl,
+        int restPort,
+        Path pluginPath,
+        String pluginDiscovery,
+        Map<String, String> overrides) {
+    public static final String GROUP_ID = "tandem-connect";
+    public static final String CONFIG_TOPIC = "connect-configs";
+    public static final String OFFSET_TOPIC = "connect-offsets";
+    public static final String STATUS_TOPIC = "connect-status";
+    public static final String REST_HOST = "127.0.0.1";
+    public static final int DEFAULT_REST_PORT = 8083;
+    public static final String KEY_CONVERTER = "org.apache.kafka.connect.storage.StringConverter";
+    /** By name: the converter is in the plugin, which the worker loads from plugin.path, not from our class path. */
+    public static final String VALUE_CONVERTER = "dev.tandem.connect.avro.TandemAvroConverter";
+
+    private static final Pattern SECRET_KEY =
+            Pattern.compile("(?i).*(password|secret|jaas\\.config|credentials?|token).*");
+
+    public WorkerSettings {
+        Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(registryUrl, "registryUrl");
+        Objects.requireNonNull(pluginPath, "pluginPath");
+        Objects.requireNonNull(pluginDiscovery, "pluginDiscovery");
+        if (restPort < 0 || restPort > 65_535)
+            throw new IllegalArgumentException("REST port out of range: " + restPort);
+        overrides = Map.copyOf(overrides);
+    }
+
+    /** The same settings for another Kafka cluster and registry. */
+    public WorkerSettings withKafka(String bootstrap, String registryUrl) {
+        return new WorkerSettings(bootstrap, registryUrl, restPort, pluginPath, pluginDiscovery, overrides);
+    }
+
+    /** The worker's properties, overrides last. */
+    public Map<String, String> workerProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(DistributedConfig.GROUP_ID_CONFIG, GROUP_ID);
+        p.put(DistributedConfig.CONFIG_TOPIC_CONFIG, CONFIG_TOPIC);
+        p.put(DistributedConfig.OFFSET_STORAGE_TOPIC_CONFIG, OFFSET_TOPIC);
+        p.put(DistributedConfig.STATUS_STORAGE_TOPIC_CONFIG, STATUS_TOPIC);
+        p.put(DistributedConfig.CONFIG_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(DistributedConfig.OFFSET_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(DistributedConfig.STATUS_STORAGE_REPLICATION_FACTOR_CONFIG, "1");
+        p.put(WorkerConfig.KEY_CONVERTER_CLASS_CONFIG, KEY_CONVERTER);
+        p.put(WorkerConfig.VALUE_CONVERTER_CLASS_CONFIG, VALUE_CONVERTER);
+        p.put(WorkerConfig.VALUE_CONVERTER_CLASS_CONFIG + "." + RegistryClientConfig.URL, registryUrl);
+        p.put(RestServerConfig.LISTENERS_CONFIG, "http://" + REST_HOST + ":" + restPort);
+        p.put(RestServerConfig.REST_ADVERTISED_HOST_NAME_CONFIG, REST_HOST);
+        p.put(
+                WorkerConfig.PLUGIN_PATH_CONFIG,
+                pluginPath.toAbsolutePath().normalize().toString());
+        p.put(WorkerConfig.PLUGIN_DISCOVERY_CONFIG, pluginDiscovery);
+        // predictions are written in transactions by the exactly-once scoring job; consumers default to
+        // read_uncommitted and would serve aborted predictions
+        p.put("consumer." + ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** The properties one per line, secrets masked, for the command's start-up print. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        workerProperties()
+                .forEach((k, v) -> sb.append("  ")
+                        .append(String.format(Locale.ROOT, "%-36s", k))
+                        .append(' ')
+                        .append(isSecret(k) ? "****" : v)
+                        .append('\n'));
+        return sb.toString();
+    }
+
+    static boolean isSecret(String key) {
+        return SECRET_KEY.matcher(key).matches();
+    }
+}
