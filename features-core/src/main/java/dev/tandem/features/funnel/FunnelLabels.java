@@ -55,6 +55,15 @@ public final class FunnelLabels<T> {
     }
 
     /**
+     * Label order: time, then funnel stage (exposure first; actions outside the funnel before it), then event id. A
+     * replay that sends a log in this order gives the online path each user's events in the order training replays
+     * them.
+     */
+    public Comparator<T> order() {
+        return order;
+    }
+
+    /**
      * One user's events in label order, repeated event ids dropped (the first in that order stays): a
      * replayed log must not count an event twice. The sequence updater drops such copies too, but labels are
      * made from this list.
