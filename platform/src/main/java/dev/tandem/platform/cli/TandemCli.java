@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description =
-                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, demo, benchmarks.",
+                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, scoring, monitoring, demo, benchmarks.",
         subcommands = {
             DevClusterCommand.class,
             GenerateCommand.class,
@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             TrainCommand.class,
             EvaluateCommand.class,
             ScoreCommand.class,
+            MonitorCommand.class,
             DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
