@@ -55,6 +55,15 @@ public final class FunnelLabels<T> {
     }
 
     /**
+     * Label order: time, then funnel stage (exposure first; actions outside the funnel before it), then event id. A
+     * replay that sends a log in this order gives the online path each user's events in the order training replays
+     * them.
+     */
+    public Comparator<T> order() {
+        return order;
+    }
+
+    /**
      * One user's events in label order, repeated event ids dropped (the first in that order stays): a
      * replayed log must not count an event twice. The sequence updater drops such copies too, but labels are
      * made from this list.
@@ -94,6 +103,25 @@ public final class FunnelLabels<T> {
     }
 
     /**
+     * {@link #reachedStage(List, int)} for a prediction made at {@code fromMs} for {@code itemId} rather than for an
+     * exposure in a timeline: the furthest stage among the user's events on that item at or after {@code fromMs}
+     * and within the horizon, in any order (0 when none). For a logged exposure at {@code fromMs} both give the same
+     * answer: an event at the exposure's own time that sorts before it in label order is of stage 0 or of no stage,
+     * so it cannot raise the result. This is how online grading labels a prediction with the events that followed.
+     */
+    public int reachedStage(long fromMs, String itemId, Iterable<? extends T> events) {
+        int reached = 0;
+        for (T x : events) {
+            BehaviourEvent e = event.apply(x);
+            long t = e.eventTimeMs();
+            if (t >= fromMs && t - fromMs <= horizonMs && e.itemId().equals(itemId)) {
+                reached = Math.max(reached, funnel.stageOf(e.action()));
+            }
+        }
+        return reached;
+    }
+
+    /**
      * Whether the horizon of an exposure at {@code exposureTimeMs} runs past {@code seenUntilMs}, the time of the
      * last event seen (offline the end of the log; online how far the user's events are known to be complete).
      */
@@ -110,8 +138,16 @@ public final class FunnelLabels<T> {
         for (int s = 0; s < funnel.taskCount(); s++) {
             boolean positive = reached >= s + 1;
             labels[offset + s] = positive ? 1f : 0f;
-            mask[offset + s] = positive || !censored ? 1f : 0f;
+            mask[offset + s] = known(positive, censored) ? 1f : 0f;
         }
+    }
+
+    /**
+     * Whether a target's label is known: a positive always is (it already happened); a negative only once the
+     * horizon has passed. What {@link #label} masks by, and what online grading leaves out of a stage's metrics.
+     */
+    public static boolean known(boolean positive, boolean censored) {
+        return positive || !censored;
     }
 
     /** Whether an exposure of the item of event {@code i} of a {@link #timeline} precedes it within the horizon. */

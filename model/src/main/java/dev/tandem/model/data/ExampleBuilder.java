@@ -2,6 +2,7 @@ package dev.tandem.model.data;
 
 import dev.tandem.features.funnel.FunnelLabels;
 import dev.tandem.features.interaction.CandidateInteractions;
+import dev.tandem.features.interaction.ItemFactsAsOf;
 import dev.tandem.features.sequence.BehaviourSequence;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.sequence.SequenceUpdater;
@@ -89,7 +90,9 @@ public final class ExampleBuilder {
         Action exposure = funnel.exposure();
         FunnelLabels<LoggedEvent> rules = new FunnelLabels<>(funnel.funnel(), LoggedEvent::event);
 
-        ItemFactsAsOf facts = new ItemFactsAsOf(events);
+        ItemFactsAsOf facts = new ItemFactsAsOf(events.stream()
+                .map(e -> new ItemFactsAsOf.Fact(e.event().itemId(), e.timeMs(), e.brand(), e.price()))
+                .toList());
         CandidateInteractions interactions = new CandidateInteractions(funnel.stages());
         int w = interactions.width();
         Map<String, List<LoggedEvent>> byUser = new LinkedHashMap<>();

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description =
-                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, scoring, Kafka Connect worker, recommendations API, demo, benchmarks.",
+                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, scoring, Kafka Connect worker, recommendations API, monitoring, demo, benchmarks.",
         subcommands = {
             DevClusterCommand.class,
             GenerateCommand.class,
@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             ConnectCommand.class,
             ServeCommand.class,
+            MonitorCommand.class,
             DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -15,6 +15,9 @@ public final class TandemTopics {
     public static final String PREDICTIONS = "predictions";
     public static final String PREDICTIONS_SHADOW = "predictions-shadow";
     public static final String MODEL_CONTROL = "model-control";
+    /** One PredictionOutcome per (request, candidate), written by monitoring; key user_id. */
+    public static final String PREDICTION_OUTCOMES = "prediction-outcomes";
+
     public static final String MODEL_METRICS = "model-metrics";
     public static final String DEAD_LETTERS = "dead-letters";
     /** The schema registry's own log; compacted so every schema id survives forever. */
@@ -38,6 +41,7 @@ public final class TandemTopics {
                 new TopicSpec(PREDICTIONS_SHADOW, partitions, DELETE),
                 // One partition: every scoring subtask reads every command in the same order.
                 new TopicSpec(MODEL_CONTROL, 1, DELETE),
+                new TopicSpec(PREDICTION_OUTCOMES, partitions, DELETE),
                 new TopicSpec(MODEL_METRICS, 1, DELETE),
                 new TopicSpec(DEAD_LETTERS, partitions, DELETE));
     }

@@ -1,4 +1,4 @@
-package dev.tandem.model.data;
+package dev.tandem.features.interaction;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,34 +11,38 @@ import java.util.Map;
  * The brand and price of each item as the log knew them before a given time: an exposure is encoded with
  * what a scorer could have known then, never with a value that only a later event (a later price, or the
  * brand a purchase carried) revealed. Built once from the whole log; each item's known values are kept in
- * time order and looked up by binary search.
+ * time order and looked up by binary search. Training builds its examples with it, and a replay that scores
+ * exposures online gives the scorer the same facts, so both encode a candidate alike.
  */
-final class ItemFactsAsOf {
+public final class ItemFactsAsOf {
+    /** What one event of the log says about its item; brand and price may be null. */
+    public record Fact(String itemId, long timeMs, String brand, Double price) {}
+
     private final Map<String, Timeline<String>> brands = new HashMap<>();
     private final Map<String, Timeline<Double>> prices = new HashMap<>();
 
-    ItemFactsAsOf(List<LoggedEvent> events) {
-        List<LoggedEvent> byTime = new ArrayList<>(events);
-        byTime.sort(Comparator.comparingLong(LoggedEvent::timeMs)); // stable: log order within a millisecond
-        for (LoggedEvent e : byTime) {
-            String item = e.event().itemId();
-            if (e.brand() != null) {
-                brands.computeIfAbsent(item, x -> new Timeline<>()).add(e.timeMs(), e.brand());
+    /** @param facts one per event of the log, in log order (the last of one millisecond stands for it) */
+    public ItemFactsAsOf(List<Fact> facts) {
+        List<Fact> byTime = new ArrayList<>(facts);
+        byTime.sort(Comparator.comparingLong(Fact::timeMs)); // stable: log order within a millisecond
+        for (Fact f : byTime) {
+            if (f.brand() != null) {
+                brands.computeIfAbsent(f.itemId(), x -> new Timeline<>()).add(f.timeMs(), f.brand());
             }
-            if (e.price() != null) {
-                prices.computeIfAbsent(item, x -> new Timeline<>()).add(e.timeMs(), e.price());
+            if (f.price() != null) {
+                prices.computeIfAbsent(f.itemId(), x -> new Timeline<>()).add(f.timeMs(), f.price());
             }
         }
     }
 
     /** The newest brand an event strictly before {@code timeMs} carried for the item; null if none. */
-    String brand(String item, long timeMs) {
+    public String brand(String item, long timeMs) {
         Timeline<String> t = brands.get(item);
         return t == null ? null : t.before(timeMs);
     }
 
     /** The newest price an event strictly before {@code timeMs} carried for the item; null if none. */
-    Double price(String item, long timeMs) {
+    public Double price(String item, long timeMs) {
         Timeline<Double> t = prices.get(item);
         return t == null ? null : t.before(timeMs);
     }

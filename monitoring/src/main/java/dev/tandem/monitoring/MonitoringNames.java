@@ -1,0 +1,71 @@
+package dev.tandem.monitoring;
+
+import dev.tandem.schemas.topics.TandemTopics;
+
+/** Every topic, store, processor and metric name of the monitoring app, in one place. */
+public final class MonitoringNames {
+    private MonitoringNames() {}
+
+    // ---------------------------------------------------------------- topics (defaults of MonitoringTopics)
+    public static final String EVENTS_TOPIC = TandemTopics.EVENTS;
+    public static final String PREDICTIONS_TOPIC = TandemTopics.PREDICTIONS;
+    public static final String PREDICTION_OUTCOMES_TOPIC = TandemTopics.PREDICTION_OUTCOMES;
+    public static final String MODEL_METRICS_TOPIC = TandemTopics.MODEL_METRICS;
+
+    // ---------------------------------------------------------------- stores
+    /** user id → {@code UserOutcomes} encoding: waiting predictions and recent conversions. */
+    public static final String PENDING_STORE = "pending-outcomes";
+    /** (8-byte sortable time, user id) → empty: when each user's next prediction is due or conversion expires. */
+    public static final String TIMERS_STORE = "outcome-timers";
+    /** {@link #CLOCK_KEY} → the task's event-time clock (highest event time seen), so a restart keeps it. */
+    public static final String CLOCK_STORE = "outcome-clock";
+
+    public static final String CLOCK_KEY = "clock";
+    /** {@code MetricKey} string → {@code StageTally} encoding, per model version, stage and window (or total). */
+    public static final String TALLIES_STORE = "metric-tallies";
+
+    // ---------------------------------------------------------------- internal topics and processors
+    /** Outcomes routed by model version: {@code <application.id>-outcomes-by-model-repartition}. */
+    public static final String OUTCOMES_BY_MODEL_REPARTITION = "outcomes-by-model";
+
+    public static final String INPUT_SOURCE = "events-and-predictions-source";
+    public static final String OUTCOME_PROCESSOR = "outcome-processor";
+    public static final String METRICS_PROCESSOR = "metrics-processor";
+
+    // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds
+    // _total etc.)
+    /** Counter, tag {@link #TAG_FATE}: waiting, graded (at once), too-late, refused. */
+    public static final String METRIC_PREDICTIONS = "tandem.monitoring.predictions";
+    /** Counter, tag {@link #TAG_FATE}: conversion, other, late (kept, past the grace), expired (dropped), invalid. */
+    public static final String METRIC_EVENTS = "tandem.monitoring.events";
+    /** Counter, tag {@link #TAG_CENSORED}: candidate outcomes written. */
+    public static final String METRIC_OUTCOMES = "tandem.monitoring.outcomes";
+    /** Counter, tag {@link #TAG_TOPIC}: records that are not our Avro. */
+    public static final String METRIC_UNDECODABLE = "tandem.monitoring.undecodable.records";
+    /** Gauge: 1 when ready (RUNNING, nothing restoring). */
+    public static final String METRIC_READY = "tandem.monitoring.ready";
+
+    /** Gauges per {@link #TAG_MODEL}, {@link #TAG_VERSION}, {@link #TAG_STAGE}, {@link #TAG_WINDOW}: the figures. */
+    public static final String METRIC_AUC = "tandem.monitoring.auc";
+
+    public static final String METRIC_AUC_TIE_BOUND = "tandem.monitoring.auc.tie.bound";
+    public static final String METRIC_LOGLOSS = "tandem.monitoring.logloss";
+    public static final String METRIC_ECE = "tandem.monitoring.ece";
+    public static final String METRIC_POSITIVES = "tandem.monitoring.positives";
+    public static final String METRIC_NEGATIVES = "tandem.monitoring.negatives";
+    public static final String METRIC_CENSORED = "tandem.monitoring.censored";
+    public static final String METRIC_BASE_RATE = "tandem.monitoring.base.rate";
+    public static final String METRIC_MEAN_PREDICTION = "tandem.monitoring.mean.prediction";
+
+    public static final String TAG_FATE = "fate";
+    public static final String TAG_CENSORED = "censored";
+    public static final String TAG_TOPIC = "topic";
+    public static final String TAG_MODEL = "model";
+    public static final String TAG_VERSION = "version";
+    public static final String TAG_STAGE = "stage";
+    public static final String TAG_WINDOW = "window";
+    /** {@link #TAG_WINDOW} values: every outcome so far, and the newest tumbling window. */
+    public static final String WINDOW_TOTAL = "total";
+
+    public static final String WINDOW_CURRENT = "current";
+}

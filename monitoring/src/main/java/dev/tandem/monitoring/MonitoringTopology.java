@@ -1,0 +1,214 @@
+package dev.tandem.monitoring;
+
+import static dev.tandem.monitoring.MonitoringNames.CLOCK_STORE;
+import static dev.tandem.monitoring.MonitoringNames.INPUT_SOURCE;
+import static dev.tandem.monitoring.MonitoringNames.METRICS_PROCESSOR;
+import static dev.tandem.monitoring.MonitoringNames.OUTCOMES_BY_MODEL_REPARTITION;
+import static dev.tandem.monitoring.MonitoringNames.OUTCOME_PROCESSOR;
+import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
+import static dev.tandem.monitoring.MonitoringNames.TALLIES_STORE;
+import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
+
+import dev.tandem.features.funnel.Funnel;
+import dev.tandem.features.validation.EventValidator;
+import dev.tandem.monitoring.core.MetricKey;
+import dev.tandem.monitoring.core.OutcomeGrader;
+import dev.tandem.monitoring.metrics.MonitoringMetrics;
+import dev.tandem.monitoring.streams.DrainSignal;
+import dev.tandem.monitoring.streams.MetricsProcessor;
+import dev.tandem.monitoring.streams.OutcomeProcessor;
+import dev.tandem.schemas.ModelMetrics;
+import dev.tandem.schemas.PredictionOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The monitoring topology, a function of its topics, serdes and rules:
+ * <pre>
+ * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
+ * predictions (bytes) ─┘     (one task per partition of both, keyed by user)                                       └▶ repartition by model/version
+ *                                                                                ─▶ metrics-processor [metric-tallies] ─▶ ModelMetrics ─▶ model-metrics
+ * </pre>
+ */
+public final class MonitoringTopology {
+    private MonitoringTopology() {}
+
+    /**
+     * The rules of the topology.
+     *
+     * @param funnel             the stages and the horizon a prediction is graded within
+     * @param grace              how far behind the task's event-time clock an event may arrive and still count: a
+     *                           prediction is graded once the clock passes its horizon by this much
+     * @param maxPredictionDelay how far behind the clock a prediction may arrive and still be graded (conversions
+     *                           are kept this long, at least horizon + grace); older ones are written censored
+     * @param maxClockSkew       how far ahead of the wall clock an event time may be (the features app's rule)
+     * @param maxIdLength        longest user, item and category id accepted (the features app's rule)
+     * @param metricsWindow      length of the tumbling windows of request time the figures are computed over
+     * @param metricsRetention   how long windows are kept behind the newest one
+     * @param metricsInterval    how often (wall clock) changed figures are published
+     * @param punctuateInterval  how often (wall clock) each task looks for a drain request
+     * @param storeType          where the stores live: RocksDB (the default), or memory for a throwaway replay,
+     *                           which needs no local durability (changelogs still restore them)
+     */
+    public record Options(
+            Funnel funnel,
+            Duration grace,
+            Duration maxPredictionDelay,
+            Duration maxClockSkew,
+            int maxIdLength,
+            Duration metricsWindow,
+            Duration metricsRetention,
+            Duration metricsInterval,
+            Duration punctuateInterval,
+            StoreType storeType) {
+        public Options {
+            Objects.requireNonNull(storeType, "storeType");
+            Objects.requireNonNull(funnel, "funnel");
+            for (Duration d : List.of(grace, maxPredictionDelay, maxClockSkew, metricsRetention)) {
+                if (d.isNegative()) throw new IllegalArgumentException("durations must not be negative: " + d);
+            }
+            for (Duration d : List.of(metricsWindow, metricsInterval, punctuateInterval)) {
+                if (d.toMillis() < 1) throw new IllegalArgumentException("must be at least 1 ms: " + d);
+            }
+            if (maxIdLength < 1) throw new IllegalArgumentException("maxIdLength must be at least 1");
+        }
+
+        /** Funnel VIEW → CART → PURCHASE within 24 h, grace 10 min, predictions up to 1 h late, 1 h windows kept 7 days. */
+        public static Options defaults() {
+            return new Options(
+                    Funnel.defaults(),
+                    Duration.ofMinutes(10),
+                    Duration.ofHours(1),
+                    Duration.ofMinutes(5),
+                    256,
+                    Duration.ofHours(1),
+                    Duration.ofDays(7),
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(1),
+                    StoreType.ROCKSDB);
+        }
+
+        public Options withStoreType(StoreType type) {
+            return new Options(
+                    funnel,
+                    grace,
+                    maxPredictionDelay,
+                    maxClockSkew,
+                    maxIdLength,
+                    metricsWindow,
+                    metricsRetention,
+                    metricsInterval,
+                    punctuateInterval,
+                    type);
+        }
+
+        public OutcomeGrader grader() {
+            return new OutcomeGrader(funnel, grace, maxPredictionDelay);
+        }
+    }
+
+    /** Where the state stores live. */
+    public enum StoreType {
+        ROCKSDB,
+        IN_MEMORY;
+
+        KeyValueBytesStoreSupplier supplier(String name) {
+            return this == ROCKSDB ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
+        }
+    }
+
+    public static Topology build(
+            MonitoringTopics topics,
+            MonitoringSerdes serdes,
+            Options options,
+            MonitoringMetrics metrics,
+            DrainSignal drain) {
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(serdes, "serdes");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(drain, "drain");
+        StreamsBuilder b = new StreamsBuilder();
+        // Cached: a user touched several times within a commit interval (a burst of events, a prediction and its
+        // cart) reaches RocksDB and the changelog once, at the commit; exactly-once is unchanged.
+        b.addStateStore(Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(PENDING_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled());
+        b.addStateStore(Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(TIMERS_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingEnabled());
+        // Written whenever the clock moves (most events): the cache sends one value per commit to the changelog.
+        b.addStateStore(
+                Stores.keyValueStoreBuilder(options.storeType().supplier(CLOCK_STORE), Serdes.String(), Serdes.Long())
+                        .withCachingEnabled());
+        b.addStateStore(Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(TALLIES_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled());
+
+        EventValidator validator =
+                new EventValidator(options.maxIdLength(), options.maxClockSkew().toMillis());
+        OutcomeGrader grader = options.grader();
+        KStream<String, PredictionOutcome> outcomes = b.stream(
+                        List.of(topics.events(), topics.predictions()),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE))
+                .process(
+                        () -> new OutcomeProcessor(
+                                grader,
+                                topics,
+                                serdes.userEvent().deserializer(),
+                                serdes.prediction().deserializer(),
+                                validator,
+                                metrics,
+                                drain,
+                                options.punctuateInterval()),
+                        Named.as(OUTCOME_PROCESSOR),
+                        PENDING_STORE,
+                        TIMERS_STORE,
+                        CLOCK_STORE);
+        outcomes.to(
+                topics.outcomes(),
+                Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
+
+        // One task holds all of a model version's figures; outcomes are small and a version's stream is one key.
+        KStream<String, ModelMetrics> figures = outcomes.selectKey(
+                        (user, o) -> MetricKey.modelKey(o.getModelName(), o.getModelVersion()),
+                        Named.as("outcomes-by-model-key"))
+                .repartition(Repartitioned.<String, PredictionOutcome>as(OUTCOMES_BY_MODEL_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(serdes.outcome()))
+                .process(
+                        () -> new MetricsProcessor(
+                                options.metricsWindow(),
+                                options.metricsRetention(),
+                                options.metricsInterval(),
+                                metrics),
+                        Named.as(METRICS_PROCESSOR),
+                        TALLIES_STORE);
+        figures.to(
+                topics.metrics(),
+                Produced.with(Serdes.String(), serdes.modelMetrics()).withName("model-metrics-sink"));
+        return b.build();
+    }
+
+    /** The sub-topology the outcome processor runs in: its tasks are the ones a drain waits for. */
+    public static int outcomeSubtopology(Topology topology) {
+        for (TopologyDescription.Subtopology s : topology.describe().subtopologies()) {
+            for (TopologyDescription.Node n : s.nodes()) {
+                if (n.name().equals(OUTCOME_PROCESSOR)) return s.id();
+            }
+        }
+        throw new IllegalStateException("no " + OUTCOME_PROCESSOR + " in the topology");
+    }
+}

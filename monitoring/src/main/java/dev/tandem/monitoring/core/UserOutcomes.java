@@ -1,0 +1,181 @@
+package dev.tandem.monitoring.core;
+
+import dev.tandem.features.sequence.BehaviourEvent;
+import dev.tandem.schemas.Action;
+import java.io.ByteArrayOutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One user's state in the monitoring app: predictions waiting for their horizon to pass, and the user's recent
+ * conversions (events of a funnel stage after the exposure) they will be graded with. Conversions are kept apart
+ * from predictions because the two arrive on different topics in any order: a prediction may be read after the
+ * cart that answers it. {@link OutcomeGrader} holds the rules; this is the state and its bytes.
+ *
+ * <p>Bytes (format 1): {@code u8 version, zigzag armedTimer, varint nPending, per pending (str requestId, zigzag
+ * requestTime, str model, str version, varint nStages, str stage…, varint nCandidates, per candidate (str item,
+ * nStages × f32)), varint nConversions, per conversion (str item, zigzag time, u8 action ordinal)}; strings are
+ * varint length + UTF-8. Not thread-safe.
+ */
+public final class UserOutcomes {
+    private static final int FORMAT_VERSION = 1;
+    private static final Action[] ACTIONS = Action.values();
+
+    final List<PendingPrediction> pending = new ArrayList<>();
+    final List<BehaviourEvent> conversions = new ArrayList<>();
+    /** The time at which the timer index holds this user (Long.MAX_VALUE: not indexed). */
+    long armedTimerMs = Long.MAX_VALUE;
+
+    public List<PendingPrediction> pending() {
+        return pending;
+    }
+
+    public List<BehaviourEvent> conversions() {
+        return conversions;
+    }
+
+    public boolean isEmpty() {
+        return pending.isEmpty() && conversions.isEmpty();
+    }
+
+    public long armedTimerMs() {
+        return armedTimerMs;
+    }
+
+    public void armedTimerMs(long t) {
+        armedTimerMs = t;
+    }
+
+    /** Candidates waiting for their outcome. */
+    public int pendingCandidates() {
+        int n = 0;
+        for (PendingPrediction p : pending) n += p.candidates().size();
+        return n;
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        out.write(FORMAT_VERSION);
+        writeVarLong(out, zigzag(armedTimerMs));
+        writeVarLong(out, pending.size());
+        for (PendingPrediction p : pending) {
+            writeString(out, p.requestId());
+            writeVarLong(out, zigzag(p.requestTimeMs()));
+            writeString(out, p.modelName());
+            writeString(out, p.modelVersion());
+            writeVarLong(out, p.stages().size());
+            for (String s : p.stages()) writeString(out, s);
+            writeVarLong(out, p.candidates().size());
+            for (PendingPrediction.Candidate c : p.candidates()) {
+                writeString(out, c.itemId());
+                if (c.probabilities().length != p.stages().size()) {
+                    throw new IllegalArgumentException(
+                            "candidate " + c.itemId() + " of " + p.requestId() + " has " + c.probabilities().length
+                                    + " probabilities for " + p.stages().size() + " stages");
+                }
+                for (float f : c.probabilities()) {
+                    int bits = Float.floatToRawIntBits(f);
+                    for (int i = 3; i >= 0; i--) out.write(bits >>> (8 * i));
+                }
+            }
+        }
+        writeVarLong(out, conversions.size());
+        for (BehaviourEvent e : conversions) {
+            writeString(out, e.itemId());
+            writeVarLong(out, zigzag(e.eventTimeMs()));
+            out.write(e.action().ordinal());
+        }
+        return out.toByteArray();
+    }
+
+    /** @throws IllegalArgumentException for unknown versions, truncated, trailing or corrupt bytes */
+    public static UserOutcomes decode(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            int version = in.get() & 0xff;
+            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown format version " + version);
+            UserOutcomes s = new UserOutcomes();
+            s.armedTimerMs = unzigzag(readVarLong(in));
+            int n = count(in);
+            for (int i = 0; i < n; i++) {
+                String id = readString(in);
+                long t = unzigzag(readVarLong(in));
+                String model = readString(in);
+                String modelVersion = readString(in);
+                int k = count(in);
+                List<String> stages = new ArrayList<>(k);
+                for (int j = 0; j < k; j++) stages.add(readString(in));
+                int m = count(in);
+                List<PendingPrediction.Candidate> candidates = new ArrayList<>(m);
+                for (int j = 0; j < m; j++) {
+                    String item = readString(in);
+                    float[] p = new float[k];
+                    for (int q = 0; q < k; q++) p[q] = Float.intBitsToFloat(in.getInt());
+                    candidates.add(new PendingPrediction.Candidate(item, p));
+                }
+                s.pending.add(new PendingPrediction(id, t, model, modelVersion, stages, candidates));
+            }
+            int c = count(in);
+            for (int i = 0; i < c; i++) {
+                String item = readString(in);
+                long t = unzigzag(readVarLong(in));
+                int a = in.get() & 0xff;
+                if (a >= ACTIONS.length) throw new IllegalArgumentException("unknown action ordinal " + a);
+                s.conversions.add(new BehaviourEvent("", item, "", ACTIONS[a], t));
+            }
+            if (in.hasRemaining()) throw new IllegalArgumentException(in.remaining() + " trailing bytes");
+            return s;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated user outcomes state", e);
+        }
+    }
+
+    private static int count(ByteBuffer in) {
+        long n = readVarLong(in);
+        // every element takes at least one byte: a count beyond what is left is corrupt, not a reason to allocate
+        if (n < 0 || n > in.remaining()) throw new IllegalArgumentException("bad count " + n);
+        return (int) n;
+    }
+
+    private static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    private static void writeString(ByteArrayOutputStream out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeVarLong(out, b.length);
+        out.write(b, 0, b.length);
+    }
+
+    private static String readString(ByteBuffer in) {
+        int n = count(in);
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void writeVarLong(ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    private static long readVarLong(ByteBuffer in) {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return v;
+        }
+        throw new IllegalArgumentException("varint longer than 10 bytes");
+    }
+}

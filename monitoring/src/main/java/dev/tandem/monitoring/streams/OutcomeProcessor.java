@@ -1,0 +1,310 @@
+package dev.tandem.monitoring.streams;
+
+import static dev.tandem.monitoring.MonitoringNames.CLOCK_KEY;
+import static dev.tandem.monitoring.MonitoringNames.CLOCK_STORE;
+import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
+import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
+
+import dev.tandem.features.sequence.BehaviourEvent;
+import dev.tandem.features.validation.EventValidator;
+import dev.tandem.monitoring.MonitoringTopics;
+import dev.tandem.monitoring.core.Outcome;
+import dev.tandem.monitoring.core.OutcomeGrader;
+import dev.tandem.monitoring.core.PendingPrediction;
+import dev.tandem.monitoring.core.UserOutcomes;
+import dev.tandem.monitoring.metrics.MonitoringMetrics;
+import dev.tandem.monitoring.metrics.MonitoringMetrics.EventFate;
+import dev.tandem.monitoring.metrics.MonitoringMetrics.PredictionFate;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.PredictionOutcome;
+import dev.tandem.schemas.UserEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events} and {@code predictions} (one task per
+ * partition of both, keyed by user), each user's {@link UserOutcomes} read from and written back to the
+ * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user.
+ *
+ * <ul>
+ *   <li>An event advances the task's clock (its highest event time, kept in {@code outcome-clock}); a conversion
+ *       is also kept in its user's state. When the clock moves, the users whose timer it passed (the
+ *       {@code outcome-timers} index: a prediction due, a conversion expired) are graded and trimmed, so no scan
+ *       of all users is ever needed.</li>
+ *   <li>A prediction is graded at once when its horizon has passed on the clock, else kept.</li>
+ *   <li>A wall-clock punctuator answers a {@link DrainSignal}.</li>
+ * </ul>
+ * Records that are not our Avro, invalid events (the features app's rules) and predictions that cannot be graded
+ * are counted and skipped: the features app dead-letters bad events already, and a prediction is the scorer's.
+ * Outputs carry the wall-clock time as their timestamp: replayed logs are years old and would fall to retention.
+ */
+public final class OutcomeProcessor implements Processor<byte[], byte[], String, PredictionOutcome> {
+    private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
+
+    private final OutcomeGrader grader;
+    private final MonitoringTopics topics;
+    private final Deserializer<UserEvent> events;
+    private final Deserializer<Prediction> predictions;
+    private final EventValidator validator;
+    private final MonitoringMetrics metrics;
+    private final DrainSignal drain;
+    private final Duration punctuateInterval;
+    private final long horizonMs;
+
+    private ProcessorContext<String, PredictionOutcome> context;
+    private KeyValueStore<String, byte[]> pending;
+    private KeyValueStore<Bytes, byte[]> timers;
+    private KeyValueStore<String, Long> clockStore;
+    private long clockMs = OutcomeGrader.NO_CLOCK;
+    /** No timer is earlier than this (a lower bound: Long.MIN_VALUE forces a look at the index). */
+    private long earliestTimerMs = Long.MIN_VALUE;
+
+    private long drainedEpoch;
+
+    public OutcomeProcessor(
+            OutcomeGrader grader,
+            MonitoringTopics topics,
+            Deserializer<UserEvent> events,
+            Deserializer<Prediction> predictions,
+            EventValidator validator,
+            MonitoringMetrics metrics,
+            DrainSignal drain,
+            Duration punctuateInterval) {
+        this.grader = Objects.requireNonNull(grader, "grader");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.events = Objects.requireNonNull(events, "events");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.validator = Objects.requireNonNull(validator, "validator");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.drain = Objects.requireNonNull(drain, "drain");
+        this.punctuateInterval = Objects.requireNonNull(punctuateInterval, "punctuateInterval");
+        this.horizonMs = grader.funnel().horizon().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, PredictionOutcome> context) {
+        this.context = context;
+        this.pending = context.getStateStore(PENDING_STORE);
+        this.timers = context.getStateStore(TIMERS_STORE);
+        this.clockStore = context.getStateStore(CLOCK_STORE);
+        Long stored = clockStore.get(CLOCK_KEY);
+        clockMs = stored == null ? OutcomeGrader.NO_CLOCK : stored;
+        earliestTimerMs = Long.MIN_VALUE;
+        // a drain requested before this task (re)started covers it too: its input was complete then
+        drainedEpoch = 0;
+        context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::answerDrain);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(topics.events());
+        if (topic.equals(topics.predictions())) {
+            onPrediction(record, topic);
+        } else {
+            onEvent(record, topic);
+        }
+    }
+
+    private void onEvent(Record<byte[], byte[]> record, String topic) {
+        if (record.value() == null) {
+            metrics.event(EventFate.INVALID);
+            return;
+        }
+        UserEvent event;
+        try {
+            event = events.deserialize(topic, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            metrics.undecodable(topic);
+            return;
+        }
+        BehaviourEvent e;
+        try {
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            validator.validate(key, event, context.currentSystemTimeMs());
+            e = BehaviourEvent.of(event);
+        } catch (RuntimeException ex) { // InvalidEventException, or a field the updater would refuse
+            metrics.event(EventFate.INVALID);
+            return;
+        }
+        if (grader.isConversion(e.action())) {
+            boolean late = grader.late(e.eventTimeMs(), clockMs);
+            UserOutcomes state = load(event.getUserId());
+            if (grader.addConversion(state, e, clockMs)) {
+                save(event.getUserId(), state);
+                metrics.event(late ? EventFate.LATE : EventFate.CONVERSION);
+            } else {
+                metrics.event(EventFate.EXPIRED);
+            }
+        } else {
+            metrics.event(EventFate.OTHER);
+        }
+        if (e.eventTimeMs() > clockMs) {
+            clockMs = e.eventTimeMs();
+            clockStore.put(CLOCK_KEY, clockMs);
+            fireTimers();
+        }
+    }
+
+    private void onPrediction(Record<byte[], byte[]> record, String topic) {
+        Prediction prediction;
+        try {
+            prediction =
+                    record.value() == null ? null : predictions.deserialize(topic, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            metrics.undecodable(topic);
+            return;
+        }
+        if (prediction == null) {
+            metrics.undecodable(topic);
+            return;
+        }
+        String user = prediction.getUserId();
+        PendingPrediction p;
+        String refusal;
+        try {
+            p = AvroOutcomes.pending(prediction);
+            refusal = user == null || user.isBlank() ? "no user id" : grader.refusal(p);
+        } catch (RuntimeException e) {
+            p = null;
+            refusal = e.toString();
+        }
+        if (refusal != null) {
+            metrics.prediction(PredictionFate.REFUSED);
+            LOG.debug("prediction {} not graded: {}", prediction.getRequestId(), refusal);
+            return;
+        }
+        UserOutcomes state = load(user);
+        boolean tooLate = grader.expired(p.requestTimeMs(), clockMs);
+        List<Outcome> now = grader.addPrediction(state, p, clockMs);
+        metrics.prediction(
+                now.isEmpty() ? PredictionFate.WAITING : tooLate ? PredictionFate.TOO_LATE : PredictionFate.GRADED);
+        emit(user, now);
+        save(user, state);
+    }
+
+    /** Grades and trims every user whose timer the clock has reached. */
+    private void fireTimers() {
+        if (clockMs < earliestTimerMs) return;
+        List<KeyValue<Long, String>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = timers.range(timerKey(Long.MIN_VALUE, ""), timerKey(clockMs, null))) {
+            while (it.hasNext()) {
+                Bytes k = it.next().key;
+                due.add(KeyValue.pair(timerTime(k), timerUser(k)));
+            }
+        }
+        for (KeyValue<Long, String> t : due) {
+            byte[] stored = pending.get(t.value);
+            if (stored == null) { // defensive: an index entry without a user
+                timers.delete(timerKey(t.key, t.value));
+                continue;
+            }
+            UserOutcomes state = UserOutcomes.decode(stored);
+            emit(t.value, grader.gradeDue(state, clockMs));
+            grader.purge(state, clockMs);
+            save(t.value, state);
+        }
+        earliestTimerMs = Long.MAX_VALUE;
+        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
+            if (it.hasNext()) earliestTimerMs = timerTime(it.next().key);
+        }
+    }
+
+    private void answerDrain(long wallClockMs) {
+        DrainSignal.Request r = drain.current();
+        if (r == null || r.epoch() <= drainedEpoch) return;
+        List<String> users = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            while (it.hasNext()) users.add(it.next().key);
+        }
+        int graded = 0;
+        for (String user : users) {
+            UserOutcomes state = UserOutcomes.decode(pending.get(user));
+            if (state.pending().isEmpty()) continue;
+            List<Outcome> out = grader.drain(state, r.completeUntilMs());
+            graded += out.size();
+            emit(user, out);
+            save(user, state);
+        }
+        drainedEpoch = r.epoch();
+        drain.drained(context.taskId().toString(), r.epoch());
+        LOG.info(
+                "task {} drained {} outcomes (input complete until {})", context.taskId(), graded, r.completeUntilMs());
+    }
+
+    private UserOutcomes load(String user) {
+        byte[] stored = pending.get(user);
+        return stored == null ? new UserOutcomes() : UserOutcomes.decode(stored);
+    }
+
+    /** Writes the user's state back and moves its timer in the index if its next time changed. */
+    private void save(String user, UserOutcomes state) {
+        long next = grader.nextTimerMs(state);
+        long armed = state.armedTimerMs();
+        if (next != armed) {
+            if (armed != Long.MAX_VALUE) timers.delete(timerKey(armed, user));
+            if (next != Long.MAX_VALUE) {
+                timers.put(timerKey(next, user), new byte[0]);
+                earliestTimerMs = Math.min(earliestTimerMs, next);
+            }
+            state.armedTimerMs(next);
+        }
+        if (state.isEmpty()) {
+            pending.delete(user);
+        } else {
+            pending.put(user, state.encode());
+        }
+    }
+
+    private void emit(String user, List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) return;
+        long now = context.currentSystemTimeMs();
+        int censored = 0;
+        for (Outcome o : outcomes) {
+            censored += o.censored() ? 1 : 0;
+            context.forward(new Record<>(user, AvroOutcomes.outcome(user, o, horizonMs), now));
+        }
+        if (censored > 0) metrics.outcomes(censored, true);
+        if (censored < outcomes.size()) metrics.outcomes(outcomes.size() - censored, false);
+    }
+
+    // ------------------------------------------------------------------ timer index keys
+
+    /**
+     * 8 bytes of the time with its sign bit flipped (so unsigned byte order is numeric order), then the user id;
+     * a null user gives the greatest key of that time (the inclusive end of a range).
+     */
+    static Bytes timerKey(long timeMs, String user) {
+        byte[] u = user == null ? new byte[] {(byte) 0xff} : user.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + u.length);
+        b.putLong(timeMs ^ Long.MIN_VALUE).put(u);
+        byte[] a = b.array();
+        if (user == null) Arrays.fill(a, 8, a.length, (byte) 0xff);
+        return Bytes.wrap(a);
+    }
+
+    static long timerTime(Bytes key) {
+        return ByteBuffer.wrap(key.get(), 0, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    static String timerUser(Bytes key) {
+        byte[] a = key.get();
+        return new String(a, 8, a.length - 8, StandardCharsets.UTF_8);
+    }
+}

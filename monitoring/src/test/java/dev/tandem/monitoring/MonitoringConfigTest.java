@@ -1,0 +1,76 @@
+package dev.tandem.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.schemas.Action;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MonitoringConfigTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void defaultsAreExactlyOnceWithTheDefaultFunnelAndOneHourWindows() {
+        MonitoringConfig c = MonitoringConfig.defaults();
+        assertThat(c.processingGuarantee()).isEqualTo("exactly_once_v2");
+        assertThat(c.options()).isEqualTo(MonitoringTopology.Options.defaults());
+        assertThat(c.options().metricsWindow()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.topics()).isEqualTo(MonitoringTopics.defaults());
+        assertThat(c.httpPort()).isEqualTo(8092);
+    }
+
+    @Test
+    void fileThenEnvironmentOverrideTheDefaults() throws Exception {
+        Path file = tmp.resolve("monitoring.properties");
+        Files.writeString(file, """
+                bootstrap.servers=broker:9092
+                funnel.stages=IMPRESSION,CLICK,PURCHASE
+                funnel.horizon=2h
+                outcome.grace=1m
+                metrics.window=15m
+                state.store.type=in-memory
+                streams.max.poll.records=500
+                """);
+        MonitoringConfig c =
+                MonitoringConfig.load(file, Map.of("TANDEM_FUNNEL_HORIZON", "3h", "TANDEM_SOMETHING_ELSE", "ignored"));
+        assertThat(c.bootstrapServers()).isEqualTo("broker:9092");
+        assertThat(c.options().funnel().stages()).containsExactly(Action.IMPRESSION, Action.CLICK, Action.PURCHASE);
+        assertThat(c.options().funnel().horizon()).as("environment wins").isEqualTo(Duration.ofHours(3));
+        assertThat(c.options().grace()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.options().metricsWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.options().storeType()).isEqualTo(MonitoringTopology.StoreType.IN_MEMORY);
+        assertThat(c.streamsOverrides()).containsEntry("max.poll.records", "500");
+        assertThat(MonitoringConfig.fromMap(c.asMap())).as("asMap round-trips").isEqualTo(c);
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("funnel.stages", "VIEW,NOPE")))
+                .hasMessageContaining("funnel.stages");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("funnel.stages", "VIEW")))
+                .hasMessageContaining("at least one later stage");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("metrics.window", "0")))
+                .hasMessageContaining("at least 1 ms");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("outcome.grace", "soon")))
+                .hasMessageContaining("outcome.grace");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("no.such.key", "1")))
+                .hasMessageContaining("no.such.key");
+    }
+
+    @Test
+    void describeMasksSecrets() {
+        MonitoringConfig c = MonitoringConfig.fromMap(Map.of(
+                "schema.registry.url", "https://bob:hunter2@registry:8081",
+                "streams.sasl.jaas.config", "PlainLoginModule required password=\"pw\";"));
+        assertThat(c.describe())
+                .doesNotContain("hunter2", "pw\"")
+                .contains("schema.registry.url = https://****@registry:8081")
+                .contains("funnel.horizon = 1d");
+    }
+}
