@@ -116,6 +116,7 @@ final class PredictionReader implements AutoCloseable {
                 for (long i = 0; i < n; i++) {
                     d.skipString();
                     for (long k = d.readArrayStart(); k != 0; k = d.arrayNext()) d.skipFixed((int) (4 * k));
+                    if (d.readIndex() == 1) d.skipFixed(8); // price
                 }
                 candidates += (int) n;
             }
