@@ -255,6 +255,9 @@ class TrainerTest {
             ProcessBuilder pb = new ProcessBuilder(
                     java,
                     "-Xmx512m",
+                    // a short-lived child: C1 alone starts and finishes sooner than with C2 compiling beside it
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
                     "-Dorg.bytedeco.javacpp.cachedir="
                             + System.getProperty(
                                     "org.bytedeco.javacpp.cachedir",
