@@ -7,14 +7,8 @@ import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.TandemClusterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,7 +37,12 @@ class ScoreCommandKillIT {
         Path models = dir.resolve("models");
         TinyModels.train(models, "v1", 3);
         Path work = Files.createDirectories(dir.resolve("work"));
-        readRequestsFromTheStart();
+        // tandem score reads scoring-requests from its group's committed offsets, else the latest: committed at 0, the
+        // first start reads every request, those sent before its source found the topic's end included. A restart
+        // that did not resume from the checkpoint would start from what Flink committed since, and predict again.
+        KAFKA.commitOffsetsAtStart(
+                ScoringConfig.defaults().groupId() + "." + TandemTopics.SCORING_REQUESTS,
+                TandemTopics.SCORING_REQUESTS);
 
         try (KillAndRestart run = new KillAndRestart(
                 KAFKA,
@@ -52,23 +51,6 @@ class ScoreCommandKillIT {
                 "running. Ctrl-C to stop.",
                 log -> tandemScore(work, models, log))) {
             run.run();
-        }
-    }
-
-    /**
-     * {@code tandem score} reads {@code scoring-requests} from its group's committed offsets, else the latest: offsets
-     * committed at 0 make the first start read every request, including those sent before its source found the end of
-     * the topic. A restart that did not resume from the checkpoint would fall back to these offsets, or to what Flink
-     * committed after them, and predict requests again.
-     */
-    private static void readRequestsFromTheStart() throws Exception {
-        String group = ScoringConfig.DEFAULTS.get(ScoringConfig.GROUP_ID) + "." + TandemTopics.SCORING_REQUESTS;
-        Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
-        for (int p = 0; p < TandemTopics.DEFAULT_PARTITIONS; p++) {
-            zero.put(new TopicPartition(TandemTopics.SCORING_REQUESTS, p), new OffsetAndMetadata(0));
-        }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            admin.alterConsumerGroupOffsets(group, zero).all().get(30, TimeUnit.SECONDS);
         }
     }
 
