@@ -268,28 +268,7 @@ public final class ScoringScenario extends ScoringOptions {
 
         Map<String, Number> m = new LinkedHashMap<>();
         if (latencyOnly) {
-            Latency steady = runs.latency(
-                    env,
-                    w,
-                    shared,
-                    base.toBuilder()
-                            .checkpointInterval(latencyCheckpointInterval)
-                            .build(),
-                    null);
-            Path v2 = w.trainedModel(
-                    config.withTraining(0.003, 256, epochs, epochs, seed + 1),
-                    modelRoot,
-                    key + "-v2",
-                    line -> say("%s", line));
-            Latency swap = runs.latency(
-                    env,
-                    w,
-                    shared,
-                    base.toBuilder()
-                            .checkpointInterval(latencyCheckpointInterval)
-                            .build(),
-                    new Swap(config.name(), key + "-v2", v2));
-            putLatency(m, steady, swap);
+            putLatency(m, latencies(env, w, shared, base, config, modelRoot, key));
             m.put("requests_per_sec_offered", rate);
             m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
             return m;
@@ -347,23 +326,8 @@ public final class ScoringScenario extends ScoringOptions {
                 requests,
                 ScoringRuns.RUN_TIMEOUT,
                 "no model");
-        Latency steady = runs.latency(
-                env,
-                w,
-                shared,
-                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
-                null);
-        Path v2 = w.trainedModel(
-                config.withTraining(0.003, 256, epochs, epochs, seed + 1),
-                modelRoot,
-                key + "-v2",
-                line -> say("%s", line));
-        Latency swap = runs.latency(
-                env,
-                w,
-                shared,
-                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
-                new Swap(config.name(), key + "-v2", v2));
+        Latencies latencies = latencies(env, w, shared, base, config, modelRoot, key);
+        Latency steady = latencies.steady();
 
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
         m.put("raw_tf_best_batch", bestBatch);
@@ -374,7 +338,7 @@ public final class ScoringScenario extends ScoringOptions {
         m.put("per_request_predictions_per_sec", Math.round(perRequest));
         m.put("ratio_to_per_request", round3(batched / perRequest));
         m.put("no_model_predictions_per_sec", Math.round(plumbing));
-        putLatency(m, steady, swap);
+        putLatency(m, latencies);
         rawRates.forEach((b, r) -> m.put("raw_tf_predictions_per_sec_b" + b, Math.round(r)));
         m.put("raw_tf_sessions", parallelism);
         m.put("requests_per_sec_offered", rate);
@@ -396,12 +360,38 @@ public final class ScoringScenario extends ScoringOptions {
                 rate,
                 steady.p50Ms(),
                 steady.p99Ms(),
-                swap.p99Ms(),
+                latencies.swap().p99Ms(),
                 plumbing);
         return m;
     }
 
-    private static void putLatency(Map<String, Number> m, Latency steady, Latency swap) {
+    /** The steady latency run and the swap run, in which a second version of the model (trained here) is activated. */
+    private record Latencies(Latency steady, Latency swap) {}
+
+    private Latencies latencies(
+            BenchEnvironment env,
+            ScoringWorkload w,
+            Shared shared,
+            ScoringConfig base,
+            ModelConfig config,
+            Path modelRoot,
+            String key)
+            throws Exception {
+        ScoringConfig latencyConfig =
+                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build();
+        Latency steady = runs.latency(env, w, shared, latencyConfig, null);
+        Path v2 = w.trainedModel(
+                config.withTraining(0.003, 256, epochs, epochs, seed + 1),
+                modelRoot,
+                key + "-v2",
+                line -> say("%s", line));
+        Latency swap = runs.latency(env, w, shared, latencyConfig, new Swap(config.name(), key + "-v2", v2));
+        return new Latencies(steady, swap);
+    }
+
+    private static void putLatency(Map<String, Number> m, Latencies latencies) {
+        Latency steady = latencies.steady();
+        Latency swap = latencies.swap();
         m.put("p50_latency_ms", steady.p50Ms());
         m.put("p99_latency_ms", steady.p99Ms());
         m.put("p999_latency_ms", steady.p999Ms());
