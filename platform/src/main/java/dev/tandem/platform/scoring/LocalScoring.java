@@ -286,16 +286,7 @@ public final class LocalScoring implements AutoCloseable {
 
         @Override
         public Optional<String> failure() {
-            JobStatus s = status();
-            if (s == null || !s.isGloballyTerminalState()) return Optional.empty();
-            try {
-                client.getJobExecutionResult().get();
-                return Optional.of("the scoring job ended (" + s + ")");
-            } catch (Exception e) {
-                Throwable t = e;
-                while (t.getCause() != null) t = t.getCause();
-                return Optional.of("the scoring job " + s + ": " + t);
-            }
+            return ScoringRunner.failure(client);
         }
 
         @Override
