@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -177,6 +178,28 @@ public final class ScoringRunner {
         } finally {
             ended.countDown();
             out.flush();
+        }
+    }
+
+    /**
+     * Why the job behind {@code client} ended, once it has ended (failed, or finished on its own, which a streaming job
+     * should not), as one line; empty while it runs or when it cannot be asked.
+     */
+    public static Optional<String> failure(JobClient client) {
+        JobStatus s;
+        try {
+            s = client.getJobStatus().get();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+        if (s == null || !s.isGloballyTerminalState()) return Optional.empty();
+        try {
+            client.getJobExecutionResult().get();
+            return Optional.of("the scoring job ended (" + s + ")");
+        } catch (Exception e) {
+            Throwable t = e;
+            while (t.getCause() != null) t = t.getCause();
+            return Optional.of("the scoring job " + s + ": " + t);
         }
     }
 

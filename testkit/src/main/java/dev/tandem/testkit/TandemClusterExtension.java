@@ -9,14 +9,23 @@ import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.schemas.topics.TopicSpec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -203,6 +212,30 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
     /** What is committed to {@code topics}, collected by a new consumer in {@code groupId} (see {@link CommittedRecords}). */
     public CommittedRecords committed(String groupId, String... topics) {
         return new CommittedRecords(consumerProps(groupId), topics);
+    }
+
+    /**
+     * Commits offset 0 on every partition of {@code topic} for consumer group {@code groupId} (no member may be
+     * active): an app under test that starts from its group's committed offsets then reads the topic from the start,
+     * records sent before it found the topic's end included.
+     */
+    public void commitOffsetsAtStart(String groupId, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+            for (TopicPartitionInfo p : admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic)
+                    .partitions()) {
+                zero.put(new TopicPartition(topic, p.partition()), new OffsetAndMetadata(0));
+            }
+            admin.alterConsumerGroupOffsets(groupId, zero).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot commit " + groupId + "'s offsets of " + topic + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Creates these topics now (idempotent) and waits until they have leaders. */

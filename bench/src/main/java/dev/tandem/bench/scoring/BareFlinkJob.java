@@ -5,20 +5,16 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.kafka.RawRecordDeserializer;
 import dev.tandem.inference.kafka.ScoringKafka;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -33,47 +29,26 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * is one long (a digest of the newest features record), and there is no catalog, model, batching or Avro. What the
  * scoring job loses against this is ours to win back; what this costs, no scoring job on Flink here can avoid.
  */
-final class BareFlinkJob implements BenchJob {
-    private final JobClient client;
-    private final String bootstrap;
-    private final String group;
-    private final String features;
-
+final class BareFlinkJob extends BenchJob {
     private BareFlinkJob(JobClient client, String bootstrap, String group, String features) {
-        this.client = client;
-        this.bootstrap = bootstrap;
-        this.group = group;
-        this.features = features;
+        super(client, bootstrap, group, List.of(features));
     }
 
     /** {@code topics.items()} is not read: the reference has no catalog. */
     static BareFlinkJob start(String bootstrap, ScoringBenchJob.Topics topics, ScoringConfig config, String runName)
             throws Exception {
-        Configuration conf = new Configuration();
-        conf.setString("restart-strategy.type", "none");
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+        StreamExecutionEnvironment env = localEnvironment(config);
         env.enableCheckpointing(config.checkpointInterval().toMillis());
         env.getConfig().enableObjectReuse();
         env.setBufferTimeout(
                 Math.min(env.getBufferTimeout(), Math.max(1, config.maxWait().toMillis())));
         TypeInformation<RawRecord> type = TypeInformation.of(RawRecord.class);
         DataStream<RawRecord> requests = env.fromSource(
-                ScoringBenchJob.source(
-                        bootstrap,
-                        runName,
-                        topics.requests(),
-                        new RawRecordDeserializer(),
-                        OffsetsInitializer.earliest()),
+                source(bootstrap, runName, topics.requests(), new RawRecordDeserializer()),
                 WatermarkStrategy.noWatermarks(),
                 "requests");
         DataStream<RawRecord> featureRecords = env.fromSource(
-                ScoringBenchJob.source(
-                        bootstrap,
-                        runName,
-                        topics.features(),
-                        new RawRecordDeserializer(),
-                        OffsetsInitializer.earliest()),
+                source(bootstrap, runName, topics.features(), new RawRecordDeserializer()),
                 WatermarkStrategy.noWatermarks(),
                 "features");
         String featuresTopic = topics.features();
@@ -90,21 +65,6 @@ final class BareFlinkJob implements BenchJob {
                         .build())
                 .name("out");
         return new BareFlinkJob(env.executeAsync(runName), bootstrap, runName, topics.features());
-    }
-
-    @Override
-    public boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
-        return ScoringBenchJob.awaitCommitted(client, bootstrap, group, List.of(features), timeout);
-    }
-
-    @Override
-    public Optional<String> failure() {
-        return ScoringBenchJob.failure(client);
-    }
-
-    @Override
-    public void close() throws Exception {
-        ScoringBenchJob.close(client);
     }
 
     /** Features records update the user's state; a request reads it and leaves unchanged. */

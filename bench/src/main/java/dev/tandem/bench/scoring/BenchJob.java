@@ -1,17 +1,144 @@
 package dev.tandem.bench.scoring;
 
+import dev.tandem.inference.ScoringRunner;
+import dev.tandem.inference.job.ScoringConfig;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
-/** A streaming job the scoring bench drives: the real scoring job ({@link ScoringBenchJob}) or its Flink-only reference ({@link BareFlinkJob}). */
-interface BenchJob extends AutoCloseable {
-    /** Waits until the job has read every record of its features (and items) topics as they are now. */
-    boolean awaitFeaturesLoaded(Duration timeout) throws Exception;
+/**
+ * A streaming job the scoring bench drives, each in a local MiniCluster of its own: the real scoring job
+ * ({@link ScoringBenchJob}) or its Flink-only reference ({@link BareFlinkJob}). What they share: the environment, how
+ * their sources read the bench's topics, the wait until the features are loaded, the failure check and the stop.
+ */
+abstract class BenchJob implements AutoCloseable {
+    private final JobClient client;
+    private final String bootstrap;
+    private final String group;
+    private final List<String> loadedTopics;
+
+    /**
+     * @param group        the run's group prefix: a source of topic {@code t} commits its offsets as {@code group.t}
+     * @param loadedTopics what {@link #awaitFeaturesLoaded} waits for
+     */
+    BenchJob(JobClient client, String bootstrap, String group, List<String> loadedTopics) {
+        this.client = client;
+        this.bootstrap = bootstrap;
+        this.group = group;
+        this.loadedTopics = List.copyOf(loadedTopics);
+    }
+
+    /** A local environment with {@code config}'s parallelism and restart strategy none: a failure ends the run. */
+    static StreamExecutionEnvironment localEnvironment(ScoringConfig config) {
+        Configuration conf = new Configuration();
+        conf.setString("restart-strategy.type", "none");
+        return StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+    }
+
+    /** {@link #source(String, String, String, KafkaRecordDeserializationSchema, OffsetsInitializer)} from the earliest offset. */
+    static <T> KafkaSource<T> source(
+            String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de) {
+        return source(bootstrap, group, topic, de, OffsetsInitializer.earliest());
+    }
+
+    /** {@code topic} read_committed from {@code from}, offsets committed to {@code group.topic} on each checkpoint. */
+    static <T> KafkaSource<T> source(
+            String bootstrap,
+            String group,
+            String topic,
+            KafkaRecordDeserializationSchema<T> de,
+            OffsetsInitializer from) {
+        return KafkaSource.<T>builder()
+                .setDeserializer(de)
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(group + "." + topic)
+                .setStartingOffsets(from)
+                .setProperty("isolation.level", "read_committed")
+                .build();
+    }
+
+    /**
+     * Waits until the job has read every record of its features (and items) topics as they are now (their end
+     * offsets, as the sources' committed offsets show on a checkpoint): requests sent after that meet every user's
+     * features.
+     */
+    boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                AdminClientConfig.CLIENT_ID_CONFIG,
+                "tandem-bench-scoring-progress"))) {
+            Map<String, Map<TopicPartition, Long>> ends = new HashMap<>();
+            for (String topic : loadedTopics) {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
+                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+                Map<TopicPartition, Long> end = new HashMap<>();
+                admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+                ends.put(topic, end);
+            }
+            while (System.nanoTime() < deadline) {
+                failure().ifPresent(f -> {
+                    throw new IllegalStateException(f);
+                });
+                boolean all = true;
+                for (Map.Entry<String, Map<TopicPartition, Long>> e : ends.entrySet()) {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+                                    group + "." + e.getKey())
+                            .partitionsToOffsetAndMetadata()
+                            .get();
+                    for (Map.Entry<TopicPartition, Long> pe : e.getValue().entrySet()) {
+                        OffsetAndMetadata c = committed.get(pe.getKey());
+                        if ((c == null ? 0 : c.offset()) < pe.getValue()) all = false;
+                    }
+                }
+                if (all) return true;
+                Thread.sleep(50);
+            }
+            return false;
+        }
+    }
 
     /** Why the job ended, when it ended on its own; empty while it runs. */
-    Optional<String> failure();
+    Optional<String> failure() {
+        return ScoringRunner.failure(client);
+    }
 
-    /** Cancels the job (open transactions are aborted) and waits for it to end. */
+    /** Cancels the job (open transactions are aborted) and waits for it and its MiniCluster to end. */
     @Override
-    void close() throws Exception;
+    public void close() throws Exception {
+        try {
+            if (!client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                client.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            // already gone
+        }
+        try {
+            client.getJobExecutionResult().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // cancelled or failed: ended either way
+        }
+    }
 }

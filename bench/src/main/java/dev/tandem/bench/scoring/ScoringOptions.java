@@ -28,7 +28,7 @@ abstract class ScoringOptions extends ScenarioCommand {
 
     @Option(
             names = "--requests",
-            description = "Requests pre-filled for the throughput runs (default: 2000000; quick 3000).")
+            description = "Requests pre-filled for the throughput runs (default: 2000000; quick 600).")
     Integer requests;
 
     @Option(
@@ -37,15 +37,15 @@ abstract class ScoringOptions extends ScenarioCommand {
             description = "Candidates per request (default: ${DEFAULT-VALUE}).")
     int candidates;
 
-    @Option(names = "--users", description = "Generated users (default: 20000; quick 300).")
+    @Option(names = "--users", description = "Generated users (default: 20000; quick 100).")
     Integer users;
 
-    @Option(names = "--items", description = "Generated catalog items (default: 20000; quick 2000).")
+    @Option(names = "--items", description = "Generated catalog items (default: 20000; quick 500).")
     Integer items;
 
     @Option(
             names = "--events",
-            description = "Generated events: the users' histories and the training data (default: 200000; quick 5000).")
+            description = "Generated events: the users' histories and the training data (default: 200000; quick 2500).")
     Long events;
 
     @Option(
@@ -98,23 +98,23 @@ abstract class ScoringOptions extends ScenarioCommand {
                     "Only the latency and swap runs (no throughput, raw TF or record-by-record runs): for tuning the latency.")
     boolean latencyOnly;
 
-    @Option(names = "--rate", description = "Requests/s of the latency runs (default: 2000).")
+    @Option(names = "--rate", description = "Requests/s of the latency runs (default: 2000; quick 300).")
     Double rate;
 
     @Option(
             names = "--warmup-seconds",
-            description = "Unrecorded seconds at --rate before the latency window (default: 5; quick 1).")
+            description = "Unrecorded seconds at --rate before the latency window (default: 5; quick 0.5).")
     Double warmupSeconds;
 
     @Option(
             names = "--latency-seconds",
-            description = "Measured seconds of each latency window (default: 20; quick 2).")
+            description = "Measured seconds of each latency window (default: 20; quick 1).")
     Double latencySeconds;
 
     @Option(
             names = "--raw-seconds",
             description =
-                    "Measured seconds of the raw TF ceiling per batch size, after a third as warm-up (default: 2; quick 0.5).")
+                    "Measured seconds of the raw TF ceiling per batch size, after a third as warm-up (default: 2; quick 0.15).")
     Double rawSeconds;
 
     @Option(
@@ -128,7 +128,7 @@ abstract class ScoringOptions extends ScenarioCommand {
 
     @Option(
             names = "--per-record-seconds",
-            description = "At most this long for the record-by-record run (default: 20; quick 3).")
+            description = "At most this long for the record-by-record run (default: 20; quick 1).")
     Double perRecordSeconds;
 
     @Option(

@@ -134,15 +134,16 @@ public final class ScoringScenario extends ScoringOptions {
     }
 
     private void applyDefaults() {
-        if (requests == null) requests = quick ? 3_000 : 2_000_000;
-        if (users == null) users = quick ? 300 : 20_000;
-        if (items == null) items = quick ? 2_000 : 20_000;
-        if (events == null) events = quick ? 5_000L : 200_000L;
-        if (rate == null) rate = quick ? 500.0 : 2_000.0;
-        if (warmupSeconds == null) warmupSeconds = quick ? 1.0 : 5.0;
-        if (latencySeconds == null) latencySeconds = quick ? 2.0 : 20.0;
-        if (rawSeconds == null) rawSeconds = quick ? 0.5 : 2.0;
-        if (perRecordSeconds == null) perRecordSeconds = quick ? 3.0 : 20.0;
+        // --quick runs every step with the least work that still gives each figure: it checks the keys, not the rates
+        if (requests == null) requests = quick ? 600 : 2_000_000;
+        if (users == null) users = quick ? 100 : 20_000;
+        if (items == null) items = quick ? 500 : 20_000;
+        if (events == null) events = quick ? 2_500L : 200_000L;
+        if (rate == null) rate = quick ? 300.0 : 2_000.0;
+        if (warmupSeconds == null) warmupSeconds = quick ? 0.5 : 5.0;
+        if (latencySeconds == null) latencySeconds = quick ? 1.0 : 20.0;
+        if (rawSeconds == null) rawSeconds = quick ? 0.15 : 2.0;
+        if (perRecordSeconds == null) perRecordSeconds = quick ? 1.0 : 20.0;
     }
 
     private void validate(CommandLine cl) {
@@ -267,28 +268,7 @@ public final class ScoringScenario extends ScoringOptions {
 
         Map<String, Number> m = new LinkedHashMap<>();
         if (latencyOnly) {
-            Latency steady = runs.latency(
-                    env,
-                    w,
-                    shared,
-                    base.toBuilder()
-                            .checkpointInterval(latencyCheckpointInterval)
-                            .build(),
-                    null);
-            Path v2 = w.trainedModel(
-                    config.withTraining(0.003, 256, epochs, epochs, seed + 1),
-                    modelRoot,
-                    key + "-v2",
-                    line -> say("%s", line));
-            Latency swap = runs.latency(
-                    env,
-                    w,
-                    shared,
-                    base.toBuilder()
-                            .checkpointInterval(latencyCheckpointInterval)
-                            .build(),
-                    new Swap(config.name(), key + "-v2", v2));
-            putLatency(m, steady, swap);
+            putLatency(m, latencies(env, w, shared, base, config, modelRoot, key));
             m.put("requests_per_sec_offered", rate);
             m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
             return m;
@@ -346,23 +326,8 @@ public final class ScoringScenario extends ScoringOptions {
                 requests,
                 ScoringRuns.RUN_TIMEOUT,
                 "no model");
-        Latency steady = runs.latency(
-                env,
-                w,
-                shared,
-                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
-                null);
-        Path v2 = w.trainedModel(
-                config.withTraining(0.003, 256, epochs, epochs, seed + 1),
-                modelRoot,
-                key + "-v2",
-                line -> say("%s", line));
-        Latency swap = runs.latency(
-                env,
-                w,
-                shared,
-                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build(),
-                new Swap(config.name(), key + "-v2", v2));
+        Latencies latencies = latencies(env, w, shared, base, config, modelRoot, key);
+        Latency steady = latencies.steady();
 
         m.put("raw_tf_predictions_per_sec", Math.round(raw));
         m.put("raw_tf_best_batch", bestBatch);
@@ -373,7 +338,7 @@ public final class ScoringScenario extends ScoringOptions {
         m.put("per_request_predictions_per_sec", Math.round(perRequest));
         m.put("ratio_to_per_request", round3(batched / perRequest));
         m.put("no_model_predictions_per_sec", Math.round(plumbing));
-        putLatency(m, steady, swap);
+        putLatency(m, latencies);
         rawRates.forEach((b, r) -> m.put("raw_tf_predictions_per_sec_b" + b, Math.round(r)));
         m.put("raw_tf_sessions", parallelism);
         m.put("requests_per_sec_offered", rate);
@@ -395,12 +360,38 @@ public final class ScoringScenario extends ScoringOptions {
                 rate,
                 steady.p50Ms(),
                 steady.p99Ms(),
-                swap.p99Ms(),
+                latencies.swap().p99Ms(),
                 plumbing);
         return m;
     }
 
-    private static void putLatency(Map<String, Number> m, Latency steady, Latency swap) {
+    /** The steady latency run and the swap run, in which a second version of the model (trained here) is activated. */
+    private record Latencies(Latency steady, Latency swap) {}
+
+    private Latencies latencies(
+            BenchEnvironment env,
+            ScoringWorkload w,
+            Shared shared,
+            ScoringConfig base,
+            ModelConfig config,
+            Path modelRoot,
+            String key)
+            throws Exception {
+        ScoringConfig latencyConfig =
+                base.toBuilder().checkpointInterval(latencyCheckpointInterval).build();
+        Latency steady = runs.latency(env, w, shared, latencyConfig, null);
+        Path v2 = w.trainedModel(
+                config.withTraining(0.003, 256, epochs, epochs, seed + 1),
+                modelRoot,
+                key + "-v2",
+                line -> say("%s", line));
+        Latency swap = runs.latency(env, w, shared, latencyConfig, new Swap(config.name(), key + "-v2", v2));
+        return new Latencies(steady, swap);
+    }
+
+    private static void putLatency(Map<String, Number> m, Latencies latencies) {
+        Latency steady = latencies.steady();
+        Latency swap = latencies.swap();
         m.put("p50_latency_ms", steady.p50Ms());
         m.put("p99_latency_ms", steady.p99Ms());
         m.put("p999_latency_ms", steady.p999Ms());

@@ -37,18 +37,11 @@ class ModelLifecycleTest {
     @TempDir
     static Path models;
 
-    static Path v1;
-    static Path v2;
-    static Path garbage;
-    static Path mismatch;
+    static ModelVersions versions;
 
     @BeforeAll
     static void realModels() throws Exception {
-        ModelVersions m = ModelVersions.create(models);
-        v1 = m.v1();
-        v2 = m.v2();
-        garbage = m.garbage();
-        mismatch = m.mismatch();
+        versions = ModelVersions.create(models);
     }
 
     private final Queue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
@@ -67,7 +60,7 @@ class ModelLifecycleTest {
     }
 
     private ModelLifecycle open(ControlSnapshot restored) throws Exception {
-        BatchScorerFactory tf = TfBatchScorer.factory(v1.toString(), STAGES);
+        BatchScorerFactory tf = TfBatchScorer.factory(versions.v1().toString(), STAGES);
         BatchScorerFactory watched = new WatchedFactory(tf, loaderThreads);
         lifecycle = new ModelLifecycle(
                 watched,
@@ -131,7 +124,7 @@ class ModelLifecycleTest {
         assertThat(lifecycle.spec()).isEqualTo(TinyModels.SPEC);
         assertThat(score(lifecycle.scorer())).hasSize(4 * STAGES.size());
 
-        command(Kind.LOAD, "v2", v2);
+        command(Kind.LOAD, "v2", versions.v2());
         assertThat(lifecycle.isLoaded("tiny/v2"))
                 .as("installed only on the task thread")
                 .isFalse();
@@ -140,8 +133,9 @@ class ModelLifecycleTest {
         assertThat(metrics.loads).isEqualTo(1);
         assertThat(lifecycle.active().version()).isEqualTo("v1");
         assertThat(switches).isZero();
-        assertThat(lifecycle.snapshot().loaded()).containsExactly(new ModelRef("tiny", "v2", v2.toString()));
-        command(Kind.LOAD, "v2", v2); // one version, one session
+        assertThat(lifecycle.snapshot().loaded())
+                .containsExactly(new ModelRef("tiny", "v2", versions.v2().toString()));
+        command(Kind.LOAD, "v2", versions.v2()); // one version, one session
         assertThat(mailbox).isEmpty();
         assertThat(deadLetters).isEmpty();
     }
@@ -150,7 +144,7 @@ class ModelLifecycleTest {
     void activateSwitchesAfterTheOwnerFlushesAndRollbackGoesBackAndReleasesTheNewerVersion() throws Exception {
         open(null);
         float[] byV1 = score(lifecycle.scorer());
-        command(Kind.ACTIVATE, "v2", v2); // not loaded yet: loads first, then switches
+        command(Kind.ACTIVATE, "v2", versions.v2()); // not loaded yet: loads first, then switches
         runMailUntil(() -> lifecycle.active().version().equals("v2"));
         assertThat(switches).isEqualTo(1);
         assertThat(metrics.swaps).isEqualTo(1);
@@ -183,7 +177,7 @@ class ModelLifecycleTest {
     @Test
     void shadowNamesASecondScorerUntilStoppedOrUntilItFails() throws Exception {
         open(null);
-        command(Kind.SHADOW, "v2", v2);
+        command(Kind.SHADOW, "v2", versions.v2());
         runMailUntil(() -> lifecycle.shadow() != null);
         assertThat(lifecycle.shadowScorer().modelVersion()).isEqualTo("v2");
         assertThat(lifecycle.active().version()).isEqualTo("v1");
@@ -193,7 +187,7 @@ class ModelLifecycleTest {
         assertThat(lifecycle.shadowScorer()).isNull();
         assertThat(lifecycle.isLoaded("tiny/v2")).isFalse();
 
-        command(Kind.SHADOW, "v2", v2);
+        command(Kind.SHADOW, "v2", versions.v2());
         runMailUntil(() -> lifecycle.shadow() != null);
         lifecycle.shadowFailed(new IllegalStateException("NaN"));
         assertThat(lifecycle.shadowScorer()).isNull();
@@ -207,8 +201,8 @@ class ModelLifecycleTest {
         open(null);
         float[] byV1 = score(lifecycle.scorer());
         List<ModelCommand> refused = List.of(
-                command(Kind.LOAD, "v-garbage", garbage),
-                command(Kind.ACTIVATE, "v-mismatch", mismatch),
+                command(Kind.LOAD, "v-garbage", versions.garbage()),
+                command(Kind.ACTIVATE, "v-mismatch", versions.mismatch()),
                 command(Kind.SHADOW, "v-remote", "s3://bucket/tiny/v3"));
         runMailUntil(() -> deadLetters.size() == 3);
         command(Kind.ACTIVATE, "v9", null); // neither loaded nor locatable
@@ -250,14 +244,15 @@ class ModelLifecycleTest {
     @Test
     void aSnapshotOpensAgainOnTheSameActiveHistoryAndShadow() throws Exception {
         open(null);
-        command(Kind.ACTIVATE, "v2", v2);
+        command(Kind.ACTIVATE, "v2", versions.v2());
         runMailUntil(() -> lifecycle.active().version().equals("v2"));
         command(Kind.SHADOW, "v1", null); // the configured model, already loaded
         String json = lifecycle.snapshot().toJson();
         lifecycle.close();
 
         ControlSnapshot restored = ControlSnapshot.fromJson(json);
-        assertThat(restored.active()).isEqualTo(new ModelRef("tiny", "v2", v2.toString()));
+        assertThat(restored.active())
+                .isEqualTo(new ModelRef("tiny", "v2", versions.v2().toString()));
         assertThat(restored.previous()).containsExactly(new ModelRef("tiny", "v1", null));
         open(restored);
         assertThat(lifecycle.active().version()).isEqualTo("v2");

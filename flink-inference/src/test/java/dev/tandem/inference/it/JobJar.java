@@ -61,6 +61,8 @@ final class JobJar {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m",
                 "-XX:+UseSerialGC",
+                // a test's app lives for seconds: C1 alone starts it sooner, and leaves the cores to the app and broker
+                "-XX:TieredStopAtLevel=1",
                 "-Dorg.bytedeco.javacpp.cachedir="
                         + System.getProperty(
                                 "org.bytedeco.javacpp.cachedir",

@@ -70,18 +70,11 @@ class ModelLifecycleKafkaIT {
     @TempDir
     static Path models;
 
-    static Path v1;
-    static Path v2;
-    static Path garbage;
-    static Path mismatch;
+    static ModelVersions versions;
 
     @BeforeAll
     static void realModels() throws Exception {
-        ModelVersions m = ModelVersions.create(models);
-        v1 = m.v1();
-        v2 = m.v2();
-        garbage = m.garbage();
-        mismatch = m.mismatch();
+        versions = ModelVersions.create(models);
     }
 
     private final Map<String, ScoringRequest> sent = new LinkedHashMap<>();
@@ -95,7 +88,7 @@ class ModelLifecycleKafkaIT {
                 .batching(64, Duration.ofMillis(10))
                 .parallelism(PARALLELISM)
                 .checkpointInterval(Duration.ofMillis(300))
-                .model(v1.toString(), STAGES)
+                .model(versions.v1().toString(), STAGES)
                 .kafka(KAFKA.bootstrapServers(), KAFKA.registryUrl())
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -129,8 +122,8 @@ class ModelLifecycleKafkaIT {
                 assertThat(versions(predictions, de)).containsOnlyKeys("v1");
 
                 // 2. corrupt models are refused while requests keep being scored by v1
-                ModelControl badPb = ModelControlClient.activate("tiny", "v-garbage", garbage);
-                ModelControl badSpec = ModelControlClient.activate("tiny", "v-mismatch", mismatch);
+                ModelControl badPb = ModelControlClient.activate("tiny", "v-garbage", versions.garbage());
+                ModelControl badSpec = ModelControlClient.activate("tiny", "v-mismatch", versions.mismatch());
                 ModelControl badScheme =
                         ModelControlClient.command(ModelCommandType.LOAD, "tiny", "v-s3", "s3://models/tiny/v9");
                 control.send(badPb, badSpec, badScheme);
@@ -169,7 +162,9 @@ class ModelLifecycleKafkaIT {
                         .isNotBlank();
 
                 // 3. swap to v2 mid-stream: requests keep flowing until every subtask serves v2
-                control.send(ModelControlClient.load("tiny", "v2", v2), ModelControlClient.activate("tiny", "v2"));
+                control.send(
+                        ModelControlClient.load("tiny", "v2", versions.v2()),
+                        ModelControlClient.activate("tiny", "v2"));
                 boolean allV2 = false;
                 for (int chunk = 0; chunk < 60 && !allV2; chunk++) {
                     int from = sent.size();
@@ -237,8 +232,8 @@ class ModelLifecycleKafkaIT {
 
                 // every value is what its model gives offline, and the two models do differ
                 int differ = 0;
-                try (BatchScorer s1 = TfBatchScorer.load(v1, STAGES);
-                        BatchScorer s2 = TfBatchScorer.load(v2, STAGES)) {
+                try (BatchScorer s1 = TfBatchScorer.load(versions.v1(), STAGES);
+                        BatchScorer s2 = TfBatchScorer.load(versions.v2(), STAGES)) {
                     for (Prediction p : byRequest.values()) {
                         BatchScorer mine = p.getModelVersion().toString().equals("v1") ? s1 : s2;
                         BatchScorer other = mine == s1 ? s2 : s1;

@@ -7,12 +7,14 @@ import static dev.tandem.inference.Fixtures.item;
 import static dev.tandem.inference.Fixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.inference.Fixtures;
 import dev.tandem.inference.core.EncodedRequest;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.ItemCode;
 import dev.tandem.model.features.UserVector;
 import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import java.util.List;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -71,25 +73,10 @@ class RequestFeatureJoinTest {
             var good = request("r1", "u1", 20_000, "i1", "i2");
             var empty = request("r2", "u1", 20_000, new String[0]);
             raw.processElement(UserInput.of(f), 1);
-            raw.processElement(
-                    UserInput.ofRaw(
-                            "u1",
-                            dev.tandem.inference.Fixtures.rawBytes(
-                                    null, dev.tandem.inference.Fixtures.encoded(good, registry), 7)),
-                    2);
-            raw.processElement(
-                    UserInput.ofRaw(
-                            "u1",
-                            dev.tandem.inference.Fixtures.rawBytes(
-                                    null, dev.tandem.inference.Fixtures.encoded(empty, registry), 8)),
-                    3);
+            raw.processElement(routed("u1", good, registry, 7), 2);
+            raw.processElement(routed("u1", empty, registry, 8), 3);
             // routed under another user than its bytes name: never scored with that user's features
-            raw.processElement(
-                    UserInput.ofRaw(
-                            "u2",
-                            dev.tandem.inference.Fixtures.rawBytes(
-                                    null, dev.tandem.inference.Fixtures.encoded(good, registry), 9)),
-                    4);
+            raw.processElement(routed("u2", good, registry, 9), 4);
             h.processElement(UserInput.of(f), 1);
             h.processElement(UserInput.of(good), 2);
 
@@ -276,5 +263,10 @@ class RequestFeatureJoinTest {
         h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
         assertThat(out().get(0).candCategory)
                 .containsExactly(enc.encodeItem(newer).category());
+    }
+
+    /** {@code r} as the router sends it across the keyBy: its wire-format bytes, routed under {@code user}. */
+    private static UserInput routed(String user, ScoringRequest r, String registry, long offset) {
+        return UserInput.ofRaw(user, Fixtures.rawBytes(null, Fixtures.encoded(r, registry), offset));
     }
 }

@@ -27,6 +27,10 @@ public final class Reports {
     public static final int BOOTSTRAP_RESAMPLES = 1000;
 
     public static final double BOOTSTRAP_LEVEL = 0.95;
+    /** The baselines' names, keys of {@link StageReport#baselineAuc()} and of the card's {@code baselines}. */
+    public static final String POPULARITY = "popularity";
+
+    public static final String LOGISTIC_REGRESSION = "logistic_regression";
 
     private Reports() {}
 
@@ -38,8 +42,8 @@ public final class Reports {
     public static List<StageReport> of(ExampleSet data, float[] pv, long seed, Map<String, double[]> truth) {
         int k = data.taskCount();
         Map<String, Baselines.Fit> fits = new LinkedHashMap<>();
-        fits.put("popularity", Baselines.popularity(data));
-        fits.put("logistic_regression", Baselines.logisticRegression(data, seed));
+        fits.put(POPULARITY, Baselines.popularity(data));
+        fits.put(LOGISTIC_REGRESSION, Baselines.logisticRegression(data, seed));
         double[] ceiling = truth == null ? null : ceiling(data, truth);
         int[] users = Evaluation.groups(Arrays.copyOfRange(data.userIds(), data.trainCount(), data.size()));
         List<StageReport> reports = new ArrayList<>();
@@ -202,16 +206,12 @@ public final class Reports {
                     Locale.ROOT,
                     "%-10s %22s %8s %7s %17s %22s %22s%s",
                     r.stage(),
-                    withInterval(m.auc(), r.modelAucInterval()),
+                    r.modelAucText(),
                     f(m.logloss()),
                     f(m.ece()),
                     m.positives() + " of " + m.evaluated(),
-                    withInterval(
-                            r.baselineAuc().get("popularity"),
-                            r.baselineAucInterval().get("popularity")),
-                    withInterval(
-                            r.baselineAuc().get("logistic_regression"),
-                            r.baselineAucInterval().get("logistic_regression")),
+                    r.baselineAucText(POPULARITY),
+                    r.baselineAucText(LOGISTIC_REGRESSION),
                     r.ceilingAuc() == null
                             ? ""
                             : String.format(Locale.ROOT, "   %s (%.2f)", f(r.ceilingAuc()), r.fractionOfCeiling())));

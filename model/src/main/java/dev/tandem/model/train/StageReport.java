@@ -22,6 +22,16 @@ public record StageReport(
         Map<String, Evaluation.Interval> modelMinusBaseline,
         Map<String, Baselines.Choice> baselineChoice) {
 
+    /** The model's AUC with its interval, as the reports print it: {@code 0.7940 [0.771, 0.815]}. */
+    public String modelAucText() {
+        return Reports.withInterval(model.auc(), modelAucInterval);
+    }
+
+    /** Baseline {@code name}'s AUC ({@link Reports#POPULARITY}, …) with its interval, as {@link #modelAucText()}. */
+    public String baselineAucText(String name) {
+        return Reports.withInterval(baselineAuc.get(name), baselineAucInterval.get(name));
+    }
+
     /** Model AUC / ceiling AUC, NaN without a ceiling. */
     public double fractionOfCeiling() {
         return ceilingAuc == null ? Double.NaN : model.auc() / ceilingAuc;

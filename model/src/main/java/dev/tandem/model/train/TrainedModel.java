@@ -339,18 +339,14 @@ public final class TrainedModel implements AutoCloseable {
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
-            Evaluation.Interval d = r.modelMinusBaseline().get("logistic_regression");
+            Evaluation.Interval d = r.modelMinusBaseline().get(Reports.LOGISTIC_REGRESSION);
             md.append(String.format(
                     Locale.ROOT,
                     "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n",
                     r.stage(),
-                    Reports.withInterval(m.auc(), r.modelAucInterval()),
-                    Reports.withInterval(
-                            r.baselineAuc().get("popularity"),
-                            r.baselineAucInterval().get("popularity")),
-                    Reports.withInterval(
-                            r.baselineAuc().get("logistic_regression"),
-                            r.baselineAucInterval().get("logistic_regression")),
+                    r.modelAucText(),
+                    r.baselineAucText(Reports.POPULARITY),
+                    r.baselineAucText(Reports.LOGISTIC_REGRESSION),
                     d == null
                             ? "n/a"
                             : String.format(Locale.ROOT, "%+.4f [%+.3f, %+.3f]", d.estimate(), d.lower(), d.upper()),

@@ -250,13 +250,9 @@ public final class Trainer {
                     Locale.ROOT,
                     "validation %s: AUC %s (popularity %s, logistic regression %s%s), logloss %.4f, ECE %.4f, %d positives of %d",
                     r.stage(),
-                    Reports.withInterval(m.auc(), r.modelAucInterval()),
-                    Reports.withInterval(
-                            r.baselineAuc().get("popularity"),
-                            r.baselineAucInterval().get("popularity")),
-                    Reports.withInterval(
-                            r.baselineAuc().get("logistic_regression"),
-                            r.baselineAucInterval().get("logistic_regression")),
+                    r.modelAucText(),
+                    r.baselineAucText(Reports.POPULARITY),
+                    r.baselineAucText(Reports.LOGISTIC_REGRESSION),
                     r.ceilingAuc() == null ? "" : String.format(Locale.ROOT, ", ceiling %.4f", r.ceilingAuc()),
                     m.logloss(),
                     m.ece(),

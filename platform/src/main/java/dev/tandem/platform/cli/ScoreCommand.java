@@ -257,6 +257,7 @@ public final class ScoreCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(safetyNet);
         Optional<String> failed = Optional.empty();
         try {
+            job.restore().ifPresent(r -> out.println(r.describe()));
             out.println("running. Ctrl-C to stop.");
             out.flush();
             while (!signals.await(500, TimeUnit.MILLISECONDS)) {

@@ -52,21 +52,24 @@ public final class LocalScoring implements AutoCloseable {
 
     private final Handle job;
     private final ScoringConfig config;
+    private final Optional<ScoringRunner.Restore> restore;
 
-    private LocalScoring(Handle job, ScoringConfig config) {
+    private LocalScoring(Handle job, ScoringConfig config, Optional<ScoringRunner.Restore> restore) {
         this.job = job;
         this.config = config;
+        this.restore = restore;
     }
 
     /**
      * Runs the app's job in a fresh local MiniCluster, resuming from the newest completed checkpoint in
-     * {@code config.checkpointDir()} if there is one.
+     * {@code config.checkpointDir()} if there is one ({@link #restore()} says which).
      */
     public static LocalScoring start(ScoringConfig config) throws Exception {
         Configuration conf = new Configuration();
         conf.setString("restart-strategy.type", "none");
-        JobClient client = ScoringRunner.startLocal(config, ScoringRunner.restore(config, null), conf);
-        return new LocalScoring(new LocalHandle(client), config);
+        ScoringRunner.Restore restore = ScoringRunner.restore(config, null);
+        JobClient client = ScoringRunner.startLocal(config, restore, conf);
+        return new LocalScoring(new LocalHandle(client), config, Optional.of(restore));
     }
 
     /**
@@ -88,7 +91,7 @@ public final class LocalScoring implements AutoCloseable {
         } finally {
             rest.delete(jar);
         }
-        return new LocalScoring(new RemoteHandle(rest, jobId), config);
+        return new LocalScoring(new RemoteHandle(rest, jobId), config, Optional.empty());
     }
 
     /** {@code --set KEY=VALUE} for every setting that differs from the defaults. */
@@ -240,6 +243,14 @@ public final class LocalScoring implements AutoCloseable {
                 .awaitRead(bootstrap, registryUrl, featuresTopic, timeout);
     }
 
+    /**
+     * Where a local job started from (a checkpoint it resumed, or fresh and why), in the scoring app's words; empty for
+     * a job on a cluster, where the cluster decides.
+     */
+    public Optional<ScoringRunner.Restore> restore() {
+        return restore;
+    }
+
     /** The job's status, or null when it cannot be asked. */
     public JobStatus status() {
         return job.status();
@@ -276,16 +287,7 @@ public final class LocalScoring implements AutoCloseable {
 
         @Override
         public Optional<String> failure() {
-            JobStatus s = status();
-            if (s == null || !s.isGloballyTerminalState()) return Optional.empty();
-            try {
-                client.getJobExecutionResult().get();
-                return Optional.of("the scoring job ended (" + s + ")");
-            } catch (Exception e) {
-                Throwable t = e;
-                while (t.getCause() != null) t = t.getCause();
-                return Optional.of("the scoring job " + s + ": " + t);
-            }
+            return ScoringRunner.failure(client);
         }
 
         @Override

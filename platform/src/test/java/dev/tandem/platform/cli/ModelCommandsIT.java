@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -80,18 +82,7 @@ class ModelCommandsIT {
         Path json = dir.resolve("eval.json");
         assertThat(card.path("funnel").path("horizon_ms").asLong()).isEqualTo(600_000L);
         // no --horizon: the one the model was trained with, from its card
-        CliRun eval = CliRun.run(
-                "evaluate",
-                "--model",
-                modelDir.toString(),
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--truth",
-                truth.toString(),
-                "--json",
-                json.toString());
+        CliRun eval = evaluate(modelDir, events, "events", "--truth", truth.toString(), "--json", json.toString());
 
         System.out.println(train.out());
         System.out.println(eval.out());
@@ -119,13 +110,9 @@ class ModelCommandsIT {
                             org.assertj.core.data.Offset.offset(1e-4));
         }
 
-        CliRun wrongTruth = CliRun.run(
-                "evaluate",
-                "--model",
-                modelDir.toString(),
-                "--data",
-                events.toString(),
-                "--format",
+        CliRun wrongTruth = evaluate(
+                modelDir,
+                events,
                 "events",
                 "--horizon",
                 "10m",
@@ -137,16 +124,7 @@ class ModelCommandsIT {
         assertThat(wrongTruth.err()).contains("the truth has no probabilities for");
 
         // a horizon longer than the data: every validation negative censored → a warning, AUC n/a, not a crash
-        CliRun censored = CliRun.run(
-                "evaluate",
-                "--model",
-                modelDir.toString(),
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--horizon",
-                "24h");
+        CliRun censored = evaluate(modelDir, events, "events", "--horizon", "24h");
         assertThat(censored.exitCode()).as(censored.err()).isZero();
         assertThat(censored.err()).contains("warning: every validation negative of CART is censored");
         assertThat(censored.out()).contains("n/a");
@@ -227,16 +205,22 @@ class ModelCommandsIT {
                 .contains("data: " + String.format(Locale.ROOT, "%,d events", lines - 1), "model written to");
 
         Path model = models.resolve("cut").resolve("v1");
-        CliRun eval =
-                CliRun.run("evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46");
+        CliRun eval = evaluate(model, cut, "rees46");
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         assertThat(eval.err()).contains(cutLine);
         assertThat(eval.out()).contains("AUC");
 
-        CliRun strict = CliRun.run(
-                "evaluate", "--model", model.toString(), "--data", cut.toString(), "--format", "rees46", "--strict");
+        CliRun strict = evaluate(model, cut, "rees46", "--strict");
         assertThat(strict.exitCode()).isEqualTo(ExitCodes.FAILURE);
         assertThat(strict.errLines()).hasSize(1);
         assertThat(strict.err()).startsWith("tandem: malformed data: " + cutLine);
+    }
+
+    /** {@code tandem evaluate --model MODEL --data DATA --format FORMAT} and {@code more}. */
+    private static CliRun evaluate(Path model, Path data, String format, String... more) {
+        List<String> args = new ArrayList<>(
+                List.of("evaluate", "--model", model.toString(), "--data", data.toString(), "--format", format));
+        args.addAll(List.of(more));
+        return CliRun.run(args.toArray(String[]::new));
     }
 }

@@ -28,20 +28,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.client.JobStatusMessage;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -106,16 +101,9 @@ class RemoteScoringIT {
         Path jar = jobJar();
         // the app reads scoring-requests from the group's committed offsets: commit them before it starts, so every
         // request below counts whenever the source gets going
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
-            Map<TopicPartition, OffsetAndMetadata> start = IntStream.range(0, TandemTopics.DEFAULT_PARTITIONS)
-                    .boxed()
-                    .collect(Collectors.toMap(
-                            p -> new TopicPartition(TandemTopics.SCORING_REQUESTS, p), p -> new OffsetAndMetadata(0)));
-            admin.alterConsumerGroupOffsets(
-                            ScoringConfig.defaults().groupId() + "." + TandemTopics.SCORING_REQUESTS, start)
-                    .all()
-                    .get();
-        }
+        KAFKA.commitOffsetsAtStart(
+                ScoringConfig.defaults().groupId() + "." + TandemTopics.SCORING_REQUESTS,
+                TandemTopics.SCORING_REQUESTS);
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
