@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,7 +30,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
@@ -39,13 +39,14 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <ol>
  *   <li>worker 1 runs the sink ({@value #TASKS} tasks, {@value #PARTITIONS} partitions) while predictions flow;
- *   <li>once the store fills, worker 1 is SIGKILLed: its tasks die mid-stream with no stop, no last offset commit;
- *       predictions keep flowing, and worker 2 starts and takes the connector over from the config topic, from the
- *       offsets worker 1 last committed;
- *   <li>once worker 2 has written predictions committed after the kill, the store crashes under it; the test waits
- *       until the sink has met the outage (its reconnections fail at the {@link FaultProxy} in front of the store),
- *       then restarts the store from what it persisted, and waits until the sink writes predictions committed after
- *       that, on its own;
+ *   <li>once the sink has stored a quarter of the users and committed offsets on every partition, worker 1 is
+ *       SIGKILLed: its tasks die mid-stream with no stop and no last offset commit, so some records are written but
+ *       not committed; predictions keep flowing, and worker 2 starts and takes the connector over from the config
+ *       topic, from the offsets worker 1 last committed;
+ *   <li>once worker 2 has written predictions committed after the kill, the store crashes under it, and stays down
+ *       until each task's writes have failed on it twice (Connect's {@code RetriableException} log lines) and the
+ *       sink's reconnections have reached the {@link FaultProxy} in front of the store; then the store restarts from
+ *       what it persisted, and the test waits until the sink, on its own, writes predictions committed after that;
  *   <li>the traffic ends ({@link PredictionTraffic#finish()}), and the store must converge: every user holds exactly
  *       the recommendation {@link PredictionStructs#toRecommendation} makes of that user's newest committed prediction
  *       (by the {@link PredictionLedger}, never by the store), users seen only in aborted transactions hold nothing,
@@ -161,6 +162,11 @@ final class SinkRecoveryScenario {
                     traffic.checkHealthy();
                     return stored().size() >= USERS / 4;
                 });
+        // and has committed offsets on every partition: the next worker resumes from them, not from the beginning
+        await("worker-1 commits the sink's offsets")
+                .atMost(PROGRESS)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> committedOffsets().size() == PARTITIONS);
         log("worker-1 wrote " + stored().size() + " users; SIGKILL (" + ledger.summary() + ")");
         first.kill();
         int afterKill = ledger.mark();
@@ -336,11 +342,29 @@ final class SinkRecoveryScenario {
             } else {
                 Recommendation expected = expectedRecommendation(want);
                 if (!got.equals(expected)) {
-                    out.add(e.getKey() + ": stored " + got + ", expected " + expected);
+                    out.add(e.getKey() + ": " + got.requestId() + " stored with " + differences(got, expected));
                 }
             }
         }
         return out;
+    }
+
+    /** The fields in which {@code got} differs from {@code want}, as {@code field=got (expected want)}. */
+    private static String differences(Recommendation got, Recommendation want) {
+        Map<String, Object[]> fields = new LinkedHashMap<>();
+        fields.put("requestTime", new Object[] {got.requestTime(), want.requestTime()});
+        fields.put("modelName", new Object[] {got.modelName(), want.modelName()});
+        fields.put("modelVersion", new Object[] {got.modelVersion(), want.modelVersion()});
+        fields.put("featuresAsOf", new Object[] {got.featuresAsOf(), want.featuresAsOf()});
+        fields.put("scoredAt", new Object[] {got.scoredAt(), want.scoredAt()});
+        fields.put("stages", new Object[] {got.stages(), want.stages()});
+        fields.put("objective", new Object[] {got.objective(), want.objective()});
+        fields.put("items", new Object[] {got.items(), want.items()});
+        List<String> diff = new ArrayList<>();
+        fields.forEach((name, v) -> {
+            if (!Objects.equals(v[0], v[1])) diff.add(name + "=" + v[0] + " (expected " + v[1] + ")");
+        });
+        return String.join(", ", diff);
     }
 
     private static String describe(Sent s) {
@@ -354,29 +378,44 @@ final class SinkRecoveryScenario {
         return PredictionStructs.toRecommendation(value, objective, MAX_ITEMS);
     }
 
-    /** The sink group's committed offsets against the partitions' ends, per partition. */
-    private String sinkOffsets() throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("connect-" + connector)
+    /** The sink group's committed offset per partition (partitions with none left out). */
+    private Map<Integer, Long> committedOffsets() throws Exception {
+        try (Admin admin = admin()) {
+            Map<Integer, Long> out = new TreeMap<>();
+            admin.listConsumerGroupOffsets("connect-" + connector)
                     .partitionsToOffsetAndMetadata()
-                    .get();
+                    .get()
+                    .forEach((tp, o) -> {
+                        if (o != null) out.put(tp.partition(), o.offset());
+                    });
+            return out;
+        }
+    }
+
+    /** The sink group's committed offsets against the partitions' ends (read_committed), per partition. */
+    private String sinkOffsets() throws Exception {
+        Map<Integer, Long> committed = committedOffsets();
+        try (Admin admin = admin()) {
             Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-            for (int p = 0; p < PARTITIONS; p++)
+            for (int p = 0; p < PARTITIONS; p++) {
                 latest.put(new TopicPartition(TandemTopics.PREDICTIONS, p), OffsetSpec.latest());
+            }
             var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
                     .all()
                     .get();
             Map<Integer, String> out = new TreeMap<>();
             for (TopicPartition tp : latest.keySet()) {
-                OffsetAndMetadata c = committed.get(tp);
+                Long c = committed.get(tp.partition());
                 out.put(
                         tp.partition(),
-                        (c == null ? "none" : Long.toString(c.offset())) + "/"
-                                + ends.get(tp).offset());
+                        (c == null ? "none" : c) + "/" + ends.get(tp).offset());
             }
             return out.toString();
         }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
     }
 
     private void log(String message) {
