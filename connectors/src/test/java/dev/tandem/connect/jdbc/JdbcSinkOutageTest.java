@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.connect.jdbc.TestStore.Backend;
 import dev.tandem.connect.jdbc.TestStore.Row;
-import dev.tandem.connect.sink.FaultProxy;
+import dev.tandem.testkit.FaultProxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;

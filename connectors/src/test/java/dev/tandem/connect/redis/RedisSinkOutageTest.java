@@ -4,6 +4,7 @@ import static dev.tandem.connect.sink.PredictionStructFixture.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.testkit.PrivateRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -45,7 +46,7 @@ class RedisSinkOutageTest {
     @BeforeEach
     void startServer() throws Exception {
         server = PrivateRedisServer.startOrSkip(dir);
-        proxy = new FaultProxy(server.port);
+        proxy = new FaultProxy(server.port());
     }
 
     @AfterEach

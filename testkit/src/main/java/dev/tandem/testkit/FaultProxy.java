@@ -1,4 +1,4 @@
-package dev.tandem.connect.sink;
+package dev.tandem.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
