@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.LoopbackPorts;
 import dev.tandem.testkit.TandemClusterExtension;
+import dev.tandem.testkit.connect.ConnectRest;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
