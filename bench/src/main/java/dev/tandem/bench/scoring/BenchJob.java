@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** A streaming job the scoring bench drives: the real scoring job ({@link ScoringBenchJob}) or its Flink-only reference ({@link BareFlinkJob}). */
-interface BenchJob extends AutoCloseable {
+public interface BenchJob extends AutoCloseable {
     /** Waits until the job has read every record of its features (and items) topics as they are now. */
     boolean awaitFeaturesLoaded(Duration timeout) throws Exception;
 
