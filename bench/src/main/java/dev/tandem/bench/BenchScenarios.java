@@ -4,9 +4,10 @@ import dev.tandem.bench.features.FeaturesScenario;
 import dev.tandem.bench.model.ModelScenario;
 import dev.tandem.bench.replay.ReplayScenario;
 import dev.tandem.bench.scoring.ScoringScenario;
+import dev.tandem.bench.serving.ServingScenario;
 import java.util.List;
 
-/** Every benchmark scenario. Later modules add theirs (features, model, scoring) here. */
+/** Every benchmark scenario. Each module's scenarios are registered here. */
 final class BenchScenarios {
     private BenchScenarios() {}
 
@@ -15,7 +16,8 @@ final class BenchScenarios {
                 scenario("replay", new ReplayScenario()),
                 scenario("features", new FeaturesScenario()),
                 scenario("model", new ModelScenario()),
-                scenario("scoring", new ScoringScenario()));
+                scenario("scoring", new ScoringScenario()),
+                scenario("serving", new ServingScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

@@ -1,8 +1,12 @@
 package dev.tandem.bench.features;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.bench.OpenLoop;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -12,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,50 +25,176 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * An open-loop HTTP load generator for {@code GET /v1/users/{id}/features}, run as a SECOND process by
- * {@code tandem bench features} (same classpath): requests are scheduled at a fixed rate, spread over a few
- * threads with keep-alive connections, and each latency is measured from the request's <em>scheduled</em> start
- * (not from when it was actually sent), so a stall counts against every request it delays (coordinated omission
- * accounted for, as wrk2 does). Requests in the warm-up are sent but not recorded.
+ * An open-loop load generator, run as a SECOND process by the benches (same classpath): requests are scheduled at a
+ * fixed rate, spread over a few threads each with its own keep-alive connection, and each latency is measured from the
+ * request's <em>scheduled</em> start (not from when it was actually sent), so a stall counts against every request it
+ * delays (coordinated omission accounted for, as wrk2 does). Requests in the warm-up are sent but not recorded.
  *
- * <pre>ApiLoadGenerator BASE_URL IDS_FILE RATE SECONDS WARMUP_SECONDS OUT_JSON</pre>
- * Writes {@code {"requests","errors","non_200","p50_ms","p90_ms","p99_ms","p999_ms","max_ms","achieved_rate"}}.
+ * <pre>ApiLoadGenerator IDS_FILE RATE SECONDS WARMUP_SECONDS OUT_JSON NAME=TARGET...</pre>
+ *
+ * Each target runs in turn, with its own warm-up, against the same ids in the same order:
+ * <ul>
+ *   <li>{@code http:URL}: {@code GET URL} with {@code {id}} replaced by the URL-encoded id; 200 counts as found;</li>
+ *   <li>{@code redis-hget:URI|KEY|FIELD}: {@code HGET KEY FIELD} with {@code {id}} in KEY replaced by the id, on one
+ *       Lettuce connection per thread; a value counts as found, none as 404.</li>
+ * </ul>
+ * Writes {@code {"NAME": {"requests","errors","non_200","p50_ms","p90_ms","p99_ms","p999_ms","max_ms","achieved_rate"}}}.
  */
 public final class ApiLoadGenerator {
     static final int THREADS = 4;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ApiLoadGenerator() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("usage: ApiLoadGenerator BASE_URL IDS_FILE RATE SECONDS WARMUP_SECONDS OUT_JSON");
+        if (args.length < 6) {
+            System.err.println("usage: ApiLoadGenerator IDS_FILE RATE SECONDS WARMUP_SECONDS OUT_JSON NAME=TARGET...");
             System.exit(2);
         }
-        String base = args[0];
-        List<String> ids = Files.readAllLines(Path.of(args[1])).stream()
+        List<String> ids = Files.readAllLines(Path.of(args[0])).stream()
                 .filter(s -> !s.isBlank())
                 .toList();
-        double rate = Double.parseDouble(args[2]);
-        double seconds = Double.parseDouble(args[3]);
-        double warmup = Double.parseDouble(args[4]);
-        Map<String, Number> result = run(base, ids, rate, seconds, warmup);
-        new ObjectMapper()
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(Path.of(args[5]).toFile(), result);
+        double rate = Double.parseDouble(args[1]);
+        double seconds = Double.parseDouble(args[2]);
+        double warmup = Double.parseDouble(args[3]);
+        Map<String, Map<String, Number>> results = new LinkedHashMap<>();
+        for (String named : Arrays.asList(args).subList(5, args.length)) {
+            int eq = named.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("expected NAME=TARGET, got " + named);
+            results.put(named.substring(0, eq), run(named.substring(eq + 1), ids, rate, seconds, warmup));
+        }
+        JSON.enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(Path.of(args[4]).toFile(), results);
     }
 
-    static Map<String, Number> run(String base, List<String> ids, double rate, double seconds, double warmup)
+    /**
+     * Runs this class in a child JVM with this JVM's classpath against {@code targets} (name → target, in order) and
+     * returns its results by name.
+     */
+    public static Map<String, Map<String, Number>> runChild(
+            List<String> ids, double rate, double seconds, double warmup, Map<String, String> targets)
+            throws Exception {
+        Path idsFile = Files.createTempFile("tandem-bench-api-ids-", ".txt");
+        Path result = Files.createTempFile("tandem-bench-api-", ".json");
+        try {
+            Files.write(idsFile, ids);
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=4",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ApiLoadGenerator.class.getName(),
+                    idsFile.toString(),
+                    Double.toString(rate),
+                    Double.toString(seconds),
+                    Double.toString(warmup),
+                    result.toString()));
+            targets.forEach((name, target) -> cmd.add(name + "=" + target));
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try {
+                if (!p.waitFor((long) ((seconds + warmup) * targets.size()) + 120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the load generator did not finish");
+                }
+            } finally {
+                p.destroy();
+            }
+            if (p.exitValue() != 0)
+                throw new IllegalStateException("the load generator failed (exit " + p.exitValue() + ")");
+            Map<String, Map<String, Number>> out = new LinkedHashMap<>();
+            JsonNode root = JSON.readTree(result.toFile());
+            root.fields().forEachRemaining(t -> {
+                Map<String, Number> m = new LinkedHashMap<>();
+                t.getValue()
+                        .fields()
+                        .forEachRemaining(e -> m.put(e.getKey(), e.getValue().numberValue()));
+                out.put(t.getKey(), m);
+            });
+            return out;
+        } finally {
+            Files.deleteIfExists(idsFile);
+            Files.deleteIfExists(result);
+        }
+    }
+
+    /** One thread's way to make a request for id number {@code i}: its status (200 found, 404 none), or -1 on error. */
+    private interface Requester extends AutoCloseable {
+        int request(int i);
+
+        @Override
+        default void close() {}
+    }
+
+    private static Requester requester(String target, List<String> ids) {
+        if (target.startsWith("http:")) {
+            String template = target.substring("http:".length());
+            List<URI> uris = new ArrayList<>(ids.size());
+            for (String id : ids)
+                uris.add(URI.create(template.replace("{id}", URLEncoder.encode(id, StandardCharsets.UTF_8))));
+            byte[] buf = new byte[16 * 1024];
+            return i -> {
+                try {
+                    HttpURLConnection c = (HttpURLConnection)
+                            uris.get(i % uris.size()).toURL().openConnection();
+                    c.setConnectTimeout(5_000);
+                    c.setReadTimeout(10_000);
+                    int status = c.getResponseCode();
+                    try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                        if (in != null)
+                            while (in.read(buf) >= 0) {
+                                /* drain so the connection is reused */
+                            }
+                    }
+                    return status;
+                } catch (IOException e) {
+                    return -1;
+                }
+            };
+        }
+        if (target.startsWith("redis-hget:")) {
+            String[] parts = target.substring("redis-hget:".length()).split("\\|", -1);
+            if (parts.length != 3) throw new IllegalArgumentException("expected redis-hget:URI|KEY|FIELD: " + target);
+            List<String> keys = new ArrayList<>(ids.size());
+            for (String id : ids) keys.add(parts[1].replace("{id}", id));
+            RedisClient client = RedisClient.create(parts[0]);
+            StatefulRedisConnection<String, String> connection = client.connect();
+            RedisCommands<String, String> redis = connection.sync();
+            String field = parts[2];
+            return new Requester() {
+                @Override
+                public int request(int i) {
+                    try {
+                        return redis.hget(keys.get(i % keys.size()), field) == null ? 404 : 200;
+                    } catch (RuntimeException e) {
+                        return -1;
+                    }
+                }
+
+                @Override
+                public void close() {
+                    connection.close();
+                    client.shutdown();
+                }
+            };
+        }
+        throw new IllegalArgumentException("unknown target (http:… or redis-hget:…): " + target);
+    }
+
+    static Map<String, Number> run(String target, List<String> ids, double rate, double seconds, double warmup)
             throws InterruptedException {
-        if (ids.isEmpty()) throw new IllegalArgumentException("no user ids");
-        List<String> urls = new ArrayList<>();
-        for (String id : ids)
-            urls.add(base + "/v1/users/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/features");
+        if (ids.isEmpty()) throw new IllegalArgumentException("no ids");
         long total = (long) ((warmup + seconds) * rate);
         long warmupRequests = (long) (warmup * rate);
         AtomicLong errors = new AtomicLong();
         AtomicLong non200 = new AtomicLong();
         Histogram[] histograms = new Histogram[THREADS];
         Thread[] threads = new Thread[THREADS];
+        Requester[] requesters = new Requester[THREADS];
+        for (int t = 0; t < THREADS; t++) requesters[t] = requester(target, ids);
         // spins the last 200 µs before each request: a park wakes up to ~50 µs late, a lateness the sub-millisecond
         // latencies measured here would include
         OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(200), 200_000);
@@ -72,27 +203,10 @@ public final class ApiLoadGenerator {
             histograms[t] = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
             threads[t] = new Thread(
                     () -> {
-                        byte[] buf = new byte[16 * 1024];
                         for (long i = me; i < total; i += THREADS) {
                             long scheduled = schedule.dueNanos(i);
                             schedule.awaitDue(i);
-                            int status;
-                            try {
-                                HttpURLConnection c = (HttpURLConnection) URI.create(urls.get((int) (i % urls.size())))
-                                        .toURL()
-                                        .openConnection();
-                                c.setConnectTimeout(5_000);
-                                c.setReadTimeout(10_000);
-                                status = c.getResponseCode();
-                                try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-                                    if (in != null)
-                                        while (in.read(buf) >= 0) {
-                                            /* drain so the connection is reused */
-                                        }
-                                }
-                            } catch (IOException e) {
-                                status = -1;
-                            }
+                            int status = requesters[me].request((int) (i % ids.size()));
                             long latencyMicros = (System.nanoTime() - scheduled) / 1_000;
                             if (i >= warmupRequests) {
                                 histograms[me].recordValue(
@@ -107,6 +221,7 @@ public final class ApiLoadGenerator {
         }
         for (Thread t : threads) t.join();
         long end = System.nanoTime();
+        for (Requester r : requesters) r.close();
         Histogram all = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         for (Histogram h : histograms) all.add(h);
         double measuredSeconds = (end - schedule.dueNanos(warmupRequests)) / 1e9;

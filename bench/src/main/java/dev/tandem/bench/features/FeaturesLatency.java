@@ -1,6 +1,5 @@
 package dev.tandem.bench.features;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.bench.OpenLoop;
 import dev.tandem.datasets.generator.GeneratedEvent;
@@ -14,14 +13,11 @@ import dev.tandem.schemas.kafka.ProducerSettings;
 import dev.tandem.schemas.kafka.SendErrors;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -216,56 +212,25 @@ final class FeaturesLatency {
 
     /** {@link ApiLoadGenerator} in a child JVM with this JVM's classpath, against the app's API on loopback. */
     private Map<String, Number> api(FeaturesApp app, FeaturesConfig config, List<String> userIds) throws Exception {
-        Path ids = Files.createTempFile("tandem-bench-api-ids-", ".txt");
-        Path result = Files.createTempFile("tandem-bench-api-", ".json");
-        try {
-            Files.write(ids, userIds);
-            String base = "http://" + config.httpHost() + ":" + app.httpPort();
-            List<String> cmd = List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m",
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=4",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ApiLoadGenerator.class.getName(),
-                    base,
-                    ids.toString(),
-                    Double.toString(apiRate),
-                    Double.toString(apiSeconds),
-                    Double.toString(warmupSeconds),
-                    result.toString());
-            Process p = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try {
-                if (!p.waitFor((long) (apiSeconds + warmupSeconds) + 120, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the API load generator did not finish");
-                }
-            } finally {
-                p.destroy();
-            }
-            if (p.exitValue() != 0)
-                throw new IllegalStateException("the API load generator failed (exit " + p.exitValue() + ")");
-            JsonNode n = JSON.readTree(result.toFile());
-            Map<String, Number> m = new LinkedHashMap<>();
-            n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().numberValue()));
-            ctx.say(
-                    "API       %,d requests of %,d users at %,.0f/s from a second process: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
-                    m.get("requests").longValue(),
-                    userIds.size(),
-                    m.get("achieved_rate").doubleValue(),
-                    m.get("p50_ms").doubleValue(),
-                    m.get("p99_ms").doubleValue(),
-                    m.get("p999_ms").doubleValue(),
-                    m.get("max_ms").doubleValue(),
-                    m.get("errors").longValue() + m.get("non_200").longValue());
-            return m;
-        } finally {
-            Files.deleteIfExists(ids);
-            Files.deleteIfExists(result);
-        }
+        String base = "http://" + config.httpHost() + ":" + app.httpPort();
+        Map<String, Number> m = ApiLoadGenerator.runChild(
+                        userIds,
+                        apiRate,
+                        apiSeconds,
+                        warmupSeconds,
+                        Map.of("api", "http:" + base + "/v1/users/{id}/features"))
+                .get("api");
+        ctx.say(
+                "API       %,d requests of %,d users at %,.0f/s from a second process: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
+                m.get("requests").longValue(),
+                userIds.size(),
+                m.get("achieved_rate").doubleValue(),
+                m.get("p50_ms").doubleValue(),
+                m.get("p99_ms").doubleValue(),
+                m.get("p999_ms").doubleValue(),
+                m.get("max_ms").doubleValue(),
+                m.get("errors").longValue() + m.get("non_200").longValue());
+        return m;
     }
 
     private static double round2(double v) {

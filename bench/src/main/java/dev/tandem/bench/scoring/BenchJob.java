@@ -26,7 +26,7 @@ import org.apache.kafka.common.TopicPartition;
  * ({@link ScoringBenchJob}) or its Flink-only reference ({@link BareFlinkJob}). What they share: the environment, how
  * their sources read the bench's topics, the wait until the features are loaded, the failure check and the stop.
  */
-abstract class BenchJob implements AutoCloseable {
+public abstract class BenchJob implements AutoCloseable {
     private final JobClient client;
     private final String bootstrap;
     private final String group;
@@ -78,7 +78,7 @@ abstract class BenchJob implements AutoCloseable {
      * offsets, as the sources' committed offsets show on a checkpoint): requests sent after that meet every user's
      * features.
      */
-    boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
+    public boolean awaitFeaturesLoaded(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -121,7 +121,7 @@ abstract class BenchJob implements AutoCloseable {
     }
 
     /** Why the job ended, when it ended on its own; empty while it runs. */
-    Optional<String> failure() {
+    public Optional<String> failure() {
         return ScoringRunner.failure(client);
     }
 

@@ -31,24 +31,27 @@ import org.apache.kafka.common.TopicPartition;
  * the earliest offset, offsets committed to a group on each checkpoint), the predictions sink IS {@code ScoringKafka}'s
  * ({@code EXACTLY_ONCE}, a transactional id prefix of its own per run).
  */
-final class ScoringBenchJob extends BenchJob {
-    record Topics(String requests, String features, String items, String predictions) {}
+public final class ScoringBenchJob extends BenchJob {
+    public record Topics(String requests, String features, String items, String predictions) {}
 
     /** The model lifecycle input ({@code ScoringJob.Builder.modelControl}): {@code topic} read from {@code startOffsets}, shadow predictions to {@code shadowTopic}. */
-    record Control(String topic, Map<TopicPartition, Long> startOffsets, String shadowTopic) {}
+    public record Control(String topic, Map<TopicPartition, Long> startOffsets, String shadowTopic) {}
 
     private ScoringBenchJob(JobClient client, String bootstrap, String group, Topics topics) {
         super(client, bootstrap, group, List.of(topics.features(), topics.items()));
     }
 
-    static ScoringBenchJob start(
+    public static ScoringBenchJob start(
             String bootstrap, String registryUrl, Topics topics, ScoringConfig config, String runName)
             throws Exception {
         return start(bootstrap, registryUrl, topics, null, config, null, runName);
     }
 
-    /** @param scorer null: the job's own scorer of {@code config.modelDir()} (TensorFlow) */
-    static ScoringBenchJob start(
+    /**
+     * @param scorer null: the job's own scorer of {@code config.modelDir()} (TensorFlow)
+     * @param config its {@code delivery} is how the predictions are written (exactly once unless set)
+     */
+    public static ScoringBenchJob start(
             String bootstrap,
             String registryUrl,
             Topics topics,
@@ -58,9 +61,11 @@ final class ScoringBenchJob extends BenchJob {
             String runName)
             throws Exception {
         StreamExecutionEnvironment env = localEnvironment(config);
-        ScoringKafka kafka = new ScoringKafka(bootstrap, registryUrl, runName);
-        ScoringJob.Builder job = ScoringJob.builder(
-                        config.toBuilder().kafka(bootstrap, registryUrl).build())
+        ScoringConfig jobConfig =
+                config.toBuilder().kafka(bootstrap, registryUrl).build();
+        // the sinks as the app builds them, with the config's delivery; the sources are the bench's own (below)
+        ScoringKafka kafka = ScoringKafka.of(jobConfig);
+        ScoringJob.Builder job = ScoringJob.builder(jobConfig)
                 .requests(source(bootstrap, runName, topics.requests(), new RawRecordDeserializer()))
                 .features(
                         source(

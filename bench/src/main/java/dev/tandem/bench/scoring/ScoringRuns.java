@@ -37,13 +37,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and latency at a fixed request rate (with a model swap in the middle, if asked); the scoring job or its bare-Flink
  * reference. A run that loses or duplicates a prediction fails.
  */
-final class ScoringRuns {
+public final class ScoringRuns {
     static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     /** How long a run waits, once every request is answered, for the job's last transaction to commit. */
     static final Duration SETTLE = Duration.ofSeconds(60);
 
     /** What every model's runs share: the features, catalog and throughput requests, written once. */
-    record Shared(String features, String items, String requests) {}
+    public record Shared(String features, String items, String requests) {}
 
     private final PrintWriter out;
     private final int candidates;
@@ -51,7 +51,7 @@ final class ScoringRuns {
     private final double warmupSeconds;
     private final double latencySeconds;
 
-    ScoringRuns(PrintWriter out, int candidates, double rate, double warmupSeconds, double latencySeconds) {
+    public ScoringRuns(PrintWriter out, int candidates, double rate, double warmupSeconds, double latencySeconds) {
         this.out = out;
         this.candidates = candidates;
         this.rate = rate;
@@ -158,7 +158,7 @@ final class ScoringRuns {
     }
 
     /** @param senderLagP99Ms how late the sender sent (after its schedule), p99: large values mean the machine, not the job, set the pace */
-    record Latency(
+    public record Latency(
             double p50Ms,
             double p99Ms,
             double p999Ms,
@@ -170,7 +170,7 @@ final class ScoringRuns {
             Stage toVisible) {}
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
-    record Stage(long p50Ms, long p99Ms) {}
+    public record Stage(long p50Ms, long p99Ms) {}
 
     private static long wallMs(long nanoTime, long wallOffsetNanos) {
         return (nanoTime + wallOffsetNanos) / 1_000_000L;
@@ -188,7 +188,7 @@ final class ScoringRuns {
     }
 
     /** @param bare run {@link BareFlinkJob} instead of the scoring job (no swap then) */
-    Latency latency(
+    public Latency latency(
             BenchEnvironment env, ScoringWorkload w, Shared shared, ScoringConfig config, Swap swap, boolean bare)
             throws Exception {
         String label = bare ? "bare-flink-latency" : swap == null ? "latency" : "swap";
@@ -420,7 +420,7 @@ final class ScoringRuns {
                         run);
     }
 
-    record Swap(String modelName, String version, Path dir) {}
+    public record Swap(String modelName, String version, Path dir) {}
 
     /** One model command onto {@code topic}, as {@code ModelControlClient} writes them (key model name, registry Avro, acks=all); waits for the ack. */
     private static void sendCommand(BenchEnvironment env, String topic, ModelControl command) throws Exception {

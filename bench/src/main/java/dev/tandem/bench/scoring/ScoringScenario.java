@@ -6,13 +6,6 @@ import dev.tandem.bench.scoring.ScoringRuns.Shared;
 import dev.tandem.bench.scoring.ScoringRuns.Swap;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.model.zoo.ModelConfig;
-import dev.tandem.schemas.ItemMetadata;
-import dev.tandem.schemas.ScoringRequest;
-import dev.tandem.schemas.UserFeatures;
-import dev.tandem.schemas.kafka.AvroSerdes;
-import dev.tandem.schemas.kafka.ProducerSettings;
-import dev.tandem.schemas.kafka.SendErrors;
-import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.testkit.FileTrees;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -24,9 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,7 +33,8 @@ import picocli.CommandLine.Command;
             "by record, and request → prediction p50/p99 latency at a fixed request rate; per model architecture (--model)."
         })
 public final class ScoringScenario extends ScoringOptions {
-    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+    /** The funnel stages every bench model predicts (and the serving bench ranks by). */
+    public static final List<String> STAGES = List.of("CART", "PURCHASE");
 
     private PrintWriter out;
     private List<String> names;
@@ -86,7 +77,7 @@ public final class ScoringScenario extends ScoringOptions {
                     workload.features.size(),
                     workload.catalog.size(),
                     (System.nanoTime() - t0) / 1e9);
-            Shared shared = prefill(env, workload);
+            Shared shared = workload.prefill(env, requests, line -> say("%s", line));
             bare = measureBareFlink(env, workload, shared);
             for (String name : names) {
                 perModel.put(name, measureModel(env, workload, shared, name, modelRoot));
@@ -103,7 +94,7 @@ public final class ScoringScenario extends ScoringOptions {
     }
 
     /** The zoo's configurations by name, {@code <architecture>-<sequenceEncoder>}; the default first. */
-    static List<String> zooNames() {
+    public static List<String> zooNames() {
         List<String> all = new ArrayList<>(List.of(DEFAULT_MODEL));
         for (String a : ModelConfig.ARCHITECTURES) {
             for (String e : ModelConfig.SEQUENCE_ENCODERS) {
@@ -173,41 +164,6 @@ public final class ScoringScenario extends ScoringOptions {
         if (!(latencySeconds > 0) || !(rawSeconds > 0) || !(perRecordSeconds > 0) || warmupSeconds < 0) {
             throw new CommandLine.ParameterException(cl, "durations must be > 0");
         }
-    }
-
-    private Shared prefill(BenchEnvironment env, ScoringWorkload w) {
-        String registryUrl = env.endpoints().registryUrl();
-        List<String> topics = env.freshTopicsUnprimed("scoring-features", "scoring-items", "scoring-requests");
-        long t0 = System.nanoTime();
-        TandemAvroSerializer<UserFeatures> fs = AvroSerdes.valueSerializer(registryUrl);
-        TandemAvroSerializer<ItemMetadata> is = AvroSerdes.valueSerializer(registryUrl);
-        TandemAvroSerializer<ScoringRequest> rs = AvroSerdes.valueSerializer(registryUrl);
-        SendErrors errors = new SendErrors();
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
-                ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
-                new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            w.features.forEach((u, f) -> p.send(
-                    new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)), errors));
-            for (ItemMetadata m : w.catalog)
-                p.send(
-                        new ProducerRecord<>(
-                                topics.get(1), ScoringRuns.utf8(m.getItemId()), is.serialize(topics.get(1), m)),
-                        errors);
-            for (int n = 0; n < requests; n++) {
-                ScoringRequest r = w.request("t-", n);
-                p.send(
-                        new ProducerRecord<>(
-                                topics.get(2), ScoringRuns.utf8(r.getUserId()), rs.serialize(topics.get(2), r)),
-                        errors);
-            }
-            p.flush();
-            errors.throwIfFailed("records");
-        }
-        say(
-                "pre-filled %,d user features, %,d items and %,d requests × %d candidates in %.1f s",
-                w.features.size(), w.catalog.size(), requests, candidates, (System.nanoTime() - t0) / 1e9);
-        return new Shared(topics.get(0), topics.get(1), topics.get(2));
     }
 
     /**

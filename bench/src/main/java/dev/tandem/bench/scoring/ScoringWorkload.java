@@ -1,5 +1,6 @@
 package dev.tandem.bench.scoring;
 
+import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
@@ -19,6 +20,9 @@ import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
+import dev.tandem.schemas.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.ProducerSettings;
+import dev.tandem.schemas.kafka.SendErrors;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * What the scoring bench sends: a generated shop, every user's {@code UserFeatures} (their sequence
@@ -39,11 +46,11 @@ import java.util.function.Consumer;
  * for real users with real catalog items (half of each request from the items the user touched, the
  * rest drawn from the catalog), pre-serialized once so producing them costs the bench nothing.
  */
-final class ScoringWorkload {
+public final class ScoringWorkload {
     final SyntheticWorld world;
     final List<LoggedEvent> log;
-    final Map<String, UserFeatures> features;
-    final List<ItemMetadata> catalog;
+    public final Map<String, UserFeatures> features;
+    public final List<ItemMetadata> catalog;
     final long requestTimeMs;
     private final List<String> users;
     private final Map<String, List<String>> touched;
@@ -71,7 +78,7 @@ final class ScoringWorkload {
                 : log.get(log.size() - 1).timeMs() + 60_000;
     }
 
-    static ScoringWorkload generate(int users, int items, long events, int candidates, long seed) {
+    public static ScoringWorkload generate(int users, int items, long events, int candidates, long seed) {
         SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(users, items, events, seed));
         SequencePolicy policy = SequencePolicy.defaults();
         List<LoggedEvent> log = new ArrayList<>();
@@ -89,6 +96,50 @@ final class ScoringWorkload {
         return new ScoringWorkload(world, log, features, touched, candidates, seed);
     }
 
+    /**
+     * Writes what every run of a bench shares into fresh topics: every user's features, the catalog, and {@code requests}
+     * throughput requests (ids {@code t-0 …}); returns their names.
+     */
+    public ScoringRuns.Shared prefill(BenchEnvironment env, int requests, Consumer<String> say) {
+        String registryUrl = env.endpoints().registryUrl();
+        List<String> topics = env.freshTopicsUnprimed("scoring-features", "scoring-items", "scoring-requests");
+        long t0 = System.nanoTime();
+        TandemAvroSerializer<UserFeatures> fs = AvroSerdes.valueSerializer(registryUrl);
+        TandemAvroSerializer<ItemMetadata> is = AvroSerdes.valueSerializer(registryUrl);
+        TandemAvroSerializer<ScoringRequest> rs = AvroSerdes.valueSerializer(registryUrl);
+        SendErrors errors = new SendErrors();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            features.forEach((u, f) -> p.send(
+                    new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)), errors));
+            for (ItemMetadata m : catalog)
+                p.send(
+                        new ProducerRecord<>(
+                                topics.get(1), ScoringRuns.utf8(m.getItemId()), is.serialize(topics.get(1), m)),
+                        errors);
+            for (int n = 0; n < requests; n++) {
+                ScoringRequest r = request("t-", n);
+                p.send(
+                        new ProducerRecord<>(
+                                topics.get(2), ScoringRuns.utf8(r.getUserId()), rs.serialize(topics.get(2), r)),
+                        errors);
+            }
+            p.flush();
+            errors.throwIfFailed("records");
+        }
+        say.accept(String.format(
+                java.util.Locale.ROOT,
+                "pre-filled %,d user features, %,d items and %,d requests × %d candidates in %.1f s",
+                features.size(),
+                catalog.size(),
+                requests,
+                candidates,
+                (System.nanoTime() - t0) / 1e9));
+        return new ScoringRuns.Shared(topics.get(0), topics.get(1), topics.get(2));
+    }
+
     int candidates() {
         return candidates;
     }
@@ -96,7 +147,34 @@ final class ScoringWorkload {
     /** Request {@code n}: id {@code <prefix><n>}, so a consumer can tell every request apart by its number. */
     ScoringRequest request(String prefix, long n) {
         SplittableRandom rnd = new SplittableRandom(seed * 31 + n);
-        String user = users.get(rnd.nextInt(users.size()));
+        return request(prefix, n, rnd.nextInt(users.size()), rnd);
+    }
+
+    /**
+     * Request {@code n} for user {@code n mod users} (in the features' order): each user's requests as far apart as the
+     * users are many, so a reader of a per-user store sees each request's answer before the next one replaces it. Its
+     * request time is {@code n} ms after the others' common one: later requests are newer, as live ones are, which is
+     * what the serving stores' newest-wins rule (request time, then request id) keeps.
+     */
+    public ScoringRequest requestRoundRobin(String prefix, long n) {
+        SplittableRandom rnd = new SplittableRandom(seed * 31 + n);
+        rnd.nextInt(users.size()); // the same candidates as request(prefix, n)
+        ScoringRequest r = request(prefix, n, (int) (n % users.size()), rnd);
+        r.setRequestTime(Instant.ofEpochMilli(requestTimeMs + n));
+        return r;
+    }
+
+    /** The user {@link #requestRoundRobin} sends request {@code n} for. */
+    public String roundRobinUser(long n) {
+        return users.get((int) (n % users.size()));
+    }
+
+    public int users() {
+        return users.size();
+    }
+
+    private ScoringRequest request(String prefix, long n, int userIndex, SplittableRandom rnd) {
+        String user = users.get(userIndex);
         List<String> own = touched.getOrDefault(user, List.of());
         LinkedHashSet<String> items = new LinkedHashSet<>();
         for (int i = own.size() - 1; i >= 0 && items.size() < candidates / 2; i--) items.add(own.get(i));
@@ -129,7 +207,8 @@ final class ScoringWorkload {
      * Trains {@code config} on this log (VIEW → CART → PURCHASE within a horizon that fits it, 1 h at most) and exports it under {@code root}; when
      * {@code root/<name>/<version>} already holds an export (a cache dir), that model is reused.
      */
-    Path trainedModel(ModelConfig config, Path root, String version, Consumer<String> progress) throws Exception {
+    public Path trainedModel(ModelConfig config, Path root, String version, Consumer<String> progress)
+            throws Exception {
         Path dir = root.resolve(config.name()).resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
             progress.accept("reusing model " + dir);

@@ -1,12 +1,12 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.bench.cli.DurationConverter;
-import dev.tandem.platform.connect.ConnectRest;
-import dev.tandem.platform.connect.ConnectWorker;
-import dev.tandem.platform.connect.ConnectorDeployer;
-import dev.tandem.platform.connect.ConnectorFile;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.testkit.connect.ConnectRest;
+import dev.tandem.testkit.connect.ConnectWorker;
+import dev.tandem.testkit.connect.ConnectorDeployer;
+import dev.tandem.testkit.connect.ConnectorFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

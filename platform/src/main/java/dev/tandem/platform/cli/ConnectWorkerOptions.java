@@ -1,11 +1,11 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.connect.ConnectRest;
-import dev.tandem.platform.connect.ConnectWorker;
 import dev.tandem.platform.connect.PluginPaths;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.testkit.LoopbackPorts;
 import dev.tandem.testkit.PortInUseException;
+import dev.tandem.testkit.connect.ConnectRest;
+import dev.tandem.testkit.connect.ConnectWorker;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;

@@ -1,9 +1,9 @@
 package dev.tandem.platform.cli;
 
-import dev.tandem.platform.connect.ConnectWorker;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.DevCluster;
+import dev.tandem.testkit.connect.ConnectWorker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

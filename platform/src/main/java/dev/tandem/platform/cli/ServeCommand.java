@@ -3,8 +3,10 @@ package dev.tandem.platform.cli;
 import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.connect.serving.RecommendationStore;
 import dev.tandem.connect.serving.RecommendationStores;
-import dev.tandem.platform.serve.RecommendationsHttpServer;
-import dev.tandem.platform.serve.ServeMetrics;
+import dev.tandem.connect.serving.http.RecommendationsHttpServer;
+import dev.tandem.connect.serving.http.ServeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -102,7 +104,8 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private int serve(PrintWriter out, RecommendationStore s) throws InterruptedException {
-        ServeMetrics metrics = new ServeMetrics(s::ready);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ServeMetrics metrics = new ServeMetrics(registry, registry::scrape, s::ready);
         RecommendationsHttpServer server;
         try {
             server = new RecommendationsHttpServer(host, httpPort, threads, s, metrics, System::currentTimeMillis);

@@ -3,10 +3,10 @@ package dev.tandem.platform.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tandem.platform.connect.ConnectRest;
 import dev.tandem.platform.connect.ProbeSinkConnector;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.TandemClusterExtension;
+import dev.tandem.testkit.connect.ConnectRest;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.testkit.connect.ConnectRest;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

@@ -14,6 +14,7 @@ import dev.tandem.testkit.FaultProxy;
 import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.LoopbackPorts;
 import dev.tandem.testkit.TandemClusterExtension;
+import dev.tandem.testkit.connect.ConnectRest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,15 +1,16 @@
-package dev.tandem.platform.serve;
+package dev.tandem.connect.serving.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The recommendations API's meters, in Prometheus text at {@code /metrics}:
@@ -21,7 +22,9 @@ import java.util.function.BooleanSupplier;
  *       overhead is measured against;</li>
  *   <li>{@code tandem_serve_store_errors_total}: store reads that threw; {@code tandem_serve_store_ready}: 1 or 0.</li>
  * </ul>
- * Meters are made once and looked up per request by an int, so recording allocates nothing.
+ * Meters are made once and looked up per request by an int, so recording allocates nothing. The registry and its text
+ * form come from the caller ({@code tandem serve} passes a Prometheus registry and its {@code scrape}): this module is
+ * also the Connect plugin, which should not carry a Prometheus client it never uses.
  */
 public final class ServeMetrics {
     public static final String REQUESTS = "tandem.serve.requests";
@@ -55,13 +58,20 @@ public final class ServeMetrics {
         final String tag = name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry;
+    private final Supplier<String> scrape;
     private final Map<Integer, Counter> counters = new ConcurrentHashMap<>();
     private final Timer requestDuration;
     private final Timer storeReadDuration;
     private final Counter storeErrors;
 
-    public ServeMetrics(BooleanSupplier storeReady) {
+    /**
+     * @param registry where the meters go
+     * @param scrape the registry's state as the text {@code /metrics} answers (Prometheus exposition format)
+     */
+    public ServeMetrics(MeterRegistry registry, Supplier<String> scrape, BooleanSupplier storeReady) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.scrape = Objects.requireNonNull(scrape, "scrape");
         requestDuration = timer(REQUEST_DURATION, "Recommendations requests, from routing to the response sent")
                 .tag("endpoint", Endpoint.RECOMMENDATIONS.tag)
                 .register(registry);
@@ -107,10 +117,10 @@ public final class ServeMetrics {
     }
 
     public String scrape() {
-        return registry.scrape();
+        return scrape.get();
     }
 
-    public PrometheusMeterRegistry registry() {
+    public MeterRegistry registry() {
         return registry;
     }
 }

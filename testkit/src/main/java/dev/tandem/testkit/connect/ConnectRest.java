@@ -1,4 +1,4 @@
-package dev.tandem.platform.connect;
+package dev.tandem.testkit.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +66,10 @@ public final class ConnectRest {
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(json))));
     }
 
+    public Response delete(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+    }
+
     private Response send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = client.send(
                 request.timeout(requestTimeout)
@@ -123,5 +127,10 @@ public final class ConnectRest {
     /** {@code GET /connectors/NAME/status}. */
     public Response status(String name) throws IOException, InterruptedException {
         return get(connectorPath(name, "/status"));
+    }
+
+    /** {@code DELETE /connectors/NAME}: 204 when the worker stopped and removed it, 404 when there was none. */
+    public Response deleteConnector(String name) throws IOException, InterruptedException {
+        return delete(connectorPath(name, ""));
     }
 }

@@ -1,4 +1,4 @@
-package dev.tandem.platform.connect;
+package dev.tandem.testkit.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tandem.platform.serve;
+package dev.tandem.connect.serving.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.connect.serving.InMemoryRecommendationStore;
 import dev.tandem.connect.serving.RankedItem;
 import dev.tandem.connect.serving.Recommendation;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +33,8 @@ class RecommendationsHttpServerTest {
 
     @BeforeAll
     static void start() {
-        metrics = new ServeMetrics(STORE::ready);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics = new ServeMetrics(registry, registry::scrape, STORE::ready);
         server = new RecommendationsHttpServer("127.0.0.1", 0, 4, STORE, metrics, () -> NOW);
         server.start();
     }

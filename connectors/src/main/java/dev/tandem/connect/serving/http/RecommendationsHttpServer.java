@@ -1,10 +1,10 @@
-package dev.tandem.platform.serve;
+package dev.tandem.connect.serving.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationStore;
-import dev.tandem.platform.serve.ServeMetrics.Endpoint;
+import dev.tandem.connect.serving.http.ServeMetrics.Endpoint;
 import dev.tandem.schemas.http.JdkHttpServers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tandem.platform.serve;
+package dev.tandem.connect.serving.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

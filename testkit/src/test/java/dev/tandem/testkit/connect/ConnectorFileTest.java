@@ -1,4 +1,4 @@
-package dev.tandem.platform.connect;
+package dev.tandem.testkit.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

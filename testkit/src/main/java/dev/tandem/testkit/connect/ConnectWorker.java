@@ -1,4 +1,4 @@
-package dev.tandem.platform.connect;
+package dev.tandem.testkit.connect;
 
 import java.net.URI;
 import java.util.Map;
