@@ -1,6 +1,7 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.bench.cli.DurationConverter;
+import dev.tandem.connect.redis.RedisRecommendationStore;
 import dev.tandem.platform.demo.DemoContext;
 import dev.tandem.platform.demo.DemoRunner;
 import dev.tandem.platform.demo.DemoSettings;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Starts a throwaway Kafka broker (child JVM) and schema registry on free ports, generates synthetic events into",
-            "'events' and shows them flowing (counts, events/s, decoded samples). Stops and deletes everything at the end or on Ctrl-C."
+            "'events', runs the features app, trains a small model, scores requests with the Flink job, sinks the predictions",
+            "through Kafka Connect into a serving store (an SQLite file, or Redis with --store) and asks the recommendations",
+            "API for a few users. Stops and deletes everything at the end or on Ctrl-C."
         })
 public final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -67,6 +70,13 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where the demo keeps the model it trains, and reuses it from (default: .tandem/models).")
     Path models;
 
+    @Option(
+            names = "--store",
+            paramLabel = "URL",
+            description = "Serve from Redis at redis://HOST:PORT (keys under a prefix of this run, deleted at the end)"
+                    + " instead of an SQLite file in a temp dir.")
+    String store;
+
     @Override
     public Integer call() throws Exception {
         long events = amount != null && amount.events != null ? amount.events : 20_000;
@@ -76,13 +86,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (events < 1) throw new CommandLine.ParameterException(cl, "--events must be >= 1, got " + events);
         if (r < 0 || Double.isNaN(r)) throw new CommandLine.ParameterException(cl, "--rate must be >= 0, got " + r);
         if (users < 1 || items < 1) throw new CommandLine.ParameterException(cl, "--users and --items must be >= 1");
+        if (store != null) checkRedis(cl, store);
         PrintWriter out = cl.getOut();
         DemoContext ctx = new DemoContext(new DemoSettings(events, duration, r, seed, users, items, 4), out);
 
         Thread main = Thread.currentThread();
         Signals signals = Signals.install(main);
         DemoRunner runner =
-                new DemoRunner(DemoStages.standard(models != null ? models : DemoStages.DEFAULT_MODELS_DIR));
+                new DemoRunner(DemoStages.standard(models != null ? models : DemoStages.DEFAULT_MODELS_DIR, store));
         // Safety net for exits that bypass the signal handlers (SIGHUP): stop the stages and give the
         // main thread time to close them, so the broker JVM does not outlive us.
         Thread hook = new Thread(
@@ -112,5 +123,19 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** A wrong or unreachable Redis fails now, in one line, not minutes later after training. */
+    private static void checkRedis(CommandLine cl, String url) {
+        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            throw new CommandLine.ParameterException(cl, "--store wants redis://HOST:PORT, got '" + url + "'");
+        }
+        boolean ready;
+        try (RedisRecommendationStore s = RedisRecommendationStore.of(url, "tandem-demo:", Duration.ofSeconds(3))) {
+            ready = s.ready();
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(cl, "--store " + url + ": " + e.getMessage());
+        }
+        if (!ready) throw new CliException("Redis at " + url + " does not answer");
     }
 }

@@ -1,7 +1,11 @@
 package dev.tandem.platform.demo;
 
+import dev.tandem.connect.serving.Freshness;
+import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What stages share: settings, where the cluster is, the output, the counters, and the stop flag. */
@@ -16,6 +20,9 @@ public final class DemoContext {
     final AtomicLong producedTotal = new AtomicLong(-1);
 
     final AtomicLong consumed = new AtomicLong();
+
+    /** Per user, the newest committed prediction the scoring stage read, by the serving stores' rule. */
+    private final Map<String, Prediction> newestPredictions = new LinkedHashMap<>();
 
     public DemoContext(DemoSettings settings, PrintWriter out) {
         this.settings = settings;
@@ -50,6 +57,25 @@ public final class DemoContext {
 
     public long consumed() {
         return consumed.get();
+    }
+
+    /** Called by the scoring stage for every prediction of its requests it reads. */
+    synchronized void predicted(Prediction p) {
+        newestPredictions.merge(
+                p.getUserId().toString(),
+                p,
+                (a, b) -> Freshness.replaces(
+                                b.getRequestTime().toEpochMilli(),
+                                b.getRequestId().toString(),
+                                a.getRequestTime().toEpochMilli(),
+                                a.getRequestId().toString())
+                        ? b
+                        : a);
+    }
+
+    /** What a serving store fed from {@code predictions} must end up holding, user by user, in the order first seen. */
+    synchronized Map<String, Prediction> newestPredictions() {
+        return new LinkedHashMap<>(newestPredictions);
     }
 
     public synchronized void println(String line) {

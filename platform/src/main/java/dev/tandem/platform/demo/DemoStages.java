@@ -7,8 +7,8 @@ import java.util.List;
  * The demo's pipeline, in order: the cluster, the generator, the features app (it reads events; done
  * once it has processed them all, then shows a few users' features through its HTTP API), scoring
  * (trains or reuses a small model, runs the Flink scoring job, sends a few requests and prints their
- * predictions), and the live view. Monitoring joins after scoring; the live view stays last
- * because it decides when the demo has shown everything.
+ * predictions), serving (a Connect sink from {@code predictions} into a store, and the recommendations API reading
+ * it), and the live view. The live view stays last because it decides when the demo has shown everything.
  */
 public final class DemoStages {
     private DemoStages() {}
@@ -16,16 +16,14 @@ public final class DemoStages {
     /** Where the demo keeps the models it trains (and reuses them from), relative to the working directory. */
     public static final Path DEFAULT_MODELS_DIR = Path.of(".tandem", "models");
 
-    public static List<DemoStage> standard() {
-        return standard(DEFAULT_MODELS_DIR);
-    }
-
-    public static List<DemoStage> standard(Path modelsDir) {
+    /** @param redisUrl serve from Redis at this URL, or null for an SQLite file in a temp dir */
+    public static List<DemoStage> standard(Path modelsDir, String redisUrl) {
         return List.of(
                 new ClusterStage(),
                 new GeneratorStage(),
                 new FeaturesStage(),
                 new ScoringStage(modelsDir),
+                new ServingStage(redisUrl),
                 new LiveViewStage());
     }
 }

@@ -162,6 +162,7 @@ public final class ScoringStage implements DemoStage {
                     Prediction pr = de.deserialize(rec.topic(), rec.value());
                     Long sent = sentAt.get(pr.getRequestId());
                     if (sent == null || !seen.add(pr.getRequestId())) continue;
+                    ctx.predicted(pr);
                     describe(ctx, pr, (now - sent) / 1e6);
                 }
                 job.failure().ifPresent(f -> {
@@ -230,6 +231,7 @@ public final class ScoringStage implements DemoStage {
                     if (sent == null || scoredBy.containsKey(id)) continue;
                     String by = pr.getModelName() + "/" + pr.getModelVersion();
                     scoredBy.put(id, by);
+                    ctx.predicted(pr);
                     int r = Integer.parseInt(id.substring("swap-".length(), id.indexOf('-', "swap-".length())));
                     roundVersions.computeIfAbsent(r, k -> new LinkedHashSet<>()).add(by);
                     ctx.println(String.format(

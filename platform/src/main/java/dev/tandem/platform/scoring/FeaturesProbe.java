@@ -11,7 +11,6 @@ import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +174,9 @@ final class FeaturesProbe {
         return ScoringRequest.newBuilder()
                 .setRequestId(id)
                 .setUserId(f.getUserId())
-                .setRequestTime(Instant.now())
+                // as of the user's own features, never "now": a serving sink keeps each user's newest request
+                // (by request_time), and a probe must not shadow the user's real recommendations there
+                .setRequestTime(f.getAsOf())
                 .setCandidates(List.of(Candidate.newBuilder().setItemId(item).build()))
                 .build();
     }

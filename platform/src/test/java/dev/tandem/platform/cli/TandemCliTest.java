@@ -67,6 +67,11 @@ class TandemCliTest {
                         "expected one of"),
                 Arguments.of("demo bad duration", new String[] {"demo", "--duration", "soon"}, "is not a duration"),
                 Arguments.of(
+                        "demo store not redis",
+                        new String[] {"demo", "--store", "jdbc:sqlite:x.db"},
+                        "--store wants redis://HOST:PORT, got 'jdbc:sqlite:x.db'"),
+                Arguments.of("demo bad redis url", new String[] {"demo", "--store", "redis://"}, "--store redis://: "),
+                Arguments.of(
                         "demo events and duration",
                         new String[] {"demo", "--events", "5", "--duration", "5s"},
                         "mutually exclusive"),
@@ -155,6 +160,18 @@ class TandemCliTest {
                 .doesNotContain("Exception")
                 .doesNotContain("\tat ");
         assertThat(r.out()).isEmpty();
+    }
+
+    /** Log4j reports an unparsable config with a stack trace on every command's stderr, then logs nothing. */
+    @Test
+    void loggingConfigurationIsWellFormedXml() throws Exception {
+        try (var in = TandemCli.class.getResourceAsStream("/log4j2.xml")) {
+            assertThat(in).as("log4j2.xml on the class path").isNotNull();
+            var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance()
+                    .newDocumentBuilder()
+                    .parse(in);
+            assertThat(doc.getDocumentElement().getNodeName()).isEqualTo("Configuration");
+        }
     }
 
     @Test
