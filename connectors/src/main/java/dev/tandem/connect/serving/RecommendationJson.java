@@ -1,10 +1,14 @@
 package dev.tandem.connect.serving;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,36 +20,67 @@ import java.util.List;
  */
 public final class RecommendationJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
 
     private RecommendationJson() {}
 
     public static String encode(Recommendation r) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("user_id", r.userId());
-        root.put("request_id", r.requestId());
-        root.put("request_time", r.requestTime());
-        root.put("model_name", r.modelName());
-        root.put("model_version", r.modelVersion());
-        if (r.featuresAsOf() == null) root.putNull("features_as_of");
-        else root.put("features_as_of", r.featuresAsOf());
-        root.put("scored_at", r.scoredAt());
-        root.put("objective", r.objective());
-        ArrayNode stages = root.putArray("stages");
-        r.stages().forEach(stages::add);
-        ArrayNode items = root.putArray("items");
-        for (RankedItem it : r.items()) {
-            ObjectNode item = items.addObject();
-            item.put("item_id", it.itemId());
-            finite(item, "score", it.score());
-            ObjectNode probs = item.putObject("probabilities");
-            for (int s = 0; s < r.stages().size(); s++) finite(probs, r.stages().get(s), it.probability(s));
-            if (it.price() != null) item.put("price", it.price());
+        // a sink encodes every prediction it stores: streamed, with no tree, since building one cost half a sink
+        // task's CPU
+        StringWriter out =
+                new StringWriter(256 + r.items().size() * (48 + 24 * r.stages().size()));
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("user_id", r.userId());
+            g.writeStringField("request_id", r.requestId());
+            g.writeNumberField("request_time", r.requestTime());
+            g.writeStringField("model_name", r.modelName());
+            g.writeStringField("model_version", r.modelVersion());
+            if (r.featuresAsOf() == null) g.writeNullField("features_as_of");
+            else g.writeNumberField("features_as_of", r.featuresAsOf());
+            g.writeNumberField("scored_at", r.scoredAt());
+            g.writeStringField("objective", r.objective());
+            g.writeArrayFieldStart("stages");
+            for (String stage : r.stages()) g.writeString(stage);
+            g.writeEndArray();
+            writeItems(g, r.items(), r.stages());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory", e);
         }
-        try {
-            return MAPPER.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of plain values always serializes", e);
+        return out.toString();
+    }
+
+    /**
+     * {@code "items": [{"item_id", "score", "probabilities": {STAGE: p}, "price"?}]}, as stored and as the API answers.
+     * Probabilities are written as the floats they are ({@code 0.2}, not {@code 0.20000000298023224}): shorter, cheaper
+     * to format, and read back to the same float.
+     */
+    public static void writeItems(JsonGenerator g, List<RankedItem> items, List<String> stages) throws IOException {
+        g.writeArrayFieldStart("items");
+        for (RankedItem it : items) {
+            g.writeStartObject();
+            g.writeStringField("item_id", it.itemId());
+            finite(g, "score", it.score());
+            g.writeObjectFieldStart("probabilities");
+            for (int s = 0; s < stages.size(); s++) finite(g, stages.get(s), it.probability(s));
+            g.writeEndObject();
+            if (it.price() != null) finite(g, "price", it.price());
+            g.writeEndObject();
         }
+        g.writeEndArray();
+    }
+
+    private static void finite(JsonGenerator g, String field, double v) throws IOException {
+        if (Double.isFinite(v)) g.writeNumberField(field, v);
+        else g.writeNullField(field);
+    }
+
+    private static void finite(JsonGenerator g, String field, float v) throws IOException {
+        if (Float.isFinite(v)) g.writeNumberField(field, v);
+        else g.writeNullField(field);
     }
 
     /** @throws IllegalArgumentException when {@code json} is not a stored recommendation */
@@ -86,11 +121,6 @@ public final class RecommendationJson {
                 stages,
                 required(root, "objective").asText(),
                 items);
-    }
-
-    private static void finite(ObjectNode node, String field, double v) {
-        if (Double.isFinite(v)) node.put(field, v);
-        else node.putNull(field);
     }
 
     private static JsonNode required(JsonNode node, String field) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tandem.connect.serving.RankedItem;
 import dev.tandem.connect.serving.Recommendation;
+import dev.tandem.connect.serving.RecommendationJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,18 +39,7 @@ final class RecommendationsJson {
             else g.writeNumberField("features_as_of", r.featuresAsOf());
             g.writeNumberField("scored_at", r.scoredAt());
             g.writeNumberField("age_ms", Math.max(0, nowMs - r.scoredAt()));
-            g.writeArrayFieldStart("items");
-            for (RankedItem it : items) {
-                g.writeStartObject();
-                g.writeStringField("item_id", it.itemId());
-                finite(g, "score", it.score());
-                g.writeObjectFieldStart("probabilities");
-                for (int s = 0; s < stages.size(); s++) finite(g, stages.get(s), it.probability(s));
-                g.writeEndObject();
-                if (it.price() != null) finite(g, "price", it.price());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            RecommendationJson.writeItems(g, items, stages);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory", e);
@@ -68,16 +58,5 @@ final class RecommendationsJson {
             throw new UncheckedIOException("writing to memory", e);
         }
         return out.toByteArray();
-    }
-
-    private static void finite(JsonGenerator g, String field, double v) throws IOException {
-        if (Double.isFinite(v)) g.writeNumberField(field, v);
-        else g.writeNullField(field);
-    }
-
-    /** Floats as floats ({@code 0.2}, not {@code 0.20000000298023224}), as the stored JSON has them. */
-    private static void finite(JsonGenerator g, String field, float v) throws IOException {
-        if (Float.isFinite(v)) g.writeNumberField(field, v);
-        else g.writeNullField(field);
     }
 }
