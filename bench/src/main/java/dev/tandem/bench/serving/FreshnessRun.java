@@ -100,7 +100,7 @@ final class FreshnessRun {
         AtomicLongArray scoredAt = new AtomicLongArray(planned);
         AtomicLong seen = new AtomicLong();
         AtomicLong superseded = new AtomicLong();
-        Map<String, String> sinkConfig = new LinkedHashMap<>();
+        Map<String, String> sinkConfig = new LinkedHashMap<>(worker.rawValues());
         sinkConfig.put("connector.class", "dev.tandem.connect.redis.RedisSinkConnector");
         sinkConfig.put("tasks.max", Integer.toString(sinkTasks));
         sinkConfig.put("topics", topics.get(1));

@@ -164,7 +164,7 @@ final class SinkRuns {
     /** The Redis sink connector ({@code tasks} tasks) over the pre-filled topic, into keys under {@code keyPrefix}. */
     double redisSink(SinkWorker worker, ServingStores stores, Payloads p, String keyPrefix, String name, int tasks)
             throws Exception {
-        Map<String, String> c = connector(p.topic(), tasks);
+        Map<String, String> c = connector(worker, p.topic(), tasks);
         c.put("connector.class", "dev.tandem.connect.redis.RedisSinkConnector");
         c.put("redis.uri", stores.redisUri());
         c.put("redis.key.prefix", keyPrefix);
@@ -175,7 +175,7 @@ final class SinkRuns {
 
     /** The JDBC sink connector over the pre-filled topic, into {@code predictions_latest} of the run's schema. */
     double jdbcSink(SinkWorker worker, ServingStores stores, Payloads p, String name, int tasks) throws Exception {
-        Map<String, String> c = connector(p.topic(), tasks);
+        Map<String, String> c = connector(worker, p.topic(), tasks);
         c.put("connector.class", "dev.tandem.connect.jdbc.JdbcSinkConnector");
         c.put("connection.url", stores.jdbcUrl());
         if (stores.jdbcUser() != null) c.put("connection.user", stores.jdbcUser());
@@ -188,8 +188,8 @@ final class SinkRuns {
         return sink(worker, name, c, p.rows().size());
     }
 
-    private static Map<String, String> connector(String topic, int tasks) {
-        Map<String, String> c = new LinkedHashMap<>();
+    private static Map<String, String> connector(SinkWorker worker, String topic, int tasks) {
+        Map<String, String> c = new LinkedHashMap<>(worker.rawValues());
         c.put("tasks.max", Integer.toString(tasks));
         c.put("topics", topic);
         return c;

@@ -30,10 +30,24 @@ final class SinkWorker implements AutoCloseable {
 
     private final ConnectWorker worker;
     private final ConnectRest rest;
+    private final String registryUrl;
 
-    private SinkWorker(ConnectWorker worker, ConnectRest rest) {
+    private SinkWorker(ConnectWorker worker, ConnectRest rest, String registryUrl) {
         this.worker = worker;
         this.rest = rest;
+        this.registryUrl = registryUrl;
+    }
+
+    /**
+     * The connector keys of the sinks' recommended set-up: values handed over as bytes and decoded by the sink itself
+     * (skipping Connect's data model), through the bench's registry.
+     */
+    Map<String, String> rawValues() {
+        return Map.of(
+                "value.converter",
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+                "schema.registry.url",
+                registryUrl);
     }
 
     static SinkWorker start(BenchEnvironment env) throws InterruptedException {
@@ -61,7 +75,7 @@ final class SinkWorker implements AutoCloseable {
         try {
             ConnectRest rest = new ConnectRest(worker.restUrl(), Duration.ofSeconds(30));
             rest.awaitHealthy(Duration.ofSeconds(90), () -> worker.failure().orElse(null));
-            return new SinkWorker(worker, rest);
+            return new SinkWorker(worker, rest, env.endpoints().registryUrl());
         } catch (RuntimeException | InterruptedException e) {
             worker.close();
             throw e;

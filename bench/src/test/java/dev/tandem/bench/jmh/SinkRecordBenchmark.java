@@ -4,7 +4,9 @@ import dev.tandem.connect.avro.TandemAvroConverter;
 import dev.tandem.connect.serving.Objective;
 import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationJson;
+import dev.tandem.connect.sink.PredictionDecoder;
 import dev.tandem.connect.sink.PredictionStructs;
+import dev.tandem.connect.sink.ServingSinkConfig;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionTimings;
@@ -32,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * What a serving sink spends per prediction in the worker before the store sees it, step by step: the converter
  * (wire bytes → Connect struct), the ranking ({@link PredictionStructs}: struct → ranked {@link Recommendation}) and the
  * stored JSON document, on a prediction of 20 candidates as {@code tandem bench serving} writes them. {@code wholePath}
- * is the three in a row, the sink's CPU bound per record on one core.
+ * is the three in a row; {@code wholePathFromBytes} the same with the sink decoding the wire bytes itself.
  *
  * <p>Run: {@code mvn -B -q -pl bench -am test -DskipTests -Djmh.include=SinkRecordBenchmark}
  */
@@ -52,6 +54,7 @@ public class SinkRecordBenchmark {
     private byte[] wire;
     private Object struct;
     private Recommendation recommendation;
+    private PredictionDecoder bytesDecoder;
 
     static Prediction prediction(SplittableRandom rnd) {
         List<CandidateScore> scores = new ArrayList<>(CANDIDATES);
@@ -91,11 +94,19 @@ public class SinkRecordBenchmark {
         objective = Objective.parse("probability:PURCHASE", 0);
         struct = converter.toConnectData(TOPIC, wire).value();
         recommendation = PredictionStructs.toRecommendation(struct, objective, 100);
+        bytesDecoder = new PredictionDecoder(new ServingSinkConfig(
+                ServingSinkConfig.common(),
+                Map.of(
+                        ServingSinkConfig.OBJECTIVE,
+                        "probability:PURCHASE",
+                        ServingSinkConfig.REGISTRY_URL,
+                        "mock://" + scope)));
     }
 
     @TearDown
     public void tearDown() {
         converter.close();
+        bytesDecoder.close();
         MockSchemaRegistry.drop(scope);
     }
 
@@ -118,5 +129,11 @@ public class SinkRecordBenchmark {
     public String wholePath() {
         return RecommendationJson.encode(PredictionStructs.toRecommendation(
                 converter.toConnectData(TOPIC, wire).value(), objective, 100));
+    }
+
+    /** The sinks with {@code value.converter=ByteArrayConverter}: wire bytes straight to a ranked recommendation. */
+    @Benchmark
+    public String wholePathFromBytes() {
+        return RecommendationJson.encode(bytesDecoder.toRecommendation(TOPIC, wire));
     }
 }

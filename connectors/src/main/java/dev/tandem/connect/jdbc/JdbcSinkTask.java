@@ -1,9 +1,8 @@
 package dev.tandem.connect.jdbc;
 
-import dev.tandem.connect.serving.Objective;
 import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationJson;
-import dev.tandem.connect.sink.PredictionStructs;
+import dev.tandem.connect.sink.PredictionDecoder;
 import dev.tandem.connect.sink.SinkMetrics;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -43,8 +42,7 @@ public class JdbcSinkTask extends SinkTask {
     private JdbcSinkConfig config;
     private PredictionTables tables;
     private JdbcConnections connections;
-    private Objective objective;
-    private int maxItems;
+    private PredictionDecoder decoder;
     private int batchSize;
     private SinkMetrics metrics;
     private Connection connection;
@@ -61,8 +59,7 @@ public class JdbcSinkTask extends SinkTask {
         config = new JdbcSinkConfig(props);
         tables = config.tables();
         connections = config.connections();
-        objective = config.objective();
-        maxItems = config.maxItems();
+        decoder = new PredictionDecoder(config);
         batchSize = config.batchSize();
         metrics = new SinkMetrics(
                 props.getOrDefault("name", "jdbc-sink"), Integer.parseInt(props.getOrDefault(TASK_INDEX, "0")));
@@ -88,7 +85,7 @@ public class JdbcSinkTask extends SinkTask {
                 if (record.value() == null) {
                     plan.tombstone(userOfTombstone(record));
                 } else {
-                    Recommendation r = PredictionStructs.toRecommendation(record.value(), objective, maxItems);
+                    Recommendation r = decoder.toRecommendation(record.topic(), record.value());
                     checkStorable(r);
                     plan.prediction(r, RecommendationJson.encode(r));
                 }
@@ -248,6 +245,7 @@ public class JdbcSinkTask extends SinkTask {
     public void stop() {
         abandonConnection();
         if (metrics != null) metrics.close();
+        if (decoder != null) decoder.close();
     }
 
     SinkMetrics metrics() {

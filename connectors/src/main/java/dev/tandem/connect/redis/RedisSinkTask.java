@@ -3,7 +3,7 @@ package dev.tandem.connect.redis;
 import dev.tandem.connect.redis.RedisWriter.Result;
 import dev.tandem.connect.redis.RedisWriter.StoreUnavailableException;
 import dev.tandem.connect.serving.Objective;
-import dev.tandem.connect.sink.PredictionStructs;
+import dev.tandem.connect.sink.PredictionDecoder;
 import dev.tandem.connect.sink.SinkMetrics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +45,7 @@ public class RedisSinkTask extends SinkTask {
 
     private RedisSinkConfig config;
     private Objective objective;
-    private int maxItems;
+    private PredictionDecoder decoder;
     private RedisWriter writer;
     private SinkMetrics metrics;
     /** Per partition, the offset after the last record of a batch Redis acknowledged: all a commit may claim. */
@@ -64,7 +64,7 @@ public class RedisSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         config = new RedisSinkConfig(props);
         objective = config.objective();
-        maxItems = config.maxItems();
+        decoder = new PredictionDecoder(config);
         metrics = new SinkMetrics(config.connectorName(), config.taskId());
         LettuceClient client = new LettuceClient(config.redisUri(), config.connectTimeout(), false);
         writer = new RedisWriter(
@@ -98,7 +98,7 @@ public class RedisSinkTask extends SinkTask {
                     Math::max);
             try {
                 if (r.value() == null) batch.tombstone(userIdOfTombstone(r));
-                else batch.prediction(PredictionStructs.toRecommendation(r.value(), objective, maxItems), r);
+                else batch.prediction(decoder.toRecommendation(r.topic(), r.value()), r);
             } catch (DataException e) {
                 report(r, e);
             }
@@ -204,6 +204,7 @@ public class RedisSinkTask extends SinkTask {
             throw new ConnectException("closing the Redis connection failed", e);
         } finally {
             if (metrics != null) metrics.close();
+            if (decoder != null) decoder.close();
         }
     }
 
