@@ -79,8 +79,17 @@ abstract class ServingOptions extends ScenarioCommand {
             defaultValue = "20ms",
             converter = DurationConverter.class,
             description =
-                    "Checkpoint interval of the scoring jobs and the bare-Flink reference (exactly once commits on it; default: ${DEFAULT-VALUE}).")
+                    "Checkpoint interval of the exactly-once scoring job and the bare-Flink reference (exactly once commits on it; default: ${DEFAULT-VALUE}).")
     Duration checkpointInterval;
+
+    @Option(
+            names = "--alo-checkpoint-interval",
+            paramLabel = "DURATION",
+            defaultValue = "1s",
+            converter = DurationConverter.class,
+            description = "Checkpoint interval of the at-least-once scoring job: visibility does not wait for it, so it"
+                    + " is set for recovery, as a deployment would (default: ${DEFAULT-VALUE}).")
+    Duration aloCheckpointInterval;
 
     @Option(
             names = "--api-rate",
@@ -172,6 +181,8 @@ abstract class ServingOptions extends ScenarioCommand {
         if (!(rate > 0) || !(apiRate > 0)) throw new CommandLine.ParameterException(cl, "rates must be > 0");
         if (!(freshnessSeconds > 0) || !(apiSeconds > 0) || warmupSeconds < 0 || apiWarmupSeconds < 0)
             throw new CommandLine.ParameterException(cl, "durations must be > 0");
+        if (aloCheckpointInterval.isZero() || aloCheckpointInterval.isNegative())
+            throw new CommandLine.ParameterException(cl, "--alo-checkpoint-interval must be > 0");
         if (checkpointInterval.isZero() || checkpointInterval.isNegative())
             throw new CommandLine.ParameterException(cl, "--checkpoint-interval must be > 0");
         if (users < 10 || items < 100)

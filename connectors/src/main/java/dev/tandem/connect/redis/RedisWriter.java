@@ -22,7 +22,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Writes a reduced batch to Redis over one connection: every user's delete and script call pipelined (auto-flush off,
- * one flush), then all replies awaited. Either the whole batch is acknowledged, or it throws
+ * a flush every {@value #FLUSH_EVERY} commands), then all replies awaited. Either the whole batch is acknowledged, or it throws
  * {@link StoreUnavailableException} and the caller retries the whole batch, which the script makes safe: a write that
  * did land is refused the second time as "the same prediction".
  *
@@ -50,6 +50,8 @@ final class RedisWriter implements AutoCloseable {
         }
     }
 
+    static final int FLUSH_EVERY = 32;
+
     private final LettuceClient client;
     private final RedisKeys keys;
     private final String ttlSeconds;
@@ -73,12 +75,16 @@ final class RedisWriter implements AutoCloseable {
             RedisAsyncCommands<String, String> redis = c.async();
             List<RedisFuture<Long>> deletes = new ArrayList<>(writes.size());
             List<RedisFuture<Long>> scripts = new ArrayList<>(writes.size());
-            for (UserWrite<S> w : writes) {
+            for (int i = 0; i < writes.size(); i++) {
+                UserWrite<S> w = writes.get(i);
                 deletes.add(
                         w.deleteFirst()
                                 ? redis.del(keys.recommendation(w.userId()), keys.itemScores(w.userId()))
                                 : null);
                 scripts.add(w.newest() == null ? null : script(redis, w.newest()));
+                // Redis runs the first scripts while the rest are encoded, instead of idling until the batch is
+                // ready; it is still one pipeline, and every reply is awaited below
+                if ((i + 1) % FLUSH_EVERY == 0) c.flushCommands();
             }
             c.flushCommands();
 
