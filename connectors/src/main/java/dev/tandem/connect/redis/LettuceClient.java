@@ -5,6 +5,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.time.Duration;
@@ -42,6 +45,14 @@ final class LettuceClient implements AutoCloseable {
     /** A new connection; throws {@link io.lettuce.core.RedisConnectionException} when Redis is unreachable. */
     StatefulRedisConnection<String, String> connect() {
         return client.connect(uri);
+    }
+
+    /**
+     * A new connection with String keys and byte[] values, for writes whose values are already UTF-8 (the stored JSON):
+     * no String made only to be encoded again.
+     */
+    StatefulRedisConnection<String, byte[]> connectForBytes() {
+        return client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE), uri);
     }
 
     /** Where it connects, password masked (Lettuce's {@link RedisURI#toString()} masks it). */

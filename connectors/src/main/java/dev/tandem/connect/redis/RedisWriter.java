@@ -11,6 +11,7 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,15 +55,15 @@ final class RedisWriter implements AutoCloseable {
 
     private final LettuceClient client;
     private final RedisKeys keys;
-    private final String ttlSeconds;
+    private final byte[] ttlSeconds;
     private final boolean itemScores;
     private final Duration timeout;
-    private StatefulRedisConnection<String, String> connection;
+    private StatefulRedisConnection<String, byte[]> connection;
 
     RedisWriter(LettuceClient client, RedisKeys keys, long ttlSeconds, boolean itemScores, Duration timeout) {
         this.client = client;
         this.keys = keys;
-        this.ttlSeconds = Long.toString(ttlSeconds);
+        this.ttlSeconds = ascii(Long.toString(ttlSeconds));
         this.itemScores = itemScores;
         this.timeout = timeout;
     }
@@ -70,9 +71,9 @@ final class RedisWriter implements AutoCloseable {
     <S> List<Result<S>> write(List<UserWrite<S>> writes) throws StoreUnavailableException {
         if (writes.isEmpty()) return List.of();
         long deadline = System.nanoTime() + timeout.toNanos();
-        StatefulRedisConnection<String, String> c = connection();
+        StatefulRedisConnection<String, byte[]> c = connection();
         try {
-            RedisAsyncCommands<String, String> redis = c.async();
+            RedisAsyncCommands<String, byte[]> redis = c.async();
             List<RedisFuture<Long>> deletes = new ArrayList<>(writes.size());
             List<RedisFuture<Long>> scripts = new ArrayList<>(writes.size());
             for (int i = 0; i < writes.size(); i++) {
@@ -132,24 +133,29 @@ final class RedisWriter implements AutoCloseable {
         }
     }
 
-    private RedisFuture<Long> script(RedisAsyncCommands<String, String> redis, Recommendation r) {
-        List<String> args = new ArrayList<>(5 + (itemScores ? 2 * r.items().size() : 0));
-        args.add(Long.toString(r.requestTime()));
-        args.add(r.requestId());
-        args.add(RecommendationJson.encode(r));
-        args.add(ttlSeconds);
-        args.add(itemScores ? "1" : "0");
+    private RedisFuture<Long> script(RedisAsyncCommands<String, byte[]> redis, Recommendation r) {
+        byte[][] args = new byte[5 + (itemScores ? 2 * r.items().size() : 0)][];
+        args[0] = ascii(Long.toString(r.requestTime()));
+        args[1] = r.requestId().getBytes(StandardCharsets.UTF_8);
+        args[2] = RecommendationJson.encodeUtf8(r);
+        args[3] = ttlSeconds;
+        args[4] = ascii(itemScores ? "1" : "0");
         if (itemScores) {
+            int i = 5;
             for (RankedItem item : r.items()) {
-                args.add(item.itemId());
-                args.add(Double.toString(item.score()));
+                args[i++] = item.itemId().getBytes(StandardCharsets.UTF_8);
+                args[i++] = ascii(Double.toString(item.score()));
             }
         }
         return redis.evalsha(
                 WriteScript.SHA1,
                 ScriptOutputType.INTEGER,
                 new String[] {keys.recommendation(r.userId()), keys.itemScores(r.userId())},
-                args.toArray(String[]::new));
+                args);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static <S> Result<S> scriptResult(UserWrite<S> w, Long reply) {
@@ -162,12 +168,12 @@ final class RedisWriter implements AutoCloseable {
         return m != null && m.startsWith("WRONGTYPE");
     }
 
-    private StatefulRedisConnection<String, String> connection() throws StoreUnavailableException {
+    private StatefulRedisConnection<String, byte[]> connection() throws StoreUnavailableException {
         if (connection != null && connection.isOpen()) return connection;
         drop();
-        StatefulRedisConnection<String, String> c;
+        StatefulRedisConnection<String, byte[]> c;
         try {
-            c = client.connect();
+            c = client.connectForBytes();
         } catch (RedisException e) {
             throw new StoreUnavailableException("cannot connect to " + client.describe() + ": " + e.getMessage(), e);
         }
@@ -184,7 +190,7 @@ final class RedisWriter implements AutoCloseable {
         return c;
     }
 
-    private static void loadScript(StatefulRedisConnection<String, String> c, long deadline)
+    private static void loadScript(StatefulRedisConnection<String, byte[]> c, long deadline)
             throws StoreUnavailableException {
         RedisFuture<String> sha = c.async().scriptLoad(WriteScript.SOURCE);
         c.flushCommands();

@@ -1,9 +1,11 @@
 package dev.tandem.connect.serving;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -27,30 +29,47 @@ public final class RecommendationJson {
     private RecommendationJson() {}
 
     public static String encode(Recommendation r) {
-        // a sink encodes every prediction it stores: streamed, with no tree, since building one cost half a sink
-        // task's CPU
-        StringWriter out =
-                new StringWriter(256 + r.items().size() * (48 + 24 * r.stages().size()));
+        StringWriter out = new StringWriter(sizeHint(r));
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("user_id", r.userId());
-            g.writeStringField("request_id", r.requestId());
-            g.writeNumberField("request_time", r.requestTime());
-            g.writeStringField("model_name", r.modelName());
-            g.writeStringField("model_version", r.modelVersion());
-            if (r.featuresAsOf() == null) g.writeNullField("features_as_of");
-            else g.writeNumberField("features_as_of", r.featuresAsOf());
-            g.writeNumberField("scored_at", r.scoredAt());
-            g.writeStringField("objective", r.objective());
-            g.writeArrayFieldStart("stages");
-            for (String stage : r.stages()) g.writeString(stage);
-            g.writeEndArray();
-            writeItems(g, r.items(), r.stages());
-            g.writeEndObject();
+            write(g, r);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory", e);
         }
         return out.toString();
+    }
+
+    /** {@link #encode} as UTF-8 bytes, written as such: what a store that takes bytes is handed, with no String between. */
+    public static byte[] encodeUtf8(Recommendation r) {
+        ByteArrayBuilder out = new ByteArrayBuilder(sizeHint(r));
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            write(g, r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static int sizeHint(Recommendation r) {
+        return 256 + r.items().size() * (48 + 24 * r.stages().size());
+    }
+
+    // a sink encodes every prediction it stores: streamed, with no tree, since building one cost half a sink task's CPU
+    private static void write(JsonGenerator g, Recommendation r) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("user_id", r.userId());
+        g.writeStringField("request_id", r.requestId());
+        g.writeNumberField("request_time", r.requestTime());
+        g.writeStringField("model_name", r.modelName());
+        g.writeStringField("model_version", r.modelVersion());
+        if (r.featuresAsOf() == null) g.writeNullField("features_as_of");
+        else g.writeNumberField("features_as_of", r.featuresAsOf());
+        g.writeNumberField("scored_at", r.scoredAt());
+        g.writeStringField("objective", r.objective());
+        g.writeArrayFieldStart("stages");
+        for (String stage : r.stages()) g.writeString(stage);
+        g.writeEndArray();
+        writeItems(g, r.items(), r.stages());
+        g.writeEndObject();
     }
 
     /**

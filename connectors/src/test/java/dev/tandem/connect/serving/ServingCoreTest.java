@@ -90,6 +90,8 @@ class ServingCoreTest {
         String json = RecommendationJson.encode(r);
         assertThat(json).contains("\"CART\":0.3").contains("\"PURCHASE\":null");
         assertThat(RecommendationJson.decode(json)).isEqualTo(r);
+        // what the Redis sink hands Lettuce: the same document, UTF-8 encoded (the item id is not ASCII)
+        assertThat(RecommendationJson.encodeUtf8(r)).isEqualTo(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Recommendation withAsOf =
                 new Recommendation("u", "r", 1, "m", "v", 42L, 2, List.of("CART"), "probability:CART", List.of());
         assertThat(RecommendationJson.decode(RecommendationJson.encode(withAsOf)))
