@@ -53,8 +53,10 @@ public record Recommendation(
                 throw new IllegalArgumentException("candidate " + c.itemId() + " has " + c.probabilities().length
                         + " probabilities for " + stages.size() + " stages");
             }
-            ranked.add(new RankedItem(
-                    c.itemId(), objective.score(c.probabilities()[stage], c.price()), c.probabilities(), c.price()));
+            // at float precision, as the probabilities it comes from: stored and served as the float it is (short to
+            // write and read back exactly), with ties broken by item id alike everywhere
+            double score = (float) objective.score(c.probabilities()[stage], c.price());
+            ranked.add(new RankedItem(c.itemId(), score, c.probabilities(), c.price()));
         }
         // a NaN score (a broken model output) ranks last rather than first, where Double's order would put it
         ranked.sort(Comparator.comparingDouble(

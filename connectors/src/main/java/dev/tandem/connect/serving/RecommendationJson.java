@@ -82,7 +82,7 @@ public final class RecommendationJson {
         for (RankedItem it : items) {
             g.writeStartObject();
             g.writeStringField("item_id", it.itemId());
-            finite(g, "score", it.score());
+            finite(g, "score", (float) it.score());
             g.writeObjectFieldStart("probabilities");
             for (int s = 0; s < stages.size(); s++) finite(g, stages.get(s), it.probability(s));
             g.writeEndObject();
@@ -124,7 +124,7 @@ public final class RecommendationJson {
             JsonNode price = item.get("price");
             items.add(new RankedItem(
                     required(item, "item_id").asText(),
-                    score == null || score.isNull() ? Double.NaN : score.asDouble(),
+                    score == null || score.isNull() ? Double.NaN : (double) (float) score.asDouble(),
                     p,
                     price == null || price.isNull() ? null : price.asDouble()));
         }

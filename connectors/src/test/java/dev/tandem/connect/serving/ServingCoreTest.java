@@ -92,6 +92,24 @@ class ServingCoreTest {
         assertThat(RecommendationJson.decode(json)).isEqualTo(r);
         // what the Redis sink hands Lettuce: the same document, UTF-8 encoded (the item id is not ASCII)
         assertThat(RecommendationJson.encodeUtf8(r)).isEqualTo(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // an expected value (probability × a double price) is kept at float precision, so it too reads back exactly
+        Recommendation ev = new Recommendation(
+                "u-2",
+                "r-1",
+                1,
+                "m",
+                "v",
+                null,
+                2,
+                STAGES,
+                "expected-value:PURCHASE",
+                Recommendation.rank(
+                        STAGES,
+                        List.of(c("a", 19.99, 0.4f, 0.3f, 0.123f), c("b", 0.01, 0.2f, 0.1f, 0.7f)),
+                        Objective.parse("expected-value:PURCHASE", 0),
+                        0));
+        assertThat(ev.items().get(0).score()).isEqualTo((double) (float) (0.123f * 19.99));
+        assertThat(RecommendationJson.decode(RecommendationJson.encode(ev))).isEqualTo(ev);
         Recommendation withAsOf =
                 new Recommendation("u", "r", 1, "m", "v", 42L, 2, List.of("CART"), "probability:CART", List.of());
         assertThat(RecommendationJson.decode(RecommendationJson.encode(withAsOf)))
