@@ -47,9 +47,9 @@ abstract class ServingOptions extends ScenarioCommand {
 
     @Option(
             names = "--sink-tasks",
-            defaultValue = "1",
-            description =
-                    "tasks.max of each sink connector; the raw references use one connection (default: ${DEFAULT-VALUE}).")
+            defaultValue = "2",
+            description = "tasks.max of each sink connector; the raw references write on as many connections, one"
+                    + " thread each (default: ${DEFAULT-VALUE}).")
     int sinkTasks;
 
     @Option(

@@ -105,14 +105,15 @@ public final class ServingScenario extends ServingOptions {
             throws Exception {
         say("");
         say(
-                "== sinks: %,d predictions of %,d users, %d task(s), against the same writes made directly ==",
+                "== sinks: %,d predictions of %,d users, %d task(s), against the same writes made directly on as many"
+                        + " connections ==",
                 predictions, predictions, sinkTasks);
         SinkRuns runs = new SinkRuns(line -> say("%s", line));
         SinkRuns.Payloads p = runs.prefill(env, w.catalog, predictions, candidates, seed);
         double redisSink =
                 runs.redisSink(worker, stores, p, sinkPrefix, env.uniqueName("serving-redis-sink"), sinkTasks);
         String rawPrefix = stores.prefix("raw");
-        double rawRedis = runs.rawRedis(stores, p, rawPrefix);
+        double rawRedis = runs.rawRedis(stores, p, rawPrefix, sinkTasks);
         requireStored("Redis sink", SinkRuns.keys(stores, sinkPrefix + "rec:"));
         requireStored("raw Redis", SinkRuns.keys(stores, rawPrefix + "rec:"));
         stores.deleteKeys(rawPrefix);
@@ -120,7 +121,7 @@ public final class ServingScenario extends ServingOptions {
                 "redis sink:    %,10.0f records/s; raw pipelined HSETs %,10.0f/s: %.2f of raw",
                 redisSink, rawRedis, redisSink / rawRedis);
         double jdbcSink = runs.jdbcSink(worker, stores, p, env.uniqueName("serving-jdbc-sink"), sinkTasks);
-        double rawJdbc = runs.rawJdbc(stores, p, "raw_latest");
+        double rawJdbc = runs.rawJdbc(stores, p, "raw_latest", sinkTasks);
         requireStored("JDBC sink", SinkRuns.rows(stores, "predictions_latest"));
         requireStored("raw JDBC", SinkRuns.rows(stores, "raw_latest"));
         say(

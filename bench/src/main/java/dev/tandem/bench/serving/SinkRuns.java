@@ -32,11 +32,13 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,8 +49,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The sinks' throughput against the same writes made directly: N predictions of N distinct users (so every record is
  * one store write, none merged by the sinks' per-batch reduction) pre-filled into a topic, drained by the real Redis or
  * JDBC sink connector in a real Connect worker; then the very documents those sinks store, written with Lettuce
- * (pipelined HSETs) or plain JDBC (batched upserts, the sink's own statement) on one connection, in batches as large as
- * a Connect batch. Both sides are timed alike: from the moment 10 % of the records are stored (start-up, consumer group
+ * (pipelined HSETs) or plain JDBC (batched upserts, the sink's own statement) on as many connections as the sink has
+ * tasks, in batches as large as a Connect batch. Both sides are timed alike: from the moment 10 % of the records are stored (start-up, consumer group
  * join and JIT excluded) until all are.
  */
 final class SinkRuns {
@@ -248,8 +250,11 @@ final class SinkRuns {
         return rate(marks[3] - marks[1], marks[2] - marks[0]);
     }
 
-    /** The sink's documents as pipelined HSETs of the same three fields, {@value #BATCH} per flush, one connection. */
-    double rawRedis(ServingStores stores, Payloads p, String keyPrefix) {
+    /**
+     * The sink's documents as pipelined HSETs of the same three fields, {@value #BATCH} per flush, on {@code connections}
+     * connections (one thread each, the rows split between them) as the sink has tasks.
+     */
+    double rawRedis(ServingStores stores, Payloads p, String keyPrefix, int connections) throws Exception {
         RedisKeys keys = new RedisKeys(keyPrefix);
         List<String> hashKeys = new ArrayList<>(p.rows().size());
         List<Map<String, String>> fields = new ArrayList<>(p.rows().size());
@@ -261,67 +266,106 @@ final class SinkRuns {
             f.put(RedisKeys.FIELD_JSON, r.json());
             fields.add(f);
         }
-        int n = hashKeys.size();
-        try (StatefulRedisConnection<String, String> c = stores.redis().connect()) {
-            c.setAutoFlushCommands(false);
-            RedisAsyncCommands<String, String> a = c.async();
-            long start = 0, startCount = 0;
-            List<RedisFuture<Long>> replies = new ArrayList<>(BATCH);
-            for (int i = 0; i < n; i += BATCH) {
-                replies.clear();
-                for (int j = i; j < Math.min(n, i + BATCH); j++) replies.add(a.hset(hashKeys.get(j), fields.get(j)));
-                c.flushCommands();
-                if (!LettuceFutures.awaitAll(30, TimeUnit.SECONDS, replies.toArray(new RedisFuture[0])))
-                    throw new IllegalStateException("Redis did not acknowledge a batch within 30 s");
-                int done = Math.min(n, i + BATCH);
-                if (start == 0 && done >= Math.max(1, n / 10)) {
-                    start = System.nanoTime();
-                    startCount = done;
+        return parallel(hashKeys.size(), connections, (from, to, progress) -> {
+            try (StatefulRedisConnection<String, String> c = stores.redis().connect()) {
+                c.setAutoFlushCommands(false);
+                RedisAsyncCommands<String, String> a = c.async();
+                List<RedisFuture<Long>> replies = new ArrayList<>(BATCH);
+                for (int i = from; i < to; i += BATCH) {
+                    replies.clear();
+                    for (int j = i; j < Math.min(to, i + BATCH); j++)
+                        replies.add(a.hset(hashKeys.get(j), fields.get(j)));
+                    c.flushCommands();
+                    if (!LettuceFutures.awaitAll(30, TimeUnit.SECONDS, replies.toArray(new RedisFuture[0])))
+                        throw new IllegalStateException("Redis did not acknowledge a batch within 30 s");
+                    progress.addAndGet(Math.min(to, i + BATCH) - i);
                 }
             }
-            return rate(n - startCount, System.nanoTime() - start);
-        }
+        });
     }
 
-    /** The same rows as the JDBC sink's upsert statement, batched {@value #BATCH} to a transaction, one connection. */
-    double rawJdbc(ServingStores stores, Payloads p, String table) throws Exception {
+    /**
+     * The same rows as the JDBC sink's upsert statement, batched {@value #BATCH} to a transaction, on {@code
+     * connections} connections (one thread each, the rows split between them) as the sink has tasks.
+     */
+    double rawJdbc(ServingStores stores, Payloads p, String table, int connections) throws Exception {
         PredictionTables tables = new PredictionTables(Dialect.POSTGRESQL, stores.schema(), table, null);
-        int n = p.rows().size();
-        try (Connection c = stores.jdbc()) {
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                for (String ddl : tables.createStatements()) st.execute(ddl);
-            }
-            c.commit();
-            long start = 0, startCount = 0;
-            try (PreparedStatement ps = c.prepareStatement(tables.upsertLatest())) {
-                for (int i = 0; i < n; i += BATCH) {
-                    long writtenAt = System.currentTimeMillis();
-                    for (int j = i; j < Math.min(n, i + BATCH); j++) {
-                        Row r = p.rows().get(j);
-                        ps.setString(1, r.userId());
-                        ps.setLong(2, r.requestTime());
-                        ps.setString(3, r.requestId());
-                        ps.setString(4, r.modelName());
-                        ps.setString(5, r.modelVersion());
-                        if (r.featuresAsOf() == null) ps.setNull(6, Types.BIGINT);
-                        else ps.setLong(6, r.featuresAsOf());
-                        ps.setLong(7, r.scoredAt());
-                        ps.setLong(8, writtenAt);
-                        ps.setString(9, r.json());
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                    c.commit();
-                    int done = Math.min(n, i + BATCH);
-                    if (start == 0 && done >= Math.max(1, n / 10)) {
-                        start = System.nanoTime();
-                        startCount = done;
+        try (Connection c = stores.jdbc();
+                Statement st = c.createStatement()) {
+            for (String ddl : tables.createStatements()) st.execute(ddl);
+        }
+        return parallel(p.rows().size(), connections, (from, to, progress) -> {
+            try (Connection c = stores.jdbc()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(tables.upsertLatest())) {
+                    for (int i = from; i < to; i += BATCH) {
+                        long writtenAt = System.currentTimeMillis();
+                        for (int j = i; j < Math.min(to, i + BATCH); j++) {
+                            Row r = p.rows().get(j);
+                            ps.setString(1, r.userId());
+                            ps.setLong(2, r.requestTime());
+                            ps.setString(3, r.requestId());
+                            ps.setString(4, r.modelName());
+                            ps.setString(5, r.modelVersion());
+                            if (r.featuresAsOf() == null) ps.setNull(6, Types.BIGINT);
+                            else ps.setLong(6, r.featuresAsOf());
+                            ps.setLong(7, r.scoredAt());
+                            ps.setLong(8, writtenAt);
+                            ps.setString(9, r.json());
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                        c.commit();
+                        progress.addAndGet(Math.min(to, i + BATCH) - i);
                     }
                 }
             }
-            return rate(n - startCount, System.nanoTime() - start);
+        });
+    }
+
+    /** One writer's share: rows {@code [from, to)}, adding what the store acknowledged to {@code progress}. */
+    private interface Share {
+        void write(int from, int to, AtomicLong progress) throws Exception;
+    }
+
+    /**
+     * {@code n} rows split between {@code writers} threads, timed like the sinks: from the moment 10 % of the rows are
+     * acknowledged until all are.
+     */
+    private static double parallel(int n, int writers, Share share) throws Exception {
+        AtomicLong progress = new AtomicLong();
+        long[] start = new long[2]; // nanos and count when 10 % were done
+        Thread[] threads = new Thread[writers];
+        Exception[] failure = new Exception[1];
+        for (int w = 0; w < writers; w++) {
+            int from = (int) ((long) n * w / writers), to = (int) ((long) n * (w + 1) / writers);
+            threads[w] = new Thread(
+                    () -> {
+                        try {
+                            share.write(from, to, progress);
+                        } catch (Exception e) {
+                            synchronized (failure) {
+                                if (failure[0] == null) failure[0] = e;
+                            }
+                        }
+                    },
+                    "tandem-bench-raw-" + w);
+            threads[w].start();
         }
+        long tenth = Math.max(1, n / 10);
+        while (start[0] == 0 && Arrays.stream(threads).anyMatch(Thread::isAlive)) {
+            long done = progress.get();
+            if (done >= tenth) {
+                start[0] = System.nanoTime();
+                start[1] = done;
+            } else {
+                LockSupport.parkNanos(100_000);
+            }
+        }
+        for (Thread t : threads) t.join();
+        if (failure[0] != null) throw failure[0];
+        if (start[0] == 0) throw new IllegalStateException("the raw writes finished before 10 % could be timed");
+        return rate(n - start[1], System.nanoTime() - start[0]);
     }
 
     /** Rows of {@code table} in the run's schema: what a run stored, counted by the database. */
