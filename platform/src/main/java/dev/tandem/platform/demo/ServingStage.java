@@ -200,7 +200,14 @@ public final class ServingStage implements DemoStage {
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
             }
-            ctx.println(describe(path, JSON.readTree(r.body())));
+            JsonNode body = JSON.readTree(r.body());
+            String served = body.path("request_id").asText();
+            String newest = expected.get(user).getRequestId().toString();
+            if (!served.equals(newest)) {
+                throw new IllegalStateException(
+                        "GET " + path + " served request " + served + ", not the newest, " + newest);
+            }
+            ctx.println(describe(path, body));
         }
     }
 

@@ -49,15 +49,16 @@ class DemoIT {
         assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")))
                 .hasSize(5)
                 .noneMatch(l -> l.contains("features as of none"));
-        // serving: the JDBC sink into SQLite holds each user's newest prediction, which is one of the swap's last
-        // requests, scored by the version the demo swapped to; the API answers with it, ranked
+        // serving: the JDBC sink into SQLite holds each user's newest prediction (the stage checks it is the one the
+        // scoring stage read as newest, and fails otherwise), one of the swap's requests; the API answers with it,
+        // ranked
         assertThat(r.out())
                 .containsPattern("Kafka Connect worker \\(in this JVM\\) runs the JDBC sink from 'predictions'; the"
                         + " store \\(SQLite \\S+serving\\.db\\) holds the newest prediction of all 5 scored users");
         assertThat(r.out().lines().filter(l -> l.startsWith("  GET /v1/users/")))
                 .hasSize(3)
                 .allMatch(l -> l.matches("  GET /v1/users/(\\S+)/recommendations\\?k=3 → request swap-\\d+-\\1, model"
-                        + " demo/\\S+-b, ranked by probability:PURCHASE, \\d+ ms old:(  \\S+ \\(P\\(cart\\) 0\\.\\d{3},"
+                        + " demo/\\S+, ranked by probability:PURCHASE, \\d+ ms old:(  \\S+ \\(P\\(cart\\) 0\\.\\d{3},"
                         + " P\\(purchase\\) 0\\.\\d{3}\\)){3}"));
         await().atMost(Duration.ofSeconds(15))
                 .untilAsserted(() -> assertThat(ProcessHandle.current()
