@@ -14,6 +14,7 @@ import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.PredictionTimings;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.registry.MockSchemaRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ final class MonitoringFixture implements AutoCloseable {
     final String scope = "ttd-" + UUID.randomUUID();
     final MonitoringSerdes serdes = MonitoringSerdes.forRegistry("mock://" + scope, Map.of());
     final MonitoringTopics topics = MonitoringTopics.defaults();
-    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final MeterRegistry meters;
     final DrainSignal drain = new DrainSignal();
     final Topology topology;
     final TopologyTestDriver driver;
@@ -78,6 +79,11 @@ final class MonitoringFixture implements AutoCloseable {
     }
 
     MonitoringFixture(MonitoringTopology.Options options) {
+        this(options, new SimpleMeterRegistry());
+    }
+
+    MonitoringFixture(MonitoringTopology.Options options, MeterRegistry meters) {
+        this.meters = meters;
         topology = MonitoringTopology.build(topics, serdes, options, new MicrometerMonitoringMetrics(meters), drain);
         try {
             stateDir = Files.createTempDirectory("monitoring-ttd");
