@@ -300,6 +300,10 @@ public final class ServingStage implements DemoStage {
                 w.get().close();
             } catch (ExecutionException e) {
                 // it never started: nothing to close
+            } catch (InterruptedException e) {
+                // a second Ctrl-C while it still starts: close it once it has; the interrupt is not passed on, so
+                // the stages closed after this one (the cluster last) still release what they started
+                w.thenAccept(ConnectWorker::close);
             }
         }
         if (redisPrefix != null) {
