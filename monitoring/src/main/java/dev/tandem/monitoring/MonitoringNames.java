@@ -56,6 +56,11 @@ public final class MonitoringNames {
     public static final String METRIC_CENSORED = "tandem.monitoring.censored";
     public static final String METRIC_BASE_RATE = "tandem.monitoring.base.rate";
     public static final String METRIC_MEAN_PREDICTION = "tandem.monitoring.mean.prediction";
+    /** The reliability curve, per {@link #TAG_BIN} as well: the mean prediction, the observed rate and the count. */
+    public static final String METRIC_RELIABILITY_PREDICTED = "tandem.monitoring.reliability.predicted";
+
+    public static final String METRIC_RELIABILITY_OBSERVED = "tandem.monitoring.reliability.observed";
+    public static final String METRIC_RELIABILITY_COUNT = "tandem.monitoring.reliability.count";
 
     public static final String TAG_FATE = "fate";
     public static final String TAG_CENSORED = "censored";
@@ -64,6 +69,8 @@ public final class MonitoringNames {
     public static final String TAG_VERSION = "version";
     public static final String TAG_STAGE = "stage";
     public static final String TAG_WINDOW = "window";
+    /** A reliability bin's index, 0 (lowest predictions) up: as many values as the table has bins (10). */
+    public static final String TAG_BIN = "bin";
     /** {@link #TAG_WINDOW} values: every outcome so far, and the newest tumbling window. */
     public static final String WINDOW_TOTAL = "total";
 

@@ -4,6 +4,7 @@ import static dev.tandem.monitoring.MonitoringNames.*;
 
 import dev.tandem.monitoring.MonitoringNames;
 import dev.tandem.schemas.ModelMetrics;
+import dev.tandem.schemas.ReliabilityBin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -119,7 +120,58 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
         gauge(METRIC_CENSORED, "Censored outcomes left out", l, m, window, ModelMetrics::getCensored);
         gauge(METRIC_BASE_RATE, "Observed rate of the stage", l, m, window, x -> nan(x.getBaseRate()));
         gauge(METRIC_MEAN_PREDICTION, "Mean predicted probability", l, m, window, x -> nan(x.getMeanPrediction()));
+        for (int b = 0; b < m.getReliability().size(); b++) {
+            int bin = b;
+            binGauge(
+                    METRIC_RELIABILITY_PREDICTED,
+                    "Mean prediction in a reliability bin",
+                    l,
+                    m,
+                    window,
+                    bin,
+                    r -> nan(r.getMeanPredicted()));
+            binGauge(
+                    METRIC_RELIABILITY_OBSERVED,
+                    "Observed rate in a reliability bin",
+                    l,
+                    m,
+                    window,
+                    bin,
+                    r -> nan(r.getObservedRate()));
+            binGauge(
+                    METRIC_RELIABILITY_COUNT,
+                    "Graded outcomes in a reliability bin",
+                    l,
+                    m,
+                    window,
+                    bin,
+                    r -> r.getCount());
+        }
         return l;
+    }
+
+    /** A gauge of one reliability bin; NaN while the latest figures have no such bin. */
+    private void binGauge(
+            String name,
+            String help,
+            Latest l,
+            ModelMetrics m,
+            String window,
+            int bin,
+            ToDoubleFunction<ReliabilityBin> value) {
+        Gauge.builder(name, l, x -> {
+                    ModelMetrics f = x.figures;
+                    return f == null || bin >= f.getReliability().size()
+                            ? Double.NaN
+                            : value.applyAsDouble(f.getReliability().get(bin));
+                })
+                .description(help)
+                .tag(MonitoringNames.TAG_MODEL, m.getModelName())
+                .tag(MonitoringNames.TAG_VERSION, m.getModelVersion())
+                .tag(MonitoringNames.TAG_STAGE, m.getStage())
+                .tag(MonitoringNames.TAG_WINDOW, window)
+                .tag(MonitoringNames.TAG_BIN, Integer.toString(bin))
+                .register(registry);
     }
 
     private void gauge(
