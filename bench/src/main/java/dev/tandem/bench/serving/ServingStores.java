@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The Redis and PostgreSQL a serving bench writes to: shared ones (the machine's), so each run keeps to a key prefix
@@ -49,12 +50,18 @@ final class ServingStores implements AutoCloseable {
         this.admin = admin;
     }
 
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread cleanUpOnExit = new Thread(this::close, "tandem-bench-serving-cleanup");
+
     /** Checks both stores answer, then creates the run's schema. */
     static ServingStores open(String redisUri, String jdbcUrl, String jdbcUser, String jdbcPassword, String run) {
         requireRedis(redisUri);
         RedisClient client = RedisClient.create(RedisURI.create(redisUri));
         StatefulRedisConnection<String, String> admin = client.connect();
         ServingStores stores = new ServingStores(redisUri, jdbcUrl, jdbcUser, jdbcPassword, run, client, admin);
+        // a run stopped with SIGTERM or Ctrl-C never reaches close(): its keys (no TTL) and tables would stay in the
+        // shared stores for good
+        Runtime.getRuntime().addShutdownHook(stores.cleanUpOnExit);
         try (Connection c = stores.jdbc();
                 Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + stores.schema);
@@ -157,9 +164,17 @@ final class ServingStores implements AutoCloseable {
         return n;
     }
 
-    /** Removes the run's keys and schema; both attempted, whatever fails. */
+    /** Removes the run's keys and schema; both attempted, whatever fails. Once only, on close or at exit. */
     @Override
     public void close() {
+        if (Thread.currentThread() != cleanUpOnExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is shutting down: the hook runs (or ran) the clean-up
+            }
+        }
+        if (!closed.compareAndSet(false, true)) return;
         try {
             deleteKeys(prefix);
         } catch (RuntimeException e) {
