@@ -28,7 +28,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,15 +61,11 @@ final class SinkRuns {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
 
     /** One stored row: what the sinks derive from a prediction, derived once here by the sinks' own code. */
-    record Row(
-            String userId,
-            String requestId,
-            long requestTime,
-            String modelName,
-            String modelVersion,
-            Long featuresAsOf,
-            long scoredAt,
-            String json) {}
+    record Row(Recommendation recommendation, String json) {
+        String userId() {
+            return recommendation.userId();
+        }
+    }
 
     /** The pre-filled topic and what each of its records becomes in a store. */
     record Payloads(String topic, List<Row> rows) {
@@ -137,15 +132,7 @@ final class SinkRuns {
                         errors);
                 Recommendation r = PredictionStructs.toRecommendation(
                         converter.toConnectData(topic, value).value(), objective, MAX_ITEMS);
-                rows.add(new Row(
-                        r.userId(),
-                        r.requestId(),
-                        r.requestTime(),
-                        r.modelName(),
-                        r.modelVersion(),
-                        r.featuresAsOf(),
-                        r.scoredAt(),
-                        RecommendationJson.encode(r)));
+                rows.add(new Row(r, RecommendationJson.encode(r)));
             }
             p.flush();
             errors.throwIfFailed("predictions");
@@ -261,8 +248,8 @@ final class SinkRuns {
         for (Row r : p.rows()) {
             hashKeys.add(keys.recommendation(r.userId()));
             Map<String, String> f = new LinkedHashMap<>();
-            f.put(RedisKeys.FIELD_REQUEST_TIME, Long.toString(r.requestTime()));
-            f.put(RedisKeys.FIELD_REQUEST_ID, r.requestId());
+            f.put(RedisKeys.FIELD_REQUEST_TIME, Long.toString(r.recommendation().requestTime()));
+            f.put(RedisKeys.FIELD_REQUEST_ID, r.recommendation().requestId());
             f.put(RedisKeys.FIELD_JSON, r.json());
             fields.add(f);
         }
@@ -302,16 +289,7 @@ final class SinkRuns {
                         long writtenAt = System.currentTimeMillis();
                         for (int j = i; j < Math.min(to, i + BATCH); j++) {
                             Row r = p.rows().get(j);
-                            ps.setString(1, r.userId());
-                            ps.setLong(2, r.requestTime());
-                            ps.setString(3, r.requestId());
-                            ps.setString(4, r.modelName());
-                            ps.setString(5, r.modelVersion());
-                            if (r.featuresAsOf() == null) ps.setNull(6, Types.BIGINT);
-                            else ps.setLong(6, r.featuresAsOf());
-                            ps.setLong(7, r.scoredAt());
-                            ps.setLong(8, writtenAt);
-                            ps.setString(9, r.json());
+                            PredictionTables.bind(ps, r.recommendation(), r.json(), writtenAt);
                             ps.addBatch();
                         }
                         ps.executeBatch();

@@ -118,8 +118,8 @@ public final class PredictionTables {
         return "SELECT 1 FROM " + latest + " WHERE 1 = 0";
     }
 
-    /** Binds one row in {@link #COLUMNS} order, for either table. */
-    static void bind(PreparedStatement ps, Recommendation r, String json, long writtenAt) throws SQLException {
+    /** Binds one row in {@link #COLUMNS} order, for either table (and the serving bench's raw reference). */
+    public static void bind(PreparedStatement ps, Recommendation r, String json, long writtenAt) throws SQLException {
         ps.setString(1, r.userId());
         ps.setLong(2, r.requestTime());
         ps.setString(3, r.requestId());
