@@ -36,7 +36,7 @@ public final class ScoringRunner {
 
     /** Where a start resumes from, and why: what {@link #describe()} prints. */
     public record Restore(String path, boolean claimed, String reason) {
-        static Restore fresh(String reason) {
+        public static Restore fresh(String reason) {
             return new Restore(null, false, reason);
         }
 

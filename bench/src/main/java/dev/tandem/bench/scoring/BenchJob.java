@@ -43,9 +43,13 @@ public abstract class BenchJob implements AutoCloseable {
         this.loadedTopics = List.copyOf(loadedTopics);
     }
 
-    /** A local environment with {@code config}'s parallelism and restart strategy none: a failure ends the run. */
+    /**
+     * A local environment with the app's Flink settings for {@code config} ({@code ScoringRunner.flinkConfiguration}:
+     * {@code flink.*}, parallelism, checkpoints to {@code scoring.checkpoint.dir} if set, else in the job manager's
+     * memory), always starting fresh, and restart strategy none: a failure ends the run.
+     */
     static StreamExecutionEnvironment localEnvironment(ScoringConfig config) {
-        Configuration conf = new Configuration();
+        Configuration conf = ScoringRunner.flinkConfiguration(config, ScoringRunner.Restore.fresh("a bench run"));
         conf.setString("restart-strategy.type", "none");
         return StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
     }

@@ -33,9 +33,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the count a run waits for, so a late duplicate is too), and keeps the arrival curve (time of each poll
  * that brought predictions, candidates so far) from which rates are taken.
  */
-final class PredictionReader implements AutoCloseable {
+public final class PredictionReader implements AutoCloseable {
     /** Called on the reader's thread for every prediction, with the request's number, the poll's arrival time and the prediction (null for echoed requests). */
-    interface Arrival {
+    public interface Arrival {
         void arrived(int requestNumber, long arrivalNanos, Prediction prediction);
     }
 
@@ -73,6 +73,16 @@ final class PredictionReader implements AutoCloseable {
                 prefix,
                 arrival,
                 arrival == null ? PredictionReader::skimPrediction : predictions(registryUrl, topic));
+    }
+
+    /**
+     * A reader that only skims each prediction (request id, candidate count, version: {@link #skimPrediction}) and
+     * tells {@code arrival} when each request's arrived (with no prediction): the cheapest witness of when a
+     * read_committed consumer can see a prediction, for runs that measure something else on the same cores.
+     */
+    public static PredictionReader skimming(
+            String bootstrap, String topic, int partitions, String prefix, Arrival arrival) {
+        return new PredictionReader(bootstrap, topic, partitions, prefix, arrival, PredictionReader::skimPrediction);
     }
 
     /**
@@ -325,7 +335,7 @@ final class PredictionReader implements AutoCloseable {
     }
 
     /** Throws what stopped the reader, if anything did. */
-    void check() {
+    public void check() {
         Throwable t = error.get();
         if (t != null) throw new IllegalStateException("predictions reader failed: " + t, t);
     }

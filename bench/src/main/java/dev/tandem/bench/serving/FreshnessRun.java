@@ -1,7 +1,9 @@
 package dev.tandem.bench.serving;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.CpuUse;
 import dev.tandem.bench.OpenLoop;
+import dev.tandem.bench.scoring.PredictionReader;
 import dev.tandem.bench.scoring.ScoringBenchJob;
 import dev.tandem.bench.scoring.ScoringRuns;
 import dev.tandem.bench.scoring.ScoringWorkload;
@@ -42,6 +44,10 @@ final class FreshnessRun {
      * @param senderLagP99Ms how late the sender sent, p99: large values mean the machine set the pace
      * @param sendToScoredP99Ms scheduled send → the job scored it (the job's clock, whole ms)
      * @param scoredToReadableP99Ms scored → read in Redis: Kafka, the sink's consumer, the sink and Redis
+     * @param scoredToTopicP99Ms scored → a read_committed consumer of the predictions topic has it (a skimming
+     *     reader beside the sink's consumer): the Kafka part of scored → readable
+     * @param topicToReadableP99Ms that consumer has it → read in Redis: the sink's consumer, the sink and Redis
+     * @param cores cores' worth of CPU used during the measured window, per process and thread group
      */
     record Result(
             double p50Ms,
@@ -54,7 +60,22 @@ final class FreshnessRun {
             long sendToScoredP50Ms,
             long sendToScoredP99Ms,
             long scoredToReadableP50Ms,
-            long scoredToReadableP99Ms) {}
+            long scoredToReadableP99Ms,
+            long scoredToTopicP50Ms,
+            long scoredToTopicP99Ms,
+            double topicToReadableP50Ms,
+            double topicToReadableP99Ms,
+            Map<String, Double> cores) {}
+
+    /** Where the measured window's CPU goes: the scoring job's task threads, the sink's, the clients', the rest. */
+    private static final List<CpuUse.Threads> THREADS = List.of(
+            CpuUse.Threads.of("flink_tasks", "\\(\\d+/\\d+\\)#\\d+$"),
+            CpuUse.Threads.of("connect_sink_tasks", "^task-thread-"),
+            CpuUse.Threads.of("kafka_clients", "kafka-producer-network-thread|Source Data Fetcher|kafka-coordinator"),
+            CpuUse.Threads.of("lettuce", "^lettuce-"),
+            CpuUse.Threads.of("bench_probes", "^tandem-bench-"));
+
+    private static final Map<String, String> PROCESSES = Map.of("broker", "kafka.Kafka", "redis", "redis-server");
 
     private final double rate;
     private final double warmupSeconds;
@@ -98,6 +119,7 @@ final class FreshnessRun {
         AtomicLongArray scheduled = new AtomicLongArray(planned);
         AtomicLongArray readable = new AtomicLongArray(planned);
         AtomicLongArray scoredAt = new AtomicLongArray(planned);
+        AtomicLongArray inTopic = new AtomicLongArray(planned);
         AtomicLong seen = new AtomicLong();
         AtomicLong superseded = new AtomicLong();
         Map<String, String> sinkConfig = new LinkedHashMap<>(worker.rawValues());
@@ -110,18 +132,28 @@ final class FreshnessRun {
         worker.deploy(connector, sinkConfig, say);
         int sent = 0;
         Histogram lag = new Histogram(3_600_000_000L, 3);
-        try (RedisProbe probe = new RedisProbe(stores.redisUri(), keyPrefix + "rec:", (key, id, scoredMs, nanos) -> {
-            if (!id.startsWith(idPrefix)) return;
-            long n = Long.parseLong(id.substring(idPrefix.length()));
-            if (n >= planned) return;
-            // the key's newest request; earlier ones of the same user not read yet were replaced before they were
-            for (long m = n; m >= 0; m -= users) {
-                if (!readable.compareAndSet((int) m, 0, nanos)) break;
-                if (m == n) scoredAt.set((int) m, scoredMs);
-                else superseded.incrementAndGet();
-                seen.incrementAndGet();
-            }
-        })) {
+        CpuUse[] window = new CpuUse[2];
+        try (PredictionReader topicProbe = PredictionReader.skimming(
+                        env.endpoints().bootstrapServers(),
+                        topics.get(1),
+                        env.partitions(),
+                        idPrefix,
+                        (n, nanos, p) -> {
+                            if (n < planned) inTopic.compareAndSet(n, 0, nanos);
+                        });
+                RedisProbe probe = new RedisProbe(stores.redisUri(), keyPrefix + "rec:", (key, id, scoredMs, nanos) -> {
+                    if (!id.startsWith(idPrefix)) return;
+                    long n = Long.parseLong(id.substring(idPrefix.length()));
+                    if (n >= planned) return;
+                    // the key's newest request; earlier ones of the same user not read yet were replaced before they
+                    // were
+                    for (long m = n; m >= 0; m -= users) {
+                        if (!readable.compareAndSet((int) m, 0, nanos)) break;
+                        if (m == n) scoredAt.set((int) m, scoredMs);
+                        else superseded.incrementAndGet();
+                        seen.incrementAndGet();
+                    }
+                })) {
             try (ScoringBenchJob job = ScoringBenchJob.start(
                     env.endpoints().bootstrapServers(),
                     env.endpoints().registryUrl(),
@@ -143,17 +175,20 @@ final class FreshnessRun {
                     for (int n = 0; n < planned; n++) {
                         scheduled.set(n, schedule.dueNanos(n));
                         long late = schedule.awaitDue(n);
+                        if (n == warm) window[0] = CpuUse.take(THREADS, PROCESSES);
                         if (n >= warm) lag.recordValue(late / 1_000);
                         p.send(new ProducerRecord<>(topics.get(0), requests[n][0], requests[n][1]), errors);
                         sent = n + 1;
                         if ((n & 1023) == 0) failIfDown(job, worker, connector);
                     }
+                    window[1] = CpuUse.take(THREADS, PROCESSES);
                     p.flush();
                     errors.throwIfFailed(tag + " requests");
                 }
                 long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
                 while (seen.get() < sent) {
                     failIfDown(job, worker, connector);
+                    topicProbe.check();
                     if (System.nanoTime() > deadline)
                         throw new IllegalStateException(String.format(
                                 Locale.ROOT,
@@ -169,7 +204,7 @@ final class FreshnessRun {
             worker.delete(connector);
             stores.deleteKeys(keyPrefix);
         }
-        return result(tag, config, warm, sent, scheduled, readable, scoredAt, superseded.get(), lag);
+        return result(tag, config, warm, sent, scheduled, readable, scoredAt, inTopic, superseded.get(), lag, window);
     }
 
     private static void failIfDown(ScoringBenchJob job, SinkWorker worker, String connector) {
@@ -188,18 +223,26 @@ final class FreshnessRun {
             AtomicLongArray scheduled,
             AtomicLongArray readable,
             AtomicLongArray scoredAt,
+            AtomicLongArray inTopic,
             long superseded,
-            Histogram lag) {
+            Histogram lag,
+            CpuUse[] window) {
         long wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         Histogram h = new Histogram(3_600_000_000L, 3);
         Histogram toScored = new Histogram(3_600_000L, 3);
         Histogram toReadable = new Histogram(3_600_000L, 3);
+        Histogram toTopic = new Histogram(3_600_000L, 3);
+        Histogram topicToReadable = new Histogram(3_600_000_000L, 3);
         for (int n = warm; n < sent; n++) {
             h.recordValue(Math.max(0, (readable.get(n) - scheduled.get(n)) / 1_000));
             long scored = scoredAt.get(n);
             if (scored == 0) continue; // superseded: read through a later request's document
             toScored.recordValue(Math.max(0, scored - Math.floorDiv(scheduled.get(n) + wallOffsetNanos, 1_000_000L)));
             toReadable.recordValue(Math.max(0, Math.floorDiv(readable.get(n) + wallOffsetNanos, 1_000_000L) - scored));
+            long topic = inTopic.get(n);
+            if (topic == 0) continue; // the topic probe saw it after Redis had it: not yet when the run ended
+            toTopic.recordValue(Math.max(0, Math.floorDiv(topic + wallOffsetNanos, 1_000_000L) - scored));
+            topicToReadable.recordValue(Math.max(0, (readable.get(n) - topic) / 1_000));
         }
         Result r = new Result(
                 h.getValueAtPercentile(50) / 1000.0,
@@ -212,12 +255,18 @@ final class FreshnessRun {
                 toScored.getValueAtPercentile(50),
                 toScored.getValueAtPercentile(99),
                 toReadable.getValueAtPercentile(50),
-                toReadable.getValueAtPercentile(99));
+                toReadable.getValueAtPercentile(99),
+                toTopic.getValueAtPercentile(50),
+                toTopic.getValueAtPercentile(99),
+                topicToReadable.getValueAtPercentile(50) / 1000.0,
+                topicToReadable.getValueAtPercentile(99) / 1000.0,
+                window[0] == null || window[1] == null ? Map.of() : window[1].coresSince(window[0]));
         say.accept(String.format(
                 Locale.ROOT,
                 "freshness %-4s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s"
                         + " warm-up, %s, checkpoints every %d ms; %,d superseded; sender lag p99 %.1f ms);"
-                        + " send → scored p50/p99 %d / %d ms, scored → readable %d / %d ms",
+                        + " send → scored p50/p99 %d / %d ms, scored → readable %d / %d ms (scored → in the topic %d / %d"
+                        + " ms, in the topic → readable %.1f / %.1f ms); CPU in the window: %s",
                 tag + ":",
                 r.p50Ms(),
                 r.p99Ms(),
@@ -233,7 +282,12 @@ final class FreshnessRun {
                 r.sendToScoredP50Ms(),
                 r.sendToScoredP99Ms(),
                 r.scoredToReadableP50Ms(),
-                r.scoredToReadableP99Ms()));
+                r.scoredToReadableP99Ms(),
+                r.scoredToTopicP50Ms(),
+                r.scoredToTopicP99Ms(),
+                r.topicToReadableP50Ms(),
+                r.topicToReadableP99Ms(),
+                window[0] == null || window[1] == null ? "not measured" : window[1].describeSince(window[0])));
         return r;
     }
 }

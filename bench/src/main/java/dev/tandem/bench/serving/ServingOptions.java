@@ -85,10 +85,10 @@ abstract class ServingOptions extends ScenarioCommand {
     @Option(
             names = "--alo-checkpoint-interval",
             paramLabel = "DURATION",
-            defaultValue = "1s",
+            defaultValue = "10s",
             converter = DurationConverter.class,
             description = "Checkpoint interval of the at-least-once scoring job: visibility does not wait for it, so it"
-                    + " is set for recovery, as a deployment would (default: ${DEFAULT-VALUE}).")
+                    + " is set for recovery, as a deployment would; the app's default (default: ${DEFAULT-VALUE}).")
     Duration aloCheckpointInterval;
 
     @Option(
@@ -156,6 +156,27 @@ abstract class ServingOptions extends ScenarioCommand {
             converter = DurationConverter.class,
             description = "The scoring job's maximum batching wait (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
+
+    /** The scoring jobs' state backend: the Flink settings of {@code flink.state.backend.type}. */
+    enum StateBackend {
+        hashmap,
+        rocksdb;
+
+        java.util.Map<String, String> flinkSettings() {
+            return this == rocksdb
+                    ? java.util.Map.of(
+                            "flink.state.backend.type", "rocksdb", "flink.execution.checkpointing.incremental", "true")
+                    : java.util.Map.of("flink.state.backend.type", "hashmap");
+        }
+    }
+
+    @Option(
+            names = "--state-backend",
+            defaultValue = "hashmap",
+            description =
+                    "State backend of the scoring jobs and the bare-Flink reference: hashmap (heap, full snapshots)"
+                            + " or rocksdb (incremental checkpoints) (default: ${DEFAULT-VALUE}).")
+    StateBackend stateBackend;
 
     @Option(names = "--seed", defaultValue = "5", description = "Generator and model seed (default: ${DEFAULT-VALUE}).")
     long seed;

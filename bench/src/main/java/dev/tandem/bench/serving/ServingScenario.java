@@ -91,6 +91,7 @@ public final class ServingScenario extends ServingOptions {
         m.put("candidates_per_request", candidates);
         m.put("checkpoint_interval_ms", checkpointInterval.toMillis());
         m.put("checkpoint_interval_ms_at_least_once", aloCheckpointInterval.toMillis());
+        m.put("state_backend", stateBackend.name());
         m.put("api_requests_per_sec", apiRate);
         return m;
     }
@@ -221,11 +222,32 @@ public final class ServingScenario extends ServingOptions {
                 .withTraining(0.003, 256, epochs, epochs, seed);
         String key = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d", seed, users, items, events, epochs);
         Path modelDir = w.trainedModel(mc, modelRoot, key + "-v1", line -> say("%s", line));
+        // checkpoints to files, as the app writes them (scoring.checkpoint.dir), not through the job manager's memory
+        Path checkpoints = Files.createTempDirectory("tandem-bench-serving-checkpoints-");
+        try {
+            freshness(env, worker, stores, w, shared, modelDir, checkpoints, m);
+        } finally {
+            FileTrees.delete(checkpoints);
+        }
+    }
+
+    private void freshness(
+            BenchEnvironment env,
+            SinkWorker worker,
+            ServingStores stores,
+            ScoringWorkload w,
+            ScoringRuns.Shared shared,
+            Path modelDir,
+            Path checkpoints,
+            Map<String, Object> m)
+            throws Exception {
         ScoringConfig base = ScoringConfig.builder()
                 .model(modelDir.toString(), ScoringScenario.STAGES)
                 .parallelism(parallelism)
                 .batching(maxBatchRows, maxWait)
                 .checkpointInterval(checkpointInterval)
+                .checkpointDir(checkpoints.toUri().toString())
+                .setAll(stateBackend.flinkSettings())
                 .build();
         FreshnessRun runs = new FreshnessRun(rate, warmupSeconds, freshnessSeconds, sinkTasks, line -> say("%s", line));
         FreshnessRun.Result alo = runs.run(
@@ -274,6 +296,11 @@ public final class ServingScenario extends ServingOptions {
         m.put("freshness_send_to_scored_p99_ms_" + mode, r.sendToScoredP99Ms());
         m.put("freshness_scored_to_readable_p50_ms_" + mode, r.scoredToReadableP50Ms());
         m.put("freshness_scored_to_readable_p99_ms_" + mode, r.scoredToReadableP99Ms());
+        m.put("freshness_scored_to_topic_p50_ms_" + mode, r.scoredToTopicP50Ms());
+        m.put("freshness_scored_to_topic_p99_ms_" + mode, r.scoredToTopicP99Ms());
+        m.put("freshness_topic_to_readable_p50_ms_" + mode, r.topicToReadableP50Ms());
+        m.put("freshness_topic_to_readable_p99_ms_" + mode, r.topicToReadableP99Ms());
+        r.cores().forEach((k, v) -> m.put("freshness_cpu_cores_" + k + "_" + mode, v));
     }
 
     private static double round3(double d) {
