@@ -156,6 +156,37 @@ public final class ScoreHistogram {
         return p == 0 || negBelow == 0 ? Double.NaN : num / (p * negBelow);
     }
 
+    /**
+     * The AUC these predictions would have if the model were calibrated, from their scores alone (labels ignored):
+     * each prediction in bucket b counts as p_b of a positive and 1 − p_b of a negative (p_b the bucket's midpoint in
+     * log-odds), and the AUC of those expected counts is taken, ties in a bucket as ½: confidence-based performance
+     * estimation (as NannyML's CBPE does), so a version's ranking quality shows before its labels arrive. Valid while
+     * the model stays calibrated on the current population; where the realized {@link #auc()} exists and differs by
+     * more than its sampling error, that is the sign it no longer is. NaN when empty.
+     */
+    public double expectedAuc() {
+        double num = 0;
+        double negBelow = 0;
+        double p = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            long c = pos[b] + neg[b];
+            if (c == 0) continue;
+            double q = midpoint(b);
+            double ep = c * q;
+            double en = c - ep;
+            num += ep * (negBelow + en / 2.0);
+            negBelow += en;
+            p += ep;
+        }
+        return p == 0 || negBelow == 0 ? Double.NaN : num / (p * negBelow);
+    }
+
+    /** The probability at a bucket's middle in log-odds. */
+    static double midpoint(int bucket) {
+        double z = (bucket + 0.5) / BUCKETS_PER_LOGIT - MAX_LOGIT;
+        return 1 / (1 + Math.exp(-z));
+    }
+
     /** ½ · (positive–negative pairs sharing a bucket) / (P·N): the most {@link #auc()} can differ from the exact AUC. */
     public double aucTieBound() {
         double tied = 0;

@@ -138,4 +138,36 @@ class ScoreHistogramTest {
         version[0] = 9;
         assertThatThrownBy(() -> ScoreHistogram.decode(version)).hasMessageContaining("version");
     }
+
+    /** n predictions with log-odds normal around {@code centre}; each labelled positive with probability {@code q(p)}. */
+    static ScoreHistogram labelledBy(long seed, int n, double centre, java.util.function.DoubleUnaryOperator q) {
+        Random rnd = new Random(seed);
+        ScoreHistogram h = new ScoreHistogram();
+        for (int i = 0; i < n; i++) {
+            float p = (float) (1 / (1 + Math.exp(-(centre + rnd.nextGaussian() * 1.5))));
+            h.add(p, rnd.nextDouble() < q.applyAsDouble(p));
+        }
+        return h;
+    }
+
+    @Test
+    void expectedAucMatchesTheRealizedAucOfACalibratedModelAndIgnoresTheLabels() {
+        for (double centre : new double[] {0, -3, -6}) {
+            ScoreHistogram calibrated = labelledBy(7, 200_000, centre, p -> p);
+            assertThat(calibrated.expectedAuc()).as("centre %s", centre).isCloseTo(calibrated.auc(), within(0.01));
+            // the same scores, labelled at random: the estimate is the same (it never reads a label) and wrong,
+            // which is what a realized AUC beside it shows
+            ScoreHistogram noise = labelledBy(7, 200_000, centre, p -> calibrated.baseRate());
+            assertThat(noise.expectedAuc()).isCloseTo(calibrated.expectedAuc(), within(0.005));
+            assertThat(noise.auc()).isCloseTo(0.5, within(0.03));
+        }
+    }
+
+    @Test
+    void expectedAucIsNaNWhenEmptyAndAHalfWhenEveryScoreIsTheSame() {
+        assertThat(new ScoreHistogram().expectedAuc()).isNaN();
+        ScoreHistogram same = new ScoreHistogram();
+        for (int i = 0; i < 100; i++) same.add(0.2f, i % 5 == 0);
+        assertThat(same.expectedAuc()).isCloseTo(0.5, within(1e-12));
+    }
 }
