@@ -2,6 +2,7 @@ package dev.tandem.monitoring;
 
 import static dev.tandem.monitoring.MonitoringNames.METRIC_READY;
 
+import dev.tandem.monitoring.core.ModelCards;
 import dev.tandem.monitoring.http.MonitoringHttpServer;
 import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MonitoringApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MonitoringApp.class);
+    /** How often, at most, the model cards are read again when a model version without a reference is met. */
+    static final Duration MODEL_CARDS_RESCAN = Duration.ofMinutes(1);
 
     private final MonitoringConfig config;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -58,7 +61,12 @@ public final class MonitoringApp implements AutoCloseable {
         LOG.info("{}", config.describe());
         MonitoringSerdes serdes = MonitoringSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
         Topology topology = MonitoringTopology.build(
-                config.topics(), serdes, config.options(), new MicrometerMonitoringMetrics(meters), drain);
+                config.topics(),
+                serdes,
+                config.options(),
+                new MicrometerMonitoringMetrics(meters, config.driftThresholds()),
+                drain,
+                new ModelCards(config.modelCards(), MODEL_CARDS_RESCAN));
         outcomeSubtopology = MonitoringTopology.outcomeSubtopology(topology);
         http = new MonitoringHttpServer(
                 config.httpHost(), config.httpPort(), this::isHealthy, this::isReady, meters::scrape);

@@ -1,6 +1,7 @@
 package dev.tandem.monitoring;
 
 import dev.tandem.features.funnel.Funnel;
+import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.config.Durations;
@@ -34,7 +35,9 @@ public record MonitoringConfig(
         MonitoringTopics topics,
         MonitoringTopology.Options options,
         Map<String, String> streamsOverrides,
-        Map<String, String> registryConfigs) {
+        Map<String, String> registryConfigs,
+        List<Path> modelCards,
+        MicrometerMonitoringMetrics.DriftThresholds driftThresholds) {
 
     public static final String APPLICATION_ID = "application.id";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -61,6 +64,9 @@ public record MonitoringConfig(
     public static final String METRICS_INTERVAL = "metrics.interval";
     public static final String PUNCTUATE_INTERVAL = "punctuate.interval";
     public static final String STATE_STORE_TYPE = "state.store.type";
+    public static final String MODEL_CARDS = "model.cards";
+    public static final String DRIFT_PSI_WARNING = "drift.psi.warning";
+    public static final String DRIFT_PSI_CRITICAL = "drift.psi.critical";
     public static final String STREAMS_PREFIX = "streams.";
 
     /** Every key with its default, in the order {@link #describe()} prints them. */
@@ -97,6 +103,10 @@ public record MonitoringConfig(
         d.put(METRICS_INTERVAL, Durations.format(o.metricsInterval()));
         d.put(PUNCTUATE_INTERVAL, Durations.format(o.punctuateInterval()));
         d.put(STATE_STORE_TYPE, "rocksdb");
+        d.put(MODEL_CARDS, "");
+        MicrometerMonitoringMetrics.DriftThresholds t = MicrometerMonitoringMetrics.DriftThresholds.defaults();
+        d.put(DRIFT_PSI_WARNING, Double.toString(t.warning()));
+        d.put(DRIFT_PSI_CRITICAL, Double.toString(t.critical()));
         d.put(STREAMS_PREFIX + "producer.compression.type", "lz4");
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
@@ -156,10 +166,33 @@ public record MonitoringConfig(
                             v.nonBlank(TOPIC_MODEL_METRICS)),
                     options,
                     Map.copyOf(v.withPrefix(STREAMS_PREFIX)),
-                    Map.copyOf(registry));
+                    Map.copyOf(registry),
+                    v.list(MODEL_CARDS).stream().map(Path::of).toList(),
+                    thresholds(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid monitoring configuration: " + e.getMessage(), e);
         }
+    }
+
+    private static MicrometerMonitoringMetrics.DriftThresholds thresholds(Settings v) {
+        double warning = number(v, DRIFT_PSI_WARNING);
+        double critical = number(v, DRIFT_PSI_CRITICAL);
+        if (!(warning > 0) || !(critical >= warning)) {
+            throw new ConfigException(
+                    DRIFT_PSI_CRITICAL, v.string(DRIFT_PSI_CRITICAL), "must be >= " + DRIFT_PSI_WARNING + " > 0");
+        }
+        return new MicrometerMonitoringMetrics.DriftThresholds(warning, critical);
+    }
+
+    private static double number(Settings v, String key) {
+        String s = v.nonBlank(key);
+        try {
+            double d = Double.parseDouble(s);
+            if (Double.isFinite(d)) return d;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ConfigException(key, s, "must be a number");
     }
 
     private static List<Action> stages(Settings v) {
@@ -216,6 +249,11 @@ public record MonitoringConfig(
         m.put(METRICS_INTERVAL, Durations.format(options.metricsInterval()));
         m.put(PUNCTUATE_INTERVAL, Durations.format(options.punctuateInterval()));
         m.put(STATE_STORE_TYPE, options.storeType() == MonitoringTopology.StoreType.ROCKSDB ? "rocksdb" : "in-memory");
+        m.put(
+                MODEL_CARDS,
+                String.join(",", modelCards.stream().map(Path::toString).toList()));
+        m.put(DRIFT_PSI_WARNING, Double.toString(driftThresholds.warning()));
+        m.put(DRIFT_PSI_CRITICAL, Double.toString(driftThresholds.critical()));
         streamsOverrides.forEach((k, val) -> m.put(STREAMS_PREFIX + k, val));
         m.putAll(registryConfigs);
         return m;

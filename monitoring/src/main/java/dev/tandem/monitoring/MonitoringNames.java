@@ -23,14 +23,24 @@ public final class MonitoringNames {
     public static final String CLOCK_KEY = "clock";
     /** {@code MetricKey} string → {@code StageTally} encoding, per model version, stage and window (or total). */
     public static final String TALLIES_STORE = "metric-tallies";
+    /**
+     * {@code MetricKey} string (stage {@code ""}) → {@code DriftCounts} encoding: the predictions a task has read
+     * since its last flush, per model version and window. Emptied every {@code metrics.interval}.
+     */
+    public static final String DRIFT_PARTIALS_STORE = "drift-partials";
+    /** {@code MetricKey} string (stage {@code ""}) → {@code DriftCounts} encoding, per model version and window. */
+    public static final String DRIFT_STORE = "drift-tallies";
 
     // ---------------------------------------------------------------- internal topics and processors
     /** Outcomes routed by model version: {@code <application.id>-outcomes-by-model-repartition}. */
     public static final String OUTCOMES_BY_MODEL_REPARTITION = "outcomes-by-model";
+    /** Drift partials routed by model version: {@code <application.id>-drift-by-model-repartition}. */
+    public static final String DRIFT_BY_MODEL_REPARTITION = "drift-by-model";
 
     public static final String INPUT_SOURCE = "events-and-predictions-source";
     public static final String OUTCOME_PROCESSOR = "outcome-processor";
     public static final String METRICS_PROCESSOR = "metrics-processor";
+    public static final String DRIFT_PROCESSOR = "drift-processor";
 
     // ---------------------------------------------------------------- metrics (Micrometer names; Prometheus adds
     // _total etc.)
@@ -62,6 +72,25 @@ public final class MonitoringNames {
     public static final String METRIC_RELIABILITY_OBSERVED = "tandem.monitoring.reliability.observed";
     public static final String METRIC_RELIABILITY_COUNT = "tandem.monitoring.reliability.count";
 
+    /**
+     * Drift gauges per {@link #TAG_MODEL}, {@link #TAG_VERSION}, {@link #TAG_STAGE}, {@link #TAG_WINDOW}: the PSI of
+     * the stage's predicted probabilities against the model card's reference, and the candidates it is over.
+     */
+    public static final String METRIC_SCORE_PSI = "tandem.monitoring.score.psi";
+
+    public static final String METRIC_SCORED = "tandem.monitoring.scored";
+    /** Drift gauges per {@link #TAG_FEATURE} instead of stage: a watched input's PSI and the values it is over. */
+    public static final String METRIC_FEATURE_PSI = "tandem.monitoring.feature.psi";
+
+    public static final String METRIC_FEATURE_SAMPLES = "tandem.monitoring.feature.samples";
+    /** Gauge per {@link #TAG_LEVEL}: the PSI thresholds the alert rules compare with (configured in the app). */
+    public static final String METRIC_PSI_THRESHOLD = "tandem.monitoring.psi.threshold";
+    /**
+     * Gauge per {@link #TAG_MODEL}, {@link #TAG_VERSION} (seconds): how far the event-time clock grading runs on
+     * trails the newest request time read of that version (the largest over this instance's tasks).
+     */
+    public static final String METRIC_LABEL_LAG = "tandem.monitoring.label.lag";
+
     public static final String TAG_FATE = "fate";
     public static final String TAG_CENSORED = "censored";
     public static final String TAG_TOPIC = "topic";
@@ -71,6 +100,13 @@ public final class MonitoringNames {
     public static final String TAG_WINDOW = "window";
     /** A reliability bin's index, 0 (lowest predictions) up: as many values as the table has bins (10). */
     public static final String TAG_BIN = "bin";
+    /** A watched model input ({@code DriftFeatures}): as many values as the code watches (2). */
+    public static final String TAG_FEATURE = "feature";
+    /** {@link #METRIC_PSI_THRESHOLD}'s label: {@code warning} or {@code critical}. */
+    public static final String TAG_LEVEL = "level";
+
+    public static final String LEVEL_WARNING = "warning";
+    public static final String LEVEL_CRITICAL = "critical";
     /** {@link #TAG_WINDOW} values: every outcome so far, and the newest tumbling window. */
     public static final String WINDOW_TOTAL = "total";
 

@@ -1,6 +1,10 @@
 package dev.tandem.monitoring;
 
 import static dev.tandem.monitoring.MonitoringNames.CLOCK_STORE;
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_BY_MODEL_REPARTITION;
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_PARTIALS_STORE;
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_PROCESSOR;
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_STORE;
 import static dev.tandem.monitoring.MonitoringNames.INPUT_SOURCE;
 import static dev.tandem.monitoring.MonitoringNames.METRICS_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.OUTCOMES_BY_MODEL_REPARTITION;
@@ -11,10 +15,14 @@ import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
 
 import dev.tandem.features.funnel.Funnel;
 import dev.tandem.features.validation.EventValidator;
+import dev.tandem.monitoring.core.DriftPartial;
+import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.monitoring.core.OutcomeGrader;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
+import dev.tandem.monitoring.streams.DriftProcessor;
+import dev.tandem.monitoring.streams.MetricsInput;
 import dev.tandem.monitoring.streams.MetricsProcessor;
 import dev.tandem.monitoring.streams.OutcomeProcessor;
 import dev.tandem.schemas.ModelMetrics;
@@ -35,11 +43,12 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The monitoring topology, a function of its topics, serdes and rules:
+ * The monitoring topology, a function of its topics, serdes, rules and drift references:
  * <pre>
  * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
- * predictions (bytes) ─┘     (one task per partition of both, keyed by user)                                       └▶ repartition by model/version
- *                                                                                ─▶ metrics-processor [metric-tallies] ─▶ ModelMetrics ─▶ model-metrics
+ * predictions (bytes) ─┤     (one task per partition of both, keyed by user)                                       └▶ repartition by model/version ─┐
+ *                      └▶ drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
+ *                                                         metrics-processor [metric-tallies, drift-tallies] ◀─────────────┘ ─▶ ModelMetrics ─▶ model-metrics
  * </pre>
  */
 public final class MonitoringTopology {
@@ -129,12 +138,25 @@ public final class MonitoringTopology {
         }
     }
 
+    /** The topology without drift references: no PSI. */
     public static Topology build(
             MonitoringTopics topics,
             MonitoringSerdes serdes,
             Options options,
             MonitoringMetrics metrics,
             DrainSignal drain) {
+        return build(topics, serdes, options, metrics, drain, DriftReferences.NONE);
+    }
+
+    /** @param references where a model version's drift reference is found (its model card) */
+    public static Topology build(
+            MonitoringTopics topics,
+            MonitoringSerdes serdes,
+            Options options,
+            MonitoringMetrics metrics,
+            DrainSignal drain,
+            DriftReferences references) {
+        Objects.requireNonNull(references, "references");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(serdes, "serdes");
         Objects.requireNonNull(options, "options");
@@ -156,46 +178,76 @@ public final class MonitoringTopology {
         b.addStateStore(Stores.keyValueStoreBuilder(
                         options.storeType().supplier(TALLIES_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled());
+        // Written on every prediction read (of a version with a reference), emptied every metrics.interval.
+        b.addStateStore(Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(DRIFT_PARTIALS_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled());
+        b.addStateStore(Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(DRIFT_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled());
 
         EventValidator validator =
                 new EventValidator(options.maxIdLength(), options.maxClockSkew().toMillis());
         OutcomeGrader grader = options.grader();
-        KStream<String, PredictionOutcome> outcomes = b.stream(
-                        List.of(topics.events(), topics.predictions()),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE))
-                .process(
-                        () -> new OutcomeProcessor(
-                                grader,
-                                topics,
-                                serdes.userEvent().deserializer(),
-                                serdes.prediction().deserializer(),
-                                validator,
-                                metrics,
-                                drain,
-                                options.punctuateInterval()),
-                        Named.as(OUTCOME_PROCESSOR),
-                        PENDING_STORE,
-                        TIMERS_STORE,
-                        CLOCK_STORE);
+        KStream<byte[], byte[]> input = b.stream(
+                List.of(topics.events(), topics.predictions()),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE));
+        KStream<String, PredictionOutcome> outcomes = input.process(
+                () -> new OutcomeProcessor(
+                        grader,
+                        topics,
+                        serdes.userEvent().deserializer(),
+                        serdes.prediction().deserializer(),
+                        validator,
+                        metrics,
+                        drain,
+                        options.punctuateInterval()),
+                Named.as(OUTCOME_PROCESSOR),
+                PENDING_STORE,
+                TIMERS_STORE,
+                CLOCK_STORE);
         outcomes.to(
                 topics.outcomes(),
                 Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
 
+        // Counted as read, not as graded: drift shows a horizon before the outcomes do. Sent on every interval,
+        // keyed by model version already.
+        KStream<String, byte[]> drift = input.process(
+                () -> new DriftProcessor(
+                        topics,
+                        serdes.prediction().deserializer(),
+                        references,
+                        options.metricsWindow(),
+                        options.metricsInterval()),
+                Named.as(DRIFT_PROCESSOR),
+                DRIFT_PARTIALS_STORE);
+
         // One task holds all of a model version's figures; outcomes are small and a version's stream is one key.
-        KStream<String, ModelMetrics> figures = outcomes.selectKey(
+        // Both repartition topics take their partition count from the same input topics, so a version's outcomes and
+        // drift counts meet in one task.
+        KStream<String, MetricsInput> graded = outcomes.selectKey(
                         (user, o) -> MetricKey.modelKey(o.getModelName(), o.getModelVersion()),
                         Named.as("outcomes-by-model-key"))
                 .repartition(Repartitioned.<String, PredictionOutcome>as(OUTCOMES_BY_MODEL_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(serdes.outcome()))
+                .mapValues(MetricsInput.Graded::new, Named.as("graded-input"));
+        KStream<String, MetricsInput> scored = drift.repartition(
+                        Repartitioned.<String, byte[]>as(DRIFT_BY_MODEL_REPARTITION)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(Serdes.ByteArray()))
+                .mapValues(bytes -> new MetricsInput.Scored(DriftPartial.decode(bytes)), Named.as("scored-input"));
+        KStream<String, ModelMetrics> figures = graded.merge(scored, Named.as("metrics-input"))
                 .process(
                         () -> new MetricsProcessor(
                                 options.metricsWindow(),
                                 options.metricsRetention(),
                                 options.metricsInterval(),
-                                metrics),
+                                metrics,
+                                references),
                         Named.as(METRICS_PROCESSOR),
-                        TALLIES_STORE);
+                        TALLIES_STORE,
+                        DRIFT_STORE);
         figures.to(
                 topics.metrics(),
                 Produced.with(Serdes.String(), serdes.modelMetrics()).withName("model-metrics-sink"));

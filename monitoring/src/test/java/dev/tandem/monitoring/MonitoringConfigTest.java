@@ -64,6 +64,29 @@ class MonitoringConfigTest {
     }
 
     @Test
+    void modelCardsAndPsiThresholds() {
+        MonitoringConfig d = MonitoringConfig.defaults();
+        assertThat(d.modelCards()).isEmpty();
+        assertThat(d.driftThresholds().warning()).isEqualTo(0.1);
+        assertThat(d.driftThresholds().critical()).isEqualTo(0.25);
+        MonitoringConfig c = MonitoringConfig.fromMap(Map.of(
+                "model.cards",
+                "/models, /more/models/funnel/v3",
+                "drift.psi.warning",
+                "0.05",
+                "drift.psi.critical",
+                "0.2"));
+        assertThat(c.modelCards()).containsExactly(Path.of("/models"), Path.of("/more/models/funnel/v3"));
+        assertThat(c.driftThresholds().warning()).isEqualTo(0.05);
+        assertThat(c.driftThresholds().critical()).isEqualTo(0.2);
+        assertThat(MonitoringConfig.fromMap(c.asMap())).as("asMap round-trips").isEqualTo(c);
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("drift.psi.critical", "0.05")))
+                .hasMessageContaining("drift.psi.critical");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("drift.psi.warning", "lots")))
+                .hasMessageContaining("drift.psi.warning");
+    }
+
+    @Test
     void describeMasksSecrets() {
         MonitoringConfig c = MonitoringConfig.fromMap(Map.of(
                 "schema.registry.url", "https://bob:hunter2@registry:8081",

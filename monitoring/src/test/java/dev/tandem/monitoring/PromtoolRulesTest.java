@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The alert rules load and their unit tests pass in {@code promtool}, where it is installed. */
-class PromtoolRulesTest {
+public class PromtoolRulesTest {
     static final Path RULES = Path.of("alerts/tandem-monitoring-rules.yml");
     static final Path RULE_TESTS = Path.of("alerts/tests/tandem-monitoring-rules-test.yml");
 
-    static Optional<Path> promtool() {
+    public static Optional<Path> promtool() {
         String path = System.getenv("PATH");
         if (path == null) return Optional.empty();
         for (String dir : path.split(File.pathSeparator)) {
@@ -28,7 +28,7 @@ class PromtoolRulesTest {
         return Optional.empty();
     }
 
-    static String run(Path promtool, String... args) throws IOException, InterruptedException {
+    public static String run(Path promtool, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(promtool.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

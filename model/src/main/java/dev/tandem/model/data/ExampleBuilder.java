@@ -1,5 +1,6 @@
 package dev.tandem.model.data;
 
+import dev.tandem.features.drift.DriftFeatures;
 import dev.tandem.features.funnel.FunnelLabels;
 import dev.tandem.features.interaction.CandidateInteractions;
 import dev.tandem.features.interaction.ItemFactsAsOf;
@@ -124,6 +125,8 @@ public final class ExampleBuilder {
         int[] nextCat = new int[maxExposures];
         float[] inter = new float[maxExposures * w];
         boolean[] censoredRow = new boolean[maxExposures];
+        double[] prices = new double[maxExposures];
+        double[] recency = new double[maxExposures];
         float[] candidate = new float[w];
         long[] unexposed = new long[k];
         long duplicates = 0;
@@ -142,9 +145,12 @@ public final class ExampleBuilder {
                 Action a = e.event().action();
                 int stage = funnel.stageOf(a);
                 String item = e.event().itemId();
+                double recencyHours = Double.NaN;
                 if (a == exposure) { // as of just before the exposure
                     encoder.encodeUser(seq, e.timeMs(), user);
                     interactions.compute(seq, item, e.event().categoryId(), e.timeMs(), candidate, 0);
+                    recencyHours =
+                            DriftFeatures.recencyHours(e.timeMs(), seq.hasEvents() ? seq.latestEventTimeMs() : null);
                 }
                 UpdateOutcome outcome = SequenceUpdater.apply(seq, e.event());
                 if (stage >= 1 && !rules.exposedBefore(evs, i)) {
@@ -154,11 +160,11 @@ public final class ExampleBuilder {
                     continue;
                 }
                 long t = e.timeMs();
+                Double price = e.price() != null ? e.price() : facts.price(item, t);
                 ItemCode code = encoder.encodeItem(
-                        item,
-                        e.event().categoryId(),
-                        e.brand() != null ? e.brand() : facts.brand(item, t),
-                        e.price() != null ? e.price() : facts.price(item, t));
+                        item, e.event().categoryId(), e.brand() != null ? e.brand() : facts.brand(item, t), price);
+                prices[n] = DriftFeatures.price(price);
+                recency[n] = recencyHours;
                 encoder.writeRow(user, code, raw, n);
                 System.arraycopy(candidate, 0, inter, n * w, w);
                 censoredRow[n] = rules.censored(t, end);
@@ -217,6 +223,8 @@ public final class ExampleBuilder {
         String[] id2 = new String[rows];
         int[] nc2 = new int[rows];
         float[] x2 = new float[rows * w];
+        double[] price2 = new double[rows];
+        double[] recency2 = new double[rows];
         long censored = 0;
         long[] censoredNeg = new long[k];
         for (int r = 0; r < rows; r++) {
@@ -230,6 +238,8 @@ public final class ExampleBuilder {
             i2[r] = items[from];
             id2[r] = ids[from];
             nc2[r] = nextCat[from];
+            price2[r] = prices[from];
+            recency2[r] = recency[from];
             censored += censoredRow[from] ? 1 : 0;
             for (int s = 0; s < k; s++) {
                 censoredNeg[s] += m2[r * k + s] == 0 ? 1 : 0;
@@ -286,7 +296,7 @@ public final class ExampleBuilder {
                 selection,
                 fit < train ? t2[fit] : splitTime,
                 selPos);
-        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, fit, train, stats, nc2, x2);
+        return new ExampleSet(funnel, features, l2, m2, t2, u2, i2, id2, fit, train, stats, nc2, x2, price2, recency2);
     }
 
     private static List<Long> boxed(long[] a) {

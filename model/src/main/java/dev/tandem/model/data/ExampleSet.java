@@ -17,7 +17,9 @@ import java.util.List;
  * {@code nextCategory[i]} is the category bucket of the user's next event after the exposure (the
  * auxiliary task's label), 0 when there is none. {@code interactions[i·W, (i+1)·W)} are the
  * {@link CandidateInteractions} of the exposed item in the user's history just before the exposure
- * (W = {@link #interactionLayout()}{@code .width()}).
+ * (W = {@link #interactionLayout()}{@code .width()}). {@code candidatePrices[i]} and {@code userRecencyHours[i]}
+ * are the raw numbers behind example i's price bucket and recency input ({@code DriftFeatures}: NaN when unknown):
+ * what the model card's drift reference bins.
  */
 public record ExampleSet(
         FunnelConfig funnel,
@@ -32,12 +34,17 @@ public record ExampleSet(
         int trainCount,
         DataStats stats,
         int[] nextCategory,
-        float[] interactions) {
+        float[] interactions,
+        double[] candidatePrices,
+        double[] userRecencyHours) {
 
     public ExampleSet {
         if (fitCount < 0 || fitCount > trainCount || trainCount > features.rows()) {
             throw new IllegalArgumentException("need 0 <= fitCount <= trainCount <= rows, was " + fitCount + ", "
                     + trainCount + ", " + features.rows());
+        }
+        if (candidatePrices.length != features.rows() || userRecencyHours.length != features.rows()) {
+            throw new IllegalArgumentException("need a price and a recency per row");
         }
     }
 
@@ -92,6 +99,8 @@ public record ExampleSet(
         String[] ids = new String[n];
         int[] next = new int[n];
         float[] x = new float[n * w];
+        double[] price = new double[n];
+        double[] recency = new double[n];
         int r = 0;
         for (int i = 0; i < size(); i++) {
             if (i < fitCount && drop.test(i)) continue;
@@ -104,10 +113,13 @@ public record ExampleSet(
             it[r] = itemIds[i];
             ids[r] = exposureEventIds[i];
             next[r] = nextCategory[i];
+            price[r] = candidatePrices[i];
+            recency[r] = userRecencyHours[i];
             r++;
         }
         f.setRows(n);
-        return new ExampleSet(funnel, f, l, m, t, u, it, ids, keptFit, keptFit + selectionCount(), stats, next, x);
+        return new ExampleSet(
+                funnel, f, l, m, t, u, it, ids, keptFit, keptFit + selectionCount(), stats, next, x, price, recency);
     }
 
     public List<String> stageNames() {

@@ -2,6 +2,7 @@ package dev.tandem.model.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.DataStats;
 import dev.tandem.model.eval.CalibrationPlot;
@@ -58,6 +59,7 @@ public final class TrainedModel implements AutoCloseable {
 
     private final dev.tandem.model.data.FunnelConfig funnel;
     private final NextCategoryReport nextCategory;
+    private final DriftReference drift;
 
     TrainedModel(
             TrainingGraph graph,
@@ -72,7 +74,8 @@ public final class TrainedModel implements AutoCloseable {
             int bestEpoch,
             double bestSelectionLoss,
             double trainExamplesPerSec,
-            NextCategoryReport nextCategory) {
+            NextCategoryReport nextCategory,
+            DriftReference drift) {
         this.graph = graph;
         this.config = config;
         this.spec = spec;
@@ -86,6 +89,15 @@ public final class TrainedModel implements AutoCloseable {
         this.bestSelectionLoss = bestSelectionLoss;
         this.trainExamplesPerSec = trainExamplesPerSec;
         this.nextCategory = nextCategory;
+        this.drift = drift;
+    }
+
+    /**
+     * What the validation rows' scores and watched inputs looked like (the card's {@value DriftReference#CARD_KEY}
+     * section), for monitoring's PSI.
+     */
+    public DriftReference driftReference() {
+        return drift;
     }
 
     /** The auxiliary next-category task's validation figures; null when the task is off. */
@@ -261,6 +273,7 @@ public final class TrainedModel implements AutoCloseable {
         f.put("selection_fraction", funnel.selectionFraction());
         card.put("funnel", f);
         card.put("protocol", protocol());
+        if (drift != null) card.put(DriftReference.CARD_KEY, drift.toMap());
         card.put("data", stats);
         card.put("config", config);
         card.put("feature_spec_version", spec.formatVersion());
@@ -463,6 +476,17 @@ public final class TrainedModel implements AutoCloseable {
                     "- cross-entropy %s; per epoch from the untrained model: %s%n",
                     f(nc.crossEntropy()),
                     nc.crossEntropyByEpoch().stream().map(TrainedModel::f).toList()));
+        }
+        if (drift != null) {
+            md.append("\n## Drift reference\n\n");
+            md.append(String.format(
+                    Locale.ROOT,
+                    "`model-card.json`'s `%s` section: %d quantile bins of the predicted probability per stage and of "
+                            + "%s, from the %d validation rows, for the monitoring app's PSI.%n",
+                    DriftReference.CARD_KEY,
+                    DriftReference.DEFAULT_BINS,
+                    String.join(", ", drift.features().keySet()),
+                    drift.rows()));
         }
         md.append("\n## Config\n\n```json\n").append(config.toJson()).append("\n```\n");
         return md.toString();

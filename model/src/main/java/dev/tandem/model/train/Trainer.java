@@ -1,5 +1,6 @@
 package dev.tandem.model.train;
 
+import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.features.EncodedBatch;
@@ -273,6 +274,13 @@ public final class Trainer {
                     nextCategory.evaluated()));
         }
         double examplesPerSec = trainRows / (trainNanos / 1e9);
+        int from = data.trainCount();
+        DriftReference drift = DriftReference.of(
+                stages,
+                pv,
+                java.util.Arrays.copyOfRange(data.candidatePrices(), from, data.size()),
+                java.util.Arrays.copyOfRange(data.userRecencyHours(), from, data.size()),
+                DriftReference.DEFAULT_BINS);
         return new TrainedModel(
                 g,
                 config,
@@ -286,7 +294,8 @@ public final class Trainer {
                 bestEpoch,
                 bestLoss,
                 examplesPerSec,
-                nextCategory);
+                nextCategory,
+                drift);
     }
 
     private static long countPositives(float[] y, float[] m) {

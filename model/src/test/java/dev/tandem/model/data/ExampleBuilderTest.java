@@ -227,6 +227,32 @@ class ExampleBuilderTest {
         assertThat(s.features().candPrice[row(s, "u5", "a", T0 + 4 * H)])
                 .as("the newest earlier price")
                 .isEqualTo(enc.priceId(5.0));
+        // the raw numbers the drift reference bins: the same price, NaN where the bucket says unknown
+        assertThat(s.candidatePrices()[u1]).isNaN();
+        assertThat(s.candidatePrices()[u3]).isEqualTo(99.0);
+        assertThat(s.candidatePrices()[row(s, "u5", "a", T0 + 4 * H)]).isEqualTo(5.0);
+    }
+
+    @Test
+    void theRecencyBehindTheDenseInputIsKeptRawForTheDriftReference() {
+        earlyTrainingPeriod();
+        ev("u1", "a", Action.VIEW, T0);
+        ev("u1", "b", Action.VIEW, T0 + 3 * H);
+        farEnd();
+        ExampleSet s = builder.build(log);
+        assertThat(s.userRecencyHours()[row(s, "u1", "a", T0)])
+                .as("no history yet")
+                .isNaN();
+        int second = row(s, "u1", "b", T0 + 3 * H);
+        assertThat(s.userRecencyHours()[second]).isEqualTo(3.0);
+        // the encoder's recency slot is log1p(hours) / log1p(scale) of that same number
+        float slot = s.features().userDense[(second + 1) * spec.denseWidth() - 2];
+        assertThat((double) slot)
+                .isCloseTo(
+                        Math.log1p(3.0) / Math.log1p(spec.recencyScaleHours()),
+                        org.assertj.core.api.Assertions.within(1e-6));
+        ExampleSet fewer = s.withoutTrainingRows(i -> true);
+        assertThat(fewer.userRecencyHours()[fewer.size() - 1]).isEqualTo(s.userRecencyHours()[s.size() - 1]);
     }
 
     @Test

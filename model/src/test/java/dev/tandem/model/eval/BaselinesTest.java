@@ -63,7 +63,9 @@ class BaselinesTest {
                 s.trainCount(),
                 s.stats(),
                 s.nextCategory(),
-                s.interactions());
+                s.interactions(),
+                s.candidatePrices(),
+                s.userRecencyHours());
         assertThat(Baselines.logisticRegression(other, 3).validation())
                 .containsExactly(Baselines.logisticRegression(s, 3).validation());
         assertThat(Baselines.popularity(other).validation())

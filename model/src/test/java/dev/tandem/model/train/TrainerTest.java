@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.features.drift.DriftBins;
+import dev.tandem.features.drift.DriftFeatures;
+import dev.tandem.features.drift.DriftReference;
+import dev.tandem.features.drift.Psi;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
@@ -233,7 +237,25 @@ class TrainerTest {
                             "\"logistic_regression\"",
                             "\"calibration\"");
             assertThat(Files.readString(dir.resolve(TrainedModel.CARD_MARKDOWN)))
-                    .contains("| CART |", "unexposed conversions");
+                    .contains("| CART |", "unexposed conversions", "## Drift reference");
+            // the drift reference: read back as the monitoring app reads it, the validation rows binned
+            Map<?, ?> section = (Map<?, ?>) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readValue(card, Map.class)
+                    .get(DriftReference.CARD_KEY);
+            DriftReference drift = DriftReference.fromMap(section);
+            assertThat(drift).isEqualTo(model.driftReference());
+            assertThat(drift.rows()).isEqualTo(data.validationCount());
+            assertThat(drift.scores()).containsOnlyKeys("CART", "PURCHASE");
+            assertThat(drift.features().keySet()).containsExactlyElementsOf(DriftFeatures.ALL);
+            for (DriftBins b : drift.scores().values()) {
+                assertThat(b.total()).isEqualTo(data.validationCount());
+                assertThat(b.edges()).hasSizeGreaterThan(5); // continuous scores: about ten bins
+            }
+            DriftBins cart = drift.scores().get("CART");
+            long[] counted = new long[cart.width()];
+            float[] pv = model.validationPredictions();
+            for (int i = 0; i < data.validationCount(); i++) counted[cart.bin(pv[2 * i])]++;
+            assertThat(Psi.of(cart.expected(), counted)).as("its own rows").isZero();
             try (var files = Files.list(out.resolve("test-funnel"))) {
                 assertThat(files.map(p -> p.getFileName().toString()).toList())
                         .containsExactly("v1"); // no temp dir left

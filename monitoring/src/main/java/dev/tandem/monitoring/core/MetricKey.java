@@ -10,6 +10,8 @@ import java.util.Objects;
 public record MetricKey(String model, String version, String stage, long windowStartMs) {
     /** The window start of the running total. */
     public static final long TOTAL = Long.MIN_VALUE;
+    /** The stage of a key about every stage of a model version at once (its drift counts). */
+    public static final String ALL_STAGES = "";
 
     private static final char SEP = '/';
     private static final String TOTAL_NAME = "total";
@@ -53,6 +55,11 @@ public record MetricKey(String model, String version, String stage, long windowS
             throw new IllegalArgumentException("not a metric key: " + s, e);
         }
         return new MetricKey(unescape(parts[0]), unescape(parts[1]), unescape(parts[2]), start);
+    }
+
+    /** The same model version and window, another stage. */
+    public MetricKey withStage(String otherStage) {
+        return new MetricKey(model, version, otherStage, windowStartMs);
     }
 
     /** The key every outcome of a model version is routed by, so one task holds all of its figures. */

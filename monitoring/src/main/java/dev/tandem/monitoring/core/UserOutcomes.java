@@ -1,11 +1,18 @@
 package dev.tandem.monitoring.core;
 
+import static dev.tandem.monitoring.core.Varints.count;
+import static dev.tandem.monitoring.core.Varints.readString;
+import static dev.tandem.monitoring.core.Varints.readVarLong;
+import static dev.tandem.monitoring.core.Varints.unzigzag;
+import static dev.tandem.monitoring.core.Varints.writeString;
+import static dev.tandem.monitoring.core.Varints.writeVarLong;
+import static dev.tandem.monitoring.core.Varints.zigzag;
+
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.schemas.Action;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -131,51 +138,5 @@ public final class UserOutcomes {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated user outcomes state", e);
         }
-    }
-
-    private static int count(ByteBuffer in) {
-        long n = readVarLong(in);
-        // every element takes at least one byte: a count beyond what is left is corrupt, not a reason to allocate
-        if (n < 0 || n > in.remaining()) throw new IllegalArgumentException("bad count " + n);
-        return (int) n;
-    }
-
-    private static long zigzag(long v) {
-        return (v << 1) ^ (v >> 63);
-    }
-
-    private static long unzigzag(long v) {
-        return (v >>> 1) ^ -(v & 1);
-    }
-
-    private static void writeString(ByteArrayOutputStream out, String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        writeVarLong(out, b.length);
-        out.write(b, 0, b.length);
-    }
-
-    private static String readString(ByteBuffer in) {
-        int n = count(in);
-        byte[] b = new byte[n];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static void writeVarLong(ByteArrayOutputStream out, long v) {
-        while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.write((int) v);
-    }
-
-    private static long readVarLong(ByteBuffer in) {
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            byte b = in.get();
-            v |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        throw new IllegalArgumentException("varint longer than 10 bytes");
     }
 }

@@ -3,6 +3,7 @@ package dev.tandem.monitoring.metrics;
 import static dev.tandem.monitoring.MonitoringNames.*;
 
 import dev.tandem.monitoring.MonitoringNames;
+import dev.tandem.schemas.FeatureDrift;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.ReliabilityBin;
 import io.micrometer.core.instrument.Counter;
@@ -18,6 +19,10 @@ import java.util.function.ToDoubleFunction;
  * Exports the topology's counters and, per model, version, stage and window, the latest figures as gauges. The
  * window label takes two values only, {@code total} and {@code current} (the newest tumbling window seen), so the
  * series stay bounded by model versions × stages; every window's figures are on the {@code model-metrics} topic.
+ * The outcome figures' {@code current} is the newest window with outcomes, the drift gauges' the newest window with
+ * predictions counted (a horizon later than the outcomes'), so neither hides the other. Drift per watched input has
+ * a {@code feature} label instead of the stage (as many values as the code watches); the PSI thresholds are gauges
+ * with a {@code level} label, so the alert rules read the app's configured values.
  */
 public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     private final MeterRegistry registry;
@@ -28,14 +33,51 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     private final Map<String, Counter> undecodable = new ConcurrentHashMap<>();
     private final Map<List<String>, Latest> latest = new ConcurrentHashMap<>();
     private final Map<List<String>, Long> newestWindow = new ConcurrentHashMap<>();
+    private final Map<List<String>, Latest> latestDrift = new ConcurrentHashMap<>();
+    private final Map<List<String>, LatestFeature> latestFeature = new ConcurrentHashMap<>();
+    private final Map<List<String>, Long> newestDriftWindow = new ConcurrentHashMap<>();
+    /** (model, version) → task → lag in seconds. */
+    private final Map<List<String>, Map<String, Double>> labelLags = new ConcurrentHashMap<>();
+
+    /** The PSI thresholds the alert rules and the dashboard compare with. */
+    public record DriftThresholds(double warning, double critical) {
+        public DriftThresholds {
+            if (!(warning > 0) || !(critical >= warning) || Double.isInfinite(critical)) {
+                throw new IllegalArgumentException(
+                        "need 0 < warning <= critical, finite: was " + warning + ", " + critical);
+            }
+        }
+
+        /** The usual reading of PSI: 0.1 a moderate shift, 0.25 a large one. */
+        public static DriftThresholds defaults() {
+            return new DriftThresholds(0.1, 0.25);
+        }
+    }
 
     /** The figures a gauge reads: replaced whole, so a scrape never sees half an update. */
     private static final class Latest {
         volatile ModelMetrics figures;
     }
 
+    /** One watched input's latest drift figures. */
+    private static final class LatestFeature {
+        volatile FeatureDrift figures;
+    }
+
     public MicrometerMonitoringMetrics(MeterRegistry registry) {
+        this(registry, DriftThresholds.defaults());
+    }
+
+    public MicrometerMonitoringMetrics(MeterRegistry registry, DriftThresholds thresholds) {
         this.registry = registry;
+        Gauge.builder(METRIC_PSI_THRESHOLD, thresholds::warning)
+                .description("PSI from which drift is a moderate shift (drift.psi.warning)")
+                .tag(TAG_LEVEL, LEVEL_WARNING)
+                .register(registry);
+        Gauge.builder(METRIC_PSI_THRESHOLD, thresholds::critical)
+                .description("PSI from which drift is a large shift (drift.psi.critical)")
+                .tag(TAG_LEVEL, LEVEL_CRITICAL)
+                .register(registry);
         for (PredictionFate f : PredictionFate.values()) {
             predictions.put(
                     f,
@@ -91,16 +133,113 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
 
     @Override
     public void published(ModelMetrics m) {
-        boolean total = m.getWindowStart() == null;
-        if (!total) {
-            List<String> series = List.of(m.getModelName(), m.getModelVersion(), m.getStage());
-            long start = m.getWindowStart().toEpochMilli();
-            long newest = newestWindow.merge(series, start, Math::max);
-            if (newest != start) return; // an older window's update: not the current one
+        if (m.getPositives() + m.getNegatives() + m.getCensored() > 0) {
+            String window = window(m, newestWindow, List.of(m.getModelName(), m.getModelVersion(), m.getStage()));
+            if (window != null) {
+                List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage(), window);
+                latest.computeIfAbsent(key, k -> register(m, window)).figures = m;
+            }
         }
-        String window = total ? WINDOW_TOTAL : WINDOW_CURRENT;
-        List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage(), window);
-        latest.computeIfAbsent(key, k -> register(m, window)).figures = m;
+        if (m.getScored() > 0 || !m.getFeatureDrift().isEmpty()) {
+            // the stage's scores and the version's features share the version's newest window
+            String window = window(m, newestDriftWindow, List.of(m.getModelName(), m.getModelVersion()));
+            if (window != null) {
+                List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage(), window);
+                latestDrift.computeIfAbsent(key, k -> registerDrift(m, window)).figures = m;
+                for (FeatureDrift f : m.getFeatureDrift()) {
+                    List<String> fk = List.of(m.getModelName(), m.getModelVersion(), f.getFeature(), window);
+                    latestFeature.computeIfAbsent(fk, k -> registerFeature(m, f.getFeature(), window)).figures = f;
+                }
+            }
+        }
+    }
+
+    /** {@code total}, {@code current} when the record's window is the newest of its series so far, else null. */
+    private static String window(ModelMetrics m, Map<List<String>, Long> newestBySeries, List<String> series) {
+        if (m.getWindowStart() == null) return WINDOW_TOTAL;
+        long start = m.getWindowStart().toEpochMilli();
+        return newestBySeries.merge(series, start, Math::max) == start ? WINDOW_CURRENT : null;
+    }
+
+    private Latest registerDrift(ModelMetrics m, String window) {
+        Latest l = new Latest();
+        gauge(
+                METRIC_SCORE_PSI,
+                "PSI of the stage's predicted probabilities against the model card's validation-period histogram",
+                l,
+                m,
+                window,
+                x -> nan(x.getScorePsi()));
+        gauge(METRIC_SCORED, "Candidates read with a probability for the stage", l, m, window, ModelMetrics::getScored);
+        return l;
+    }
+
+    private LatestFeature registerFeature(ModelMetrics m, String feature, String window) {
+        LatestFeature l = new LatestFeature();
+        featureGauge(
+                METRIC_FEATURE_PSI,
+                "PSI of a watched model input against the model card's validation-period bins",
+                l,
+                m,
+                feature,
+                window,
+                f -> nan(f.getPsi()));
+        featureGauge(
+                METRIC_FEATURE_SAMPLES,
+                "Values of a watched model input counted (missing ones included)",
+                l,
+                m,
+                feature,
+                window,
+                FeatureDrift::getCount);
+        return l;
+    }
+
+    private void featureGauge(
+            String name,
+            String help,
+            LatestFeature l,
+            ModelMetrics m,
+            String feature,
+            String window,
+            ToDoubleFunction<FeatureDrift> value) {
+        Gauge.builder(name, l, x -> x.figures == null ? Double.NaN : value.applyAsDouble(x.figures))
+                .description(help)
+                .tag(MonitoringNames.TAG_MODEL, m.getModelName())
+                .tag(MonitoringNames.TAG_VERSION, m.getModelVersion())
+                .tag(MonitoringNames.TAG_FEATURE, feature)
+                .tag(MonitoringNames.TAG_WINDOW, window)
+                .register(registry);
+    }
+
+    @Override
+    public void labelLag(String task, String model, String version, double lagMs) {
+        labelLags
+                .computeIfAbsent(List.of(model, version), k -> {
+                    Map<String, Double> byTask = new ConcurrentHashMap<>();
+                    Gauge.builder(METRIC_LABEL_LAG, byTask, MicrometerMonitoringMetrics::largest)
+                            .description("How far the event-time clock of labels trails the newest request time read")
+                            .baseUnit("seconds")
+                            .tag(MonitoringNames.TAG_MODEL, model)
+                            .tag(MonitoringNames.TAG_VERSION, version)
+                            .register(registry);
+                    return byTask;
+                })
+                .put(task, lagMs / 1000.0);
+    }
+
+    @Override
+    public void taskClosed(String task) {
+        for (Map<String, Double> byTask : labelLags.values()) byTask.remove(task);
+    }
+
+    /** The largest lag of any task; NaN when no task has one. */
+    private static double largest(Map<String, Double> byTask) {
+        double max = Double.NaN;
+        for (double v : byTask.values()) {
+            if (!Double.isNaN(v) && !(v <= max)) max = v;
+        }
+        return max;
     }
 
     private Latest register(ModelMetrics m, String window) {

@@ -49,6 +49,15 @@ public interface MonitoringMetrics {
     /** New figures of one model version, stage and window (or total), as written to {@code model-metrics}. */
     void published(ModelMetrics figures);
 
+    /**
+     * How far a task's event-time clock (the labels' time) trails the newest request time it has read of a model
+     * version, in ms, 0 when it does not; NaN while the task has read no event at all.
+     */
+    void labelLag(String task, String model, String version, double lagMs);
+
+    /** A task closed (revoked, restarted): what it reported is no longer its to report. */
+    void taskClosed(String task);
+
     MonitoringMetrics NOOP = new MonitoringMetrics() {
         @Override
         public void prediction(PredictionFate fate) {}
@@ -64,5 +73,11 @@ public interface MonitoringMetrics {
 
         @Override
         public void published(ModelMetrics figures) {}
+
+        @Override
+        public void labelLag(String task, String model, String version, double lagMs) {}
+
+        @Override
+        public void taskClosed(String task) {}
     };
 }

@@ -1,12 +1,20 @@
 package dev.tandem.monitoring.streams;
 
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_STORE;
 import static dev.tandem.monitoring.MonitoringNames.TALLIES_STORE;
 
+import dev.tandem.features.drift.DriftBins;
+import dev.tandem.features.drift.DriftReference;
+import dev.tandem.features.drift.Psi;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.features.eval.ScoreHistogram;
+import dev.tandem.monitoring.core.DriftCounts;
+import dev.tandem.monitoring.core.DriftPartial;
+import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.monitoring.core.StageTally;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
+import dev.tandem.schemas.FeatureDrift;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.ReliabilityBin;
@@ -29,21 +37,25 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Adds every outcome of a model version (they arrive routed by model and version) to the {@link StageTally} of
  * each of its stages, in the tumbling window of its request time and in the running total, kept in
- * {@code metric-tallies}. Every {@code interval} (wall clock) the tallies that changed are published: a
- * {@link ModelMetrics} per key to {@code model-metrics}, and the gauges. Windows more than {@code retention}
- * older than the newest are forgotten (their last figures stay on the topic).
+ * {@code metric-tallies}; and every {@link DriftPartial} (a task's counts of the predictions it read) to the
+ * version's {@link DriftCounts} of that window and of the total, kept in {@code drift-tallies}. Every
+ * {@code interval} (wall clock) the figures that changed are published: a {@link ModelMetrics} per stage and
+ * window to {@code model-metrics} (the tally's figures, and the PSI of the drift counts against the version's
+ * {@link DriftReference}), and the gauges. Windows more than {@code retention} older than the newest are forgotten
+ * (their last figures stay on the topic).
  *
  * <p>Every update is written to the store (exactly once with the input); decoded tallies are cached in memory
  * only to skip decoding. The cache and the set of changed keys are emptied in {@link #init} and {@link #close},
  * around every restoration, and everything is published once after a (re)start.
  */
-public final class MetricsProcessor implements Processor<String, PredictionOutcome, String, ModelMetrics> {
+public final class MetricsProcessor implements Processor<String, MetricsInput, String, ModelMetrics> {
     static final int CACHED_TALLIES = 10_000;
 
     private final long windowMs;
     private final long retentionMs;
     private final Duration interval;
     private final MonitoringMetrics metrics;
+    private final DriftReferences references;
     private final Map<String, StageTally> decoded = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, StageTally> eldest) {
@@ -54,9 +66,20 @@ public final class MetricsProcessor implements Processor<String, PredictionOutco
 
     private ProcessorContext<String, ModelMetrics> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> driftStore;
     private boolean publishAll;
 
     public MetricsProcessor(Duration window, Duration retention, Duration interval, MonitoringMetrics metrics) {
+        this(window, retention, interval, metrics, DriftReferences.NONE);
+    }
+
+    public MetricsProcessor(
+            Duration window,
+            Duration retention,
+            Duration interval,
+            MonitoringMetrics metrics,
+            DriftReferences references) {
+        this.references = Objects.requireNonNull(references, "references");
         this.windowMs = window.toMillis();
         this.retentionMs = retention.toMillis();
         this.interval = Objects.requireNonNull(interval, "interval");
@@ -68,6 +91,7 @@ public final class MetricsProcessor implements Processor<String, PredictionOutco
     public void init(ProcessorContext<String, ModelMetrics> context) {
         this.context = context;
         this.store = context.getStateStore(TALLIES_STORE);
+        this.driftStore = context.getStateStore(DRIFT_STORE);
         decoded.clear();
         changed.clear();
         publishAll = true;
@@ -75,9 +99,29 @@ public final class MetricsProcessor implements Processor<String, PredictionOutco
     }
 
     @Override
-    public void process(Record<String, PredictionOutcome> record) {
-        PredictionOutcome o = record.value();
-        if (o == null) return;
+    public void process(Record<String, MetricsInput> record) {
+        MetricsInput in = record.value();
+        if (in instanceof MetricsInput.Graded g && g.outcome() != null) {
+            add(g.outcome());
+        } else if (in instanceof MetricsInput.Scored s) {
+            add(s.partial());
+        }
+    }
+
+    private void add(DriftPartial partial) {
+        MetricKey k = partial.key();
+        for (long start : new long[] {k.windowStartMs(), MetricKey.TOTAL}) {
+            MetricKey key = new MetricKey(k.model(), k.version(), MetricKey.ALL_STAGES, start);
+            byte[] stored = driftStore.get(key.encode());
+            DriftCounts counts = stored == null ? new DriftCounts() : DriftCounts.decode(stored);
+            counts.merge(partial.counts());
+            driftStore.put(key.encode(), counts.encode());
+            for (String stage : counts.scores().keySet())
+                changed.add(key.withStage(stage).encode());
+        }
+    }
+
+    private void add(PredictionOutcome o) {
         long window = MetricKey.windowStart(o.getRequestTime().toEpochMilli(), windowMs);
         for (int k = 0; k < o.getStages().size(); k++) {
             float p = o.getProbabilities().get(k);
@@ -108,45 +152,84 @@ public final class MetricsProcessor implements Processor<String, PredictionOutco
     }
 
     void publish(long wallClockMs) {
-        List<String> keys = new ArrayList<>();
+        List<String> keys = keys(store);
+        List<String> driftKeys = keys(driftStore);
         long newest = Long.MIN_VALUE;
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
-            while (it.hasNext()) {
-                String k = it.next().key;
-                keys.add(k);
-                MetricKey m = MetricKey.decode(k);
-                if (!m.isTotal()) newest = Math.max(newest, m.windowStartMs());
-            }
-        }
+        for (String k : keys) newest = Math.max(newest, windowOf(k));
+        for (String k : driftKeys) newest = Math.max(newest, windowOf(k));
         if (publishAll) {
             changed.addAll(keys);
+            for (String k : driftKeys) {
+                MetricKey m = MetricKey.decode(k);
+                for (String stage :
+                        DriftCounts.decode(driftStore.get(k)).scores().keySet()) {
+                    changed.add(m.withStage(stage).encode());
+                }
+            }
             publishAll = false;
         }
         for (String k : changed) {
-            StageTally t = tally(k);
-            ModelMetrics m = figures(MetricKey.decode(k), t, windowMs, wallClockMs);
+            MetricKey key = MetricKey.decode(k);
+            byte[] drift = driftStore.get(key.withStage(MetricKey.ALL_STAGES).encode());
+            ModelMetrics m = figures(
+                    key,
+                    tally(k),
+                    drift == null ? null : DriftCounts.decode(drift),
+                    drift == null ? null : references.find(key.model(), key.version()),
+                    windowMs,
+                    wallClockMs);
             context.forward(new Record<>(k, m, wallClockMs));
             metrics.published(m);
         }
         changed.clear();
         for (String k : keys) {
-            MetricKey m = MetricKey.decode(k);
-            if (!m.isTotal() && m.windowStartMs() + windowMs + retentionMs <= newest) {
+            if (expired(k, newest)) {
                 store.delete(k);
                 decoded.remove(k);
             }
         }
+        for (String k : driftKeys) {
+            if (expired(k, newest)) driftStore.delete(k);
+        }
     }
 
-    /** The published figures of one tally. */
+    private static List<String> keys(KeyValueStore<String, byte[]> s) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = s.all()) {
+            while (it.hasNext()) keys.add(it.next().key);
+        }
+        return keys;
+    }
+
+    /** The window start of a key, {@link Long#MIN_VALUE} for the total. */
+    private static long windowOf(String key) {
+        MetricKey m = MetricKey.decode(key);
+        return m.isTotal() ? Long.MIN_VALUE : m.windowStartMs();
+    }
+
+    private boolean expired(String key, long newest) {
+        MetricKey m = MetricKey.decode(key);
+        return !m.isTotal() && m.windowStartMs() + windowMs + retentionMs <= newest;
+    }
+
+    /** The published figures of one tally, without drift. */
     public static ModelMetrics figures(MetricKey key, StageTally tally, long windowMs, long nowMs) {
+        return figures(key, tally, null, null, windowMs, nowMs);
+    }
+
+    /**
+     * The published figures of one stage and window: the tally's, and the drift counts of the version's window
+     * (null: none) against its reference (null: none, so no PSI).
+     */
+    public static ModelMetrics figures(
+            MetricKey key, StageTally tally, DriftCounts drift, DriftReference reference, long windowMs, long nowMs) {
         ScoreHistogram h = tally.histogram();
         List<ReliabilityBin> bins = new ArrayList<>();
         for (Evaluation.CalibrationBin b : h.reliability()) {
             bins.add(new ReliabilityBin(
                     b.lower(), b.upper(), b.count(), finite(b.meanPredicted()), finite(b.observedRate())));
         }
-        return ModelMetrics.newBuilder()
+        ModelMetrics.Builder m = ModelMetrics.newBuilder()
                 .setModelName(key.model())
                 .setModelVersion(key.version())
                 .setStage(key.stage())
@@ -164,7 +247,33 @@ public final class MetricsProcessor implements Processor<String, PredictionOutco
                 .setBaseRate(finite(h.baseRate()))
                 .setMeanPrediction(finite(h.meanPrediction()))
                 .setUpdatedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+                .setScored(0)
+                .setScorePsi(null)
+                .setFeatureDrift(List.of());
+        if (drift != null) {
+            long[] scores = drift.scores().get(key.stage());
+            if (scores != null) {
+                m.setScored(DriftCounts.total(scores)).setScorePsi(psi(reference, true, key.stage(), scores));
+            }
+            List<FeatureDrift> features = new ArrayList<>();
+            drift.features()
+                    .forEach((name, counts) -> features.add(FeatureDrift.newBuilder()
+                            .setFeature(name)
+                            .setCount(DriftCounts.total(counts))
+                            .setMissing(counts[counts.length - 1])
+                            .setPsi(psi(reference, false, name, counts))
+                            .build()));
+            m.setFeatureDrift(features);
+        }
+        return m.build();
+    }
+
+    /** PSI of some counts against the reference's bins of the same dimension; null where it cannot be had. */
+    private static Double psi(DriftReference reference, boolean score, String name, long[] counts) {
+        if (reference == null) return null;
+        DriftBins bins = (score ? reference.scores() : reference.features()).get(name);
+        if (bins == null || bins.width() != counts.length) return null;
+        return finite(Psi.of(bins.expected(), counts));
     }
 
     private static Double finite(double d) {

@@ -23,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *       {@code outcome-timers} index: a prediction due, a conversion expired) are graded and trimmed, so no scan
  *       of all users is ever needed.</li>
  *   <li>A prediction is graded at once when its horizon has passed on the clock, else kept.</li>
- *   <li>A wall-clock punctuator answers a {@link DrainSignal}.</li>
+ *   <li>A wall-clock punctuator answers a {@link DrainSignal}, and reports per model version how far the clock
+ *       trails the newest request time read (the label lag: events stalled while predictions come).</li>
  * </ul>
  * Records that are not our Avro, invalid events (the features app's rules) and predictions that cannot be graded
  * are counted and skipped: the features app dead-letters bad events already, and a prediction is the scorer's.
@@ -77,6 +80,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private long earliestTimerMs = Long.MIN_VALUE;
 
     private long drainedEpoch;
+    /** (model, version) → the newest request time read in this task, for the label lag. */
+    private final Map<List<String>, Long> newestRequestMs = new HashMap<>();
 
     public OutcomeProcessor(
             OutcomeGrader grader,
@@ -109,7 +114,24 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         earliestTimerMs = Long.MIN_VALUE;
         // a drain requested before this task (re)started covers it too: its input was complete then
         drainedEpoch = 0;
+        newestRequestMs.clear();
         context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::answerDrain);
+        context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::reportLabelLag);
+    }
+
+    private void reportLabelLag(long wallClockMs) {
+        String task = context.taskId().toString();
+        newestRequestMs.forEach((mv, newest) -> metrics.labelLag(
+                task,
+                mv.get(0),
+                mv.get(1),
+                clockMs == OutcomeGrader.NO_CLOCK ? Double.NaN : Math.max(0, newest - clockMs)));
+    }
+
+    @Override
+    public void close() {
+        metrics.taskClosed(context.taskId().toString());
+        newestRequestMs.clear();
     }
 
     @Override
@@ -190,6 +212,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
             LOG.debug("prediction {} not graded: {}", prediction.getRequestId(), refusal);
             return;
         }
+        newestRequestMs.merge(List.of(p.modelName(), p.modelVersion()), p.requestTimeMs(), Math::max);
         UserOutcomes state = load(user);
         boolean tooLate = grader.expired(p.requestTimeMs(), clockMs);
         List<Outcome> now = grader.addPrediction(state, p, clockMs);

@@ -1,9 +1,13 @@
 package dev.tandem.monitoring.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.features.drift.DriftFeatures;
+import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.ScoreHistogram;
 import dev.tandem.features.funnel.Funnel;
 import dev.tandem.features.funnel.FunnelLabels;
@@ -13,6 +17,7 @@ import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.monitoring.MonitoringNames;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.CandidateScore;
+import dev.tandem.schemas.FeatureDrift;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
@@ -26,6 +31,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a generated log and its events, the app closed midway and restarted on the same state dir (waiting predictions
  * and kept conversions must survive), then drained at the end of the log. Every candidate must have exactly one
  * outcome, and it must be the label offline evaluation gives the exposure from the whole log (censored where its
- * horizon runs past the end); the published totals must be the histogram of those outcomes.
+ * horizon runs past the end); the published totals must be the histogram of those outcomes, and the drift counts
+ * (against a model card's reference of the same distributions) must hold every candidate exactly once.
  */
 @Timeout(180)
 class MonitoringAppIT {
@@ -103,7 +110,25 @@ class MonitoringAppIT {
                 .mapToInt(s -> s.prediction().getCandidates().size())
                 .sum();
 
+        // a card whose validation period scored like these predictions: PSI near 0, every candidate counted once
+        Random v = new Random(3);
+        float[] validation = new float[2_000 * 2];
+        for (int i = 0; i < validation.length; i += 2) {
+            validation[i] = v.nextFloat();
+            validation[i + 1] = v.nextFloat() / 4;
+        }
+        double[] unknown = new double[2_000];
+        java.util.Arrays.fill(unknown, Double.NaN);
+        DriftReference reference = DriftReference.of(List.of("CART", "PURCHASE"), validation, unknown, unknown, 10);
+        Path cards = Files.createDirectories(tmp.resolve("models/funnel/v1"));
+        Files.writeString(
+                cards.resolve("model-card.json"),
+                new ObjectMapper()
+                        .writeValueAsString(
+                                Map.of("name", "funnel", "version", "v1", DriftReference.CARD_KEY, reference.toMap())));
+
         MonitoringConfig config = MonitoringConfig.fromMap(Map.ofEntries(
+                Map.entry(MonitoringConfig.MODEL_CARDS, tmp.resolve("models").toString()),
                 Map.entry(MonitoringConfig.APPLICATION_ID, "monitoring-it"),
                 Map.entry(MonitoringConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers()),
                 Map.entry(MonitoringConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl()),
@@ -168,8 +193,9 @@ class MonitoringAppIT {
                         }
                         return totals.size() == 2
                                 && totals.values().stream()
-                                        .allMatch(m ->
-                                                m.getPositives() + m.getNegatives() + m.getCensored() == candidates);
+                                        .allMatch(
+                                                m -> m.getPositives() + m.getNegatives() + m.getCensored() == candidates
+                                                        && m.getScored() == candidates);
                     });
                 }
                 for (int k = 0; k < 2; k++) {
@@ -179,6 +205,13 @@ class MonitoringAppIT {
                     assertThat(m.getCensored()).isEqualTo(censored[k]);
                     assertThat(m.getAuc()).isEqualTo(expected[k].auc());
                     assertThat(m.getLogloss()).isCloseTo(expected[k].logloss(), within(1e-9));
+                    assertThat(m.getScorePsi()).as("drawn like the reference").isLessThan(0.1);
+                    assertThat(m.getFeatureDrift())
+                            .extracting(FeatureDrift::getFeature, FeatureDrift::getCount, FeatureDrift::getMissing)
+                            .containsExactly(
+                                    tuple(DriftFeatures.CANDIDATE_PRICE, (long) candidates, (long) candidates),
+                                    tuple(DriftFeatures.USER_RECENCY_HOURS, (long) scored.size(), (long)
+                                            scored.size()));
                 }
                 String scrape = HttpClient.newHttpClient()
                         .send(
@@ -189,7 +222,9 @@ class MonitoringAppIT {
                 assertThat(scrape)
                         .contains(
                                 "tandem_monitoring_auc{model=\"funnel\",stage=\"CART\",version=\"v1\",window=\"total\"}")
-                        .contains("tandem_monitoring_outcomes_total");
+                        .contains("tandem_monitoring_outcomes_total")
+                        .contains(
+                                "tandem_monitoring_score_psi{model=\"funnel\",stage=\"CART\",version=\"v1\",window=\"total\"}");
             } finally {
                 second.close();
             }

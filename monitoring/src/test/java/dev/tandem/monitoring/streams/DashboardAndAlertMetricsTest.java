@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tandem.features.drift.DriftReference;
 import dev.tandem.schemas.Action;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -40,7 +41,9 @@ class DashboardAndAlertMetricsTest {
     @BeforeAll
     static void scrapeTheApp() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (MonitoringFixture fx = new MonitoringFixture(MonitoringFixture.OPTIONS, registry)) {
+        DriftReference reference = DriftFixtures.reference(1_000, 1);
+        try (MonitoringFixture fx =
+                new MonitoringFixture(MonitoringFixture.OPTIONS, registry, (model, version) -> reference)) {
             for (int i = 0; i < 20; i++) {
                 long t = T0 + i * MIN;
                 fx.predict("r" + i, "u" + (i % 3), t, "v1", scores("i" + i, p(0.5f, 0.2f)));
@@ -48,13 +51,19 @@ class DashboardAndAlertMetricsTest {
             }
             fx.event("end", "u0", "x", Action.VIEW, T0 + 120 * MIN);
             fx.rawPredictions.pipeInput("u9", "not avro".getBytes(StandardCharsets.UTF_8));
+            fx.driver.advanceWallClockTime(Duration.ofSeconds(10)); // drift counts sent
             fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
             assertThat(fx.metrics.readValuesToList()).as("figures published").isNotEmpty();
             exported = sampleNames(registry.scrape());
         }
         assertThat(exported)
                 .as("the scrape holds the figures and counters")
-                .contains("tandem_monitoring_auc", "tandem_monitoring_predictions_total");
+                .contains(
+                        "tandem_monitoring_auc",
+                        "tandem_monitoring_predictions_total",
+                        "tandem_monitoring_score_psi",
+                        "tandem_monitoring_feature_psi",
+                        "tandem_monitoring_label_lag_seconds");
     }
 
     /** The metric names of the samples of a Prometheus text exposition. */
@@ -178,6 +187,6 @@ class DashboardAndAlertMetricsTest {
                 n++;
             }
         }
-        assertThat(n).isGreaterThanOrEqualTo(4);
+        assertThat(n).isGreaterThanOrEqualTo(10);
     }
 }

@@ -5,6 +5,7 @@ import dev.tandem.monitoring.MonitoringNames;
 import dev.tandem.monitoring.MonitoringSerdes;
 import dev.tandem.monitoring.MonitoringTopics;
 import dev.tandem.monitoring.MonitoringTopology;
+import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.CandidateScore;
@@ -83,8 +84,13 @@ final class MonitoringFixture implements AutoCloseable {
     }
 
     MonitoringFixture(MonitoringTopology.Options options, MeterRegistry meters) {
+        this(options, meters, DriftReferences.NONE);
+    }
+
+    MonitoringFixture(MonitoringTopology.Options options, MeterRegistry meters, DriftReferences references) {
         this.meters = meters;
-        topology = MonitoringTopology.build(topics, serdes, options, new MicrometerMonitoringMetrics(meters), drain);
+        topology = MonitoringTopology.build(
+                topics, serdes, options, new MicrometerMonitoringMetrics(meters), drain, references);
         try {
             stateDir = Files.createTempDirectory("monitoring-ttd");
         } catch (java.io.IOException e) {

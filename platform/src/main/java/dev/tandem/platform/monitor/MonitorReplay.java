@@ -202,7 +202,9 @@ public final class MonitorReplay {
                 Map.entry(MonitoringConfig.METRICS_WINDOW, Durations.format(s.window())),
                 Map.entry(MonitoringConfig.METRICS_INTERVAL, "250ms"),
                 Map.entry(MonitoringConfig.PUNCTUATE_INTERVAL, "100ms"),
-                Map.entry(MonitoringConfig.STATE_STORE_TYPE, "in-memory")));
+                Map.entry(MonitoringConfig.STATE_STORE_TYPE, "in-memory"),
+                // the replayed version's card: its drift reference gives the PSI of the replay's predictions
+                Map.entry(MonitoringConfig.MODEL_CARDS, s.modelDir().toString())));
     }
 
     private long firstEventMs() {

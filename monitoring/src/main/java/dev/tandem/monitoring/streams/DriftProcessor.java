@@ -1,0 +1,147 @@
+package dev.tandem.monitoring.streams;
+
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_PARTIALS_STORE;
+
+import dev.tandem.features.drift.DriftFeatures;
+import dev.tandem.features.drift.DriftReference;
+import dev.tandem.monitoring.MonitoringTopics;
+import dev.tandem.monitoring.core.DriftCounts;
+import dev.tandem.monitoring.core.DriftPartial;
+import dev.tandem.monitoring.core.DriftReferences;
+import dev.tandem.monitoring.core.MetricKey;
+import dev.tandem.schemas.CandidateScore;
+import dev.tandem.schemas.Prediction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Counts every prediction as it is read (not when it is graded, a horizon later) into the bins of its model
+ * version's {@link DriftReference}: per stage the candidates' probabilities, per watched feature the candidates'
+ * prices and the request's hours since the user's newest event ({@link DriftFeatures}). Counts are kept per model
+ * version and window of request time in {@code drift-partials}; every {@code interval} (wall clock) they are sent
+ * on, keyed by model version, as {@link DriftPartial} bytes, and deleted, so the store holds one interval's worth.
+ * Sending and deleting happen in one transaction with the input (exactly once).
+ *
+ * <p>A sibling of the outcome processor on the same input (events are passed over by their topic): it decodes
+ * predictions a second time rather than entangling grading with drift. Predictions it cannot read, and model
+ * versions without a reference, are skipped (the outcome processor counts unreadable records).
+ */
+public final class DriftProcessor implements Processor<byte[], byte[], String, byte[]> {
+    private final MonitoringTopics topics;
+    private final Deserializer<Prediction> predictions;
+    private final DriftReferences references;
+    private final long windowMs;
+    private final Duration interval;
+    private final Map<String, DriftCounts> decoded = new HashMap<>();
+
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, byte[]> store;
+
+    public DriftProcessor(
+            MonitoringTopics topics,
+            Deserializer<Prediction> predictions,
+            DriftReferences references,
+            Duration window,
+            Duration interval) {
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.references = Objects.requireNonNull(references, "references");
+        this.windowMs = window.toMillis();
+        this.interval = Objects.requireNonNull(interval, "interval");
+        if (windowMs < 1) throw new IllegalArgumentException("window must be at least 1 ms");
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(DRIFT_PARTIALS_STORE);
+        decoded.clear();
+        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::flush);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(topics.events());
+        if (!topic.equals(topics.predictions()) || record.value() == null) return;
+        Prediction p;
+        try {
+            p = predictions.deserialize(topic, record.headers(), record.value());
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (p == null || p.getModelName() == null || p.getModelVersion() == null) return;
+        DriftReference ref = references.find(p.getModelName(), p.getModelVersion());
+        if (ref == null) return;
+        String key = new MetricKey(
+                        p.getModelName(),
+                        p.getModelVersion(),
+                        MetricKey.ALL_STAGES,
+                        MetricKey.windowStart(p.getRequestTime().toEpochMilli(), windowMs))
+                .encode();
+        DriftCounts counts = decoded.get(key);
+        if (counts == null) {
+            byte[] stored = store.get(key);
+            counts = stored == null ? new DriftCounts() : DriftCounts.decode(stored);
+            decoded.put(key, counts);
+        }
+        if (count(p, ref, counts)) store.put(key, counts.encode());
+    }
+
+    /** Adds one prediction's values; false when it had none to add. */
+    static boolean count(Prediction p, DriftReference ref, DriftCounts into) {
+        List<String> stages = p.getStages();
+        List<CandidateScore> candidates = p.getCandidates();
+        if (stages == null || candidates == null || candidates.isEmpty()) return false;
+        for (CandidateScore c : candidates) {
+            List<Float> probs = c.getProbabilities();
+            for (int k = 0; k < stages.size() && probs != null && k < probs.size(); k++) {
+                Float f = probs.get(k);
+                if (f != null && !f.isNaN()) into.addScore(ref, stages.get(k), f);
+            }
+            into.addFeature(ref, DriftFeatures.CANDIDATE_PRICE, DriftFeatures.price(c.getPrice()));
+        }
+        into.addFeature(
+                ref,
+                DriftFeatures.USER_RECENCY_HOURS,
+                DriftFeatures.recencyHours(
+                        p.getRequestTime().toEpochMilli(),
+                        p.getFeaturesAsOf() == null ? null : p.getFeaturesAsOf().toEpochMilli()));
+        return true;
+    }
+
+    void flush(long wallClockMs) {
+        List<KeyValue<String, byte[]>> all = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                all.add(KeyValue.pair(kv.key, kv.value));
+            }
+        }
+        for (KeyValue<String, byte[]> kv : all) {
+            MetricKey key = MetricKey.decode(kv.key);
+            DriftPartial partial = new DriftPartial(key, DriftCounts.decode(kv.value));
+            context.forward(
+                    new Record<>(MetricKey.modelKey(key.model(), key.version()), partial.encode(), wallClockMs));
+            store.delete(kv.key);
+        }
+        decoded.clear();
+    }
+
+    @Override
+    public void close() {
+        decoded.clear();
+    }
+}
