@@ -30,14 +30,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * scoring job loses against this is ours to win back; what this costs, no scoring job on Flink here can avoid.
  */
 final class BareFlinkJob extends BenchJob {
-    private BareFlinkJob(JobClient client, String bootstrap, String group, String features) {
-        super(client, bootstrap, group, List.of(features));
+    private BareFlinkJob(JobClient client, int restPort, String bootstrap, String group, String features) {
+        super(client, restPort, bootstrap, group, List.of(features));
     }
 
     /** {@code topics.items()} is not read: the reference has no catalog. */
     static BareFlinkJob start(String bootstrap, ScoringBenchJob.Topics topics, ScoringConfig config, String runName)
             throws Exception {
-        StreamExecutionEnvironment env = localEnvironment(config);
+        LocalEnvironment local = localEnvironment(config);
+        StreamExecutionEnvironment env = local.env();
         env.enableCheckpointing(config.checkpointInterval().toMillis());
         env.getConfig().enableObjectReuse();
         env.setBufferTimeout(
@@ -64,7 +65,7 @@ final class BareFlinkJob extends BenchJob {
                         .setProperty("transaction.timeout.ms", ScoringKafka.TRANSACTION_TIMEOUT_MS)
                         .build())
                 .name("out");
-        return new BareFlinkJob(env.executeAsync(runName), bootstrap, runName, topics.features());
+        return new BareFlinkJob(env.executeAsync(runName), local.restPort(), bootstrap, runName, topics.features());
     }
 
     /** Features records update the user's state; a request reads it and leaves unchanged. */

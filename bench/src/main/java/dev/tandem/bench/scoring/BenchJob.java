@@ -1,7 +1,16 @@
 package dev.tandem.bench.scoring;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.inference.ScoringRunner;
 import dev.tandem.inference.job.ScoringConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -28,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public abstract class BenchJob implements AutoCloseable {
     private final JobClient client;
+    private final int restPort;
     private final String bootstrap;
     private final String group;
     private final List<String> loadedTopics;
@@ -36,23 +47,80 @@ public abstract class BenchJob implements AutoCloseable {
      * @param group        the run's group prefix: a source of topic {@code t} commits its offsets as {@code group.t}
      * @param loadedTopics what {@link #awaitFeaturesLoaded} waits for
      */
-    BenchJob(JobClient client, String bootstrap, String group, List<String> loadedTopics) {
+    BenchJob(JobClient client, int restPort, String bootstrap, String group, List<String> loadedTopics) {
         this.client = client;
+        this.restPort = restPort;
         this.bootstrap = bootstrap;
         this.group = group;
         this.loadedTopics = List.copyOf(loadedTopics);
     }
 
+    /** A local environment and the port of its MiniCluster's REST endpoint, where {@link #checkpoints} reads. */
+    record LocalEnvironment(StreamExecutionEnvironment env, int restPort) {}
+
     /**
      * A local environment with the app's Flink settings for {@code config} ({@code ScoringRunner.flinkConfiguration}:
      * {@code flink.*}, parallelism, checkpoints to {@code scoring.checkpoint.dir} if set, else in the job manager's
-     * memory), always starting fresh, and restart strategy none: a failure ends the run.
+     * memory), always starting fresh, restart strategy none (a failure ends the run), and its REST endpoint on a free
+     * loopback port.
      */
-    static StreamExecutionEnvironment localEnvironment(ScoringConfig config) {
+    static LocalEnvironment localEnvironment(ScoringConfig config) throws IOException {
         Configuration conf = ScoringRunner.flinkConfiguration(config, ScoringRunner.Restore.fresh("a bench run"));
         conf.setString("restart-strategy.type", "none");
-        return StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf);
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.PORT, port);
+        conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+        return new LocalEnvironment(
+                StreamExecutionEnvironment.createLocalEnvironment(Math.max(1, config.parallelism()), conf), port);
     }
+
+    /**
+     * The job's checkpoints so far, from its REST endpoint ({@code /jobs/:id/checkpoints}): how many completed and
+     * failed, and over the completed ones the duration (trigger → all acknowledged) and the bytes each wrote
+     * ({@code checkpointed_size}: all state with a heap backend, only new files with incremental RocksDB). Empty if
+     * the endpoint does not answer.
+     */
+    public Optional<CheckpointStats> checkpoints() {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
+                                            + client.getJobID() + "/checkpoints"))
+                                    .timeout(java.time.Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) return Optional.empty();
+            JsonNode j = new ObjectMapper().readTree(r.body());
+            JsonNode d = j.path("summary").path("end_to_end_duration");
+            JsonNode b = j.path("summary").path("checkpointed_size");
+            JsonNode st = j.path("summary").path("state_size");
+            return Optional.of(new CheckpointStats(
+                    j.path("counts").path("completed").asLong(),
+                    j.path("counts").path("failed").asLong(),
+                    d.path("p50").asDouble(),
+                    d.path("p99").asDouble(),
+                    d.path("max").asDouble(),
+                    b.path("avg").asDouble(),
+                    st.path("avg").asDouble()));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** See {@link #checkpoints()}; durations in ms, sizes in bytes (averages over the completed checkpoints). */
+    public record CheckpointStats(
+            long completed,
+            long failed,
+            double durationP50Ms,
+            double durationP99Ms,
+            double durationMaxMs,
+            double checkpointedBytesAvg,
+            double stateBytesAvg) {}
 
     /** {@link #source(String, String, String, KafkaRecordDeserializationSchema, OffsetsInitializer)} from the earliest offset. */
     static <T> KafkaSource<T> source(

@@ -37,8 +37,8 @@ public final class ScoringBenchJob extends BenchJob {
     /** The model lifecycle input ({@code ScoringJob.Builder.modelControl}): {@code topic} read from {@code startOffsets}, shadow predictions to {@code shadowTopic}. */
     public record Control(String topic, Map<TopicPartition, Long> startOffsets, String shadowTopic) {}
 
-    private ScoringBenchJob(JobClient client, String bootstrap, String group, Topics topics) {
-        super(client, bootstrap, group, List.of(topics.features(), topics.items()));
+    private ScoringBenchJob(JobClient client, int restPort, String bootstrap, String group, Topics topics) {
+        super(client, restPort, bootstrap, group, List.of(topics.features(), topics.items()));
     }
 
     public static ScoringBenchJob start(
@@ -60,7 +60,8 @@ public final class ScoringBenchJob extends BenchJob {
             BatchScorerFactory scorer,
             String runName)
             throws Exception {
-        StreamExecutionEnvironment env = localEnvironment(config);
+        LocalEnvironment local = localEnvironment(config);
+        StreamExecutionEnvironment env = local.env();
         ScoringConfig jobConfig =
                 config.toBuilder().kafka(bootstrap, registryUrl).build();
         // the sinks as the app builds them, with the config's delivery; the sources are the bench's own (below)
@@ -92,7 +93,7 @@ public final class ScoringBenchJob extends BenchJob {
                     kafka.predictions(control.shadowTopic(), runName + "-shadow"));
         }
         job.build().build(env);
-        return new ScoringBenchJob(env.executeAsync(config.jobName()), bootstrap, runName, topics);
+        return new ScoringBenchJob(env.executeAsync(config.jobName()), local.restPort(), bootstrap, runName, topics);
     }
 
     /** Registry Avro values; the bench writes no bad ones, so a record that does not decode fails the job loudly. */

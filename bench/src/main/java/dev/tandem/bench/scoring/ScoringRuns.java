@@ -167,7 +167,23 @@ public final class ScoringRuns {
             double senderLagP99Ms,
             Stage toJoin,
             Stage toScored,
-            Stage toVisible) {}
+            Stage toVisible,
+            BenchJob.CheckpointStats checkpoints) {}
+
+    /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
+    public static String describe(BenchJob.CheckpointStats c) {
+        return String.format(
+                Locale.ROOT,
+                "checkpoints: %,d completed (%d failed), duration p50 / p99 / max %.0f / %.0f / %.0f ms, %.2f MB written"
+                        + " each, state %.2f MB",
+                c.completed(),
+                c.failed(),
+                c.durationP50Ms(),
+                c.durationP99Ms(),
+                c.durationMaxMs(),
+                c.checkpointedBytesAvg() / 1e6,
+                c.stateBytesAvg() / 1e6);
+    }
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
     public record Stage(long p50Ms, long p99Ms) {}
@@ -222,6 +238,7 @@ public final class ScoringRuns {
         byte[][][] requestBytes = w.serializedRequests("l-", planned, rs, topics.get(0));
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
+        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[1];
         Histogram lag = new Histogram(3_600_000_000L, 3);
         Histogram toJoin = new Histogram(3_600_000L, 3);
         Histogram toScored = new Histogram(3_600_000L, 3);
@@ -333,6 +350,7 @@ public final class ScoringRuns {
                     say(
                             "%-13s (a transaction still open after %d s: read to its last stable offset)",
                             "", SETTLE.toSeconds());
+                checkpoints[0] = job.checkpoints().orElse(null);
             }
             reader.requireExactly(sent, label + " run");
             if (swap != null) {
@@ -354,7 +372,8 @@ public final class ScoringRuns {
                 lag.getValueAtPercentile(99) / 1000.0,
                 new Stage(toJoin.getValueAtPercentile(50), toJoin.getValueAtPercentile(99)),
                 new Stage(toScored.getValueAtPercentile(50), toScored.getValueAtPercentile(99)),
-                new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)));
+                new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)),
+                checkpoints[0]);
         say(
                 "%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
                 label + ":",
@@ -377,6 +396,7 @@ public final class ScoringRuns {
                     l.toScored.p99Ms,
                     l.toVisible.p50Ms,
                     l.toVisible.p99Ms);
+        if (l.checkpoints != null) say("%-13s %s", "", describe(l.checkpoints));
         return l;
     }
 

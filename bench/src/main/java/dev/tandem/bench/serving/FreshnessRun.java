@@ -3,6 +3,7 @@ package dev.tandem.bench.serving;
 import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.bench.CpuUse;
 import dev.tandem.bench.OpenLoop;
+import dev.tandem.bench.scoring.BenchJob;
 import dev.tandem.bench.scoring.PredictionReader;
 import dev.tandem.bench.scoring.ScoringBenchJob;
 import dev.tandem.bench.scoring.ScoringRuns;
@@ -65,7 +66,8 @@ final class FreshnessRun {
             long scoredToTopicP99Ms,
             double topicToReadableP50Ms,
             double topicToReadableP99Ms,
-            Map<String, Double> cores) {}
+            Map<String, Double> cores,
+            BenchJob.CheckpointStats checkpoints) {}
 
     /** Where the measured window's CPU goes: the scoring job's task threads, the sink's, the clients', the rest. */
     private static final List<CpuUse.Threads> THREADS = List.of(
@@ -133,6 +135,7 @@ final class FreshnessRun {
         int sent = 0;
         Histogram lag = new Histogram(3_600_000_000L, 3);
         CpuUse[] window = new CpuUse[2];
+        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[1];
         try (PredictionReader topicProbe = PredictionReader.skimming(
                         env.endpoints().bootstrapServers(),
                         topics.get(1),
@@ -199,12 +202,25 @@ final class FreshnessRun {
                                 COMPLETE_TIMEOUT.toSeconds()));
                     Thread.sleep(20);
                 }
+                checkpoints[0] = job.checkpoints().orElse(null);
             }
         } finally {
             worker.delete(connector);
             stores.deleteKeys(keyPrefix);
         }
-        return result(tag, config, warm, sent, scheduled, readable, scoredAt, inTopic, superseded.get(), lag, window);
+        return result(
+                tag,
+                config,
+                warm,
+                sent,
+                scheduled,
+                readable,
+                scoredAt,
+                inTopic,
+                superseded.get(),
+                lag,
+                window,
+                checkpoints[0]);
     }
 
     private static void failIfDown(ScoringBenchJob job, SinkWorker worker, String connector) {
@@ -226,7 +242,8 @@ final class FreshnessRun {
             AtomicLongArray inTopic,
             long superseded,
             Histogram lag,
-            CpuUse[] window) {
+            CpuUse[] window,
+            BenchJob.CheckpointStats checkpoints) {
         long wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         Histogram h = new Histogram(3_600_000_000L, 3);
         Histogram toScored = new Histogram(3_600_000L, 3);
@@ -260,7 +277,8 @@ final class FreshnessRun {
                 toTopic.getValueAtPercentile(99),
                 topicToReadable.getValueAtPercentile(50) / 1000.0,
                 topicToReadable.getValueAtPercentile(99) / 1000.0,
-                window[0] == null || window[1] == null ? Map.of() : window[1].coresSince(window[0]));
+                window[0] == null || window[1] == null ? Map.of() : window[1].coresSince(window[0]),
+                checkpoints);
         say.accept(String.format(
                 Locale.ROOT,
                 "freshness %-4s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s"
@@ -288,6 +306,7 @@ final class FreshnessRun {
                 r.topicToReadableP50Ms(),
                 r.topicToReadableP99Ms(),
                 window[0] == null || window[1] == null ? "not measured" : window[1].describeSince(window[0])));
+        if (checkpoints != null) say.accept("               " + ScoringRuns.describe(checkpoints));
         return r;
     }
 }

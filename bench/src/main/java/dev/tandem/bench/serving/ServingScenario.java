@@ -2,6 +2,7 @@ package dev.tandem.bench.serving;
 
 import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.bench.features.ApiLoadGenerator;
+import dev.tandem.bench.scoring.BenchJob;
 import dev.tandem.bench.scoring.ScoringRuns;
 import dev.tandem.bench.scoring.ScoringScenario;
 import dev.tandem.bench.scoring.ScoringWorkload;
@@ -282,6 +283,7 @@ public final class ServingScenario extends ServingOptions {
         put(m, "exactly_once", eos);
         m.put("bare_flink_exactly_once_p99_ms", bare.p99Ms());
         m.put("bare_flink_exactly_once_p50_ms", bare.p50Ms());
+        putCheckpoints(m, "bare_flink_", "", bare.checkpoints());
         m.put("exactly_once_ratio_to_bare_flink_p99", round3(eos.p99Ms() / bare.p99Ms()));
     }
 
@@ -301,6 +303,17 @@ public final class ServingScenario extends ServingOptions {
         m.put("freshness_topic_to_readable_p50_ms_" + mode, r.topicToReadableP50Ms());
         m.put("freshness_topic_to_readable_p99_ms_" + mode, r.topicToReadableP99Ms());
         r.cores().forEach((k, v) -> m.put("freshness_cpu_cores_" + k + "_" + mode, v));
+        putCheckpoints(m, "freshness_", "_" + mode, r.checkpoints());
+    }
+
+    private static void putCheckpoints(
+            Map<String, Object> m, String prefix, String suffix, BenchJob.CheckpointStats c) {
+        if (c == null) return;
+        m.put(prefix + "checkpoints_completed" + suffix, c.completed());
+        m.put(prefix + "checkpoint_p50_ms" + suffix, c.durationP50Ms());
+        m.put(prefix + "checkpoint_p99_ms" + suffix, c.durationP99Ms());
+        m.put(prefix + "checkpoint_bytes" + suffix, Math.round(c.checkpointedBytesAvg()));
+        m.put(prefix + "checkpoint_state_bytes" + suffix, Math.round(c.stateBytesAvg()));
     }
 
     private static double round3(double d) {
