@@ -2,6 +2,7 @@ package dev.tandem.bench;
 
 import dev.tandem.bench.features.FeaturesScenario;
 import dev.tandem.bench.model.ModelScenario;
+import dev.tandem.bench.monitoring.MonitoringScenario;
 import dev.tandem.bench.replay.ReplayScenario;
 import dev.tandem.bench.scoring.ScoringScenario;
 import dev.tandem.bench.serving.ServingScenario;
@@ -17,7 +18,8 @@ final class BenchScenarios {
                 scenario("features", new FeaturesScenario()),
                 scenario("model", new ModelScenario()),
                 scenario("scoring", new ScoringScenario()),
-                scenario("serving", new ServingScenario()));
+                scenario("serving", new ServingScenario()),
+                scenario("monitoring", new MonitoringScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {
