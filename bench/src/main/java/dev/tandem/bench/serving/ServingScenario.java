@@ -310,6 +310,7 @@ public final class ServingScenario extends ServingOptions {
             Map<String, Object> m, String prefix, String suffix, BenchJob.CheckpointStats c) {
         if (c == null) return;
         m.put(prefix + "checkpoints_completed" + suffix, c.completed());
+        m.put(prefix + "checkpoints_failed" + suffix, c.failed());
         m.put(prefix + "checkpoint_p50_ms" + suffix, c.durationP50Ms());
         m.put(prefix + "checkpoint_p99_ms" + suffix, c.durationP99Ms());
         m.put(prefix + "checkpoint_bytes" + suffix, Math.round(c.checkpointedBytesAvg()));

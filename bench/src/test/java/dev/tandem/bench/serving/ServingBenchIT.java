@@ -113,7 +113,33 @@ class ServingBenchIT {
                     .isNotNegative()
                     .isLessThanOrEqualTo(m.path("freshness_scored_to_readable_p99_ms_" + mode)
                             .asLong());
+            // the split at the topic: the topic probe sees a prediction no later than Redis has it (whole ms)
+            assertThat(m.path("freshness_scored_to_topic_p50_ms_" + mode).asLong())
+                    .as(mode)
+                    .isNotNegative()
+                    .isLessThanOrEqualTo(m.path("freshness_scored_to_readable_p99_ms_" + mode)
+                            .asLong());
+            assertThat(m.path("freshness_topic_to_readable_p50_ms_" + mode).asDouble())
+                    .as(mode)
+                    .isNotNegative()
+                    .isLessThanOrEqualTo(
+                            m.path("freshness_topic_to_readable_p99_ms_" + mode).asDouble());
+            assertThat(m.path("freshness_cpu_cores_machine_" + mode).asDouble())
+                    .as(mode)
+                    .isPositive()
+                    .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors());
+            assertThat(m.path("freshness_checkpoint_state_bytes_" + mode).asLong())
+                    .as(mode)
+                    .isPositive();
         }
+        // exactly once checkpoints every 20 ms in --quick: many completed within the run, each with its duration
+        assertThat(m.path("freshness_checkpoints_completed_exactly_once").asLong())
+                .isGreaterThan(10);
+        assertThat(m.path("freshness_checkpoint_p50_ms_exactly_once").asDouble())
+                .isPositive()
+                .isLessThanOrEqualTo(
+                        m.path("freshness_checkpoint_p99_ms_exactly_once").asDouble());
+        assertThat(m.path("bare_flink_checkpoints_completed").asLong()).isGreaterThan(10);
         assertThat(m.path("api_p50_ms").asDouble())
                 .isLessThanOrEqualTo(m.path("api_p99_ms").asDouble());
         assertThat(m.path("raw_store_get_p50_ms").asDouble())
