@@ -106,10 +106,25 @@ public abstract class BenchJob implements AutoCloseable {
                     d.path("p99").asDouble(),
                     d.path("max").asDouble(),
                     b.path("avg").asDouble(),
-                    st.path("avg").asDouble()));
+                    st.path("avg").asDouble(),
+                    failureOf(j)));
         } catch (Exception e) {
             return Optional.empty();
         }
+    }
+
+    /** The newest failed checkpoint's message, or of the history's newest failed one; "" if none says. */
+    private static String failureOf(JsonNode j) {
+        String m = j.path("latest").path("failed").path("failure_message").asText("");
+        if (!m.isBlank()) return m;
+        for (JsonNode h : j.path("history")) {
+            if ("FAILED".equals(h.path("status").asText())) {
+                m = h.path("failure_message").asText("");
+                if (!m.isBlank()) return m;
+            }
+        }
+        JsonNode f = j.path("latest").path("failed");
+        return f.isMissingNode() || f.isNull() ? "" : f.toString();
     }
 
     /** See {@link #checkpoints()}; durations in ms, sizes in bytes (averages over the completed checkpoints). */
@@ -120,7 +135,8 @@ public abstract class BenchJob implements AutoCloseable {
             double durationP99Ms,
             double durationMaxMs,
             double checkpointedBytesAvg,
-            double stateBytesAvg) {}
+            double stateBytesAvg,
+            String lastFailure) {}
 
     /** {@link #source(String, String, String, KafkaRecordDeserializationSchema, OffsetsInitializer)} from the earliest offset. */
     static <T> KafkaSource<T> source(

@@ -173,16 +173,20 @@ public final class ScoringRuns {
     /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
     public static String describe(BenchJob.CheckpointStats c) {
         return String.format(
-                Locale.ROOT,
-                "checkpoints: %,d completed (%d failed), duration p50 / p99 / max %.0f / %.0f / %.0f ms, %.2f MB written"
-                        + " each, state %.2f MB",
-                c.completed(),
-                c.failed(),
-                c.durationP50Ms(),
-                c.durationP99Ms(),
-                c.durationMaxMs(),
-                c.checkpointedBytesAvg() / 1e6,
-                c.stateBytesAvg() / 1e6);
+                        Locale.ROOT,
+                        "checkpoints: %,d completed (%d failed), duration p50 / p99 / max %.0f / %.0f / %.0f ms, %.2f MB written"
+                                + " each, state %.2f MB",
+                        c.completed(),
+                        c.failed(),
+                        c.durationP50Ms(),
+                        c.durationP99Ms(),
+                        c.durationMaxMs(),
+                        c.checkpointedBytesAvg() / 1e6,
+                        c.stateBytesAvg() / 1e6)
+                + (c.failed() > 0 && !c.lastFailure().isBlank()
+                        ? "; the last failed: "
+                                + c.lastFailure().strip().lines().findFirst().orElse("")
+                        : "");
     }
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
