@@ -3,6 +3,7 @@ package dev.tandem.bench.features;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.bench.GcPauses;
 import dev.tandem.bench.OpenLoop;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -198,6 +199,7 @@ public final class ApiLoadGenerator {
         // spins the last 200 µs before each request: a park wakes up to ~50 µs late, a lateness the sub-millisecond
         // latencies measured here would include
         OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(200), 200_000);
+        GcPauses gc = GcPauses.start();
         for (int t = 0; t < THREADS; t++) {
             int me = t;
             histograms[t] = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
@@ -221,6 +223,8 @@ public final class ApiLoadGenerator {
         }
         for (Thread t : threads) t.join();
         long end = System.nanoTime();
+        GcPauses.Summary pauses = gc.summary();
+        gc.close();
         for (Requester r : requesters) r.close();
         Histogram all = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         for (Histogram h : histograms) all.add(h);
@@ -235,6 +239,9 @@ public final class ApiLoadGenerator {
         m.put("p999_ms", ms(all.getValueAtPercentile(99.9)));
         m.put("max_ms", ms(all.getMaxValue()));
         m.put("achieved_rate", Math.round(all.getTotalCount() / measuredSeconds));
+        // the load generator's own collections (warm-up included): a pause here delays requests as the server's would
+        m.put("client_gc_pauses", pauses.count());
+        m.put("client_gc_pause_max_ms", pauses.maxMs());
         return m;
     }
 

@@ -1,6 +1,7 @@
 package dev.tandem.bench.serving;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.GcPauses;
 import dev.tandem.bench.features.ApiLoadGenerator;
 import dev.tandem.bench.scoring.BenchJob;
 import dev.tandem.bench.scoring.ScoringRuns;
@@ -161,14 +162,26 @@ public final class ServingScenario extends ServingOptions {
                 Map<String, String> targets = new LinkedHashMap<>();
                 targets.put("api", "http:http://127.0.0.1:" + server.port() + "/v1/users/{id}/recommendations");
                 targets.put("raw", "redis-hget:" + redis + "|" + sinkPrefix + "rec:{id}|json");
-                Map<String, Map<String, Number>> r =
-                        ApiLoadGenerator.runChild(ids, apiRate, apiSeconds, apiWarmupSeconds, targets);
+                Map<String, Map<String, Number>> r;
+                GcPauses.Summary gc;
+                try (GcPauses pauses = GcPauses.start()) {
+                    r = ApiLoadGenerator.runChild(ids, apiRate, apiSeconds, apiWarmupSeconds, targets);
+                    gc = pauses.summary();
+                }
+                // the server's JVM (this one, with the idle Connect worker): its collections during both windows
+                say(
+                        "this JVM's GC pauses during the API and raw runs: %d, longest %.0f ms, %.0f ms in all",
+                        gc.count(), gc.maxMs(), gc.totalMs());
+                m.put("api_server_gc_pauses", gc.count());
+                m.put("api_server_gc_pause_max_ms", gc.maxMs());
+                m.put("api_server_gc_pause_total_ms", gc.totalMs());
                 Map<String, Number> api = r.get("api");
                 Map<String, Number> raw = r.get("raw");
                 for (String k : List.of("api", "raw")) {
                     Map<String, Number> x = r.get(k);
                     say(
-                            "%-4s %,d requests at %,d/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d",
+                            "%-4s %,d requests at %,d/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d"
+                                    + " (load generator GC pauses %d, longest %.0f ms)",
                             k + ":",
                             x.get("requests").longValue(),
                             x.get("achieved_rate").longValue(),
@@ -176,7 +189,12 @@ public final class ServingScenario extends ServingOptions {
                             x.get("p99_ms").doubleValue(),
                             x.get("p999_ms").doubleValue(),
                             x.get("max_ms").doubleValue(),
-                            x.get("errors").longValue() + x.get("non_200").longValue());
+                            x.get("errors").longValue() + x.get("non_200").longValue(),
+                            x.get("client_gc_pauses").intValue(),
+                            x.get("client_gc_pause_max_ms").doubleValue());
+                    m.put(
+                            ("api".equals(k) ? "api" : "raw_store_get") + "_client_gc_pause_max_ms",
+                            x.get("client_gc_pause_max_ms"));
                 }
                 m.put("api_p99_ms", api.get("p99_ms"));
                 m.put("raw_store_get_p99_ms", raw.get("p99_ms"));
