@@ -79,6 +79,14 @@ public final class MonitoringNames {
     public static final String METRIC_SCORE_PSI = "tandem.monitoring.score.psi";
 
     public static final String METRIC_SCORED = "tandem.monitoring.scored";
+    /**
+     * Gauges per {@link #TAG_MODEL}, {@link #TAG_VERSION}, {@link #TAG_STAGE}, {@link #TAG_WINDOW}, from the
+     * predictions as read (every version, with or without a reference), with the drift gauges' {@code current} window:
+     * the AUC and the stage's rate a calibrated model's probabilities imply, before labels arrive.
+     */
+    public static final String METRIC_EXPECTED_AUC = "tandem.monitoring.expected.auc";
+
+    public static final String METRIC_EXPECTED_BASE_RATE = "tandem.monitoring.expected.base.rate";
     /** Drift gauges per {@link #TAG_FEATURE} instead of stage: a watched input's PSI and the values it is over. */
     public static final String METRIC_FEATURE_PSI = "tandem.monitoring.feature.psi";
 

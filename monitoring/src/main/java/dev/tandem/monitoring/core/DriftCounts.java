@@ -8,6 +8,7 @@ import static dev.tandem.monitoring.core.Varints.writeVarLong;
 
 import dev.tandem.features.drift.DriftBins;
 import dev.tandem.features.drift.DriftReference;
+import dev.tandem.features.eval.ScoreHistogram;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -17,19 +18,34 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What one model version's predictions looked like over one window, counted into the bins of its
- * {@link DriftReference}: per stage, its probabilities; per watched feature, its values (the reference's missing
- * slot included). Mergeable like the score histograms: a task's partial counts add into the window's, windows into
- * the total. Not thread-safe.
+ * What one model version's predictions looked like over one window, as read (before grading): per stage, its
+ * probabilities in a {@link ScoreHistogram} (every one counted as a negative: no label is known; what the expected
+ * AUC and base rate are computed from, for every version); and, for a version with a {@link DriftReference}, counted
+ * into its bins: per stage, the probabilities; per watched feature, its values (the reference's missing slot
+ * included). Mergeable like the score histograms: a task's partial counts add into the window's, windows into the
+ * total. Not thread-safe.
  *
- * <p>Bytes (format 1): {@code u8 version, varint nScores, per stage (str name, varint slots, varlong count…),
- * varint nFeatures, the same per feature}: a few hundred bytes.
+ * <p>Bytes (format 2): {@code u8 version, varint nScores, per stage (str name, varint slots, varlong count…),
+ * varint nFeatures, the same per feature, varint nRead, per stage (str name, varint length, ScoreHistogram
+ * bytes)}: a few hundred bytes to a few KB (a stage's histogram writes only its occupied buckets). Format 1 (no
+ * histograms, written before the expected AUC) is still read.
  */
 public final class DriftCounts {
-    private static final int FORMAT_VERSION = 1;
+    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_WITHOUT_READ = 1;
 
     private final Map<String, long[]> scores = new LinkedHashMap<>();
     private final Map<String, long[]> features = new LinkedHashMap<>();
+    private final Map<String, ScoreHistogram> read = new LinkedHashMap<>();
+
+    /**
+     * Adds one probability of {@code stage} as read, with or without a reference, to the stage's histogram (as a
+     * negative: its label is not known). NaN is ignored.
+     */
+    public void addRead(String stage, float probability) {
+        if (Float.isNaN(probability)) return;
+        read.computeIfAbsent(stage, s -> new ScoreHistogram()).add(probability, false);
+    }
 
     /** Counts one probability of {@code stage}; a stage the reference does not bin is ignored. */
     public void addScore(DriftReference reference, String stage, double probability) {
@@ -58,6 +74,8 @@ public final class DriftCounts {
     public DriftCounts merge(DriftCounts other) {
         mergeInto(scores, other.scores);
         mergeInto(features, other.features);
+        other.read.forEach((stage, h) ->
+                read.computeIfAbsent(stage, s -> new ScoreHistogram()).merge(h));
         return this;
     }
 
@@ -82,8 +100,17 @@ public final class DriftCounts {
         return Collections.unmodifiableMap(features);
     }
 
+    /**
+     * Stage → the histogram of its probabilities as read (labels unknown: every one a negative), so only the
+     * figures that ignore labels mean anything: {@link ScoreHistogram#count()}, {@link ScoreHistogram#expectedAuc()},
+     * {@link ScoreHistogram#meanPrediction()}.
+     */
+    public Map<String, ScoreHistogram> read() {
+        return Collections.unmodifiableMap(read);
+    }
+
     public boolean isEmpty() {
-        return scores.isEmpty() && features.isEmpty();
+        return scores.isEmpty() && features.isEmpty() && read.isEmpty();
     }
 
     public static long total(long[] counts) {
@@ -97,6 +124,13 @@ public final class DriftCounts {
         out.write(FORMAT_VERSION);
         write(out, scores);
         write(out, features);
+        writeVarLong(out, read.size());
+        read.forEach((stage, h) -> {
+            writeString(out, stage);
+            byte[] b = h.encode();
+            writeVarLong(out, b.length);
+            out.write(b, 0, b.length);
+        });
         return out.toByteArray();
     }
 
@@ -114,10 +148,20 @@ public final class DriftCounts {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             int version = in.get() & 0xff;
-            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown drift counts format " + version);
+            if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_READ)
+                throw new IllegalArgumentException("unknown drift counts format " + version);
             DriftCounts d = new DriftCounts();
             read(in, d.scores);
             read(in, d.features);
+            if (version == FORMAT_VERSION) {
+                int n = count(in);
+                for (int i = 0; i < n; i++) {
+                    String stage = readString(in);
+                    byte[] b = new byte[count(in)];
+                    in.get(b);
+                    d.read.put(stage, ScoreHistogram.decode(b));
+                }
+            }
             if (in.hasRemaining()) throw new IllegalArgumentException(in.remaining() + " trailing bytes");
             return d;
         } catch (BufferUnderflowException e) {
@@ -140,7 +184,10 @@ public final class DriftCounts {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DriftCounts d && same(scores, d.scores) && same(features, d.features);
+        return o instanceof DriftCounts d
+                && same(scores, d.scores)
+                && same(features, d.features)
+                && read.equals(d.read);
     }
 
     private static boolean same(Map<String, long[]> a, Map<String, long[]> b) {
@@ -153,7 +200,8 @@ public final class DriftCounts {
 
     @Override
     public int hashCode() {
-        return scores.keySet().hashCode() * 31 + features.keySet().hashCode();
+        return (scores.keySet().hashCode() * 31 + features.keySet().hashCode()) * 31
+                + read.keySet().hashCode();
     }
 
     @Override
@@ -163,6 +211,8 @@ public final class DriftCounts {
                 (k, v) -> s.append(k).append('=').append(Arrays.toString(v)).append(' '));
         features.forEach(
                 (k, v) -> s.append(k).append('=').append(Arrays.toString(v)).append(' '));
+        read.forEach((k, v) ->
+                s.append("read ").append(k).append('=').append(v.count()).append(' '));
         return s.append('}').toString();
     }
 }

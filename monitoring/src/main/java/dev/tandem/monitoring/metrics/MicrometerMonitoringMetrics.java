@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
@@ -19,8 +20,9 @@ import java.util.function.ToDoubleFunction;
  * Exports the topology's counters and, per model, version, stage and window, the latest figures as gauges. The
  * window label takes two values only, {@code total} and {@code current} (the newest tumbling window seen), so the
  * series stay bounded by model versions × stages; every window's figures are on the {@code model-metrics} topic.
- * The outcome figures' {@code current} is the newest window with outcomes, the drift gauges' the newest window with
- * predictions counted (a horizon later than the outcomes'), so neither hides the other. Drift per watched input has
+ * The outcome figures' {@code current} is the newest window with outcomes, the drift gauges' (and the expected AUC
+ * and base rate's, from the same predictions as read) the newest window with predictions counted (a horizon later
+ * than the outcomes'), so neither hides the other. Drift per watched input has
  * a {@code feature} label instead of the stage (as many values as the code watches); the PSI thresholds are gauges
  * with a {@code level} label, so the alert rules read the app's configured values.
  */
@@ -34,6 +36,9 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     private final Map<List<String>, Latest> latest = new ConcurrentHashMap<>();
     private final Map<List<String>, Long> newestWindow = new ConcurrentHashMap<>();
     private final Map<List<String>, Latest> latestDrift = new ConcurrentHashMap<>();
+    /** The drift series with a score PSI gauge: those of versions with a reference only. */
+    private final Set<List<String>> withPsi = ConcurrentHashMap.newKeySet();
+
     private final Map<List<String>, LatestFeature> latestFeature = new ConcurrentHashMap<>();
     private final Map<List<String>, Long> newestDriftWindow = new ConcurrentHashMap<>();
     /** (model, version) → task → lag in seconds. */
@@ -145,7 +150,9 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
             String window = window(m, newestDriftWindow, List.of(m.getModelName(), m.getModelVersion()));
             if (window != null) {
                 List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage(), window);
-                latestDrift.computeIfAbsent(key, k -> registerDrift(m, window)).figures = m;
+                Latest l = latestDrift.computeIfAbsent(key, k -> registerDrift(m, window));
+                l.figures = m;
+                if (m.getScorePsi() != null && withPsi.add(key)) registerPsi(l, m, window);
                 for (FeatureDrift f : m.getFeatureDrift()) {
                     List<String> fk = List.of(m.getModelName(), m.getModelVersion(), f.getFeature(), window);
                     latestFeature.computeIfAbsent(fk, k -> registerFeature(m, f.getFeature(), window)).figures = f;
@@ -163,6 +170,26 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
 
     private Latest registerDrift(ModelMetrics m, String window) {
         Latest l = new Latest();
+        gauge(METRIC_SCORED, "Candidates read with a probability for the stage", l, m, window, ModelMetrics::getScored);
+        gauge(
+                METRIC_EXPECTED_AUC,
+                "AUC the stage's predicted probabilities imply if the model is calibrated (before labels)",
+                l,
+                m,
+                window,
+                x -> nan(x.getExpectedAuc()));
+        gauge(
+                METRIC_EXPECTED_BASE_RATE,
+                "Mean predicted probability as read: the stage's rate a calibrated model implies (before labels)",
+                l,
+                m,
+                window,
+                x -> nan(x.getExpectedBaseRate()));
+        return l;
+    }
+
+    /** The score PSI of a drift series, once its figures have one (a version with a reference). */
+    private void registerPsi(Latest l, ModelMetrics m, String window) {
         gauge(
                 METRIC_SCORE_PSI,
                 "PSI of the stage's predicted probabilities against the model card's validation-period histogram",
@@ -170,8 +197,6 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
                 m,
                 window,
                 x -> nan(x.getScorePsi()));
-        gauge(METRIC_SCORED, "Candidates read with a probability for the stage", l, m, window, ModelMetrics::getScored);
-        return l;
     }
 
     private LatestFeature registerFeature(ModelMetrics m, String feature, String window) {

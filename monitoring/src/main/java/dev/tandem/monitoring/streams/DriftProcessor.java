@@ -28,16 +28,18 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Counts every prediction as it is read (not when it is graded, a horizon later) into the bins of its model
- * version's {@link DriftReference}: per stage the candidates' probabilities, per watched feature the candidates'
- * prices and the request's hours since the user's newest event ({@link DriftFeatures}). Counts are kept per model
+ * Counts every prediction as it is read (not when it is graded, a horizon later): per stage the candidates'
+ * probabilities into a score histogram (every model version: the expected AUC and base rate come from it), and,
+ * for a version with a {@link DriftReference}, into the reference's bins: per stage the probabilities, per watched
+ * feature the candidates' prices and the request's hours since the user's newest event ({@link DriftFeatures}).
+ * Counts are kept per model
  * version and window of request time in {@code drift-partials}; every {@code interval} (wall clock) they are sent
  * on, keyed by model version, as {@link DriftPartial} bytes, and deleted, so the store holds one interval's worth.
  * Sending and deleting happen in one transaction with the input (exactly once).
  *
  * <p>A sibling of the outcome processor on the same input (events are passed over by their topic): it decodes
- * predictions a second time rather than entangling grading with drift. Predictions it cannot read, and model
- * versions without a reference, are skipped (the outcome processor counts unreadable records).
+ * predictions a second time rather than entangling grading with drift. Predictions it cannot read are skipped (the
+ * outcome processor counts unreadable records).
  */
 public final class DriftProcessor implements Processor<byte[], byte[], String, byte[]> {
     private final MonitoringTopics topics;
@@ -83,8 +85,7 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
             return;
         }
         if (p == null || p.getModelName() == null || p.getModelVersion() == null) return;
-        DriftReference ref = references.find(p.getModelName(), p.getModelVersion());
-        if (ref == null) return;
+        DriftReference ref = references.find(p.getModelName(), p.getModelVersion()); // null: histograms only
         String key = new MetricKey(
                         p.getModelName(),
                         p.getModelVersion(),
@@ -100,7 +101,7 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
         if (count(p, ref, counts)) store.put(key, counts.encode());
     }
 
-    /** Adds one prediction's values; false when it had none to add. */
+    /** Adds one prediction's values (without a reference, its probabilities as read only); false when it had none. */
     static boolean count(Prediction p, DriftReference ref, DriftCounts into) {
         List<String> stages = p.getStages();
         List<CandidateScore> candidates = p.getCandidates();
@@ -109,10 +110,13 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
             List<Float> probs = c.getProbabilities();
             for (int k = 0; k < stages.size() && probs != null && k < probs.size(); k++) {
                 Float f = probs.get(k);
-                if (f != null && !f.isNaN()) into.addScore(ref, stages.get(k), f);
+                if (f == null || f.isNaN()) continue;
+                into.addRead(stages.get(k), f);
+                if (ref != null) into.addScore(ref, stages.get(k), f);
             }
-            into.addFeature(ref, DriftFeatures.CANDIDATE_PRICE, DriftFeatures.price(c.getPrice()));
+            if (ref != null) into.addFeature(ref, DriftFeatures.CANDIDATE_PRICE, DriftFeatures.price(c.getPrice()));
         }
+        if (ref == null) return true;
         into.addFeature(
                 ref,
                 DriftFeatures.USER_RECENCY_HOURS,

@@ -40,8 +40,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code metric-tallies}; and every {@link DriftPartial} (a task's counts of the predictions it read) to the
  * version's {@link DriftCounts} of that window and of the total, kept in {@code drift-tallies}. Every
  * {@code interval} (wall clock) the figures that changed are published: a {@link ModelMetrics} per stage and
- * window to {@code model-metrics} (the tally's figures, and the PSI of the drift counts against the version's
- * {@link DriftReference}), and the gauges. Windows more than {@code retention} older than the newest are forgotten
+ * window to {@code model-metrics} (the tally's figures; from the drift counts, the expected AUC and base rate of the
+ * predictions as read, and their PSI against the version's {@link DriftReference}), and the gauges. Windows more than {@code retention} older than the newest are forgotten
  * (their last figures stay on the topic).
  *
  * <p>Every update is written to the store (exactly once with the input); decoded tallies are cached in memory
@@ -116,8 +116,7 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
             DriftCounts counts = stored == null ? new DriftCounts() : DriftCounts.decode(stored);
             counts.merge(partial.counts());
             driftStore.put(key.encode(), counts.encode());
-            for (String stage : counts.scores().keySet())
-                changed.add(key.withStage(stage).encode());
+            for (String stage : stages(counts)) changed.add(key.withStage(stage).encode());
         }
     }
 
@@ -161,8 +160,7 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
             changed.addAll(keys);
             for (String k : driftKeys) {
                 MetricKey m = MetricKey.decode(k);
-                for (String stage :
-                        DriftCounts.decode(driftStore.get(k)).scores().keySet()) {
+                for (String stage : stages(DriftCounts.decode(driftStore.get(k)))) {
                     changed.add(m.withStage(stage).encode());
                 }
             }
@@ -191,6 +189,13 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         for (String k : driftKeys) {
             if (expired(k, newest)) driftStore.delete(k);
         }
+    }
+
+    /** The stages some drift counts have figures for: those read, and those binned (counts of format 1). */
+    private static Set<String> stages(DriftCounts counts) {
+        Set<String> stages = new LinkedHashSet<>(counts.read().keySet());
+        stages.addAll(counts.scores().keySet());
+        return stages;
     }
 
     private static List<String> keys(KeyValueStore<String, byte[]> s) {
@@ -249,11 +254,20 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
                 .setUpdatedAt(Instant.ofEpochMilli(nowMs))
                 .setScored(0)
                 .setScorePsi(null)
-                .setFeatureDrift(List.of());
+                .setFeatureDrift(List.of())
+                .setExpectedAuc(null)
+                .setExpectedBaseRate(null);
         if (drift != null) {
             long[] scores = drift.scores().get(key.stage());
             if (scores != null) {
                 m.setScored(DriftCounts.total(scores)).setScorePsi(psi(reference, true, key.stage(), scores));
+            }
+            ScoreHistogram read = drift.read().get(key.stage());
+            if (read != null) {
+                // the same candidates as the binned counts where both exist; the histogram also without a reference
+                m.setScored(read.count())
+                        .setExpectedAuc(finite(read.expectedAuc()))
+                        .setExpectedBaseRate(finite(read.meanPrediction()));
             }
             List<FeatureDrift> features = new ArrayList<>();
             drift.features()

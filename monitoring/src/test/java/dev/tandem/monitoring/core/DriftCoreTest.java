@@ -2,11 +2,13 @@ package dev.tandem.monitoring.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.features.drift.DriftBins;
 import dev.tandem.features.drift.DriftFeatures;
 import dev.tandem.features.drift.DriftReference;
+import dev.tandem.features.eval.ScoreHistogram;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,9 +56,50 @@ class DriftCoreTest {
     }
 
     @Test
+    void scoresAsReadAreKeptPerStageWithOrWithoutAReferenceAndMergeAndRoundTrip() {
+        DriftCounts a = new DriftCounts();
+        a.addRead("CART", 0.2f);
+        a.addRead("CART", 0.6f);
+        a.addRead("PURCHASE", 0.05f);
+        a.addRead("PURCHASE", Float.NaN); // no place in a ranking: ignored
+        assertThat(a.isEmpty()).isFalse();
+        assertThat(a.scores()).as("nothing binned without a reference").isEmpty();
+        assertThat(a.read().get("CART").count()).isEqualTo(2);
+        assertThat(a.read().get("CART").meanPrediction()).isCloseTo(0.4, within(1e-6));
+        assertThat(a.read().get("PURCHASE").count()).isEqualTo(1);
+
+        DriftCounts back = DriftCounts.decode(a.encode());
+        assertThat(back).isEqualTo(a);
+        DriftCounts b = new DriftCounts();
+        b.addRead("CART", 0.9f);
+        b.addScore(REF, "CART", 0.9);
+        back.merge(b);
+        assertThat(back.read().get("CART").count()).isEqualTo(3);
+        assertThat(back.read().get("CART").expectedAuc())
+                .isEqualTo(new ScoreHistogram()
+                        .merge(a.read().get("CART"))
+                        .merge(b.read().get("CART"))
+                        .expectedAuc());
+        assertThat(back.scores().get("CART")).containsExactly(0, 0, 1, 0);
+        DriftPartial partial = new DriftPartial(new MetricKey("m", "v", MetricKey.ALL_STAGES, 0L), back);
+        assertThat(DriftPartial.decode(partial.encode())).isEqualTo(partial);
+    }
+
+    @Test
+    void countsWrittenBeforeTheHistogramsAreStillRead() {
+        // format 1: u8 1, one stage CART with 2 slots [3, 4], no features
+        byte[] v1 = {1, 1, 4, 'C', 'A', 'R', 'T', 2, 3, 4, 0};
+        DriftCounts old = DriftCounts.decode(v1);
+        assertThat(old.scores().get("CART")).containsExactly(3, 4);
+        assertThat(old.read()).isEmpty();
+        assertThat(DriftCounts.decode(old.encode())).isEqualTo(old);
+    }
+
+    @Test
     void corruptBytesAreRefused() {
         DriftCounts a = new DriftCounts();
         a.addScore(REF, "CART", 0.3);
+        a.addRead("CART", 0.3f);
         byte[] bytes = a.encode();
         for (int n = 0; n < bytes.length; n++) {
             byte[] cut = Arrays.copyOf(bytes, n);

@@ -62,6 +62,8 @@ class DashboardAndAlertMetricsTest {
                         "tandem_monitoring_auc",
                         "tandem_monitoring_predictions_total",
                         "tandem_monitoring_score_psi",
+                        "tandem_monitoring_expected_auc",
+                        "tandem_monitoring_expected_base_rate",
                         "tandem_monitoring_feature_psi",
                         "tandem_monitoring_label_lag_seconds");
     }

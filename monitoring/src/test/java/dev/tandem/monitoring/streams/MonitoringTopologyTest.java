@@ -152,6 +152,17 @@ class MonitoringTopologyTest {
                 .as("the newest window's gauge")
                 .isFinite();
 
+        // the counts of the predictions as read, flushed with the first interval, arrive: the figures gain their
+        // expected AUC and base rate
+        fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
+        ModelMetrics withEstimate = fx.metrics.readKeyValuesToList().stream()
+                .filter(kv -> kv.key.equals(cartTotal.encode()))
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .value;
+        assertThat(withEstimate.getScored()).isEqualTo(200);
+        assertThat(withEstimate.getExpectedBaseRate()).isCloseTo(expected[0].meanPrediction(), within(1e-6));
+        assertThat(withEstimate.getExpectedAuc()).isEqualTo(expected[0].expectedAuc());
         fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
         assertThat(fx.metrics.isEmpty())
                 .as("nothing changed, nothing published")
