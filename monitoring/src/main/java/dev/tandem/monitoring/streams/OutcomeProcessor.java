@@ -26,10 +26,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -60,6 +61,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutcomeProcessor implements Processor<byte[], byte[], String, PredictionOutcome> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
+    private static final byte[] EMPTY = new byte[0];
 
     private final OutcomeGrader grader;
     private final MonitoringTopics topics;
@@ -76,8 +78,12 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private KeyValueStore<Bytes, byte[]> timers;
     private KeyValueStore<String, Long> clockStore;
     private long clockMs = OutcomeGrader.NO_CLOCK;
-    /** No timer is earlier than this (a lower bound: Long.MIN_VALUE forces a look at the index). */
-    private long earliestTimerMs = Long.MIN_VALUE;
+    /**
+     * The keys of {@code outcome-timers}, mirrored in memory in the same order (rebuilt from the store in
+     * {@link #init}, after every restoration; kept in step by {@link #save}). The store stays the state; the mirror
+     * only spares a store iterator per clock move, which the caching layer makes cost as much as the cached keys.
+     */
+    private final NavigableSet<Bytes> timerIndex = new TreeSet<>();
 
     private long drainedEpoch;
     /** (model, version) → the newest request time read in this task, for the label lag. */
@@ -111,7 +117,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         this.clockStore = context.getStateStore(CLOCK_STORE);
         Long stored = clockStore.get(CLOCK_KEY);
         clockMs = stored == null ? OutcomeGrader.NO_CLOCK : stored;
-        earliestTimerMs = Long.MIN_VALUE;
+        timerIndex.clear();
+        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
+            while (it.hasNext()) timerIndex.add(it.next().key);
+        }
         // a drain requested before this task (re)started covers it too: its input was complete then
         drainedEpoch = 0;
         newestRequestMs.clear();
@@ -132,6 +141,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     public void close() {
         metrics.taskClosed(context.taskId().toString());
         newestRequestMs.clear();
+        timerIndex.clear();
     }
 
     @Override
@@ -222,30 +232,22 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         save(user, state);
     }
 
-    /** Grades and trims every user whose timer the clock has reached. */
+    /** Grades and trims every user whose timer the clock has reached: only those are read. */
     private void fireTimers() {
-        if (clockMs < earliestTimerMs) return;
-        List<KeyValue<Long, String>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = timers.range(timerKey(Long.MIN_VALUE, ""), timerKey(clockMs, null))) {
-            while (it.hasNext()) {
-                Bytes k = it.next().key;
-                due.add(KeyValue.pair(timerTime(k), timerUser(k)));
-            }
-        }
-        for (KeyValue<Long, String> t : due) {
-            byte[] stored = pending.get(t.value);
+        if (timerIndex.isEmpty() || timerTime(timerIndex.first()) > clockMs) return;
+        List<Bytes> due = new ArrayList<>(timerIndex.headSet(timerKey(clockMs, null), true));
+        for (Bytes k : due) {
+            String user = timerUser(k);
+            byte[] stored = pending.get(user);
             if (stored == null) { // defensive: an index entry without a user
-                timers.delete(timerKey(t.key, t.value));
+                timers.delete(k);
+                timerIndex.remove(k);
                 continue;
             }
             UserOutcomes state = UserOutcomes.decode(stored);
-            emit(t.value, grader.gradeDue(state, clockMs));
+            emit(user, grader.gradeDue(state, clockMs));
             grader.purge(state, clockMs);
-            save(t.value, state);
-        }
-        earliestTimerMs = Long.MAX_VALUE;
-        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
-            if (it.hasNext()) earliestTimerMs = timerTime(it.next().key);
+            save(user, state);
         }
     }
 
@@ -281,10 +283,15 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         long next = grader.nextTimerMs(state);
         long armed = state.armedTimerMs();
         if (next != armed) {
-            if (armed != Long.MAX_VALUE) timers.delete(timerKey(armed, user));
+            if (armed != Long.MAX_VALUE) {
+                Bytes k = timerKey(armed, user);
+                timers.delete(k);
+                timerIndex.remove(k);
+            }
             if (next != Long.MAX_VALUE) {
-                timers.put(timerKey(next, user), new byte[0]);
-                earliestTimerMs = Math.min(earliestTimerMs, next);
+                Bytes k = timerKey(next, user);
+                timers.put(k, EMPTY);
+                timerIndex.add(k);
             }
             state.armedTimerMs(next);
         }
