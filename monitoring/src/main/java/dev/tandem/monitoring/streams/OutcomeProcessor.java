@@ -8,6 +8,8 @@ import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.monitoring.MonitoringTopics;
+import dev.tandem.monitoring.core.GradedBatch;
+import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.monitoring.core.Outcome;
 import dev.tandem.monitoring.core.OutcomeGrader;
 import dev.tandem.monitoring.core.PendingPrediction;
@@ -44,7 +46,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events} and {@code predictions} (one task per
  * partition of both, keyed by user), each user's {@link UserOutcomes} read from and written back to the
- * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user.
+ * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user, and one
+ * {@link GradedBatch} per graded prediction, keyed by model version, for the figures.
  *
  * <ul>
  *   <li>An event advances the task's clock (its highest event time, kept in {@code outcome-clock}); a conversion
@@ -59,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * are counted and skipped: the features app dead-letters bad events already, and a prediction is the scorer's.
  * Outputs carry the wall-clock time as their timestamp: replayed logs are years old and would fall to retention.
  */
-public final class OutcomeProcessor implements Processor<byte[], byte[], String, PredictionOutcome> {
+public final class OutcomeProcessor implements Processor<byte[], byte[], String, OutcomeOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
     private static final byte[] EMPTY = new byte[0];
 
@@ -73,7 +76,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private final Duration punctuateInterval;
     private final long horizonMs;
 
-    private ProcessorContext<String, PredictionOutcome> context;
+    private ProcessorContext<String, OutcomeOutput> context;
     private KeyValueStore<String, byte[]> pending;
     private KeyValueStore<Bytes, byte[]> timers;
     private KeyValueStore<String, Long> clockStore;
@@ -110,7 +113,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     }
 
     @Override
-    public void init(ProcessorContext<String, PredictionOutcome> context) {
+    public void init(ProcessorContext<String, OutcomeOutput> context) {
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
         this.timers = context.getStateStore(TIMERS_STORE);
@@ -308,7 +311,11 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         int censored = 0;
         for (Outcome o : outcomes) {
             censored += o.censored() ? 1 : 0;
-            context.forward(new Record<>(user, AvroOutcomes.outcome(user, o, horizonMs), now));
+            context.forward(
+                    new Record<>(user, new OutcomeOutput.Record(AvroOutcomes.outcome(user, o, horizonMs)), now));
+        }
+        for (GradedBatch b : GradedBatch.of(outcomes)) {
+            context.forward(new Record<>(MetricKey.modelKey(b.model(), b.version()), new OutcomeOutput.Batch(b), now));
         }
         if (censored > 0) metrics.outcomes(censored, true);
         if (censored < outcomes.size()) metrics.outcomes(outcomes.size() - censored, false);
