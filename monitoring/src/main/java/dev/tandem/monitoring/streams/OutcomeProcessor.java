@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -65,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class OutcomeProcessor implements Processor<byte[], byte[], String, OutcomeOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
     private static final byte[] EMPTY = new byte[0];
+    /** Users whose decoded state a task keeps in memory (least recently used out). */
+    static final int CACHED_USERS = 5_000;
 
     private final OutcomeGrader grader;
     private final MonitoringTopics topics;
@@ -87,6 +90,17 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
      * only spares a store iterator per clock move, which the caching layer makes cost as much as the cached keys.
      */
     private final NavigableSet<Bytes> timerIndex = new TreeSet<>();
+    /**
+     * Users' states as last written to {@code pending-outcomes}, decoded, only to skip decoding: every change is
+     * still written to the store (see {@link #save}), and the cache is emptied in {@link #init} and {@link #close},
+     * around every restoration.
+     */
+    private final Map<String, UserOutcomes> decoded = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, UserOutcomes> eldest) {
+            return size() > CACHED_USERS;
+        }
+    };
 
     private long drainedEpoch;
     /** (model, version) → the newest request time read in this task, for the label lag. */
@@ -121,6 +135,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         Long stored = clockStore.get(CLOCK_KEY);
         clockMs = stored == null ? OutcomeGrader.NO_CLOCK : stored;
         timerIndex.clear();
+        decoded.clear();
         try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
             while (it.hasNext()) timerIndex.add(it.next().key);
         }
@@ -145,6 +160,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         metrics.taskClosed(context.taskId().toString());
         newestRequestMs.clear();
         timerIndex.clear();
+        decoded.clear();
     }
 
     @Override
@@ -241,13 +257,12 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         List<Bytes> due = new ArrayList<>(timerIndex.headSet(timerKey(clockMs, null), true));
         for (Bytes k : due) {
             String user = timerUser(k);
-            byte[] stored = pending.get(user);
-            if (stored == null) { // defensive: an index entry without a user
+            UserOutcomes state = loadOrNull(user);
+            if (state == null) { // defensive: an index entry without a user
                 timers.delete(k);
                 timerIndex.remove(k);
                 continue;
             }
-            UserOutcomes state = UserOutcomes.decode(stored);
             emit(user, grader.gradeDue(state, clockMs));
             grader.purge(state, clockMs);
             save(user, state);
@@ -263,8 +278,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         }
         int graded = 0;
         for (String user : users) {
-            UserOutcomes state = UserOutcomes.decode(pending.get(user));
-            if (state.pending().isEmpty()) continue;
+            UserOutcomes state = loadOrNull(user);
+            if (state == null || state.pending().isEmpty()) continue;
             List<Outcome> out = grader.drain(state, r.completeUntilMs());
             graded += out.size();
             emit(user, out);
@@ -276,9 +291,20 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
                 "task {} drained {} outcomes (input complete until {})", context.taskId(), graded, r.completeUntilMs());
     }
 
+    /** The user's state, empty if none; a change to it counts once {@link #save}d. */
     private UserOutcomes load(String user) {
+        UserOutcomes state = loadOrNull(user);
+        return state == null ? new UserOutcomes() : state;
+    }
+
+    private UserOutcomes loadOrNull(String user) {
+        UserOutcomes state = decoded.get(user);
+        if (state != null) return state;
         byte[] stored = pending.get(user);
-        return stored == null ? new UserOutcomes() : UserOutcomes.decode(stored);
+        if (stored == null) return null;
+        state = UserOutcomes.decode(stored);
+        decoded.put(user, state);
+        return state;
     }
 
     /** Writes the user's state back and moves its timer in the index if its next time changed. */
@@ -300,8 +326,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         }
         if (state.isEmpty()) {
             pending.delete(user);
+            decoded.remove(user);
         } else {
             pending.put(user, state.encode());
+            decoded.put(user, state);
         }
     }
 
