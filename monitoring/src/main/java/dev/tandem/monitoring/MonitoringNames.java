@@ -32,8 +32,12 @@ public final class MonitoringNames {
     public static final String DRIFT_STORE = "drift-tallies";
 
     // ---------------------------------------------------------------- internal topics and processors
-    /** Outcomes routed by model version: {@code <application.id>-outcomes-by-model-repartition}. */
-    public static final String OUTCOMES_BY_MODEL_REPARTITION = "outcomes-by-model";
+    /**
+     * Graded predictions ({@code GradedBatch}) routed by model version:
+     * {@code <application.id>-graded-by-model-repartition} (a new name for a new format: the former
+     * {@code outcomes-by-model} carried one Avro outcome per candidate).
+     */
+    public static final String GRADED_BY_MODEL_REPARTITION = "graded-by-model";
     /** Drift partials routed by model version: {@code <application.id>-drift-by-model-repartition}. */
     public static final String DRIFT_BY_MODEL_REPARTITION = "drift-by-model";
 

@@ -5,9 +5,9 @@ import static dev.tandem.monitoring.MonitoringNames.DRIFT_BY_MODEL_REPARTITION;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_PARTIALS_STORE;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_STORE;
+import static dev.tandem.monitoring.MonitoringNames.GRADED_BY_MODEL_REPARTITION;
 import static dev.tandem.monitoring.MonitoringNames.INPUT_SOURCE;
 import static dev.tandem.monitoring.MonitoringNames.METRICS_PROCESSOR;
-import static dev.tandem.monitoring.MonitoringNames.OUTCOMES_BY_MODEL_REPARTITION;
 import static dev.tandem.monitoring.MonitoringNames.OUTCOME_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
 import static dev.tandem.monitoring.MonitoringNames.TALLIES_STORE;
@@ -17,13 +17,14 @@ import dev.tandem.features.funnel.Funnel;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.monitoring.core.DriftPartial;
 import dev.tandem.monitoring.core.DriftReferences;
-import dev.tandem.monitoring.core.MetricKey;
+import dev.tandem.monitoring.core.GradedBatch;
 import dev.tandem.monitoring.core.OutcomeGrader;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
 import dev.tandem.monitoring.streams.DriftProcessor;
 import dev.tandem.monitoring.streams.MetricsInput;
 import dev.tandem.monitoring.streams.MetricsProcessor;
+import dev.tandem.monitoring.streams.OutcomeOutput;
 import dev.tandem.monitoring.streams.OutcomeProcessor;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.PredictionOutcome;
@@ -192,7 +193,7 @@ public final class MonitoringTopology {
         KStream<byte[], byte[]> input = b.stream(
                 List.of(topics.events(), topics.predictions()),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE));
-        KStream<String, PredictionOutcome> outcomes = input.process(
+        KStream<String, OutcomeOutput> graded = input.process(
                 () -> new OutcomeProcessor(
                         grader,
                         topics,
@@ -206,9 +207,12 @@ public final class MonitoringTopology {
                 PENDING_STORE,
                 TIMERS_STORE,
                 CLOCK_STORE);
-        outcomes.to(
-                topics.outcomes(),
-                Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
+        graded.flatMapValues(
+                        o -> o instanceof OutcomeOutput.Record r ? List.of(r.outcome()) : List.<PredictionOutcome>of(),
+                        Named.as("outcome-records"))
+                .to(
+                        topics.outcomes(),
+                        Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
 
         // Counted as read, not as graded: drift shows a horizon before the outcomes do. Sent on every interval,
         // keyed by model version already.
@@ -222,22 +226,25 @@ public final class MonitoringTopology {
                 Named.as(DRIFT_PROCESSOR),
                 DRIFT_PARTIALS_STORE);
 
-        // One task holds all of a model version's figures; outcomes are small and a version's stream is one key.
-        // Both repartition topics take their partition count from the same input topics, so a version's outcomes and
-        // drift counts meet in one task.
-        KStream<String, MetricsInput> graded = outcomes.selectKey(
-                        (user, o) -> MetricKey.modelKey(o.getModelName(), o.getModelVersion()),
-                        Named.as("outcomes-by-model-key"))
-                .repartition(Repartitioned.<String, PredictionOutcome>as(OUTCOMES_BY_MODEL_REPARTITION)
+        // One task holds all of a model version's figures; a prediction's outcomes go there as one small batch (so a
+        // tally is written once per prediction, not per candidate), keyed by model version already. Both repartition
+        // topics take their partition count from the same input topics, so a version's outcomes and drift counts
+        // meet in one task.
+        KStream<String, MetricsInput> batches = graded.flatMapValues(
+                        o -> o instanceof OutcomeOutput.Batch x
+                                ? List.of(x.batch().encode())
+                                : List.<byte[]>of(),
+                        Named.as("graded-batches"))
+                .repartition(Repartitioned.<String, byte[]>as(GRADED_BY_MODEL_REPARTITION)
                         .withKeySerde(Serdes.String())
-                        .withValueSerde(serdes.outcome()))
-                .mapValues(MetricsInput.Graded::new, Named.as("graded-input"));
+                        .withValueSerde(Serdes.ByteArray()))
+                .mapValues(bytes -> new MetricsInput.Graded(GradedBatch.decode(bytes)), Named.as("graded-input"));
         KStream<String, MetricsInput> scored = drift.repartition(
                         Repartitioned.<String, byte[]>as(DRIFT_BY_MODEL_REPARTITION)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(Serdes.ByteArray()))
                 .mapValues(bytes -> new MetricsInput.Scored(DriftPartial.decode(bytes)), Named.as("scored-input"));
-        KStream<String, ModelMetrics> figures = graded.merge(scored, Named.as("metrics-input"))
+        KStream<String, ModelMetrics> figures = batches.merge(scored, Named.as("metrics-input"))
                 .process(
                         () -> new MetricsProcessor(
                                 options.metricsWindow(),

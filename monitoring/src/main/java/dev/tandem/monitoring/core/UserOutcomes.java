@@ -14,7 +14,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One user's state in the monitoring app: predictions waiting for their horizon to pass, and the user's recent
@@ -25,7 +28,8 @@ import java.util.List;
  * <p>Bytes (format 1): {@code u8 version, zigzag armedTimer, varint nPending, per pending (str requestId, zigzag
  * requestTime, str model, str version, varint nStages, str stage…, varint nCandidates, per candidate (str item,
  * nStages × f32)), varint nConversions, per conversion (str item, zigzag time, u8 action ordinal)}; strings are
- * varint length + UTF-8. Not thread-safe.
+ * varint length + UTF-8. A waiting prediction's bytes are kept with it (they do not change while it waits), so a
+ * re-encoding copies them. Not thread-safe.
  */
 public final class UserOutcomes {
     private static final int FORMAT_VERSION = 1;
@@ -35,6 +39,11 @@ public final class UserOutcomes {
     final List<BehaviourEvent> conversions = new ArrayList<>();
     /** The time at which the timer index holds this user (Long.MAX_VALUE: not indexed). */
     long armedTimerMs = Long.MAX_VALUE;
+    /**
+     * Each waiting prediction's bytes as last encoded or decoded, by identity: a prediction does not change while it
+     * waits, so a user's state is re-encoded (on every conversion, every prediction) mostly from these.
+     */
+    private Map<PendingPrediction, byte[]> encodedPending = new IdentityHashMap<>();
 
     public List<PendingPrediction> pending() {
         return pending;
@@ -68,32 +77,46 @@ public final class UserOutcomes {
         out.write(FORMAT_VERSION);
         writeVarLong(out, zigzag(armedTimerMs));
         writeVarLong(out, pending.size());
+        Map<PendingPrediction, byte[]> encoded = new IdentityHashMap<>(pending.size() * 2);
         for (PendingPrediction p : pending) {
-            writeString(out, p.requestId());
-            writeVarLong(out, zigzag(p.requestTimeMs()));
-            writeString(out, p.modelName());
-            writeString(out, p.modelVersion());
-            writeVarLong(out, p.stages().size());
-            for (String s : p.stages()) writeString(out, s);
-            writeVarLong(out, p.candidates().size());
-            for (PendingPrediction.Candidate c : p.candidates()) {
-                writeString(out, c.itemId());
-                if (c.probabilities().length != p.stages().size()) {
-                    throw new IllegalArgumentException(
-                            "candidate " + c.itemId() + " of " + p.requestId() + " has " + c.probabilities().length
-                                    + " probabilities for " + p.stages().size() + " stages");
-                }
-                for (float f : c.probabilities()) {
-                    int bits = Float.floatToRawIntBits(f);
-                    for (int i = 3; i >= 0; i--) out.write(bits >>> (8 * i));
-                }
-            }
+            byte[] bytes = encodedPending.get(p);
+            if (bytes == null) bytes = encode(p);
+            encoded.put(p, bytes);
+            out.write(bytes, 0, bytes.length);
         }
+        encodedPending = encoded;
         writeVarLong(out, conversions.size());
         for (BehaviourEvent e : conversions) {
             writeString(out, e.itemId());
             writeVarLong(out, zigzag(e.eventTimeMs()));
             out.write(e.action().ordinal());
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] encode(PendingPrediction p) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                32 + p.candidates().size() * (12 + 4 * p.stages().size()));
+        writeString(out, p.requestId());
+        writeVarLong(out, zigzag(p.requestTimeMs()));
+        writeString(out, p.modelName());
+        writeString(out, p.modelVersion());
+        writeVarLong(out, p.stages().size());
+        for (String s : p.stages()) writeString(out, s);
+        writeVarLong(out, p.candidates().size());
+        byte[] f32 = new byte[4];
+        for (PendingPrediction.Candidate c : p.candidates()) {
+            writeString(out, c.itemId());
+            if (c.probabilities().length != p.stages().size()) {
+                throw new IllegalArgumentException(
+                        "candidate " + c.itemId() + " of " + p.requestId() + " has " + c.probabilities().length
+                                + " probabilities for " + p.stages().size() + " stages");
+            }
+            for (float f : c.probabilities()) {
+                int bits = Float.floatToRawIntBits(f);
+                for (int i = 3; i >= 0; i--) f32[3 - i] = (byte) (bits >>> (8 * i));
+                out.write(f32, 0, 4);
+            }
         }
         return out.toByteArray();
     }
@@ -108,6 +131,7 @@ public final class UserOutcomes {
             s.armedTimerMs = unzigzag(readVarLong(in));
             int n = count(in);
             for (int i = 0; i < n; i++) {
+                int start = in.position();
                 String id = readString(in);
                 long t = unzigzag(readVarLong(in));
                 String model = readString(in);
@@ -123,7 +147,9 @@ public final class UserOutcomes {
                     for (int q = 0; q < k; q++) p[q] = Float.intBitsToFloat(in.getInt());
                     candidates.add(new PendingPrediction.Candidate(item, p));
                 }
-                s.pending.add(new PendingPrediction(id, t, model, modelVersion, stages, candidates));
+                PendingPrediction p = new PendingPrediction(id, t, model, modelVersion, stages, candidates);
+                s.pending.add(p);
+                s.encodedPending.put(p, Arrays.copyOfRange(bytes, start, in.position()));
             }
             int c = count(in);
             for (int i = 0; i < c; i++) {

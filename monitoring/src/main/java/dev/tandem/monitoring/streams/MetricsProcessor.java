@@ -11,12 +11,12 @@ import dev.tandem.features.eval.ScoreHistogram;
 import dev.tandem.monitoring.core.DriftCounts;
 import dev.tandem.monitoring.core.DriftPartial;
 import dev.tandem.monitoring.core.DriftReferences;
+import dev.tandem.monitoring.core.GradedBatch;
 import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.monitoring.core.StageTally;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
 import dev.tandem.schemas.FeatureDrift;
 import dev.tandem.schemas.ModelMetrics;
-import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.ReliabilityBin;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,8 +35,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Adds every outcome of a model version (they arrive routed by model and version) to the {@link StageTally} of
- * each of its stages, in the tumbling window of its request time and in the running total, kept in
+ * Adds every outcome of a model version (they arrive routed by model and version, a graded prediction's candidates
+ * together as a {@link GradedBatch}) to the {@link StageTally} of each of its stages, in the tumbling window of its
+ * request time and in the running total, kept in
  * {@code metric-tallies}; and every {@link DriftPartial} (a task's counts of the predictions it read) to the
  * version's {@link DriftCounts} of that window and of the total, kept in {@code drift-tallies}. Every
  * {@code interval} (wall clock) the figures that changed are published: a {@link ModelMetrics} per stage and
@@ -44,7 +45,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * predictions as read, and their PSI against the version's {@link DriftReference}), and the gauges. Windows more than {@code retention} older than the newest are forgotten
  * (their last figures stay on the topic).
  *
- * <p>Every update is written to the store (exactly once with the input); decoded tallies are cached in memory
+ * <p>Every update is written to the store (exactly once with the input), once per batch and tally: a batch is one
+ * input record, and Streams commits only between records, so the store holds all it read at every commit; decoded
+ * tallies are cached in memory
  * only to skip decoding. The cache and the set of changed keys are emptied in {@link #init} and {@link #close},
  * around every restoration, and everything is published once after a (re)start.
  */
@@ -101,8 +104,8 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
     @Override
     public void process(Record<String, MetricsInput> record) {
         MetricsInput in = record.value();
-        if (in instanceof MetricsInput.Graded g && g.outcome() != null) {
-            add(g.outcome());
+        if (in instanceof MetricsInput.Graded g && g.batch() != null) {
+            add(g.batch());
         } else if (in instanceof MetricsInput.Scored s) {
             add(s.partial());
         }
@@ -120,20 +123,15 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         }
     }
 
-    private void add(PredictionOutcome o) {
-        long window = MetricKey.windowStart(o.getRequestTime().toEpochMilli(), windowMs);
-        for (int k = 0; k < o.getStages().size(); k++) {
-            float p = o.getProbabilities().get(k);
-            boolean reached = o.getReached().get(k);
+    /** Each stage's tallies (window and total) take all of the batch's candidates, then are written once. */
+    private void add(GradedBatch b) {
+        if (b.entries().isEmpty()) return;
+        long window = MetricKey.windowStart(b.requestTimeMs(), windowMs);
+        for (int k = 0; k < b.stages().size(); k++) {
             for (long start : new long[] {window, MetricKey.TOTAL}) {
-                String key = new MetricKey(
-                                o.getModelName(),
-                                o.getModelVersion(),
-                                o.getStages().get(k),
-                                start)
-                        .encode();
+                String key = new MetricKey(b.model(), b.version(), b.stages().get(k), start).encode();
                 StageTally t = tally(key);
-                t.add(p, reached, o.getCensored());
+                for (GradedBatch.Entry e : b.entries()) t.add(e.probabilities()[k], e.reached()[k], e.censored());
                 store.put(key, t.encode());
                 changed.add(key);
             }

@@ -8,6 +8,8 @@ import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.monitoring.MonitoringTopics;
+import dev.tandem.monitoring.core.GradedBatch;
+import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.monitoring.core.Outcome;
 import dev.tandem.monitoring.core.OutcomeGrader;
 import dev.tandem.monitoring.core.PendingPrediction;
@@ -24,12 +26,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -43,7 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events} and {@code predictions} (one task per
  * partition of both, keyed by user), each user's {@link UserOutcomes} read from and written back to the
- * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user.
+ * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user, and one
+ * {@link GradedBatch} per graded prediction, keyed by model version, for the figures.
  *
  * <ul>
  *   <li>An event advances the task's clock (its highest event time, kept in {@code outcome-clock}); a conversion
@@ -58,8 +63,11 @@ import org.slf4j.LoggerFactory;
  * are counted and skipped: the features app dead-letters bad events already, and a prediction is the scorer's.
  * Outputs carry the wall-clock time as their timestamp: replayed logs are years old and would fall to retention.
  */
-public final class OutcomeProcessor implements Processor<byte[], byte[], String, PredictionOutcome> {
+public final class OutcomeProcessor implements Processor<byte[], byte[], String, OutcomeOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
+    private static final byte[] EMPTY = new byte[0];
+    /** Users whose decoded state a task keeps in memory (least recently used out). */
+    static final int CACHED_USERS = 5_000;
 
     private final OutcomeGrader grader;
     private final MonitoringTopics topics;
@@ -71,13 +79,28 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private final Duration punctuateInterval;
     private final long horizonMs;
 
-    private ProcessorContext<String, PredictionOutcome> context;
+    private ProcessorContext<String, OutcomeOutput> context;
     private KeyValueStore<String, byte[]> pending;
     private KeyValueStore<Bytes, byte[]> timers;
     private KeyValueStore<String, Long> clockStore;
     private long clockMs = OutcomeGrader.NO_CLOCK;
-    /** No timer is earlier than this (a lower bound: Long.MIN_VALUE forces a look at the index). */
-    private long earliestTimerMs = Long.MIN_VALUE;
+    /**
+     * The keys of {@code outcome-timers}, mirrored in memory in the same order (rebuilt from the store in
+     * {@link #init}, after every restoration; kept in step by {@link #save}). The store stays the state; the mirror
+     * only spares a store iterator per clock move, which the caching layer makes cost as much as the cached keys.
+     */
+    private final NavigableSet<Bytes> timerIndex = new TreeSet<>();
+    /**
+     * Users' states as last written to {@code pending-outcomes}, decoded, only to skip decoding: every change is
+     * still written to the store (see {@link #save}), and the cache is emptied in {@link #init} and {@link #close},
+     * around every restoration.
+     */
+    private final Map<String, UserOutcomes> decoded = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, UserOutcomes> eldest) {
+            return size() > CACHED_USERS;
+        }
+    };
 
     private long drainedEpoch;
     /** (model, version) → the newest request time read in this task, for the label lag. */
@@ -104,14 +127,18 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     }
 
     @Override
-    public void init(ProcessorContext<String, PredictionOutcome> context) {
+    public void init(ProcessorContext<String, OutcomeOutput> context) {
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
         this.timers = context.getStateStore(TIMERS_STORE);
         this.clockStore = context.getStateStore(CLOCK_STORE);
         Long stored = clockStore.get(CLOCK_KEY);
         clockMs = stored == null ? OutcomeGrader.NO_CLOCK : stored;
-        earliestTimerMs = Long.MIN_VALUE;
+        timerIndex.clear();
+        decoded.clear();
+        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
+            while (it.hasNext()) timerIndex.add(it.next().key);
+        }
         // a drain requested before this task (re)started covers it too: its input was complete then
         drainedEpoch = 0;
         newestRequestMs.clear();
@@ -132,6 +159,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     public void close() {
         metrics.taskClosed(context.taskId().toString());
         newestRequestMs.clear();
+        timerIndex.clear();
+        decoded.clear();
     }
 
     @Override
@@ -222,30 +251,21 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         save(user, state);
     }
 
-    /** Grades and trims every user whose timer the clock has reached. */
+    /** Grades and trims every user whose timer the clock has reached: only those are read. */
     private void fireTimers() {
-        if (clockMs < earliestTimerMs) return;
-        List<KeyValue<Long, String>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = timers.range(timerKey(Long.MIN_VALUE, ""), timerKey(clockMs, null))) {
-            while (it.hasNext()) {
-                Bytes k = it.next().key;
-                due.add(KeyValue.pair(timerTime(k), timerUser(k)));
-            }
-        }
-        for (KeyValue<Long, String> t : due) {
-            byte[] stored = pending.get(t.value);
-            if (stored == null) { // defensive: an index entry without a user
-                timers.delete(timerKey(t.key, t.value));
+        if (timerIndex.isEmpty() || timerTime(timerIndex.first()) > clockMs) return;
+        List<Bytes> due = new ArrayList<>(timerIndex.headSet(timerKey(clockMs, null), true));
+        for (Bytes k : due) {
+            String user = timerUser(k);
+            UserOutcomes state = loadOrNull(user);
+            if (state == null) { // defensive: an index entry without a user
+                timers.delete(k);
+                timerIndex.remove(k);
                 continue;
             }
-            UserOutcomes state = UserOutcomes.decode(stored);
-            emit(t.value, grader.gradeDue(state, clockMs));
+            emit(user, grader.gradeDue(state, clockMs));
             grader.purge(state, clockMs);
-            save(t.value, state);
-        }
-        earliestTimerMs = Long.MAX_VALUE;
-        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
-            if (it.hasNext()) earliestTimerMs = timerTime(it.next().key);
+            save(user, state);
         }
     }
 
@@ -258,8 +278,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         }
         int graded = 0;
         for (String user : users) {
-            UserOutcomes state = UserOutcomes.decode(pending.get(user));
-            if (state.pending().isEmpty()) continue;
+            UserOutcomes state = loadOrNull(user);
+            if (state == null || state.pending().isEmpty()) continue;
             List<Outcome> out = grader.drain(state, r.completeUntilMs());
             graded += out.size();
             emit(user, out);
@@ -271,9 +291,20 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
                 "task {} drained {} outcomes (input complete until {})", context.taskId(), graded, r.completeUntilMs());
     }
 
+    /** The user's state, empty if none; a change to it counts once {@link #save}d. */
     private UserOutcomes load(String user) {
+        UserOutcomes state = loadOrNull(user);
+        return state == null ? new UserOutcomes() : state;
+    }
+
+    private UserOutcomes loadOrNull(String user) {
+        UserOutcomes state = decoded.get(user);
+        if (state != null) return state;
         byte[] stored = pending.get(user);
-        return stored == null ? new UserOutcomes() : UserOutcomes.decode(stored);
+        if (stored == null) return null;
+        state = UserOutcomes.decode(stored);
+        decoded.put(user, state);
+        return state;
     }
 
     /** Writes the user's state back and moves its timer in the index if its next time changed. */
@@ -281,17 +312,24 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         long next = grader.nextTimerMs(state);
         long armed = state.armedTimerMs();
         if (next != armed) {
-            if (armed != Long.MAX_VALUE) timers.delete(timerKey(armed, user));
+            if (armed != Long.MAX_VALUE) {
+                Bytes k = timerKey(armed, user);
+                timers.delete(k);
+                timerIndex.remove(k);
+            }
             if (next != Long.MAX_VALUE) {
-                timers.put(timerKey(next, user), new byte[0]);
-                earliestTimerMs = Math.min(earliestTimerMs, next);
+                Bytes k = timerKey(next, user);
+                timers.put(k, EMPTY);
+                timerIndex.add(k);
             }
             state.armedTimerMs(next);
         }
         if (state.isEmpty()) {
             pending.delete(user);
+            decoded.remove(user);
         } else {
             pending.put(user, state.encode());
+            decoded.put(user, state);
         }
     }
 
@@ -301,7 +339,11 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         int censored = 0;
         for (Outcome o : outcomes) {
             censored += o.censored() ? 1 : 0;
-            context.forward(new Record<>(user, AvroOutcomes.outcome(user, o, horizonMs), now));
+            context.forward(
+                    new Record<>(user, new OutcomeOutput.Record(AvroOutcomes.outcome(user, o, horizonMs)), now));
+        }
+        for (GradedBatch b : GradedBatch.of(outcomes)) {
+            context.forward(new Record<>(MetricKey.modelKey(b.model(), b.version()), new OutcomeOutput.Batch(b), now));
         }
         if (censored > 0) metrics.outcomes(censored, true);
         if (censored < outcomes.size()) metrics.outcomes(outcomes.size() - censored, false);

@@ -3,6 +3,7 @@ package dev.tandem.monitoring.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MetricsCoreTest {
@@ -33,5 +34,43 @@ class MetricsCoreTest {
         assertThat(back.censored()).isEqualTo(1);
         assertThat(back.histogram()).isEqualTo(t.histogram());
         assertThat(back.merge(t).outcomes()).isEqualTo(8);
+    }
+
+    @Test
+    void gradedPredictionsBatchPerPredictionAndSplitBack() {
+        PendingPrediction a = new PendingPrediction(
+                "a",
+                1_000L,
+                "m/1",
+                "v",
+                List.of("CART", "PURCHASE"),
+                List.of(
+                        new PendingPrediction.Candidate("i", new float[] {0.2f, 0.05f}),
+                        new PendingPrediction.Candidate("j", new float[] {0.6f, 0.3f})));
+        PendingPrediction b = new PendingPrediction(
+                "b", 2_000L, "m/1", "w", List.of("CART"), List.of(new PendingPrediction.Candidate("k", new float[] {0.9f
+                })));
+        List<GradedBatch> batches = GradedBatch.of(List.of(
+                new Outcome(a, 0, new boolean[] {true, false}, false, 5L),
+                new Outcome(a, 1, new boolean[] {false, false}, true, 5L),
+                new Outcome(b, 0, new boolean[] {true}, false, 5L)));
+        assertThat(batches).hasSize(2);
+        GradedBatch first = GradedBatch.decode(batches.get(0).encode());
+        assertThat(first.model()).isEqualTo("m/1");
+        assertThat(first.version()).isEqualTo("v");
+        assertThat(first.requestTimeMs()).isEqualTo(1_000L);
+        assertThat(first.stages()).containsExactly("CART", "PURCHASE");
+        assertThat(first.entries()).hasSize(2);
+        assertThat(first.entries().get(0).probabilities()).containsExactly(0.2f, 0.05f);
+        assertThat(first.entries().get(0).reached()).containsExactly(true, false);
+        assertThat(first.entries().get(0).censored()).isFalse();
+        assertThat(first.entries().get(1).probabilities()).containsExactly(0.6f, 0.3f);
+        assertThat(first.entries().get(1).censored()).isTrue();
+        GradedBatch second = GradedBatch.decode(batches.get(1).encode());
+        assertThat(second.version()).isEqualTo("w");
+        assertThat(second.stages()).containsExactly("CART");
+        assertThat(second.entries().get(0).reached()).containsExactly(true);
+        assertThat(GradedBatch.of(List.of())).isEmpty();
+        assertThatThrownBy(() -> GradedBatch.decode(new byte[] {9})).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -31,6 +31,24 @@ class UserOutcomesTest {
         assertThat(back.armedTimerMs()).isEqualTo(42);
         assertThat(back.pendingCandidates()).isEqualTo(2);
         assertThat(UserOutcomes.decode(new UserOutcomes().encode()).isEmpty()).isTrue();
+        // re-encoded from the bytes kept per prediction, after the state changed, as if encoded afresh
+        assertThat(back.encode()).isEqualTo(bytes);
+        PendingPrediction later = new PendingPrediction(
+                "req-2",
+                7L,
+                "funnel",
+                "v2",
+                List.of("CART"),
+                List.of(new PendingPrediction.Candidate("i2", new float[] {0.5f})));
+        back.pending.add(later);
+        back.pending.remove(0);
+        back.armedTimerMs(43);
+        UserOutcomes fresh = new UserOutcomes();
+        fresh.pending.add(later);
+        fresh.conversions.addAll(s.conversions());
+        fresh.armedTimerMs(43);
+        assertThat(back.encode()).isEqualTo(fresh.encode());
+        assertThat(UserOutcomes.decode(back.encode()).pending()).containsExactly(later);
 
         for (int cut = 0; cut < bytes.length; cut++) {
             byte[] truncated = Arrays.copyOf(bytes, cut);

@@ -1,0 +1,13 @@
+package dev.tandem.monitoring.streams;
+
+import dev.tandem.monitoring.core.GradedBatch;
+import dev.tandem.schemas.PredictionOutcome;
+
+/** What the outcome processor sends on: each candidate's outcome record, and each graded prediction's batch. */
+public sealed interface OutcomeOutput {
+    /** One candidate's outcome, keyed by user, for {@code prediction-outcomes}. */
+    record Record(PredictionOutcome outcome) implements OutcomeOutput {}
+
+    /** A prediction's outcomes at once, keyed by model version, for the figures. */
+    record Batch(GradedBatch batch) implements OutcomeOutput {}
+}
