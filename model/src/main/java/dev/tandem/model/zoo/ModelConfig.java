@@ -101,7 +101,7 @@ public record ModelConfig(
 
     public static final String FILE_NAME = "model-config.json";
     /** The default of {@link #wide()}. */
-    public static final boolean DEFAULT_WIDE = true;
+    public static final boolean DEFAULT_WIDE = false;
     /** {@link Architecture#codes()}: the accepted {@code architecture} values. */
     public static final List<String> ARCHITECTURES = Architecture.codes();
     /** {@link SequenceEncoder#codes()}: the accepted {@code sequenceEncoder} values. */
