@@ -109,6 +109,9 @@ class ModelZooTest {
                 .noneMatch(n -> n.startsWith("wide"));
         assertThat(ModelConfig.fromJson("{\"wide\": true}").wide()).isTrue();
         assertThat(ModelConfig.defaults().wide()).isEqualTo(ModelConfig.DEFAULT_WIDE);
+        assertThat(ModelConfig.defaults().wideLearningRateScale()).isEqualTo(10.0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelConfig.fromJson("{\"wideLearningRateScale\": 0}"))
+                .hasMessageContaining("wideLearningRateScale");
     }
 
     /** A format-1 spec (a model from before cand_history) still builds, without that input. */
