@@ -77,6 +77,7 @@ public final class EncodedRequest {
             b.candCategory[r] = candCategory[i];
             b.candBrand[r] = candBrand[i];
             b.candPrice[r] = candPrice[i];
+            b.fillCandidateHistory(r); // the same code as FeatureEncoder.writeRow: no offline/online skew
         }
     }
 }

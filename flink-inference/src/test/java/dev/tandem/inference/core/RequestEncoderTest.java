@@ -102,6 +102,53 @@ class RequestEncoderTest {
         }
     }
 
+    /**
+     * The rows the scoring job lays out ({@link EncodedRequest#writeRows}) equal the trainer's
+     * ({@link FeatureEncoder#writeRow}) in every input, {@code cand_history} included, for candidates the user
+     * has and has not touched.
+     */
+    @Test
+    void theJobsRowsEqualTheEncodersRowsCandidateHistoryIncluded() {
+        assertThat(SPEC.historyWidth()).isPositive();
+        Random rnd = new Random(9);
+        java.util.function.Function<String, ItemMetadata> catalog =
+                id -> item(id, "c" + Math.floorMod(id.hashCode(), 30), null, null);
+        int matched = 0;
+        for (int c = 0; c < 500; c++) {
+            long asOf = 1_700_000_000_000L + rnd.nextInt(1_000_000_000);
+            UserFeatures f = rnd.nextInt(10) == 0 ? null : randomFeatures(rnd, asOf);
+            EncodedUser u =
+                    f == null ? null : EncodedUser.fromBytes(re.encodeUser(f).toBytes());
+            String[] items = new String[6];
+            for (int i = 0; i < items.length; i++) {
+                items[i] = f != null && !f.getEvents().isEmpty() && i < 4
+                        ? f.getEvents().get(rnd.nextInt(f.getEvents().size())).getItemId()
+                        : "it-" + rnd.nextInt(1_000);
+            }
+            long t = asOf + rnd.nextInt(20_000_000);
+            EncodedRequest r = re.join(request("r", "u", t, items), u, id -> re.itemCodes(id, catalog.apply(id)), 0);
+            dev.tandem.model.features.EncodedBatch online = enc.newBatch(items.length);
+            r.writeRows(online, 0);
+            dev.tandem.model.features.EncodedBatch offline = enc.newBatch(items.length);
+            UserVector uv = enc.newUserVector();
+            enc.encodeUser(f, t, uv);
+            for (int i = 0; i < items.length; i++) {
+                enc.writeRow(uv, catalog.apply(items[i]), offline, i);
+            }
+            for (dev.tandem.model.features.FeatureDef def : SPEC.features()) {
+                if (def.isInt()) {
+                    assertThat(online.ints(def.name())).as(def.name()).containsExactly(offline.ints(def.name()));
+                } else {
+                    assertThat(online.floats(def.name())).as(def.name()).containsExactly(offline.floats(def.name()));
+                }
+            }
+            for (float v : online.candHistory) {
+                matched += v > 0 ? 1 : 0;
+            }
+        }
+        assertThat(matched).as("candidates the user touched").isGreaterThan(500);
+    }
+
     @Test
     void aTombstoneEncodesAsNoFeatures() {
         assertThat(re.encodeUser(FeatureUpdates.tombstone("u"))).isNull();

@@ -248,6 +248,7 @@ public final class FeatureEncoder {
         batch.candCategory[row] = item.category();
         batch.candBrand[row] = item.brand();
         batch.candPrice[row] = item.priceBucket();
+        batch.fillCandidateHistory(row);
     }
 
     /** Row {@code row} of {@code batch} := user half of {@code user} + {@code item}, hashing without allocating. */
@@ -258,6 +259,7 @@ public final class FeatureEncoder {
         batch.candCategory[row] = path == null || path.isEmpty() ? 0 : categoryId(path.get(path.size() - 1));
         batch.candBrand[row] = brandId(item.getBrand());
         batch.candPrice[row] = priceId(item.getPrice());
+        batch.fillCandidateHistory(row);
     }
 
     private void writeUser(UserVector user, EncodedBatch batch, int row) {

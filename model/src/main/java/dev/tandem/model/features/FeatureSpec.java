@@ -72,7 +72,14 @@ public record FeatureSpec(
         double recencyScaleHours,
         List<FeatureDef> features) {
 
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * 2 adds {@code cand_history}. A version-1 spec (a model trained before it) still reads, lists no
+     * {@code cand_history}, and an encoder built from it produces exactly the version-1 inputs.
+     */
+    public static final int FORMAT_VERSION = 2;
+    /** The first format version with {@link #CAND_HISTORY}. */
+    public static final int CAND_HISTORY_SINCE = 2;
+
     public static final String FILE_NAME = "feature-spec.json";
 
     public static final String SEQ_ITEM = "seq_item";
@@ -84,6 +91,7 @@ public record FeatureSpec(
     public static final String CAND_CATEGORY = "cand_category";
     public static final String CAND_BRAND = "cand_brand";
     public static final String CAND_PRICE = "cand_price_bucket";
+    public static final String CAND_HISTORY = "cand_history";
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -92,7 +100,9 @@ public record FeatureSpec(
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
     public FeatureSpec {
-        require(formatVersion >= 1, "formatVersion must be >= 1, was " + formatVersion);
+        require(
+                formatVersion >= 1 && formatVersion <= FORMAT_VERSION,
+                "formatVersion must be in [1, " + FORMAT_VERSION + "], was " + formatVersion);
         require(
                 sequenceLength >= 1 && sequenceLength <= SequencePolicy.MAX_EVENTS_LIMIT,
                 "sequenceLength must be in [1, 10000], was " + sequenceLength);
@@ -117,6 +127,7 @@ public record FeatureSpec(
             Action.valueOf(a);
         }
         List<FeatureDef> derived = derive(
+                formatVersion,
                 sequenceLength,
                 itemBuckets,
                 categoryBuckets,
@@ -190,6 +201,24 @@ public record FeatureSpec(
                 null);
     }
 
+    /** This spec at another format version, e.g. 1 for the inputs of a model trained before {@code cand_history}. */
+    public FeatureSpec withFormatVersion(int version) {
+        return new FeatureSpec(
+                version,
+                sequenceLength,
+                itemBuckets,
+                categoryBuckets,
+                brandBuckets,
+                hashSeed,
+                actions,
+                timeGapBoundariesMs,
+                priceBoundaries,
+                counterWindowsMs,
+                counterActions,
+                recencyScaleHours,
+                null);
+    }
+
     public FeatureSpec withSequenceLength(int l) {
         return new FeatureSpec(
                 formatVersion,
@@ -208,8 +237,8 @@ public record FeatureSpec(
     }
 
     private static List<FeatureDef> derive(
-            int l, int items, int cats, int brands, int nActions, int nGaps, int nPrices, int dense) {
-        return List.of(
+            int version, int l, int items, int cats, int brands, int nActions, int nGaps, int nPrices, int dense) {
+        List<FeatureDef> out = new ArrayList<>(List.of(
                 new FeatureDef(SEQ_ITEM, FeatureDef.INT32, List.of(l), items + 1),
                 new FeatureDef(SEQ_CATEGORY, FeatureDef.INT32, List.of(l), cats + 1),
                 new FeatureDef(SEQ_ACTION, FeatureDef.INT32, List.of(l), nActions + 1),
@@ -218,7 +247,28 @@ public record FeatureSpec(
                 new FeatureDef(CAND_ITEM, FeatureDef.INT32, List.of(), items + 1),
                 new FeatureDef(CAND_CATEGORY, FeatureDef.INT32, List.of(), cats + 1),
                 new FeatureDef(CAND_BRAND, FeatureDef.INT32, List.of(), brands + 1),
-                new FeatureDef(CAND_PRICE, FeatureDef.INT32, List.of(), nPrices + 2));
+                new FeatureDef(CAND_PRICE, FeatureDef.INT32, List.of(), nPrices + 2)));
+        if (version >= CAND_HISTORY_SINCE) {
+            out.add(new FeatureDef(CAND_HISTORY, FeatureDef.FLOAT32, List.of(historyWidth(nActions)), 0));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Width of {@code cand_history}: per action 4 values (item count, category count, item and category recency), then 2 last-event flags. */
+    private static int historyWidth(int nActions) {
+        return 4 * nActions + 2;
+    }
+
+    /** Whether this spec has the {@code cand_history} input (format version 2 on). */
+    @JsonIgnore
+    public boolean hasCandidateHistory() {
+        return formatVersion >= CAND_HISTORY_SINCE;
+    }
+
+    /** Width of {@code cand_history}, 0 when the spec has none. */
+    @JsonIgnore
+    public int historyWidth() {
+        return hasCandidateHistory() ? historyWidth(actions.size()) : 0;
     }
 
     /** The input named {@code name}. */

@@ -134,6 +134,8 @@ final class TrainingGraph implements AutoCloseable {
 
         float lr = cfg.learningRate().floatValue();
         Operand<TFloat32> lrC = tf.constant(lr);
+        // the wide part starts at zero and early stopping comes after a few epochs: it learns at its own, larger rate
+        Operand<TFloat32> wideLr = tf.constant((float) (lr * cfg.wideLearningRateScale()));
         Operand<TFloat32> b1 = tf.constant(BETA1);
         Operand<TFloat32> b2 = tf.constant(BETA2);
         Operand<TFloat32> eps = tf.constant(EPSILON);
@@ -144,7 +146,17 @@ final class TrainingGraph implements AutoCloseable {
             Variable<TFloat32> v = slot(tf, p, "v");
             @SuppressWarnings("unchecked")
             Operand<TFloat32> g = (Operand<TFloat32>) grads[i];
-            updates.add(tf.train.applyAdam(p.variable(), m, v, beta1Power, beta2Power, lrC, b1, b2, eps, g));
+            updates.add(tf.train.applyAdam(
+                    p.variable(),
+                    m,
+                    v,
+                    beta1Power,
+                    beta2Power,
+                    p.name().startsWith("wide") ? wideLr : lrC,
+                    b1,
+                    b2,
+                    eps,
+                    g));
         }
         // lazy Adam: lr_t = lr · sqrt(1 − β2^t) / (1 − β1^t)
         Operand<TFloat32> lrT = tf.math.div(

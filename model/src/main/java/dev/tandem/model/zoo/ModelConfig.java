@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param towerHidden       per-task tower layers
  * @param attentionHidden   hidden width of the target-attention scorer
  * @param taskSeGating      per-task squeeze-and-excitation gating of the task's input
+ * @param wide              Wide &amp; Deep: add a linear logit over the dense inputs ({@code user_dense},
+ *                          {@code cand_history}) to every stage's logit, trained jointly
+ * @param wideLearningRateScale the wide part's Adam learning rate is {@code learningRate} times this
  * @param learningRate      Adam learning rate
  * @param batchSize         mini-batch size
  * @param epochs            maximum epochs
@@ -51,6 +54,8 @@ import java.util.Objects;
     "towerHidden",
     "attentionHidden",
     "taskSeGating",
+    "wide",
+    "wideLearningRateScale",
     "learningRate",
     "batchSize",
     "epochs",
@@ -70,6 +75,8 @@ public record ModelConfig(
         List<Integer> towerHidden,
         Integer attentionHidden,
         Boolean taskSeGating,
+        Boolean wide,
+        Double wideLearningRateScale,
         Double learningRate,
         Integer batchSize,
         Integer epochs,
@@ -96,6 +103,8 @@ public record ModelConfig(
     }
 
     public static final String FILE_NAME = "model-config.json";
+    /** The default of {@link #wide()}. */
+    public static final boolean DEFAULT_WIDE = true;
     /** {@link Architecture#codes()}: the accepted {@code architecture} values. */
     public static final List<String> ARCHITECTURES = Architecture.codes();
     /** {@link SequenceEncoder#codes()}: the accepted {@code sequenceEncoder} values. */
@@ -118,6 +127,8 @@ public record ModelConfig(
         towerHidden = towerHidden == null ? List.of(32) : List.copyOf(towerHidden);
         attentionHidden = attentionHidden == null ? 32 : attentionHidden;
         taskSeGating = taskSeGating == null ? Boolean.FALSE : taskSeGating;
+        wide = wide == null ? DEFAULT_WIDE : wide;
+        wideLearningRateScale = wideLearningRateScale == null ? 10.0 : wideLearningRateScale;
         learningRate = learningRate == null ? 0.003 : learningRate;
         batchSize = batchSize == null ? 256 : batchSize;
         epochs = epochs == null ? 10 : epochs;
@@ -154,6 +165,10 @@ public record ModelConfig(
                 learningRate > 0 && learningRate < 1 && Double.isFinite(learningRate),
                 "learningRate",
                 "must be in (0, 1), was " + learningRate);
+        require(
+                wideLearningRateScale > 0 && wideLearningRateScale <= 1000 && Double.isFinite(wideLearningRateScale),
+                "wideLearningRateScale",
+                "must be in (0, 1000], was " + wideLearningRateScale);
         require(batchSize >= 1 && batchSize <= 65_536, "batchSize", "must be in [1, 65536], was " + batchSize);
         require(epochs >= 1 && epochs <= 10_000, "epochs", "must be in [1, 10000], was " + epochs);
         require(patience >= 0, "patience", "must be >= 0, was " + patience);
@@ -171,7 +186,8 @@ public record ModelConfig(
 
     public static ModelConfig defaults() {
         return new ModelConfig(
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     /** The weight of the auxiliary next-category loss, 0 when the task is off. */
@@ -214,6 +230,12 @@ public record ModelConfig(
     public ModelConfig withItemId(boolean use) {
         return copy(c -> {
             c.useItemId = use;
+        });
+    }
+
+    public ModelConfig withWide(boolean w) {
+        return copy(c -> {
+            c.wide = w;
         });
     }
 
@@ -297,6 +319,8 @@ public record ModelConfig(
         List<Integer> towerHidden;
         Integer attentionHidden;
         Boolean taskSeGating;
+        Boolean wide;
+        Double wideLearningRateScale;
         Double learningRate;
         Integer batchSize;
         Integer epochs;
@@ -316,6 +340,8 @@ public record ModelConfig(
             towerHidden = m.towerHidden;
             attentionHidden = m.attentionHidden;
             taskSeGating = m.taskSeGating;
+            wide = m.wide;
+            wideLearningRateScale = m.wideLearningRateScale;
             learningRate = m.learningRate;
             batchSize = m.batchSize;
             epochs = m.epochs;
@@ -337,6 +363,8 @@ public record ModelConfig(
                     towerHidden,
                     attentionHidden,
                     taskSeGating,
+                    wide,
+                    wideLearningRateScale,
                     learningRate,
                     batchSize,
                     epochs,

@@ -24,12 +24,13 @@ import org.tensorflow.types.TInt32;
  * item tower        v   = relu(W · [cat, brand, price_bucket (, item)] + b)     — ID-free unless useItemId
  * sequence encoder  s   = mean_i(e_i | mask) | DIN target attention(e, q | mask) | transformer block, then attention
  * matches           m_a = log1p(#kept events of action a on the candidate's category) [and on the candidate item]
- * x                 = [s, s ⊙ q, v, user_dense, m]
+ * x                 = [s, s ⊙ q, v, user_dense, m (, cand_history when the spec has it)]
  * architecture      shared_bottom: h_t = MLP(x) for every task
  *                   mmoe:  h_t = Σ_e softmax(W_t x)_e · expert_e(x)
  *                   ple:   one CGC layer: h_t = Σ softmax(W_t x) · [task experts of t, shared experts](x)
  * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
  * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
+ * wide (optional)   z_t += u_t · [user_dense, cand_history] + c_t            — linear, zero-initialised, joint
  * funnel head       log P(reach k) = Σ_{j≤k} log σ(z_j);  output p_&lt;stage&gt; = P(reach k)
  * auxiliary         (training only, optional) next-category logits = W · MLP_aux(h_aux) over the category
  *                   buckets; h_aux = the shared bottom, or its own gate over the (shared) experts
@@ -73,7 +74,8 @@ public final class ModelZoo {
                 Operand<TInt32> candItem,
                 Operand<TInt32> candCat,
                 Operand<TInt32> candBrand,
-                Operand<TInt32> candPrice) {}
+                Operand<TInt32> candPrice,
+                Operand<TFloat32> candHistory) {}
 
         /** {@code x}, the input of the shared layers, and its width. */
         record Features(Operand<TFloat32> x, int width) {}
@@ -128,7 +130,8 @@ public final class ModelZoo {
                     (Operand<TInt32>) inputs.get(FeatureSpec.CAND_ITEM),
                     (Operand<TInt32>) inputs.get(FeatureSpec.CAND_CATEGORY),
                     (Operand<TInt32>) inputs.get(FeatureSpec.CAND_BRAND),
-                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_PRICE));
+                    (Operand<TInt32>) inputs.get(FeatureSpec.CAND_PRICE),
+                    (Operand<TFloat32>) inputs.get(FeatureSpec.CAND_HISTORY));
         }
 
         /** Embeddings, the item tower, the pooled sequence and the explicit matches: {@code x = [s, s ⊙ q, v, user_dense, m]}. */
@@ -190,6 +193,10 @@ public final class ModelZoo {
                 parts.add(tf.math.log1p(
                         tf.reduceSum(tf.math.mul(actions, tf.expandDims(sameItem, tf.constant(2))), tf.constant(1))));
                 xw += nA;
+            }
+            if (in.candHistory() != null) {
+                parts.add(in.candHistory());
+                xw += spec.historyWidth();
             }
             return new Features(concat(parts), xw);
         }
@@ -255,6 +262,9 @@ public final class ModelZoo {
                 Operand<TFloat32> tower = cfg.towerHidden().isEmpty() ? h : mlp("tower" + t, h, hw, cfg.towerHidden());
                 int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
                 Operand<TFloat32> z = tf.reshape(dense("logit" + t, tower, tw, 1, false), tf.constant(new int[] {-1}));
+                if (cfg.wide()) {
+                    z = tf.math.add(z, wide("wide" + t, in));
+                }
                 logits.add(z);
                 Operand<TFloat32> ls = logSigmoid(z);
                 cum = cum == null ? ls : tf.math.add(cum, ls);
@@ -279,6 +289,20 @@ public final class ModelZoo {
                         false);
             }
             return new FunnelGraph(spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory);
+        }
+
+        /** The linear (wide) logit over the dense inputs: u · [user_dense, cand_history] + c, zero at the start. */
+        Operand<TFloat32> wide(String name, Inputs in) {
+            List<Operand<TFloat32>> parts = new ArrayList<>(List.of(in.userDense()));
+            int w = spec.denseWidth();
+            if (in.candHistory() != null) {
+                parts.add(in.candHistory());
+                w += spec.historyWidth();
+            }
+            Operand<TFloat32> x = parts.size() == 1 ? parts.get(0) : concat(parts);
+            Operand<TFloat32> y = tf.math.add(
+                    tf.linalg.matMul(x, p.constantWeight(name + "/w", w, 1, 0f)), p.vector(name + "/b", 1, 0f));
+            return tf.reshape(y, tf.constant(new int[] {-1}));
         }
 
         /** log σ(z) = −softplus(−z) = −(max(−z, 0) + log1p(exp(−|z|))). */

@@ -72,6 +72,11 @@ public final class Params {
     }
 
     /** A bias or any vector, constant-initialised. */
+    /** An [in, out] matrix with every entry {@code value} (e.g. 0 for the linear part of Wide &amp; Deep). */
+    public Variable<TFloat32> constantWeight(String name, long in, long out, float value) {
+        return create(name, Shape.of(in, out), Kind.DENSE, rng -> value);
+    }
+
     public Variable<TFloat32> vector(String name, long n, float value) {
         return create(name, Shape.of(n), Kind.DENSE, rng -> value);
     }

@@ -177,7 +177,7 @@ class FeatureEncoderTest {
         FeatureSpec back = FeatureSpec.read(dir);
         assertThat(back).isEqualTo(spec);
         assertThat(back.canProduce(spec)).isTrue();
-        assertThat(spec.toJson()).contains("\"seq_item\"", "\"formatVersion\" : 1");
+        assertThat(spec.toJson()).contains("\"seq_item\"", "\"cand_history\"", "\"formatVersion\" : 2");
     }
 
     @Test
@@ -208,6 +208,142 @@ class FeatureEncoderTest {
         assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"vocabulary\" : 1001", "\"vocabulary\" : 99")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("features do not match");
+    }
+
+    /** cand_history against features-core's CandidateInteractions (counts, time of the newest) on a hand-made sequence. */
+    @Test
+    void candidateHistoryMatchesTheCandidateInteractionsDefinition() {
+        FeatureSpec s20 = FeatureSpec.defaults().withBuckets(1000, 100, 50); // L = 20 ≥ the 12 events below
+        FeatureEncoder e20 = new FeatureEncoder(s20);
+        BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
+        Action[] acts = {Action.VIEW, Action.VIEW, Action.CART, Action.VIEW, Action.PURCHASE, Action.FAVORITE};
+        Random r = new Random(11);
+        for (int i = 0; i < 12; i++) {
+            event(
+                    seq,
+                    "e" + i,
+                    "i" + r.nextInt(4),
+                    "c" + r.nextInt(2),
+                    acts[r.nextInt(acts.length)],
+                    T0 + i * 2_345_678L);
+        }
+        long now = T0 + 12 * 2_345_678L + 777L;
+        UserVector u = e20.newUserVector();
+        e20.encodeUser(seq, now, u);
+        List<Action> actions = s20.actions().stream().map(Action::valueOf).toList();
+        dev.tandem.features.interaction.CandidateInteractions ref =
+                new dev.tandem.features.interaction.CandidateInteractions(actions);
+        float[] want = new float[ref.width()];
+        EncodedBatch b = e20.newBatch(8);
+        int row = 0;
+        int nonZero = 0;
+        for (String item : List.of("i0", "i1", "i2", "i3", "nope")) {
+            for (String cat : List.of("c0", "c1")) {
+                if (row == 8) {
+                    break;
+                }
+                e20.writeRow(u, e20.encodeItem(item, cat, null, null), b, row);
+                ref.compute(seq, item, cat, now, want, 0);
+                int g = s20.timeGapBoundariesMs().size();
+                double norm = Math.log1p(s20.sequenceLength());
+                for (int a = 0; a < actions.size(); a++) {
+                    for (var scope : dev.tandem.features.interaction.CandidateInteractions.Scope.values()) {
+                        int k = scope == dev.tandem.features.interaction.CandidateInteractions.Scope.ITEM ? 0 : 1;
+                        float count = want[ref.countIndex(scope, a)];
+                        float hours = want[ref.hoursSinceIndex(scope, a)];
+                        float recency = count == 0
+                                ? 0f
+                                : (g + 2 - e20.timeGapId(Math.round(hours * 3_600_000.0))) / (float) (g + 1);
+                        assertThat(b.candHistory[row * s20.historyWidth() + 4 * a + k])
+                                .as("%s/%s %s %s count", item, cat, actions.get(a), scope)
+                                .isCloseTo(
+                                        (float) (Math.log1p(count) / norm), org.assertj.core.data.Offset.offset(1e-6f));
+                        assertThat(b.candHistory[row * s20.historyWidth() + 4 * a + 2 + k])
+                                .as("%s/%s %s %s recency", item, cat, actions.get(a), scope)
+                                .isEqualTo(recency);
+                        nonZero += count > 0 ? 1 : 0;
+                    }
+                }
+                int n = seq.size() - 1;
+                assertThat(b.candHistory[row * s20.historyWidth() + 4 * actions.size()])
+                        .isEqualTo(seq.itemId(n).toString().equals(item) ? 1f : 0f);
+                assertThat(b.candHistory[row * s20.historyWidth() + 4 * actions.size() + 1])
+                        .isEqualTo(seq.categoryId(n).toString().equals(cat) ? 1f : 0f);
+                row++;
+            }
+        }
+        assertThat(nonZero).isGreaterThan(10);
+    }
+
+    /** Pinned values on a sequence longer than L: only the newest L events count. */
+    @Test
+    void candidateHistoryReadsOnlyTheEncodedSequence() {
+        BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
+        long h = 3_600_000L;
+        event(seq, "e1", "i1", "c1", Action.VIEW, T0); // beyond L = 5: not counted
+        event(seq, "e2", "i2", "c1", Action.VIEW, T0 + h);
+        event(seq, "e3", "i1", "c1", Action.CART, T0 + 2 * h);
+        event(seq, "e4", "i3", "c2", Action.VIEW, T0 + 3 * h);
+        event(seq, "e5", "i1", "c1", Action.VIEW, T0 + 4 * h);
+        event(seq, "e6", "i4", "c2", Action.PURCHASE, T0 + 5 * h);
+        UserVector u = enc.newUserVector();
+        enc.encodeUser(seq, T0 + 6 * h, u);
+        EncodedBatch b = enc.newBatch(2);
+        enc.writeRow(u, enc.encodeItem("i1", "c1", null, null), b, 0);
+        int w = spec.historyWidth();
+        int view = spec.actions().indexOf("VIEW");
+        int cart = spec.actions().indexOf("CART");
+        int purchase = spec.actions().indexOf("PURCHASE");
+        float n = (float) Math.log1p(5);
+        float[] x = Arrays.copyOfRange(b.candHistory, 0, w);
+        // VIEW: item e5 (2 h ago: gap id 5 of 12 → 8/12), category e2 and e5
+        assertThat(x[4 * view]).isCloseTo((float) Math.log1p(1) / n, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(x[4 * view + 1]).isCloseTo((float) Math.log1p(2) / n, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(x[4 * view + 2]).isEqualTo(8f / 12f);
+        assertThat(x[4 * view + 3]).isEqualTo(8f / 12f);
+        // CART: e3, 4 h ago: gap id 6 → 7/12
+        assertThat(x[4 * cart]).isCloseTo((float) Math.log1p(1) / n, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(x[4 * cart + 2]).isEqualTo(7f / 12f);
+        assertThat(x[4 * purchase]).isZero();
+        assertThat(x[4 * purchase + 2]).isZero();
+        assertThat(x[w - 2]).isZero(); // the newest event (e6) is another item and category
+        assertThat(x[w - 1]).isZero();
+        // an unknown candidate (id 0) matches nothing, padding included
+        enc.writeRow(u, enc.encodeItem(null, null, null, null), b, 1);
+        assertThat(Arrays.copyOfRange(b.candHistory, w, 2 * w)).containsOnly(0f);
+        // recomputing from the row alone (what the scoring job does) gives the same numbers
+        float[] before = b.candHistory.clone();
+        Arrays.fill(b.candHistory, 42f);
+        b.fillCandidateHistory(0);
+        b.fillCandidateHistory(1);
+        assertThat(b.candHistory).containsExactly(before);
+    }
+
+    /** A model trained before cand_history (format 1): its spec still reads, and an encoder built from it makes exactly its inputs. */
+    @Test
+    void aFormatOneSpecReadsAndEncodesWithoutCandidateHistory(@TempDir Path dir) throws Exception {
+        FeatureSpec v1 = spec.withFormatVersion(1);
+        String json = v1.toJson();
+        assertThat(json).doesNotContain("cand_history").contains("\"formatVersion\" : 1");
+        FeatureSpec back = FeatureSpec.fromJson(json);
+        assertThat(back).isEqualTo(v1);
+        assertThat(back.historyWidth()).isZero();
+        assertThat(back.canProduce(back)).isTrue();
+        // the current encoder refuses it (a number it computes differs), the model's own spec produces it
+        assertThat(spec.incompatibilities(back)).anySatisfy(s -> assertThat(s).contains("formatVersion"));
+        FeatureEncoder old = new FeatureEncoder(back);
+        EncodedBatch b = old.newBatch(2);
+        assertThat(b.candHistory).isEmpty();
+        assertThatThrownBy(() -> b.floats(FeatureSpec.CAND_HISTORY)).isInstanceOf(IllegalArgumentException.class);
+        BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
+        event(seq, "e1", "i1", "c1", Action.VIEW, T0);
+        UserVector u = old.newUserVector();
+        old.encodeUser(seq, T0, u);
+        old.writeRow(u, old.encodeItem("i1", "c1", null, null), b, 0);
+        assertThat(b.rows()).isEqualTo(1);
+        assertThatThrownBy(() -> FeatureSpec.fromJson(json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("formatVersion");
     }
 
     static void event(BehaviourSequence seq, String id, String item, String cat, Action a, long t) {

@@ -94,4 +94,38 @@ class ModelZooTest {
         List<String> noTowers = build(ModelConfig.fromJson("{\"towerHidden\": []}"), false, ModelZooTest::params);
         assertThat(noTowers).contains("logit0/w").noneMatch(n -> n.startsWith("tower") || n.startsWith("se"));
     }
+
+    @Test
+    void theWidePartIsALinearLogitPerStageOverTheDenseInputsStartingAtZero() {
+        int width = SPEC.denseWidth() + SPEC.historyWidth();
+        assertThat(SPEC.historyWidth()).isPositive();
+        java.util.Map<String, float[]> init = build(
+                ModelConfig.defaults().withWide(true), false, f -> f.params().initialValues());
+        for (String w : List.of("wide0/w", "wide1/w")) {
+            assertThat(init.get(w)).as(w).hasSize(width).containsOnly(0f);
+        }
+        assertThat(init.get("wide0/b")).containsExactly(0f);
+        assertThat(build(ModelConfig.defaults().withWide(false), false, ModelZooTest::params))
+                .noneMatch(n -> n.startsWith("wide"));
+        assertThat(ModelConfig.fromJson("{\"wide\": true}").wide()).isTrue();
+        assertThat(ModelConfig.defaults().wide()).isEqualTo(ModelConfig.DEFAULT_WIDE);
+        assertThat(ModelConfig.defaults().wideLearningRateScale()).isEqualTo(10.0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelConfig.fromJson("{\"wideLearningRateScale\": 0}"))
+                .hasMessageContaining("wideLearningRateScale");
+    }
+
+    /** A format-1 spec (a model from before cand_history) still builds, without that input. */
+    @Test
+    void aFormatOneSpecBuildsWithoutCandidateHistory() {
+        FeatureSpec v1 = SPEC.withFormatVersion(1);
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            FunnelGraph f =
+                    ModelZoo.build(tf, v1, ModelConfig.defaults().withWide(true), STAGES, new Params(tf, 1), false);
+            assertThat(f.inputs())
+                    .doesNotContainKey(FeatureSpec.CAND_HISTORY)
+                    .hasSize(v1.features().size());
+            assertThat(f.params().initialValues().get("wide0/w")).hasSize(v1.denseWidth());
+        }
+    }
 }

@@ -137,6 +137,8 @@ class TrainFromTopicIT {
         }
         assertThat(b.features().floats("user_dense"))
                 .containsExactly(a.features().floats("user_dense"));
+        assertThat(b.features().floats("cand_history"))
+                .containsExactly(a.features().floats("cand_history"));
     }
 
     @Test
