@@ -223,6 +223,36 @@ final class FreshnessRun {
                 checkpoints[0]);
     }
 
+    /**
+     * When the slow requests were sent: per second of the measured window, the slowest request's latency, listing the
+     * seconds over 100 ms. One block of adjacent seconds is a single stall (a rebalance, a pause); a second every few
+     * seconds is something periodic (a checkpoint, a collection).
+     */
+    private String stalls(int warm, int sent, AtomicLongArray scheduled, AtomicLongArray readable) {
+        if (sent <= warm) return "stalls: none measured";
+        long start = scheduled.get(warm);
+        int seconds = (int) ((scheduled.get(sent - 1) - start) / 1_000_000_000L) + 1;
+        long[] worst = new long[seconds];
+        for (int n = warm; n < sent; n++) {
+            int sec = (int) ((scheduled.get(n) - start) / 1_000_000_000L);
+            worst[sec] = Math.max(worst[sec], readable.get(n) - scheduled.get(n));
+        }
+        StringBuilder b = new StringBuilder();
+        int slow = 0;
+        for (int sec = 0; sec < seconds; sec++) {
+            if (worst[sec] <= 100_000_000L) continue;
+            slow++;
+            b.append(b.isEmpty() ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "+%ds %d ms", sec, worst[sec] / 1_000_000));
+        }
+        return String.format(
+                Locale.ROOT,
+                "seconds with a request slower than 100 ms: %d of %d%s",
+                slow,
+                seconds,
+                slow == 0 ? "" : " (" + b + ")");
+    }
+
     private static void failIfDown(ScoringBenchJob job, SinkWorker worker, String connector) {
         job.failure().ifPresent(f -> {
             throw new IllegalStateException(f);
@@ -307,6 +337,7 @@ final class FreshnessRun {
                 r.topicToReadableP99Ms(),
                 window[0] == null || window[1] == null ? "not measured" : window[1].describeSince(window[0])));
         if (checkpoints != null) say.accept("               " + ScoringRuns.describe(checkpoints));
+        say.accept("               " + stalls(warm, sent, scheduled, readable));
         return r;
     }
 }
