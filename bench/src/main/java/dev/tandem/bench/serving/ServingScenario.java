@@ -322,6 +322,7 @@ public final class ServingScenario extends ServingOptions {
         m.put("freshness_topic_to_readable_p99_ms_" + mode, r.topicToReadableP99Ms());
         r.cores().forEach((k, v) -> m.put("freshness_cpu_cores_" + k + "_" + mode, v));
         putCheckpoints(m, "freshness_", "_" + mode, r.checkpoints());
+        if (!Double.isNaN(r.sinkBatchMaxMs())) m.put("freshness_sink_batch_max_ms_" + mode, r.sinkBatchMaxMs());
     }
 
     private static void putCheckpoints(

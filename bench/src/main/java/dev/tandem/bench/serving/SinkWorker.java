@@ -138,6 +138,20 @@ final class SinkWorker implements AutoCloseable {
         return n;
     }
 
+    /** The slowest batch of any task of connector {@code name} (decode to store acknowledgement), and how many batches. */
+    static long[] slowestBatchMicros(String name) throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        long max = 0;
+        long batches = 0;
+        for (ObjectName o : server.queryNames(
+                new ObjectName("dev.tandem.connect:type=serving-sink,connector=" + ObjectName.quote(name) + ",task=*"),
+                null)) {
+            max = Math.max(max, (Long) server.getAttribute(o, "MaxBatchMicros"));
+            batches += (Long) server.getAttribute(o, "Batches");
+        }
+        return new long[] {max, batches};
+    }
+
     @Override
     public void close() {
         worker.close();

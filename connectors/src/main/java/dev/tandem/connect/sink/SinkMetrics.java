@@ -21,6 +21,8 @@ public final class SinkMetrics implements SinkMetricsMBean, AutoCloseable {
     private final AtomicLong stale = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lastBatchMicros = new AtomicLong();
+    private final AtomicLong maxBatchMicros = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
     private final Counter writtenCounter;
     private final Counter staleCounter;
     private final Counter failureCounter;
@@ -60,6 +62,8 @@ public final class SinkMetrics implements SinkMetricsMBean, AutoCloseable {
         writtenCounter.increment(written);
         staleCounter.increment(stale);
         lastBatchMicros.set(nanos / 1000);
+        maxBatchMicros.accumulateAndGet(nanos / 1000, Math::max);
+        batches.incrementAndGet();
         batchTimer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -86,6 +90,16 @@ public final class SinkMetrics implements SinkMetricsMBean, AutoCloseable {
     @Override
     public long getLastBatchMicros() {
         return lastBatchMicros.get();
+    }
+
+    @Override
+    public long getMaxBatchMicros() {
+        return maxBatchMicros.get();
+    }
+
+    @Override
+    public long getBatches() {
+        return batches.get();
     }
 
     @Override

@@ -9,4 +9,9 @@ public interface SinkMetricsMBean {
     long getStoreFailures();
 
     long getLastBatchMicros();
+
+    /** The slowest batch since the task started, decode to store acknowledgement: a latency tail's share of the store. */
+    long getMaxBatchMicros();
+
+    long getBatches();
 }
