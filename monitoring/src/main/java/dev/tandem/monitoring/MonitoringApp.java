@@ -60,13 +60,14 @@ public final class MonitoringApp implements AutoCloseable {
         if (streams != null) throw new IllegalStateException("already started");
         LOG.info("{}", config.describe());
         MonitoringSerdes serdes = MonitoringSerdes.forRegistry(config.schemaRegistryUrl(), config.registryConfigs());
+        ModelCards cards = new ModelCards(config.modelCards(), MODEL_CARDS_RESCAN);
         Topology topology = MonitoringTopology.build(
                 config.topics(),
                 serdes,
                 config.options(),
-                new MicrometerMonitoringMetrics(meters, config.driftThresholds()),
+                new MicrometerMonitoringMetrics(meters, config.driftThresholds(), cards),
                 drain,
-                new ModelCards(config.modelCards(), MODEL_CARDS_RESCAN));
+                cards);
         outcomeSubtopology = MonitoringTopology.outcomeSubtopology(topology);
         http = new MonitoringHttpServer(
                 config.httpHost(), config.httpPort(), this::isHealthy, this::isReady, meters::scrape);

@@ -91,6 +91,12 @@ public final class MonitoringNames {
     public static final String METRIC_EXPECTED_AUC = "tandem.monitoring.expected.auc";
 
     public static final String METRIC_EXPECTED_BASE_RATE = "tandem.monitoring.expected.base.rate";
+    /**
+     * The validation AUC the version's model card states per stage (no window label): what the online AUC is compared
+     * with by the alert {@code TandemModelAucBelowCard}. Registered when a version's figures are first published and
+     * its card has one.
+     */
+    public static final String METRIC_CARD_AUC = "tandem.monitoring.card.auc";
     /** Drift gauges per {@link #TAG_FEATURE} instead of stage: a watched input's PSI and the values it is over. */
     public static final String METRIC_FEATURE_PSI = "tandem.monitoring.feature.psi";
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -37,6 +38,9 @@ public final class ModelCards implements DriftReferences {
     private final long rescanNanos;
     private final LongSupplier nanoClock;
     private volatile Map<String, DriftReference> references = Map.of();
+    /** model/version → stage → the card's AUC, for every card read (with a drift section or not). */
+    private volatile Map<String, Map<String, Double>> aucs = Map.of();
+
     private volatile long scannedAtNanos;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
@@ -86,13 +90,28 @@ public final class ModelCards implements DriftReferences {
                 roots);
     }
 
+    @Override
+    public OptionalDouble cardAuc(String model, String version, String stage) {
+        Map<String, Double> byStage = aucs.get(MetricKey.modelKey(model, version));
+        if (byStage == null && !roots.isEmpty() && nanoClock.getAsLong() - scannedAtNanos >= rescanNanos) {
+            synchronized (this) {
+                if (nanoClock.getAsLong() - scannedAtNanos >= rescanNanos) scan();
+            }
+            byStage = aucs.get(MetricKey.modelKey(model, version));
+        }
+        Double auc = byStage == null ? null : byStage.get(stage);
+        return auc == null ? OptionalDouble.empty() : OptionalDouble.of(auc);
+    }
+
     private void scan() {
         Map<String, DriftReference> found = new HashMap<>();
+        Map<String, Map<String, Double>> foundAucs = new HashMap<>();
         for (Path root : roots) {
             for (Path card : cards(root)) {
-                read(card, found);
+                read(card, found, foundAucs);
             }
         }
+        aucs = Map.copyOf(foundAucs);
         Map<String, DriftReference> before = references;
         found.forEach((key, ref) -> {
             if (!before.containsKey(key)) {
@@ -133,7 +152,7 @@ public final class ModelCards implements DriftReferences {
         return false;
     }
 
-    private static void read(Path card, Map<String, DriftReference> into) {
+    private static void read(Path card, Map<String, DriftReference> into, Map<String, Map<String, Double>> aucs) {
         try {
             Map<?, ?> json = JSON.readValue(card.toFile(), Map.class);
             Object name = json.get("name");
@@ -142,6 +161,14 @@ public final class ModelCards implements DriftReferences {
             if (!(name instanceof String n) || !(version instanceof String v)) {
                 LOG.warn("model card {} has no name or version: skipped", card);
                 return;
+            }
+            if (json.get("stages") instanceof Map<?, ?> stages) {
+                Map<String, Double> byStage = new HashMap<>();
+                stages.forEach((stage, figures) -> {
+                    if (figures instanceof Map<?, ?> f && f.get("auc") instanceof Number auc)
+                        byStage.put(String.valueOf(stage), auc.doubleValue());
+                });
+                if (!byStage.isEmpty()) aucs.put(MetricKey.modelKey(n, v), Map.copyOf(byStage));
             }
             if (!(section instanceof Map<?, ?> m)) return; // an older card: reported when its version is met
             into.put(MetricKey.modelKey(n, v), DriftReference.fromMap(m));

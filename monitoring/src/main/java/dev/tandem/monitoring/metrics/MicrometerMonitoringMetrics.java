@@ -3,6 +3,7 @@ package dev.tandem.monitoring.metrics;
 import static dev.tandem.monitoring.MonitoringNames.*;
 
 import dev.tandem.monitoring.MonitoringNames;
+import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.schemas.FeatureDrift;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.ReliabilityBin;
@@ -44,6 +45,10 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     /** (model, version) → task → lag in seconds. */
     private final Map<List<String>, Map<String, Double>> labelLags = new ConcurrentHashMap<>();
 
+    private final DriftReferences cards;
+    /** (model, version, stage) whose card AUC is registered, or was looked up and not found. */
+    private final Set<List<String>> cardAucLookedUp = ConcurrentHashMap.newKeySet();
+
     /** The PSI thresholds the alert rules and the dashboard compare with. */
     public record DriftThresholds(double warning, double critical) {
         public DriftThresholds {
@@ -74,7 +79,13 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     }
 
     public MicrometerMonitoringMetrics(MeterRegistry registry, DriftThresholds thresholds) {
+        this(registry, thresholds, DriftReferences.NONE);
+    }
+
+    /** @param cards where a version's card AUC per stage is read ({@link DriftReferences#cardAuc}) */
+    public MicrometerMonitoringMetrics(MeterRegistry registry, DriftThresholds thresholds, DriftReferences cards) {
         this.registry = registry;
+        this.cards = cards;
         Gauge.builder(METRIC_PSI_THRESHOLD, thresholds::warning)
                 .description("PSI from which drift is a moderate shift (drift.psi.warning)")
                 .tag(TAG_LEVEL, LEVEL_WARNING)
@@ -144,6 +155,7 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
                 List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage(), window);
                 latest.computeIfAbsent(key, k -> register(m, window)).figures = m;
             }
+            registerCardAuc(m);
         }
         if (m.getScored() > 0 || !m.getFeatureDrift().isEmpty()) {
             // the stage's scores and the version's features share the version's newest window
@@ -159,6 +171,21 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
                 }
             }
         }
+    }
+
+    /** Once per version and stage with graded figures: the card's AUC, if its card states one. */
+    private void registerCardAuc(ModelMetrics m) {
+        List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage());
+        if (!cardAucLookedUp.add(key)) return;
+        java.util.OptionalDouble auc = cards.cardAuc(m.getModelName(), m.getModelVersion(), m.getStage());
+        if (auc.isEmpty()) return;
+        double value = auc.getAsDouble();
+        Gauge.builder(MonitoringNames.METRIC_CARD_AUC, () -> value)
+                .description("Validation AUC of the stage in the version's model card")
+                .tag(MonitoringNames.TAG_MODEL, m.getModelName())
+                .tag(MonitoringNames.TAG_VERSION, m.getModelVersion())
+                .tag(MonitoringNames.TAG_STAGE, m.getStage())
+                .register(registry);
     }
 
     /** {@code total}, {@code current} when the record's window is the newest of its series so far, else null. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tandem.features.drift.DriftReference;
+import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.schemas.Action;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -42,8 +44,17 @@ class DashboardAndAlertMetricsTest {
     static void scrapeTheApp() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DriftReference reference = DriftFixtures.reference(1_000, 1);
-        try (MonitoringFixture fx =
-                new MonitoringFixture(MonitoringFixture.OPTIONS, registry, (model, version) -> reference)) {
+        try (MonitoringFixture fx = new MonitoringFixture(MonitoringFixture.OPTIONS, registry, new DriftReferences() {
+            @Override
+            public DriftReference find(String model, String version) {
+                return reference;
+            }
+
+            @Override
+            public OptionalDouble cardAuc(String model, String version, String stage) {
+                return OptionalDouble.of(0.8);
+            }
+        })) {
             for (int i = 0; i < 20; i++) {
                 long t = T0 + i * MIN;
                 fx.predict("r" + i, "u" + (i % 3), t, "v1", scores("i" + i, p(0.5f, 0.2f)));
@@ -65,7 +76,8 @@ class DashboardAndAlertMetricsTest {
                         "tandem_monitoring_expected_auc",
                         "tandem_monitoring_expected_base_rate",
                         "tandem_monitoring_feature_psi",
-                        "tandem_monitoring_label_lag_seconds");
+                        "tandem_monitoring_label_lag_seconds",
+                        "tandem_monitoring_card_auc");
     }
 
     /** The metric names of the samples of a Prometheus text exposition. */

@@ -90,7 +90,13 @@ final class MonitoringFixture implements AutoCloseable {
     MonitoringFixture(MonitoringTopology.Options options, MeterRegistry meters, DriftReferences references) {
         this.meters = meters;
         topology = MonitoringTopology.build(
-                topics, serdes, options, new MicrometerMonitoringMetrics(meters), drain, references);
+                topics,
+                serdes,
+                options,
+                new MicrometerMonitoringMetrics(
+                        meters, MicrometerMonitoringMetrics.DriftThresholds.defaults(), references),
+                drain,
+                references);
         try {
             stateDir = Files.createTempDirectory("monitoring-ttd");
         } catch (java.io.IOException e) {
