@@ -39,6 +39,13 @@ import org.tensorflow.types.TInt32;
  * only the gathered rows.
  */
 public final class ModelZoo {
+    /**
+     * Stage t's logit is multiplied by the variable {@code INVERSE_TEMPERATURE + t}: 1 in training, set afterwards by
+     * temperature scaling on the selection slice ({@code train.Calibration}), so the exported probabilities are
+     * calibrated per stage.
+     */
+    public static final String INVERSE_TEMPERATURE = "calibration/inverse_temperature_";
+
     private ModelZoo() {}
 
     /** The model with the auxiliary heads its config asks for (the training graph). */
@@ -265,6 +272,8 @@ public final class ModelZoo {
                 if (cfg.wide()) {
                     z = tf.math.add(z, wide("wide" + t, in));
                 }
+                // 1 while training; the trainer then fits it on the selection slice (temperature scaling)
+                z = tf.math.mul(z, p.fixed(INVERSE_TEMPERATURE + t, 1, 1f));
                 logits.add(z);
                 Operand<TFloat32> ls = logSigmoid(z);
                 cum = cum == null ? ls : tf.math.add(cum, ls);

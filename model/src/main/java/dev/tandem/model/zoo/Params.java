@@ -31,7 +31,9 @@ public final class Params {
     /** Dense variables get dense Adam; embedding tables get row-sparse (lazy) Adam. */
     public enum Kind {
         DENSE,
-        EMBEDDING
+        EMBEDDING,
+        /** Not trained: set after training (each stage's inverse temperature), saved with the model. */
+        FIXED
     }
 
     /** One variable. */
@@ -75,6 +77,11 @@ public final class Params {
     /** An [in, out] matrix with every entry {@code value} (e.g. 0 for the linear part of Wide &amp; Deep). */
     public Variable<TFloat32> constantWeight(String name, long in, long out, float value) {
         return create(name, Shape.of(in, out), Kind.DENSE, rng -> value);
+    }
+
+    /** A vector the optimizer leaves alone ({@link Kind#FIXED}), constant-initialised. */
+    public Variable<TFloat32> fixed(String name, long n, float value) {
+        return create(name, Shape.of(n), Kind.FIXED, rng -> value);
     }
 
     public Variable<TFloat32> vector(String name, long n, float value) {
