@@ -46,8 +46,8 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
     private final Map<List<String>, Map<String, Double>> labelLags = new ConcurrentHashMap<>();
 
     private final DriftReferences cards;
-    /** (model, version, stage) whose card AUC is registered, or was looked up and not found. */
-    private final Set<List<String>> cardAucLookedUp = ConcurrentHashMap.newKeySet();
+    /** (model, version, stage) whose card AUC gauge is registered. */
+    private final Set<List<String>> cardAucRegistered = ConcurrentHashMap.newKeySet();
 
     /** The PSI thresholds the alert rules and the dashboard compare with. */
     public record DriftThresholds(double warning, double critical) {
@@ -173,12 +173,16 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
         }
     }
 
-    /** Once per version and stage with graded figures: the card's AUC, if its card states one. */
+    /**
+     * Once per version and stage with graded figures, as soon as its card states an AUC (looked up again with each
+     * publication until then: a card exported later is picked up, {@link DriftReferences#cardAuc} rescans at most once
+     * a minute).
+     */
     private void registerCardAuc(ModelMetrics m) {
         List<String> key = List.of(m.getModelName(), m.getModelVersion(), m.getStage());
-        if (!cardAucLookedUp.add(key)) return;
+        if (cardAucRegistered.contains(key)) return;
         java.util.OptionalDouble auc = cards.cardAuc(m.getModelName(), m.getModelVersion(), m.getStage());
-        if (auc.isEmpty()) return;
+        if (auc.isEmpty() || !cardAucRegistered.add(key)) return;
         double value = auc.getAsDouble();
         Gauge.builder(MonitoringNames.METRIC_CARD_AUC, () -> value)
                 .description("Validation AUC of the stage in the version's model card")
