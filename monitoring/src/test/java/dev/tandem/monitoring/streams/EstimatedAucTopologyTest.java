@@ -10,12 +10,9 @@ import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.ModelMetrics;
-import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.PredictionTimings;
 import dev.tandem.schemas.UserEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +64,7 @@ class EstimatedAucTopologyTest {
                             : new float[] {(float) sharpened(cart), (float) sharpened(purchase)};
                     candidates.add(new CandidateScore(item, List.of(published[0], published[1]), null));
                 }
-                fx.predictions.pipeInput(user, prediction(v + "-r" + i, user, v, t, candidates));
+                fx.predictions.pipeInput(user, MonitoringFixture.prediction(v + "-r" + i, user, t, v, candidates));
             }
         }
         publish();
@@ -155,21 +152,6 @@ class EstimatedAucTopologyTest {
                 .tag(MonitoringNames.TAG_WINDOW, MonitoringNames.WINDOW_CURRENT)
                 .gauge();
         return g == null ? Double.NaN : g.value();
-    }
-
-    static Prediction prediction(
-            String requestId, String user, String version, long requestTimeMs, List<CandidateScore> candidates) {
-        return Prediction.newBuilder()
-                .setRequestId(requestId)
-                .setUserId(user)
-                .setModelName("funnel")
-                .setModelVersion(version)
-                .setFeaturesAsOf(null)
-                .setRequestTime(Instant.ofEpochMilli(requestTimeMs))
-                .setStages(List.of("CART", "PURCHASE"))
-                .setCandidates(candidates)
-                .setTimings(new PredictionTimings(Instant.EPOCH, Instant.EPOCH, 0L, 0L, 0))
-                .build();
     }
 
     /** The probability with its log-odds doubled: the same order, further from ½. */

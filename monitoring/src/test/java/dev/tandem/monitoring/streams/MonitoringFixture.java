@@ -153,6 +153,12 @@ final class MonitoringFixture implements AutoCloseable {
             for (float f : p) probs.add(f);
             candidates.add(new CandidateScore(item, probs, null));
         });
+        return prediction(requestId, user, requestTimeMs, version, candidates);
+    }
+
+    /** A prediction of model {@code funnel} over CART and PURCHASE with these candidates. */
+    static Prediction prediction(
+            String requestId, String user, long requestTimeMs, String version, List<CandidateScore> candidates) {
         return Prediction.newBuilder()
                 .setRequestId(requestId)
                 .setUserId(user)
