@@ -12,9 +12,12 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A run's output topic, read as a {@code read_committed} consumer sees it, to its end once the writer is gone: the
@@ -29,6 +32,27 @@ public final class CommittedTopic {
      * @param settled whether every partition's last stable offset reached its high watermark (no transaction left open)
      */
     public record End(Map<TopicPartition, Long> offsets, boolean settled) {}
+
+    /**
+     * A consumer of raw records as a downstream reader sees an output topic: read_committed, no auto-commit, up to
+     * 5,000 records a poll; the caller assigns it.
+     */
+    public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String clientId) {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        clientId,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5_000),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
 
     /**
      * The read_committed end offsets of {@code parts} once no transaction is open on them: the last stable offset of each

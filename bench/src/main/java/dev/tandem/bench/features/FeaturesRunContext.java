@@ -16,10 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * What the runs of one {@code tandem bench features} share: the environment, the output, the app settings every
@@ -75,20 +73,7 @@ final class FeaturesRunContext implements AutoCloseable {
     }
 
     KafkaConsumer<byte[], byte[]> consumer(String clientId) {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        env.endpoints().bootstrapServers(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        clientId,
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        5_000),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        return CommittedTopic.consumer(env.endpoints().bootstrapServers(), clientId);
     }
 
     static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> c, String topic) {

@@ -29,11 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -280,20 +278,8 @@ final class MonitoringRuns implements AutoCloseable {
         try (TandemAvroDeserializer<PredictionOutcome> d =
                         AvroSerdes.valueDeserializer(env.endpoints().registryUrl());
                 Admin admin = admin();
-                KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                        Map.of(
-                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                env.endpoints().bootstrapServers(),
-                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                                "read_committed",
-                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                                false,
-                                ConsumerConfig.CLIENT_ID_CONFIG,
-                                "tandem-bench-monitoring-verify",
-                                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                                5_000),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> c =
+                        CommittedTopic.consumer(env.endpoints().bootstrapServers(), "tandem-bench-monitoring-verify")) {
             CommittedTopic.End end = CommittedTopic.settledEnd(admin, parts, Duration.ofSeconds(60));
             if (!end.settled())
                 say("    (%s: a transaction still open after 60 s; read to its last stable offset)", topic);

@@ -1,15 +1,13 @@
 package dev.tandem.bench.monitoring;
 
+import dev.tandem.bench.CommittedTopic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Counts a run's outcomes as a {@code read_committed} consumer sees them arrive (records only, nothing decoded: it shares
@@ -42,20 +40,7 @@ final class OutcomeWatch implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        "tandem-bench-monitoring-watch",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        5_000),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = CommittedTopic.consumer(bootstrap, "tandem-bench-monitoring-watch")) {
             List<TopicPartition> parts = new ArrayList<>();
             for (int p = 0; p < partitions; p++) parts.add(new TopicPartition(topic, p));
             c.assign(parts);
