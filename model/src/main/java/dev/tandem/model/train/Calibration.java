@@ -1,6 +1,12 @@
 package dev.tandem.model.train;
 
 import dev.tandem.features.eval.Evaluation;
+import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.zoo.ModelZoo;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Temperature scaling of a funnel model, stage by stage, on held-out rows: P(reach stage t) is the product of the
@@ -17,6 +23,40 @@ public final class Calibration {
     private static final double GOLDEN = (Math.sqrt(5) - 1) / 2;
 
     private Calibration() {}
+
+    /**
+     * Fits the kept epoch's inverse temperatures on the rows [from, from + n) (the selection slice) and writes them
+     * into the model's variables (so the exported graph outputs calibrated probabilities) and into {@code best}; says
+     * what it did on {@code progress}.
+     */
+    static void apply(
+            TrainingGraph g,
+            ExampleSet data,
+            Map<String, float[]> best,
+            int from,
+            int n,
+            List<String> stages,
+            Consumer<String> progress) {
+        int k = stages.size();
+        float[] ps = Trainer.predict(g, data.features(), from, n, k);
+        float[] y = new float[n * k];
+        float[] m = new float[n * k];
+        System.arraycopy(data.labels(), from * k, y, 0, n * k);
+        System.arraycopy(data.mask(), from * k, m, 0, n * k);
+        double before = Trainer.loss(data, ps, from);
+        double[] scale = inverseTemperatures(ps, y, m, k);
+        for (int t = 0; t < k; t++) {
+            String name = ModelZoo.INVERSE_TEMPERATURE + t;
+            if (best.containsKey(name)) best.put(name, new float[] {(float) scale[t]});
+        }
+        g.model.params().assign(g.session, best);
+        double after = Trainer.loss(data, Trainer.predict(g, data.features(), from, n, k), from);
+        StringBuilder line =
+                new StringBuilder("calibration (temperature scaling on the selection slice): inverse temperature");
+        for (int t = 0; t < k; t++) line.append(String.format(Locale.ROOT, " %s %.3f", stages.get(t), scale[t]));
+        progress.accept(line.append(String.format(Locale.ROOT, "; selection loss %.4f → %.4f", before, after))
+                .toString());
+    }
 
     /**
      * @param reach  row-major [rows × stages] P(reach stage t) as the model outputs them

@@ -243,7 +243,7 @@ public final class Trainer {
             }
         }
         g.model.params().assign(g.session, best);
-        calibrate(g, data, best, train, selection, k, stages);
+        Calibration.apply(g, data, best, train, selection, stages, progress);
         float[] pv = predict(g, data.features(), data.trainCount(), data.validationCount(), k);
         List<StageReport> reports = Reports.of(data, pv, config.seed(), truth);
         for (StageReport r : reports) {
@@ -314,32 +314,6 @@ public final class Trainer {
         return column(data, pv, t, data.trainCount(), data.validationCount());
     }
 
-    /**
-     * Temperature scaling ({@link Calibration}) of the kept epoch on the selection slice, written into the model's
-     * inverse-temperature variables (so the exported graph outputs calibrated probabilities) and into {@code best}.
-     */
-    private void calibrate(
-            TrainingGraph g, ExampleSet data, Map<String, float[]> best, int from, int n, int k, List<String> stages) {
-        float[] ps = predict(g, data.features(), from, n, k);
-        float[] y = new float[n * k];
-        float[] m = new float[n * k];
-        System.arraycopy(data.labels(), from * k, y, 0, n * k);
-        System.arraycopy(data.mask(), from * k, m, 0, n * k);
-        double before = loss(data, ps, from);
-        double[] scale = Calibration.inverseTemperatures(ps, y, m, k);
-        for (int t = 0; t < k; t++) {
-            String name = dev.tandem.model.zoo.ModelZoo.INVERSE_TEMPERATURE + t;
-            if (best.containsKey(name)) best.put(name, new float[] {(float) scale[t]});
-        }
-        g.model.params().assign(g.session, best);
-        double after = loss(data, predict(g, data.features(), from, n, k), from);
-        StringBuilder line =
-                new StringBuilder("calibration (temperature scaling on the selection slice): inverse temperature");
-        for (int t = 0; t < k; t++) line.append(String.format(Locale.ROOT, " %s %.3f", stages.get(t), scale[t]));
-        progress.accept(line.append(String.format(Locale.ROOT, "; selection loss %.4f → %.4f", before, after))
-                .toString());
-    }
-
     /** Stage t's predictions ({@code pv} covers rows [from, from + n)), labels and mask. */
     static float[][] column(ExampleSet data, float[] pv, int t, int from, int n) {
         int k = data.taskCount();
@@ -356,7 +330,7 @@ public final class Trainer {
     }
 
     /** The summed per-stage log loss of predictions {@code pv} of the rows from {@code from} on. */
-    private static double loss(ExampleSet data, float[] pv, int from) {
+    static double loss(ExampleSet data, float[] pv, int from) {
         double sum = 0;
         for (int t = 0; t < data.taskCount(); t++) {
             float[][] col = column(data, pv, t, from, pv.length / data.taskCount());
