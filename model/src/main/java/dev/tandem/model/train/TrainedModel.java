@@ -46,20 +46,20 @@ public final class TrainedModel implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final TrainingGraph graph;
-    private final ModelConfig config;
+    final ModelConfig config;
     private final FeatureSpec spec;
     private final List<String> stages;
-    private final DataStats stats;
-    private final List<StageReport> reports;
+    final DataStats stats;
+    final List<StageReport> reports;
     private final float[] validationPredictions;
-    private final int epochsRun;
-    private final int bestEpoch;
-    private final double bestSelectionLoss;
-    private final double trainExamplesPerSec;
+    final int epochsRun;
+    final int bestEpoch;
+    final double bestSelectionLoss;
+    final double trainExamplesPerSec;
 
-    private final dev.tandem.model.data.FunnelConfig funnel;
-    private final NextCategoryReport nextCategory;
-    private final DriftReference drift;
+    final dev.tandem.model.data.FunnelConfig funnel;
+    final NextCategoryReport nextCategory;
+    final DriftReference drift;
 
     TrainedModel(
             TrainingGraph graph,
@@ -178,7 +178,7 @@ public final class TrainedModel implements AutoCloseable {
             Files.writeString(tmp.resolve(ModelConfig.FILE_NAME), config.toJson());
             Map<String, Object> card = card(v);
             Files.writeString(tmp.resolve(CARD_JSON), JSON.writeValueAsString(card));
-            Files.writeString(tmp.resolve(CARD_MARKDOWN), markdown(card));
+            Files.writeString(tmp.resolve(CARD_MARKDOWN), ModelCardMarkdown.render(this, card));
             writeCalibrationPlot(tmp.resolve(CalibrationPlot.FILE_NAME), v);
             beforeRename.accept(tmp);
             try {
@@ -329,173 +329,6 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private String markdown(Map<String, Object> card) {
-        StringBuilder md = new StringBuilder();
-        md.append("# Model card: ")
-                .append(config.name())
-                .append(' ')
-                .append(card.get("version"))
-                .append("\n\n");
-        md.append("Architecture `")
-                .append(config.architecture())
-                .append("`, sequence encoder `")
-                .append(config.sequenceEncoder())
-                .append("`, item ids ")
-                .append(config.useItemId() ? "used" : "not used (metadata only)")
-                .append(".\n\n");
-        md.append("## Validation (the last ")
-                .append(stats.validationExamples())
-                .append(" exposures in time order)\n\n");
-        md.append(
-                "| stage | AUC [95 % CI] | popularity AUC [CI] | logistic regression AUC [CI] | model − logistic regression [CI] | ceiling AUC "
-                        + "| logloss | ECE | positives | evaluated |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-        for (StageReport r : reports) {
-            Evaluation.Metrics m = r.model();
-            Evaluation.Interval d = r.modelMinusBaseline().get(Reports.LOGISTIC_REGRESSION);
-            md.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n",
-                    r.stage(),
-                    r.modelAucText(),
-                    r.baselineAucText(Reports.POPULARITY),
-                    r.baselineAucText(Reports.LOGISTIC_REGRESSION),
-                    d == null
-                            ? "n/a"
-                            : String.format(Locale.ROOT, "%+.4f [%+.3f, %+.3f]", d.estimate(), d.lower(), d.upper()),
-                    f(r.ceilingAuc()),
-                    f(m.logloss()),
-                    f(m.ece()),
-                    m.positives(),
-                    m.evaluated()));
-        }
-        md.append(String.format(
-                Locale.ROOT,
-                "%nIntervals: %.0f %% percentile intervals over %d resamples of the validation users with replacement "
-                        + "(the same draws for every model, so the difference is paired). With a few dozen positives an AUC moves by about ±0.1.%n%n",
-                100 * Reports.BOOTSTRAP_LEVEL,
-                Reports.BOOTSTRAP_RESAMPLES));
-        md.append("## Protocol\n\n");
-        md.append(String.format(
-                Locale.ROOT,
-                "- split: exposures in time order, the first %.0f %% are the training period, the rest (%d) validate "
-                        + "and are only reported%n",
-                100 * funnel.trainFraction(),
-                stats.validationExamples()));
-        md.append(String.format(
-                Locale.ROOT,
-                "- purge: %d training exposures whose horizon (%s) reaches the first validation exposure are dropped%n",
-                stats.purgedExposures(),
-                funnel.horizon()));
-        md.append(String.format(
-                Locale.ROOT,
-                "- selection slice: the last %.0f %% of the kept training exposures (%d, positives per stage %s); "
-                        + "the best epoch and each baseline's settings are chosen there; fit on the other %d%n",
-                100 * funnel.selectionFraction(),
-                stats.selectionExamples(),
-                stats.selectionPositives(),
-                stats.fitExamples()));
-        for (StageReport r : reports) {
-            r.baselineChoice()
-                    .forEach((name, c) -> md.append(
-                            String.format(Locale.ROOT, "- %s, %s: chose %s%n", r.stage(), name, c.settings())));
-        }
-        md.append("- item brand and price: as of the exposure (its own, else the newest an earlier event carried)\n");
-        md.append(
-                "- the logistic regression's item conversion rates: fit rows only (a fit row gets other users' rates, 5 folds by user)\n\n");
-        md.append("## Data\n\n");
-        md.append(String.format(
-                Locale.ROOT,
-                "- events %d (invalid %d, duplicates %d), users %d%n",
-                stats.events(),
-                stats.invalidEvents(),
-                stats.duplicateEvents(),
-                stats.users()));
-        md.append(String.format(
-                Locale.ROOT,
-                "- exposures %d: train %d, validation %d%n",
-                stats.exposures(),
-                stats.trainExamples(),
-                stats.validationExamples()));
-        md.append(String.format(
-                Locale.ROOT,
-                "- censored exposures (horizon past the end of the data) %d; censored negatives per stage %s%n",
-                stats.censoredExposures(),
-                stats.censoredNegatives()));
-        md.append(String.format(Locale.ROOT, "- unexposed conversions per stage %s%n", stats.unexposedConversions()));
-        md.append(String.format(
-                Locale.ROOT,
-                "- positives per stage: train %s, validation %s%n",
-                stats.trainPositives(),
-                stats.validationPositives()));
-        md.append("\n## Calibration (validation)\n\n");
-        md.append("![calibration: observed rate against mean predicted probability per stage](")
-                .append(CalibrationPlot.FILE_NAME)
-                .append(")\n\n");
-        for (StageReport r : reports) {
-            md.append("### ")
-                    .append(r.stage())
-                    .append("\n\n| predicted | count | mean predicted | observed |\n| --- | --- | --- | --- |\n");
-            for (Evaluation.CalibrationBin b : r.model().calibration()) {
-                md.append(String.format(
-                        Locale.ROOT,
-                        "| [%.1f, %.1f) | %d | %s | %s |%n",
-                        b.lower(),
-                        b.upper(),
-                        b.count(),
-                        f(b.meanPredicted()),
-                        f(b.observedRate())));
-            }
-            md.append('\n');
-        }
-        md.append("## Training\n\n");
-        md.append(String.format(
-                Locale.ROOT,
-                "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n",
-                epochsRun,
-                bestEpoch,
-                f(bestSelectionLoss),
-                f(trainExamplesPerSec)));
-        if (nextCategory != null) {
-            NextCategoryReport nc = nextCategory;
-            md.append("\n## Auxiliary task: next event's category (training only, not in the exported model)\n\n");
-            md.append(String.format(
-                    Locale.ROOT,
-                    "- weight %s, %d category buckets, %d validation exposures with a next event%n",
-                    nc.weight(),
-                    nc.classes(),
-                    nc.evaluated()));
-            md.append(String.format(
-                    Locale.ROOT,
-                    "- accuracy %s, top-5 accuracy %s; always the most frequent training bucket: %s%n",
-                    f(nc.accuracy()),
-                    f(nc.top5Accuracy()),
-                    f(nc.majorityClassAccuracy())));
-            md.append(String.format(
-                    Locale.ROOT,
-                    "- cross-entropy %s; per epoch from the untrained model: %s%n",
-                    f(nc.crossEntropy()),
-                    nc.crossEntropyByEpoch().stream().map(TrainedModel::f).toList()));
-        }
-        if (drift != null) {
-            md.append("\n## Drift reference\n\n");
-            md.append(String.format(
-                    Locale.ROOT,
-                    "`model-card.json`'s `%s` section: %d quantile bins of the predicted probability per stage and of "
-                            + "%s, from the %d validation rows, for the monitoring app's PSI.%n",
-                    DriftReference.CARD_KEY,
-                    DriftReference.DEFAULT_BINS,
-                    String.join(", ", drift.features().keySet()),
-                    drift.rows()));
-        }
-        md.append("\n## Config\n\n```json\n").append(config.toJson()).append("\n```\n");
-        return md.toString();
-    }
-
-    private static String f(Double d) {
-        return d == null || d.isNaN() ? "n/a" : String.format(Locale.ROOT, "%.4f", d);
-    }
-
     private static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
