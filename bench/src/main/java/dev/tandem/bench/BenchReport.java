@@ -51,4 +51,16 @@ public record BenchReport(String scenario, RunInfo run, Map<String, ?> metrics) 
         write(file);
         return file;
     }
+
+    /**
+     * A ratio for a report: four significant digits, not a fixed number of decimals, so a small ratio (0.006) keeps its
+     * precision; non-finite values as they are.
+     */
+    public static double ratio(double r) {
+        return Double.isFinite(r)
+                ? new java.math.BigDecimal(r)
+                        .round(new java.math.MathContext(4))
+                        .doubleValue()
+                : r;
+    }
 }

@@ -4,6 +4,7 @@ import dev.tandem.bench.features.FeaturesScenario;
 import dev.tandem.bench.model.ModelScenario;
 import dev.tandem.bench.monitoring.MonitoringScenario;
 import dev.tandem.bench.replay.ReplayScenario;
+import dev.tandem.bench.scale.ScaleScenario;
 import dev.tandem.bench.scoring.ScoringScenario;
 import dev.tandem.bench.serving.ServingScenario;
 import java.util.List;
@@ -19,7 +20,8 @@ final class BenchScenarios {
                 scenario("model", new ModelScenario()),
                 scenario("scoring", new ScoringScenario()),
                 scenario("serving", new ServingScenario()),
-                scenario("monitoring", new MonitoringScenario()));
+                scenario("monitoring", new MonitoringScenario()),
+                scenario("scale", new ScaleScenario()));
     }
 
     static BenchScenario scenario(String name, Object command) {

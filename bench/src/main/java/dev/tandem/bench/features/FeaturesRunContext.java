@@ -46,8 +46,7 @@ final class FeaturesRunContext implements AutoCloseable {
 
     FeaturesConfig config(String appId, long commitMs, List<String> topics, Map<String, String> extra)
             throws Exception {
-        Path state = Files.createTempDirectory("tandem-bench-features-state-");
-        stateDirs.add(state);
+        Path state = newStateDir();
         Map<String, String> v = new HashMap<>();
         v.put(FeaturesConfig.APPLICATION_ID, appId);
         v.put(FeaturesConfig.BOOTSTRAP_SERVERS, env.endpoints().bootstrapServers());
@@ -62,6 +61,13 @@ final class FeaturesRunContext implements AutoCloseable {
         v.putAll(settings);
         v.putAll(extra);
         return FeaturesConfig.fromMap(v);
+    }
+
+    /** An empty state dir, deleted when this context closes. */
+    Path newStateDir() throws java.io.IOException {
+        Path state = Files.createTempDirectory("tandem-bench-features-state-");
+        stateDirs.add(state);
+        return state;
     }
 
     Admin admin() {

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -72,6 +73,9 @@ final class FeaturesThroughput {
     /** The real app's mean user-features size, from its last run: the size of the upper bound's outputs. */
     private int realOutputBytes;
 
+    private FeaturesConfig lastConfig;
+    private long lastEventTimeMs = Long.MIN_VALUE;
+
     /**
      * @param events what {@link #preload} writes, and the user-features records each run must have written
      * @param uncachedReferences the references' stores without the record cache (see {@link #referenceStoreCaching})
@@ -89,9 +93,19 @@ final class FeaturesThroughput {
 
     /** {@code events} generated events of {@code nUsers} users into {@code topic}; returns its end offsets. */
     Map<TopicPartition, Long> preload(String topic, int nUsers, long seed) throws Exception {
+        return preload(
+                topic,
+                SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), events, seed)),
+                null);
+    }
+
+    /**
+     * The events of {@code world} into {@code topic}, event {@code n}'s user replaced by {@code userOf(n)} when given
+     * (the scale bench spreads one world's events over any number of users); returns the topic's end offsets.
+     */
+    Map<TopicPartition, Long> preload(String topic, SyntheticWorld world, LongFunction<String> userOf)
+            throws Exception {
         KafkaEndpoints e = ctx.env.endpoints();
-        SyntheticWorld world =
-                SyntheticWorld.create(GeneratorConfig.of(nUsers, Math.max(5_000, nUsers * 4), events, seed));
         SendErrors errors = new SendErrors();
         try (TandemAvroSerializer<UserEvent> serializer = AvroSerdes.valueSerializer(e.registryUrl());
                 KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
@@ -99,13 +113,15 @@ final class FeaturesThroughput {
                         new ByteArraySerializer(),
                         new ByteArraySerializer())) {
             Iterator<GeneratedEvent> it = world.events();
-            while (it.hasNext()) {
-                GeneratedEvent g = it.next();
+            for (long n = 0; it.hasNext(); n++) {
+                UserEvent event = it.next().toUserEvent();
+                if (userOf != null) event.setUserId(userOf.apply(n));
+                lastEventTimeMs = Math.max(lastEventTimeMs, event.getEventTime().toEpochMilli());
                 producer.send(
                         new ProducerRecord<>(
                                 topic,
-                                g.userId().getBytes(StandardCharsets.UTF_8),
-                                serializer.serialize(topic, g.toUserEvent())),
+                                event.getUserId().getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(topic, event)),
                         errors);
             }
             producer.flush();
@@ -114,6 +130,16 @@ final class FeaturesThroughput {
         try (Admin admin = ctx.admin()) {
             return CommittedTopic.endOffsets(admin, ctx.partitions(topic), IsolationLevel.READ_UNCOMMITTED);
         }
+    }
+
+    /** The newest event time {@link #preload} wrote. */
+    long lastEventTimeMs() {
+        return lastEventTimeMs;
+    }
+
+    /** The configuration of the last run: its application id, topics and state dir (kept until the context closes). */
+    FeaturesConfig lastConfig() {
+        return lastConfig;
     }
 
     /** Something that runs a topology: the real app, or a bare KafkaStreams with the same settings. */
@@ -206,6 +232,7 @@ final class FeaturesThroughput {
         FeaturesConfig config = kind == Kind.USER_PATH
                 ? ctx.config(appId, commitMs, topics, Map.of(FeaturesConfig.ITEM_STATS_ENABLED, "false"))
                 : ctx.config(appId, commitMs, topics);
+        lastConfig = config;
         long total = inputEnd.values().stream().mapToLong(Long::longValue).sum();
         long timeoutNanos = TimeUnit.SECONDS.toNanos(Math.max(180, total / 2_000));
         ThroughputProbe probeFrom = null;

@@ -1,6 +1,7 @@
 package dev.tandem.bench.monitoring;
 
 import dev.tandem.bench.BenchEnvironment;
+import dev.tandem.bench.BenchReport;
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.monitoring.MonitoringRuns.Run;
 import dev.tandem.bench.monitoring.MonitoringRuns.State;
@@ -167,15 +168,8 @@ public final class MonitoringScenario extends ScenarioCommand {
                     app.outcomesPerSec(), ratio, baseline.outcomesPerSec(), state.bytesPerPendingCandidate());
             m.put("outcomes_per_sec", Math.round(app.outcomesPerSec()));
             m.put("baseline_outcomes_per_sec", Math.round(baseline.outcomesPerSec()));
-            // four significant digits, not three decimals: the ratio was 0.006 before the app's fixes, and three
-            // decimals would carry it with a rounding error of several per cent
-            m.put(
-                    "outcomes_ratio_to_baseline",
-                    Double.isFinite(ratio)
-                            ? new java.math.BigDecimal(ratio)
-                                    .round(new java.math.MathContext(4))
-                                    .doubleValue()
-                            : ratio);
+            // the ratio was 0.006 before the app's fixes: three decimals would carry it several per cent off
+            m.put("outcomes_ratio_to_baseline", BenchReport.ratio(ratio));
             m.put("state_bytes_per_pending_candidate", round3(state.bytesPerPendingCandidate()));
             m.put("state_bytes", state.bytes());
             m.put("state_users", state.users());

@@ -2,6 +2,7 @@ package dev.tandem.bench.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.bench.CommittedTopic;
 import dev.tandem.inference.ScoringRunner;
 import dev.tandem.inference.job.ScoringConfig;
 import java.io.IOException;
@@ -27,7 +28,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -174,17 +176,9 @@ public abstract class BenchJob implements AutoCloseable {
                 AdminClientConfig.CLIENT_ID_CONFIG,
                 "tandem-bench-scoring-progress"))) {
             Map<String, Map<TopicPartition, Long>> ends = new HashMap<>();
-            for (String topic : loadedTopics) {
-                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                admin.describeTopics(List.of(topic))
-                        .allTopicNames()
-                        .get()
-                        .get(topic)
-                        .partitions()
-                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-                Map<TopicPartition, Long> end = new HashMap<>();
-                admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
-                ends.put(topic, end);
+            try (KafkaConsumer<byte[], byte[]> c =
+                    CommittedTopic.consumer(bootstrap, "tandem-bench-scoring-progress")) {
+                for (String topic : loadedTopics) ends.put(topic, afterLastRecord(c, topic));
             }
             while (System.nanoTime() < deadline) {
                 failure().ifPresent(f -> {
@@ -206,6 +200,34 @@ public abstract class BenchJob implements AutoCloseable {
             }
             return false;
         }
+    }
+
+    /**
+     * Per partition, the offset after its last record a read_committed reader sees: what a source has committed once it
+     * read everything. Not the end offset: a topic written in transactions (the features app's) ends with a commit
+     * marker, which a reader never reports as its position.
+     */
+    static Map<TopicPartition, Long> afterLastRecord(KafkaConsumer<byte[], byte[]> c, String topic) {
+        List<TopicPartition> partitions = c.partitionsFor(topic).stream()
+                .map(pi -> new TopicPartition(topic, pi.partition()))
+                .toList();
+        Map<TopicPartition, Long> end = c.endOffsets(partitions);
+        Map<TopicPartition, Long> after = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            long e = end.get(tp);
+            long last = -1;
+            // markers come one per transaction: a window of a few hundred offsets holds the last record
+            for (long from = Math.max(0, e - 256); last < 0; from = Math.max(0, from - 4096)) {
+                c.assign(List.of(tp));
+                c.seek(tp, from);
+                while (c.position(tp) < e) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) last = r.offset();
+                }
+                if (from == 0) break;
+            }
+            after.put(tp, last + 1);
+        }
+        return after;
     }
 
     /** Why the job ended, when it ended on its own; empty while it runs. */

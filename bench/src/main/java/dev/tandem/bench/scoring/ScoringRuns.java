@@ -88,6 +88,26 @@ public final class ScoringRuns {
             Duration budget,
             String label)
             throws Exception {
+        return throughput(env, shared, config, scorer, bare, expected, budget, label, null);
+    }
+
+    /** What runs once the job has started and before the run's clock starts: e.g. wait for its state, then write the requests. */
+    interface BeforeRequests {
+        void run(BenchJob job) throws Exception;
+    }
+
+    /** @param before when given, the run's clock starts after it (the pre-filled requests may then be written by it) */
+    double throughput(
+            BenchEnvironment env,
+            Shared shared,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            boolean bare,
+            int expected,
+            Duration budget,
+            String label,
+            BeforeRequests before)
+            throws Exception {
         String predictions = env.freshTopicsUnprimed("scoring-predictions").get(0);
         String run = env.uniqueName("scoring-" + label.replace(' ', '-'));
         long t0 = System.nanoTime();
@@ -105,6 +125,10 @@ public final class ScoringRuns {
                     scorer,
                     bare,
                     run)) {
+                if (before != null) {
+                    before.run(job);
+                    t0 = System.nanoTime();
+                }
                 long deadline = t0 + RUN_TIMEOUT.toNanos();
                 while (reader.requests() < expected) {
                     reader.check();
@@ -168,7 +192,8 @@ public final class ScoringRuns {
             Stage toJoin,
             Stage toScored,
             Stage toVisible,
-            BenchJob.CheckpointStats checkpoints) {}
+            BenchJob.CheckpointStats checkpoints,
+            double featuresLoadSeconds) {}
 
     /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
     public static String describe(BenchJob.CheckpointStats c) {
@@ -243,6 +268,7 @@ public final class ScoringRuns {
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
         BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[1];
+        double[] loadSeconds = new double[1];
         Histogram lag = new Histogram(3_600_000_000L, 3);
         Histogram toJoin = new Histogram(3_600_000L, 3);
         Histogram toScored = new Histogram(3_600_000L, 3);
@@ -270,6 +296,7 @@ public final class ScoringRuns {
                             wallMs(arrival, wallOffsetNanos) - t.getScoredAt().toEpochMilli()));
                 },
                 bare)) {
+            long jobStart = System.nanoTime();
             try (BenchJob job = startJob(
                     env,
                     new ScoringBenchJob.Topics(topics.get(0), shared.features(), shared.items(), topics.get(1)),
@@ -278,9 +305,10 @@ public final class ScoringRuns {
                     null,
                     bare,
                     run)) {
-                if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2)))
+                if (!job.awaitFeaturesLoaded(Duration.ofMinutes(10)))
                     throw new IllegalStateException(
-                            "the " + label + " run's job did not read the features within 2 min");
+                            "the " + label + " run's job did not read the features within 10 min");
+                loadSeconds[0] = (System.nanoTime() - jobStart) / 1e9;
                 Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(
                         env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -377,7 +405,8 @@ public final class ScoringRuns {
                 new Stage(toJoin.getValueAtPercentile(50), toJoin.getValueAtPercentile(99)),
                 new Stage(toScored.getValueAtPercentile(50), toScored.getValueAtPercentile(99)),
                 new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)),
-                checkpoints[0]);
+                checkpoints[0],
+                loadSeconds[0]);
         say(
                 "%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
                 label + ":",

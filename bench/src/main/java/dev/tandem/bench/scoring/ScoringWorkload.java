@@ -64,18 +64,50 @@ public final class ScoringWorkload {
             Map<String, List<String>> touched,
             int candidates,
             long seed) {
+        // requests come "a minute after the log ends", so the sequences' time gaps look like live traffic
+        this(
+                world,
+                log,
+                features,
+                List.copyOf(features.keySet()),
+                touched,
+                (log.isEmpty()
+                                ? GeneratorConfig.DEFAULT_START.toEpochMilli()
+                                : log.get(log.size() - 1).timeMs())
+                        + 60_000,
+                candidates,
+                seed);
+    }
+
+    private ScoringWorkload(
+            SyntheticWorld world,
+            List<LoggedEvent> log,
+            Map<String, UserFeatures> features,
+            List<String> users,
+            Map<String, List<String>> touched,
+            long requestTimeMs,
+            int candidates,
+            long seed) {
         this.world = world;
         this.log = log;
         this.features = features;
         this.touched = touched;
-        this.users = List.copyOf(features.keySet());
+        this.users = users;
         this.catalog = world.catalog().itemMetadata();
         this.candidates = candidates;
         this.seed = seed;
-        // requests come "a minute after the log ends", so the sequences' time gaps look like live traffic
-        this.requestTimeMs = log.isEmpty()
-                ? GeneratorConfig.DEFAULT_START.toEpochMilli()
-                : log.get(log.size() - 1).timeMs() + 60_000;
+        this.requestTimeMs = requestTimeMs;
+    }
+
+    /**
+     * Requests for {@code users} whose features some other writer (the features app, in the scale bench) puts in a topic
+     * of its own, over {@code world}'s catalog, a minute after {@code lastEventTimeMs}; candidates drawn from the catalog.
+     * It holds no log and no features: {@link #prefillCatalog} names that topic.
+     */
+    public static ScoringWorkload ofUsers(
+            SyntheticWorld world, List<String> users, long lastEventTimeMs, int candidates, long seed) {
+        return new ScoringWorkload(
+                world, List.of(), Map.of(), List.copyOf(users), Map.of(), lastEventTimeMs + 60_000, candidates, seed);
     }
 
     public static ScoringWorkload generate(int users, int items, long events, int candidates, long seed) {
@@ -101,34 +133,17 @@ public final class ScoringWorkload {
      * throughput requests (ids {@code t-0 …}); returns their names.
      */
     public ScoringRuns.Shared prefill(BenchEnvironment env, int requests, Consumer<String> say) {
-        String registryUrl = env.endpoints().registryUrl();
         List<String> topics = env.freshTopicsUnprimed("scoring-features", "scoring-items", "scoring-requests");
         long t0 = System.nanoTime();
-        TandemAvroSerializer<UserFeatures> fs = AvroSerdes.valueSerializer(registryUrl);
-        TandemAvroSerializer<ItemMetadata> is = AvroSerdes.valueSerializer(registryUrl);
-        TandemAvroSerializer<ScoringRequest> rs = AvroSerdes.valueSerializer(registryUrl);
-        SendErrors errors = new SendErrors();
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
-                ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
-                new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            features.forEach((u, f) -> p.send(
-                    new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)), errors));
-            for (ItemMetadata m : catalog)
-                p.send(
-                        new ProducerRecord<>(
-                                topics.get(1), ScoringRuns.utf8(m.getItemId()), is.serialize(topics.get(1), m)),
-                        errors);
-            for (int n = 0; n < requests; n++) {
-                ScoringRequest r = request("t-", n);
-                p.send(
-                        new ProducerRecord<>(
-                                topics.get(2), ScoringRuns.utf8(r.getUserId()), rs.serialize(topics.get(2), r)),
-                        errors);
-            }
-            p.flush();
-            errors.throwIfFailed("records");
-        }
+        TandemAvroSerializer<UserFeatures> fs =
+                AvroSerdes.valueSerializer(env.endpoints().registryUrl());
+        write(
+                env,
+                "features",
+                p -> features.forEach((u, f) -> p.accept(
+                        new ProducerRecord<>(topics.get(0), ScoringRuns.utf8(u), fs.serialize(topics.get(0), f)))));
+        writeCatalog(env, topics.get(1));
+        writeRequests(env, topics.get(2), requests);
         say.accept(String.format(
                 java.util.Locale.ROOT,
                 "pre-filled %,d user features, %,d items and %,d requests × %d candidates in %.1f s",
@@ -138,6 +153,51 @@ public final class ScoringWorkload {
                 candidates,
                 (System.nanoTime() - t0) / 1e9));
         return new ScoringRuns.Shared(topics.get(0), topics.get(1), topics.get(2));
+    }
+
+    /**
+     * The catalog into a fresh topic, and a fresh empty requests topic (for {@link #writeRequests}), beside users'
+     * features some other writer put in {@code featuresTopic}.
+     */
+    public ScoringRuns.Shared prefillCatalog(BenchEnvironment env, String featuresTopic) {
+        List<String> topics = env.freshTopicsUnprimed("scoring-items", "scoring-requests");
+        writeCatalog(env, topics.get(0));
+        return new ScoringRuns.Shared(featuresTopic, topics.get(0), topics.get(1));
+    }
+
+    /** The throughput requests {@code t-0 …}, as {@link #prefill} writes them, into {@code topic}. */
+    public void writeRequests(BenchEnvironment env, String topic, int requests) {
+        TandemAvroSerializer<ScoringRequest> rs =
+                AvroSerdes.valueSerializer(env.endpoints().registryUrl());
+        write(env, "requests", p -> {
+            for (int n = 0; n < requests; n++) {
+                ScoringRequest r = request("t-", n);
+                p.accept(new ProducerRecord<>(topic, ScoringRuns.utf8(r.getUserId()), rs.serialize(topic, r)));
+            }
+        });
+    }
+
+    private void writeCatalog(BenchEnvironment env, String topic) {
+        TandemAvroSerializer<ItemMetadata> is =
+                AvroSerdes.valueSerializer(env.endpoints().registryUrl());
+        write(env, "catalog", p -> {
+            for (ItemMetadata m : catalog)
+                p.accept(new ProducerRecord<>(topic, ScoringRuns.utf8(m.getItemId()), is.serialize(topic, m)));
+        });
+    }
+
+    /** Sends what {@code records} hands out with one producer, flushed; the first failed send fails it. */
+    private static void write(
+            BenchEnvironment env, String what, Consumer<Consumer<ProducerRecord<byte[], byte[]>>> records) {
+        SendErrors errors = new SendErrors();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                ProducerSettings.throughput(env.endpoints().bootstrapServers(), "tandem-bench-scoring-fill"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            records.accept(r -> p.send(r, errors));
+            p.flush();
+        }
+        errors.throwIfFailed(what);
     }
 
     int candidates() {

@@ -2,6 +2,7 @@ package dev.tandem.bench.serving;
 
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.cli.DurationConverter;
+import dev.tandem.bench.scoring.StateBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine;
@@ -156,19 +157,6 @@ abstract class ServingOptions extends ScenarioCommand {
             converter = DurationConverter.class,
             description = "The scoring job's maximum batching wait (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
-
-    /** The scoring jobs' state backend: the Flink settings of {@code flink.state.backend.type}. */
-    enum StateBackend {
-        hashmap,
-        rocksdb;
-
-        java.util.Map<String, String> flinkSettings() {
-            return this == rocksdb
-                    ? java.util.Map.of(
-                            "flink.state.backend.type", "rocksdb", "flink.execution.checkpointing.incremental", "true")
-                    : java.util.Map.of("flink.state.backend.type", "hashmap");
-        }
-    }
 
     @Option(
             names = "--state-backend",
