@@ -205,6 +205,7 @@ class ScoringRescaleIT {
             try {
                 await().atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions() // the statistics are not served while the job initializes
                         .until(() -> savepoint.equals(restoredFrom(client, second.getJobID())));
                 send(producer, sent, sent + AFTER, candidates, expectedAsOf);
                 out.pollUntil(Duration.ofSeconds(120), () -> {
