@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /v1/users/{id}/features}: 200 JSON ({@link UserFeaturesJson}); 400 for a malformed id (empty,
  *       blank, longer than the policy's {@code maxIdLength}, not UTF-8, with '/' or control characters);
- *       404 for an unknown user; 503 while the owner is unknown. A user owned by another instance is
- *       fetched from it (one hop: a forwarded request is never forwarded again) and relayed as is.</li>
+ *       404 for an unknown user; 503 while the owner is unknown or does not answer (it is leaving: the
+ *       group is about to move its partitions). A user owned by another instance is fetched from it (one
+ *       hop: a forwarded request is never forwarded again) and relayed as is.</li>
  *   <li>{@code GET /health}: 200 unless the app failed; {@code GET /ready}: 200 only when ready.</li>
  *   <li>{@code GET /metrics}: Prometheus text.</li>
  * </ul>
@@ -243,7 +244,9 @@ public final class FeaturesHttpServer implements AutoCloseable {
                     resp.headers().firstValue("Content-Type").orElse("application/json"),
                     resp.body());
         } catch (IOException e) {
-            error(ex, 502, "owner " + remote.host() + ":" + remote.port() + " did not answer: " + e);
+            // The owner is stopping or gone: the group moves its partitions, so this is a retry, not a failure.
+            ex.getResponseHeaders().add("Retry-After", "1");
+            error(ex, 503, "owner " + remote.host() + ":" + remote.port() + " did not answer (leaving?): " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(ex, 503, "interrupted");

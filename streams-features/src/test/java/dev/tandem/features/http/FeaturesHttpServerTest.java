@@ -141,6 +141,19 @@ class FeaturesHttpServerTest {
     }
 
     @Test
+    void anOwnerThatDoesNotAnswerIs503WithRetryAfter() throws Exception {
+        // an instance leaving the group closes its API before the group moves its partitions away
+        FeaturesHttpServer gone = new FeaturesHttpServer("127.0.0.1", 0, 16, () -> true, () -> true, () -> "");
+        int port = gone.port();
+        gone.close();
+        a.setLookup(id -> new FeatureLookup.Remote("127.0.0.1", port));
+        HttpResponse<String> r = get(a, "/v1/users/alice/features");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(r.body()).contains("did not answer");
+    }
+
+    @Test
     void healthReadyAndMetrics() throws Exception {
         assertThat(get(a, "/health").statusCode()).isEqualTo(200);
         assertThat(get(a, "/ready").statusCode()).isEqualTo(503);
