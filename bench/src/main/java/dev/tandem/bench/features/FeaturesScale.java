@@ -74,6 +74,19 @@ public final class FeaturesScale implements AutoCloseable {
         return "s" + n;
     }
 
+    /**
+     * One unreported throughput run of the app on {@code world}'s events (all of them: {@code events}) over
+     * {@code users} users, so the first measured size does not pay for the JIT; returns its events/s.
+     */
+    public double warmUp(SyntheticWorld world, long events, int users) throws Exception {
+        FeaturesThroughput throughput = new FeaturesThroughput(ctx, events, false);
+        String input = ctx.env.freshTopic("scale-warm-up");
+        Map<TopicPartition, Long> end = throughput.preload(input, world, k -> userId(k % users));
+        return throughput
+                .run(Kind.REAL, input, end, FeaturesConfig.defaults().commitIntervalMs())
+                .eventsPerSec();
+    }
+
     /** {@code events} events of {@code world}, event {@code k} by user {@code k mod users}. */
     public Result measure(SyntheticWorld world, long events, int users) throws Exception {
         FeaturesThroughput throughput = new FeaturesThroughput(ctx, events, false);

@@ -56,6 +56,12 @@ public final class ScaleScenario extends ScenarioCommand {
             description = "Events per size, at least the largest size (default: 2000000; quick 4000).")
     Long events;
 
+    @Option(
+            names = "--warmup-events",
+            description =
+                    "Events of an unreported features run before the first size, for the JIT (default: --events / 5; 0: none).")
+    Long warmupEvents;
+
     @Option(names = "--items", description = "Catalog items (default: 20000; quick 500).")
     Integer items;
 
@@ -137,6 +143,7 @@ public final class ScaleScenario extends ScenarioCommand {
         if (sizes == null) sizes = quick ? List.of(200, 2_000) : List.of(10_000, 100_000, 1_000_000);
         if (events == null) events = quick ? 4_000L : 2_000_000L;
         if (items == null) items = quick ? 500 : 20_000;
+        if (warmupEvents == null) warmupEvents = events / 5;
         if (requests == null) requests = quick ? 300 : 100_000;
         if (rate == null) rate = quick ? 200.0 : 1_000.0;
         if (warmupSeconds == null) warmupSeconds = quick ? 0.5 : 5.0;
@@ -152,6 +159,7 @@ public final class ScaleScenario extends ScenarioCommand {
                     cl,
                     "--events must be at least the largest size (" + largest + ") so every user has an event, got "
                             + events);
+        if (warmupEvents < 0) throw new CommandLine.ParameterException(cl, "--warmup-events must be >= 0");
         if (items < 100) throw new CommandLine.ParameterException(cl, "--items must be >= 100");
         if (requests < 10 || candidates < 1)
             throw new CommandLine.ParameterException(cl, "--requests must be >= 10 and --candidates >= 1");
@@ -197,6 +205,18 @@ public final class ScaleScenario extends ScenarioCommand {
                     base,
                     checkpointInterval,
                     latencyCheckpointInterval);
+            if (warmupEvents > 0) {
+                say(out, "");
+                say(
+                        out,
+                        "== warm-up (not reported): the features app on %,d events of %,d users ==",
+                        warmupEvents,
+                        sizes.get(0));
+                features.warmUp(
+                        SyntheticWorld.create(GeneratorConfig.of(worldUsers, items, warmupEvents, seed + 1)),
+                        warmupEvents,
+                        sizes.get(0));
+            }
             for (int n : sizes) {
                 say(out, "");
                 say(

@@ -51,6 +51,8 @@ class ScaleBenchIT {
                 "--partitions",
                 "2",
                 "--quick",
+                "--warmup-events",
+                "0",
                 "--sizes",
                 "40,160",
                 "--events",
