@@ -278,6 +278,7 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("standby_catch_up_s_" + n, round2(f.standbyCatchUpSeconds()));
         m.put("restore_standby_s_" + n, round2(f.promotionSeconds()));
         m.put("scoring_load_s_" + n, round2(l.featuresLoadSeconds()));
+        m.put("scoring_restore_s_" + n, round2(size.scoring().restoreSeconds()));
     }
 
     /**
@@ -299,7 +300,8 @@ public final class ScaleScenario extends ScenarioCommand {
             say(
                     out,
                     "  %,9d users: %,8.0f events/s, %,8.0f predictions/s, p99 %6.1f ms, checkpoints p99 %s ms, %s B written each;"
-                            + " store %,d B/user, restore %.2f s (changelog) / %.2f s (standby), scoring load %.2f s",
+                            + " store %,d B/user, restore %.2f s (changelog) / %.2f s (standby), scoring load %.2f s,"
+                            + " restore from a checkpoint %.2f s",
                     n,
                     s.features().eventsPerSec(),
                     s.scoring().predictionsPerSec(),
@@ -309,7 +311,8 @@ public final class ScaleScenario extends ScenarioCommand {
                     Math.round((double) s.features().storeBytes() / n),
                     s.features().restoreSeconds(),
                     s.features().promotionSeconds(),
-                    l.featuresLoadSeconds());
+                    l.featuresLoadSeconds(),
+                    s.scoring().restoreSeconds());
         }
         if (lo == hi) return;
         String suffix = "_" + hi + "_to_" + lo;

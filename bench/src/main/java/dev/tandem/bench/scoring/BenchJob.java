@@ -67,7 +67,12 @@ public abstract class BenchJob implements AutoCloseable {
      * loopback port.
      */
     static LocalEnvironment localEnvironment(ScoringConfig config) throws IOException {
-        Configuration conf = ScoringRunner.flinkConfiguration(config, ScoringRunner.Restore.fresh("a bench run"));
+        return localEnvironment(config, ScoringRunner.Restore.fresh("a bench run"));
+    }
+
+    /** As {@link #localEnvironment(ScoringConfig)}, starting from {@code restore} (a checkpoint or savepoint). */
+    static LocalEnvironment localEnvironment(ScoringConfig config, ScoringRunner.Restore restore) throws IOException {
+        Configuration conf = ScoringRunner.flinkConfiguration(config, restore);
         conf.setString("restart-strategy.type", "none");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -1,5 +1,6 @@
 package dev.tandem.bench.scoring;
 
+import dev.tandem.inference.ScoringRunner;
 import dev.tandem.inference.core.BatchScorerFactory;
 import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.TfBatchScorer;
@@ -60,7 +61,21 @@ public final class ScoringBenchJob extends BenchJob {
             BatchScorerFactory scorer,
             String runName)
             throws Exception {
-        LocalEnvironment local = localEnvironment(config);
+        return start(bootstrap, registryUrl, topics, control, config, scorer, runName, ScoringRunner.Restore.fresh(""));
+    }
+
+    /** @param restore the checkpoint or savepoint the job starts from (its sources resume at their offsets there) */
+    public static ScoringBenchJob start(
+            String bootstrap,
+            String registryUrl,
+            Topics topics,
+            Control control,
+            ScoringConfig config,
+            BatchScorerFactory scorer,
+            String runName,
+            ScoringRunner.Restore restore)
+            throws Exception {
+        LocalEnvironment local = localEnvironment(config, restore);
         StreamExecutionEnvironment env = local.env();
         ScoringConfig jobConfig =
                 config.toBuilder().kafka(bootstrap, registryUrl).build();

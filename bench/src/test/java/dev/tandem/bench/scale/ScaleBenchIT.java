@@ -31,7 +31,8 @@ class ScaleBenchIT {
         "restored_records_",
         "standby_catch_up_s_",
         "restore_standby_s_",
-        "scoring_load_s_"
+        "scoring_load_s_",
+        "scoring_restore_s_"
     };
 
     @TempDir
