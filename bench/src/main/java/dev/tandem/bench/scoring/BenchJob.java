@@ -143,7 +143,26 @@ public abstract class BenchJob implements AutoCloseable {
             double durationMaxMs,
             double checkpointedBytesAvg,
             double stateBytesAvg,
-            String lastFailure) {}
+            String lastFailure) {
+        /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
+        public String describe() {
+            return String.format(
+                            java.util.Locale.ROOT,
+                            "checkpoints: %,d completed (%d failed), duration p50 / p99 / max %.0f / %.0f / %.0f ms, %.2f MB"
+                                    + " written each, state %.2f MB",
+                            completed,
+                            failed,
+                            durationP50Ms,
+                            durationP99Ms,
+                            durationMaxMs,
+                            checkpointedBytesAvg / 1e6,
+                            stateBytesAvg / 1e6)
+                    + (failed > 0 && !lastFailure.isBlank()
+                            ? "; the last failed: "
+                                    + lastFailure.strip().lines().findFirst().orElse("")
+                            : "");
+        }
+    }
 
     /** {@link #source(String, String, String, KafkaRecordDeserializationSchema, OffsetsInitializer)} from the earliest offset. */
     static <T> KafkaSource<T> source(

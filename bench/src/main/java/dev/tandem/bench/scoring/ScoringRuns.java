@@ -195,25 +195,6 @@ public final class ScoringRuns {
             BenchJob.CheckpointStats checkpoints,
             double featuresLoadSeconds) {}
 
-    /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
-    public static String describe(BenchJob.CheckpointStats c) {
-        return String.format(
-                        Locale.ROOT,
-                        "checkpoints: %,d completed (%d failed), duration p50 / p99 / max %.0f / %.0f / %.0f ms, %.2f MB written"
-                                + " each, state %.2f MB",
-                        c.completed(),
-                        c.failed(),
-                        c.durationP50Ms(),
-                        c.durationP99Ms(),
-                        c.durationMaxMs(),
-                        c.checkpointedBytesAvg() / 1e6,
-                        c.stateBytesAvg() / 1e6)
-                + (c.failed() > 0 && !c.lastFailure().isBlank()
-                        ? "; the last failed: "
-                                + c.lastFailure().strip().lines().findFirst().orElse("")
-                        : "");
-    }
-
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
     public record Stage(long p50Ms, long p99Ms) {}
 
@@ -429,7 +410,7 @@ public final class ScoringRuns {
                     l.toScored.p99Ms,
                     l.toVisible.p50Ms,
                     l.toVisible.p99Ms);
-        if (l.checkpoints != null) say("%-13s %s", "", describe(l.checkpoints));
+        if (l.checkpoints != null) say("%-13s %s", "", l.checkpoints.describe());
         return l;
     }
 

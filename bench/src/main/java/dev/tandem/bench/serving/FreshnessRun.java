@@ -348,7 +348,7 @@ final class FreshnessRun {
                 r.topicToReadableP50Ms(),
                 r.topicToReadableP99Ms(),
                 window[0] == null || window[1] == null ? "not measured" : window[1].describeSince(window[0])));
-        if (checkpoints != null) say.accept("               " + ScoringRuns.describe(checkpoints));
+        if (checkpoints != null) say.accept("               " + checkpoints.describe());
         say.accept("               " + stalls(warm, sent, scheduled, readable));
         return r;
     }
