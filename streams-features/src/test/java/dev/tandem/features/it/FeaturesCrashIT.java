@@ -8,9 +8,7 @@ import static dev.tandem.features.FeatureNames.USER_FEATURES_TOPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
-import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.features.FeatureSerdes;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
@@ -20,7 +18,6 @@ import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
-import dev.tandem.schemas.Action;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.TopicSpec;
@@ -35,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,17 +50,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -166,20 +158,8 @@ class FeaturesCrashIT {
 
         // -------- the input: a generated log, plus one invalid copy (unknown action, own id) in every INVALID_EVERY
         // events
-        List<UserEvent> input = new ArrayList<>();
-        Iterator<GeneratedEvent> generated = SyntheticWorld.create(
-                        GeneratorConfig.of(USERS, 2_000, EVENTS, 20_240_611L))
-                .events();
-        while (generated.hasNext()) {
-            UserEvent e = generated.next().toUserEvent();
-            input.add(e);
-            if (input.size() % INVALID_EVERY == 0) {
-                input.add(UserEvent.newBuilder(e)
-                        .setEventId("invalid-" + e.getEventId())
-                        .setAction(Action.UNKNOWN)
-                        .build());
-            }
-        }
+        List<UserEvent> input = FeaturesItSupport.generatedWithInvalidCopies(
+                GeneratorConfig.of(USERS, 2_000, EVENTS, 20_240_611L), INVALID_EVERY);
 
         // -------- the expected result: the same events through the same validation and SequenceUpdater, offline
         EventValidator validator = new EventValidator(
@@ -212,7 +192,8 @@ class FeaturesCrashIT {
                 Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "crash-it-producer"));
         try (Admin admin =
                         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()));
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(byteProducerProps());
+                KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(FeaturesItSupport.byteProducerProps(CLUSTER));
                 CommittedCounter outputs = new CommittedCounter(USER_FEATURES_TOPIC)) {
             int run = 1;
             app = launch(props, run);
@@ -507,39 +488,12 @@ class FeaturesCrashIT {
         });
     }
 
-    private static Properties byteProducerProps() {
-        Properties pp = CLUSTER.producerProps();
-        pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return pp;
-    }
-
     private static KafkaConsumer<byte[], byte[]> consumer(String topic) {
-        Properties c = CLUSTER.consumerProps("crash-it-reader-" + topic + "-" + System.nanoTime());
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
-        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                .map(i -> new TopicPartition(topic, i.partition()))
-                .toList();
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
-        return consumer;
+        return FeaturesItSupport.consumer(CLUSTER, topic, "crash-it-reader");
     }
 
-    /** Every committed record of {@code topic}, read to its last stable offsets. */
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = consumer(topic)) {
-            Map<TopicPartition, Long> end = c.endOffsets(c.assignment());
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-                return end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue());
-            });
-        }
-        return out;
+        return FeaturesItSupport.readCommitted(CLUSTER, topic, "crash-it-reader");
     }
 
     /** Counts the committed records of a topic as they become visible (read_committed), from its beginning. */

@@ -8,9 +8,7 @@ import static dev.tandem.features.FeatureNames.USER_FEATURES_TOPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
-import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.features.FeatureSerdes;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
@@ -21,7 +19,6 @@ import dev.tandem.features.sequence.SequenceUpdater;
 import dev.tandem.features.sequence.UpdateOutcome;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
-import dev.tandem.schemas.Action;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.TopicSpec;
@@ -38,11 +35,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,16 +51,11 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
@@ -157,20 +147,8 @@ class FeaturesScaleOutIT {
                 Map.of(FeaturesConfig.STATE_DIR, tmp.resolve("state-b").toString()));
 
         // -------- the input: a generated log, plus one invalid copy (unknown action, own id) in every INVALID_EVERY
-        List<UserEvent> input = new ArrayList<>();
-        Iterator<GeneratedEvent> generated = SyntheticWorld.create(
-                        GeneratorConfig.of(USERS, 1_000, EVENTS, 20_261_206L))
-                .events();
-        while (generated.hasNext()) {
-            UserEvent e = generated.next().toUserEvent();
-            input.add(e);
-            if (input.size() % INVALID_EVERY == 0) {
-                input.add(UserEvent.newBuilder(e)
-                        .setEventId("invalid-" + e.getEventId())
-                        .setAction(Action.UNKNOWN)
-                        .build());
-            }
-        }
+        List<UserEvent> input = FeaturesItSupport.generatedWithInvalidCopies(
+                GeneratorConfig.of(USERS, 1_000, EVENTS, 20_261_206L), INVALID_EVERY);
         int portion = (input.size() + PORTIONS - 1) / PORTIONS;
         Expected expected = new Expected(configA, input, portion);
         assertThat(expected.invalidIds).hasSize(EVENTS / INVALID_EVERY);
@@ -183,7 +161,8 @@ class FeaturesScaleOutIT {
         FeaturesApp b = null;
         try (Admin admin =
                         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, CLUSTER.bootstrapServers()));
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(byteProducerProps())) {
+                KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(FeaturesItSupport.byteProducerProps(CLUSTER))) {
             // -------- portion 1: A alone
             a = new FeaturesApp(configA).start();
             running.add(a);
@@ -571,34 +550,7 @@ class FeaturesScaleOutIT {
                 });
     }
 
-    private static Properties byteProducerProps() {
-        Properties pp = CLUSTER.producerProps();
-        pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return pp;
-    }
-
-    /** Every committed record of {@code topic}, read to its last stable offsets. */
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        Properties c = CLUSTER.consumerProps("scale-out-reader-" + topic + "-" + System.nanoTime());
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition()))
-                    .toList();
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-                return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            });
-        }
-        return out;
+        return FeaturesItSupport.readCommitted(CLUSTER, topic, "scale-out-reader");
     }
 }
