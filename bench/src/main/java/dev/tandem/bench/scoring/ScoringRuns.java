@@ -74,21 +74,7 @@ public final class ScoringRuns {
             Duration budget,
             String label)
             throws Exception {
-        return throughput(env, shared, config, scorer, false, expected, budget, label);
-    }
-
-    /** @param bare run {@link BareFlinkJob} instead of the scoring job ({@code scorer} unused) */
-    double throughput(
-            BenchEnvironment env,
-            Shared shared,
-            ScoringConfig config,
-            BatchScorerFactory scorer,
-            boolean bare,
-            int expected,
-            Duration budget,
-            String label)
-            throws Exception {
-        return throughput(env, shared, config, scorer, bare, expected, budget, label, null);
+        return throughput(env, shared, config, scorer, false, expected, budget, label, null);
     }
 
     /** What runs once the job has started and before the run's clock starts: e.g. wait for its state, then write the requests. */
@@ -96,7 +82,10 @@ public final class ScoringRuns {
         void run(BenchJob job) throws Exception;
     }
 
-    /** @param before when given, the run's clock starts after it (the pre-filled requests may then be written by it) */
+    /**
+     * @param bare run {@link BareFlinkJob} instead of the scoring job ({@code scorer} unused)
+     * @param before when given, the run's clock starts after it (the pre-filled requests may then be written by it)
+     */
     double throughput(
             BenchEnvironment env,
             Shared shared,

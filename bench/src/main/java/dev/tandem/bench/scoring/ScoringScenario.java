@@ -189,7 +189,8 @@ public final class ScoringScenario extends ScoringOptions {
                     true,
                     requests,
                     ScoringRuns.RUN_TIMEOUT,
-                    "bare flink");
+                    "bare flink",
+                    null);
             m.put("bare_flink_predictions_per_sec", Math.round(rate));
         }
         Latency l = runs.latency(
