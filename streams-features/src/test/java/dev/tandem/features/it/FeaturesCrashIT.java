@@ -91,6 +91,18 @@ class FeaturesCrashIT {
     private static final String GUARANTEE = System.getProperty(
             "tandem.crash.guarantee", System.getenv().getOrDefault("TANDEM_CRASH_GUARANTEE", "exactly_once_v2"));
     private static final boolean TRANSACTIONAL = GUARANTEE.startsWith("exactly_once");
+    /**
+     * {@code static} (the default: a fixed {@code group.instance.id}, as a StatefulSet pod's name gives) or
+     * {@code dynamic}; with {@code -Dtandem.crash.session.timeout.ms} the consumers' session timeout too. The summary
+     * reports each restart's recovery time, kill to the first output the new instance commits, so the three ways
+     * of rejoining can be compared.
+     */
+    private static final String MEMBERSHIP = System.getProperty("tandem.crash.membership", "static");
+
+    private static final String SESSION_TIMEOUT_MS = System.getProperty("tandem.crash.session.timeout.ms", "");
+    /** Issue #16's bound on kill → output flowing again, for the static membership the chart configures. */
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(30);
+
     private static final int USERS = 300;
     private static final int EVENTS = 5_000;
     static final int INVALID_EVERY = 100;
@@ -147,7 +159,10 @@ class FeaturesCrashIT {
         settings.put(FeaturesConfig.TOPIC_ITEM_FEATURES, ITEM_FEATURES_TOPIC);
         // A restarted instance takes its partitions back at once, as a pod with a stable name does; without it the
         // restart would wait out the dead member's session timeout.
-        settings.put(FeaturesConfig.STREAMS_PREFIX + "group.instance.id", "features-crash-it");
+        if (MEMBERSHIP.equals("static"))
+            settings.put(FeaturesConfig.STREAMS_PREFIX + "group.instance.id", "features-crash-it");
+        if (!SESSION_TIMEOUT_MS.isEmpty())
+            settings.put(FeaturesConfig.STREAMS_PREFIX + "consumer.session.timeout.ms", SESSION_TIMEOUT_MS);
         FeaturesConfig config = FeaturesConfig.fromMap(settings);
         Path props = LOGS.resolve("features-" + GUARANTEE + ".properties");
         Properties p = new Properties();
@@ -187,6 +202,7 @@ class FeaturesCrashIT {
 
         FeatureSerdes serdes = FeatureSerdes.forRegistry(CLUSTER.registryUrl(), Map.of());
         List<String> kills = new ArrayList<>();
+        List<Double> recoveries = new ArrayList<>();
         Process app = null;
         ScheduledExecutorService ticker =
                 Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "crash-it-producer"));
@@ -248,6 +264,7 @@ class FeaturesCrashIT {
                         });
                 long committed = outputs.count();
                 int producedAtKill = produced.get();
+                long killedAt = System.nanoTime();
                 app.destroyForcibly();
                 assertThat(app.waitFor(30, TimeUnit.SECONDS))
                         .as("killed app exits")
@@ -275,6 +292,21 @@ class FeaturesCrashIT {
                     points.add(SPARE_KILL_AT[points.size() - KILL_AT.length]); // landed between two commits: once more
                 }
                 app = launch(props, ++run);
+                // Recovered once the new instance commits an output: its partitions are assigned, its state is
+                // restored and its first transaction is through. The producer is held LEAD events ahead, so there is
+                // input waiting.
+                Process restarted = app;
+                int restartedRun = run;
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            assertAlive(restarted, restartedRun);
+                            return outputs.poll() > committed;
+                        });
+                double recovery = (System.nanoTime() - killedAt) / 1e9;
+                recoveries.add(recovery);
+                kills.set(
+                        kills.size() - 1, kill + String.format(", recovered in %.1f s (%s)", recovery, restored(run)));
             }
             assertThat(midTransaction)
                     .as("kills with an open transaction: %s", kills)
@@ -366,10 +398,12 @@ class FeaturesCrashIT {
         }
 
         String summary = String.format(
-                "%s: %d events in (%d invalid), %d accepted; %d user-features records, %d versions missing, "
+                "%s, %s membership%s: %d events in (%d invalid), %d accepted; %d user-features records, %d versions missing, "
                         + "%d duplicated, %d unexpected, %d users with other latest features; %d item-features records for %d item events "
                         + "(%d missing, %d extra); %d dead letters (%d duplicated); %.1f s%n  %s",
                 GUARANTEE,
+                MEMBERSHIP,
+                SESSION_TIMEOUT_MS.isEmpty() ? "" : ", session timeout " + SESSION_TIMEOUT_MS + " ms",
                 input.size(),
                 invalidIds.size(),
                 expectedOutputs,
@@ -414,6 +448,10 @@ class FeaturesCrashIT {
         assertThat(deadLetterDuplicates)
                 .as("dead letters written twice; %s", summary)
                 .isZero();
+        if (MEMBERSHIP.equals("static"))
+            assertThat(recoveries)
+                    .as("seconds from each kill to the restarted instance's first committed output; %s", summary)
+                    .allSatisfy(s -> assertThat(s).isLessThanOrEqualTo(RECOVERY_BOUND.toSeconds()));
         FileTrees.delete(stateDir); // kept when the test fails, with the apps' logs beside it
     }
 
@@ -441,6 +479,23 @@ class FeaturesCrashIT {
         pb.environment().keySet().removeIf(k -> k.startsWith(FeaturesConfig.ENV_PREFIX));
         LOG.info("starting the features app (run {}), log {}", run, log);
         return pb.start();
+    }
+
+    /**
+     * The stores the run's Streams client wiped to rebuild from their changelogs: under exactly-once, a store left
+     * without a checkpoint file by a crash may hold uncommitted writes, so its task is declared corrupt (Kafka 4.2
+     * logs "State store X did not find checkpoint offsets" for each).
+     */
+    private static String restored(int run) throws IOException {
+        Path log = LOGS.resolve("features-" + GUARANTEE + "-run" + run + ".log");
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "stream-task \\[(\\S+)] State store (\\S+) did not find checkpoint offsets");
+        Set<String> wiped = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = p.matcher(line);
+            if (m.find()) wiped.add(m.group(2) + "@" + m.group(1));
+        }
+        return wiped.size() + " stores wiped and rebuilt from their changelogs" + (wiped.isEmpty() ? "" : " " + wiped);
     }
 
     private static void assertAlive(Process app, int run) throws IOException {
