@@ -24,7 +24,13 @@ final class BrokerReadiness {
 
     /** Admin settings for short-lived internal admins: fail fast instead of the 60 s defaults. */
     static Map<String, Object> quickAdminConfig(String bootstrapServers) {
-        return Map.of(
+        return quickAdminConfig(bootstrapServers, Map.of());
+    }
+
+    /** The same, with a secured broker's client settings. */
+    static Map<String, Object> quickAdminConfig(String bootstrapServers, Map<String, String> clientProperties) {
+        Map<String, Object> m = new java.util.HashMap<>(clientProperties);
+        m.putAll(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
@@ -32,7 +38,8 @@ final class BrokerReadiness {
                 AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 250,
                 AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50,
                 AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250,
-                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-testkit-admin");
+                AdminClientConfig.CLIENT_ID_CONFIG, "tandem-testkit-admin"));
+        return m;
     }
 
     /**
@@ -41,7 +48,11 @@ final class BrokerReadiness {
      * {@code diagnostics} is appended to the timeout message.
      */
     static void await(
-            String bootstrapServers, Duration timeout, BooleanSupplier stillRunning, Supplier<String> diagnostics) {
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            Duration timeout,
+            BooleanSupplier stillRunning,
+            Supplier<String> diagnostics) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         // Wait for the listener first: an Admin pointed at a closed port logs a warning on every
@@ -57,7 +68,7 @@ final class BrokerReadiness {
             }
             pause(50);
         }
-        try (Admin admin = Admin.create(quickAdminConfig(bootstrapServers))) {
+        try (Admin admin = Admin.create(quickAdminConfig(bootstrapServers, clientProperties))) {
             while (System.nanoTime() - deadline < 0) {
                 if (!stillRunning.getAsBoolean()) {
                     throw new IllegalStateException(

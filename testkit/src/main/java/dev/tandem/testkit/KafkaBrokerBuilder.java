@@ -26,6 +26,7 @@ public abstract class KafkaBrokerBuilder<B extends KafkaBrokerBuilder<B>> {
     private int controllerPort;
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    private KafkaSecurity security;
 
     // Package-private: the two brokers of this module are the only kinds there are.
     KafkaBrokerBuilder() {}
@@ -45,6 +46,12 @@ public abstract class KafkaBrokerBuilder<B extends KafkaBrokerBuilder<B>> {
     /** Any broker setting, applied after the defaults of {@link KraftBrokerConfig}. */
     public B brokerProperty(String key, String value) {
         overrides.put(key, value);
+        return self();
+    }
+
+    /** TLS, SCRAM and ACLs (see {@link KafkaSecurity}); null (default) for PLAINTEXT. */
+    public B security(KafkaSecurity security) {
+        this.security = security;
         return self();
     }
 
@@ -70,14 +77,16 @@ public abstract class KafkaBrokerBuilder<B extends KafkaBrokerBuilder<B>> {
 
     /** The node's configuration with its data in {@code logDir}, formatted there unless it already was. */
     final KraftBrokerConfig formattedConfig(Path logDir) throws IOException {
-        KraftBrokerConfig config =
-                KraftBrokerConfig.of(logDir, port, controllerPort).withOverrides(overrides);
+        KraftBrokerConfig config = KraftBrokerConfig.of(logDir, port, controllerPort)
+                .withSecurity(security)
+                .withOverrides(overrides);
         if (config.formatIfNeeded()) LOG.info("formatted new KRaft storage in {}", config.logDir());
         return config;
     }
 
     /** See {@link BrokerReadiness#await}: returns once the broker answers, within the start timeout. */
     final void awaitReady(KraftBrokerConfig config, BooleanSupplier stillRunning, Supplier<String> diagnostics) {
-        BrokerReadiness.await(config.bootstrapServers(), startTimeout, stillRunning, diagnostics);
+        BrokerReadiness.await(
+                config.bootstrapServers(), config.superUserClientProperties(), startTimeout, stillRunning, diagnostics);
     }
 }

@@ -38,12 +38,16 @@ public final class KraftBrokerConfig {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    /** Null for a PLAINTEXT node. */
+    private final KafkaSecurity security;
 
-    private KraftBrokerConfig(Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+    private KraftBrokerConfig(
+            Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides, KafkaSecurity security) {
         this.logDir = logDir.toAbsolutePath().normalize();
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.overrides = Map.copyOf(overrides);
+        this.security = security;
     }
 
     /** A node with its data in {@code logDir}; a port of 0 means any free loopback port. */
@@ -51,20 +55,38 @@ public final class KraftBrokerConfig {
         int broker = LoopbackPorts.resolve(brokerPort);
         int controller = LoopbackPorts.resolve(controllerPort);
         while (controller == broker) controller = LoopbackPorts.freePort();
-        return new KraftBrokerConfig(logDir, broker, controller, Map.of());
+        return new KraftBrokerConfig(logDir, broker, controller, Map.of(), null);
     }
 
     /** Same node with an extra broker setting, e.g. {@code log.retention.ms}; overrides win. */
     public KraftBrokerConfig withOverride(String key, String value) {
         Map<String, String> copy = new LinkedHashMap<>(overrides);
         copy.put(key, value);
-        return new KraftBrokerConfig(logDir, brokerPort, controllerPort, copy);
+        return new KraftBrokerConfig(logDir, brokerPort, controllerPort, copy, security);
     }
 
     public KraftBrokerConfig withOverrides(Map<String, String> more) {
         Map<String, String> copy = new LinkedHashMap<>(overrides);
         copy.putAll(more);
-        return new KraftBrokerConfig(logDir, brokerPort, controllerPort, copy);
+        return new KraftBrokerConfig(logDir, brokerPort, controllerPort, copy, security);
+    }
+
+    /**
+     * Same node secured by {@code security} (null: PLAINTEXT): TLS + SCRAM on the client listener, ACLs enforced,
+     * its SCRAM users seeded when the storage is formatted.
+     */
+    public KraftBrokerConfig withSecurity(KafkaSecurity security) {
+        return new KraftBrokerConfig(logDir, brokerPort, controllerPort, overrides, security);
+    }
+
+    /** The node's security, or null for a PLAINTEXT node. */
+    public KafkaSecurity security() {
+        return security;
+    }
+
+    /** What a client with every right needs besides the bootstrap servers: nothing on a PLAINTEXT node. */
+    public Map<String, String> superUserClientProperties() {
+        return security == null ? Map.of() : security.clientProperties(KafkaSecurity.BROKER);
     }
 
     public Path logDir() {
@@ -123,6 +145,7 @@ public final class KraftBrokerConfig {
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
         p.put("log.cleaner.backoff.ms", "1000");
 
+        if (security != null) p.putAll(security.brokerProperties(LoopbackPorts.HOST, brokerPort, controllerPort));
         p.putAll(overrides);
         Properties props = new Properties();
         props.putAll(p);
@@ -174,6 +197,7 @@ public final class KraftBrokerConfig {
                     .setReleaseVersion(MetadataVersion.latestProduction())
                     .setMetadataLogDirectory(logDir.toString())
                     .addDirectory(logDir.toString())
+                    .setScramArguments(security == null ? java.util.List.of() : security.scramArguments())
                     .run();
         } catch (IOException | RuntimeException e) {
             throw e;
