@@ -16,9 +16,19 @@ final class SchemaRegistryLauncher {
     private SchemaRegistryLauncher() {}
 
     static SchemaRegistryServer start(String bootstrapServers, int port) {
+        return start(bootstrapServers, java.util.Map.of(), port);
+    }
+
+    /** As {@link #start(String, int)}, the registry's Kafka clients with {@code clientProperties} (security). */
+    static SchemaRegistryServer start(
+            String bootstrapServers, java.util.Map<String, String> clientProperties, int port) {
         LoopbackPorts.requireFree(port, "Schema registry");
-        TopicAdmin.ensureTopics(bootstrapServers, List.of(TandemTopics.schemasTopic()));
-        SchemaStore store = KafkaSchemaStore.open(bootstrapServers, TandemTopics.SCHEMAS, STORE_TIMEOUT);
+        java.util.Map<String, Object> clients = new java.util.HashMap<>(clientProperties);
+        clients.put("bootstrap.servers", bootstrapServers);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(clients)) {
+            TopicAdmin.ensureTopics(admin, List.of(TandemTopics.schemasTopic()));
+        }
+        SchemaStore store = KafkaSchemaStore.open(clients, TandemTopics.SCHEMAS, STORE_TIMEOUT);
         try {
             return SchemaRegistryServer.builder()
                     .host(LoopbackPorts.HOST)

@@ -55,6 +55,11 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
     private boolean platformTopics = true;
     private final List<TopicSpec> extraTopics = new ArrayList<>();
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+    /** Null for a PLAINTEXT cluster. */
+    private List<KafkaAcls.Grant> grants;
+
+    private KafkaSecurity security;
+    private java.nio.file.Path securityDir;
 
     private EmbeddedKafkaBroker broker;
     private SchemaRegistryServer registry;
@@ -92,18 +97,63 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
         return this;
     }
 
+    /**
+     * A secured cluster (see {@link KafkaSecurity}): TLS + SCRAM on every connection, ACLs enforced, one principal per
+     * grant (plus {@value #REGISTRY_PRINCIPAL} for the registry). The test's own clients ({@link #producerProps()},
+     * {@link #consumerProps}) act as the broker's super user; {@link #clientProperties(String)} gives a component's.
+     */
+    public TandemClusterExtension secured(List<KafkaAcls.Grant> grants) {
+        this.grants = List.copyOf(grants);
+        return this;
+    }
+
+    public static final String REGISTRY_PRINCIPAL = "registry";
+
+    /** The security material of a {@link #secured} cluster; fails on a PLAINTEXT one. */
+    public KafkaSecurity security() {
+        broker();
+        if (security == null) throw new IllegalStateException("this cluster is not secured (secured(...))");
+        return security;
+    }
+
+    /** A principal's Kafka client settings on a secured cluster; nothing on a PLAINTEXT one. */
+    public Map<String, String> clientProperties(String principal) {
+        return security == null ? Map.of() : security.clientProperties(principal);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         if (broker != null) return; // a @Nested class: the outer class's cluster is running
         ownerId = context.getUniqueId();
         EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder();
         brokerProperties.forEach(builder::brokerProperty);
+        if (grants != null) {
+            try {
+                securityDir = java.nio.file.Files.createTempDirectory("tandem-security-");
+                List<String> principals = new ArrayList<>();
+                for (KafkaAcls.Grant g : grants) principals.add(g.principal());
+                principals.add(REGISTRY_PRINCIPAL);
+                security = KafkaSecurity.inDirectory(securityDir, principals);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot generate the cluster's security material", e);
+            }
+            builder.security(security);
+        }
         broker = builder.start();
         try {
             List<TopicSpec> topics = new ArrayList<>(extraTopics);
             if (platformTopics) topics.addAll(TandemTopics.all(partitions));
-            TopicAdmin.ensureTopics(broker.bootstrapServers(), topics);
-            if (registryEnabled) registry = SchemaRegistryLauncher.start(broker.bootstrapServers(), 0);
+            try (Admin admin = Admin.create(adminProps())) {
+                TopicAdmin.ensureTopics(admin, topics);
+            }
+            if (security != null) {
+                List<KafkaAcls.Grant> all = new ArrayList<>(grants);
+                all.add(KafkaAcls.registry(REGISTRY_PRINCIPAL));
+                KafkaAcls.apply(bootstrapServers(), security.clientProperties(KafkaSecurity.BROKER), all);
+            }
+            if (registryEnabled)
+                registry = SchemaRegistryLauncher.start(
+                        broker.bootstrapServers(), clientProperties(REGISTRY_PRINCIPAL), 0);
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -125,6 +175,9 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
             if (broker != null) broker.close();
             broker = null;
             ownerId = null;
+            if (securityDir != null) FileTrees.deleteQuietly(securityDir);
+            security = null;
+            securityDir = null;
         }
     }
 
@@ -157,6 +210,7 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
      */
     public Properties producerProps() {
         Properties p = new Properties();
+        p.putAll(clientProperties(KafkaSecurity.BROKER));
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -172,6 +226,7 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
      */
     public Properties consumerProps(String groupId) {
         Properties p = new Properties();
+        p.putAll(clientProperties(KafkaSecurity.BROKER));
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -220,7 +275,7 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
      * records sent before it found the topic's end included.
      */
     public void commitOffsetsAtStart(String groupId, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(adminProps())) {
             Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
             for (TopicPartitionInfo p : admin.describeTopics(List.of(topic))
                     .allTopicNames()
@@ -240,6 +295,15 @@ public final class TandemClusterExtension implements BeforeAllCallback, AfterAll
 
     /** Creates these topics now (idempotent) and waits until they have leaders. */
     public void createTopics(TopicSpec... specs) {
-        TopicAdmin.ensureTopics(bootstrapServers(), List.of(specs));
+        try (Admin admin = Admin.create(adminProps())) {
+            TopicAdmin.ensureTopics(admin, List.of(specs));
+        }
+    }
+
+    /** An admin's settings, as the broker's super user on a secured cluster. */
+    public Map<String, Object> adminProps() {
+        Map<String, Object> m = new HashMap<>(clientProperties(KafkaSecurity.BROKER));
+        m.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return m;
     }
 }
