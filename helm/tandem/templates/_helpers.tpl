@@ -179,6 +179,8 @@ sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule requi
 {{/* The sink connector's config (both the Deployment's connector file and Strimzi's KafkaConnector). */}}
 {{- define "tandem.connectorConfig" -}}
 {{- $v := .Values.connect }}
+{{- /* Strimzi's workers come with an environment config provider named strimzienv; ours is named env */}}
+{{- $password := printf "${%s:STORE_PASSWORD}" (ternary "strimzienv" "env" .Values.strimzi.enabled) }}
 {{- $cfg := dict
   "topics" "predictions"
   "key.converter" "org.apache.kafka.connect.storage.StringConverter"
@@ -197,14 +199,14 @@ sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule requi
 {{- $_ := set $cfg "redis.key.prefix" $v.redis.keyPrefix }}
 {{- $_ := set $cfg "redis.ttl.seconds" ($v.redis.ttlSeconds | toString) }}
 {{- if $v.redis.passwordSecret }}
-{{- $_ := set $cfg "redis.password" "${env:STORE_PASSWORD}" }}
+{{- $_ := set $cfg "redis.password" $password }}
 {{- end }}
 {{- else }}
 {{- $_ := set $cfg "connection.url" $v.jdbc.url }}
 {{- $_ := set $cfg "connection.user" $v.jdbc.user }}
 {{- $_ := set $cfg "table.latest" $v.jdbc.tableLatest }}
 {{- if $v.jdbc.passwordSecret }}
-{{- $_ := set $cfg "connection.password" "${env:STORE_PASSWORD}" }}
+{{- $_ := set $cfg "connection.password" $password }}
 {{- end }}
 {{- end }}
 {{- toYaml (merge (deepCopy $v.connectorConfig) $cfg) }}

@@ -90,4 +90,23 @@ class SecurityTest {
                 .contains("config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider");
         assertThat(connector).contains("\"redis.password\": \"${env:STORE_PASSWORD}\"");
     }
+
+    @Test
+    void strimzisConnectorReadsTheStorePasswordThroughStrimzisEnvironmentProvider() {
+        List<ObjectNode> strimzi = Chart.render("strimzi");
+        JsonNode connector =
+                Chart.ofKind(strimzi, "KafkaConnector").get(0).path("spec").path("config");
+        JsonNode env = Chart.ofKind(strimzi, "KafkaConnect")
+                .get(0)
+                .path("spec")
+                .path("template")
+                .path("connectContainer")
+                .path("env")
+                .get(0);
+
+        assertThat(connector.path("connection.password").asText()).isEqualTo("${strimzienv:STORE_PASSWORD}");
+        assertThat(env.path("name").asText()).isEqualTo("STORE_PASSWORD");
+        assertThat(env.path("valueFrom").path("secretKeyRef").path("name").asText())
+                .isEqualTo("postgres-tandem");
+    }
 }
