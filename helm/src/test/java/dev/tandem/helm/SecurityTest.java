@@ -109,4 +109,44 @@ class SecurityTest {
         assertThat(env.path("valueFrom").path("secretKeyRef").path("name").asText())
                 .isEqualTo("postgres-tandem");
     }
+
+    @Test
+    void thePoliciesLetPrometheusScrapeEveryPortAMonitorScrapes() {
+        List<ObjectNode> policies = Chart.ofKind(SECURED, "NetworkPolicy");
+        List<ObjectNode> monitors = new ArrayList<>(Chart.ofKind(SECURED, "ServiceMonitor"));
+        monitors.addAll(Chart.ofKind(SECURED, "PodMonitor"));
+        assertThat(monitors).hasSize(4);
+        JsonNode prometheus = Chart.YAML.valueToTree(List.of(Map.of(
+                "namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))));
+        for (ObjectNode m : monitors) {
+            String component = Chart.component(m);
+            int port = Chart.kind(m).equals("PodMonitor")
+                    ? m.path("spec")
+                            .path("podMetricsEndpoints")
+                            .get(0)
+                            .path("targetPort")
+                            .asInt()
+                    : containerPort(
+                            component,
+                            m.path("spec").path("endpoints").get(0).path("port").asText());
+            ObjectNode policy = policies.stream()
+                    .filter(p -> Chart.component(p).equals(component))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(policy.path("spec").path("ingress"))
+                    .as("%s's NetworkPolicy lets Prometheus in on %d", component, port)
+                    .anySatisfy(rule -> {
+                        assertThat(rule.path("from")).isEqualTo(prometheus);
+                        assertThat(rule.path("ports").findValuesAsText("port")).contains(Integer.toString(port));
+                    });
+        }
+    }
+
+    private static int containerPort(String component, String name) {
+        for (JsonNode c : AppSettingsTest.containersByComponent(SECURED).get(component))
+            for (JsonNode p : c.path("ports"))
+                if (p.path("name").asText().equals(name))
+                    return p.path("containerPort").asInt();
+        throw new AssertionError(component + " opens no port " + name);
+    }
 }
