@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             ServeCommand.class,
             MonitorCommand.class,
             DemoCommand.class,
+            ChaosCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -64,7 +64,7 @@ public final class ScoringStage implements DemoStage {
     static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
     private static final Duration PREDICTIONS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
-    private static final List<String> STAGES = List.of("CART", "PURCHASE");
+    public static final List<String> STAGES = List.of("CART", "PURCHASE");
     /** VIEW → CART → PURCHASE within a horizon that fits the demo's log ({@link FunnelConfig#fittingSpan}). */
     static FunnelConfig funnel(List<UserEvent> log) {
         long min = Long.MAX_VALUE;
@@ -283,39 +283,58 @@ public final class ScoringStage implements DemoStage {
      */
     private Path model(DemoContext ctx, List<UserEvent> log, int seedOffset, String suffix) throws Exception {
         DemoSettings s = ctx.settings();
+        return trainOrReuse(modelsDir, s.seed(), s.users(), s.items(), log, seedOffset, suffix, ctx::println);
+    }
+
+    /**
+     * The demo's model of a generated world (seed, users, items) trained on {@code log}: reused from
+     * {@code modelsDir} if a run trained it before, else trained (seed {@code seed + seedOffset}) and exported there
+     * as {@code demo/<world><suffix>}; null, with the reason printed, when the log is too small to train on. Shared
+     * with {@code tandem chaos}, which scores with the same model.
+     */
+    public static Path trainOrReuse(
+            Path modelsDir,
+            long seed,
+            int users,
+            int items,
+            List<UserEvent> log,
+            int seedOffset,
+            String suffix,
+            java.util.function.Consumer<String> println)
+            throws Exception {
         // the horizon is part of the key: a model trained with another funnel is not this one
         String version = String.format(
                         Locale.ROOT,
                         "s%d-u%d-i%d-e%d-h%dm",
-                        s.seed(),
-                        s.users(),
-                        s.items(),
+                        seed,
+                        users,
+                        items,
                         log.size(),
                         funnel(log).horizon().toMinutes())
                 + suffix;
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
-            ctx.println("reusing model demo/" + version + " from " + modelsDir);
+            println.accept("reusing model demo/" + version + " from " + modelsDir);
             return dir;
         }
         long t0 = System.nanoTime();
         ExampleSet data = examples(log);
         if (data.validationCount() == 0) {
-            ctx.println(
+            println.accept(
                     "scoring skipped: " + data.size() + " exposures are too few to train a model (try more --events)");
             return null;
         }
         TrainedModel trained;
         try {
-            trained = new Trainer(modelConfig(s.seed() + seedOffset), null).train(data);
+            trained = new Trainer(modelConfig(seed + seedOffset), null).train(data);
         } catch (TrainingException e) {
-            ctx.println(
+            println.accept(
                     "scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
             return null;
         }
         try (TrainedModel m = trained) {
             Path out = m.export(modelsDir, version);
-            ctx.println(String.format(
+            println.accept(String.format(
                     Locale.ROOT,
                     "trained model demo/%s (MMoE, mean-pooled sequence) on %,d exposures in %.1f s; exported to %s",
                     version,

@@ -1,0 +1,436 @@
+package dev.tandem.platform.chaos;
+
+import dev.tandem.connect.jdbc.JdbcSinkConfig;
+import dev.tandem.connect.jdbc.JdbcSinkConnector;
+import dev.tandem.connect.sink.ServingSinkConfig;
+import dev.tandem.datasets.generator.GeneratorConfig;
+import dev.tandem.datasets.generator.SyntheticWorld;
+import dev.tandem.features.FeaturesApp;
+import dev.tandem.features.FeaturesConfig;
+import dev.tandem.inference.ScoringApp;
+import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.monitoring.MonitoringApp;
+import dev.tandem.monitoring.MonitoringConfig;
+import dev.tandem.platform.chaos.ChaosSettings.Component;
+import dev.tandem.platform.cli.TandemCli;
+import dev.tandem.platform.demo.ScoringStage;
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.registry.SchemaRegistryClient;
+import dev.tandem.schemas.registry.SchemaRegistryClients;
+import dev.tandem.schemas.registry.server.KafkaSchemaStore;
+import dev.tandem.schemas.registry.server.SchemaRegistryServer;
+import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.DevCluster;
+import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.KafkaBrokerProcess;
+import dev.tandem.testkit.LoopbackPorts;
+import dev.tandem.testkit.TopicAdmin;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.kafka.connect.converters.ByteArrayConverter;
+
+/**
+ * A chaos run: the local pipeline as separate processes (a KRaft broker, the features app, the scoring app, a Kafka
+ * Connect worker with the JDBC sink into SQLite, the monitoring app), a steady generated load, and a seeded series
+ * of SIGKILLs, each followed by a restart of the same process on the same state; then a drain and the exact
+ * accounting of {@link Reconcile}. Recovery is timed from the kill to the moment the killed process's output moves
+ * again (for the broker: the predictions).
+ */
+public final class ChaosRun {
+    /** A process's output did not move again within this: recorded as this long and the run goes on. */
+    static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
+    /** How long everything may take to catch up after the load stops. */
+    static final Duration DRAIN_LIMIT = Duration.ofMinutes(3);
+
+    private static final String STORE_TABLE = "predictions_latest";
+    private static final int PARTITIONS = 2;
+    private static final int TRAINING_EVENTS = 20_000;
+
+    /** One kill: which process, when in the run, how long until its output moved again. */
+    public record Kill(int round, Component component, double atSeconds, double recoverySeconds, boolean recovered) {}
+
+    private final ChaosSettings settings;
+    private final Consumer<String> log;
+    private final Map<Component, ChildJvm> apps = new EnumMap<>(Component.class);
+    private KafkaBrokerProcess broker;
+    private int kafkaPort;
+    private int controllerPort;
+    private Path brokerDir;
+
+    public ChaosRun(ChaosSettings settings, Consumer<String> log) {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    public ChaosReport run() throws Exception {
+        long t0 = System.nanoTime();
+        Path dir = settings.dataDir().toAbsolutePath().normalize();
+        if (Files.exists(dir)) FileTrees.delete(dir);
+        Files.createDirectories(dir);
+        Path logs = dir.resolve("logs");
+
+        // ---- the model, trained once per world and reused like the demo's
+        SyntheticWorld trainingWorld = SyntheticWorld.create(
+                GeneratorConfig.of(settings.users(), settings.items(), TRAINING_EVENTS, settings.seed()));
+        List<UserEvent> trainingLog = new ArrayList<>();
+        trainingWorld.events().forEachRemaining(e -> trainingLog.add(e.toUserEvent()));
+        Path model = ScoringStage.trainOrReuse(
+                settings.modelsDir(), settings.seed(), settings.users(), settings.items(), trainingLog, 0, "", log);
+        if (model == null) throw new IllegalStateException("no model to score with");
+
+        // ---- broker, topics, registry
+        kafkaPort = LoopbackPorts.freePort();
+        controllerPort = LoopbackPorts.freePort();
+        while (controllerPort == kafkaPort) controllerPort = LoopbackPorts.freePort();
+        brokerDir = dir.resolve("broker");
+        broker = startBroker();
+        String bootstrap = broker.bootstrapServers();
+        TopicAdmin.ensureTopics(bootstrap, DevCluster.topics(PARTITIONS));
+        SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
+                .host(LoopbackPorts.HOST)
+                .port(0)
+                .store(KafkaSchemaStore.open(bootstrap, TandemTopics.SCHEMAS, Duration.ofSeconds(30)))
+                .start();
+        String registryUrl = registryServer.url();
+        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(registryUrl, Map.of());
+        String storeUrl = "jdbc:sqlite:" + dir.resolve("serving.db");
+        log.accept("broker " + bootstrap + ", registry " + registryUrl + ", data in " + dir);
+
+        // ---- the apps, each a JVM of its own
+        FeaturesConfig featuresConfig = FeaturesConfig.defaults();
+        Map<String, String> monitoringSettings = monitoringSettings(bootstrap, registryUrl, dir);
+        MonitoringConfig monitoringConfig = MonitoringConfig.fromMap(monitoringSettings);
+        apps.put(
+                Component.FEATURES,
+                new ChildJvm(
+                        "features",
+                        "512m",
+                        FeaturesApp.class.getName(),
+                        List.of(write(dir.resolve("features.properties"), featuresSettings(bootstrap, registryUrl, dir))
+                                .toString()),
+                        logs));
+        apps.put(
+                Component.SCORING,
+                new ChildJvm(
+                        "scoring",
+                        "1g",
+                        ScoringApp.class.getName(),
+                        List.of(
+                                "--config",
+                                write(
+                                                dir.resolve("scoring.properties"),
+                                                scoringSettings(bootstrap, registryUrl, dir, model))
+                                        .toString()),
+                        logs));
+        apps.put(
+                Component.CONNECT,
+                new ChildJvm(
+                        "connect",
+                        "512m",
+                        TandemCli.class.getName(),
+                        connectArgs(bootstrap, registryUrl, dir, storeUrl),
+                        logs));
+        apps.put(
+                Component.MONITORING,
+                new ChildJvm(
+                        "monitoring",
+                        "512m",
+                        MonitoringApp.class.getName(),
+                        List.of(write(dir.resolve("monitoring.properties"), monitoringSettings)
+                                .toString()),
+                        logs));
+        for (ChildJvm app : apps.values()) app.start();
+
+        List<Kill> kills = new ArrayList<>();
+        Load.Sent sent;
+        Reconcile.Result result;
+        Outputs outputs = new Outputs(
+                bootstrap,
+                List.of(
+                        TandemTopics.USER_FEATURES,
+                        TandemTopics.PREDICTIONS,
+                        TandemTopics.PREDICTION_OUTCOMES,
+                        TandemTopics.MODEL_METRICS),
+                storeUrl,
+                STORE_TABLE);
+        SyntheticWorld world = SyntheticWorld.create(
+                GeneratorConfig.of(settings.users(), settings.items(), Long.MAX_VALUE, settings.seed()));
+        try (Load load = new Load(settings, world, bootstrap, registry)) {
+            outputs.start();
+            load.start();
+            // every process must be producing before the first kill, or a "recovery" would time its start-up
+            for (Component c : Component.values()) {
+                if (c == Component.BROKER) continue;
+                awaitMoving(c, outputs, output(c, outputs).getAsLong(), Duration.ofMinutes(3), load);
+            }
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "all processes produce output after %.0f s; %d rounds of kills",
+                    (System.nanoTime() - t0) / 1e9,
+                    settings.rounds()));
+
+            Random random = new Random(settings.seed());
+            List<Component> order = new ArrayList<>();
+            for (int round = 0; round < settings.rounds(); round++) {
+                // every victim once before any twice, in a seeded order
+                if (order.isEmpty()) {
+                    order.addAll(settings.victims());
+                    Collections.shuffle(order, random);
+                }
+                Component victim = order.remove(0);
+                long gap = settings.minGap().toMillis()
+                        + (long) (random.nextDouble()
+                                * (settings.maxGap().toMillis()
+                                        - settings.minGap().toMillis()));
+                pauseWatching(gap, load);
+                kills.add(killAndRestart(round + 1, victim, outputs, load, t0));
+            }
+
+            // ---- drain: stop the load, let everything catch up, then count
+            sent = load.finish();
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "load stopped: %,d events, %,d invalid events, %,d requests, %,d undecodable requests acknowledged"
+                            + " (%d sends failed)",
+                    sent.events().size(),
+                    sent.invalidEventIds().size(),
+                    sent.requests().size(),
+                    sent.badRequests(),
+                    sent.failedSends()));
+            drain(outputs, sent);
+            result = new Reconcile(bootstrap, registry)
+                    .run(
+                            sent,
+                            featuresConfig.policy(),
+                            featuresConfig.options().maxClockSkew(),
+                            monitoringConfig.options().funnel(),
+                            storeUrl,
+                            STORE_TABLE);
+        } finally {
+            outputs.close();
+            for (ChildJvm app : apps.values()) app.stop();
+            registryServer.close();
+            registry.close();
+            if (broker != null) broker.close();
+        }
+        return ChaosReport.of(settings, kills, sent, result, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private KafkaBrokerProcess startBroker() {
+        return KafkaBrokerProcess.builder(brokerDir)
+                .port(kafkaPort)
+                .controllerPort(controllerPort)
+                .maxHeap("768m")
+                .start();
+    }
+
+    private Kill killAndRestart(int round, Component victim, Outputs outputs, Load load, long t0) throws Exception {
+        LongSupplier out = output(victim, outputs);
+        double at = (System.nanoTime() - t0) / 1e9;
+        long killedAt = System.nanoTime();
+        if (victim == Component.BROKER) {
+            ProcessHandle.of(broker.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(broker.pid()).ifPresent(h -> h.onExit().join());
+            broker.close(); // only forgets the dead process and its pid file
+            broker = startBroker();
+        } else {
+            ChildJvm app = apps.get(victim);
+            app.kill();
+            app.start();
+        }
+        long before = out.getAsLong();
+        boolean recovered = awaitMoving(victim, outputs, before, RECOVERY_LIMIT, load);
+        double recovery = (System.nanoTime() - killedAt) / 1e9;
+        log.accept(String.format(
+                Locale.ROOT,
+                "round %d: killed %s at %.0f s; output %s after %.1f s",
+                round,
+                victim.key(),
+                at,
+                recovered ? "moving again" : "NOT moving",
+                recovery));
+        return new Kill(round, victim, at, recovery, recovered);
+    }
+
+    /** The count that shows a process's output moving. */
+    private static LongSupplier output(Component c, Outputs outputs) {
+        return switch (c) {
+            case FEATURES -> () -> outputs.committed(TandemTopics.USER_FEATURES);
+            case SCORING, BROKER -> () -> outputs.committed(TandemTopics.PREDICTIONS);
+            case CONNECT -> outputs::storeWatermark;
+            case MONITORING ->
+                () -> outputs.committed(TandemTopics.PREDICTION_OUTCOMES)
+                        + outputs.committed(TandemTopics.MODEL_METRICS);
+        };
+    }
+
+    /** Waits until {@code c}'s output passes {@code from}, failing fast when a process died or the load failed. */
+    private boolean awaitMoving(Component c, Outputs outputs, long from, Duration limit, Load load)
+            throws InterruptedException {
+        LongSupplier out = output(c, outputs);
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (out.getAsLong() > from) return true;
+            checkAlive(load);
+            Thread.sleep(50); // polling a counter another thread advances; nothing to wait on
+        }
+        return false;
+    }
+
+    private void pauseWatching(long millis, Load load) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            checkAlive(load);
+            Thread.sleep(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    private void checkAlive(Load load) {
+        if (load.failure() != null) throw new IllegalStateException("the load generator failed", load.failure());
+        if (!broker.isAlive()) throw new IllegalStateException("the broker died on its own: " + broker.logFile());
+        for (ChildJvm app : apps.values())
+            if (!app.alive()) throw new IllegalStateException("a process died on its own: " + app.death());
+    }
+
+    /**
+     * Until each app has caught up: every acknowledged request predicted (or the limit), then the committed counts
+     * quiet for a few seconds, so the accounting reads a settled state.
+     */
+    private void drain(Outputs outputs, Load.Sent sent) throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+        long quietSince = System.nanoTime();
+        List<Long> last = List.of();
+        while (System.nanoTime() < deadline) {
+            List<Long> now = List.of(
+                    outputs.committed(TandemTopics.USER_FEATURES),
+                    outputs.committed(TandemTopics.PREDICTIONS),
+                    outputs.committed(TandemTopics.PREDICTION_OUTCOMES),
+                    outputs.storeWatermark());
+            if (!now.equals(last)) {
+                last = now;
+                quietSince = System.nanoTime();
+            } else if (now.get(1) >= sent.requests().size() && System.nanoTime() - quietSince > 8_000_000_000L) {
+                return;
+            }
+            for (ChildJvm app : apps.values())
+                if (!app.alive()) throw new IllegalStateException("a process died while draining: " + app.death());
+            Thread.sleep(200);
+        }
+        log.accept("drain limit reached; counting what there is");
+    }
+
+    // ------------------------------------------------------------------ the apps' settings
+
+    private static Map<String, String> featuresSettings(String bootstrap, String registry, Path dir) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(FeaturesConfig.APPLICATION_ID, "tandem-features");
+        s.put(FeaturesConfig.BOOTSTRAP_SERVERS, bootstrap);
+        s.put(FeaturesConfig.SCHEMA_REGISTRY_URL, registry);
+        s.put(FeaturesConfig.STATE_DIR, dir.resolve("features-state").toString());
+        s.put(FeaturesConfig.HTTP_PORT, "0");
+        s.put(FeaturesConfig.COMMIT_INTERVAL_MS, "100");
+        // expiry runs on wall-clock punctuation: it would make the final features depend on the run's timing
+        s.put(FeaturesConfig.USER_TTL, "0");
+        // a restarted instance takes its partitions back at once (FeaturesCrashIT measures the alternatives)
+        s.put(FeaturesConfig.STREAMS_PREFIX + "group.instance.id", "tandem-chaos-features");
+        return s;
+    }
+
+    private static Map<String, String> scoringSettings(String bootstrap, String registry, Path dir, Path model) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(ScoringConfig.BOOTSTRAP_SERVERS, bootstrap);
+        s.put(ScoringConfig.SCHEMA_REGISTRY_URL, registry);
+        s.put(ScoringConfig.MODEL_DIR, model.toString());
+        s.put(ScoringConfig.STAGES, String.join(",", ScoringStage.STAGES));
+        s.put(ScoringConfig.PARALLELISM, "1");
+        // A restart warms up every batch size up to this before it serves: 256 (as the demo) rather than the 2,048
+        // default keeps that warm-up out of the recovery time, and 20 requests/s never fill more.
+        s.put(ScoringConfig.MAX_BATCH_ROWS, "256");
+        s.put(ScoringConfig.CHECKPOINT_INTERVAL, "1s");
+        s.put(ScoringConfig.CHECKPOINT_DIR, dir.resolve("checkpoints").toUri().toString());
+        // without a checkpoint (the first start, or a kill before the first one completed) read every request: the
+        // killed run's transactions were aborted, so nothing is scored twice
+        s.put(ScoringConfig.REQUESTS_STARTING_OFFSETS, ScoringConfig.RequestOffsets.EARLIEST.key());
+        return s;
+    }
+
+    private static Map<String, String> monitoringSettings(String bootstrap, String registry, Path dir) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(MonitoringConfig.APPLICATION_ID, "tandem-monitoring");
+        s.put(MonitoringConfig.BOOTSTRAP_SERVERS, bootstrap);
+        s.put(MonitoringConfig.SCHEMA_REGISTRY_URL, registry);
+        s.put(MonitoringConfig.STATE_DIR, dir.resolve("monitoring-state").toString());
+        s.put(MonitoringConfig.HTTP_PORT, "0");
+        s.put(MonitoringConfig.METRICS_INTERVAL, "2s");
+        // The monitoring default (24 h) would outlast a run's events' clock: a short horizon gets predictions
+        // graded within the run, so the outcomes can be recounted.
+        s.put(MonitoringConfig.FUNNEL_HORIZON, "10m");
+        s.put(MonitoringConfig.OUTCOME_GRACE, "1m");
+        s.put(MonitoringConfig.STREAMS_PREFIX + "group.instance.id", "tandem-chaos-monitoring");
+        return s;
+    }
+
+    private static List<String> connectArgs(String bootstrap, String registry, Path dir, String storeUrl)
+            throws IOException {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", JdbcSinkConnector.class.getName());
+        c.put("topics", TandemTopics.PREDICTIONS);
+        c.put("tasks.max", "1");
+        c.put("value.converter", ByteArrayConverter.class.getName());
+        c.put(ServingSinkConfig.REGISTRY_URL, registry);
+        c.put(JdbcSinkConfig.CONNECTION_URL, storeUrl);
+        Path connector = dir.resolve("serving-sink.properties");
+        Map<String, String> file = new LinkedHashMap<>();
+        file.put("name", "tandem-chaos-serving");
+        file.putAll(c);
+        write(connector, file);
+        Path plugins = Files.createDirectories(dir.resolve("connect-plugins"));
+        return List.of(
+                "connect",
+                "--bootstrap",
+                bootstrap,
+                "--registry",
+                registry,
+                "--rest-port",
+                "0",
+                // the sinks come from the class path, as in the demo: the plugin dir stays empty
+                "--plugin-path",
+                plugins.toString(),
+                "--connector",
+                connector.toString(),
+                // a killed worker's sink consumer would otherwise hold its partitions for the default 45 s session
+                "--worker-property",
+                "consumer.session.timeout.ms=6000",
+                "--worker-property",
+                "offset.flush.interval.ms=2000",
+                "--worker-property",
+                "offset.storage.partitions=1",
+                "--worker-property",
+                "status.storage.partitions=1");
+    }
+
+    private static Path write(Path file, Map<String, String> settings) throws IOException {
+        Properties p = new Properties();
+        p.putAll(new TreeMap<>(settings));
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, "tandem chaos");
+        }
+        return file;
+    }
+}
