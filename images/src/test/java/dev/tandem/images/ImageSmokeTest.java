@@ -10,24 +10,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The features image's entrypoint, run from its extracted layers with {@code --help}: the image's own Java, its own
+ * An app image's entrypoint, run from its extracted layers with {@code --help}: the image's own Java, its own
  * glibc and class path, in a chroot inside an unprivileged user namespace ({@code unshare -r}), with a fresh /proc
  * (the JVM finds its libraries through /proc/self/exe). It runs as the namespace's root, not the image's user: an
  * unprivileged namespace maps one id only.
  */
-class FeaturesImageSmokeTest {
+class ImageSmokeTest {
     @TempDir
     Path tmp;
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(
+            value = Images.class,
+            names = {"FEATURES", "MONITORING", "SERVING"})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void entrypointPrintsUsageAndExitsZero() throws Exception {
-        ImageTar image = Images.FEATURES.image();
+    void entrypointPrintsUsageAndExitsZero(Images i) throws Exception {
+        ImageTar image = i.image();
         assumeTrue(unshareWorks(), "unshare -rmpf --mount-proc chroot is not allowed on this machine");
         Path root = tmp.resolve("rootfs");
         Files.createDirectories(root);
@@ -59,9 +63,12 @@ class FeaturesImageSmokeTest {
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("exited").isTrue();
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(out).isZero();
+        String main = i.mainClass.substring(i.mainClass.lastIndexOf('.') + 1);
         assertThat(out)
-                .startsWith("Usage: FeaturesApp [config.properties]")
-                .contains("bootstrap.servers (TANDEM_BOOTSTRAP_SERVERS)");
+                .contains("Usage: " + main + " [config.properties]")
+                .contains(i == Images.SERVING ? "store (TANDEM_STORE)" : "bootstrap.servers (TANDEM_BOOTSTRAP_SERVERS)")
+                .as("a logging backend on the image's class path")
+                .doesNotContain("No SLF4J providers");
     }
 
     private static Path onPath(String command) {
