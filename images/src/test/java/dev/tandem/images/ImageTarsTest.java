@@ -152,6 +152,27 @@ class ImageTarsTest {
                 .noneMatch(p -> p.matches("app/libs/connect-runtime-[^/]+\\.jar"));
     }
 
+    @ParameterizedTest
+    @EnumSource(Images.class)
+    void exposesItsPortAndListensBeyondLoopback(Images i) {
+        ImageTar image = i.image();
+        assertThat(image.config.path("config").path("ExposedPorts").has(i.port + "/tcp"))
+                .as("exposes %s/tcp: %s", i.port, image.config.path("config").path("ExposedPorts"))
+                .isTrue();
+        if (i != Images.CONNECT) { // Connect's listener is in its worker file
+            assertThat(image.env("TANDEM_HTTP_HOST")).isEqualTo("0.0.0.0");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Images.class,
+            names = {"FEATURES", "MONITORING"})
+    void streamsStateGoesWhereTheNonRootUserMayWrite(Images i) {
+        // the default state.dir is relative to the working dir, /app, which belongs to root
+        assertThat(i.image().env("TANDEM_STATE_DIR")).startsWith("/tmp/");
+    }
+
     private static boolean jarHas(byte[] jar, String entry) throws IOException {
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(jar))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {

@@ -12,14 +12,15 @@ import java.util.regex.Pattern;
 
 /** The images {@code -Pimages} builds, where their tars land, and one read of each tar per test JVM. */
 enum Images {
-    FEATURES("streams-features", "tandem-features", "dev.tandem.features.FeaturesApp", null),
-    MONITORING("monitoring", "tandem-monitoring", "dev.tandem.monitoring.MonitoringApp", null),
-    SERVING("connectors", "tandem-serving", "dev.tandem.connect.serving.http.ServingApp", null),
+    FEATURES("streams-features", "tandem-features", "dev.tandem.features.FeaturesApp", null, 8090),
+    MONITORING("monitoring", "tandem-monitoring", "dev.tandem.monitoring.MonitoringApp", null, 8092),
+    SERVING("connectors", "tandem-serving", "dev.tandem.connect.serving.http.ServingApp", null, 8095),
     CONNECT(
             "images",
             "tandem-connect",
             "org.apache.kafka.connect.cli.ConnectDistributed",
-            Pattern.compile("app/libs/connect-runtime-[^/]+\\.jar"));
+            Pattern.compile("app/libs/connect-runtime-[^/]+\\.jar"),
+            8083);
 
     static final Path ROOT =
             Path.of(System.getProperty("tandem.root", "..")).toAbsolutePath().normalize();
@@ -31,12 +32,15 @@ enum Images {
     final String mainClass;
     /** The jar that holds {@link #mainClass}, or null where the module's own classes do. */
     final Pattern mainJar;
+    /** The HTTP port the app listens on by default (API, metrics or Connect's REST). */
+    final int port;
 
-    Images(String module, String name, String mainClass, Pattern mainJar) {
+    Images(String module, String name, String mainClass, Pattern mainJar, int port) {
         this.module = module;
         this.name = name;
         this.mainClass = mainClass;
         this.mainJar = mainJar;
+        this.port = port;
     }
 
     Path tar() {
