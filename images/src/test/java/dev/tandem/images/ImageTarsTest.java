@@ -54,11 +54,16 @@ class ImageTarsTest {
 
     @ParameterizedTest
     @EnumSource(Images.class)
-    void carriesTheOciLabels(Images i) {
+    void carriesTheOciLabels(Images i) throws Exception {
         ImageTar image = i.image();
         assertThat(image.label("org.opencontainers.image.title")).isEqualTo(i.name);
         assertThat(image.label("org.opencontainers.image.version")).isEqualTo(Images.VERSION);
-        assertThat(image.label("org.opencontainers.image.revision")).matches("[0-9a-f]{40}");
+        String revision = image.label("org.opencontainers.image.revision");
+        assertThat(revision).matches("[0-9a-f]{40}");
+        // this checkout's history has it (another worktree's HEAD once ended up here)
+        assertThat(git("merge-base", "--is-ancestor", revision, "HEAD"))
+                .as("%s is HEAD or an ancestor of it in %s", revision, Images.ROOT)
+                .isZero();
         assertThat(image.label("org.opencontainers.image.source")).isNotBlank();
     }
 
@@ -171,6 +176,16 @@ class ImageTarsTest {
     void streamsStateGoesWhereTheNonRootUserMayWrite(Images i) {
         // the default state.dir is relative to the working dir, /app, which belongs to root
         assertThat(i.image().env("TANDEM_STATE_DIR")).startsWith("/tmp/");
+    }
+
+    private static int git(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", Images.ROOT.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return p.waitFor();
     }
 
     private static boolean jarHas(byte[] jar, String entry) throws IOException {

@@ -52,6 +52,9 @@ class ScoringImageDescriptionTest {
                         "glob"))
                 .as("the module's class path (TensorFlow's natives again) is dropped from /app")
                 .isEqualTo("/app/**");
+        Element labels = child(config, "container", "labels");
+        assertThat(text(labels, "org.opencontainers.image.revision")).isEqualTo("${tandem.image.revision}");
+        assertThat(text(labels, "org.opencontainers.image.version")).isEqualTo("${project.version}");
         assertThat(text(child(config, "to"), "image"))
                 .isEqualTo("${tandem.image.registry}/tandem-scoring:${project.version}${tandem.image.flink.variant}");
     }
