@@ -44,15 +44,21 @@ public final class ServingApp implements AutoCloseable {
      */
     public static ServingApp start(ServingConfig config) throws InterruptedException {
         RecommendationStore store = RecommendationStores.open(config.store());
+        ServingApp app;
         try {
             awaitReady(store, config);
-            ServingApp app = new ServingApp(config, store);
-            app.http.start();
-            return app;
+            app = new ServingApp(config, store);
         } catch (InterruptedException | RuntimeException e) {
             closeQuietly(store, e);
             throw e;
         }
+        try {
+            app.http.start();
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        return app;
     }
 
     private static void awaitReady(RecommendationStore s, ServingConfig config) throws InterruptedException {
