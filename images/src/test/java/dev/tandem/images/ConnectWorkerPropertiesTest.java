@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.connect.runtime.WorkerConfig;
 import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
@@ -30,8 +32,13 @@ class ConnectWorkerPropertiesTest {
     private String before;
 
     @BeforeEach
-    void allowTheEnvProviderAsTheImageDoes() {
-        before = System.setProperty(PROVIDERS, "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+    void allowTheProvidersTheImageAllows() throws IOException {
+        Matcher m = Pattern.compile("-D" + Pattern.quote(PROVIDERS) + "=([^<\\s]+)")
+                .matcher(Files.readString(Images.ROOT.resolve("images/pom.xml")));
+        assertThat(m.find())
+                .as("the Connect image's JVM flag naming the allowed config providers")
+                .isTrue();
+        before = System.setProperty(PROVIDERS, m.group(1));
     }
 
     @AfterEach
