@@ -6,6 +6,7 @@ import dev.tandem.monitoring.core.ModelCards;
 import dev.tandem.monitoring.http.MonitoringHttpServer;
 import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
+import dev.tandem.schemas.config.Settings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -193,6 +194,10 @@ public final class MonitoringApp implements AutoCloseable {
 
     /** {@code MonitoringApp [config.properties]}; {@code TANDEM_*} variables override the file. */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(usage());
+            return;
+        }
         MonitoringConfig config = MonitoringConfig.load(args.length > 0 ? Path.of(args[0]) : null, System.getenv());
         System.out.print(config.describe());
         MonitoringApp app = new MonitoringApp(config).start();
@@ -205,5 +210,19 @@ public final class MonitoringApp implements AutoCloseable {
                         },
                         "monitoring-shutdown"));
         stopped.await();
+    }
+
+    /** What {@code --help} prints: the one argument and every setting with its variable and default. */
+    static String usage() {
+        StringBuilder sb = new StringBuilder("Usage: MonitoringApp [config.properties]\n")
+                .append("Settings (file keys; TANDEM_* variables override them):\n");
+        MonitoringConfig.DEFAULTS.forEach((k, v) -> sb.append("  ")
+                .append(k)
+                .append(" (")
+                .append(Settings.envName(k))
+                .append(") default '")
+                .append(v)
+                .append("'\n"));
+        return sb.toString();
     }
 }

@@ -96,4 +96,13 @@ class MonitoringConfigTest {
                 .contains("schema.registry.url = https://****@registry:8081")
                 .contains("funnel.horizon = 1d");
     }
+
+    @Test
+    void helpListsEverySettingWithItsVariable() {
+        String usage = MonitoringApp.usage();
+        assertThat(usage)
+                .startsWith("Usage: MonitoringApp [config.properties]")
+                .contains("funnel.horizon (TANDEM_FUNNEL_HORIZON)");
+        assertThat(usage.lines().filter(l -> l.contains("(TANDEM_"))).hasSize(MonitoringConfig.DEFAULTS.size());
+    }
 }

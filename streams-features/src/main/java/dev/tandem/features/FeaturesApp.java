@@ -10,6 +10,7 @@ import static dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE;
 import dev.tandem.features.http.FeaturesHttpServer;
 import dev.tandem.features.http.StreamsFeatureLookup;
 import dev.tandem.features.metrics.MicrometerFeatureMetrics;
+import dev.tandem.schemas.config.Settings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -203,6 +204,10 @@ public final class FeaturesApp implements AutoCloseable {
 
     /** {@code FeaturesApp [config.properties]}; {@code TANDEM_*} variables override the file. */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(usage());
+            return;
+        }
         FeaturesConfig config = FeaturesConfig.load(args.length > 0 ? Path.of(args[0]) : null, System.getenv());
         System.out.print(config.describe());
         FeaturesApp app = new FeaturesApp(config).start();
@@ -215,5 +220,19 @@ public final class FeaturesApp implements AutoCloseable {
                         },
                         "features-shutdown"));
         stopped.await();
+    }
+
+    /** What {@code --help} prints: the one argument and every setting with its variable and default. */
+    static String usage() {
+        StringBuilder sb = new StringBuilder("Usage: FeaturesApp [config.properties]\n")
+                .append("Settings (file keys; TANDEM_* variables override them):\n");
+        FeaturesConfig.DEFAULTS.forEach((k, v) -> sb.append("  ")
+                .append(k)
+                .append(" (")
+                .append(Settings.envName(k))
+                .append(") default '")
+                .append(v)
+                .append("'\n"));
+        return sb.toString();
     }
 }

@@ -105,4 +105,13 @@ class FeaturesConfigTest {
         assertThat(Durations.parse("30d", true)).isEqualTo(Duration.ofDays(30));
         assertThat(Durations.parse("PT1H", true)).isEqualTo(Duration.ofHours(1));
     }
+
+    @Test
+    void helpListsEverySettingWithItsVariable() {
+        String usage = FeaturesApp.usage();
+        assertThat(usage)
+                .startsWith("Usage: FeaturesApp [config.properties]")
+                .contains("sequence.max.events (TANDEM_SEQUENCE_MAX_EVENTS)");
+        assertThat(usage.lines().filter(l -> l.contains("(TANDEM_"))).hasSize(FeaturesConfig.DEFAULTS.size());
+    }
 }

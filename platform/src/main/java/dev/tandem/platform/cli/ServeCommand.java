@@ -1,12 +1,10 @@
 package dev.tandem.platform.cli;
 
 import dev.tandem.bench.cli.DurationConverter;
-import dev.tandem.connect.serving.RecommendationStore;
 import dev.tandem.connect.serving.RecommendationStores;
 import dev.tandem.connect.serving.http.RecommendationsHttpServer;
-import dev.tandem.connect.serving.http.ServeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.tandem.connect.serving.http.ServingApp;
+import dev.tandem.connect.serving.http.ServingConfig;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -25,8 +23,7 @@ import picocli.CommandLine.Spec;
             "Also /health, /ready (the store answers) and /metrics (Prometheus)."
         })
 public final class ServeCommand implements Callable<Integer> {
-    public static final int DEFAULT_PORT = 8095;
-    static final long READY_POLL_MS = 100;
+    public static final int DEFAULT_PORT = ServingConfig.DEFAULT_PORT;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -78,47 +75,26 @@ public final class ServeCommand implements Callable<Integer> {
         if (threads < 1 || threads > 1024) {
             throw new CommandLine.ParameterException(cl, "--threads must be 1..1024: " + threads);
         }
-        RecommendationStore opened;
+        ServingApp app;
         try {
-            opened = RecommendationStores.open(store);
+            app = ServingApp.start(new ServingConfig(store, host, httpPort, threads, storeTimeout));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--store: " + e.getMessage());
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | UncheckedIOException e) {
             throw new CliException(e.getMessage(), ExitCodes.FAILURE, e);
         }
-        try (RecommendationStore s = opened) {
-            awaitReady(s);
-            return serve(cl.getOut(), s);
+        try (app) {
+            return serve(cl.getOut(), app);
         }
     }
 
-    private void awaitReady(RecommendationStore s) throws InterruptedException {
-        long deadline = System.nanoTime() + storeTimeout.toNanos();
-        while (!s.ready()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new CliException("store " + RecommendationStores.redact(s.describe()) + " did not answer within "
-                        + storeTimeout.toMillis() + " ms");
-            }
-            Thread.sleep(READY_POLL_MS);
-        }
-    }
-
-    private int serve(PrintWriter out, RecommendationStore s) throws InterruptedException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ServeMetrics metrics = new ServeMetrics(registry, registry::scrape, s::ready);
-        RecommendationsHttpServer server;
-        try {
-            server = new RecommendationsHttpServer(host, httpPort, threads, s, metrics, System::currentTimeMillis);
-        } catch (UncheckedIOException e) {
-            throw new CliException(e.getMessage(), ExitCodes.FAILURE, e);
-        }
+    private int serve(PrintWriter out, ServingApp app) throws InterruptedException {
         Signals signals = Signals.install(null);
-        Thread safetyNet = new Thread(server::close, "tandem-serve-shutdown");
+        Thread safetyNet = new Thread(app::close, "tandem-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(safetyNet);
         try {
-            server.start();
-            String base = "http://" + host + ":" + server.port();
-            out.println("store: " + RecommendationStores.redact(s.describe()));
+            String base = "http://" + host + ":" + app.port();
+            out.println("store: " + RecommendationStores.redact(app.store().describe()));
             out.println("recommendations API: " + base + RecommendationsHttpServer.USERS_PREFIX + "{id}"
                     + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX + "?k=" + RecommendationsHttpServer.DEFAULT_K
                     + "   (also " + base + "/health, /ready, /metrics)");
@@ -128,7 +104,7 @@ public final class ServeCommand implements Callable<Integer> {
             out.println("stopping (" + signals.received() + ")…");
             out.flush();
         } finally {
-            server.close();
+            app.close();
             DevClusterCommand.removeHook(safetyNet);
         }
         out.println("recommendations API stopped");

@@ -1,0 +1,103 @@
+package dev.tandem.images;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * An app image's entrypoint, run from its extracted layers with {@code --help}: the image's own Java, its own
+ * glibc and class path, in a chroot inside an unprivileged user namespace ({@code unshare -r}), with a fresh /proc
+ * (the JVM finds its libraries through /proc/self/exe). It runs as the namespace's root, not the image's user: an
+ * unprivileged namespace maps one id only.
+ */
+class ImageSmokeTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Images.class,
+            names = {"FEATURES", "MONITORING", "SERVING"})
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void entrypointPrintsUsageAndExitsZero(Images i) throws Exception {
+        ImageTar image = i.image();
+        assumeTrue(unshareWorks(), "unshare -rmpf --mount-proc chroot is not allowed on this machine");
+        Path root = tmp.resolve("rootfs");
+        Files.createDirectories(root);
+        image.extractTo(root);
+        Files.createDirectories(root.resolve("proc"));
+
+        Path unshare = onPath("unshare");
+        Path chroot = onPath("chroot");
+        List<String> command = new ArrayList<>(List.of(
+                unshare.toString(),
+                "-rmpf",
+                "--mount-proc=" + root.resolve("proc"),
+                chroot.toString(),
+                root.toString()));
+        command.addAll(image.entrypoint());
+        command.add("--help");
+        ProcessBuilder pb = new ProcessBuilder(command);
+        // exactly the image's environment: chroot finds `java` through the image's PATH, as a container runtime does
+        pb.environment().clear();
+        for (var env : image.config.path("config").path("Env")) {
+            String kv = env.asText();
+            pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        Path log = tmp.resolve("out.txt");
+        Process p = pb.redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .directory(tmp.toFile())
+                .start();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("exited").isTrue();
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        String main = i.mainClass.substring(i.mainClass.lastIndexOf('.') + 1);
+        assertThat(out)
+                .contains("Usage: " + main + " [config.properties]")
+                .contains(i == Images.SERVING ? "store (TANDEM_STORE)" : "bootstrap.servers (TANDEM_BOOTSTRAP_SERVERS)")
+                .as("a logging backend on the image's class path")
+                .doesNotContain("No SLF4J providers");
+    }
+
+    private static Path onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    private boolean unshareWorks() throws IOException, InterruptedException {
+        if (!System.getProperty("os.name").startsWith("Linux") || onPath("unshare") == null || onPath("chroot") == null)
+            return false;
+        Path probe = tmp.resolve("probe");
+        Files.createDirectories(probe.resolve("proc"));
+        try {
+            Process p = new ProcessBuilder(
+                            onPath("unshare").toString(),
+                            "-rmpf",
+                            "--mount-proc=" + probe.resolve("proc"),
+                            onPath("chroot").toString(),
+                            "/",
+                            "true")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
