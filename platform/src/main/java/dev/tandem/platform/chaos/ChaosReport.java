@@ -60,7 +60,26 @@ public record ChaosReport(Map<String, Object> figures, List<ChaosRun.Kill> kills
         return failures().isEmpty();
     }
 
+    /** {@link #accountingFailures()} and every recovery slower than {@link #RECOVERY_BOUND_S}. */
     public List<String> failures() {
+        List<String> out = new ArrayList<>(accountingFailures());
+        for (ChaosRun.Kill k : kills)
+            if (k.recovered() && k.recoverySeconds() > RECOVERY_BOUND_S)
+                out.add(String.format(
+                        Locale.ROOT,
+                        "round %d: %s took %.1f s to recover (bound %.0f s)",
+                        k.round(),
+                        k.component().key(),
+                        k.recoverySeconds(),
+                        RECOVERY_BOUND_S));
+        return out;
+    }
+
+    /**
+     * What the exact accounting found wrong, and processes that never produced again: the verdict that does not
+     * depend on how fast the machine is (tests use this one; the command also holds recoveries to the bound).
+     */
+    public List<String> accountingFailures() {
         List<String> out = new ArrayList<>();
         for (String k : List.of(
                 "features_lost",
@@ -75,14 +94,13 @@ public record ChaosReport(Map<String, Object> figures, List<ChaosRun.Kill> kills
             out.add("dead letters: " + figures.get("dead_letters_seen") + " seen, "
                     + figures.get("dead_letters_expected") + " injected");
         for (ChaosRun.Kill k : kills)
-            if (!k.recovered() || k.recoverySeconds() > RECOVERY_BOUND_S)
+            if (!k.recovered())
                 out.add(String.format(
                         Locale.ROOT,
-                        "round %d: %s took %.1f s to recover (bound %.0f s)",
+                        "round %d: %s produced nothing for %.0f s after the kill",
                         k.round(),
                         k.component().key(),
-                        k.recoverySeconds(),
-                        RECOVERY_BOUND_S));
+                        k.recoverySeconds()));
         return out;
     }
 

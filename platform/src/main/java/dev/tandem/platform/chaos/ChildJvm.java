@@ -25,6 +25,9 @@ final class ChildJvm {
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.add("-Xmx" + heap);
         c.add("-XX:+UseSerialGC");
+        // C1 only: a restarted app spends its first seconds loading and compiling classes (the scoring app some
+        // 9 s before its job graph exists on a busy 2-core machine), and these loads need no peak throughput
+        c.add("-XX:TieredStopAtLevel=1");
         // TensorFlow's natives are unpacked once, where this JVM keeps them
         String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
         if (cache != null) c.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);

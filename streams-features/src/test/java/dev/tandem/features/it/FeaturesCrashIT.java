@@ -95,13 +95,11 @@ class FeaturesCrashIT {
      * {@code static} (the default: a fixed {@code group.instance.id}, as a StatefulSet pod's name gives) or
      * {@code dynamic}; with {@code -Dtandem.crash.session.timeout.ms} the consumers' session timeout too. The summary
      * reports each restart's recovery time, kill to the first output the new instance commits, so the three ways
-     * of rejoining can be compared.
+     * of rejoining can be compared (docs/reliability.md); a time is a figure of the machine, not asserted.
      */
     private static final String MEMBERSHIP = System.getProperty("tandem.crash.membership", "static");
 
     private static final String SESSION_TIMEOUT_MS = System.getProperty("tandem.crash.session.timeout.ms", "");
-    /** Issue #16's bound on kill → output flowing again, for the static membership the chart configures. */
-    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(30);
 
     private static final int USERS = 300;
     private static final int EVENTS = 5_000;
@@ -202,7 +200,6 @@ class FeaturesCrashIT {
 
         FeatureSerdes serdes = FeatureSerdes.forRegistry(CLUSTER.registryUrl(), Map.of());
         List<String> kills = new ArrayList<>();
-        List<Double> recoveries = new ArrayList<>();
         Process app = null;
         ScheduledExecutorService ticker =
                 Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "crash-it-producer"));
@@ -304,7 +301,6 @@ class FeaturesCrashIT {
                             return outputs.poll() > committed;
                         });
                 double recovery = (System.nanoTime() - killedAt) / 1e9;
-                recoveries.add(recovery);
                 kills.set(
                         kills.size() - 1, kill + String.format(", recovered in %.1f s (%s)", recovery, restored(run)));
             }
@@ -448,10 +444,6 @@ class FeaturesCrashIT {
         assertThat(deadLetterDuplicates)
                 .as("dead letters written twice; %s", summary)
                 .isZero();
-        if (MEMBERSHIP.equals("static"))
-            assertThat(recoveries)
-                    .as("seconds from each kill to the restarted instance's first committed output; %s", summary)
-                    .allSatisfy(s -> assertThat(s).isLessThanOrEqualTo(RECOVERY_BOUND.toSeconds()));
         FileTrees.delete(stateDir); // kept when the test fails, with the apps' logs beside it
     }
 
