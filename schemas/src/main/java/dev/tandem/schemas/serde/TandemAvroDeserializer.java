@@ -32,6 +32,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * </ul>
  * Avro's schema resolution bridges writer and reader, so old readers read new data and new
  * readers old data within the registry's compatibility rules. Thread-safe.
+ *
+ * <p>Every failure is a {@link SerializationException}: {@link UnknownMagicByteException},
+ * {@link UnknownSchemaIdException}, {@link TruncatedPayloadException} (including a length or item count larger than
+ * the bytes left, refused before anything is allocated for it), {@link TrailingBytesException}, or a plain one for a
+ * body that does not fit the schema or a registry that cannot be reached.
  */
 public class TandemAvroDeserializer<T> implements Deserializer<T> {
     private volatile SchemaRegistryClient client;
@@ -89,15 +94,24 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
         BinaryDecoder dec = DecoderFactory.get()
                 .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, s.decoder);
         s.decoder = dec;
+        T datum;
+        int trailing;
         try {
-            return reader.read(null, dec);
+            datum = reader.read(null, s.bounded.reset(dec));
+            trailing = dec.inputStream().available();
         } catch (EOFException e) {
             throw new TruncatedPayloadException(
-                    topic, data.length, "the Avro body ends early for the writer schema with id " + id, e);
+                    topic,
+                    data.length,
+                    "the Avro body ends early for the writer schema with id " + id
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+                    e);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "Error deserializing Avro data with schema id " + id + " on topic '" + topic + "': " + e, e);
         }
+        if (trailing > 0) throw new TrailingBytesException(topic, data.length, trailing, id);
+        return datum;
     }
 
     private DatumReader<T> reader(String topic, int id) {
