@@ -281,15 +281,19 @@ public final class PoisonCorpus {
         return out;
     }
 
-    /** {@code predictions}: the wire-level entries; NaN and infinite probabilities; a huge {@code user_id}; a huge candidate list (legal). */
+    /**
+     * {@code predictions}: the wire-level entries; NaN and infinite probabilities (readable: what a reader does with a
+     * broken model output is its own rule, the sinks rank it last, monitoring does not grade it); a huge
+     * {@code user_id} (no reader of predictions bounds ids: it must not crash one).
+     */
     public List<Entry> predictions(Prediction valid) {
         byte[] key = utf8(valid.getUserId());
         List<Entry> out = new ArrayList<>(wireLevel("predictions", key, valid, 0, itemLike("x")));
-        out.add(prediction(Kind.NAN_PROBABILITY, key, valid, p -> setFirstProbability(p, Float.NaN), true));
+        out.add(prediction(Kind.NAN_PROBABILITY, key, valid, p -> setFirstProbability(p, Float.NaN), false));
         out.add(prediction(
-                Kind.INFINITE_PROBABILITY, key, valid, p -> setFirstProbability(p, Float.POSITIVE_INFINITY), true));
+                Kind.INFINITE_PROBABILITY, key, valid, p -> setFirstProbability(p, Float.POSITIVE_INFINITY), false));
         String huge = hugeString(valid.getUserId());
-        out.add(prediction(Kind.HUGE_STRING, utf8(huge), valid, p -> p.setUserId(huge), true));
+        out.add(prediction(Kind.HUGE_STRING, utf8(huge), valid, p -> p.setUserId(huge), false));
         return out;
     }
 
