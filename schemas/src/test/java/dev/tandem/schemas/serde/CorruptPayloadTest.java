@@ -112,6 +112,17 @@ class CorruptPayloadTest {
     }
 
     @Test
+    void aRecordOfAnotherTypeIsRefusedEvenWhenItsFieldsWouldResolve() {
+        // an event has an item_id, the only ItemMetadata field without a default: Avro alone would read it as an item
+        byte[] event = valid();
+        TandemAvroDeserializer<dev.tandem.schemas.ItemMetadata> items =
+                new TandemAvroDeserializer<>(dev.tandem.schemas.ItemMetadata.class, client, false);
+        assertThatThrownBy(() -> items.deserialize("items", event))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("is a dev.tandem.schemas.UserEvent, not a dev.tandem.schemas.ItemMetadata");
+    }
+
+    @Test
     void bytesAfterTheBodyAreRefused() {
         byte[] full = valid();
         byte[] longer = Arrays.copyOf(full, full.length + 3);

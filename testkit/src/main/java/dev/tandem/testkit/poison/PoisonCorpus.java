@@ -13,10 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -35,8 +37,18 @@ public final class PoisonCorpus {
     public static final int HUGE_STRING_CHARS = 100_000;
     /** Entries of a huge list or map: big, yet under a topic's default 1 MB record limit once encoded. */
     public static final int HUGE_LIST_ENTRIES = 20_000;
-    /** The subject under which a wrong-schema record is registered, so the topic's own subject stays compatible. */
+    /** The prefix of the subjects wrong-schema records are registered under (one per type), so the topics' own subjects stay compatible. */
     public static final String WRONG_SCHEMA_TOPIC = "poison-wrong-schema";
+
+    /** The kinds {@link #wireLevel} makes: not a readable record of the topic's type, whatever the reader. */
+    public static final Set<Kind> UNREADABLE = EnumSet.of(
+            Kind.WRONG_MAGIC_BYTE,
+            Kind.UNKNOWN_SCHEMA_ID,
+            Kind.TRUNCATED_AVRO,
+            Kind.TRAILING_BYTES,
+            Kind.HUGE_LENGTH_PREFIX,
+            Kind.WRONG_SCHEMA,
+            Kind.EMPTY_VALUE);
 
     public enum Kind {
         WRONG_MAGIC_BYTE,
@@ -180,7 +192,12 @@ public final class PoisonCorpus {
                 true));
         out.add(new Entry(Kind.TRAILING_BYTES, key, extended(v, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}), true));
         out.add(new Entry(Kind.HUGE_LENGTH_PREFIX, key, withVarint(v, lengthVarints, Integer.MAX_VALUE - 16L), true));
-        out.add(new Entry(Kind.WRONG_SCHEMA, key, serializer.serialize(WRONG_SCHEMA_TOPIC, other), true));
+        out.add(new Entry(
+                Kind.WRONG_SCHEMA,
+                key,
+                serializer.serialize(
+                        WRONG_SCHEMA_TOPIC + "-" + other.getSchema().getName(), other),
+                true));
         out.add(new Entry(Kind.EMPTY_VALUE, key, new byte[0], true));
         return out;
     }
@@ -188,8 +205,9 @@ public final class PoisonCorpus {
     /**
      * {@code events}: the wire-level entries; a tombstone; null, empty and mismatched keys (an event's key is its
      * {@code user_id}); event times before 1970 by more than any log holds and in the year 3000; a huge
-     * {@code user_id}; a huge attribute map (legal); and {@code valid}'s {@code event_id} again (a repeat of a record
-     * already sent: legal, see the component's test for what it does with it).
+     * {@code user_id}; a huge attribute map (legal); and {@code valid} itself again (a repeat of a record the test
+     * sends as valid first: legal, see the component's test for what it does with it). The changed events have ids of
+     * their own.
      */
     public List<Entry> events(UserEvent valid) {
         byte[] key = utf8(valid.getUserId());
@@ -209,7 +227,11 @@ public final class PoisonCorpus {
         return out;
     }
 
-    /** {@code items}: the wire-level entries; a blank and a huge {@code item_id}; a huge category path (legal); keys that disagree with the id (legal: readers key items by the value's id). */
+    /**
+     * {@code items}: the wire-level entries; a huge {@code item_id}; a huge category path and a negative update time
+     * (legal); a key that disagrees with the id (legal: readers key items by the value's id). No null key: the topic
+     * is compacted, and the broker refuses a keyless record there.
+     */
     public List<Entry> items(ItemMetadata valid) {
         byte[] key = utf8(valid.getItemId());
         List<Entry> out = new ArrayList<>(wireLevel("items", key, valid, 0, eventLike(valid.getItemId())));
@@ -219,7 +241,6 @@ public final class PoisonCorpus {
         out.add(item(
                 Kind.NEGATIVE_TIME, key, valid, i -> i.setUpdatedAt(Instant.ofEpochMilli(Long.MIN_VALUE / 2)), false));
         byte[] v = serializer.serialize("items", valid);
-        out.add(new Entry(Kind.NULL_KEY, null, v, false));
         out.add(new Entry(Kind.KEY_MISMATCH, utf8(valid.getItemId() + "-other"), v, false));
         return out;
     }
@@ -308,12 +329,11 @@ public final class PoisonCorpus {
 
     private Entry event(
             Kind kind, byte[] key, UserEvent valid, UnaryOperator<UserEvent.Builder> change, boolean refused) {
+        // an id of its own: a changed copy under the original's id would be a duplicate, whatever else it is
+        UserEvent.Builder b = UserEvent.newBuilder(valid)
+                .setEventId(valid.getEventId() + "-" + kind.name().toLowerCase());
         return new Entry(
-                kind,
-                key,
-                serializer.serialize(
-                        "events", change.apply(UserEvent.newBuilder(valid)).build()),
-                refused);
+                kind, key, serializer.serialize("events", change.apply(b).build()), refused);
     }
 
     private Entry item(
