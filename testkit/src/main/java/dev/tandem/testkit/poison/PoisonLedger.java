@@ -39,15 +39,27 @@ public final class PoisonLedger {
         return sent.values().stream().filter(PoisonCorpus.Entry::refused).toList();
     }
 
-    /** Dead letters matched to the entries they came from; a dead letter of a record not sent as an entry is under null. */
+    /**
+     * Our dead letters ({@link DeadLetterHeaders}) matched to the entries they came from; a dead letter of a record
+     * not sent as an entry is under null.
+     */
     public Map<PoisonCorpus.Entry, List<ConsumerRecord<byte[], byte[]>>> match(
             List<ConsumerRecord<byte[], byte[]>> deadLetters) {
+        return match(deadLetters, DeadLetterHeaders.TOPIC, DeadLetterHeaders.PARTITION, DeadLetterHeaders.OFFSET);
+    }
+
+    /** As {@link #match(List)}, for dead letters whose origin is in other headers (Kafka Connect's {@code __connect.errors.*}). */
+    public Map<PoisonCorpus.Entry, List<ConsumerRecord<byte[], byte[]>>> match(
+            List<ConsumerRecord<byte[], byte[]>> deadLetters,
+            String topicHeader,
+            String partitionHeader,
+            String offsetHeader) {
         Map<PoisonCorpus.Entry, List<ConsumerRecord<byte[], byte[]>>> out = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> d : deadLetters) {
             PoisonCorpus.Entry e = sent.get(position(
-                    CommittedRecords.header(d, DeadLetterHeaders.TOPIC),
-                    parse(CommittedRecords.header(d, DeadLetterHeaders.PARTITION)),
-                    parse(CommittedRecords.header(d, DeadLetterHeaders.OFFSET))));
+                    CommittedRecords.header(d, topicHeader),
+                    parse(CommittedRecords.header(d, partitionHeader)),
+                    parse(CommittedRecords.header(d, offsetHeader))));
             out.computeIfAbsent(e, k -> new ArrayList<>()).add(d);
         }
         return out;
