@@ -12,6 +12,7 @@ import dev.tandem.schemas.registry.MockSchemaRegistry;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,9 @@ import org.apache.kafka.common.errors.SerializationException;
 /**
  * The schemas module's {@link TandemAvroDeserializer} (which every component decodes Kafka input with), fuzzed with
  * the shared {@link PoisonArbitraries}: whatever the bytes, it returns a record or throws a
- * {@link SerializationException} (its declared failures: unknown magic byte, unknown schema id, truncated payload, or
- * a body that does not fit the schema), and never runs out of memory on a length it was told. Lives here rather than
+ * {@link SerializationException} (its declared failures: unknown magic byte, unknown schema id, truncated payload,
+ * trailing bytes, a body that does not fit the schema or a record of another type), and allocates a few MB at most,
+ * whatever length the bytes claim. Lives here rather than
  * in schemas because the corpus does (schemas cannot depend on testkit).
  */
 class TandemAvroDeserializerFuzzTest {
@@ -43,6 +45,9 @@ class TandemAvroDeserializerFuzzTest {
             ScoringRequest.class, new TandemAvroDeserializer<>(ScoringRequest.class, CLIENT, false),
             Prediction.class, new TandemAvroDeserializer<>(Prediction.class, CLIENT, false),
             ModelControl.class, new TandemAvroDeserializer<>(ModelControl.class, CLIENT, false));
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final long MAX_ALLOCATION = 4L << 20;
     private static final TandemAvroDeserializer<Object> GENERIC = new TandemAvroDeserializer<>(CLIENT, false, Map.of());
 
     static {
@@ -51,6 +56,28 @@ class TandemAvroDeserializerFuzzTest {
             byte[] b = ser.serialize("fuzz-" + r.getSchema().getName(), r);
             VALID.add(b);
             IDS.add(PoisonCorpus.schemaId(b));
+        }
+        // first uses load classes, build each id's resolver and format messages (megabytes, once): not measured
+        for (byte[] v : VALID) {
+            for (byte[] bad : List.of(
+                    v,
+                    PoisonCorpus.withMagic(v, (byte) 1),
+                    PoisonCorpus.withSchemaId(v, PoisonCorpus.UNKNOWN_SCHEMA_ID),
+                    PoisonCorpus.truncated(v, v.length - 1),
+                    PoisonCorpus.truncated(v, 2),
+                    PoisonCorpus.extended(v, new byte[] {1}),
+                    PoisonCorpus.withVarint(v, 0, Integer.MAX_VALUE))) {
+                for (TandemAvroDeserializer<?> d : TYPED.values()) warmUp(d, bad);
+                warmUp(GENERIC, bad);
+            }
+        }
+    }
+
+    private static void warmUp(TandemAvroDeserializer<?> d, byte[] bytes) {
+        try {
+            d.deserialize("fuzz", bytes);
+        } catch (SerializationException expected) {
+            // only the allocations of a first use are wanted here
         }
     }
 
@@ -95,10 +122,19 @@ class TandemAvroDeserializerFuzzTest {
     }
 
     private static void decode(TandemAvroDeserializer<?> d, byte[] bytes) {
+        SerializationException declared = null;
+        long before = THREADS.getCurrentThreadAllocatedBytes();
         try {
             d.deserialize("fuzz", bytes);
-        } catch (SerializationException declared) {
-            assertThat(declared.getMessage()).isNotBlank();
+        } catch (SerializationException e) {
+            declared = e;
         }
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        // what a length or count says is not what gets allocated: a 2 GB length prefix obeyed would be far above this
+        // (or an OutOfMemoryError)
+        assertThat(allocated)
+                .as("bytes allocated decoding %d bytes", bytes.length)
+                .isLessThan(MAX_ALLOCATION);
+        if (declared != null) assertThat(declared.getMessage()).isNotBlank();
     }
 }
