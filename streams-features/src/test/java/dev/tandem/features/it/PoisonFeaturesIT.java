@@ -30,6 +30,8 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -170,6 +172,16 @@ class PoisonFeaturesIT {
                     .isEqualTo(acceptedPerUser);
 
             assertThat(app.isHealthy()).as("still running").isTrue();
+            var catalog = app.streams()
+                    .store(StoreQueryParameters.fromNameAndType(
+                            FeatureNames.ITEM_METADATA_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (int i = 0; i < items.size(); i++) {
+                    assertThat(catalog.get("i-" + i))
+                            .as("valid item i-%d stored", i)
+                            .isNotNull();
+                }
+            });
             // a 100,000-char item id is stored: the catalog has no id bound (the scoring job refuses it)
             await().atMost(Duration.ofSeconds(10))
                     .untilAsserted(() -> assertThat(app.meters()
