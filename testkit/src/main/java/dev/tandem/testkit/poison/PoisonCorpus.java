@@ -5,6 +5,7 @@ import dev.tandem.schemas.ModelCommandType;
 import dev.tandem.schemas.ModelControl;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.SequenceEvent;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
@@ -265,12 +266,13 @@ public final class PoisonCorpus {
         return out;
     }
 
-    /** {@code user-features}: the wire-level entries; a huge {@code user_id}; a huge event list (legal). */
+    /** {@code user-features}: the wire-level entries; a huge {@code user_id}; a sequence of 20,000 events (legal: readers keep the newest they need). */
     public List<Entry> userFeatures(UserFeatures valid) {
         byte[] key = utf8(valid.getUserId());
         List<Entry> out = new ArrayList<>(wireLevel("user-features", key, valid, 0, itemLike("x")));
         String huge = hugeString(valid.getUserId());
         out.add(features(Kind.HUGE_STRING, utf8(huge), valid, f -> f.setUserId(huge), true));
+        out.add(features(Kind.HUGE_LIST, key, valid, f -> f.setEvents(hugeSequence()), false));
         return out;
     }
 
@@ -420,6 +422,14 @@ public final class PoisonCorpus {
     private static List<String> hugeList() {
         List<String> l = new ArrayList<>(HUGE_LIST_ENTRIES);
         for (int i = 0; i < HUGE_LIST_ENTRIES; i++) l.add("c" + i);
+        return l;
+    }
+
+    private static List<SequenceEvent> hugeSequence() {
+        List<SequenceEvent> l = new ArrayList<>(HUGE_LIST_ENTRIES);
+        for (int i = 0; i < HUGE_LIST_ENTRIES; i++) {
+            l.add(new SequenceEvent("i" + i, "c", dev.tandem.schemas.Action.VIEW, Instant.ofEpochMilli(i)));
+        }
         return l;
     }
 
