@@ -16,6 +16,7 @@ final class Scratch {
     BinaryEncoder encoder;
     BinaryEncoder conversionEncoder;
     BinaryDecoder decoder;
+    final BoundedDecoder bounded = new BoundedDecoder();
     BinaryDecoder conversionDecoder;
 
     /** A ByteArrayOutputStream that exposes its array, to decode from it without a copy. */

@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.Decoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -32,6 +34,12 @@ import org.apache.kafka.common.serialization.Deserializer;
  * </ul>
  * Avro's schema resolution bridges writer and reader, so old readers read new data and new
  * readers old data within the registry's compatibility rules. Thread-safe.
+ *
+ * <p>Every failure is a {@link SerializationException}: {@link UnknownMagicByteException},
+ * {@link UnknownSchemaIdException}, {@link TruncatedPayloadException} (including a length or item count larger than
+ * the bytes left, refused before anything is allocated for it), {@link TrailingBytesException}, or a plain one for a
+ * body that does not fit the schema, a record of another type than the reader's (another record name, as the
+ * registry's compatibility check sees it), or a registry that cannot be reached.
  */
 public class TandemAvroDeserializer<T> implements Deserializer<T> {
     private volatile SchemaRegistryClient client;
@@ -89,15 +97,24 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
         BinaryDecoder dec = DecoderFactory.get()
                 .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, s.decoder);
         s.decoder = dec;
+        T datum;
+        int trailing;
         try {
-            return reader.read(null, dec);
+            datum = reader.read(null, s.bounded.reset(dec));
+            trailing = dec.inputStream().available();
         } catch (EOFException e) {
             throw new TruncatedPayloadException(
-                    topic, data.length, "the Avro body ends early for the writer schema with id " + id, e);
+                    topic,
+                    data.length,
+                    "the Avro body ends early for the writer schema with id " + id
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+                    e);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "Error deserializing Avro data with schema id " + id + " on topic '" + topic + "': " + e, e);
         }
+        if (trailing > 0) throw new TrailingBytesException(topic, data.length, trailing, id);
+        return datum;
     }
 
     private DatumReader<T> reader(String topic, int id) {
@@ -126,6 +143,14 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
 
     @SuppressWarnings("unchecked")
     private DatumReader<T> newReader(String topic, int id, Schema writer) {
+        Schema expected = readerSchema;
+        if (expected != null && !sameRecord(writer, expected)) {
+            // Avro resolves records by field names alone, so another record type sharing the required fields (an event
+            // has an item_id, all an ItemMetadata needs) would read "successfully"; the registry calls this
+            // NAME_MISMATCH and refuses it as incompatible, and so does this reader
+            return refusing("schema id " + id + " on topic '" + topic + "' is a " + writer.getFullName() + ", not a "
+                    + expected.getFullName());
+        }
         if (readerClass != null) {
             return (DatumReader<T>)
                     new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(readerClass));
@@ -143,6 +168,26 @@ public class TandemAvroDeserializer<T> implements Deserializer<T> {
         }
         return (DatumReader<T>)
                 new GenericDatumReader<>(writer, readerSchema != null ? readerSchema : writer, GenericData.get());
+    }
+
+    /** Whether a record of {@code writer} is a record of {@code reader}: same full name, or one of its aliases. */
+    static boolean sameRecord(Schema writer, Schema reader) {
+        if (reader.getType() != Schema.Type.RECORD) return true;
+        return writer.getType() == Schema.Type.RECORD
+                && (writer.getFullName().equals(reader.getFullName())
+                        || reader.getAliases().contains(writer.getFullName()));
+    }
+
+    private DatumReader<T> refusing(String message) {
+        return new DatumReader<>() {
+            @Override
+            public void setSchema(Schema schema) {}
+
+            @Override
+            public T read(T reuse, Decoder in) {
+                throw new AvroTypeException(message);
+            }
+        };
     }
 
     @Override
