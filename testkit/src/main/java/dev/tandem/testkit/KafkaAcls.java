@@ -21,11 +21,23 @@ import org.apache.kafka.common.resource.ResourceType;
  * else: a component that reaches for another's topic is refused by the broker.
  */
 public final class KafkaAcls {
-    /** A component's rights; {@code id} is its application id, group id or transactional-id prefix. */
-    public record Grant(String principal, String id, List<String> reads, List<String> writes, boolean internalTopics) {
+    /**
+     * A component's rights: {@code id} prefixes its groups and transactional ids; {@code ownedPrefixes} the topics
+     * it creates and keeps itself (Kafka Streams' changelogs, Connect's internal topics), with every right on them;
+     * {@code extraGroupPrefixes} further groups (a Connect sink task's {@code connect-<name>}).
+     */
+    public record Grant(
+            String principal,
+            String id,
+            List<String> reads,
+            List<String> writes,
+            List<String> ownedPrefixes,
+            List<String> extraGroupPrefixes) {
         public Grant {
             reads = List.copyOf(reads);
             writes = List.copyOf(writes);
+            ownedPrefixes = List.copyOf(ownedPrefixes);
+            extraGroupPrefixes = List.copyOf(extraGroupPrefixes);
         }
     }
 
@@ -38,7 +50,8 @@ public final class KafkaAcls {
                 applicationId,
                 List.of(TandemTopics.EVENTS, TandemTopics.ITEMS),
                 List.of(TandemTopics.USER_FEATURES, TandemTopics.DEAD_LETTERS, "item-features"),
-                true);
+                List.of(applicationId),
+                List.of());
     }
 
     /** The Flink scoring job: requests, features, catalog and model commands in; predictions and dead letters out. */
@@ -52,7 +65,8 @@ public final class KafkaAcls {
                         TandemTopics.ITEMS,
                         TandemTopics.MODEL_CONTROL),
                 List.of(TandemTopics.PREDICTIONS, TandemTopics.PREDICTIONS_SHADOW, TandemTopics.DEAD_LETTERS),
-                false);
+                List.of(),
+                List.of());
     }
 
     /** The monitoring app (Kafka Streams): predictions and events in; outcomes and metrics out. */
@@ -62,13 +76,19 @@ public final class KafkaAcls {
                 applicationId,
                 List.of(TandemTopics.PREDICTIONS, TandemTopics.EVENTS),
                 List.of(TandemTopics.PREDICTION_OUTCOMES, TandemTopics.MODEL_METRICS, TandemTopics.DEAD_LETTERS),
-                true);
+                List.of(applicationId),
+                List.of());
     }
 
     /** The schema registry: its log topic only. */
     public static Grant registry(String principal) {
         return new Grant(
-                principal, TandemTopics.SCHEMAS, List.of(TandemTopics.SCHEMAS), List.of(TandemTopics.SCHEMAS), false);
+                principal,
+                TandemTopics.SCHEMAS,
+                List.of(TandemTopics.SCHEMAS),
+                List.of(TandemTopics.SCHEMAS),
+                List.of(),
+                List.of());
     }
 
     /** The CLI's producers and readers: the platform's inputs out, its outputs in, groups under {@code id}. */
@@ -87,7 +107,22 @@ public final class KafkaAcls {
                         TandemTopics.ITEMS,
                         TandemTopics.SCORING_REQUESTS,
                         TandemTopics.MODEL_CONTROL),
-                false);
+                List.of(),
+                List.of());
+    }
+
+    /**
+     * A Kafka Connect worker running the serving sinks: its internal topics (named {@code internalTopicPrefix…}) and
+     * group, the sink tasks' {@code connect-…} groups, predictions and the catalog in, Connect's dead-letter queue out.
+     */
+    public static Grant connect(String principal, String groupId, String internalTopicPrefix, String deadLetterTopic) {
+        return new Grant(
+                principal,
+                groupId,
+                List.of(TandemTopics.PREDICTIONS, TandemTopics.ITEMS),
+                List.of(deadLetterTopic),
+                List.of(internalTopicPrefix),
+                List.of("connect-"));
     }
 
     /** The bindings of one grant. */
@@ -104,14 +139,18 @@ public final class KafkaAcls {
         }
         if (g.reads().contains(TandemTopics.SCHEMAS))
             out.add(allow(user, ResourceType.TOPIC, TandemTopics.SCHEMAS, PatternType.LITERAL, AclOperation.CREATE));
-        out.add(allow(user, ResourceType.GROUP, g.id(), PatternType.PREFIXED, AclOperation.READ));
-        out.add(allow(user, ResourceType.GROUP, g.id(), PatternType.PREFIXED, AclOperation.DESCRIBE));
+        List<String> groups = new ArrayList<>(List.of(g.id()));
+        groups.addAll(g.extraGroupPrefixes());
+        for (String group : groups) {
+            out.add(allow(user, ResourceType.GROUP, group, PatternType.PREFIXED, AclOperation.READ));
+            out.add(allow(user, ResourceType.GROUP, group, PatternType.PREFIXED, AclOperation.DESCRIBE));
+        }
         out.add(allow(user, ResourceType.TRANSACTIONAL_ID, g.id(), PatternType.PREFIXED, AclOperation.WRITE));
         out.add(allow(user, ResourceType.TRANSACTIONAL_ID, g.id(), PatternType.PREFIXED, AclOperation.DESCRIBE));
-        // Kafka Streams names its changelog and repartition topics after the application id and creates them
-        // itself.
-        if (g.internalTopics())
-            out.add(allow(user, ResourceType.TOPIC, g.id(), PatternType.PREFIXED, AclOperation.ALL));
+        // Kafka Streams names its changelog and repartition topics after the application id, Connect its config,
+        // offset and status topics after the worker, and each creates its own.
+        for (String prefix : g.ownedPrefixes())
+            out.add(allow(user, ResourceType.TOPIC, prefix, PatternType.PREFIXED, AclOperation.ALL));
         return out;
     }
 

@@ -28,6 +28,11 @@ public final class Reachability {
     private Reachability() {}
 
     public static void requireKafka(String bootstrap, Duration timeout) {
+        requireKafka(bootstrap, Map.of(), timeout);
+    }
+
+    /** As {@link #requireKafka(String, Duration)}, with a secured cluster's client settings. */
+    public static void requireKafka(String bootstrap, Map<String, String> clientProperties, Duration timeout) {
         // A TCP probe first: the Kafka admin client has no way to say "nothing listens there" quickly and quietly.
         boolean anyOpen = false;
         for (String hostPort : bootstrap.split(",")) {
@@ -37,7 +42,8 @@ public final class Reachability {
             }
         }
         if (!anyOpen) throw new UnreachableException("cannot reach Kafka at " + bootstrap + HINT);
-        try (Admin admin = Admin.create(Map.of(
+        Map<String, Object> config = new java.util.HashMap<>(clientProperties);
+        config.putAll(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
@@ -45,7 +51,8 @@ public final class Reachability {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                 (int) timeout.toMillis(),
                 AdminClientConfig.CLIENT_ID_CONFIG,
-                "tandem-reachability"))) {
+                "tandem-reachability"));
+        try (Admin admin = Admin.create(config)) {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
                     .nodes()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -86,7 +93,12 @@ public final class Reachability {
     }
 
     public static void require(KafkaEndpoints endpoints, Duration timeout) {
-        requireKafka(endpoints.bootstrapServers(), timeout);
+        require(endpoints, Map.of(), timeout);
+    }
+
+    /** Both, Kafka with a secured cluster's client settings. */
+    public static void require(KafkaEndpoints endpoints, Map<String, String> clientProperties, Duration timeout) {
+        requireKafka(endpoints.bootstrapServers(), clientProperties, timeout);
         requireRegistry(endpoints.registryUrl(), timeout);
     }
 

@@ -13,6 +13,7 @@ import dev.tandem.monitoring.MonitoringApp;
 import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.platform.chaos.ChaosSettings.Component;
 import dev.tandem.platform.cli.TandemCli;
+import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.platform.demo.ScoringStage;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
@@ -22,7 +23,9 @@ import dev.tandem.schemas.registry.server.SchemaRegistryServer;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.DevCluster;
 import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.KafkaAcls;
 import dev.tandem.testkit.KafkaBrokerProcess;
+import dev.tandem.testkit.KafkaSecurity;
 import dev.tandem.testkit.LoopbackPorts;
 import dev.tandem.testkit.TopicAdmin;
 import java.io.IOException;
@@ -43,6 +46,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.connect.converters.ByteArrayConverter;
 
 /**
@@ -61,6 +65,13 @@ public final class ChaosRun {
     private static final String STORE_TABLE = "predictions_latest";
     private static final int PARTITIONS = 2;
     private static final int TRAINING_EVENTS = 20_000;
+    private static final String FEATURES_APP_ID = "tandem-features";
+    private static final String SCORING_ID = "tandem-scoring";
+    private static final String MONITORING_APP_ID = "tandem-monitoring";
+    /** The principal of the load generator (the CLI tools' rights). */
+    private static final String TOOLS = "tools";
+
+    private static final String REGISTRY = "registry";
 
     /** One kill: which process, when in the run, how long until its output moved again. */
     public record Kill(int round, Component component, double atSeconds, double recoverySeconds, boolean recovered) {}
@@ -69,6 +80,9 @@ public final class ChaosRun {
     private final Consumer<String> log;
     private final Map<Component, ChildJvm> apps = new EnumMap<>(Component.class);
     private KafkaBrokerProcess broker;
+    /** Null unless {@link ChaosSettings#secure()}. */
+    private KafkaSecurity security;
+
     private int kafkaPort;
     private int controllerPort;
     private Path brokerDir;
@@ -99,13 +113,45 @@ public final class ChaosRun {
         controllerPort = LoopbackPorts.freePort();
         while (controllerPort == kafkaPort) controllerPort = LoopbackPorts.freePort();
         brokerDir = dir.resolve("broker");
+        if (settings.secure())
+            security = KafkaSecurity.inDirectory(
+                    dir.resolve("security"),
+                    List.of(
+                            Component.FEATURES.key(),
+                            Component.SCORING.key(),
+                            Component.CONNECT.key(),
+                            Component.MONITORING.key(),
+                            TOOLS,
+                            REGISTRY));
         broker = startBroker();
         String bootstrap = broker.bootstrapServers();
-        TopicAdmin.ensureTopics(bootstrap, DevCluster.topics(PARTITIONS));
+        try (Admin admin = Admin.create(adminProps(bootstrap))) {
+            TopicAdmin.ensureTopics(admin, DevCluster.topics(PARTITIONS));
+        }
+        if (security != null) {
+            KafkaAcls.apply(
+                    bootstrap,
+                    security.clientProperties(KafkaSecurity.BROKER),
+                    List.of(
+                            KafkaAcls.features(Component.FEATURES.key(), FEATURES_APP_ID),
+                            KafkaAcls.scoring(Component.SCORING.key(), SCORING_ID),
+                            KafkaAcls.monitoring(Component.MONITORING.key(), MONITORING_APP_ID),
+                            KafkaAcls.connect(
+                                    Component.CONNECT.key(),
+                                    WorkerSettings.GROUP_ID,
+                                    "connect-",
+                                    "dead-letters-connect"),
+                            KafkaAcls.tools(TOOLS, "tandem-cli"),
+                            KafkaAcls.registry(REGISTRY)));
+            log.accept("secured: TLS + SCRAM-SHA-512 on " + bootstrap + ", ACLs per process, credentials in "
+                    + security.directory());
+        }
+        Map<String, Object> registryClients = new java.util.HashMap<>(client(REGISTRY));
+        registryClients.put("bootstrap.servers", bootstrap);
         SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
                 .host(LoopbackPorts.HOST)
                 .port(0)
-                .store(KafkaSchemaStore.open(bootstrap, TandemTopics.SCHEMAS, Duration.ofSeconds(30)))
+                .store(KafkaSchemaStore.open(registryClients, TandemTopics.SCHEMAS, Duration.ofSeconds(30)))
                 .start();
         String registryUrl = registryServer.url();
         SchemaRegistryClient registry = SchemaRegistryClients.forUrl(registryUrl, Map.of());
@@ -114,7 +160,8 @@ public final class ChaosRun {
 
         // ---- the apps, each a JVM of its own
         FeaturesConfig featuresConfig = FeaturesConfig.defaults();
-        Map<String, String> monitoringSettings = monitoringSettings(bootstrap, registryUrl, dir);
+        Map<String, String> monitoringSettings =
+                monitoringSettings(bootstrap, registryUrl, dir, client(Component.MONITORING.key()));
         MonitoringConfig monitoringConfig = MonitoringConfig.fromMap(monitoringSettings);
         apps.put(
                 Component.FEATURES,
@@ -122,7 +169,9 @@ public final class ChaosRun {
                         "features",
                         "512m",
                         FeaturesApp.class.getName(),
-                        List.of(write(dir.resolve("features.properties"), featuresSettings(bootstrap, registryUrl, dir))
+                        List.of(write(
+                                        dir.resolve("features.properties"),
+                                        featuresSettings(bootstrap, registryUrl, dir, client(Component.FEATURES.key())))
                                 .toString()),
                         logs));
         apps.put(
@@ -135,7 +184,12 @@ public final class ChaosRun {
                                 "--config",
                                 write(
                                                 dir.resolve("scoring.properties"),
-                                                scoringSettings(bootstrap, registryUrl, dir, model))
+                                                scoringSettings(
+                                                        bootstrap,
+                                                        registryUrl,
+                                                        dir,
+                                                        model,
+                                                        client(Component.SCORING.key())))
                                         .toString()),
                         logs));
         apps.put(
@@ -144,7 +198,7 @@ public final class ChaosRun {
                         "connect",
                         "512m",
                         TandemCli.class.getName(),
-                        connectArgs(bootstrap, registryUrl, dir, storeUrl),
+                        connectArgs(bootstrap, registryUrl, dir, storeUrl, client(Component.CONNECT.key())),
                         logs));
         apps.put(
                 Component.MONITORING,
@@ -162,6 +216,7 @@ public final class ChaosRun {
         Reconcile.Result result;
         Outputs outputs = new Outputs(
                 bootstrap,
+                client(KafkaSecurity.BROKER),
                 List.of(
                         TandemTopics.USER_FEATURES,
                         TandemTopics.PREDICTIONS,
@@ -171,7 +226,7 @@ public final class ChaosRun {
                 STORE_TABLE);
         SyntheticWorld world = SyntheticWorld.create(
                 GeneratorConfig.of(settings.users(), settings.items(), Long.MAX_VALUE, settings.seed()));
-        try (Load load = new Load(settings, world, bootstrap, registry)) {
+        try (Load load = new Load(settings, world, bootstrap, client(TOOLS), registry)) {
             outputs.start();
             load.start();
             // every process must be producing before the first kill, or a "recovery" would time its start-up
@@ -214,7 +269,7 @@ public final class ChaosRun {
                     sent.badRequests(),
                     sent.failedSends()));
             drain(outputs, sent);
-            result = new Reconcile(bootstrap, registry)
+            result = new Reconcile(bootstrap, client(KafkaSecurity.BROKER), registry)
                     .run(
                             sent,
                             featuresConfig.policy(),
@@ -237,7 +292,19 @@ public final class ChaosRun {
                 .port(kafkaPort)
                 .controllerPort(controllerPort)
                 .maxHeap("768m")
+                .security(security)
                 .start();
+    }
+
+    /** A principal's Kafka client settings on a secured run; none otherwise. */
+    private Map<String, String> client(String principal) {
+        return security == null ? Map.of() : security.clientProperties(principal);
+    }
+
+    private Map<String, Object> adminProps(String bootstrap) {
+        Map<String, Object> m = new java.util.HashMap<>(client(KafkaSecurity.BROKER));
+        m.put("bootstrap.servers", bootstrap);
+        return m;
     }
 
     private Kill killAndRestart(int round, Component victim, Outputs outputs, Load load, long t0) throws Exception {
@@ -337,9 +404,11 @@ public final class ChaosRun {
 
     // ------------------------------------------------------------------ the apps' settings
 
-    private static Map<String, String> featuresSettings(String bootstrap, String registry, Path dir) {
+    private static Map<String, String> featuresSettings(
+            String bootstrap, String registry, Path dir, Map<String, String> security) {
         Map<String, String> s = new LinkedHashMap<>();
-        s.put(FeaturesConfig.APPLICATION_ID, "tandem-features");
+        s.put(FeaturesConfig.APPLICATION_ID, FEATURES_APP_ID);
+        security.forEach((k, v) -> s.put(FeaturesConfig.STREAMS_PREFIX + k, v));
         s.put(FeaturesConfig.BOOTSTRAP_SERVERS, bootstrap);
         s.put(FeaturesConfig.SCHEMA_REGISTRY_URL, registry);
         s.put(FeaturesConfig.STATE_DIR, dir.resolve("features-state").toString());
@@ -352,8 +421,12 @@ public final class ChaosRun {
         return s;
     }
 
-    private static Map<String, String> scoringSettings(String bootstrap, String registry, Path dir, Path model) {
+    private static Map<String, String> scoringSettings(
+            String bootstrap, String registry, Path dir, Path model, Map<String, String> security) {
         Map<String, String> s = new LinkedHashMap<>();
+        security.forEach((k, v) -> s.put(ScoringConfig.KAFKA_PREFIX + k, v));
+        s.put(ScoringConfig.GROUP_ID, SCORING_ID);
+        s.put(ScoringConfig.TRANSACTIONAL_ID_PREFIX, SCORING_ID);
         s.put(ScoringConfig.BOOTSTRAP_SERVERS, bootstrap);
         s.put(ScoringConfig.SCHEMA_REGISTRY_URL, registry);
         s.put(ScoringConfig.MODEL_DIR, model.toString());
@@ -370,9 +443,11 @@ public final class ChaosRun {
         return s;
     }
 
-    private static Map<String, String> monitoringSettings(String bootstrap, String registry, Path dir) {
+    private static Map<String, String> monitoringSettings(
+            String bootstrap, String registry, Path dir, Map<String, String> security) {
         Map<String, String> s = new LinkedHashMap<>();
-        s.put(MonitoringConfig.APPLICATION_ID, "tandem-monitoring");
+        s.put(MonitoringConfig.APPLICATION_ID, MONITORING_APP_ID);
+        security.forEach((k, v) -> s.put(MonitoringConfig.STREAMS_PREFIX + k, v));
         s.put(MonitoringConfig.BOOTSTRAP_SERVERS, bootstrap);
         s.put(MonitoringConfig.SCHEMA_REGISTRY_URL, registry);
         s.put(MonitoringConfig.STATE_DIR, dir.resolve("monitoring-state").toString());
@@ -386,7 +461,8 @@ public final class ChaosRun {
         return s;
     }
 
-    private static List<String> connectArgs(String bootstrap, String registry, Path dir, String storeUrl)
+    private static List<String> connectArgs(
+            String bootstrap, String registry, Path dir, String storeUrl, Map<String, String> security)
             throws IOException {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.class", JdbcSinkConnector.class.getName());
@@ -401,7 +477,7 @@ public final class ChaosRun {
         file.putAll(c);
         write(connector, file);
         Path plugins = Files.createDirectories(dir.resolve("connect-plugins"));
-        return List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "connect",
                 "--bootstrap",
                 bootstrap,
@@ -422,7 +498,14 @@ public final class ChaosRun {
                 "--worker-property",
                 "offset.storage.partitions=1",
                 "--worker-property",
-                "status.storage.partitions=1");
+                "status.storage.partitions=1"));
+        // the worker's own clients, and the producers, consumers and admins it makes for connectors
+        for (String prefix : List.of("", "producer.", "consumer.", "admin."))
+            security.forEach((k, v) -> {
+                args.add("--worker-property");
+                args.add(prefix + k + "=" + v);
+            });
+        return args;
     }
 
     private static Path write(Path file, Map<String, String> settings) throws IOException {

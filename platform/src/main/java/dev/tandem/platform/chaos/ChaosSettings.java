@@ -20,6 +20,7 @@ import java.util.List;
  * @param badRequestEvery   one undecodable request after every this many requests
  * @param dataDir           broker log, app state, checkpoints, the serving store, the children's logs
  * @param modelsDir         where the scoring model is trained once and reused (as by the demo)
+ * @param secure            TLS, SCRAM and ACLs on the broker, one least-privilege principal per process
  */
 public record ChaosSettings(
         int rounds,
@@ -34,7 +35,8 @@ public record ChaosSettings(
         int invalidEvery,
         int badRequestEvery,
         Path dataDir,
-        Path modelsDir) {
+        Path modelsDir,
+        boolean secure) {
 
     /** The processes of the local pipeline, each a JVM of its own. */
     public enum Component {

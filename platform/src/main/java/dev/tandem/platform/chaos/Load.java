@@ -60,10 +60,15 @@ final class Load implements AutoCloseable {
     private volatile boolean stopping;
     private Thread thread;
 
-    Load(ChaosSettings settings, SyntheticWorld world, String bootstrapServers, SchemaRegistryClient registry) {
+    Load(
+            ChaosSettings settings,
+            SyntheticWorld world,
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            SchemaRegistryClient registry) {
         this.settings = settings;
         this.world = world;
-        Map<String, Object> p = new LinkedHashMap<>();
+        Map<String, Object> p = new LinkedHashMap<>(clientProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class Outputs implements AutoCloseable {
     private final String bootstrapServers;
+    private final Map<String, String> clientProperties;
     private final List<String> topics;
     private final String storeUrl;
     private final String storeTable;
@@ -32,8 +33,14 @@ final class Outputs implements AutoCloseable {
     private volatile boolean stopping;
     private Thread thread;
 
-    Outputs(String bootstrapServers, List<String> topics, String storeUrl, String storeTable) {
+    Outputs(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            List<String> topics,
+            String storeUrl,
+            String storeTable) {
         this.bootstrapServers = bootstrapServers;
+        this.clientProperties = Map.copyOf(clientProperties);
         this.topics = List.copyOf(topics);
         this.storeUrl = storeUrl;
         this.storeTable = storeTable;
@@ -47,7 +54,7 @@ final class Outputs implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrapServers, "tandem-chaos-outputs")) {
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrapServers, clientProperties, "tandem-chaos-outputs")) {
             List<TopicPartition> tps = new ArrayList<>();
             for (String t : topics)
                 for (PartitionInfo p : c.partitionsFor(t)) tps.add(new TopicPartition(t, p.partition()));
@@ -77,21 +84,15 @@ final class Outputs implements AutoCloseable {
         }
     }
 
-    static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String clientId) {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        clientId,
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                        2_000),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+    static KafkaConsumer<byte[], byte[]> consumer(
+            String bootstrapServers, Map<String, String> clientProperties, String clientId) {
+        Map<String, Object> c = new java.util.HashMap<>(clientProperties);
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @Override

@@ -69,11 +69,13 @@ final class Reconcile {
             List<String> examples) {}
 
     private final String bootstrapServers;
+    private final Map<String, String> clientProperties;
     private final SchemaRegistryClient registry;
     private final List<String> examples = new ArrayList<>();
 
-    Reconcile(String bootstrapServers, SchemaRegistryClient registry) {
+    Reconcile(String bootstrapServers, Map<String, String> clientProperties, SchemaRegistryClient registry) {
         this.bootstrapServers = bootstrapServers;
+        this.clientProperties = Map.copyOf(clientProperties);
         this.registry = registry;
     }
 
@@ -295,7 +297,8 @@ final class Reconcile {
 
     /** Every committed record of {@code topic}, up to its last stable offsets when the read starts. */
     private void readCommitted(String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        try (KafkaConsumer<byte[], byte[]> c = Outputs.consumer(bootstrapServers, "tandem-chaos-reconcile")) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                Outputs.consumer(bootstrapServers, clientProperties, "tandem-chaos-reconcile")) {
             List<TopicPartition> tps = new ArrayList<>();
             for (PartitionInfo p : c.partitionsFor(topic)) tps.add(new TopicPartition(topic, p.partition()));
             c.assign(tps);

@@ -91,6 +91,12 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Where the scoring model is trained once and reused (default: .tandem/models, the demo's).")
     Path models = DemoStages.DEFAULT_MODELS_DIR;
 
+    @Option(
+            names = "--secure",
+            description = "TLS, SCRAM-SHA-512 and ACLs on the broker; every process under its own least-privilege"
+                    + " principal.")
+    boolean secure;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the figures as JSON.")
     Path json;
 
@@ -115,7 +121,8 @@ public final class ChaosCommand implements Callable<Integer> {
                     100,
                     50,
                     dataDir,
-                    models);
+                    models,
+                    secure);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

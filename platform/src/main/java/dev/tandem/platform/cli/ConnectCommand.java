@@ -76,7 +76,9 @@ public final class ConnectCommand implements Callable<Integer> {
         }
         KafkaEndpoints plain = kafka.endpoints();
         WorkerSettings settings = worker.settings(cl, plain.bootstrapServers(), plain.registryUrl(), restPort);
-        kafka.reachableEndpoints();
+        // with the worker's own security settings: a plain probe of a TLS or SASL listener fails before the worker
+        // could start
+        kafka.reachableEndpoints(settings.clientSecurity());
 
         PrintWriter out = cl.getOut();
         Signals signals = Signals.install(null);

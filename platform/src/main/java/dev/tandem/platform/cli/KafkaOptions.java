@@ -29,8 +29,13 @@ public final class KafkaOptions {
 
     /** The endpoints, after checking both answer (one-line error within a few seconds otherwise). */
     public KafkaEndpoints reachableEndpoints() {
+        return reachableEndpoints(java.util.Map.of());
+    }
+
+    /** The same, Kafka checked with a secured cluster's client settings (security.protocol, sasl.*, ssl.*). */
+    public KafkaEndpoints reachableEndpoints(java.util.Map<String, String> clientProperties) {
         KafkaEndpoints e = endpoints();
-        Reachability.require(e, REACHABILITY_TIMEOUT);
+        Reachability.require(e, clientProperties, REACHABILITY_TIMEOUT);
         return e;
     }
 }

@@ -36,7 +36,8 @@ class ChaosIT {
                 100,
                 50,
                 dir.resolve("run"),
-                dir.resolve("models"));
+                dir.resolve("models"),
+                false);
         ChaosReport report = new ChaosRun(settings, log::add).run();
         report.writeJson(dir.resolve("chaos.json"));
         String context = String.join("\n", log) + "\n" + report.figures() + "\n" + report.examples();
