@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.connect.serving.http.ServingConfig;
 import dev.tandem.features.FeaturesConfig;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.monitoring.MonitoringConfig;
-import dev.tandem.platform.cli.TandemCli;
 import dev.tandem.schemas.config.Settings;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.StringReader;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +22,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,13 +37,12 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
-import picocli.CommandLine;
 
 /**
  * What the chart hands the apps is what the apps read: every {@code TANDEM_…} variable is a key of the app's
- * defaults map (or a pass-through key naming a real Kafka setting), the CLI arguments parse as `tandem`
- * commands, and the FlinkDeployment's entry class is the scoring app's main. Renaming a key, an option or the
- * main class in an app fails here.
+ * defaults map (or a pass-through key naming a real Kafka setting), the serving container's settings load as
+ * {@code ServingConfig}, the Connect worker file's variables are all in the worker's environment, and the
+ * FlinkDeployment's entry class is the scoring app's main. Renaming a key or the main class in an app fails here.
  */
 class AppSettingsTest {
     static final List<String> SETS = Chart.SETS;
@@ -51,7 +53,15 @@ class AppSettingsTest {
     static final Map<String, Known> APPS = Map.of(
             "features", new Known(FeaturesConfig.DEFAULTS, FeaturesConfig.PASS_THROUGH_PREFIXES),
             "monitoring", new Known(MonitoringConfig.DEFAULTS, MonitoringConfig.PASS_THROUGH_PREFIXES),
-            "scoring", new Known(ScoringConfig.DEFAULTS, ScoringConfig.PASS_THROUGH_PREFIXES));
+            "scoring", new Known(ScoringConfig.DEFAULTS, ScoringConfig.PASS_THROUGH_PREFIXES),
+            "serving", new Known(ServingConfig.DEFAULTS, Set.of()));
+
+    /** The Connect image's worker file, as the images module builds it into the image. */
+    static final Path IMAGE_WORKER_FILE = Chart.MODULE
+            .resolve("../images/src/main/resources/connect-worker.properties")
+            .normalize();
+
+    private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([^}:]+)}");
 
     private static final Set<String> CLIENT_CONFIGS = new HashSet<>();
 
@@ -116,7 +126,8 @@ class AppSettingsTest {
         for (var e : containersByComponent(Chart.render(set)).entrySet()) {
             for (JsonNode c : e.getValue()) {
                 for (String var : env(c).keySet()) {
-                    if (!var.startsWith(Settings.ENV_PREFIX)) continue;
+                    // the Connect worker's are read by its worker file (theConnectWorkerFilesVariables…)
+                    if (!var.startsWith(Settings.ENV_PREFIX) || e.getKey().equals("connect")) continue;
                     Known app = APPS.get(e.getKey());
                     if (app == null) {
                         problems.add(e.getKey() + " sets " + var + " but reads no TANDEM_ settings");
@@ -142,25 +153,82 @@ class AppSettingsTest {
         assertThat(problem("TANDEM_STREAMS_NUM_STANDBYS", features)).contains("no setting num.standbys");
     }
 
+    /** The data of the ConfigMap of a component (the first one, where it has several). */
+    static Map<String, String> configMapData(List<ObjectNode> objects, String component) {
+        ObjectNode cm = Chart.ofKind(objects, "ConfigMap").stream()
+                .filter(c -> Chart.component(c).equals(component))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no ConfigMap of " + component));
+        return Chart.JSON.convertValue(cm.path("data"), Map.class);
+    }
+
+    static Set<String> envReferences(String text) {
+        Set<String> names = new TreeSet<>();
+        Matcher m = ENV_REFERENCE.matcher(text);
+        while (m.find()) names.add(m.group(1));
+        return names;
+    }
+
+    static Properties properties(String text) throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(text));
+        return p;
+    }
+
     @ParameterizedTest
     @FieldSource("SETS")
-    void theServingAndConnectArgumentsParseAsTandemCommands(String set) {
-        var containers = containersByComponent(Chart.render(set));
-        for (String component : List.of("serving", "connect")) {
-            for (JsonNode c : containers.getOrDefault(component, List.of())) {
-                String[] args = StreamSupport.stream(c.path("args").spliterator(), false)
-                        .map(JsonNode::asText)
-                        .toArray(String[]::new);
-                CommandLine cl =
-                        TandemCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+    void theServingContainerRunsTheImagesEntrypointWithSettingsServingConfigLoads(String set) {
+        for (JsonNode c : containersByComponent(Chart.render(set)).getOrDefault("serving", List.of())) {
+            Map<String, String> env = env(c);
 
-                var parsed = cl.parseArgs(args);
+            ServingConfig config = ServingConfig.load(null, env);
 
-                assertThat(parsed.subcommand().commandSpec().name())
-                        .isEqualTo(component.equals("serving") ? "serve" : "connect");
-                assertThat(parsed.subcommand().unmatched()).isEmpty();
-            }
+            // no command or arguments: the image's ServingApp, which takes none but a settings file
+            assertThat(c.has("command") || c.has("args")).isFalse();
+            assertThat(env).containsKey(Settings.envName(ServingConfig.STORE));
+            assertThat(config.httpHost()).isEqualTo("0.0.0.0");
+            assertThat(config.httpPort())
+                    .isEqualTo(c.path("ports").get(0).path("containerPort").asInt());
         }
+    }
+
+    @ParameterizedTest
+    @FieldSource("SETS")
+    void theConnectWorkerFilesVariablesAreAllInTheWorkersEnvironmentAndAllowed(String set) throws IOException {
+        List<ObjectNode> objects = Chart.render(set);
+        List<JsonNode> workers = containersByComponent(objects).getOrDefault("connect", List.of());
+        if (workers.isEmpty()) return;
+        JsonNode c = workers.get(0);
+        String worker = configMapData(objects, "connect").get("worker.properties");
+        String image = Files.readString(IMAGE_WORKER_FILE);
+        Properties rendered = properties(worker);
+        Set<String> referenced = new TreeSet<>(envReferences(worker));
+        configMapData(objects, "connectors").values().forEach(json -> referenced.addAll(envReferences(json)));
+        Pattern allowed = Pattern.compile(rendered.getProperty("config.providers.env.param.allowlist.pattern"));
+        Set<String> tandemVars = env(c).keySet().stream()
+                .filter(v -> v.startsWith(Settings.ENV_PREFIX))
+                .collect(Collectors.toCollection(TreeSet::new));
+
+        // the image's own file first, unchanged: its settings hold unless the chart overrides one below them
+        assertThat(worker).startsWith(image.strip());
+        assertThat(envReferences(image)).isNotEmpty();
+        assertThat(referenced).containsAll(envReferences(image));
+        assertThat(env(c).keySet()).containsAll(referenced);
+        assertThat(referenced)
+                .allSatisfy(v -> assertThat(allowed.matcher(v).matches())
+                        .as("%s passes the env provider's allowlist %s", v, allowed)
+                        .isTrue());
+        // and no TANDEM_ variable that nothing reads
+        assertThat(referenced).containsAll(tandemVars);
+        // the worker file is the image's argument; the advertised host is the pod's own address
+        assertThat(c.path("args").toString()).isEqualTo("[\"/etc/tandem/connect/worker.properties\"]");
+        assertThat(c.path("env").findParents("name").stream()
+                        .filter(e -> e.path("name").asText().equals("TANDEM_CONNECT_ADVERTISED_HOST"))
+                        .map(e -> e.path("valueFrom")
+                                .path("fieldRef")
+                                .path("fieldPath")
+                                .asText()))
+                .containsExactly("status.podIP");
     }
 
     @Test

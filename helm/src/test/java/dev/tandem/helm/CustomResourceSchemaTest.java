@@ -121,8 +121,10 @@ class CustomResourceSchemaTest {
 
     @Test
     void theTopicsJobCreatesEveryTandemTopic() {
-        String yaml = Chart.template(Chart.values("secured"), Map.of("topics.hook", false));
-        ObjectNode job = Chart.ofKind(Chart.parse(yaml), "Job").get(0);
+        ObjectNode job = Chart.ofKind(Chart.render("secured"), "Job").stream()
+                .filter(j -> Chart.component(j).equals("topics"))
+                .findFirst()
+                .orElseThrow();
         String script = job.path("spec")
                 .path("template")
                 .path("spec")

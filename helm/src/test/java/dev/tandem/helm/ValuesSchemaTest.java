@@ -38,6 +38,11 @@ class ValuesSchemaTest {
     }
 
     @Test
+    void strimziWithoutAConnectImageThatRunsUnderIt() {
+        refused(Map.of("strimzi.enabled", true), "strimzi.connectImage", "/opt/kafka/plugins");
+    }
+
+    @Test
     void aRootUser() {
         refused(Map.of("podSecurityContext.runAsNonRoot", false), "runAsNonRoot");
     }

@@ -44,6 +44,9 @@ class ImageTarsTest {
         String user = image.config.path("config").path("User").asText();
         assertThat(user).matches("\\d+(:\\d+)?");
         assertThat(Integer.parseInt(user.split(":")[0])).isNotZero();
+        // the chart's pods run as tandem.image.user too (helm's ImageContractTest): one definition for both
+        String expected = System.getProperty("tandem.image.user");
+        assertThat(user).isEqualTo(expected + ":" + expected);
         TarReader.Entry tmp = image.files.get("tmp/");
         if (tmp == null) tmp = image.files.get("tmp");
         assertThat(tmp).as("/tmp").isNotNull();
