@@ -6,18 +6,16 @@ import dev.tandem.monitoring.core.ModelCards;
 import dev.tandem.monitoring.http.MonitoringHttpServer;
 import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
-import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.config.AppMain;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
@@ -194,35 +192,18 @@ public final class MonitoringApp implements AutoCloseable {
 
     /** {@code MonitoringApp [config.properties]}; {@code TANDEM_*} variables override the file. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        if (AppMain.helpAsked(args)) {
             System.out.print(usage());
             return;
         }
-        MonitoringConfig config = MonitoringConfig.load(args.length > 0 ? Path.of(args[0]) : null, System.getenv());
+        MonitoringConfig config = MonitoringConfig.load(AppMain.configFile(args), System.getenv());
         System.out.print(config.describe());
         MonitoringApp app = new MonitoringApp(config).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            app.close();
-                            stopped.countDown();
-                        },
-                        "monitoring-shutdown"));
-        stopped.await();
+        AppMain.runUntilStopped(app, "monitoring");
     }
 
     /** What {@code --help} prints: the one argument and every setting with its variable and default. */
     static String usage() {
-        StringBuilder sb = new StringBuilder("Usage: MonitoringApp [config.properties]\n")
-                .append("Settings (file keys; TANDEM_* variables override them):\n");
-        MonitoringConfig.DEFAULTS.forEach((k, v) -> sb.append("  ")
-                .append(k)
-                .append(" (")
-                .append(Settings.envName(k))
-                .append(") default '")
-                .append(v)
-                .append("'\n"));
-        return sb.toString();
+        return AppMain.usage("MonitoringApp", "", MonitoringConfig.DEFAULTS);
     }
 }

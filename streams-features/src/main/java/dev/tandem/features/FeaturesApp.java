@@ -10,18 +10,16 @@ import static dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE;
 import dev.tandem.features.http.FeaturesHttpServer;
 import dev.tandem.features.http.StreamsFeatureLookup;
 import dev.tandem.features.metrics.MicrometerFeatureMetrics;
-import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.config.AppMain;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.CloseOptions;
@@ -204,35 +202,18 @@ public final class FeaturesApp implements AutoCloseable {
 
     /** {@code FeaturesApp [config.properties]}; {@code TANDEM_*} variables override the file. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        if (AppMain.helpAsked(args)) {
             System.out.print(usage());
             return;
         }
-        FeaturesConfig config = FeaturesConfig.load(args.length > 0 ? Path.of(args[0]) : null, System.getenv());
+        FeaturesConfig config = FeaturesConfig.load(AppMain.configFile(args), System.getenv());
         System.out.print(config.describe());
         FeaturesApp app = new FeaturesApp(config).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            app.close();
-                            stopped.countDown();
-                        },
-                        "features-shutdown"));
-        stopped.await();
+        AppMain.runUntilStopped(app, "features");
     }
 
     /** What {@code --help} prints: the one argument and every setting with its variable and default. */
     static String usage() {
-        StringBuilder sb = new StringBuilder("Usage: FeaturesApp [config.properties]\n")
-                .append("Settings (file keys; TANDEM_* variables override them):\n");
-        FeaturesConfig.DEFAULTS.forEach((k, v) -> sb.append("  ")
-                .append(k)
-                .append(" (")
-                .append(Settings.envName(k))
-                .append(") default '")
-                .append(v)
-                .append("'\n"));
-        return sb.toString();
+        return AppMain.usage("FeaturesApp", "", FeaturesConfig.DEFAULTS);
     }
 }

@@ -2,11 +2,9 @@ package dev.tandem.connect.serving.http;
 
 import dev.tandem.connect.serving.RecommendationStore;
 import dev.tandem.connect.serving.RecommendationStores;
-import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.config.AppMain;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -108,36 +106,20 @@ public final class ServingApp implements AutoCloseable {
 
     /** {@code ServingApp [config.properties]}; {@code TANDEM_*} variables override the file. */
     public static void main(String[] args) throws InterruptedException {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+        if (AppMain.helpAsked(args)) {
             System.out.print(usage());
             return;
         }
-        ServingConfig config = ServingConfig.load(args.length > 0 ? Path.of(args[0]) : null, System.getenv());
+        ServingConfig config = ServingConfig.load(AppMain.configFile(args), System.getenv());
         System.out.print(config.describe());
         ServingApp app = start(config);
         System.out.println("recommendations API on http://" + config.httpHost() + ":" + app.port()
                 + RecommendationsHttpServer.USERS_PREFIX + "{id}" + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            app.close();
-                            stopped.countDown();
-                        },
-                        "serving-shutdown"));
-        stopped.await();
+        AppMain.runUntilStopped(app, "serving");
     }
 
+    /** What {@code --help} prints: the one argument and every setting with its variable and default. */
     static String usage() {
-        StringBuilder sb = new StringBuilder("Usage: ServingApp [config.properties]\n")
-                .append("The recommendations API. Settings (file keys; TANDEM_* variables override them):\n");
-        ServingConfig.DEFAULTS.forEach((k, v) -> sb.append("  ")
-                .append(k)
-                .append(" (")
-                .append(Settings.envName(k))
-                .append(") default '")
-                .append(v)
-                .append("'\n"));
-        return sb.toString();
+        return AppMain.usage("ServingApp", "The recommendations API.", ServingConfig.DEFAULTS);
     }
 }
