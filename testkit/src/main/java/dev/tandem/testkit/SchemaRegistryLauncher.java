@@ -30,17 +30,15 @@ final class SchemaRegistryLauncher {
         }
         SchemaStore store = KafkaSchemaStore.open(clients, TandemTopics.SCHEMAS, STORE_TIMEOUT);
         try {
+            // The builder closes the store when the server fails to start.
             return SchemaRegistryServer.builder()
                     .host(LoopbackPorts.HOST)
                     .port(port)
                     .store(store)
                     .start();
         } catch (BindException e) {
-            store.close();
             throw new PortInUseException("Schema registry", port);
         } catch (IOException | RuntimeException e) {
-            // The server owns the store only once it has started.
-            store.close();
             throw new IllegalStateException(
                     "cannot start the schema registry on port " + port + ": " + e.getMessage(), e);
         }

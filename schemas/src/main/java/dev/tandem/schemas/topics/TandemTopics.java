@@ -1,7 +1,17 @@
 package dev.tandem.schemas.topics;
 
+import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.ModelControl;
+import dev.tandem.schemas.ModelMetrics;
+import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.PredictionOutcome;
+import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.UserFeatures;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
 
 /**
  * Every topic name of the platform, in one place, with the partitions and configs the
@@ -29,6 +39,25 @@ public final class TandemTopics {
     private static final Map<String, String> DELETE = Map.of("cleanup.policy", "delete");
 
     private TandemTopics() {}
+
+    /**
+     * The Avro value schema of each data topic, as the apps' serdes write them (keys are plain strings, and
+     * {@code dead-letters} keeps the original bytes, so neither has a schema). With the default
+     * {@code TopicNameStrategy} a topic's subject is {@code <topic>-value}.
+     */
+    public static Map<String, Schema> valueSchemas() {
+        Map<String, Schema> m = new LinkedHashMap<>();
+        m.put(EVENTS, UserEvent.getClassSchema());
+        m.put(ITEMS, ItemMetadata.getClassSchema());
+        m.put(USER_FEATURES, UserFeatures.getClassSchema());
+        m.put(SCORING_REQUESTS, ScoringRequest.getClassSchema());
+        m.put(PREDICTIONS, Prediction.getClassSchema());
+        m.put(PREDICTIONS_SHADOW, Prediction.getClassSchema());
+        m.put(MODEL_CONTROL, ModelControl.getClassSchema());
+        m.put(PREDICTION_OUTCOMES, PredictionOutcome.getClassSchema());
+        m.put(MODEL_METRICS, ModelMetrics.getClassSchema());
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     /** The data topics of the platform, each with {@code partitions} partitions. */
     public static List<TopicSpec> all(int partitions) {

@@ -430,7 +430,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             return this;
         }
 
-        /** Defaults to a fresh {@link InMemorySchemaStore}. Closed with the server. */
+        /** Defaults to a fresh {@link InMemorySchemaStore}. Closed with the server, or when it fails to start. */
         public Builder store(SchemaStore store) {
             this.store = Objects.requireNonNull(store, "store");
             return this;
@@ -455,9 +455,19 @@ public final class SchemaRegistryServer implements AutoCloseable {
             return this;
         }
 
+        /** Starts serving; when that fails (a port in use, a store that cannot be read) the store is closed too. */
         public SchemaRegistryServer start() throws IOException {
             if (store == null) store = new InMemorySchemaStore();
-            return new SchemaRegistryServer(this);
+            try {
+                return new SchemaRegistryServer(this);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    store.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
         }
     }
 }
