@@ -31,7 +31,7 @@ class ImageSmokeTest {
     @ParameterizedTest
     @EnumSource(
             value = Images.class,
-            names = {"FEATURES", "MONITORING", "SERVING"})
+            names = {"FEATURES", "MONITORING", "SERVING", "REGISTRY"})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void entrypointPrintsUsageAndExitsZero(Images i) throws Exception {
         ImageTar image = i.image();

@@ -160,6 +160,15 @@ class ImageTarsTest {
                 .noneMatch(p -> p.matches("app/libs/connect-runtime-[^/]+\\.jar"));
     }
 
+    @Test
+    void theRegistryImageIsTheSchemasModuleAloneWithoutStreamsOrRocksDb() {
+        // every app depends on schemas, not the other way round: the registry image must stay this small
+        assertThat(Images.REGISTRY.image().files.keySet())
+                .anyMatch(p -> p.matches("app/libs/kafka-clients-[^/]+\\.jar"))
+                .anyMatch(p -> p.matches("app/libs/avro-[^/]+\\.jar"))
+                .noneMatch(p -> p.matches("app/libs/(kafka-streams|rocksdbjni|tandem-[a-z-]+)-[^/]*\\.jar"));
+    }
+
     @ParameterizedTest
     @EnumSource(Images.class)
     void exposesItsPortAndListensBeyondLoopback(Images i) {

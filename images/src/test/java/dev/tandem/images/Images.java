@@ -15,6 +15,7 @@ enum Images {
     FEATURES("streams-features", "tandem-features", "dev.tandem.features.FeaturesApp", null, 8090),
     MONITORING("monitoring", "tandem-monitoring", "dev.tandem.monitoring.MonitoringApp", null, 8092),
     SERVING("connectors", "tandem-serving", "dev.tandem.connect.serving.http.ServingApp", null, 8095),
+    REGISTRY("schemas", "tandem-registry", "dev.tandem.schemas.registry.server.RegistryApp", null, 8081),
     CONNECT(
             "images",
             "tandem-connect",
