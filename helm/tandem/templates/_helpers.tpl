@@ -138,9 +138,13 @@ sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule requi
   mountPath: /tmp
 {{- end }}
 
-{{/* The schema registry URL the apps use. */}}
+{{/* The schema registry URL the apps use: the chart's registry Service when it deploys one, else schemaRegistry.url. */}}
 {{- define "tandem.registryUrl" -}}
+{{- if .Values.schemaRegistry.deploy }}
+{{- printf "http://%s.%s.svc:8081" (include "tandem.componentName" (dict "ctx" $ "component" "registry")) .Release.Namespace }}
+{{- else }}
 {{- .Values.schemaRegistry.url }}
+{{- end }}
 {{- end }}
 
 {{/* Fails rendering with a readable message when a Secret a switch needs is not named. */}}
@@ -234,8 +238,8 @@ sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule requi
 {{- toYaml (dict "topics" $topics) }}
 {{- end }}
 
-{{/* NetworkPolicy egress rules: DNS, Kafka and the registry (every app needs them). */}}
-{{- define "tandem.egressKafka" -}}
+{{/* NetworkPolicy egress rules: DNS and Kafka (the registry needs no more). */}}
+{{- define "tandem.egressDnsKafka" -}}
 {{- $np := .Values.networkPolicy }}
 - ports:
     - {protocol: UDP, port: 53}
@@ -246,12 +250,28 @@ sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule requi
     {{- range $np.kafka.ports }}
     - {protocol: TCP, port: {{ . }}}
     {{- end }}
+{{- end }}
+
+{{/* NetworkPolicy egress rules: DNS, Kafka and the registry (every app needs them); the chart's registry pod when
+     it deploys one, else networkPolicy.schemaRegistry's peers. */}}
+{{- define "tandem.egressKafka" -}}
+{{- $np := .Values.networkPolicy }}
+{{- include "tandem.egressDnsKafka" . }}
+{{- if .Values.schemaRegistry.deploy }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "tandem.selectorLabels" (dict "ctx" $ "component" "registry") | nindent 10 }}
+  ports:
+    - {protocol: TCP, port: 8081}
+{{- else }}
 - to:
     {{- toYaml $np.schemaRegistry.peers | nindent 4 }}
   ports:
     {{- range $np.schemaRegistry.ports }}
     - {protocol: TCP, port: {{ . }}}
     {{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "tandem.egressStore" -}}

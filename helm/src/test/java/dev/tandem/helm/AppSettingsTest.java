@@ -10,6 +10,7 @@ import dev.tandem.features.FeaturesConfig;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.registry.server.RegistryApp;
 import java.io.IOException;
 import java.io.StringReader;
 import java.lang.reflect.Modifier;
@@ -54,7 +55,8 @@ class AppSettingsTest {
             "features", new Known(FeaturesConfig.DEFAULTS, FeaturesConfig.PASS_THROUGH_PREFIXES),
             "monitoring", new Known(MonitoringConfig.DEFAULTS, MonitoringConfig.PASS_THROUGH_PREFIXES),
             "scoring", new Known(ScoringConfig.DEFAULTS, ScoringConfig.PASS_THROUGH_PREFIXES),
-            "serving", new Known(ServingConfig.DEFAULTS, Set.of()));
+            "serving", new Known(ServingConfig.DEFAULTS, Set.of()),
+            "registry", new Known(RegistryApp.DEFAULTS, RegistryApp.PREFIXES));
 
     /** The Connect image's worker file, as the images module builds it into the image. */
     static final Path IMAGE_WORKER_FILE = Chart.MODULE

@@ -44,7 +44,8 @@ class ImageContractTest {
             "monitoring", "monitoring",
             "serving", "connectors",
             "connect", "images",
-            "connectors", "images");
+            "connectors", "images",
+            "registry", "schemas");
 
     /** Users of the images the chart runs but does not build: their official images' users. */
     static final Map<String, Long> OTHER_USERS = Map.of(

@@ -43,6 +43,16 @@ class ValuesSchemaTest {
     }
 
     @Test
+    void anExternalRegistryWithoutItsUrl() {
+        refused(Map.of("schemaRegistry.deploy", false), "schemaRegistry", "url");
+    }
+
+    @Test
+    void aRegistryUrlThatIsNotHttp() {
+        refused(Map.of("schemaRegistry.deploy", false, "schemaRegistry.url", "schema-registry:8081"), "url", "pattern");
+    }
+
+    @Test
     void aRootUser() {
         refused(Map.of("podSecurityContext.runAsNonRoot", false), "runAsNonRoot");
     }
