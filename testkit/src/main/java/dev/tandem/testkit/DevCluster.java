@@ -6,6 +6,7 @@ import dev.tandem.schemas.topics.TopicSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,12 @@ public final class DevCluster implements AutoCloseable {
      * @param partitions partitions of each multi-partition platform topic
      * @param childProcess run the broker as a child JVM (true) or inside this JVM
      */
-    public record Config(Path dataDir, int kafkaPort, int registryPort, int partitions, boolean childProcess) {
+    /**
+     * @param secure TLS, SCRAM-SHA-512 and ACLs (see {@link KafkaSecurity}, {@link KafkaAcls#platform()}); each
+     *     component's client settings are written to {@code <dataDir>/security/<principal>.properties}
+     */
+    public record Config(
+            Path dataDir, int kafkaPort, int registryPort, int partitions, boolean childProcess, boolean secure) {
         public static final Path DEFAULT_DATA_DIR = Path.of(".tandem", "dev-cluster");
         public static final int DEFAULT_KAFKA_PORT = 9092;
         public static final int DEFAULT_REGISTRY_PORT = 8081;
@@ -52,6 +58,10 @@ public final class DevCluster implements AutoCloseable {
             if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
         }
 
+        public Config(Path dataDir, int kafkaPort, int registryPort, int partitions, boolean childProcess) {
+            this(dataDir, kafkaPort, registryPort, partitions, childProcess, false);
+        }
+
         /** {@code .tandem/dev-cluster} under the working dir, Kafka on 9092, registry on 8081, 4 partitions, child JVM. */
         public static Config defaults() {
             return new Config(
@@ -59,23 +69,27 @@ public final class DevCluster implements AutoCloseable {
         }
 
         public Config withDataDir(Path dir) {
-            return new Config(dir, kafkaPort, registryPort, partitions, childProcess);
+            return new Config(dir, kafkaPort, registryPort, partitions, childProcess, secure);
         }
 
         public Config withKafkaPort(int port) {
-            return new Config(dataDir, port, registryPort, partitions, childProcess);
+            return new Config(dataDir, port, registryPort, partitions, childProcess, secure);
         }
 
         public Config withRegistryPort(int port) {
-            return new Config(dataDir, kafkaPort, port, partitions, childProcess);
+            return new Config(dataDir, kafkaPort, port, partitions, childProcess, secure);
         }
 
         public Config withPartitions(int n) {
-            return new Config(dataDir, kafkaPort, registryPort, n, childProcess);
+            return new Config(dataDir, kafkaPort, registryPort, n, childProcess, secure);
         }
 
         public Config withChildProcess(boolean child) {
-            return new Config(dataDir, kafkaPort, registryPort, partitions, child);
+            return new Config(dataDir, kafkaPort, registryPort, partitions, child, secure);
+        }
+
+        public Config withSecure(boolean on) {
+            return new Config(dataDir, kafkaPort, registryPort, partitions, childProcess, on);
         }
 
         private static void checkPort(int port, String name) {
@@ -83,15 +97,20 @@ public final class DevCluster implements AutoCloseable {
         }
     }
 
+    /** Where a secured cluster keeps its certificate, credentials and client settings. */
+    public static final String SECURITY_DIR = "security";
+
     private final Config config;
     private final KafkaBroker broker;
     private final SchemaRegistryServer registry;
+    private final KafkaSecurity security;
     private boolean closed;
 
-    private DevCluster(Config config, KafkaBroker broker, SchemaRegistryServer registry) {
+    private DevCluster(Config config, KafkaBroker broker, SchemaRegistryServer registry, KafkaSecurity security) {
         this.config = config;
         this.broker = broker;
         this.registry = registry;
+        this.security = security;
     }
 
     /** The topics a dev cluster creates: every platform topic plus the registry's log. */
@@ -110,21 +129,36 @@ public final class DevCluster implements AutoCloseable {
         LoopbackPorts.requireFree(config.registryPort(), "Schema registry");
 
         long t0 = System.nanoTime();
+        KafkaSecurity security = config.secure() ? security(dataDir) : null;
         KafkaBroker broker = config.childProcess()
-                ? KafkaBrokerProcess.start(dataDir, config.kafkaPort())
+                ? KafkaBrokerProcess.builder(dataDir)
+                        .port(config.kafkaPort())
+                        .security(security)
+                        .start()
                 : EmbeddedKafkaBroker.builder()
                         .dataDir(dataDir.resolve(KafkaBrokerProcess.LOG_DIR))
                         .port(config.kafkaPort())
+                        .security(security)
                         .start();
         SchemaRegistryServer registry = null;
         try {
-            TopicAdmin.ensureTopics(broker.bootstrapServers(), topics(config.partitions()));
-            registry = SchemaRegistryLauncher.start(broker.bootstrapServers(), config.registryPort());
+            Map<String, String> operator =
+                    security == null ? Map.of() : security.clientProperties(KafkaSecurity.BROKER);
+            Map<String, Object> admin = new java.util.HashMap<>(operator);
+            admin.put("bootstrap.servers", broker.bootstrapServers());
+            try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+                TopicAdmin.ensureTopics(a, topics(config.partitions()));
+            }
+            if (security != null) KafkaAcls.apply(broker.bootstrapServers(), operator, KafkaAcls.platform());
+            registry = SchemaRegistryLauncher.start(
+                    broker.bootstrapServers(),
+                    security == null ? Map.of() : security.clientProperties(KafkaAcls.REGISTRY),
+                    config.registryPort());
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
-        DevCluster cluster = new DevCluster(config, broker, registry);
+        DevCluster cluster = new DevCluster(config, broker, registry, security);
         LOG.info(
                 "dev cluster up in {} ms: Kafka {} , schema registry {}, data in {}",
                 (System.nanoTime() - t0) / 1_000_000,
@@ -134,8 +168,33 @@ public final class DevCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * The security material of a secured cluster, generated on its first start: a cluster formatted without it has
+     * no SCRAM users, so securing it later is refused rather than left unable to authenticate anyone.
+     */
+    private static KafkaSecurity security(Path dataDir) {
+        Path dir = dataDir.resolve(SECURITY_DIR);
+        boolean formatted = java.nio.file.Files.isRegularFile(
+                dataDir.resolve(KafkaBrokerProcess.LOG_DIR).resolve(KraftBrokerConfig.META_PROPERTIES));
+        if (formatted && !java.nio.file.Files.isDirectory(dir))
+            throw new IllegalStateException("the dev cluster in " + dataDir
+                    + " was created without security; delete it (or use another --data-dir) to start it secured");
+        try {
+            KafkaSecurity s = KafkaSecurity.inDirectory(dir, KafkaAcls.PLATFORM_PRINCIPALS);
+            s.writeClientFiles();
+            return s;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot prepare the dev cluster's security in " + dir, e);
+        }
+    }
+
     public Config config() {
         return config;
+    }
+
+    /** The security material of a secured cluster, or null. */
+    public KafkaSecurity security() {
+        return security;
     }
 
     /** {@code 127.0.0.1:PORT}. */

@@ -43,6 +43,35 @@ public final class KafkaAcls {
 
     private KafkaAcls() {}
 
+    /** The principals of the platform's processes, by what runs under them. */
+    public static final String FEATURES = "features";
+
+    public static final String SCORING = "scoring";
+    public static final String CONNECT = "connect";
+    public static final String MONITORING = "monitoring";
+    public static final String REGISTRY = "registry";
+    /** The CLI's producers and readers (`tandem replay`, `generate`, load generators). */
+    public static final String TOOLS = "tools";
+
+    public static final List<String> PLATFORM_PRINCIPALS =
+            List.of(FEATURES, SCORING, CONNECT, MONITORING, REGISTRY, TOOLS);
+
+    /**
+     * Every process's grant under the platform's default ids (application ids {@code tandem-features} and
+     * {@code tandem-monitoring}, the scoring job's group and transactional-id prefix {@code tandem-scoring}, the
+     * Connect worker's group {@code tandem-connect} with its {@code connect-…} topics): what a secured dev cluster or
+     * chaos run starts with.
+     */
+    public static List<Grant> platform() {
+        return List.of(
+                features(FEATURES, "tandem-features"),
+                scoring(SCORING, "tandem-scoring"),
+                monitoring(MONITORING, "tandem-monitoring"),
+                connect(CONNECT, "tandem-connect", "connect-", "dead-letters-connect"),
+                tools(TOOLS, "tandem-cli"),
+                registry(REGISTRY));
+    }
+
     /** The Kafka Streams features app: events and items in; features and dead letters out; its own changelogs. */
     public static Grant features(String principal, String applicationId) {
         return new Grant(

@@ -85,6 +85,68 @@ class DevClusterTest {
         }
     }
 
+    @Test
+    void aSecuredClusterGivesEachComponentItsOwnSettingsAndOnlyItsOwnTopics() throws Exception {
+        DevCluster.Config cfg = new DevCluster.Config(dataDir, 0, 0, 1, false, true);
+        String toolsPassword;
+        try (DevCluster cluster = DevCluster.start(cfg)) {
+            Path security = dataDir.resolve(DevCluster.SECURITY_DIR);
+            assertThat(security.resolve("features.properties")).exists();
+            java.util.Properties tools = clientFile(security.resolve("tools.properties"));
+            toolsPassword = tools.getProperty("sasl.jaas.config");
+            assertThat(tools.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+            // the CLI tools' principal writes events; the features app's cannot forge a prediction
+            try (var p = producer(cluster, tools)) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(TandemTopics.EVENTS, "u", "e"))
+                        .get();
+            }
+            try (var p = producer(cluster, clientFile(security.resolve("features.properties")))) {
+                assertThatThrownBy(() -> p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                                        TandemTopics.PREDICTIONS, "u", "forged"))
+                                .get())
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+            }
+            // the registry writes its log under its own principal
+            try (SchemaRegistryClient registry = SchemaRegistryClients.forUrl(cluster.registryUrl(), Map.of())) {
+                assertThat(registry.register("events-value", EVENT)).isPositive();
+            }
+        }
+        // a restart keeps the credentials the storage was formatted with
+        try (DevCluster again = DevCluster.start(cfg)) {
+            assertThat(clientFile(dataDir.resolve(DevCluster.SECURITY_DIR).resolve("tools.properties"))
+                            .getProperty("sasl.jaas.config"))
+                    .isEqualTo(toolsPassword);
+        }
+    }
+
+    @Test
+    void aClusterCreatedWithoutSecurityIsNotSecuredLater() {
+        DevCluster.Config plain = new DevCluster.Config(dataDir, 0, 0, 1, false);
+        DevCluster.start(plain).close();
+        assertThatThrownBy(() -> DevCluster.start(plain.withSecure(true)))
+                .hasMessageContaining("was created without security");
+    }
+
+    private static java.util.Properties clientFile(Path file) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        try (var r = java.nio.file.Files.newBufferedReader(file)) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    private static org.apache.kafka.clients.producer.KafkaProducer<String, String> producer(
+            DevCluster cluster, java.util.Properties client) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(client);
+        p.put("bootstrap.servers", cluster.bootstrapServers());
+        p.put("max.block.ms", "10000");
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(
+                p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer());
+    }
+
     private static Set<String> topicNames(DevCluster cluster) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
             return admin.listTopics().names().get();

@@ -6,6 +6,7 @@ import dev.tandem.connect.sink.ServingSinkConfig;
 import dev.tandem.features.FeaturesConfig;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.monitoring.MonitoringConfig;
+import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.platform.demo.ScoringStage;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.IOException;
@@ -129,11 +130,10 @@ final class ChaosApps {
                 "--worker-property",
                 "status.storage.partitions=1"));
         // the worker's own clients, and the producers, consumers and admins it makes for connectors
-        for (String prefix : List.of("", "producer.", "consumer.", "admin."))
-            security.forEach((k, v) -> {
-                args.add("--worker-property");
-                args.add(prefix + k + "=" + v);
-            });
+        WorkerSettings.securityOverrides(security).forEach((k, v) -> {
+            args.add("--worker-property");
+            args.add(k + "=" + v);
+        });
         return args;
     }
 

@@ -9,7 +9,6 @@ import dev.tandem.monitoring.MonitoringApp;
 import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.platform.chaos.ChaosSettings.Component;
 import dev.tandem.platform.cli.TandemCli;
-import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.platform.demo.ScoringStage;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
@@ -54,10 +53,6 @@ public final class ChaosRun {
     private static final String STORE_TABLE = "predictions_latest";
     private static final int PARTITIONS = 2;
     private static final int TRAINING_EVENTS = 20_000;
-    /** The principal of the load generator (the CLI tools' rights). */
-    private static final String TOOLS = "tools";
-
-    private static final String REGISTRY = "registry";
 
     /** One kill: which process, when in the run, how long until its output moved again. */
     public record Kill(int round, Component component, double atSeconds, double recoverySeconds, boolean recovered) {}
@@ -100,39 +95,19 @@ public final class ChaosRun {
         while (controllerPort == kafkaPort) controllerPort = LoopbackPorts.freePort();
         brokerDir = dir.resolve("broker");
         if (settings.secure())
-            security = KafkaSecurity.inDirectory(
-                    dir.resolve("security"),
-                    List.of(
-                            Component.FEATURES.key(),
-                            Component.SCORING.key(),
-                            Component.CONNECT.key(),
-                            Component.MONITORING.key(),
-                            TOOLS,
-                            REGISTRY));
+            security = KafkaSecurity.inDirectory(dir.resolve("security"), KafkaAcls.PLATFORM_PRINCIPALS);
         broker = startBroker();
         String bootstrap = broker.bootstrapServers();
         try (Admin admin = Admin.create(adminProps(bootstrap))) {
             TopicAdmin.ensureTopics(admin, DevCluster.topics(PARTITIONS));
         }
         if (security != null) {
-            KafkaAcls.apply(
-                    bootstrap,
-                    security.clientProperties(KafkaSecurity.BROKER),
-                    List.of(
-                            KafkaAcls.features(Component.FEATURES.key(), ChaosApps.FEATURES_APP_ID),
-                            KafkaAcls.scoring(Component.SCORING.key(), ChaosApps.SCORING_ID),
-                            KafkaAcls.monitoring(Component.MONITORING.key(), ChaosApps.MONITORING_APP_ID),
-                            KafkaAcls.connect(
-                                    Component.CONNECT.key(),
-                                    WorkerSettings.GROUP_ID,
-                                    "connect-",
-                                    "dead-letters-connect"),
-                            KafkaAcls.tools(TOOLS, "tandem-cli"),
-                            KafkaAcls.registry(REGISTRY)));
+            // the grants of the platform's default ids, which ChaosApps gives the processes
+            KafkaAcls.apply(bootstrap, security.clientProperties(KafkaSecurity.BROKER), KafkaAcls.platform());
             log.accept("secured: TLS + SCRAM-SHA-512 on " + bootstrap + ", ACLs per process, credentials in "
                     + security.directory());
         }
-        Map<String, Object> registryClients = new java.util.HashMap<>(client(REGISTRY));
+        Map<String, Object> registryClients = new java.util.HashMap<>(client(KafkaAcls.REGISTRY));
         registryClients.put("bootstrap.servers", bootstrap);
         SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
                 .host(LoopbackPorts.HOST)
@@ -147,7 +122,7 @@ public final class ChaosRun {
         // ---- the apps, each a JVM of its own
         FeaturesConfig featuresConfig = FeaturesConfig.defaults();
         Map<String, String> monitoringSettings =
-                ChaosApps.monitoringSettings(bootstrap, registryUrl, dir, client(Component.MONITORING.key()));
+                ChaosApps.monitoringSettings(bootstrap, registryUrl, dir, client(KafkaAcls.MONITORING));
         MonitoringConfig monitoringConfig = MonitoringConfig.fromMap(monitoringSettings);
         apps.put(
                 Component.FEATURES,
@@ -158,7 +133,7 @@ public final class ChaosRun {
                         List.of(ChaosApps.write(
                                         dir.resolve("features.properties"),
                                         ChaosApps.featuresSettings(
-                                                bootstrap, registryUrl, dir, client(Component.FEATURES.key())))
+                                                bootstrap, registryUrl, dir, client(KafkaAcls.FEATURES)))
                                 .toString()),
                         logs));
         apps.put(
@@ -172,11 +147,7 @@ public final class ChaosRun {
                                 ChaosApps.write(
                                                 dir.resolve("scoring.properties"),
                                                 ChaosApps.scoringSettings(
-                                                        bootstrap,
-                                                        registryUrl,
-                                                        dir,
-                                                        model,
-                                                        client(Component.SCORING.key())))
+                                                        bootstrap, registryUrl, dir, model, client(KafkaAcls.SCORING)))
                                         .toString()),
                         logs));
         apps.put(
@@ -185,7 +156,7 @@ public final class ChaosRun {
                         "connect",
                         "512m",
                         TandemCli.class.getName(),
-                        ChaosApps.connectArgs(bootstrap, registryUrl, dir, storeUrl, client(Component.CONNECT.key())),
+                        ChaosApps.connectArgs(bootstrap, registryUrl, dir, storeUrl, client(KafkaAcls.CONNECT)),
                         logs));
         apps.put(
                 Component.MONITORING,
@@ -213,7 +184,7 @@ public final class ChaosRun {
                 STORE_TABLE);
         SyntheticWorld world = SyntheticWorld.create(
                 GeneratorConfig.of(settings.users(), settings.items(), Long.MAX_VALUE, settings.seed()));
-        try (Load load = new Load(settings, world, bootstrap, client(TOOLS), registry)) {
+        try (Load load = new Load(settings, world, bootstrap, client(KafkaAcls.TOOLS), registry)) {
             outputs.start();
             load.start();
             // every process must be producing before the first kill, or a "recovery" would time its start-up

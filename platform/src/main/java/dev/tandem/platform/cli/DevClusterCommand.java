@@ -3,6 +3,7 @@ package dev.tandem.platform.cli;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.DevCluster;
+import dev.tandem.testkit.KafkaAcls;
 import dev.tandem.testkit.connect.ConnectWorker;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,6 +67,13 @@ public final class DevClusterCommand implements Callable<Integer> {
             description = "With --connect: the worker's REST port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int connectPort;
 
+    @Option(
+            names = "--secure",
+            description = "TLS, SCRAM-SHA-512 and least-privilege ACLs on the broker, one principal per component;"
+                    + " each component's client settings are written to <data-dir>/security/<principal>.properties."
+                    + " A data dir created without it cannot be secured later.")
+    boolean secure;
+
     @Mixin
     ConnectWorkerOptions worker;
 
@@ -73,7 +81,7 @@ public final class DevClusterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DevCluster.Config config;
         try {
-            config = new DevCluster.Config(dataDir, kafkaPort, registryPort, partitions, true);
+            config = new DevCluster.Config(dataDir, kafkaPort, registryPort, partitions, true, secure);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -100,9 +108,15 @@ public final class DevClusterCommand implements Callable<Integer> {
             out.println("Kafka bootstrap servers: " + cluster.bootstrapServers());
             out.println("Schema registry:         " + cluster.registryUrl());
             out.println("Data dir:                " + dataDir.toAbsolutePath().normalize());
+            if (cluster.security() != null)
+                out.println("Security:                TLS + SCRAM-SHA-512 + ACLs; client settings per component in "
+                        + cluster.security().directory() + "/<principal>.properties");
             if (workerSettings != null) {
-                ConnectWorker w =
-                        worker.start(workerSettings.withKafka(cluster.bootstrapServers(), cluster.registryUrl()), out);
+                WorkerSettings ws = workerSettings.withKafka(cluster.bootstrapServers(), cluster.registryUrl());
+                if (cluster.security() != null)
+                    ws = ws.withOverrides(
+                            WorkerSettings.securityOverrides(cluster.security().clientProperties(KafkaAcls.CONNECT)));
+                ConnectWorker w = worker.start(ws, out);
                 connectWorker.set(w);
                 out.println("Connect REST API:        " + w.restUrl());
             }

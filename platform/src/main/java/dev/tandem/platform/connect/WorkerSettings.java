@@ -53,6 +53,24 @@ public record WorkerSettings(
         overrides = Map.copyOf(overrides);
     }
 
+    /**
+     * A principal's Kafka client security settings as worker settings: for the worker's own clients and, under
+     * {@code producer.}, {@code consumer.} and {@code admin.}, for the ones it makes for connectors.
+     */
+    public static Map<String, String> securityOverrides(Map<String, String> clientSecurity) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String prefix : java.util.List.of("", "producer.", "consumer.", "admin."))
+            clientSecurity.forEach((k, v) -> out.put(prefix + k, v));
+        return out;
+    }
+
+    /** The same settings with {@code more} applied last. */
+    public WorkerSettings withOverrides(Map<String, String> more) {
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.putAll(more);
+        return new WorkerSettings(bootstrap, registryUrl, restPort, pluginPath, pluginDiscovery, all);
+    }
+
     /** The same settings for another Kafka cluster and registry. */
     public WorkerSettings withKafka(String bootstrap, String registryUrl) {
         return new WorkerSettings(bootstrap, registryUrl, restPort, pluginPath, pluginDiscovery, overrides);
