@@ -23,6 +23,7 @@ import dev.tandem.testkit.KafkaBrokerProcess;
 import dev.tandem.testkit.KafkaSecurity;
 import dev.tandem.testkit.LoopbackPorts;
 import dev.tandem.testkit.TopicAdmin;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +54,8 @@ public final class ChaosRun {
     private static final String STORE_TABLE = "predictions_latest";
     private static final int PARTITIONS = 2;
     private static final int TRAINING_EVENTS = 20_000;
+    /** Marks a directory as a chaos run's, so the next run may delete it. */
+    static final String MARKER = ".tandem-chaos";
 
     /** One kill: which process, when in the run, how long until its output moved again. */
     public record Kill(int round, Component component, double atSeconds, double recoverySeconds, boolean recovered) {}
@@ -64,6 +67,9 @@ public final class ChaosRun {
     /** Null unless {@link ChaosSettings#secure()}. */
     private KafkaSecurity security;
 
+    private SchemaRegistryServer registryServer;
+    private SchemaRegistryClient registry;
+
     private int kafkaPort;
     private int controllerPort;
     private Path brokerDir;
@@ -73,11 +79,22 @@ public final class ChaosRun {
         this.log = log;
     }
 
+    /** Runs the whole thing; every process it started is stopped when it returns or fails. */
     public ChaosReport run() throws Exception {
+        try {
+            return runProcesses();
+        } finally {
+            for (ChildJvm app : apps.values()) app.stop();
+            if (registryServer != null) registryServer.close();
+            if (registry != null) registry.close();
+            if (broker != null) broker.close();
+        }
+    }
+
+    private ChaosReport runProcesses() throws Exception {
         long t0 = System.nanoTime();
         Path dir = settings.dataDir().toAbsolutePath().normalize();
-        if (Files.exists(dir)) FileTrees.delete(dir);
-        Files.createDirectories(dir);
+        prepare(dir);
         Path logs = dir.resolve("logs");
 
         // ---- the model, trained once per world and reused like the demo's
@@ -109,13 +126,13 @@ public final class ChaosRun {
         }
         Map<String, Object> registryClients = new java.util.HashMap<>(client(KafkaAcls.REGISTRY));
         registryClients.put("bootstrap.servers", bootstrap);
-        SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
+        registryServer = SchemaRegistryServer.builder()
                 .host(LoopbackPorts.HOST)
                 .port(0)
                 .store(KafkaSchemaStore.open(registryClients, TandemTopics.SCHEMAS, Duration.ofSeconds(30)))
                 .start();
         String registryUrl = registryServer.url();
-        SchemaRegistryClient registry = SchemaRegistryClients.forUrl(registryUrl, Map.of());
+        registry = SchemaRegistryClients.forUrl(registryUrl, Map.of());
         String storeUrl = "jdbc:sqlite:" + dir.resolve("serving.db");
         log.accept("broker " + bootstrap + ", registry " + registryUrl + ", data in " + dir);
 
@@ -237,12 +254,36 @@ public final class ChaosRun {
                             STORE_TABLE);
         } finally {
             outputs.close();
-            for (ChildJvm app : apps.values()) app.stop();
-            registryServer.close();
-            registry.close();
-            if (broker != null) broker.close();
         }
         return ChaosReport.of(settings, kills, sent, result, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Refuses a {@code --data-dir} this command may not empty: one that is neither new, nor empty, nor a chaos run's
+     * (holding {@value #MARKER}), so a mistyped path never deletes anything else.
+     */
+    public static void checkDataDir(Path dir) {
+        if (Files.isDirectory(dir)) {
+            boolean empty;
+            try (var entries = Files.list(dir)) {
+                empty = entries.findAny().isEmpty();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--data-dir " + dir + " cannot be read: " + e.getMessage());
+            }
+            if (!empty && !Files.exists(dir.resolve(MARKER)))
+                throw new IllegalArgumentException(
+                        "--data-dir " + dir + " is not empty and not a chaos run's; give a new or empty directory");
+        } else if (Files.exists(dir)) {
+            throw new IllegalArgumentException("--data-dir " + dir + " is a file");
+        }
+    }
+
+    /** The data dir, emptied (after {@link #checkDataDir}) and marked as a chaos run's. */
+    private static void prepare(Path dir) throws IOException {
+        checkDataDir(dir);
+        if (Files.exists(dir)) FileTrees.delete(dir);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(MARKER), "a tandem chaos run's data; the next run deletes it\n");
     }
 
     private KafkaBrokerProcess startBroker() {

@@ -123,6 +123,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     dataDir,
                     models,
                     secure);
+            ChaosRun.checkDataDir(dataDir.toAbsolutePath().normalize());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

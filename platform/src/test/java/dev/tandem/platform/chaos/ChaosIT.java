@@ -22,6 +22,7 @@ class ChaosIT {
     @Timeout(420)
     void twoKillsLoseDuplicateAndMismatchNothing() throws Exception {
         Path dir = Path.of("target", "chaos-it");
+        dev.tandem.testkit.FileTrees.deleteQuietly(dir.resolve("run"));
         List<String> log = new ArrayList<>();
         ChaosSettings settings = new ChaosSettings(
                 2,
