@@ -81,8 +81,8 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(
             names = "--data-dir",
             paramLabel = "DIR",
-            description = "Broker log, state, checkpoints, the store and every process's log; wiped first"
-                    + " (default: .tandem/chaos).")
+            description = "Broker log, state, checkpoints, the store and every process's log; emptied first, so it"
+                    + " must be new, empty or an earlier run's (default: .tandem/chaos).")
     Path dataDir = Path.of(".tandem", "chaos");
 
     @Option(
