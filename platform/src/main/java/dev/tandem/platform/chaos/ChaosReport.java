@@ -41,6 +41,7 @@ public record ChaosReport(Map<String, Object> figures, List<ChaosRun.Kill> kills
         f.put("outcomes_mismatched", r.outcomesMismatched());
         f.put("dead_letters_expected", r.deadLettersExpected());
         f.put("dead_letters_seen", r.deadLettersSeen());
+        f.put("dead_letters_mismatched", r.deadLettersMismatched());
         Map<String, Double> p99 = new LinkedHashMap<>();
         for (Component c : Component.values()) {
             List<Double> own = kills.stream()
@@ -88,7 +89,8 @@ public record ChaosReport(Map<String, Object> figures, List<ChaosRun.Kill> kills
                 "predictions_lost",
                 "predictions_duplicated",
                 "store_stale_users",
-                "outcomes_mismatched"))
+                "outcomes_mismatched",
+                "dead_letters_mismatched"))
             if (((Number) figures.get(k)).longValue() != 0) out.add(k + " = " + figures.get(k));
         if (!figures.get("dead_letters_expected").equals(figures.get("dead_letters_seen")))
             out.add("dead letters: " + figures.get("dead_letters_seen") + " seen, "

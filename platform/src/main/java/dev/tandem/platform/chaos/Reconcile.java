@@ -66,6 +66,7 @@ final class Reconcile {
             long outcomesMismatched,
             long deadLettersExpected,
             long deadLettersSeen,
+            long deadLettersMismatched,
             List<String> examples) {}
 
     private final String bootstrapServers;
@@ -246,7 +247,7 @@ final class Reconcile {
         // ---- dead letters: the injected ones, each once
         Set<String> invalid = new HashSet<>(sent.invalidEventIds());
         Map<String, Integer> deadEvents = new HashMap<>();
-        long[] dead = {0, 0};
+        long[] dead = {0, 0, 0}; // all, from scoring-requests, from elsewhere
         try (TandemAvroDeserializer<UserEvent> de = new TandemAvroDeserializer<>(UserEvent.class, registry, false)) {
             readCommitted(TandemTopics.DEAD_LETTERS, r -> {
                 dead[0]++;
@@ -256,13 +257,23 @@ final class Reconcile {
                 } else if (TandemTopics.SCORING_REQUESTS.equals(source)) {
                     dead[1]++;
                 } else {
+                    dead[2]++;
                     example("dead letters: one from " + source + " (" + header(r, DeadLetterHeaders.REASON) + ")");
                 }
             });
         }
+        // exact, not only the total: each injected event once by id, no valid event, the undecodable requests
+        long deadMismatched = dead[2] + Math.abs(dead[1] - sent.badRequests());
         for (Map.Entry<String, Integer> e : deadEvents.entrySet())
-            if (!invalid.contains(e.getKey()) || e.getValue() != 1)
+            if (!invalid.contains(e.getKey()) || e.getValue() != 1) {
+                deadMismatched += invalid.contains(e.getKey()) ? e.getValue() - 1 : e.getValue();
                 example("dead letters: event " + e.getKey() + " " + e.getValue() + " times");
+            }
+        for (String id : invalid)
+            if (!deadEvents.containsKey(id)) {
+                deadMismatched++;
+                example("dead letters: invalid event " + id + " has none");
+            }
         long expectedDead = invalid.size() + sent.badRequests();
         return new Result(
                 featuresExpected,
@@ -277,6 +288,7 @@ final class Reconcile {
                 outcomes[2],
                 expectedDead,
                 dead[0],
+                deadMismatched,
                 List.copyOf(examples));
     }
 
