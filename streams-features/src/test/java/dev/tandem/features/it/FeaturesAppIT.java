@@ -79,19 +79,8 @@ class FeaturesAppIT {
         List<UserEvent> events = EventFiles.read(csv, CsvFormat.TAOBAO, true).events();
         assertThat(events).hasSizeGreaterThan(1000);
 
-        FeaturesConfig base = FeaturesConfig.fromMap(Map.of(
-                FeaturesConfig.APPLICATION_ID,
-                "features-it",
-                FeaturesConfig.BOOTSTRAP_SERVERS,
-                CLUSTER.bootstrapServers(),
-                FeaturesConfig.SCHEMA_REGISTRY_URL,
-                CLUSTER.registryUrl(),
-                FeaturesConfig.STATE_DIR,
-                tmp.resolve("state").toString(),
-                FeaturesConfig.HTTP_PORT,
-                "0",
-                FeaturesConfig.COMMIT_INTERVAL_MS,
-                "100"));
+        FeaturesConfig base =
+                FeaturesConfig.fromMap(FeaturesItSupport.settings(CLUSTER, "features-it", tmp.resolve("state")));
         FeatureSerdes serdes = FeatureSerdes.forRegistry(CLUSTER.registryUrl(), Map.of());
 
         // -------- the expected result: the same file through the same validation and SequenceUpdater, offline

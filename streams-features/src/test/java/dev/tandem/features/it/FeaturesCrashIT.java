@@ -143,13 +143,9 @@ class FeaturesCrashIT {
     void killedMidTransactionTwiceEveryEventCountsExactlyOnce() throws Exception {
         long started = System.nanoTime();
         Files.createDirectories(LOGS);
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put(FeaturesConfig.APPLICATION_ID, "features-crash-" + GUARANTEE.replace('_', '-'));
-        settings.put(FeaturesConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers());
-        settings.put(FeaturesConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl());
         Path stateDir = Files.createTempDirectory(LOGS.toAbsolutePath(), "state-");
-        settings.put(FeaturesConfig.STATE_DIR, stateDir.toString());
-        settings.put(FeaturesConfig.HTTP_PORT, "0");
+        Map<String, String> settings =
+                FeaturesItSupport.settings(CLUSTER, "features-crash-" + GUARANTEE.replace('_', '-'), stateDir);
         settings.put(FeaturesConfig.PROCESSING_GUARANTEE, GUARANTEE);
         settings.put(FeaturesConfig.COMMIT_INTERVAL_MS, "500");
         // Expiry runs on a wall-clock punctuator: it would make the outputs depend on how long the test takes.

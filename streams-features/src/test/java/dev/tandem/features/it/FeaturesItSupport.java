@@ -43,6 +43,22 @@ final class FeaturesItSupport {
         return input;
     }
 
+    /**
+     * The settings every features IT starts from, as a mutable map: its application id and state dir, the cluster's
+     * broker and registry, any free HTTP port, 100 ms commits. Tests add or override the rest.
+     */
+    static Map<String, String> settings(
+            TandemClusterExtension cluster, String applicationId, java.nio.file.Path stateDir) {
+        Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put(dev.tandem.features.FeaturesConfig.APPLICATION_ID, applicationId);
+        s.put(dev.tandem.features.FeaturesConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
+        s.put(dev.tandem.features.FeaturesConfig.SCHEMA_REGISTRY_URL, cluster.registryUrl());
+        s.put(dev.tandem.features.FeaturesConfig.STATE_DIR, stateDir.toString());
+        s.put(dev.tandem.features.FeaturesConfig.HTTP_PORT, "0");
+        s.put(dev.tandem.features.FeaturesConfig.COMMIT_INTERVAL_MS, "100");
+        return s;
+    }
+
     static Properties byteProducerProps(TandemClusterExtension cluster) {
         Properties pp = cluster.producerProps();
         pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

@@ -127,14 +127,8 @@ class FeaturesScaleOutIT {
     @Test
     void secondInstanceJoinsThenFirstLeavesNoOutputLostOrDuplicatedApiRightThroughout() throws Exception {
         long started = System.nanoTime();
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put(FeaturesConfig.APPLICATION_ID, APP_ID);
-        settings.put(FeaturesConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers());
-        settings.put(FeaturesConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl());
-        settings.put(FeaturesConfig.STATE_DIR, tmp.resolve("state-a").toString());
-        settings.put(FeaturesConfig.HTTP_PORT, "0");
+        Map<String, String> settings = FeaturesItSupport.settings(CLUSTER, APP_ID, tmp.resolve("state-a"));
         settings.put(FeaturesConfig.PROCESSING_GUARANTEE, "exactly_once_v2");
-        settings.put(FeaturesConfig.COMMIT_INTERVAL_MS, "100");
         // Expiry runs on a punctuator: it would make the outputs depend on how long the test takes.
         settings.put(FeaturesConfig.USER_TTL, "0");
         settings.put(FeaturesConfig.TOPIC_ITEM_FEATURES, ITEM_FEATURES_TOPIC);

@@ -124,13 +124,7 @@ class FeaturesSecureIT {
     }
 
     private FeaturesConfig config(String principal, String stateDir) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put(FeaturesConfig.APPLICATION_ID, APP_ID);
-        settings.put(FeaturesConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers());
-        settings.put(FeaturesConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl());
-        settings.put(FeaturesConfig.STATE_DIR, tmp.resolve(stateDir).toString());
-        settings.put(FeaturesConfig.HTTP_PORT, "0");
-        settings.put(FeaturesConfig.COMMIT_INTERVAL_MS, "100");
+        Map<String, String> settings = FeaturesItSupport.settings(CLUSTER, APP_ID, tmp.resolve(stateDir));
         settings.put(FeaturesConfig.USER_TTL, "0");
         CLUSTER.clientProperties(principal).forEach((k, v) -> settings.put(FeaturesConfig.STREAMS_PREFIX + k, v));
         return FeaturesConfig.fromMap(settings);

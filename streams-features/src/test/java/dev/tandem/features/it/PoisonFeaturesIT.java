@@ -87,19 +87,8 @@ class PoisonFeaturesIT {
         Map<String, Integer> acceptedPerUser = new HashMap<>();
         // started first: a global store's first load copies the topic without its processor, which would skip the
         // decoding under test
-        FeaturesApp app = new FeaturesApp(FeaturesConfig.fromMap(Map.of(
-                        FeaturesConfig.APPLICATION_ID,
-                        "features-poison-it",
-                        FeaturesConfig.BOOTSTRAP_SERVERS,
-                        CLUSTER.bootstrapServers(),
-                        FeaturesConfig.SCHEMA_REGISTRY_URL,
-                        CLUSTER.registryUrl(),
-                        FeaturesConfig.STATE_DIR,
-                        tmp.resolve("state").toString(),
-                        FeaturesConfig.HTTP_PORT,
-                        "0",
-                        FeaturesConfig.COMMIT_INTERVAL_MS,
-                        "100")))
+        FeaturesApp app = new FeaturesApp(FeaturesConfig.fromMap(
+                        FeaturesItSupport.settings(CLUSTER, "features-poison-it", tmp.resolve("state"))))
                 .start();
         await().atMost(Duration.ofSeconds(60)).until(app::isReady);
         try (KafkaProducer<byte[], byte[]> producer =
