@@ -120,12 +120,16 @@ public final class KafkaAcls {
                 List.of());
     }
 
-    /** The CLI's producers and readers: the platform's inputs out, its outputs in, groups under {@code id}. */
+    /**
+     * The CLI's producers and readers: the platform's inputs out, its outputs in, groups under {@code id}. It may read
+     * {@code events} too: the tools that write it show what they wrote (the demo's live view).
+     */
     public static Grant tools(String principal, String groupPrefix) {
         return new Grant(
                 principal,
                 groupPrefix,
                 List.of(
+                        TandemTopics.EVENTS,
                         TandemTopics.USER_FEATURES,
                         TandemTopics.PREDICTIONS,
                         TandemTopics.PREDICTION_OUTCOMES,

@@ -93,7 +93,7 @@ public final class Reachability {
     }
 
     public static void require(KafkaEndpoints endpoints, Duration timeout) {
-        require(endpoints, Map.of(), timeout);
+        require(endpoints, endpoints.clientProperties(), timeout);
     }
 
     /** Both, Kafka with a secured cluster's client settings. */

@@ -30,26 +30,34 @@ public final class ModelControlClient implements AutoCloseable {
     private final TandemAvroSerializer<ModelControl> serializer;
 
     public ModelControlClient(String bootstrapServers, String registryUrl) {
+        this(bootstrapServers, registryUrl, Map.of());
+    }
+
+    /** @param clientProperties Kafka client security settings of a secured cluster; empty otherwise */
+    public ModelControlClient(String bootstrapServers, String registryUrl, Map<String, String> clientProperties) {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(registryUrl, "registryUrl");
         this.serializer = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
-        this.producer = new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.CLIENT_ID_CONFIG,
-                        "tandem-model-control"),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        Map<String, Object> config = new java.util.HashMap<>(clientProperties);
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "tandem-model-control");
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Sends {@code commands} in order and waits for the broker's acknowledgement. */
     public static void send(String bootstrapServers, String registryUrl, ModelControl... commands) {
-        try (ModelControlClient c = new ModelControlClient(bootstrapServers, registryUrl)) {
+        send(bootstrapServers, registryUrl, Map.of(), commands);
+    }
+
+    /** The same on a secured cluster. */
+    public static void send(
+            String bootstrapServers,
+            String registryUrl,
+            Map<String, String> clientProperties,
+            ModelControl... commands) {
+        try (ModelControlClient c = new ModelControlClient(bootstrapServers, registryUrl, clientProperties)) {
             c.send(commands);
         }
     }

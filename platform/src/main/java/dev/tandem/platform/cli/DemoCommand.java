@@ -77,6 +77,13 @@ public final class DemoCommand implements Callable<Integer> {
                     + " instead of an SQLite file in a temp dir.")
     String store;
 
+    @Option(
+            names = "--secure",
+            description =
+                    "Run the cluster with TLS, SASL/SCRAM-SHA-512 and ACLs, each part of the pipeline under its own"
+                            + " principal (as `tandem dev-cluster --secure`).")
+    boolean secure;
+
     @Override
     public Integer call() throws Exception {
         long events = amount != null && amount.events != null ? amount.events : 20_000;
@@ -88,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (users < 1 || items < 1) throw new CommandLine.ParameterException(cl, "--users and --items must be >= 1");
         if (store != null) checkRedis(cl, store);
         PrintWriter out = cl.getOut();
-        DemoContext ctx = new DemoContext(new DemoSettings(events, duration, r, seed, users, items, 4), out);
+        DemoContext ctx = new DemoContext(new DemoSettings(events, duration, r, seed, users, items, 4, secure), out);
 
         Thread main = Thread.currentThread();
         Signals signals = Signals.install(main);

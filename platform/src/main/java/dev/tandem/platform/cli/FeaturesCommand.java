@@ -87,7 +87,11 @@ public final class FeaturesCommand implements Callable<Integer> {
         FeaturesConfig config = config(cl);
         PrintWriter out = cl.getOut();
 
-        KafkaEndpoints endpoints = new KafkaEndpoints(config.bootstrapServers(), config.schemaRegistryUrl());
+        // the app's own security settings: a plain probe of a TLS or SASL listener would fail before the app started
+        KafkaEndpoints endpoints = new KafkaEndpoints(
+                config.bootstrapServers(),
+                config.schemaRegistryUrl(),
+                KafkaEndpoints.securitySettings(config.streamsOverrides()));
         Reachability.require(endpoints, KafkaOptions.REACHABILITY_TIMEOUT);
         requireTopics(config);
 

@@ -2,7 +2,15 @@ package dev.tandem.platform.cli;
 
 import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.testkit.Reachability;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import picocli.CommandLine.Option;
 
 /** {@code --bootstrap} and {@code --registry}, shared by every command that talks to Kafka. */
@@ -23,17 +31,44 @@ public final class KafkaOptions {
             description = "Schema registry URL (default: ${DEFAULT-VALUE}).")
     String registry;
 
+    @Option(
+            names = "--client-config",
+            paramLabel = "FILE",
+            defaultValue = "${env:TANDEM_CLIENT_CONFIG}",
+            description =
+                    "Kafka client settings for a secured cluster (security.protocol, sasl.*, ssl.*), as a properties"
+                            + " file: `tandem dev-cluster --secure` writes one per component, tools.properties for the CLI"
+                            + " (default: $TANDEM_CLIENT_CONFIG, else none).")
+    Path clientConfig;
+
     public KafkaEndpoints endpoints() {
-        return new KafkaEndpoints(bootstrap, registry);
+        return new KafkaEndpoints(bootstrap, registry, clientProperties(clientConfig));
     }
 
     /** The endpoints, after checking both answer (one-line error within a few seconds otherwise). */
     public KafkaEndpoints reachableEndpoints() {
-        return reachableEndpoints(java.util.Map.of());
+        KafkaEndpoints e = endpoints();
+        Reachability.require(e, REACHABILITY_TIMEOUT);
+        return e;
+    }
+
+    /** The settings in {@code file}, or none; a missing or unreadable file is a one-line error. */
+    static Map<String, String> clientProperties(Path file) {
+        if (file == null) return Map.of();
+        if (!Files.isRegularFile(file)) throw new CliException("--client-config " + file + ": no such file");
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CliException("--client-config " + file + ": cannot read it (" + e.getMessage() + ")");
+        }
+        Map<String, String> m = new TreeMap<>();
+        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+        return m;
     }
 
     /** The same, Kafka checked with a secured cluster's client settings (security.protocol, sasl.*, ssl.*). */
-    public KafkaEndpoints reachableEndpoints(java.util.Map<String, String> clientProperties) {
+    public KafkaEndpoints reachableEndpoints(Map<String, String> clientProperties) {
         KafkaEndpoints e = endpoints();
         Reachability.require(e, clientProperties, REACHABILITY_TIMEOUT);
         return e;

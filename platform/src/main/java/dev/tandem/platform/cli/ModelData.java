@@ -150,8 +150,8 @@ final class ModelData {
         List<String> reasons = new ArrayList<>();
         long records = 0;
         long bad = 0;
-        try (KafkaConsumer<byte[], byte[]> c =
-                        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                        endpoints.client(props), new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 TandemAvroDeserializer<org.apache.avro.specific.SpecificRecord> values =
                         AvroSerdes.valueDeserializer(endpoints.registryUrl())) {
             List<PartitionInfo> infos = c.partitionsFor(topic, stallTimeout);

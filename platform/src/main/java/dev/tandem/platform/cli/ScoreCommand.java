@@ -5,6 +5,7 @@ import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.platform.scoring.LocalScoring;
 import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.config.Durations;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -197,9 +198,10 @@ public final class ScoreCommand implements Callable<Integer> {
                     "model " + config.modelDir() + " cannot be served: " + e.getMessage(), ExitCodes.FAILURE, e);
         }
         var endpoints = kafka.reachableEndpoints();
-        requireTopics(endpoints.bootstrapServers());
-        config = config.toBuilder()
-                .kafka(endpoints.bootstrapServers(), endpoints.registryUrl())
+        requireTopics(endpoints);
+        ScoringConfig.Builder secured = config.toBuilder();
+        endpoints.clientProperties().forEach((k, v) -> secured.set(ScoringConfig.KAFKA_PREFIX + k, v));
+        config = secured.kafka(endpoints.bootstrapServers(), endpoints.registryUrl())
                 .checkpointDir(checkpointDir(jm != null))
                 .build();
 
@@ -398,7 +400,7 @@ public final class ScoreCommand implements Callable<Integer> {
         return flag + " " + problem + (e.value() == null ? "" : ", was '" + e.value() + "'");
     }
 
-    static void requireTopics(String bootstrap) {
+    static void requireTopics(KafkaEndpoints endpoints) {
         List<String> needed = List.of(
                 TandemTopics.SCORING_REQUESTS,
                 TandemTopics.USER_FEATURES,
@@ -406,24 +408,22 @@ public final class ScoreCommand implements Callable<Integer> {
                 TandemTopics.PREDICTIONS,
                 TandemTopics.DEAD_LETTERS);
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
+        try (Admin admin = Admin.create(endpoints.client(Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.CLIENT_ID_CONFIG,
-                "tandem-score-check"))) {
+                "tandem-score-check")))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
             List<String> missing =
                     needed.stream().filter(t -> !existing.contains(t)).toList();
             if (!missing.isEmpty()) {
-                throw new CliException("missing topics on " + bootstrap + ": " + String.join(", ", missing)
-                        + " — `tandem dev-cluster` creates them");
+                throw new CliException("missing topics on " + endpoints.bootstrapServers() + ": "
+                        + String.join(", ", missing) + " — `tandem dev-cluster` creates them");
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new CliException("cannot list the topics of " + bootstrap + ": " + e.getMessage());
+            throw new CliException("cannot list the topics of " + endpoints.bootstrapServers() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while checking topics");

@@ -106,11 +106,7 @@ public record WorkerSettings(
     /** The properties one per line, secrets masked, for the command's start-up print. */
     /** The worker's own client security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}). */
     public Map<String, String> clientSecurity() {
-        Map<String, String> out = new java.util.TreeMap<>();
-        workerProperties().forEach((k, v) -> {
-            if (k.equals("security.protocol") || k.startsWith("sasl.") || k.startsWith("ssl.")) out.put(k, v);
-        });
-        return out;
+        return dev.tandem.schemas.kafka.KafkaEndpoints.securitySettings(workerProperties());
     }
 
     public String describe() {

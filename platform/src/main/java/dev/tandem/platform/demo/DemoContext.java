@@ -3,6 +3,8 @@ package dev.tandem.platform.demo;
 import dev.tandem.connect.serving.Freshness;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.testkit.KafkaAcls;
+import dev.tandem.testkit.KafkaSecurity;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +15,7 @@ public final class DemoContext {
     private final DemoSettings settings;
     private final PrintWriter out;
     private volatile KafkaEndpoints endpoints;
+    private volatile KafkaSecurity security;
     private volatile boolean stopping;
     /** Events handed to the producer so far (all acknowledged once the generator is done). */
     final AtomicLong produced = new AtomicLong();
@@ -33,14 +36,26 @@ public final class DemoContext {
         return settings;
     }
 
+    /** Where the cluster is; on a secured cluster with the CLI's client settings ({@link KafkaAcls#TOOLS}). */
     public KafkaEndpoints endpoints() {
         KafkaEndpoints e = endpoints;
         if (e == null) throw new IllegalStateException("no cluster yet: the cluster stage must come first");
         return e;
     }
 
-    void endpoints(KafkaEndpoints e) {
-        this.endpoints = e;
+    /** @param security the secured cluster's credentials, null for a plaintext cluster */
+    void cluster(KafkaEndpoints plain, KafkaSecurity security) {
+        this.security = security;
+        this.endpoints = plain.withClientProperties(client(KafkaAcls.TOOLS));
+    }
+
+    /**
+     * A principal's Kafka client settings on a secured cluster ({@link KafkaAcls#PLATFORM_PRINCIPALS}: each stage runs
+     * under the component it stands for, as a deployment would); none on a plaintext one.
+     */
+    public Map<String, String> client(String principal) {
+        KafkaSecurity s = security;
+        return s == null ? Map.of() : s.clientProperties(principal);
     }
 
     public boolean stopping() {

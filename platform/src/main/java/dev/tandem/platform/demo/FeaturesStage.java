@@ -6,6 +6,7 @@ import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
 import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.KafkaAcls;
 import io.micrometer.core.instrument.Counter;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +40,7 @@ public final class FeaturesStage implements DemoStage {
     static final int EVENTS_SHOWN = 5;
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final String APPLICATION_ID = "tandem-features";
 
     private FeaturesApp app;
     private Path stateDir;
@@ -51,12 +54,15 @@ public final class FeaturesStage implements DemoStage {
     @Override
     public void start(DemoContext ctx) throws Exception {
         stateDir = Files.createTempDirectory("tandem-demo-features-");
-        FeaturesConfig config = FeaturesConfig.fromMap(Map.of(
-                FeaturesConfig.APPLICATION_ID, "tandem-demo-features",
-                FeaturesConfig.BOOTSTRAP_SERVERS, ctx.endpoints().bootstrapServers(),
-                FeaturesConfig.SCHEMA_REGISTRY_URL, ctx.endpoints().registryUrl(),
-                FeaturesConfig.STATE_DIR, stateDir.toString(),
-                FeaturesConfig.HTTP_PORT, "0"));
+        Map<String, String> settings = new LinkedHashMap<>();
+        // the platform's own application id: the one a secured cluster's ACLs grant the features principal
+        settings.put(FeaturesConfig.APPLICATION_ID, APPLICATION_ID);
+        settings.put(FeaturesConfig.BOOTSTRAP_SERVERS, ctx.endpoints().bootstrapServers());
+        settings.put(FeaturesConfig.SCHEMA_REGISTRY_URL, ctx.endpoints().registryUrl());
+        settings.put(FeaturesConfig.STATE_DIR, stateDir.toString());
+        settings.put(FeaturesConfig.HTTP_PORT, "0");
+        ctx.client(KafkaAcls.FEATURES).forEach((k, v) -> settings.put(FeaturesConfig.STREAMS_PREFIX + k, v));
+        FeaturesConfig config = FeaturesConfig.fromMap(settings);
         app = new FeaturesApp(config).start();
         baseUrl = "http://" + config.httpHost() + ":" + app.httpPort();
         ctx.println(

@@ -34,12 +34,13 @@ public final class LiveViewStage implements DemoStage {
 
     @Override
     public void start(DemoContext ctx) {
-        Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.endpoints().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-live-view",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "tandem-demo-live-view");
+        Map<String, Object> props = ctx.endpoints()
+                .client(Map.of(
+                        // under the CLI's group prefix, which a secured cluster's ACLs grant its principal
+                        ConsumerConfig.GROUP_ID_CONFIG, "tandem-cli-demo-live-view",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                        ConsumerConfig.CLIENT_ID_CONFIG, "tandem-demo-live-view"));
         consumer = new KafkaConsumer<>(
                 props,
                 new StringDeserializer(),

@@ -24,6 +24,7 @@ import dev.tandem.schemas.kafka.AvroProducer;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.KafkaAcls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -109,8 +109,9 @@ public final class ScoringStage implements DemoStage {
         // the version the demo swaps to mid-stream: same data, another initialisation
         Path nextDir = model(ctx, log, 1, "-b");
         if (nextDir == null || ctx.stopping()) return;
-        ScoringConfig config = ScoringConfig.builder()
-                .batching(256, Duration.ofMillis(5))
+        ScoringConfig.Builder builder = ScoringConfig.builder();
+        ctx.client(KafkaAcls.SCORING).forEach((k, v) -> builder.set(ScoringConfig.KAFKA_PREFIX + k, v));
+        ScoringConfig config = builder.batching(256, Duration.ofMillis(5))
                 .parallelism(1)
                 .checkpointInterval(CHECKPOINT_INTERVAL)
                 .model(modelDir.toString(), STAGES)
@@ -121,8 +122,7 @@ public final class ScoringStage implements DemoStage {
                 .build());
         // Requests sent before the job has read the users' features would be scored with an empty history;
         // probe requests ask the job itself (its source's committed offsets lag by up to 10 s).
-        boolean caughtUp = job.awaitUserFeaturesRead(
-                ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl(), CATCH_UP_TIMEOUT);
+        boolean caughtUp = job.awaitUserFeaturesRead(ctx.endpoints(), CATCH_UP_TIMEOUT);
         job.failure().ifPresent(f -> {
             throw new IllegalStateException(f);
         });
@@ -195,6 +195,7 @@ public final class ScoringStage implements DemoStage {
         ModelControlClient.send(
                 ctx.endpoints().bootstrapServers(),
                 ctx.endpoints().registryUrl(),
+                ctx.endpoints().clientProperties(),
                 ModelControlClient.load(name, version, nextDir),
                 ModelControlClient.activate(name, version));
         ctx.println("sent LOAD + ACTIVATE " + name + "/" + version + " to '" + TandemTopics.MODEL_CONTROL
@@ -266,11 +267,12 @@ public final class ScoringStage implements DemoStage {
     }
 
     private static KafkaConsumer<byte[], byte[]> predictionsConsumer(DemoContext ctx) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.endpoints().bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "tandem-demo-predictions");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> p = ctx.endpoints()
+                .client(Map.of(
+                        // under the CLI's group prefix, which a secured cluster's ACLs grant its principal
+                        ConsumerConfig.GROUP_ID_CONFIG, "tandem-cli-demo-predictions",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
         KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(TandemTopics.PREDICTIONS));

@@ -17,6 +17,7 @@ import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.FileTrees;
+import dev.tandem.testkit.KafkaAcls;
 import dev.tandem.testkit.connect.ConnectRest;
 import dev.tandem.testkit.connect.ConnectWorker;
 import dev.tandem.testkit.connect.ConnectorDeployer;
@@ -93,19 +94,22 @@ public final class ServingStage implements DemoStage {
         String registry = ctx.endpoints().registryUrl();
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
         // a worker takes seconds to join its group: it does so while the features app and the training run
-        worker = CompletableFuture.supplyAsync(() -> startWorker(bootstrap, registry, plugins));
+        Map<String, String> security = ctx.client(KafkaAcls.CONNECT);
+        worker = CompletableFuture.supplyAsync(() -> startWorker(bootstrap, registry, plugins, security));
     }
 
-    private ConnectWorker startWorker(String bootstrap, String registry, Path plugins) {
+    /** @param security the connect principal's client settings on a secured cluster, for the worker and its tasks */
+    private ConnectWorker startWorker(String bootstrap, String registry, Path plugins, Map<String, String> security) {
         // The plugin dir is empty: the sinks come from the CLI's class path (service_load finds them there too), so
         // the demo needs no packaged plugin; one partition per internal topic is plenty for one worker.
         WorkerSettings settings = new WorkerSettings(
-                bootstrap,
-                registry,
-                0,
-                plugins,
-                "service_load",
-                Map.of("offset.storage.partitions", "1", "status.storage.partitions", "1"));
+                        bootstrap,
+                        registry,
+                        0,
+                        plugins,
+                        "service_load",
+                        Map.of("offset.storage.partitions", "1", "status.storage.partitions", "1"))
+                .withOverrides(WorkerSettings.securityOverrides(security));
         ConnectWorker w = ConnectWorker.start(settings.workerProperties());
         try {
             ConnectRest rest = new ConnectRest(w.restUrl(), Duration.ofSeconds(30));

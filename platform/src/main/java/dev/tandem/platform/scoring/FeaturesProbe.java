@@ -43,11 +43,23 @@ final class FeaturesProbe {
 
     private final ScoringConfig.Topics topics;
     private final Supplier<Optional<String>> failure;
+    private final Map<String, String> clientProperties;
 
-    /** @param failure why the job ended, empty while it runs: the wait gives up when it is not */
-    FeaturesProbe(ScoringConfig.Topics topics, Supplier<Optional<String>> failure) {
+    /**
+     * @param failure why the job ended, empty while it runs: the wait gives up when it is not
+     * @param clientProperties the probes' Kafka client security settings; empty on a plaintext cluster
+     */
+    FeaturesProbe(
+            ScoringConfig.Topics topics, Supplier<Optional<String>> failure, Map<String, String> clientProperties) {
         this.topics = topics;
         this.failure = failure;
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    private Map<String, Object> secured(Map<String, Object> props) {
+        Map<String, Object> all = new HashMap<>(props);
+        all.putAll(clientProperties);
+        return all;
     }
 
     private Optional<String> failure() {
@@ -117,10 +129,10 @@ final class FeaturesProbe {
         String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         Set<Integer> pending = new TreeSet<>(targets.keySet());
         Map<String, Integer> probes = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> predictions =
-                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try (KafkaConsumer<byte[], byte[]> predictions = new KafkaConsumer<>(
+                        secured(consumerProps), new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, ScoringRequest> producer = new KafkaProducer<>(
-                        producerProps,
+                        secured(producerProps),
                         new StringSerializer(),
                         new TandemAvroSerializer<>(registry, false, AvroSerdes.config(registryUrl)))) {
             List<TopicPartition> out = predictions.partitionsFor(topics.predictions()).stream()
@@ -187,7 +199,7 @@ final class FeaturesProbe {
      * is read first, the whole partition only when the tail holds none (a transactionally written topic
      * has commit markers between records).
      */
-    private static Map<Integer, UserFeatures> lastFeatures(
+    private Map<Integer, UserFeatures> lastFeatures(
             String bootstrap, SchemaRegistryClient registry, String topic, long deadline) {
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -203,7 +215,7 @@ final class FeaturesProbe {
         TandemAvroDeserializer<UserFeatures> de = new TandemAvroDeserializer<>(UserFeatures.class, registry, false);
         Map<Integer, UserFeatures> out = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(secured(props), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = c.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();

@@ -5,6 +5,7 @@ import dev.tandem.inference.ScoringRunner;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -231,7 +232,13 @@ public final class LocalScoring implements AutoCloseable {
      * caught up within {@code timeout}; false on timeout or when the job has ended ({@link #failure}).
      */
     public boolean awaitUserFeaturesRead(String bootstrap, String registryUrl, Duration timeout) throws Exception {
-        return new FeaturesProbe(config.topics(), this::failure).awaitUserFeaturesRead(bootstrap, registryUrl, timeout);
+        return awaitUserFeaturesRead(new KafkaEndpoints(bootstrap, registryUrl), timeout);
+    }
+
+    /** The same, the probes using {@code endpoints}' client settings (a secured cluster's principal). */
+    public boolean awaitUserFeaturesRead(KafkaEndpoints endpoints, Duration timeout) throws Exception {
+        return new FeaturesProbe(config.topics(), this::failure, endpoints.clientProperties())
+                .awaitUserFeaturesRead(endpoints.bootstrapServers(), endpoints.registryUrl(), timeout);
     }
 
     /**
@@ -239,7 +246,7 @@ public final class LocalScoring implements AutoCloseable {
      * joins with {@code user-features}, so any other topic never counts as read (tests use this).
      */
     boolean awaitRead(String bootstrap, String registryUrl, String featuresTopic, Duration timeout) throws Exception {
-        return new FeaturesProbe(config.topics(), this::failure)
+        return new FeaturesProbe(config.topics(), this::failure, Map.of())
                 .awaitRead(bootstrap, registryUrl, featuresTopic, timeout);
     }
 

@@ -69,6 +69,43 @@ class DemoIT {
         assertThat(demoDirs()).as("demo temp dirs").isEqualTo(tempBefore);
     }
 
+    /**
+     * {@code --secure}: the broker has only a SASL_SSL listener and enforces ACLs, so every stage gets through only
+     * with its own principal's credentials and grants (a stage left plaintext, or under a principal without its
+     * topic's or group's ACL, fails the run).
+     */
+    @Test
+    @Timeout(180)
+    void demoRunsSecuredWithAPrincipalPerStage() throws IOException {
+        Set<Path> tempBefore = demoDirs();
+
+        CliRun r = CliRun.run("demo", "--secure", "--events", "2000", "--models", models.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out())
+                .contains("(child JVM, TLS + SASL/SCRAM + ACLs)")
+                .contains("secured: SASL_SSL")
+                .contains("done: produced 2,000, consumed 2,000 events")
+                .containsPattern("features app processed [\\d,]+ events")
+                .containsPattern("scoring job started \\(.*\\) and read all of 'user-features' in [\\d.]+ s")
+                .containsPattern(
+                        "swap done: \\d+ requests sent during the swap, \\d+ predictions \\(none lost, none twice\\)")
+                .containsPattern(
+                        "the store \\(SQLite \\S+serving\\.db\\) holds the newest prediction of all 5 scored users")
+                .contains("demo finished")
+                .doesNotContain("→ HTTP ");
+        assertThat(r.out().lines().filter(l -> l.startsWith("  prediction demo-")))
+                .hasSize(5);
+        assertThat(r.out().lines().filter(l -> l.startsWith("  GET /v1/users/")))
+                .hasSize(3);
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(
+                        () -> assertThat(ProcessHandle.current().descendants().count())
+                                .as("child processes")
+                                .isZero());
+        assertThat(demoDirs()).as("demo temp dirs").isEqualTo(tempBefore);
+    }
+
     private static Set<Path> demoDirs() throws IOException {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return s.filter(p -> p.getFileName().toString().startsWith("tandem-demo-"))

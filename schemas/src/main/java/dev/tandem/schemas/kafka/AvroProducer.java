@@ -18,7 +18,9 @@ public final class AvroProducer implements AutoCloseable {
     public AvroProducer(KafkaEndpoints endpoints, String clientId) {
         this.values = new CountingSerializer<>(AvroSerdes.valueSerializer(endpoints.registryUrl()));
         this.producer = new KafkaProducer<>(
-                ProducerSettings.throughput(endpoints.bootstrapServers(), clientId), new StringSerializer(), values);
+                endpoints.client(ProducerSettings.throughput(endpoints.bootstrapServers(), clientId)),
+                new StringSerializer(),
+                values);
     }
 
     public void send(String topic, String key, SpecificRecord value) {

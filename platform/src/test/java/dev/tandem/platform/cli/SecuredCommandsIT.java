@@ -1,0 +1,121 @@
+package dev.tandem.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.schemas.topics.TandemTopics;
+import dev.tandem.testkit.KafkaAcls;
+import dev.tandem.testkit.TandemClusterExtension;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI on a cluster with TLS, SCRAM and ACLs: a command reaches it with a principal's client settings from
+ * {@code --client-config} (what {@code tandem dev-cluster --secure} writes per component), and is refused in one line
+ * without them or under a principal whose ACLs do not grant what it does.
+ */
+class SecuredCommandsIT {
+    @RegisterExtension
+    static final TandemClusterExtension CLUSTER = new TandemClusterExtension()
+            .secured(List.of(
+                    KafkaAcls.tools(KafkaAcls.TOOLS, "tandem-cli"),
+                    KafkaAcls.features(KafkaAcls.FEATURES, "tandem-features")));
+
+    @TempDir
+    Path dir;
+
+    private Path clientFile(String principal) throws IOException {
+        Path file = dir.resolve(principal + ".properties");
+        Properties p = new Properties();
+        p.putAll(CLUSTER.clientProperties(principal));
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+        }
+        return file;
+    }
+
+    private static CliRun generate(String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "generate",
+                "--events",
+                "500",
+                "--users",
+                "50",
+                "--items",
+                "100",
+                "--topic",
+                TandemTopics.EVENTS,
+                "--bootstrap",
+                CLUSTER.bootstrapServers(),
+                "--registry",
+                CLUSTER.registryUrl()));
+        args.addAll(List.of(more));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+
+    private static long eventsOnTopic() {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                CLUSTER.consumerProps("secured-commands-check"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = c.partitionsFor(TandemTopics.EVENTS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            return c.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
+    }
+
+    @Test
+    void theToolsPrincipalsSettingsLetGenerateWriteEvents() throws IOException {
+        long before = eventsOnTopic();
+
+        CliRun r = generate("--client-config", clientFile(KafkaAcls.TOOLS).toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(eventsOnTopic() - before).isEqualTo(500);
+    }
+
+    @Test
+    void withoutClientSettingsTheCommandIsRefusedInOneLine() {
+        CliRun r = generate();
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).contains(CLUSTER.bootstrapServers()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void anotherComponentsPrincipalIsRefusedByTheAclsInOneLine() throws IOException {
+        long before = eventsOnTopic();
+
+        // the features app's principal reads 'events'; it may not write it
+        CliRun r = generate("--client-config", clientFile(KafkaAcls.FEATURES).toString());
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).containsIgnoringCase("authoriz").doesNotContain("\tat ");
+        assertThat(eventsOnTopic()).isEqualTo(before);
+    }
+
+    @Test
+    void aMissingClientConfigFileIsAOneLineError() {
+        CliRun r = generate("--client-config", dir.resolve("nope.properties").toString());
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().strip())
+                .isEqualTo("tandem: --client-config " + dir.resolve("nope.properties") + ": no such file");
+    }
+}
