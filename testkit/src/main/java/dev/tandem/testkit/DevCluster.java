@@ -37,10 +37,9 @@ public final class DevCluster implements AutoCloseable {
      * @param registryPort the schema registry's HTTP port (0 = any free port)
      * @param partitions partitions of each multi-partition platform topic
      * @param childProcess run the broker as a child JVM (true) or inside this JVM
-     */
-    /**
-     * @param secure TLS, SCRAM-SHA-512 and ACLs (see {@link KafkaSecurity}, {@link KafkaAcls#platform()}); each
-     *     component's client settings are written to {@code <dataDir>/security/<principal>.properties}
+     * @param secure TLS, SCRAM-SHA-512 and ACLs (see {@link KafkaSecurity}, {@link KafkaAcls#platform()}), and the
+     *     registry on HTTPS with basic auth; each component's client settings (Kafka and registry) are written to
+     *     {@code <dataDir>/security/<principal>.properties}
      */
     public record Config(
             Path dataDir, int kafkaPort, int registryPort, int partitions, boolean childProcess, boolean secure) {
@@ -153,7 +152,8 @@ public final class DevCluster implements AutoCloseable {
             registry = SchemaRegistryLauncher.start(
                     broker.bootstrapServers(),
                     security == null ? Map.of() : security.clientProperties(KafkaAcls.REGISTRY),
-                    config.registryPort());
+                    config.registryPort(),
+                    security);
         } catch (RuntimeException e) {
             broker.close();
             throw e;

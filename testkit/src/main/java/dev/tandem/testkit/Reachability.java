@@ -1,6 +1,7 @@
 package dev.tandem.testkit;
 
 import dev.tandem.schemas.kafka.KafkaEndpoints;
+import dev.tandem.schemas.registry.RegistryClientConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -67,21 +68,51 @@ public final class Reachability {
 
     /** Only {@code http(s)://} registries are probed; {@code mock://} ones live in this JVM. */
     public static void requireRegistry(String url, Duration timeout) {
+        requireRegistry(url, Map.of(), timeout);
+    }
+
+    /**
+     * The same with the registry client's settings ({@code schema.registry.ssl.*}, {@code basic.auth.*}): a registry
+     * on HTTPS is probed with that truststore, and one that requires a password refuses wrong or missing credentials
+     * in one line.
+     */
+    public static void requireRegistry(String url, Map<String, String> registryConfigs, Duration timeout) {
         if (!url.startsWith("http://") && !url.startsWith("https://")) return;
-        String first = url.split(",")[0].trim();
-        String subjects = first.endsWith("/") ? first + "subjects" : first + "/subjects";
-        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        RegistryClientConfig config;
         try {
-            HttpResponse<Void> r = http.send(
-                    HttpRequest.newBuilder(URI.create(subjects))
-                            .timeout(timeout)
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
+            config = RegistryClientConfig.from(url, registryConfigs);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UnreachableException(
+                    "the schema registry settings for " + url + " are unusable: " + e.getMessage());
+        }
+        String first = config.urls().get(0).toString();
+        String subjects = first + "/subjects";
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(timeout);
+        if (config.sslContext() != null) hb.sslContext(config.sslContext());
+        HttpRequest.Builder rb =
+                HttpRequest.newBuilder(URI.create(subjects)).timeout(timeout).GET();
+        if (config.userInfo() != null) {
+            rb.header(
+                    "Authorization",
+                    "Basic "
+                            + java.util.Base64.getEncoder()
+                                    .encodeToString(
+                                            config.userInfo().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        try {
+            HttpResponse<Void> r = hb.build().send(rb.build(), HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() == 401 || r.statusCode() == 403) {
+                throw new UnreachableException("the schema registry at " + url + " refuses "
+                        + (config.userInfo() == null ? "requests without credentials" : "these credentials")
+                        + " (HTTP " + r.statusCode() + "); set basic.auth.user.info");
+            }
             if (r.statusCode() >= 500) {
                 throw new UnreachableException(
                         "the schema registry at " + url + " answers HTTP " + r.statusCode() + HINT);
             }
+        } catch (javax.net.ssl.SSLException e) {
+            throw new UnreachableException("cannot reach the schema registry at " + url + " over TLS (" + e.getMessage()
+                    + "); set schema.registry.ssl.truststore.location");
         } catch (IOException e) {
             throw new UnreachableException("cannot reach the schema registry at " + url + HINT);
         } catch (IllegalArgumentException e) {
@@ -98,8 +129,8 @@ public final class Reachability {
 
     /** Both, Kafka with a secured cluster's client settings. */
     public static void require(KafkaEndpoints endpoints, Map<String, String> clientProperties, Duration timeout) {
-        requireKafka(endpoints.bootstrapServers(), clientProperties, timeout);
-        requireRegistry(endpoints.registryUrl(), timeout);
+        requireKafka(endpoints.bootstrapServers(), KafkaEndpoints.securitySettings(clientProperties), timeout);
+        requireRegistry(endpoints.registryUrl(), KafkaEndpoints.registrySettings(clientProperties), timeout);
     }
 
     static boolean canConnect(String hostPort, int timeoutMs) {

@@ -22,6 +22,15 @@ final class SchemaRegistryLauncher {
     /** As {@link #start(String, int)}, the registry's Kafka clients with {@code clientProperties} (security). */
     static SchemaRegistryServer start(
             String bootstrapServers, java.util.Map<String, String> clientProperties, int port) {
+        return start(bootstrapServers, clientProperties, port, null);
+    }
+
+    /**
+     * As {@link #start(String, java.util.Map, int)}; with {@code security}, the registry serves HTTPS with its
+     * certificate and requires its basic-auth credentials ({@link KafkaSecurity#registryClientProperties()}).
+     */
+    static SchemaRegistryServer start(
+            String bootstrapServers, java.util.Map<String, String> clientProperties, int port, KafkaSecurity security) {
         LoopbackPorts.requireFree(port, "Schema registry");
         java.util.Map<String, Object> clients = new java.util.HashMap<>(clientProperties);
         clients.put("bootstrap.servers", bootstrapServers);
@@ -31,11 +40,15 @@ final class SchemaRegistryLauncher {
         SchemaStore store = KafkaSchemaStore.open(clients, TandemTopics.SCHEMAS, STORE_TIMEOUT);
         try {
             // The builder closes the store when the server fails to start.
-            return SchemaRegistryServer.builder()
+            SchemaRegistryServer.Builder b = SchemaRegistryServer.builder()
                     .host(LoopbackPorts.HOST)
                     .port(port)
-                    .store(store)
-                    .start();
+                    .store(store);
+            if (security != null) {
+                b.tls(security.registryServerTls())
+                        .basicAuth(KafkaSecurity.REGISTRY_HTTP_USER, security.registryPassword());
+            }
+            return b.start();
         } catch (BindException e) {
             throw new PortInUseException("Schema registry", port);
         } catch (IOException | RuntimeException e) {

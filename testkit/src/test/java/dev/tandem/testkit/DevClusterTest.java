@@ -10,6 +10,7 @@ import dev.tandem.schemas.topics.TopicSpec;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
@@ -106,10 +107,35 @@ class DevClusterTest {
                                 .get())
                         .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
             }
-            // the registry writes its log under its own principal
-            try (SchemaRegistryClient registry = SchemaRegistryClients.forUrl(cluster.registryUrl(), Map.of())) {
+            // the registry writes its log under its own principal, and serves HTTPS to clients with its password
+            assertThat(cluster.registryUrl()).startsWith("https://");
+            Map<String, String> registrySettings = new java.util.TreeMap<>();
+            tools.stringPropertyNames().stream()
+                    .filter(k -> k.startsWith("schema.registry.") || k.startsWith("basic.auth."))
+                    .forEach(k -> registrySettings.put(k, tools.getProperty(k)));
+            try (SchemaRegistryClient registry =
+                    SchemaRegistryClients.forUrl(cluster.registryUrl(), registrySettings)) {
                 assertThat(registry.register("events-value", EVENT)).isPositive();
             }
+            Reachability.requireRegistry(cluster.registryUrl(), registrySettings, Duration.ofSeconds(5));
+            Map<String, String> noPassword = new java.util.TreeMap<>(registrySettings);
+            noPassword.remove("basic.auth.user.info");
+            noPassword.remove("basic.auth.credentials.source");
+            assertThatThrownBy(() ->
+                            Reachability.requireRegistry(cluster.registryUrl(), noPassword, Duration.ofSeconds(5)))
+                    .isInstanceOf(UnreachableException.class)
+                    .hasMessageContaining("refuses requests without credentials (HTTP 401)");
+            Map<String, String> wrongPassword = new java.util.TreeMap<>(registrySettings);
+            wrongPassword.put("basic.auth.user.info", KafkaSecurity.REGISTRY_HTTP_USER + ":wrong");
+            assertThatThrownBy(() ->
+                            Reachability.requireRegistry(cluster.registryUrl(), wrongPassword, Duration.ofSeconds(5)))
+                    .isInstanceOf(UnreachableException.class)
+                    .hasMessageContaining("refuses these credentials (HTTP 401)");
+            assertThatThrownBy(
+                            () -> Reachability.requireRegistry(cluster.registryUrl(), Map.of(), Duration.ofSeconds(5)))
+                    .isInstanceOf(UnreachableException.class)
+                    .hasMessageContaining("over TLS")
+                    .hasMessageContaining("schema.registry.ssl.truststore.location");
         }
         // a restart keeps the credentials the storage was formatted with
         try (DevCluster again = DevCluster.start(cfg)) {

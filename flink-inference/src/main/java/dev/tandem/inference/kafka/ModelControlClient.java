@@ -2,6 +2,7 @@ package dev.tandem.inference.kafka;
 
 import dev.tandem.schemas.ModelCommandType;
 import dev.tandem.schemas.ModelControl;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
 import dev.tandem.schemas.topics.TandemTopics;
@@ -33,12 +34,16 @@ public final class ModelControlClient implements AutoCloseable {
         this(bootstrapServers, registryUrl, Map.of());
     }
 
-    /** @param clientProperties Kafka client security settings of a secured cluster; empty otherwise */
+    /**
+     * @param clientProperties a secured cluster's client settings, Kafka's and the registry client's (as in
+     *     {@link KafkaEndpoints#clientProperties()}); empty otherwise
+     */
     public ModelControlClient(String bootstrapServers, String registryUrl, Map<String, String> clientProperties) {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(registryUrl, "registryUrl");
-        this.serializer = new TandemAvroSerializer<>(SchemaRegistryClients.forUrl(registryUrl, Map.of()), false);
-        Map<String, Object> config = new java.util.HashMap<>(clientProperties);
+        this.serializer = new TandemAvroSerializer<>(
+                SchemaRegistryClients.forUrl(registryUrl, KafkaEndpoints.registrySettings(clientProperties)), false);
+        Map<String, Object> config = new java.util.HashMap<>(KafkaEndpoints.securitySettings(clientProperties));
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -35,10 +35,15 @@ final class ChaosApps {
     private ChaosApps() {}
 
     static Map<String, String> featuresSettings(
-            String bootstrap, String registry, Path dir, Map<String, String> security) {
+            String bootstrap,
+            String registry,
+            Path dir,
+            Map<String, String> security,
+            Map<String, String> registryClient) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put(FeaturesConfig.APPLICATION_ID, FEATURES_APP_ID);
         security.forEach((k, v) -> s.put(FeaturesConfig.STREAMS_PREFIX + k, v));
+        s.putAll(registryClient);
         s.put(FeaturesConfig.BOOTSTRAP_SERVERS, bootstrap);
         s.put(FeaturesConfig.SCHEMA_REGISTRY_URL, registry);
         s.put(FeaturesConfig.STATE_DIR, dir.resolve("features-state").toString());
@@ -52,9 +57,15 @@ final class ChaosApps {
     }
 
     static Map<String, String> scoringSettings(
-            String bootstrap, String registry, Path dir, Path model, Map<String, String> security) {
+            String bootstrap,
+            String registry,
+            Path dir,
+            Path model,
+            Map<String, String> security,
+            Map<String, String> registryClient) {
         Map<String, String> s = new LinkedHashMap<>();
         security.forEach((k, v) -> s.put(ScoringConfig.KAFKA_PREFIX + k, v));
+        s.putAll(registryClient);
         s.put(ScoringConfig.GROUP_ID, SCORING_ID);
         s.put(ScoringConfig.TRANSACTIONAL_ID_PREFIX, SCORING_ID);
         s.put(ScoringConfig.BOOTSTRAP_SERVERS, bootstrap);
@@ -74,10 +85,15 @@ final class ChaosApps {
     }
 
     static Map<String, String> monitoringSettings(
-            String bootstrap, String registry, Path dir, Map<String, String> security) {
+            String bootstrap,
+            String registry,
+            Path dir,
+            Map<String, String> security,
+            Map<String, String> registryClient) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put(MonitoringConfig.APPLICATION_ID, MONITORING_APP_ID);
         security.forEach((k, v) -> s.put(MonitoringConfig.STREAMS_PREFIX + k, v));
+        s.putAll(registryClient);
         s.put(MonitoringConfig.BOOTSTRAP_SERVERS, bootstrap);
         s.put(MonitoringConfig.SCHEMA_REGISTRY_URL, registry);
         s.put(MonitoringConfig.STATE_DIR, dir.resolve("monitoring-state").toString());
@@ -92,7 +108,12 @@ final class ChaosApps {
     }
 
     static List<String> connectArgs(
-            String bootstrap, String registry, Path dir, String storeUrl, Map<String, String> security)
+            String bootstrap,
+            String registry,
+            Path dir,
+            String storeUrl,
+            Map<String, String> security,
+            Map<String, String> registryClient)
             throws IOException {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.class", JdbcSinkConnector.class.getName());
@@ -100,6 +121,8 @@ final class ChaosApps {
         c.put("tasks.max", "1");
         c.put("value.converter", ByteArrayConverter.class.getName());
         c.put(ServingSinkConfig.REGISTRY_URL, registry);
+        // the sink decodes with its own registry client
+        c.putAll(registryClient);
         c.put(JdbcSinkConfig.CONNECTION_URL, storeUrl);
         Path connector = dir.resolve("serving-sink.properties");
         Map<String, String> file = new LinkedHashMap<>();
@@ -130,7 +153,10 @@ final class ChaosApps {
                 "--worker-property",
                 "status.storage.partitions=1"));
         // the worker's own clients, and the producers, consumers and admins it makes for connectors
-        WorkerSettings.securityOverrides(security).forEach((k, v) -> {
+        // ConnectCommand probes the registry with the worker's converter settings
+        Map<String, String> worker = new LinkedHashMap<>(WorkerSettings.securityOverrides(security));
+        worker.putAll(WorkerSettings.registryOverrides(registryClient));
+        worker.forEach((k, v) -> {
             args.add("--worker-property");
             args.add(k + "=" + v);
         });

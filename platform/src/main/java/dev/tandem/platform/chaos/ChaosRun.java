@@ -126,20 +126,25 @@ public final class ChaosRun {
         }
         Map<String, Object> registryClients = new java.util.HashMap<>(client(KafkaAcls.REGISTRY));
         registryClients.put("bootstrap.servers", bootstrap);
-        registryServer = SchemaRegistryServer.builder()
+        SchemaRegistryServer.Builder registryBuilder = SchemaRegistryServer.builder()
                 .host(LoopbackPorts.HOST)
                 .port(0)
-                .store(KafkaSchemaStore.open(registryClients, TandemTopics.SCHEMAS, Duration.ofSeconds(30)))
-                .start();
+                .store(KafkaSchemaStore.open(registryClients, TandemTopics.SCHEMAS, Duration.ofSeconds(30)));
+        if (security != null) {
+            registryBuilder
+                    .tls(security.registryServerTls())
+                    .basicAuth(KafkaSecurity.REGISTRY_HTTP_USER, security.registryPassword());
+        }
+        registryServer = registryBuilder.start();
         String registryUrl = registryServer.url();
-        registry = SchemaRegistryClients.forUrl(registryUrl, Map.of());
+        registry = SchemaRegistryClients.forUrl(registryUrl, registryClient());
         String storeUrl = "jdbc:sqlite:" + dir.resolve("serving.db");
         log.accept("broker " + bootstrap + ", registry " + registryUrl + ", data in " + dir);
 
         // ---- the apps, each a JVM of its own
         FeaturesConfig featuresConfig = FeaturesConfig.defaults();
-        Map<String, String> monitoringSettings =
-                ChaosApps.monitoringSettings(bootstrap, registryUrl, dir, client(KafkaAcls.MONITORING));
+        Map<String, String> monitoringSettings = ChaosApps.monitoringSettings(
+                bootstrap, registryUrl, dir, client(KafkaAcls.MONITORING), registryClient());
         MonitoringConfig monitoringConfig = MonitoringConfig.fromMap(monitoringSettings);
         apps.put(
                 Component.FEATURES,
@@ -150,7 +155,11 @@ public final class ChaosRun {
                         List.of(ChaosApps.write(
                                         dir.resolve("features.properties"),
                                         ChaosApps.featuresSettings(
-                                                bootstrap, registryUrl, dir, client(KafkaAcls.FEATURES)))
+                                                bootstrap,
+                                                registryUrl,
+                                                dir,
+                                                client(KafkaAcls.FEATURES),
+                                                registryClient()))
                                 .toString()),
                         logs));
         apps.put(
@@ -164,7 +173,12 @@ public final class ChaosRun {
                                 ChaosApps.write(
                                                 dir.resolve("scoring.properties"),
                                                 ChaosApps.scoringSettings(
-                                                        bootstrap, registryUrl, dir, model, client(KafkaAcls.SCORING)))
+                                                        bootstrap,
+                                                        registryUrl,
+                                                        dir,
+                                                        model,
+                                                        client(KafkaAcls.SCORING),
+                                                        registryClient()))
                                         .toString()),
                         logs));
         apps.put(
@@ -173,7 +187,8 @@ public final class ChaosRun {
                         "connect",
                         "512m",
                         TandemCli.class.getName(),
-                        ChaosApps.connectArgs(bootstrap, registryUrl, dir, storeUrl, client(KafkaAcls.CONNECT)),
+                        ChaosApps.connectArgs(
+                                bootstrap, registryUrl, dir, storeUrl, client(KafkaAcls.CONNECT), registryClient()),
                         logs));
         apps.put(
                 Component.MONITORING,
@@ -298,6 +313,11 @@ public final class ChaosRun {
     /** A principal's Kafka client settings on a secured run; none otherwise. */
     private Map<String, String> client(String principal) {
         return security == null ? Map.of() : security.clientProperties(principal);
+    }
+
+    /** The registry client's settings on a secured run (truststore, basic auth); none otherwise. */
+    private Map<String, String> registryClient() {
+        return security == null ? Map.of() : security.registryClientProperties();
     }
 
     private Map<String, Object> adminProps(String bootstrap) {

@@ -78,7 +78,9 @@ public final class ConnectCommand implements Callable<Integer> {
         WorkerSettings settings = worker.settings(cl, plain.bootstrapServers(), plain.registryUrl(), restPort);
         // with the worker's own security settings: a plain probe of a TLS or SASL listener fails before the worker
         // could start
-        kafka.reachableEndpoints(settings.clientSecurity());
+        Map<String, String> probe = new java.util.HashMap<>(settings.clientSecurity());
+        probe.putAll(settings.registryClient());
+        kafka.reachableEndpoints(probe);
 
         PrintWriter out = cl.getOut();
         Signals signals = Signals.install(null);

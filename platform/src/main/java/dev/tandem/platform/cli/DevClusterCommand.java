@@ -69,8 +69,9 @@ public final class DevClusterCommand implements Callable<Integer> {
 
     @Option(
             names = "--secure",
-            description = "TLS, SCRAM-SHA-512 and least-privilege ACLs on the broker, one principal per component;"
-                    + " each component's client settings are written to <data-dir>/security/<principal>.properties."
+            description = "TLS, SCRAM-SHA-512 and least-privilege ACLs on the broker, one principal per component, and"
+                    + " the schema registry on HTTPS with basic auth; each component's client settings are written to"
+                    + " <data-dir>/security/<principal>.properties."
                     + " A data dir created without it cannot be secured later.")
     boolean secure;
 
@@ -109,13 +110,17 @@ public final class DevClusterCommand implements Callable<Integer> {
             out.println("Schema registry:         " + cluster.registryUrl());
             out.println("Data dir:                " + dataDir.toAbsolutePath().normalize());
             if (cluster.security() != null)
-                out.println("Security:                TLS + SCRAM-SHA-512 + ACLs; client settings per component in "
-                        + cluster.security().directory() + "/<principal>.properties");
+                out.println("Security:                TLS + SCRAM-SHA-512 + ACLs, registry on HTTPS with basic auth;"
+                        + " client settings per component in "
+                        + cluster.security().directory()
+                        + "/<principal>.properties (the CLI's: --client-config .../tools.properties)");
             if (workerSettings != null) {
                 WorkerSettings ws = workerSettings.withKafka(cluster.bootstrapServers(), cluster.registryUrl());
                 if (cluster.security() != null)
-                    ws = ws.withOverrides(
-                            WorkerSettings.securityOverrides(cluster.security().clientProperties(KafkaAcls.CONNECT)));
+                    ws = ws.withOverrides(WorkerSettings.securityOverrides(
+                                    cluster.security().clientProperties(KafkaAcls.CONNECT)))
+                            .withOverrides(WorkerSettings.registryOverrides(
+                                    cluster.security().registryClientProperties()));
                 ConnectWorker w = worker.start(ws, out);
                 connectWorker.set(w);
                 out.println("Connect REST API:        " + w.restUrl());

@@ -64,6 +64,26 @@ public record WorkerSettings(
         return out;
     }
 
+    /**
+     * A secured registry's client settings (truststore, basic auth) for the worker's default value converter; a
+     * connector that sets its own converter, or decodes bytes itself, takes them in its own config.
+     */
+    public static Map<String, String> registryOverrides(Map<String, String> registryClientSettings) {
+        Map<String, String> out = new LinkedHashMap<>();
+        registryClientSettings.forEach((k, v) -> out.put(WorkerConfig.VALUE_CONVERTER_CLASS_CONFIG + "." + k, v));
+        return out;
+    }
+
+    /** The registry client settings the worker's value converter has ({@link #registryOverrides}), unprefixed. */
+    public Map<String, String> registryClient() {
+        String prefix = WorkerConfig.VALUE_CONVERTER_CLASS_CONFIG + ".";
+        Map<String, String> unprefixed = new LinkedHashMap<>();
+        workerProperties().forEach((k, v) -> {
+            if (k.startsWith(prefix)) unprefixed.put(k.substring(prefix.length()), v);
+        });
+        return dev.tandem.schemas.kafka.KafkaEndpoints.registrySettings(unprefixed);
+    }
+
     /** The same settings with {@code more} applied last. */
     public WorkerSettings withOverrides(Map<String, String> more) {
         Map<String, String> all = new LinkedHashMap<>(overrides);

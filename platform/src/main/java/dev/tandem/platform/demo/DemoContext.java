@@ -46,7 +46,15 @@ public final class DemoContext {
     /** @param security the secured cluster's credentials, null for a plaintext cluster */
     void cluster(KafkaEndpoints plain, KafkaSecurity security) {
         this.security = security;
-        this.endpoints = plain.withClientProperties(client(KafkaAcls.TOOLS));
+        Map<String, String> tools = new LinkedHashMap<>(client(KafkaAcls.TOOLS));
+        tools.putAll(registry());
+        this.endpoints = plain.withClientProperties(tools);
+    }
+
+    /** The registry client's settings on a secured cluster (HTTPS truststore, basic auth); none otherwise. */
+    public Map<String, String> registry() {
+        KafkaSecurity s = security;
+        return s == null ? Map.of() : s.registryClientProperties();
     }
 
     /**

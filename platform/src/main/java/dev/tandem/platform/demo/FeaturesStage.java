@@ -62,6 +62,7 @@ public final class FeaturesStage implements DemoStage {
         settings.put(FeaturesConfig.STATE_DIR, stateDir.toString());
         settings.put(FeaturesConfig.HTTP_PORT, "0");
         ctx.client(KafkaAcls.FEATURES).forEach((k, v) -> settings.put(FeaturesConfig.STREAMS_PREFIX + k, v));
+        settings.putAll(ctx.registry());
         FeaturesConfig config = FeaturesConfig.fromMap(settings);
         app = new FeaturesApp(config).start();
         baseUrl = "http://" + config.httpHost() + ":" + app.httpPort();

@@ -44,7 +44,8 @@ public final class LiveViewStage implements DemoStage {
         consumer = new KafkaConsumer<>(
                 props,
                 new StringDeserializer(),
-                AvroSerdes.<UserEvent>valueDeserializer(ctx.endpoints().registryUrl()));
+                AvroSerdes.<UserEvent>valueDeserializer(
+                        ctx.endpoints().registryUrl(), ctx.endpoints().registryConfigs()));
         consumer.subscribe(List.of(TandemTopics.EVENTS));
         thread = new Thread(
                 () -> {

@@ -111,6 +111,7 @@ public final class ScoringStage implements DemoStage {
         if (nextDir == null || ctx.stopping()) return;
         ScoringConfig.Builder builder = ScoringConfig.builder();
         ctx.client(KafkaAcls.SCORING).forEach((k, v) -> builder.set(ScoringConfig.KAFKA_PREFIX + k, v));
+        ctx.registry().forEach(builder::set);
         ScoringConfig config = builder.batching(256, Duration.ofMillis(5))
                 .parallelism(1)
                 .checkpointInterval(CHECKPOINT_INTERVAL)
@@ -152,7 +153,8 @@ public final class ScoringStage implements DemoStage {
         try (KafkaConsumer<byte[], byte[]> consumer = predictionsConsumer(ctx)) {
             TandemAvroDeserializer<Prediction> de = new TandemAvroDeserializer<>(
                     Prediction.class,
-                    SchemaRegistryClients.forUrl(ctx.endpoints().registryUrl(), Map.of()),
+                    SchemaRegistryClients.forUrl(
+                            ctx.endpoints().registryUrl(), ctx.endpoints().registryConfigs()),
                     false);
             Set<String> seen = new LinkedHashSet<>();
             long deadline = System.nanoTime() + PREDICTIONS_TIMEOUT.toNanos();

@@ -72,6 +72,9 @@ public final class ServingStage implements DemoStage {
     private Path dir;
     private String redisPrefix;
     private CompletableFuture<ConnectWorker> worker;
+    /** The sink's registry client settings (a secured cluster's HTTPS truststore and basic auth). */
+    private Map<String, String> registryConfigs = Map.of();
+
     private RecommendationStore store;
     private RecommendationsHttpServer server;
 
@@ -95,6 +98,7 @@ public final class ServingStage implements DemoStage {
         Path plugins = Files.createDirectory(dir.resolve("plugins"));
         // a worker takes seconds to join its group: it does so while the features app and the training run
         Map<String, String> security = ctx.client(KafkaAcls.CONNECT);
+        registryConfigs = ctx.registry();
         worker = CompletableFuture.supplyAsync(() -> startWorker(bootstrap, registry, plugins, security));
     }
 
@@ -133,6 +137,7 @@ public final class ServingStage implements DemoStage {
         // the sink decodes the wire bytes itself: about half the CPU per record of going through Connect's structs
         c.put("value.converter", ByteArrayConverter.class.getName());
         c.put(ServingSinkConfig.REGISTRY_URL, registryUrl);
+        c.putAll(registryConfigs);
         if (redisUrl != null) {
             c.put("connector.class", RedisSinkConnector.class.getName());
             c.put(RedisSinkConfig.URI, redisUrl);

@@ -6,6 +6,7 @@ import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.kafka.AvroSerdes;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
@@ -58,7 +59,7 @@ final class FeaturesProbe {
 
     private Map<String, Object> secured(Map<String, Object> props) {
         Map<String, Object> all = new HashMap<>(props);
-        all.putAll(clientProperties);
+        all.putAll(KafkaEndpoints.securitySettings(clientProperties));
         return all;
     }
 
@@ -97,7 +98,8 @@ final class FeaturesProbe {
      */
     boolean awaitRead(String bootstrap, String registryUrl, String featuresTopic, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (SchemaRegistryClient registry = SchemaRegistryClients.forUrl(registryUrl, Map.of())) {
+        try (SchemaRegistryClient registry =
+                SchemaRegistryClients.forUrl(registryUrl, KafkaEndpoints.registrySettings(clientProperties))) {
             return awaitRead(bootstrap, registryUrl, registry, featuresTopic, deadline);
         }
     }
@@ -134,7 +136,10 @@ final class FeaturesProbe {
                 KafkaProducer<String, ScoringRequest> producer = new KafkaProducer<>(
                         secured(producerProps),
                         new StringSerializer(),
-                        new TandemAvroSerializer<>(registry, false, AvroSerdes.config(registryUrl)))) {
+                        new TandemAvroSerializer<>(
+                                registry,
+                                false,
+                                AvroSerdes.config(registryUrl, KafkaEndpoints.registrySettings(clientProperties))))) {
             List<TopicPartition> out = predictions.partitionsFor(topics.predictions()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();

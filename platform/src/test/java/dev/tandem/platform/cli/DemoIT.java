@@ -85,6 +85,7 @@ class DemoIT {
         assertThat(r.out())
                 .contains("(child JVM, TLS + SASL/SCRAM + ACLs)")
                 .contains("secured: SASL_SSL")
+                .containsPattern("schema registry https://127\\.0\\.0\\.1:\\d+")
                 .contains("done: produced 2,000, consumed 2,000 events")
                 .containsPattern("features app processed [\\d,]+ events")
                 .containsPattern("scoring job started \\(.*\\) and read all of 'user-features' in [\\d.]+ s")

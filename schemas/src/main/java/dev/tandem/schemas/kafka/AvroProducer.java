@@ -16,7 +16,8 @@ public final class AvroProducer implements AutoCloseable {
     private final SendErrors errors = new SendErrors();
 
     public AvroProducer(KafkaEndpoints endpoints, String clientId) {
-        this.values = new CountingSerializer<>(AvroSerdes.valueSerializer(endpoints.registryUrl()));
+        this.values = new CountingSerializer<>(
+                AvroSerdes.valueSerializer(endpoints.registryUrl(), endpoints.registryConfigs()));
         this.producer = new KafkaProducer<>(
                 endpoints.client(ProducerSettings.throughput(endpoints.bootstrapServers(), clientId)),
                 new StringSerializer(),

@@ -16,15 +16,32 @@ public final class AvroSerdes {
                 "specific.avro.reader", true);
     }
 
+    /** {@link #config(String)} with the registry client's own settings (basic auth, TLS) added. */
+    public static Map<String, Object> config(String registryUrl, Map<String, String> registryConfigs) {
+        Map<String, Object> c = new java.util.HashMap<>(registryConfigs);
+        c.putAll(config(registryUrl));
+        return c;
+    }
+
     public static <T extends SpecificRecord> TandemAvroSerializer<T> valueSerializer(String registryUrl) {
+        return valueSerializer(registryUrl, Map.of());
+    }
+
+    public static <T extends SpecificRecord> TandemAvroSerializer<T> valueSerializer(
+            String registryUrl, Map<String, String> registryConfigs) {
         TandemAvroSerializer<T> s = new TandemAvroSerializer<>();
-        s.configure(config(registryUrl), false);
+        s.configure(config(registryUrl, registryConfigs), false);
         return s;
     }
 
     public static <T extends SpecificRecord> TandemAvroDeserializer<T> valueDeserializer(String registryUrl) {
+        return valueDeserializer(registryUrl, Map.of());
+    }
+
+    public static <T extends SpecificRecord> TandemAvroDeserializer<T> valueDeserializer(
+            String registryUrl, Map<String, String> registryConfigs) {
         TandemAvroDeserializer<T> d = new TandemAvroDeserializer<>();
-        d.configure(config(registryUrl), false);
+        d.configure(config(registryUrl, registryConfigs), false);
         return d;
     }
 }

@@ -9,8 +9,10 @@ import java.util.stream.Collectors;
  * Where the platform's Kafka and schema registry are, and how a client reaches a secured cluster. The defaults are
  * what {@code tandem dev-cluster} starts.
  *
- * @param clientProperties Kafka client settings every producer, consumer and admin made from these endpoints gets
- *     ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}); empty for a plaintext cluster
+ * @param clientProperties how clients reach a secured cluster, as in a Confluent client config file: Kafka settings
+ *     ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) every producer, consumer and admin made from these
+ *     endpoints gets, and the registry client's ({@code schema.registry.*}, {@code basic.auth.*}); empty for a
+ *     plaintext cluster
  */
 public record KafkaEndpoints(String bootstrapServers, String registryUrl, Map<String, String> clientProperties) {
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
@@ -38,9 +40,29 @@ public record KafkaEndpoints(String bootstrapServers, String registryUrl, Map<St
      */
     public Map<String, Object> client(Map<String, Object> base) {
         Map<String, Object> c = new java.util.HashMap<>(base);
-        c.putAll(clientProperties);
+        clientProperties.forEach((k, v) -> {
+            if (!isRegistryKey(k)) c.put(k, v);
+        });
         c.put("bootstrap.servers", bootstrapServers);
         return c;
+    }
+
+    /** The registry client's settings among the client properties (basic auth, TLS), without the URL. */
+    public Map<String, String> registryConfigs() {
+        return registrySettings(clientProperties);
+    }
+
+    /** The registry client's settings among {@code settings}: {@code schema.registry.*} but the URL, {@code basic.auth.*}. */
+    public static Map<String, String> registrySettings(Map<String, String> settings) {
+        Map<String, String> out = new TreeMap<>();
+        settings.forEach((k, v) -> {
+            if (isRegistryKey(k) && !k.equals("schema.registry.url")) out.put(k, v);
+        });
+        return out;
+    }
+
+    private static boolean isRegistryKey(String key) {
+        return key.startsWith("schema.registry.") || key.startsWith("basic.auth.");
     }
 
     /** The client security settings among {@code settings}: {@code security.protocol}, {@code sasl.*}, {@code ssl.*}. */
