@@ -80,6 +80,16 @@ public record HttpSecurity(Path keystore, String keystorePassword, String keysto
         return m;
     }
 
+    /** Masked as {@link Settings#describe} masks: records print every component, and this one holds secrets. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("HttpSecurity[");
+        asMap().forEach((k, v) ->
+                sb.append(k).append('=').append(Settings.mask(k, v)).append(", "));
+        sb.setLength(sb.length() - 2);
+        return sb.append(']').toString();
+    }
+
     public boolean tls() {
         return keystore != null;
     }

@@ -78,6 +78,7 @@ class HttpSecurityTest {
         HttpSecurity inline =
                 HttpSecurity.from(Settings.load(DEFAULTS, Set.of(), null, Map.of("TANDEM_HTTP_AUTH_TOKEN", "t0ken")));
         assertThat(inline.bearerToken()).isEqualTo("t0ken");
+        assertThat(inline.toString()).doesNotContain("t0ken");
         assertThat(Settings.describe("t", inline.asMap()))
                 .doesNotContain("t0ken")
                 .contains("http.auth.token = ****");
