@@ -73,6 +73,17 @@ helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version | replace "+
 {{- end }}
 {{- end }}
 
+{{/* The HTTP API's bearer token (HttpSecurity's http.auth.token) from its Secret, when httpAuth.tokenSecret is set. */}}
+{{- define "tandem.httpAuthEnv" -}}
+{{- if .Values.httpAuth.tokenSecret }}
+- name: {{ include "tandem.envName" "http.auth.token" }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.httpAuth.tokenSecret }}
+      key: {{ .Values.httpAuth.tokenKey }}
+{{- end }}
+{{- end }}
+
 {{/* Kafka client security settings, unprefixed; callers add their pass-through prefix (streams., kafka.). */}}
 {{- define "tandem.kafkaClientSecurity" -}}
 {{- $k := .Values.kafka }}

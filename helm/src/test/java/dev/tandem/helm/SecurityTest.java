@@ -139,6 +139,34 @@ class SecurityTest {
         }
     }
 
+    @Test
+    void theHttpApisTakeTheirBearerTokenFromItsSecretAndPrometheusSendsIt() {
+        var containers = AppSettingsTest.containersByComponent(SECURED);
+        for (String component : List.of("features", "monitoring", "serving")) {
+            JsonNode token = StreamSupport.stream(
+                            containers.get(component).get(0).path("env").spliterator(), false)
+                    .filter(e -> e.path("name").asText().equals("TANDEM_HTTP_AUTH_TOKEN"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(component + " has no TANDEM_HTTP_AUTH_TOKEN"));
+            assertThat(token.has("value")).as(component).isFalse();
+            assertThat(token.path("valueFrom").path("secretKeyRef").path("name").asText())
+                    .isEqualTo("tandem-http");
+            assertThat(token.path("valueFrom").path("secretKeyRef").path("key").asText())
+                    .isEqualTo("token");
+        }
+        List<ObjectNode> monitors = Chart.ofKind(SECURED, "ServiceMonitor");
+        assertThat(monitors).hasSize(3).allSatisfy(m -> {
+            JsonNode auth = m.path("spec").path("endpoints").get(0).path("authorization");
+            assertThat(auth.path("type").asText()).isEqualTo("Bearer");
+            assertThat(auth.path("credentials").path("name").asText()).isEqualTo("tandem-http");
+        });
+        // off by default: no token variable, no authorization on the monitors
+        for (var e :
+                AppSettingsTest.containersByComponent(Chart.render("defaults")).entrySet())
+            for (JsonNode c : e.getValue())
+                assertThat(AppSettingsTest.env(c)).as(e.getKey()).doesNotContainKey("TANDEM_HTTP_AUTH_TOKEN");
+    }
+
     private static int containerPort(String component, String name) {
         for (JsonNode c : AppSettingsTest.containersByComponent(SECURED).get(component))
             for (JsonNode p : c.path("ports"))

@@ -69,7 +69,12 @@ public final class MonitoringApp implements AutoCloseable {
                 cards);
         outcomeSubtopology = MonitoringTopology.outcomeSubtopology(topology);
         http = new MonitoringHttpServer(
-                config.httpHost(), config.httpPort(), this::isHealthy, this::isReady, meters::scrape);
+                config.httpHost(),
+                config.httpPort(),
+                this::isHealthy,
+                this::isReady,
+                meters::scrape,
+                config.httpSecurity());
         KafkaStreams ks = new KafkaStreams(topology, config.streamsProperties());
         ks.setGlobalStateRestoreListener(new StateRestoreListener() {
             @Override
@@ -103,7 +108,11 @@ public final class MonitoringApp implements AutoCloseable {
         streams = ks;
         ks.start();
         http.start();
-        LOG.info("monitoring metrics on http://{}:{}/metrics", config.httpHost(), http.port());
+        LOG.info(
+                "monitoring metrics on {}://{}:{}/metrics",
+                config.httpSecurity().scheme(),
+                config.httpHost(),
+                http.port());
         return this;
     }
 

@@ -6,6 +6,7 @@ import dev.tandem.schemas.Action;
 import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.http.HttpSecurity;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * Typed configuration of the monitoring app, read as every Tandem app reads its settings ({@link Settings}): built-in
  * defaults, a properties file, then {@code TANDEM_<KEY>} environment variables. Keys starting with {@code streams.}
  * go to Kafka Streams without the prefix; {@code schema.registry.*} and {@code basic.auth.*} to the registry client.
+ * {@code http.tls.*} and {@code http.auth.*} protect {@code /metrics} ({@link HttpSecurity}; off by default).
  */
 public record MonitoringConfig(
         String applicationId,
@@ -37,7 +39,8 @@ public record MonitoringConfig(
         Map<String, String> streamsOverrides,
         Map<String, String> registryConfigs,
         List<Path> modelCards,
-        MicrometerMonitoringMetrics.DriftThresholds driftThresholds) {
+        MicrometerMonitoringMetrics.DriftThresholds driftThresholds,
+        HttpSecurity httpSecurity) {
 
     public static final String APPLICATION_ID = "application.id";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -45,6 +48,11 @@ public record MonitoringConfig(
     public static final String STATE_DIR = "state.dir";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_TLS_KEYSTORE_PATH = HttpSecurity.TLS_KEYSTORE_PATH;
+    public static final String HTTP_TLS_KEYSTORE_PASSWORD = HttpSecurity.TLS_KEYSTORE_PASSWORD;
+    public static final String HTTP_TLS_KEYSTORE_TYPE = HttpSecurity.TLS_KEYSTORE_TYPE;
+    public static final String HTTP_AUTH_TOKEN = HttpSecurity.AUTH_TOKEN;
+    public static final String HTTP_AUTH_TOKEN_FILE = HttpSecurity.AUTH_TOKEN_FILE;
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
@@ -81,6 +89,7 @@ public record MonitoringConfig(
         d.put(STATE_DIR, ".tandem/monitoring-state");
         d.put(HTTP_HOST, "127.0.0.1");
         d.put(HTTP_PORT, "8092");
+        d.putAll(HttpSecurity.DEFAULTS);
         d.put(PROCESSING_GUARANTEE, "exactly_once_v2");
         // outcomes wait a horizon anyway: Kafka Streams' exactly-once default, not the features app's 20 ms
         d.put(COMMIT_INTERVAL_MS, "100");
@@ -168,7 +177,8 @@ public record MonitoringConfig(
                     Map.copyOf(v.withPrefix(STREAMS_PREFIX)),
                     Map.copyOf(registry),
                     v.list(MODEL_CARDS).stream().map(Path::of).toList(),
-                    thresholds(v));
+                    thresholds(v),
+                    HttpSecurity.from(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid monitoring configuration: " + e.getMessage(), e);
         }
@@ -227,6 +237,7 @@ public record MonitoringConfig(
         m.put(STATE_DIR, stateDir.toString());
         m.put(HTTP_HOST, httpHost);
         m.put(HTTP_PORT, Integer.toString(httpPort));
+        m.putAll(httpSecurity.asMap());
         m.put(PROCESSING_GUARANTEE, processingGuarantee);
         m.put(COMMIT_INTERVAL_MS, Long.toString(commitIntervalMs));
         m.put(NUM_STREAM_THREADS, Integer.toString(numStreamThreads));

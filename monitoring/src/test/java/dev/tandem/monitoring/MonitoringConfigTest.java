@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.schemas.Action;
+import dev.tandem.schemas.http.HttpSecurity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,5 +105,28 @@ class MonitoringConfigTest {
                 .startsWith("Usage: MonitoringApp [config.properties]")
                 .contains("funnel.horizon (TANDEM_FUNNEL_HORIZON)");
         assertThat(usage.lines().filter(l -> l.contains("(TANDEM_"))).hasSize(MonitoringConfig.DEFAULTS.size());
+    }
+
+    @Test
+    void httpSecurityIsOffByDefaultAndComesFromTheEnvironmentMasked() {
+        assertThat(MonitoringConfig.defaults().httpSecurity()).isEqualTo(HttpSecurity.NONE);
+        MonitoringConfig c = MonitoringConfig.load(
+                null,
+                Map.of(
+                        "TANDEM_HTTP_TLS_KEYSTORE_PATH", "/etc/tandem/tls/monitoring.p12",
+                        "TANDEM_HTTP_TLS_KEYSTORE_PASSWORD", "ks-s3cret",
+                        "TANDEM_HTTP_AUTH_TOKEN_FILE", "/var/run/secrets/tandem/token"));
+        assertThat(c.httpSecurity().tls()).isTrue();
+        assertThat(c.httpSecurity().tokenFile()).isEqualTo(Path.of("/var/run/secrets/tandem/token"));
+        assertThat(c.describe())
+                .doesNotContain("s3cret")
+                .contains(
+                        "http.tls.keystore.path = /etc/tandem/tls/monitoring.p12",
+                        "http.tls.keystore.password = ****",
+                        "http.auth.token.file = /var/run/secrets/tandem/token");
+        assertThat(MonitoringConfig.fromMap(Map.of(MonitoringConfig.HTTP_AUTH_TOKEN, "tok-s3cret"))
+                        .describe())
+                .doesNotContain("tok-s3cret")
+                .contains("http.auth.token = ****");
     }
 }

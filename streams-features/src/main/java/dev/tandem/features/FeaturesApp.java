@@ -71,7 +71,8 @@ public final class FeaturesApp implements AutoCloseable {
                 config.policy().maxIdLength(),
                 this::isHealthy,
                 this::isReady,
-                meters::scrape);
+                meters::scrape,
+                config.httpSecurity());
         HostInfo self = new HostInfo(config.advertisedHost(), http.port());
         KafkaStreams ks = new KafkaStreams(topology, streamsProperties(self));
         ks.setGlobalStateRestoreListener(new StateRestoreListener() {
@@ -121,7 +122,12 @@ public final class FeaturesApp implements AutoCloseable {
         streams = ks;
         ks.start();
         http.start();
-        LOG.info("features API on http://{}:{} (advertised as {})", config.httpHost(), http.port(), self);
+        LOG.info(
+                "features API on {}://{}:{} (advertised as {})",
+                config.httpSecurity().scheme(),
+                config.httpHost(),
+                http.port(),
+                self);
         return this;
     }
 

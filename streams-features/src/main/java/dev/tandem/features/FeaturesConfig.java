@@ -4,6 +4,7 @@ import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.streams.TtlClock;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.http.HttpSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.TreeMap;
  * {@code TANDEM_BOOTSTRAP_SERVERS}, {@code TANDEM_STREAMS_SECURITY_PROTOCOL}). Unknown keys in the file
  * are errors (typos); unknown {@code TANDEM_} variables are ignored (other components share the prefix).
  * Keys starting with {@code streams.} are passed to Kafka Streams without the prefix; keys starting with
- * {@code schema.registry.} or {@code basic.auth.} go to the registry client. {@link #describe()} masks secrets.
+ * {@code schema.registry.} or {@code basic.auth.} go to the registry client. {@code http.tls.*} and
+ * {@code http.auth.*} protect the HTTP API ({@link HttpSecurity}; off by default). {@link #describe()} masks secrets.
  */
 public record FeaturesConfig(
         String applicationId,
@@ -38,7 +40,8 @@ public record FeaturesConfig(
         SequencePolicy policy,
         FeatureTopology.Options options,
         Map<String, String> streamsOverrides,
-        Map<String, String> registryConfigs) {
+        Map<String, String> registryConfigs,
+        HttpSecurity httpSecurity) {
 
     public static final String ENV_PREFIX = "TANDEM_";
     public static final String APPLICATION_ID = "application.id";
@@ -48,6 +51,11 @@ public record FeaturesConfig(
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    public static final String HTTP_TLS_KEYSTORE_PATH = HttpSecurity.TLS_KEYSTORE_PATH;
+    public static final String HTTP_TLS_KEYSTORE_PASSWORD = HttpSecurity.TLS_KEYSTORE_PASSWORD;
+    public static final String HTTP_TLS_KEYSTORE_TYPE = HttpSecurity.TLS_KEYSTORE_TYPE;
+    public static final String HTTP_AUTH_TOKEN = HttpSecurity.AUTH_TOKEN;
+    public static final String HTTP_AUTH_TOKEN_FILE = HttpSecurity.AUTH_TOKEN_FILE;
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
@@ -85,6 +93,7 @@ public record FeaturesConfig(
         d.put(HTTP_HOST, "127.0.0.1");
         d.put(HTTP_PORT, "8090");
         d.put(HTTP_ADVERTISED_HOST, "");
+        d.putAll(HttpSecurity.DEFAULTS);
         d.put(PROCESSING_GUARANTEE, "exactly_once_v2");
         // p99 event → user-features ≤ 50 ms at 5,000 events/s only with 20 ms (tandem bench features,
         // docs/benchmarks.md)
@@ -185,7 +194,8 @@ public record FeaturesConfig(
                     policy,
                     options,
                     Map.copyOf(v.withPrefix(STREAMS_PREFIX)),
-                    Map.copyOf(registry));
+                    Map.copyOf(registry),
+                    HttpSecurity.from(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid features configuration: " + e.getMessage(), e);
         }
@@ -215,6 +225,7 @@ public record FeaturesConfig(
         m.put(HTTP_HOST, httpHost);
         m.put(HTTP_PORT, Integer.toString(httpPort));
         m.put(HTTP_ADVERTISED_HOST, advertisedHost);
+        m.putAll(httpSecurity.asMap());
         m.put(PROCESSING_GUARANTEE, processingGuarantee);
         m.put(COMMIT_INTERVAL_MS, Long.toString(commitIntervalMs));
         m.put(NUM_STREAM_THREADS, Integer.toString(numStreamThreads));

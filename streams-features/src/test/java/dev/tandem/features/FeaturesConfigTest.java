@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.features.streams.TtlClock;
 import dev.tandem.schemas.config.Durations;
+import dev.tandem.schemas.http.HttpSecurity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,5 +114,28 @@ class FeaturesConfigTest {
                 .startsWith("Usage: FeaturesApp [config.properties]")
                 .contains("sequence.max.events (TANDEM_SEQUENCE_MAX_EVENTS)");
         assertThat(usage.lines().filter(l -> l.contains("(TANDEM_"))).hasSize(FeaturesConfig.DEFAULTS.size());
+    }
+
+    @Test
+    void httpSecurityIsOffByDefaultAndComesFromTheEnvironmentMasked() {
+        assertThat(FeaturesConfig.defaults().httpSecurity()).isEqualTo(HttpSecurity.NONE);
+        FeaturesConfig c = FeaturesConfig.load(
+                null,
+                Map.of(
+                        "TANDEM_HTTP_TLS_KEYSTORE_PATH", "/etc/tandem/tls/features.p12",
+                        "TANDEM_HTTP_TLS_KEYSTORE_PASSWORD", "ks-s3cret",
+                        "TANDEM_HTTP_AUTH_TOKEN", "tok-s3cret"));
+        assertThat(c.httpSecurity().keystore()).isEqualTo(Path.of("/etc/tandem/tls/features.p12"));
+        assertThat(c.httpSecurity().bearerToken()).isEqualTo("tok-s3cret");
+        assertThat(c.describe())
+                .doesNotContain("s3cret")
+                .contains(
+                        "http.tls.keystore.path = /etc/tandem/tls/features.p12",
+                        "http.tls.keystore.password = ****",
+                        "http.auth.token = ****");
+        assertThat(c.with(Map.of(FeaturesConfig.HTTP_AUTH_TOKEN, "", FeaturesConfig.HTTP_AUTH_TOKEN_FILE, "/t"))
+                        .httpSecurity()
+                        .tokenFile())
+                .isEqualTo(Path.of("/t"));
     }
 }

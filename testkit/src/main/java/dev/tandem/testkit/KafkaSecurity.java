@@ -184,6 +184,11 @@ public final class KafkaSecurity {
         return dir;
     }
 
+    /** The broker's key and certificate (PKCS12, password {@link #trustStorePassword()}); HTTPS servers in tests use it too. */
+    public Path keyStore() {
+        return dir.resolve(KEYSTORE);
+    }
+
     public Path trustStore() {
         return dir.resolve(TRUSTSTORE);
     }

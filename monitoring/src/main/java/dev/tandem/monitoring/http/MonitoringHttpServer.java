@@ -2,6 +2,7 @@ package dev.tandem.monitoring.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.http.JdkHttpServers;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * The monitoring app's HTTP endpoints on the JDK server: {@code GET /metrics} (Prometheus text), {@code GET /health}
- * (200 unless the app failed), {@code GET /ready} (200 when RUNNING with nothing restoring).
+ * (200 unless the app failed), {@code GET /ready} (200 when RUNNING with nothing restoring). With {@link HttpSecurity}
+ * it speaks HTTPS and/or wants a bearer token on {@code /metrics} (Prometheus sends it with {@code authorization});
+ * the probes stay open.
  */
 public final class MonitoringHttpServer implements AutoCloseable {
     public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -34,11 +37,23 @@ public final class MonitoringHttpServer implements AutoCloseable {
     /** Binds {@code host:port} now (port 0: any free port, see {@link #port()}); serves after {@link #start()}. */
     public MonitoringHttpServer(
             String host, int port, BooleanSupplier healthy, BooleanSupplier ready, Supplier<String> metrics) {
+        this(host, port, healthy, ready, metrics, HttpSecurity.NONE);
+    }
+
+    /** As above, protected as {@code security} says. */
+    public MonitoringHttpServer(
+            String host,
+            int port,
+            BooleanSupplier healthy,
+            BooleanSupplier ready,
+            Supplier<String> metrics,
+            HttpSecurity security) {
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         this.ready = Objects.requireNonNull(ready, "ready");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        String token = security.bearerToken();
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 64);
+            server = JdkHttpServers.create(new InetSocketAddress(host, port), 64, security);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
@@ -48,7 +63,7 @@ public final class MonitoringHttpServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        JdkHttpServers.context(server, "/", this::handle, token);
     }
 
     public void start() {

@@ -33,6 +33,8 @@ public final class Settings {
     private static final Set<String> SECRET_MARKERS =
             Set.of("password", "secret", "jaas", "user.info", "token", "credentials.key", "private.key");
 
+    private static final List<String> LOCATION_SUFFIXES = List.of(".file", ".path", ".location");
+
     private final Map<String, String> values;
 
     private Settings(Map<String, String> values) {
@@ -227,6 +229,9 @@ public final class Settings {
     /** The value as it may be printed: secrets as {@code ****}, a URL's {@code user:password@} masked. */
     public static String mask(String key, String value) {
         String k = key.toLowerCase(Locale.ROOT);
+        // where a secret lives (http.auth.token.file, …) is not the secret, and a masked path helps no one debug
+        if (LOCATION_SUFFIXES.stream().anyMatch(k::endsWith))
+            return value == null ? null : value.replaceAll("(://)[^/@\\s]+@", "$1****@");
         for (String marker : SECRET_MARKERS) {
             if (k.contains(marker)) return value == null || value.isEmpty() ? "" : "****";
         }

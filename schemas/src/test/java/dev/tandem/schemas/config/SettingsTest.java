@@ -110,6 +110,16 @@ class SettingsTest {
     }
 
     @Test
+    void secretsAreMaskedButTheFilesHoldingThemAreNot() {
+        assertThat(Settings.mask("http.auth.token", "s3cret")).isEqualTo("****");
+        assertThat(Settings.mask("http.tls.keystore.password", "s3cret")).isEqualTo("****");
+        assertThat(Settings.mask("http.auth.token", "")).isEmpty();
+        assertThat(Settings.mask("http.auth.token.file", "/var/run/secrets/tandem/token"))
+                .isEqualTo("/var/run/secrets/tandem/token");
+        assertThat(Settings.mask("ssl.keystore.location", "/etc/tls/ks.p12")).isEqualTo("/etc/tls/ks.p12");
+    }
+
+    @Test
     void envNamesUseUnderscores() {
         assertThat(Settings.envName("scoring.max-wait")).isEqualTo("TANDEM_SCORING_MAX_WAIT");
     }

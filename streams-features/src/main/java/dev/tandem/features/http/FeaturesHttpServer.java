@@ -5,6 +5,7 @@ import static dev.tandem.features.FeatureNames.HTTP_FORWARDED_HEADER;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.http.JdkHttpServers;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health}: 200 unless the app failed; {@code GET /ready}: 200 only when ready.</li>
  *   <li>{@code GET /metrics}: Prometheus text.</li>
  * </ul>
- * Errors are JSON {@code {"error": "..."}}.
+ * Errors are JSON {@code {"error": "..."}}. With {@link HttpSecurity} the server speaks HTTPS and/or wants a bearer
+ * token on everything but the probes; a request forwarded to the owner carries the same token over the same scheme.
  */
 public final class FeaturesHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FeaturesHttpServer.class);
@@ -52,6 +54,8 @@ public final class FeaturesHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient client;
+    private final String scheme;
+    private final String authorization;
     private final int maxIdLength;
     private volatile FeatureLookup lookup;
     private final BooleanSupplier healthy;
@@ -66,12 +70,28 @@ public final class FeaturesHttpServer implements AutoCloseable {
             BooleanSupplier healthy,
             BooleanSupplier ready,
             Supplier<String> metrics) {
+        this(host, port, maxIdLength, healthy, ready, metrics, HttpSecurity.NONE);
+    }
+
+    /**
+     * As above, protected as {@code security} says. Instances of one app share the keystore: a forwarding instance
+     * trusts the certificates in it, so the owner's certificate must be there and name its advertised host.
+     */
+    public FeaturesHttpServer(
+            String host,
+            int port,
+            int maxIdLength,
+            BooleanSupplier healthy,
+            BooleanSupplier ready,
+            Supplier<String> metrics,
+            HttpSecurity security) {
         this.maxIdLength = maxIdLength;
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         this.ready = Objects.requireNonNull(ready, "ready");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        String token = security.bearerToken();
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 128);
+            server = JdkHttpServers.create(new InetSocketAddress(host, port), 128, security);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
@@ -81,10 +101,12 @@ public final class FeaturesHttpServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(2))
-                .build(); // own threads: never starve the server pool
-        server.createContext("/", this::handle);
+        HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if (security.tls()) cb.sslContext(security.peerContext());
+        client = cb.build(); // own threads: never starve the server pool
+        scheme = security.scheme();
+        authorization = token == null ? null : "Bearer " + token;
+        JdkHttpServers.context(server, "/", this::handle, token);
     }
 
     /** Where user lookups go; until set, feature requests answer 503. */
@@ -229,13 +251,14 @@ public final class FeaturesHttpServer implements AutoCloseable {
     }
 
     private void forward(HttpExchange ex, FeatureLookup.Remote remote, String id) throws IOException {
-        URI uri = URI.create("http://" + remote.host() + ":" + remote.port() + USERS_PREFIX
+        URI uri = URI.create(scheme + "://" + remote.host() + ":" + remote.port() + USERS_PREFIX
                 + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20") + FEATURES_SUFFIX);
-        HttpRequest req = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(5))
                 .header(HTTP_FORWARDED_HEADER, "1")
-                .GET()
-                .build();
+                .GET();
+        if (authorization != null) rb.header("Authorization", authorization);
+        HttpRequest req = rb.build();
         try {
             HttpResponse<byte[]> resp = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
             send(

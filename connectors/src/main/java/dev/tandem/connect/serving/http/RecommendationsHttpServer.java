@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationStore;
 import dev.tandem.connect.serving.http.ServeMetrics.Endpoint;
+import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.http.JdkHttpServers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: Prometheus text ({@link ServeMetrics}).</li>
  * </ul>
  * Errors are JSON {@code {"error": "..."}}. The handler does little besides the store read: one pass over the path,
- * a streaming JSON writer, meters looked up by int.
+ * a streaming JSON writer, meters looked up by int. With {@link HttpSecurity} it speaks HTTPS and/or wants a bearer
+ * token on everything but the probes (a refused request never reaches the handler, so it is not in the meters).
  */
 public final class RecommendationsHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RecommendationsHttpServer.class);
@@ -65,11 +67,24 @@ public final class RecommendationsHttpServer implements AutoCloseable {
      */
     public RecommendationsHttpServer(
             String host, int port, int threads, RecommendationStore store, ServeMetrics metrics, LongSupplier clock) {
+        this(host, port, threads, store, metrics, clock, HttpSecurity.NONE);
+    }
+
+    /** As above, protected as {@code security} says. */
+    public RecommendationsHttpServer(
+            String host,
+            int port,
+            int threads,
+            RecommendationStore store,
+            ServeMetrics metrics,
+            LongSupplier clock,
+            HttpSecurity security) {
         this.store = Objects.requireNonNull(store, "store");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
+        String token = security.bearerToken();
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 256);
+            server = JdkHttpServers.create(new InetSocketAddress(host, port), 256, security);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
@@ -79,7 +94,7 @@ public final class RecommendationsHttpServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        JdkHttpServers.context(server, "/", this::handle, token);
     }
 
     public void start() {

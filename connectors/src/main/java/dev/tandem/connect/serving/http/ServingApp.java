@@ -26,7 +26,13 @@ public final class ServingApp implements AutoCloseable {
         ServeMetrics metrics = new ServeMetrics(meters, meters::scrape, store::ready);
         try {
             this.http = new RecommendationsHttpServer(
-                    config.httpHost(), config.httpPort(), config.threads(), store, metrics, System::currentTimeMillis);
+                    config.httpHost(),
+                    config.httpPort(),
+                    config.threads(),
+                    store,
+                    metrics,
+                    System::currentTimeMillis,
+                    config.httpSecurity());
         } catch (RuntimeException e) {
             meters.close();
             throw e;
@@ -113,8 +119,9 @@ public final class ServingApp implements AutoCloseable {
         ServingConfig config = ServingConfig.load(AppMain.configFile(args), System.getenv());
         System.out.print(config.describe());
         ServingApp app = start(config);
-        System.out.println("recommendations API on http://" + config.httpHost() + ":" + app.port()
-                + RecommendationsHttpServer.USERS_PREFIX + "{id}" + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX);
+        System.out.println("recommendations API on " + config.httpSecurity().scheme() + "://" + config.httpHost() + ":"
+                + app.port() + RecommendationsHttpServer.USERS_PREFIX + "{id}"
+                + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX);
         AppMain.runUntilStopped(app, "serving");
     }
 

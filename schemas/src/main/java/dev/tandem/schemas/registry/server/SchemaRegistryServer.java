@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.tandem.schemas.http.JdkHttpServers;
 import dev.tandem.schemas.registry.CompatibilityLevel;
 import dev.tandem.schemas.registry.CompatibilityResult;
@@ -67,13 +65,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                                         .encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8)))
                         .getBytes(StandardCharsets.UTF_8);
         InetSocketAddress address = new InetSocketAddress(b.host, b.port);
-        if (b.sslContext != null) {
-            HttpsServer https = HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(b.sslContext));
-            this.http = https;
-        } else {
-            this.http = HttpServer.create(address, 64);
-        }
+        this.http = JdkHttpServers.create(address, 64, b.sslContext);
         this.executor = Executors.newFixedThreadPool(b.threads, daemonThreads());
         http.setExecutor(executor);
         http.createContext("/", this::handle);
