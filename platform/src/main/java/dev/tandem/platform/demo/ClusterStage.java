@@ -37,7 +37,9 @@ public final class ClusterStage implements DemoStage {
         if (secure) {
             ctx.println("secured: SASL_SSL with a certificate made for this run, one SCRAM-SHA-512 principal per"
                     + " component (" + String.join(", ", KafkaAcls.PLATFORM_PRINCIPALS)
-                    + ") and least-privilege ACLs; each stage below connects as its own");
+                    + ") and least-privilege ACLs, each stage below connecting as its own; the schema registry and the"
+                    + " features and recommendations APIs on HTTPS, the registry with a password, the APIs with a"
+                    + " bearer token of this run");
         }
     }
 

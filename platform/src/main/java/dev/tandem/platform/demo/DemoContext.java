@@ -2,10 +2,17 @@ package dev.tandem.platform.demo;
 
 import dev.tandem.connect.serving.Freshness;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.testkit.KafkaAcls;
 import dev.tandem.testkit.KafkaSecurity;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +23,7 @@ public final class DemoContext {
     private final PrintWriter out;
     private volatile KafkaEndpoints endpoints;
     private volatile KafkaSecurity security;
+    private volatile HttpSecurity http = HttpSecurity.NONE;
     private volatile boolean stopping;
     /** Events handed to the producer so far (all acknowledged once the generator is done). */
     final AtomicLong produced = new AtomicLong();
@@ -49,6 +57,39 @@ public final class DemoContext {
         Map<String, String> tools = new LinkedHashMap<>(client(KafkaAcls.TOOLS));
         tools.putAll(registry());
         this.endpoints = plain.withClientProperties(tools);
+        if (security != null) {
+            byte[] token = new byte[24];
+            new SecureRandom().nextBytes(token);
+            http = new HttpSecurity(
+                    security.keyStore(),
+                    security.trustStorePassword(),
+                    "PKCS12",
+                    Base64.getUrlEncoder().withoutPadding().encodeToString(token),
+                    null);
+        }
+    }
+
+    /**
+     * How the demo's HTTP APIs (features, recommendations) are protected: on a secured cluster HTTPS with the cluster's
+     * certificate and a bearer token made for this run; nothing otherwise.
+     */
+    public HttpSecurity http() {
+        return http;
+    }
+
+    /** A client of those APIs: trusts their certificate. */
+    public HttpClient httpClient(Duration connectTimeout) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
+        if (http.tls()) b.sslContext(http.peerContext());
+        return b.build();
+    }
+
+    /** A request to those APIs, with their token. */
+    public HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+        String token = http.bearerToken();
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return b;
     }
 
     /** The registry client's settings on a secured cluster (HTTPS truststore, basic auth); none otherwise. */

@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Counter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,9 +62,10 @@ public final class FeaturesStage implements DemoStage {
         settings.put(FeaturesConfig.HTTP_PORT, "0");
         ctx.client(KafkaAcls.FEATURES).forEach((k, v) -> settings.put(FeaturesConfig.STREAMS_PREFIX + k, v));
         settings.putAll(ctx.registry());
+        settings.putAll(ctx.http().asMap());
         FeaturesConfig config = FeaturesConfig.fromMap(settings);
         app = new FeaturesApp(config).start();
-        baseUrl = "http://" + config.httpHost() + ":" + app.httpPort();
+        baseUrl = ctx.http().scheme() + "://" + config.httpHost() + ":" + app.httpPort();
         ctx.println(
                 "features app started (Kafka Streams, exactly_once_v2): API at " + baseUrl + "/v1/users/{id}/features");
     }
@@ -100,12 +100,11 @@ public final class FeaturesStage implements DemoStage {
                 "features app processed %,d events; a few users' live features from %s:",
                 processed(),
                 baseUrl));
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = ctx.httpClient(Duration.ofSeconds(2));
         for (String user : busiestUsers(USERS_SHOWN)) {
             String url = baseUrl + "/v1/users/" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "/features";
             HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create(url))
+                    ctx.request(URI.create(url))
                             .timeout(Duration.ofSeconds(5))
                             .GET()
                             .build(),

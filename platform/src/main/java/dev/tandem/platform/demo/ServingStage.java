@@ -31,7 +31,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,18 +190,18 @@ public final class ServingStage implements DemoStage {
                 2,
                 store,
                 new ServeMetrics(registry, registry::scrape, store::ready),
-                System::currentTimeMillis);
+                System::currentTimeMillis,
+                ctx.http());
         server.start();
-        String base = "http://127.0.0.1:" + server.port();
+        String base = ctx.http().scheme() + "://127.0.0.1:" + server.port();
         ctx.println("recommendations API on " + base + " answers what an application would ask:");
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = ctx.httpClient(Duration.ofSeconds(5));
         List<String> users = new ArrayList<>(expected.keySet()).subList(0, Math.min(SHOWN_USERS, expected.size()));
         for (String user : users) {
             String path = RecommendationsHttpServer.USERS_PREFIX + user
                     + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX + "?k=" + SHOWN_ITEMS;
             HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create(base + path))
+                    ctx.request(URI.create(base + path))
                             .timeout(Duration.ofSeconds(10))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
