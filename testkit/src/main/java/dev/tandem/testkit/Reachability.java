@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /**
  * Fails fast, with one readable line, when Kafka or the registry isn't there. Without this a
@@ -57,13 +59,43 @@ public final class Reachability {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
                     .nodes()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new UnreachableException("cannot reach Kafka at " + bootstrap
-                    + " (something listens there but does not answer as a broker)" + HINT);
+        } catch (ExecutionException e) {
+            throw refusal(bootstrap, clientProperties, e.getCause());
+        } catch (TimeoutException e) {
+            throw refusal(bootstrap, clientProperties, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnreachableException("interrupted while checking Kafka at " + bootstrap);
         }
+    }
+
+    /** Why a listening broker gave no answer, in one line: wrong credentials, an untrusted certificate, or no security settings. */
+    static UnreachableException refusal(String bootstrap, Map<String, String> clientProperties, Throwable cause) {
+        if (cause instanceof SaslAuthenticationException) {
+            return new UnreachableException(
+                    "Kafka at " + bootstrap + " refuses these credentials (" + firstLine(cause.getMessage()) + ")");
+        }
+        if (cause instanceof SslAuthenticationException) {
+            return new UnreachableException("the TLS handshake with Kafka at " + bootstrap
+                    + " failed: its certificate is not in ssl.truststore.location, or the broker expects no TLS");
+        }
+        if (cause instanceof org.apache.kafka.common.errors.AuthorizationException) {
+            return new UnreachableException(
+                    "Kafka at " + bootstrap + " refuses this principal (" + firstLine(cause.getMessage()) + ")");
+        }
+        if (clientProperties.getOrDefault("security.protocol", "PLAINTEXT").equalsIgnoreCase("PLAINTEXT")) {
+            return new UnreachableException("cannot reach Kafka at " + bootstrap
+                    + " (something listens there but does not answer a plaintext client: a secured cluster needs its"
+                    + " client settings, e.g. --client-config <data-dir>/security/tools.properties)");
+        }
+        return new UnreachableException("cannot reach Kafka at " + bootstrap
+                + " (something listens there but does not answer as a broker)" + HINT);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "no reason given";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Only {@code http(s)://} registries are probed; {@code mock://} ones live in this JVM. */

@@ -94,7 +94,27 @@ class SecuredCommandsIT {
 
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
-        assertThat(r.err()).contains(CLUSTER.bootstrapServers()).doesNotContain("\tat ");
+        assertThat(r.err())
+                .contains(CLUSTER.bootstrapServers())
+                .contains("does not answer a plaintext client")
+                .contains("--client-config")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedInOneLine() throws IOException {
+        Path file = dir.resolve("wrong.properties");
+        Properties p = new Properties();
+        p.putAll(CLUSTER.security().clientProperties(KafkaAcls.TOOLS, "not-the-password"));
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+        }
+
+        CliRun r = generate("--client-config", file.toString());
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).contains("refuses these credentials").doesNotContain("\tat ");
     }
 
     @Test
