@@ -107,6 +107,10 @@ public class RedisSinkTask extends SinkTask {
         List<Result<SinkRecord>> results;
         try {
             results = writer.write(batch.writes());
+        } catch (RedisWriter.StoreRefusedException e) {
+            // nothing of the batch is committed: after the credentials or ACLs are fixed, a restart writes it all
+            metrics.failure();
+            throw new ConnectException(e.getMessage(), e);
         } catch (StoreUnavailableException e) {
             consecutiveFailures++;
             metrics.failure();

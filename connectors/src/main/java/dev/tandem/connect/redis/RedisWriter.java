@@ -45,10 +45,38 @@ final class RedisWriter implements AutoCloseable {
     record Result<S>(UserWrite<S> write, Outcome outcome, RedisCommandExecutionException error) {}
 
     /** Redis did not acknowledge the batch: unreachable, closed the connection, or too slow. */
-    static final class StoreUnavailableException extends Exception {
+    static class StoreUnavailableException extends Exception {
         StoreUnavailableException(String message, Throwable cause) {
             super(message, cause);
         }
+    }
+
+    /**
+     * Redis refuses the sink itself (a wrong password, an ACL user without a command or key it needs): retrying would
+     * only repeat it, so the task should stop and say why instead of looking like an outage.
+     */
+    static final class StoreRefusedException extends StoreUnavailableException {
+        StoreRefusedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Redis's own words when {@code e} (or a cause) is an authentication or ACL refusal; null otherwise. */
+    static String refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof RedisCommandExecutionException
+                    && m != null
+                    && (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("NOPERM"))) return m;
+        }
+        return null;
+    }
+
+    private StoreUnavailableException unavailable(String what, RedisException e) {
+        String refused = refusal(e);
+        return refused != null
+                ? new StoreRefusedException(client.describe() + " refuses the sink: " + refused, e)
+                : new StoreUnavailableException(what + ": " + e.getMessage(), e);
     }
 
     static final int FLUSH_EVERY = 32;
@@ -129,7 +157,7 @@ final class RedisWriter implements AutoCloseable {
             drop();
             throw e instanceof StoreUnavailableException s
                     ? s
-                    : new StoreUnavailableException("Redis failed the batch: " + e.getMessage(), e);
+                    : unavailable("Redis failed the batch", (RedisException) e);
         }
     }
 
@@ -175,7 +203,7 @@ final class RedisWriter implements AutoCloseable {
         try {
             c = client.connectForBytes();
         } catch (RedisException e) {
-            throw new StoreUnavailableException("cannot connect to " + client.describe() + ": " + e.getMessage(), e);
+            throw unavailable("cannot connect to " + client.describe(), e);
         }
         try {
             c.setAutoFlushCommands(false);
@@ -184,7 +212,7 @@ final class RedisWriter implements AutoCloseable {
             c.closeAsync();
             throw e instanceof StoreUnavailableException s
                     ? s
-                    : new StoreUnavailableException("Redis refused the write script: " + e.getMessage(), e);
+                    : unavailable("Redis refused the write script", (RedisException) e);
         }
         connection = c;
         return c;

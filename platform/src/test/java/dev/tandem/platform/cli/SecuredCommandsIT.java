@@ -131,6 +131,34 @@ class SecuredCommandsIT {
     }
 
     @Test
+    void aConnectWorkerWithAWrongPasswordIsRefusedInOneLineBeforeItStarts() throws IOException {
+        Path worker = dir.resolve("connect-worker.properties");
+        Properties p = new Properties();
+        p.putAll(CLUSTER.security().clientProperties(KafkaAcls.CONNECT, "not-the-password"));
+        try (Writer w = Files.newBufferedWriter(worker, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+        }
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+
+        CliRun r = CliRun.run(
+                "connect",
+                "--bootstrap",
+                CLUSTER.bootstrapServers(),
+                "--registry",
+                CLUSTER.registryUrl(),
+                "--rest-port",
+                "0",
+                "--plugin-path",
+                plugins.toString(),
+                "--worker-config",
+                worker.toString());
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).contains("refuses these credentials").doesNotContain("\tat ");
+    }
+
+    @Test
     void aMissingClientConfigFileIsAOneLineError() {
         CliRun r = generate("--client-config", dir.resolve("nope.properties").toString());
 
