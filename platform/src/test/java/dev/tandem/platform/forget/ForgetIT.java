@@ -6,10 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.tandem.connect.jdbc.JdbcSinkConfig;
 import dev.tandem.connect.jdbc.JdbcSinkConnector;
 import dev.tandem.connect.sink.ServingSinkConfig;
+import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.model.testdata.TinyModels;
+import dev.tandem.monitoring.MonitoringApp;
+import dev.tandem.monitoring.MonitoringConfig;
+import dev.tandem.monitoring.MonitoringNames;
 import dev.tandem.platform.cli.CliRun;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.platform.scoring.LocalScoring;
@@ -53,6 +57,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.converters.ByteArrayConverter;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,8 +69,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly-once) and a Kafka Connect worker running the JDBC sink into SQLite with a log table. After the forget, the
  * user is gone from the features API and store, the latest {@code user-features} record of the key is a tombstone
  * with the forget header, the scoring job scores the user's next request with no features, and the SQLite store has
- * neither the user's row nor its log rows; another user is untouched. Monitoring's part is covered by
- * {@code MonitoringTopologyTest} (TopologyTestDriver), not here.
+ * neither the user's row nor its log rows, and the monitoring app holds no pending outcome of the user; another user
+ * is untouched.
  */
 class ForgetIT {
     @RegisterExtension
@@ -102,7 +108,17 @@ class ForgetIT {
                 .requestsStartingOffsets(ScoringConfig.RequestOffsets.EARLIEST)
                 .build();
 
+        MonitoringConfig m = MonitoringConfig.fromMap(Map.of(
+                MonitoringConfig.MODEL_CARDS, dir.resolve("models").toString(),
+                MonitoringConfig.APPLICATION_ID, "forget-it-monitoring",
+                MonitoringConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers(),
+                MonitoringConfig.SCHEMA_REGISTRY_URL, KAFKA.registryUrl(),
+                MonitoringConfig.STATE_DIR, dir.resolve("monitoring-state").toString(),
+                MonitoringConfig.HTTP_PORT, "0",
+                MonitoringConfig.FUNNEL_HORIZON, "30m"));
+
         try (FeaturesApp features = new FeaturesApp(FeaturesConfig.fromMap(f)).start();
+                MonitoringApp monitoring = new MonitoringApp(m).start();
                 LocalScoring job = LocalScoring.start(scoring);
                 ConnectWorker worker = startSink(sqlite)) {
             String api = "http://127.0.0.1:" + features.httpPort() + "/v1/users/";
@@ -140,6 +156,13 @@ class ForgetIT {
                         .as("the request's and the job's probes' rows")
                         .isPositive();
             });
+            // a store is briefly unqueryable while the app settles its tasks
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+                assertThat(pendingOutcomes(monitoring, GONE))
+                        .as("waiting for its horizon")
+                        .isNotNull();
+                assertThat(pendingOutcomes(monitoring, KEPT)).isNotNull();
+            });
             Prediction before = prediction("before-" + GONE);
             assertThat(before.getFeaturesAsOf())
                     .as("scored with the user's features")
@@ -164,11 +187,17 @@ class ForgetIT {
                 assertThat(latestRequestId(sqlite, GONE)).as("serving row").isNull();
                 assertThat(logRows(sqlite, GONE)).as("log rows").isZero();
             });
+            await().atMost(WAIT)
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(pendingOutcomes(monitoring, GONE))
+                            .as("monitoring's pending outcomes")
+                            .isNull());
+            assertThat(pendingOutcomes(monitoring, KEPT)).isNotNull();
             assertThat(status(api + GONE + "/features")).as("features API").isEqualTo(404);
             assertThat(features.streams()
-                            .store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                                    dev.tandem.features.FeatureNames.USER_SEQUENCES_STORE,
-                                    org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                            .store(StoreQueryParameters.fromNameAndType(
+                                    FeatureNames.USER_SEQUENCES_STORE,
+                                    QueryableStoreTypes.<String, byte[]>keyValueStore()))
                             .get(GONE))
                     .as("features store")
                     .isNull();
@@ -262,6 +291,13 @@ class ForgetIT {
             w.close();
             throw e;
         }
+    }
+
+    private static byte[] pendingOutcomes(MonitoringApp app, String user) {
+        return app.streams()
+                .store(StoreQueryParameters.fromNameAndType(
+                        MonitoringNames.PENDING_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                .get(user);
     }
 
     private int status(String url) throws Exception {
