@@ -9,7 +9,10 @@ import java.util.List;
 
 /** One {@link Prediction} per request from a scored batch: pure Java. */
 public final class PredictionAssembler {
-    /** The model name of a {@link #forget} marker; no model can be loaded under it (it is not a directory name). */
+    /**
+     * The model name of a {@link #forget} marker. Together with the empty request id and no candidates (the validator
+     * refuses a request with either, so no scored prediction has them) it cannot be mistaken for a prediction.
+     */
     public static final String FORGET_MODEL = "tandem.forget/";
 
     private PredictionAssembler() {}

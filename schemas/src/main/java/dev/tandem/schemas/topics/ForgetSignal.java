@@ -29,9 +29,4 @@ public final class ForgetSignal {
         Header h = headers.lastHeader(HEADER);
         return h != null;
     }
-
-    /** The header's value as {@link #mark} writes it (for writers that build headers themselves). */
-    public static byte[] value() {
-        return VALUE.clone();
-    }
 }
