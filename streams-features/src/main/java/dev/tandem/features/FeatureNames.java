@@ -42,6 +42,8 @@ public final class FeatureNames {
     public static final String METRIC_DEAD_LETTERS = "tandem.features.dead.letters";
     /** Counter: users expired by the TTL punctuator (tombstones written). */
     public static final String METRIC_EXPIRED_USERS = "tandem.features.expired.users";
+    /** Counter: users deleted on a forget signal ({@code tandem forget}). */
+    public static final String METRIC_FORGOTTEN_USERS = "tandem.features.forgotten.users";
     /** Counter: records of the items topic that could not be read (kept out of the metadata join). */
     public static final String METRIC_BAD_ITEMS = "tandem.features.bad.items";
     /** Distribution (seconds): wall clock at processing − event time, for every accepted event. */

@@ -14,7 +14,9 @@ import java.util.TreeMap;
  * <p>Per user, in the batch's (offset) order: a tombstone deletes the row and forgets the user's earlier predictions
  * of the batch; of the predictions after the last tombstone only the newest by {@code Freshness} is upserted. Rows go
  * out sorted by user id so that two tasks writing overlapping users (during a rebalance) lock them in the same order
- * and cannot deadlock. The log, being a log, gets every prediction.
+ * and cannot deadlock. The log, being a log, gets every prediction, except when the user is forgotten (a tombstone
+ * with the forget header): then the user's log rows are deleted, and the user's predictions of the batch before the
+ * forget are not logged.
  */
 final class BatchPlan {
     /** A prediction with its stored JSON, encoded once for both tables. */
@@ -22,6 +24,7 @@ final class BatchPlan {
 
     private final Map<String, PerUser> users = new TreeMap<>();
     private final List<Row> log = new ArrayList<>();
+    private final List<String> forgotten = new ArrayList<>();
     private int superseded;
 
     private static final class PerUser {
@@ -45,6 +48,18 @@ final class BatchPlan {
         PerUser u = users.computeIfAbsent(userId, k -> new PerUser());
         u.delete = true;
         u.newest = null;
+    }
+
+    /** A tombstone that also deletes the user's history. */
+    void forget(String userId) {
+        tombstone(userId);
+        log.removeIf(row -> row.recommendation().userId().equals(userId));
+        if (!forgotten.contains(userId)) forgotten.add(userId);
+    }
+
+    /** Users whose log rows are deleted (before the batch's log inserts), sorted. */
+    List<String> forgotten() {
+        return forgotten.stream().sorted().toList();
     }
 
     /** Users whose row is deleted (before any upsert of the same batch), sorted. */

@@ -4,6 +4,7 @@ import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationJson;
 import dev.tandem.connect.sink.PredictionDecoder;
 import dev.tandem.connect.sink.SinkMetrics;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes each batch of predictions in one transaction: deletes for tombstones, one newest-wins upsert per user into
- * the latest table, and every prediction into the log table when there is one ({@link PredictionTables}).
+ * the latest table, and every prediction into the log table when there is one ({@link PredictionTables}). A tombstone
+ * with the forget header ({@link ForgetSignal}: the user was forgotten, not merely expired) also deletes the user's
+ * log rows.
  *
  * <p>Offsets: {@code put()} returns only after the transaction committed, so the offsets the worker commits never run
  * ahead of the store. When the store is away, the batch is rolled back, the connection dropped, and {@code put()}
@@ -83,7 +86,9 @@ public class JdbcSinkTask extends SinkTask {
         for (SinkRecord record : records) {
             try {
                 if (record.value() == null) {
-                    plan.tombstone(userOfTombstone(record));
+                    if (record.headers().lastWithName(ForgetSignal.HEADER) != null)
+                        plan.forget(userOfTombstone(record));
+                    else plan.tombstone(userOfTombstone(record));
                 } else {
                     Recommendation r = decoder.toRecommendation(record.topic(), record.value());
                     checkStorable(r);
@@ -125,6 +130,7 @@ public class JdbcSinkTask extends SinkTask {
                 else written++;
             }
             if (tables.log() != null) {
+                execute(tables.deleteLog(), plan.forgotten(), (ps, user) -> ps.setString(1, user));
                 execute(
                         tables.insertLog(),
                         plan.log(),

@@ -105,6 +105,12 @@ public final class PredictionTables {
                 + "ON CONFLICT (request_id) DO NOTHING";
     }
 
+    /** A forgotten user's history: the only delete the log ever sees. */
+    public String deleteLog() {
+        if (log == null) throw new IllegalStateException("no log table configured");
+        return "DELETE FROM " + log + " WHERE user_id = ?";
+    }
+
     public String deleteLatest() {
         return "DELETE FROM " + latest + " WHERE user_id = ?";
     }

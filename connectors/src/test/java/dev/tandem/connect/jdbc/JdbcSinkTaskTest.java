@@ -1,6 +1,7 @@
 package dev.tandem.connect.jdbc;
 
 import static dev.tandem.connect.jdbc.SinkRecords.expected;
+import static dev.tandem.connect.jdbc.SinkRecords.forget;
 import static dev.tandem.connect.jdbc.SinkRecords.newestPerUser;
 import static dev.tandem.connect.jdbc.SinkRecords.record;
 import static dev.tandem.connect.jdbc.SinkRecords.tombstone;
@@ -198,6 +199,39 @@ class JdbcSinkTaskTest {
 
         task.put(List.of(record(hashed("r-0", "u", 500), 8))); // the row is gone, so an old one is new again
         assertThat(requestIds(store.latest(LATEST))).containsEntry("u", "r-0");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aForgetDeletesTheUsersRowAndItsLogRowsAndNothingOfOtherUsers(Backend backend) throws Exception {
+        store = TestStore.create(backend, tmp);
+        JdbcSinkTask task = start(JdbcSinkConfig.TABLE_LOG, LOG);
+        task.put(List.of(
+                record(hashed("r-1", "u", 1_000), 0),
+                record(hashed("r-2", "u", 2_000), 1),
+                record(hashed("r-3", "v", 1_000), 2)));
+        task.put(List.of(
+                record(hashed("r-4", "u", 3_000), 3), // before the forget in the same batch: never logged
+                forget("u", 4),
+                forget("nobody", 5),
+                record(hashed("r-5", "w", 1_000), 6),
+                forget("w", 7),
+                record(hashed("r-6", "w", 2_000), 8))); // after its forget: the user is back
+        assertThat(store.latest(LATEST)).containsOnlyKeys("v", "w");
+        assertThat(requestIds(store.latest(LATEST))).containsEntry("w", "r-6");
+        assertThat(store.log(LOG)).containsOnlyKeys("r-3", "r-6");
+
+        task.put(List.of(forget("u", 9), forget("u", 10))); // again: nothing left, nothing fails
+        assertThat(store.log(LOG)).containsOnlyKeys("r-3", "r-6");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aForgetWithoutALogTableDeletesTheRow(Backend backend) throws Exception {
+        store = TestStore.create(backend, tmp);
+        JdbcSinkTask task = start();
+        task.put(List.of(record(hashed("r-1", "u", 1_000), 0), forget("u", 1)));
+        assertThat(store.latest(LATEST)).isEmpty();
     }
 
     @ParameterizedTest

@@ -33,6 +33,13 @@ final class SinkRecords {
         return new SinkRecord(TOPIC, 0, Schema.STRING_SCHEMA, user, null, null, offset);
     }
 
+    /** A tombstone with the forget header, as the scoring job writes it for a forgotten user. */
+    static SinkRecord forget(String user, long offset) {
+        SinkRecord r = tombstone(user, offset);
+        r.headers().addString(dev.tandem.schemas.topics.ForgetSignal.HEADER, "1");
+        return r;
+    }
+
     /** The recommendation the sink stores for a prediction under the default config. */
     static Recommendation expected(Struct prediction) {
         return PredictionStructs.toRecommendation(prediction, Objective.parse("probability:PURCHASE", 0), 100);

@@ -10,6 +10,7 @@ import dev.tandem.connect.serving.RankedItem;
 import dev.tandem.connect.serving.Recommendation;
 import dev.tandem.connect.serving.RecommendationJson;
 import dev.tandem.connect.sink.PredictionStructs;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -268,6 +269,21 @@ class RedisSinkTaskTest {
                 .as("after a delete even an older prediction is the newest there is")
                 .containsEntry("request_id", "r-1");
         assertThat(stored("kept")).containsEntry("request_id", "r-5");
+    }
+
+    @Test
+    void aForgetDeletesTheRecommendationAndTheItemScores() {
+        RedisSinkTask task = start(RedisSinkConfig.ITEM_SCORES, "true");
+        task.put(List.of(
+                records.prediction(0, prediction("r-5", "forgotten", 5).struct()),
+                records.prediction(0, prediction("r-5", "kept", 5).struct())));
+        SinkRecord forget = records.tombstone(0, "forgotten");
+        forget.headers().addString(ForgetSignal.HEADER, "1");
+        task.put(List.of(forget));
+        assertThat(redis.redis().exists(key("forgotten"), scoresKey("forgotten")))
+                .as("Redis keeps no history: the two keys are all there is of the user")
+                .isZero();
+        assertThat(redis.redis().exists(key("kept"), scoresKey("kept"))).isEqualTo(2);
     }
 
     @Test

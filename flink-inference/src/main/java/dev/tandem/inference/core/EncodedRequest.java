@@ -45,11 +45,24 @@ public final class EncodedRequest {
      */
     public ModelCommand control;
 
+    /**
+     * True only on a forget marker: the join has cleared {@link #userId}'s features, and the batcher emits a
+     * {@code predictions} tombstone for the user after every prediction it holds. Every other field is then unset.
+     */
+    public boolean forget;
+
     public EncodedRequest() {}
 
     public static EncodedRequest control(ModelCommand command) {
         EncodedRequest r = new EncodedRequest();
         r.control = command;
+        return r;
+    }
+
+    public static EncodedRequest forget(String userId) {
+        EncodedRequest r = new EncodedRequest();
+        r.userId = userId;
+        r.forget = true;
         return r;
     }
 

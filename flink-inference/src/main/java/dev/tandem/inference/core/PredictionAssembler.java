@@ -9,7 +9,41 @@ import java.util.List;
 
 /** One {@link Prediction} per request from a scored batch: pure Java. */
 public final class PredictionAssembler {
+    /**
+     * The model name of a {@link #forget} marker. Together with the empty request id and no candidates (the validator
+     * refuses a request with either, so no scored prediction has them) it cannot be mistaken for a prediction.
+     */
+    public static final String FORGET_MODEL = "tandem.forget/";
+
     private PredictionAssembler() {}
+
+    /**
+     * The marker the batcher emits for a forgotten user, in place of a {@code Prediction}: the predictions sink writes
+     * it as a tombstone keyed by the user id with the forget header ({@link #isForget}). Not a prediction: it has no
+     * request, no candidates and no model.
+     */
+    public static Prediction forget(String userId, long atMs) {
+        PredictionTimings t = PredictionTimings.newBuilder()
+                .setReceivedAt(Instant.ofEpochMilli(atMs))
+                .setScoredAt(Instant.ofEpochMilli(atMs))
+                .build();
+        return Prediction.newBuilder()
+                .setRequestId("")
+                .setUserId(userId)
+                .setModelName(FORGET_MODEL)
+                .setModelVersion("")
+                .setRequestTime(Instant.ofEpochMilli(atMs))
+                .setStages(List.of())
+                .setCandidates(List.of())
+                .setTimings(t)
+                .build();
+    }
+
+    public static boolean isForget(Prediction p) {
+        return FORGET_MODEL.equals(p.getModelName())
+                && p.getRequestId().isEmpty()
+                && p.getCandidates().isEmpty();
+    }
 
     /**
      * @param probs    the batch's output, {@code float[rows · stages.size()]} stage-minor

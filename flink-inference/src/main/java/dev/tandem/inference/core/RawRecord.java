@@ -16,6 +16,12 @@ public final class RawRecord implements java.io.Serializable {
     public byte[] key;
     public byte[] value;
 
+    /**
+     * Whether the record carried the {@code tandem.forget} header ({@code ForgetSignal}). The only header the job reads:
+     * it tells a forgotten user's {@code user-features} tombstone from an expired one's.
+     */
+    public boolean forget;
+
     public RawRecord() {}
 
     public static RawRecord of(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {

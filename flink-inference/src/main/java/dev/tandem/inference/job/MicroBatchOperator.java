@@ -166,6 +166,13 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
             models.handle(r.control);
             return;
         }
+        if (r.forget) {
+            // the user's buffered requests are scored and emitted first, so the tombstone is the user's last record
+            flush();
+            output.collect(new StreamRecord<>(PredictionAssembler.forget(
+                    r.userId, getProcessingTimeService().getCurrentProcessingTime())));
+            return;
+        }
         int n = r.candidates();
         if (pendingRows > 0 && pendingRows + n > maxBatchRows) {
             flush();

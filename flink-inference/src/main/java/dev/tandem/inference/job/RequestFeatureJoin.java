@@ -115,6 +115,9 @@ public final class RequestFeatureJoin
             UserFeatures incoming = in.features;
             if (FeatureUpdates.isTombstone(incoming)) {
                 features.clear();
+                // through the batcher, in stream order: a prediction of this user still buffered there goes out
+                // before the tombstone instead of re-creating the user in the serving store after it
+                if (FeatureUpdates.isForget(incoming)) out.collect(EncodedRequest.forget(in.userId));
                 return;
             }
             byte[] current = features.value();

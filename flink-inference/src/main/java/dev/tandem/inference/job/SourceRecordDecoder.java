@@ -25,7 +25,8 @@ import org.apache.flink.util.function.SerializableFunction;
  * side output with its original bytes instead of being dropped inside the Kafka source:
  * {@code deserialization} (not readable), {@code null-value} (decodes to null, or a features tombstone
  * with no key), {@code missing-user-id} / {@code missing-field} (blank {@code user_id} / {@code item_id}),
- * {@code id-too-long}. A features tombstone with a key becomes {@link FeatureUpdates#tombstone}; an
+ * {@code id-too-long}. A features tombstone with a key becomes {@link FeatureUpdates#tombstone}, or
+ * {@link FeatureUpdates#forget} when it carries the forget header; an
  * items tombstone (a catalog delete) is skipped, as before.
  */
 public final class SourceRecordDecoder<T extends SpecificRecord> extends ProcessFunction<RawRecord, T> {
@@ -108,7 +109,11 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
                         ctx);
                 return;
             }
-            out.collect(tombstone.apply(new String(in.key, StandardCharsets.UTF_8)));
+            String key = new String(in.key, StandardCharsets.UTF_8);
+            out.collect(
+                    in.forget && type == UserFeatures.class
+                            ? type.cast(FeatureUpdates.forget(key))
+                            : tombstone.apply(key));
             return;
         }
         T value;

@@ -1,6 +1,7 @@
 package dev.tandem.inference.kafka;
 
 import dev.tandem.inference.core.RawRecord;
+import dev.tandem.schemas.topics.ForgetSignal;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -10,13 +11,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<RawRecord> out) {
-        out.collect(RawRecord.of(
+        RawRecord raw = RawRecord.of(
                 r.topic(),
                 r.partition(),
                 r.offset(),
                 r.timestamp() < 0 ? Long.MIN_VALUE : r.timestamp(),
                 r.key(),
-                r.value()));
+                r.value());
+        raw.forget = ForgetSignal.isForget(r.headers());
+        out.collect(raw);
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.inference.Fixtures;
 import dev.tandem.inference.core.EncodedRequest;
+import dev.tandem.inference.core.PredictionAssembler;
 import dev.tandem.inference.core.RequestEncoder;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.schemas.Prediction;
@@ -168,6 +169,30 @@ class MicroBatchOperatorTest {
         assertThat(raw).hasSize(2);
         assertThat(raw.get(0)).isInstanceOf(StreamRecord.class);
         assertThat(raw.get(1)).isInstanceOf(Watermark.class);
+    }
+
+    @Test
+    void aForgetMarkerComesOutAfterEveryBufferedPredictionAsATombstoneMarker() throws Exception {
+        open(100, Duration.ofSeconds(100));
+        send(req("r1", "u1", 2));
+        send(req("r2", "u2", 1));
+        h.setProcessingTime(42);
+        send(EncodedRequest.forget("u1"));
+
+        assertThat(out()).hasSize(3);
+        assertThat(out().subList(0, 2))
+                .extracting(p -> p.getRequestId().toString())
+                .containsExactly("r1", "r2");
+        assertThat(calls()).as("buffered requests scored in one call first").containsExactly(3);
+        Prediction marker = out().get(2);
+        assertThat(PredictionAssembler.isForget(marker)).isTrue();
+        assertThat(marker.getUserId()).isEqualTo("u1");
+        assertThat(out().subList(0, 2)).noneMatch(PredictionAssembler::isForget);
+
+        send(req("r3", "u1", 1));
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(out()).hasSize(4);
+        assertThat(out().get(3).getRequestId()).isEqualTo("r3");
     }
 
     @Test

@@ -146,6 +146,33 @@ class RequestFeatureJoinTest {
     }
 
     @Test
+    void aForgetClearsTheUserAndEmitsAForgetMarkerWhereAnExpiryEmitsNothing() throws Exception {
+        h.processElement(UserInput.of(features("u1", 10_000, 4, 4)), 1);
+        h.processElement(UserInput.of(features("u2", 10_000, 4, 4)), 2);
+        h.processElement(UserInput.of(FeatureUpdates.tombstone("u2")), 3);
+        assertThat(out())
+                .as("an expired user's predictions stay where they are")
+                .isEmpty();
+
+        h.processElement(UserInput.of(FeatureUpdates.forget("u1")), 4);
+        h.processElement(UserInput.of(FeatureUpdates.forget("u1")), 5); // again: a marker again, nothing else
+        h.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 6);
+
+        assertThat(out()).hasSize(3);
+        assertThat(out().subList(0, 2)).allSatisfy(m -> {
+            assertThat(m.forget).isTrue();
+            assertThat(m.userId).isEqualTo("u1");
+            assertThat(m.requestId).isNull();
+            assertThat(m.control).isNull();
+        });
+        assertThat(out().get(2).forget).isFalse();
+        assertThat(out().get(2).featuresAsOf)
+                .as("scored with no features after the forget")
+                .isNull();
+        assertThat(out().get(2).seqItem).containsOnly(0);
+    }
+
+    @Test
     void broadcastMetadataEncodesKnownItemsAndUnknownItemsScoreByHashedIdOnly() throws Exception {
         ItemMetadata known = item("i1", "shoes", "acme", 42.0);
         h.processBroadcastElement(BroadcastInput.of(known), 1);

@@ -77,6 +77,21 @@ class SourceRecordDecoderTest {
     }
 
     @Test
+    void aFeaturesTombstoneWithTheForgetHeaderIsAForget() throws Exception {
+        String t = TandemTopics.USER_FEATURES;
+        RawRecord forgotten = raw(t, 0, "u1", null);
+        forgotten.forget = true;
+        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(SourceRecordDecoder.userFeatures(REGISTRY, 32))) {
+            h.processElement(forgotten, 0);
+            h.processElement(raw(t, 1, "u2", null), 0);
+            assertThat(h.extractOutputValues())
+                    .containsExactly(FeatureUpdates.forget("u1"), FeatureUpdates.tombstone("u2"));
+            assertThat(FeatureUpdates.isTombstone(FeatureUpdates.forget("u1"))).isTrue();
+            assertThat(FeatureUpdates.isForget(FeatureUpdates.tombstone("u2"))).isFalse();
+        }
+    }
+
+    @Test
     void badItemRecordsBecomeDeadLettersAndACatalogDeleteIsSkipped() throws Exception {
         String t = TandemTopics.ITEMS;
         ItemMetadata good = item("i1", "c", "b", 3.0);

@@ -13,7 +13,9 @@ public interface MonitoringMetrics {
         /** older than the conversions kept: graded at once as censored */
         TOO_LATE,
         /** cannot be graded (a stage the funnel does not predict, no candidates, NaN…) */
-        REFUSED;
+        REFUSED,
+        /** a forget (a tombstone with the forget header): the user's waiting predictions were dropped ungraded */
+        FORGOTTEN;
 
         public String tag() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

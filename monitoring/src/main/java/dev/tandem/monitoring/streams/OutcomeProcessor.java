@@ -20,6 +20,7 @@ import dev.tandem.monitoring.metrics.MonitoringMetrics.PredictionFate;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -175,7 +176,9 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
 
     private void onEvent(Record<byte[], byte[]> record, String topic) {
         if (record.value() == null) {
-            metrics.event(EventFate.INVALID);
+            // a forget signal is acted on when the scoring job's predictions tombstone comes, after the user's last
+            // prediction; here it is only not an invalid event
+            metrics.event(ForgetSignal.isForget(record.headers()) ? EventFate.OTHER : EventFate.INVALID);
             return;
         }
         UserEvent event;
@@ -214,6 +217,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     }
 
     private void onPrediction(Record<byte[], byte[]> record, String topic) {
+        if (record.value() == null && record.key() != null && ForgetSignal.isForget(record.headers())) {
+            forget(new String(record.key(), StandardCharsets.UTF_8));
+            return;
+        }
         Prediction prediction;
         try {
             prediction =
@@ -249,6 +256,28 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
                 now.isEmpty() ? PredictionFate.WAITING : tooLate ? PredictionFate.TOO_LATE : PredictionFate.GRADED);
         emit(user, now);
         save(user, state);
+    }
+
+    /**
+     * Drops everything kept of the user: waiting predictions (never graded, so neither positives nor negatives in any
+     * figure) and conversions, and the user's timer. The scoring job writes the tombstone after every prediction of the
+     * user it scored before the forget, so none of them arrives later to be graded without the user's conversions.
+     * Outcomes already emitted stay in {@code prediction-outcomes} and in the figures.
+     */
+    private void forget(String user) {
+        UserOutcomes state = loadOrNull(user);
+        if (state != null) {
+            long armed = state.armedTimerMs();
+            if (armed != Long.MAX_VALUE) {
+                Bytes k = timerKey(armed, user);
+                timers.delete(k);
+                timerIndex.remove(k);
+            }
+            pending.delete(user);
+        }
+        decoded.remove(user);
+        metrics.prediction(PredictionFate.FORGOTTEN);
+        LOG.debug("forgot user {}", user);
     }
 
     /** Grades and trims every user whose timer the clock has reached: only those are read. */

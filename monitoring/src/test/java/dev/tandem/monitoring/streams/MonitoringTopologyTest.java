@@ -18,13 +18,19 @@ import dev.tandem.schemas.Action;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -201,6 +207,44 @@ class MonitoringTopologyTest {
                 .as("only the early one is a known negative")
                 .isEqualTo(1);
         assertThat(purchase.getCensored()).isEqualTo(2);
+    }
+
+    private static TestRecord<String, byte[]> forget(String user) {
+        return new TestRecord<>(user, null, ForgetSignal.mark(new RecordHeaders()), (Instant) null);
+    }
+
+    @Test
+    void aForgetDropsTheUsersWaitingPredictionsAndConversionsUngraded() {
+        fx.predict("r1", "u1", T0, "v1", scores("i1", p(0.4f, 0.1f)));
+        fx.event("e1", "u1", "i1", Action.CART, T0 + MIN);
+        fx.predict("r2", "u2", T0, "v1", scores("i1", p(0.4f, 0.1f)));
+        assertThat(fx.pendingStore().get("u1")).isNotNull();
+
+        fx.rawEvents.pipeInput(forget("u1")); // the signal itself: not invalid, acted on when the scorer's comes
+        assertThat(fx.pendingStore().get("u1")).isNotNull();
+        fx.rawPredictions.pipeInput(forget("u1"));
+        fx.rawPredictions.pipeInput(forget("u1")); // again, and for a user never seen: no harm
+        fx.rawPredictions.pipeInput(forget("nobody"));
+        assertThat(fx.pendingStore().get("u1")).isNull();
+        List<String> timerUsers = new ArrayList<>();
+        try (var it = fx.timersStore().all()) {
+            it.forEachRemaining(kv -> timerUsers.add(OutcomeProcessor.timerUser((Bytes) kv.key)));
+        }
+        assertThat(timerUsers).containsExactly("u2");
+
+        fx.event("e2", "u3", "x", Action.VIEW, T0 + 3 * 60 * MIN); // well past every horizon
+        assertThat(fx.outcomes.readKeyValuesToList())
+                .as("only u2's prediction is graded; u1's is neither a positive nor a negative")
+                .extracting(kv -> kv.key)
+                .containsExactly("u2");
+        assertThat(fx.counter(METRIC_PREDICTIONS, TAG_FATE, "forgotten")).isEqualTo(3);
+        assertThat(fx.counter(METRIC_EVENTS, TAG_FATE, "invalid")).isZero();
+        assertThat(fx.counter(METRIC_UNDECODABLE, TAG_TOPIC, "predictions"))
+                .as("never counted")
+                .isNaN();
+
+        fx.rawPredictions.pipeInput("u2", (byte[]) null); // a bare tombstone is no forget: counted as before
+        assertThat(fx.counter(METRIC_UNDECODABLE, TAG_TOPIC, "predictions")).isEqualTo(1);
     }
 
     @Test

@@ -21,11 +21,12 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description =
-                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, features app, model training and evaluation, scoring, Kafka Connect worker, recommendations API, monitoring, demo, benchmarks.",
+                "Tandem real-time recommendation platform: dev cluster, synthetic data, replay, forget a user, features app, model training and evaluation, scoring, Kafka Connect worker, recommendations API, monitoring, demo, benchmarks.",
         subcommands = {
             DevClusterCommand.class,
             GenerateCommand.class,
             ReplayCommand.class,
+            ForgetCommand.class,
             FeaturesCommand.class,
             TrainCommand.class,
             EvaluateCommand.class,

@@ -141,6 +141,13 @@ class TandemCliTest {
                         "bench model bad epochs",
                         new String[] {"bench", "model", "--json", "x.json", "--epochs", "0"},
                         "--epochs must be >= 1"),
+                Arguments.of("forget without user", new String[] {"forget"}, "Missing required parameter: 'USER_ID'"),
+                Arguments.of("forget blank user", new String[] {"forget", " "}, "USER_ID must not be empty or blank"),
+                Arguments.of(
+                        "forget control character",
+                        new String[] {"forget", "u\n1"},
+                        "USER_ID must not contain control characters"),
+                Arguments.of("forget two users", new String[] {"forget", "u1", "u2"}, "Unmatched argument"),
                 Arguments.of(
                         "dev-cluster bad port",
                         new String[] {"dev-cluster", "--kafka-port", "70000"},

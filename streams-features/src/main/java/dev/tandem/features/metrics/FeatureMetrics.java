@@ -11,6 +11,9 @@ public interface FeatureMetrics {
 
     void expiredUsers(int count);
 
+    /** A user deleted on a forget signal (counted even when the store had nothing of the user). */
+    default void forgottenUser() {}
+
     /** A record of the items topic that could not be read. */
     void badItem();
 

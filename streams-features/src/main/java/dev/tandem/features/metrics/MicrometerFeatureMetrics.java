@@ -5,6 +5,7 @@ import static dev.tandem.features.FeatureNames.METRIC_DEAD_LETTERS;
 import static dev.tandem.features.FeatureNames.METRIC_END_TO_END_LAG;
 import static dev.tandem.features.FeatureNames.METRIC_EVENTS;
 import static dev.tandem.features.FeatureNames.METRIC_EXPIRED_USERS;
+import static dev.tandem.features.FeatureNames.METRIC_FORGOTTEN_USERS;
 import static dev.tandem.features.FeatureNames.TAG_OUTCOME;
 import static dev.tandem.features.FeatureNames.TAG_REASON;
 
@@ -41,6 +42,7 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
     private final Map<DeadLetterReason, Counter> deadLetters = new ConcurrentHashMap<>();
 
     private final Counter expired;
+    private final Counter forgotten;
     private final Counter badItems;
     private final Timer lag;
 
@@ -59,6 +61,9 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
         }
         expired = Counter.builder(METRIC_EXPIRED_USERS)
                 .description("Users expired by the TTL (tombstones written)")
+                .register(registry);
+        forgotten = Counter.builder(METRIC_FORGOTTEN_USERS)
+                .description("Users deleted on a forget signal (tombstones written)")
                 .register(registry);
         badItems = Counter.builder(METRIC_BAD_ITEMS)
                 .description("Unreadable records of the items topic")
@@ -90,6 +95,11 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
     @Override
     public void expiredUsers(int count) {
         expired.increment(count);
+    }
+
+    @Override
+    public void forgottenUser() {
+        forgotten.increment();
     }
 
     @Override

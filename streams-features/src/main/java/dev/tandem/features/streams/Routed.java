@@ -4,7 +4,8 @@ package dev.tandem.features.streams;
 public sealed interface Routed {
     /**
      * New features of the user in the record key, already serialized for the {@code user-features} topic
-     * ({@link UserFeaturesWriter}); {@code value == null} is a tombstone (user expired).
+     * ({@link UserFeaturesWriter}); {@code value == null} is a tombstone (user expired, or forgotten: then the record's headers carry the
+     * forget header).
      */
     record Features(byte[] value) implements Routed {}
 

@@ -15,6 +15,7 @@ import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.DeadLetterReason;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Routed.DeadLetter} with the original key and value bytes and {@code tandem.dlq.*} headers
  *       for records that cannot be read or break a rule of {@link EventValidator}.</li>
  * </ul>
- * A wall-clock punctuator deletes users idle longer than the TTL and emits a tombstone for each.
+ * A wall-clock punctuator deletes users idle longer than the TTL and emits a tombstone for each. A null value with the
+ * {@link ForgetSignal} header deletes its key's user the same way, the tombstone carrying that header on; a null value
+ * without it is a dead letter.
  *
  * <p><b>Decoded-sequence cache.</b> Decoding a warm sequence from its bytes (rebuilding the remembered-id set,
  * the counters, the arrays) costs several microseconds, more than the update itself. The processor keeps the
@@ -130,6 +133,10 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(defaultTopic);
         if (record.value() == null) {
+            if (ForgetSignal.isForget(record.headers())) {
+                forget(record);
+                return;
+            }
             deadLetter(
                     record,
                     DeadLetterReason.NULL_VALUE,
@@ -205,6 +212,29 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         }
         context.forward(new Record<Object, Routed>(
                 record.key(), new Routed.DeadLetter(record.key(), record.value()), record.timestamp(), headers));
+    }
+
+    /**
+     * A forget: the user's sequence (its counters, windows and remembered ids live in it; nothing else of this task is
+     * keyed by user) is deleted, and a {@code user-features} tombstone goes out with the record's headers, so the
+     * forget header travels with it and the scoring job can tell it from an expiry. The tombstone is written whether
+     * or not the store still had the user: a user expired earlier may still have state downstream, and a repeated
+     * forget must leave the same result.
+     */
+    private void forget(Record<byte[], byte[]> record) {
+        String user = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
+        if (user.isBlank()) {
+            deadLetter(
+                    record,
+                    DeadLetterReason.MISSING_USER_ID,
+                    new InvalidEventException(DeadLetterReason.MISSING_USER_ID, "forget signal without a user id key"));
+            return;
+        }
+        decoded.remove(user);
+        store.delete(user);
+        metrics.forgottenUser();
+        LOG.debug("forgot user {}", user);
+        context.forward(record.withKey((Object) user).withValue(new Routed.Features(null)));
     }
 
     /** Deletes every user whose latest event time is more than the TTL behind the chosen clock. */

@@ -10,6 +10,7 @@ import static dev.tandem.features.streams.TopologyFixture.NOW;
 import static dev.tandem.features.streams.TopologyFixture.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeatureTopology;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.features.sequence.BehaviourSequence;
@@ -25,6 +26,7 @@ import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.DeadLetterReason;
+import dev.tandem.schemas.topics.ForgetSignal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -303,6 +305,9 @@ class FeatureTopologyTest {
         assertThat(out).hasSize(1);
         assertThat(out.get(0).key()).isEqualTo("u1");
         assertThat(out.get(0).value()).as("tombstone").isNull();
+        assertThat(ForgetSignal.isForget(out.get(0).headers()))
+                .as("an expiry is not a forget: downstream keeps the serving-store prediction")
+                .isFalse();
         assertThat(fx.userSequences().get("u1")).isNull();
         assertThat(fx.userSequences().get("u2")).isNotNull();
         assertThat(fx.userSequences().get("u3")).isNotNull();
@@ -312,6 +317,86 @@ class FeatureTopologyTest {
         assertThat(fx.userFeatures.readValuesToList())
                 .singleElement()
                 .satisfies(f -> assertThat(f.getSequenceVersion()).isEqualTo(1));
+    }
+
+    // ------------------------------------------------------------------ forget
+
+    private static TestRecord<byte[], byte[]> forgetSignal(String user) {
+        Headers h = ForgetSignal.mark(new RecordHeaders());
+        return new TestRecord<>(user == null ? null : user.getBytes(StandardCharsets.UTF_8), null, h, NOW);
+    }
+
+    @Test
+    void aForgetSignalDeletesTheUserAndTombstonesItWithTheForgetHeader() {
+        fixture(OPTIONS);
+        pipe(event("e1", "u1", "100", "7", Action.VIEW, T0));
+        pipe(event("e2", "u1", "101", "7", Action.CART, T0 + MIN));
+        pipe(event("e3", "u2", "100", "7", Action.VIEW, T0 + MIN));
+        fx.userFeatures.readRecordsToList();
+        assertThat(fx.userSequences().get("u1")).isNotNull();
+
+        fx.rawEvents.pipeInput(forgetSignal("u1"));
+
+        List<TestRecord<String, UserFeatures>> out = fx.userFeatures.readRecordsToList();
+        assertThat(out).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo("u1");
+            assertThat(r.value()).as("tombstone").isNull();
+            assertThat(ForgetSignal.isForget(r.headers())).isTrue();
+        });
+        assertThat(fx.userSequences().get("u1")).isNull();
+        assertThat(fx.userSequences().get("u2")).as("other users stay").isNotNull();
+        assertThat(fx.deadLetters.isEmpty()).isTrue();
+        assertThat(fx.meters.find(FeatureNames.METRIC_FORGOTTEN_USERS).counter().count())
+                .isEqualTo(1);
+
+        // the same event ids again: the remembered ids went with the sequence, so they count as new
+        pipe(event("e1", "u1", "100", "7", Action.VIEW, T0));
+        assertThat(fx.userFeatures.readValuesToList()).singleElement().satisfies(f -> {
+            assertThat(f.getSequenceVersion()).isEqualTo(1);
+            assertThat(f.getEvents()).hasSize(1);
+        });
+    }
+
+    @Test
+    void aForgetIsIdempotentAndWorksForUnknownUsers() {
+        fixture(OPTIONS);
+        pipe(event("e1", "u1", "100", "7", Action.VIEW, T0));
+        fx.userFeatures.readRecordsToList();
+        fx.rawEvents.pipeInput(forgetSignal("u1"));
+        fx.rawEvents.pipeInput(forgetSignal("u1"));
+        fx.rawEvents.pipeInput(forgetSignal("never-seen"));
+
+        List<TestRecord<String, UserFeatures>> out = fx.userFeatures.readRecordsToList();
+        assertThat(out)
+                .as("every forget tombstones: state downstream may outlive the features store's")
+                .extracting(TestRecord::key)
+                .containsExactly("u1", "u1", "never-seen");
+        assertThat(out).allSatisfy(r -> {
+            assertThat(r.value()).isNull();
+            assertThat(ForgetSignal.isForget(r.headers())).isTrue();
+        });
+        assertThat(fx.userSequences().get("u1")).isNull();
+        assertThat(fx.userSequences().get("never-seen")).isNull();
+        assertThat(fx.deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aForgetWithoutAKeyIsADeadLetterAndABareNullStaysOne() {
+        fixture(OPTIONS);
+        pipe(event("e1", "u1", "100", "7", Action.VIEW, T0));
+        fx.userFeatures.readRecordsToList();
+        fx.rawEvents.pipeInput(forgetSignal(null));
+        fx.rawEvents.pipeInput(new TestRecord<>("u1".getBytes(StandardCharsets.UTF_8), (byte[]) null));
+
+        List<TestRecord<byte[], byte[]>> dead = fx.deadLetters.readRecordsToList();
+        assertThat(dead)
+                .extracting(r -> new String(
+                        r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8))
+                .containsExactly(DeadLetterReason.MISSING_USER_ID.code(), DeadLetterReason.NULL_VALUE.code());
+        assertThat(fx.userFeatures.isEmpty()).isTrue();
+        assertThat(fx.userSequences().get("u1"))
+                .as("a bare null forgets nothing")
+                .isNotNull();
     }
 
     @Test
