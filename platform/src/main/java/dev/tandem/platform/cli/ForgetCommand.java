@@ -5,7 +5,8 @@ import dev.tandem.schemas.topics.ForgetSignal;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.Properties;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ public final class ForgetCommand implements Callable<Integer> {
         if (refusal != null) throw new CommandLine.ParameterException(spec.commandLine(), refusal);
         if (topic.isBlank()) throw new CommandLine.ParameterException(spec.commandLine(), "--topic must not be empty");
         KafkaEndpoints endpoints = kafka.reachableEndpoints();
-        RecordMetadata sent = send(endpoints.bootstrapServers(), topic, userId);
+        RecordMetadata sent = send(endpoints, topic, userId);
         PrintWriter out = spec.commandLine().getOut();
         out.println("forget signal for user '" + userId + "' sent to '" + topic + "' (partition " + sent.partition()
                 + ", offset " + sent.offset() + ")");
@@ -76,9 +77,8 @@ public final class ForgetCommand implements Callable<Integer> {
     }
 
     /** Sends the signal and waits for the broker's acknowledgement (acks=all, idempotent: never written twice). */
-    static RecordMetadata send(String bootstrap, String topic, String userId) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    static RecordMetadata send(KafkaEndpoints endpoints, String topic, String userId) {
+        Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "tandem-forget");
@@ -86,7 +86,7 @@ public final class ForgetCommand implements Callable<Integer> {
         // delivery must cover linger plus one request: a request timeout equal to it refuses to construct
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(SEND_TIMEOUT_SECONDS / 3));
         try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                new KafkaProducer<>(endpoints.client(p), new ByteArraySerializer(), new ByteArraySerializer())) {
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
                     topic, null, userId.getBytes(StandardCharsets.UTF_8), null, ForgetSignal.mark(new RecordHeaders()));
             return producer.send(record).get(SEND_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
