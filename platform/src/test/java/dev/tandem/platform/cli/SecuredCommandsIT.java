@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -36,9 +37,13 @@ class SecuredCommandsIT {
     Path dir;
 
     private Path clientFile(String principal) throws IOException {
-        Path file = dir.resolve(principal + ".properties");
+        return propertiesFile(principal, CLUSTER.clientProperties(principal));
+    }
+
+    private Path propertiesFile(String name, Map<String, String> settings) throws IOException {
+        Path file = dir.resolve(name + ".properties");
         Properties p = new Properties();
-        p.putAll(CLUSTER.clientProperties(principal));
+        p.putAll(settings);
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             p.store(w, null);
         }
@@ -103,12 +108,7 @@ class SecuredCommandsIT {
 
     @Test
     void aWrongPasswordIsRefusedInOneLine() throws IOException {
-        Path file = dir.resolve("wrong.properties");
-        Properties p = new Properties();
-        p.putAll(CLUSTER.security().clientProperties(KafkaAcls.TOOLS, "not-the-password"));
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(w, null);
-        }
+        Path file = propertiesFile("wrong", CLUSTER.security().clientProperties(KafkaAcls.TOOLS, "not-the-password"));
 
         CliRun r = generate("--client-config", file.toString());
 
@@ -132,12 +132,8 @@ class SecuredCommandsIT {
 
     @Test
     void aConnectWorkerWithAWrongPasswordIsRefusedInOneLineBeforeItStarts() throws IOException {
-        Path worker = dir.resolve("connect-worker.properties");
-        Properties p = new Properties();
-        p.putAll(CLUSTER.security().clientProperties(KafkaAcls.CONNECT, "not-the-password"));
-        try (Writer w = Files.newBufferedWriter(worker, StandardCharsets.UTF_8)) {
-            p.store(w, null);
-        }
+        Path worker = propertiesFile(
+                "connect-worker", CLUSTER.security().clientProperties(KafkaAcls.CONNECT, "not-the-password"));
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
 
         CliRun r = CliRun.run(
