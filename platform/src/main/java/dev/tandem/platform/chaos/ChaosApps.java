@@ -113,7 +113,8 @@ final class ChaosApps {
             Path dir,
             String storeUrl,
             Map<String, String> security,
-            Map<String, String> registryClient)
+            Map<String, String> registryClient,
+            Map<String, String> restTls)
             throws IOException {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("connector.class", JdbcSinkConnector.class.getName());
@@ -156,6 +157,7 @@ final class ChaosApps {
         // ConnectCommand probes the registry with the worker's converter settings
         Map<String, String> worker = new LinkedHashMap<>(WorkerSettings.securityOverrides(security));
         worker.putAll(WorkerSettings.registryOverrides(registryClient));
+        worker.putAll(restTls);
         worker.forEach((k, v) -> {
             args.add("--worker-property");
             args.add(k + "=" + v);

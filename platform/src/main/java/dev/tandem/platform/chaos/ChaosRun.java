@@ -9,6 +9,7 @@ import dev.tandem.monitoring.MonitoringApp;
 import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.platform.chaos.ChaosSettings.Component;
 import dev.tandem.platform.cli.TandemCli;
+import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.platform.demo.ScoringStage;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.registry.SchemaRegistryClient;
@@ -188,7 +189,17 @@ public final class ChaosRun {
                         "512m",
                         TandemCli.class.getName(),
                         ChaosApps.connectArgs(
-                                bootstrap, registryUrl, dir, storeUrl, client(KafkaAcls.CONNECT), registryClient()),
+                                bootstrap,
+                                registryUrl,
+                                dir,
+                                storeUrl,
+                                client(KafkaAcls.CONNECT),
+                                registryClient(),
+                                // the worker's REST API on HTTPS with the cluster's certificate
+                                security == null
+                                        ? Map.of()
+                                        : WorkerSettings.restTlsOverrides(
+                                                0, security.keyStore(), security.trustStorePassword(), "PKCS12")),
                         logs));
         apps.put(
                 Component.MONITORING,

@@ -93,7 +93,7 @@ public final class ConnectCommand implements Callable<Integer> {
             out.flush();
             try {
                 new ConnectorDeployer(
-                                new ConnectRest(running.restUrl(), Duration.ofSeconds(30)),
+                                new ConnectRest(running.restUrl(), Duration.ofSeconds(30), settings.restClientTls()),
                                 () -> running.failure().orElse(null),
                                 signals::stopped)
                         .deploy(connectors, connectorTimeout, line -> {

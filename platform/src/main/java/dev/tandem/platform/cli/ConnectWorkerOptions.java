@@ -147,7 +147,7 @@ public final class ConnectWorkerOptions {
                     e);
         }
         try {
-            new ConnectRest(worker.restUrl(), Duration.ofSeconds(10))
+            new ConnectRest(worker.restUrl(), Duration.ofSeconds(10), settings.restClientTls())
                     .awaitHealthy(startTimeout, () -> worker.failure().orElse(null));
         } catch (IllegalStateException e) {
             worker.close();

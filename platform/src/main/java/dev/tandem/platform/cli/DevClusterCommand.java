@@ -120,7 +120,11 @@ public final class DevClusterCommand implements Callable<Integer> {
                     ws = ws.withOverrides(WorkerSettings.securityOverrides(
                                     cluster.security().clientProperties(KafkaAcls.CONNECT)))
                             .withOverrides(WorkerSettings.registryOverrides(
-                                    cluster.security().registryClientProperties()));
+                                    cluster.security().registryClientProperties()))
+                            .withRestTls(
+                                    cluster.security().keyStore(),
+                                    cluster.security().trustStorePassword(),
+                                    "PKCS12");
                 ConnectWorker w = worker.start(ws, out);
                 connectWorker.set(w);
                 out.println("Connect REST API:        " + w.restUrl());

@@ -3,6 +3,7 @@ package dev.tandem.platform.connect;
 import dev.tandem.schemas.registry.RegistryClientConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -82,6 +83,53 @@ public record WorkerSettings(
             if (k.startsWith(prefix)) unprefixed.put(k.substring(prefix.length()), v);
         });
         return dev.tandem.schemas.kafka.KafkaEndpoints.registrySettings(unprefixed);
+    }
+
+    /** Connect's prefix for the settings of its REST server's {@code https} listener. */
+    public static final String REST_HTTPS_PREFIX = "listeners.https.";
+
+    /**
+     * The same settings with the REST API on HTTPS only, with the certificate in {@code keystore}. Connect's REST API
+     * has no token of its own (an authenticating {@code rest.extension.classes} plugin would add one); TLS keeps the
+     * connector configs it returns, secrets and all, off the wire.
+     */
+    public WorkerSettings withRestTls(Path keystore, String password, String type) {
+        return withOverrides(restTlsOverrides(restPort, keystore, password, type));
+    }
+
+    /** {@link #withRestTls}'s worker settings, for a worker started with {@code --worker-property} lines. */
+    public static Map<String, String> restTlsOverrides(int restPort, Path keystore, String password, String type) {
+        Map<String, String> tls = new LinkedHashMap<>();
+        tls.put(RestServerConfig.LISTENERS_CONFIG, "https://" + REST_HOST + ":" + restPort);
+        tls.put(RestServerConfig.REST_ADVERTISED_LISTENER_CONFIG, "https");
+        tls.put(
+                REST_HTTPS_PREFIX + "ssl.keystore.location",
+                keystore.toAbsolutePath().toString());
+        tls.put(REST_HTTPS_PREFIX + "ssl.keystore.password", password);
+        tls.put(REST_HTTPS_PREFIX + "ssl.keystore.type", type);
+        return tls;
+    }
+
+    /**
+     * How the platform's own REST client checks an {@code https} worker: against the listener's truststore when one is
+     * set, else against the certificate in its keystore (the worker's own, as {@code tandem connect} and the demo start
+     * it); null for a plain {@code http} listener or the JVM's default trust.
+     */
+    public javax.net.ssl.SSLContext restClientTls() {
+        Map<String, String> p = workerProperties();
+        if (!p.getOrDefault(RestServerConfig.LISTENERS_CONFIG, "")
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("https://")) return null;
+        for (String store : List.of("truststore", "keystore")) {
+            String location = p.get(REST_HTTPS_PREFIX + "ssl." + store + ".location");
+            if (location != null && !location.isBlank()) {
+                return dev.tandem.schemas.registry.SslContexts.trusting(
+                        Path.of(location),
+                        p.get(REST_HTTPS_PREFIX + "ssl." + store + ".password"),
+                        p.getOrDefault(REST_HTTPS_PREFIX + "ssl." + store + ".type", "JKS"));
+            }
+        }
+        return null;
     }
 
     /** The same settings with {@code more} applied last. */

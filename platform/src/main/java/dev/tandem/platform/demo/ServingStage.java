@@ -15,6 +15,7 @@ import dev.tandem.connect.serving.http.ServeMetrics;
 import dev.tandem.connect.sink.ServingSinkConfig;
 import dev.tandem.platform.connect.WorkerSettings;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.FileTrees;
 import dev.tandem.testkit.KafkaAcls;
@@ -98,11 +99,16 @@ public final class ServingStage implements DemoStage {
         // a worker takes seconds to join its group: it does so while the features app and the training run
         Map<String, String> security = ctx.client(KafkaAcls.CONNECT);
         registryConfigs = ctx.registry();
-        worker = CompletableFuture.supplyAsync(() -> startWorker(bootstrap, registry, plugins, security));
+        HttpSecurity http = ctx.http();
+        worker = CompletableFuture.supplyAsync(() -> startWorker(bootstrap, registry, plugins, security, http));
     }
 
-    /** @param security the connect principal's client settings on a secured cluster, for the worker and its tasks */
-    private ConnectWorker startWorker(String bootstrap, String registry, Path plugins, Map<String, String> security) {
+    /**
+     * @param security the connect principal's client settings on a secured cluster, for the worker and its tasks
+     * @param http the demo's HTTP protection: with TLS, the worker's REST API is on HTTPS with the same certificate
+     */
+    private ConnectWorker startWorker(
+            String bootstrap, String registry, Path plugins, Map<String, String> security, HttpSecurity http) {
         // The plugin dir is empty: the sinks come from the CLI's class path (service_load finds them there too), so
         // the demo needs no packaged plugin; one partition per internal topic is plenty for one worker.
         WorkerSettings settings = new WorkerSettings(
@@ -113,9 +119,10 @@ public final class ServingStage implements DemoStage {
                         "service_load",
                         Map.of("offset.storage.partitions", "1", "status.storage.partitions", "1"))
                 .withOverrides(WorkerSettings.securityOverrides(security));
+        if (http.tls()) settings = settings.withRestTls(http.keystore(), http.keystorePassword(), http.keystoreType());
         ConnectWorker w = ConnectWorker.start(settings.workerProperties());
         try {
-            ConnectRest rest = new ConnectRest(w.restUrl(), Duration.ofSeconds(30));
+            ConnectRest rest = new ConnectRest(w.restUrl(), Duration.ofSeconds(30), settings.restClientTls());
             rest.awaitHealthy(WORKER_TIMEOUT, () -> w.failure().orElse(null));
             new ConnectorDeployer(rest, () -> w.failure().orElse(null), null)
                     .deploy(
@@ -182,6 +189,7 @@ public final class ServingStage implements DemoStage {
                 storeName(),
                 expected.size(),
                 (System.nanoTime() - t0) / 1e9));
+        ctx.println("  its REST API: " + w.restUrl() + " (GET /connectors/" + CONNECTOR + "/status)");
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new RecommendationsHttpServer(

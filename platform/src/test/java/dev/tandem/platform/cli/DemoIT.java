@@ -89,6 +89,7 @@ class DemoIT {
                 // the HTTP APIs on TLS with a token: the demo's own calls to them get through only with both
                 .containsPattern("\\(GET https://127\\.0\\.0\\.1:\\d+/v1/users/\\S+/features\\)")
                 .containsPattern("recommendations API on https://127\\.0\\.0\\.1:\\d+ answers")
+                .containsPattern("  its REST API: https://127\\.0\\.0\\.1:\\d+/")
                 .contains("done: produced 2,000, consumed 2,000 events")
                 .containsPattern("features app processed [\\d,]+ events")
                 .containsPattern("scoring job started \\(.*\\) and read all of 'user-features' in [\\d.]+ s")

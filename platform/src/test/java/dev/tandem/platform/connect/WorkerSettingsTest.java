@@ -2,9 +2,12 @@ package dev.tandem.platform.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.testkit.KafkaSecurity;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WorkerSettingsTest {
     static WorkerSettings settings(Map<String, String> overrides) {
@@ -48,5 +51,28 @@ class WorkerSettingsTest {
                 .containsEntry("bootstrap.servers", "b:1")
                 .containsEntry("value.converter.schema.registry.url", "http://r:2")
                 .containsEntry("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    }
+
+    @Test
+    void restTlsPutsTheApiOnHttpsOnlyAndTheClientTrustsItsCertificate(@TempDir Path dir) throws Exception {
+        KafkaSecurity security = KafkaSecurity.inDirectory(dir, List.of());
+        WorkerSettings plain = settings(Map.of());
+        assertThat(plain.restClientTls())
+                .as("a plain listener needs no TLS client")
+                .isNull();
+
+        WorkerSettings tls = plain.withRestTls(security.keyStore(), security.trustStorePassword(), "PKCS12");
+
+        assertThat(tls.workerProperties())
+                .containsEntry("listeners", "https://127.0.0.1:8083")
+                .containsEntry("rest.advertised.listener", "https")
+                .containsEntry(
+                        "listeners.https.ssl.keystore.location",
+                        security.keyStore().toString())
+                .containsEntry("listeners.https.ssl.keystore.type", "PKCS12");
+        assertThat(tls.describe()).doesNotContain(security.trustStorePassword());
+        // the client context is built from the keystore's certificate: it is what a handshake with the worker checks
+        assertThat(tls.restClientTls()).isNotNull();
+        assertThat(tls.restClientTls().getProtocol()).startsWith("TLS");
     }
 }

@@ -26,12 +26,17 @@ public final class ConnectRest {
 
     /** @param base the worker's REST URL, e.g. {@code http://127.0.0.1:8083/} */
     public ConnectRest(URI base, Duration requestTimeout) {
+        this(base, requestTimeout, null);
+    }
+
+    /** @param tls what an {@code https} worker's certificate is checked against; null for the JVM's default trust */
+    public ConnectRest(URI base, Duration requestTimeout, javax.net.ssl.SSLContext tls) {
         this.base = base.toString().endsWith("/") ? base : URI.create(base + "/");
         this.requestTimeout = requestTimeout;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(2))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        HttpClient.Builder b =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) b.sslContext(tls);
+        this.client = b.build();
     }
 
     public URI base() {
