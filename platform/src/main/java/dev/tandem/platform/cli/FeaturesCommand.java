@@ -91,9 +91,9 @@ public final class FeaturesCommand implements Callable<Integer> {
         KafkaEndpoints endpoints = new KafkaEndpoints(
                 config.bootstrapServers(),
                 config.schemaRegistryUrl(),
-                KafkaEndpoints.securitySettings(config.streamsOverrides()));
+                KafkaOptions.appClientSettings(config.streamsOverrides(), config.registryConfigs()));
         Reachability.require(endpoints, KafkaOptions.REACHABILITY_TIMEOUT);
-        requireTopics(config);
+        requireTopics(config, endpoints);
 
         out.print(config.describe());
         out.flush();
@@ -160,7 +160,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
 
     /** Kafka Streams would only fail later, in the background, on missing source topics: say it now, in one line. */
-    static void requireTopics(FeaturesConfig config) {
+    static void requireTopics(FeaturesConfig config, KafkaEndpoints endpoints) {
         List<String> needed = new ArrayList<>(List.of(
                 config.topics().events(),
                 config.topics().items(),
@@ -168,15 +168,13 @@ public final class FeaturesCommand implements Callable<Integer> {
                 config.topics().deadLetters()));
         if (config.topics().itemFeatures() != null) needed.add(config.topics().itemFeatures());
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
+        try (Admin admin = Admin.create(endpoints.client(Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.CLIENT_ID_CONFIG,
-                "tandem-features-check"))) {
+                "tandem-features-check")))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
             List<String> missing =
                     needed.stream().filter(t -> !existing.contains(t)).toList();

@@ -52,6 +52,17 @@ public final class KafkaOptions {
         return e;
     }
 
+    /**
+     * An app's client settings as endpoints carry them, for its start-up checks: the Kafka security settings among its
+     * pass-through ones ({@code streams.*} without the prefix), and its registry client's.
+     */
+    static Map<String, String> appClientSettings(
+            Map<String, String> kafkaSettings, Map<String, String> registryConfigs) {
+        Map<String, String> m = new TreeMap<>(KafkaEndpoints.securitySettings(kafkaSettings));
+        m.putAll(registryConfigs);
+        return m;
+    }
+
     /** The settings in {@code file}, or none; a missing or unreadable file is a one-line error. */
     static Map<String, String> clientProperties(Path file) {
         if (file == null) return Map.of();

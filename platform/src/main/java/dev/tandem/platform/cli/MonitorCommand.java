@@ -150,9 +150,9 @@ public final class MonitorCommand implements Callable<Integer> {
         KafkaEndpoints endpoints = new KafkaEndpoints(
                 config.bootstrapServers(),
                 config.schemaRegistryUrl(),
-                KafkaEndpoints.securitySettings(config.streamsOverrides()));
+                KafkaOptions.appClientSettings(config.streamsOverrides(), config.registryConfigs()));
         Reachability.require(endpoints, KafkaOptions.REACHABILITY_TIMEOUT);
-        requireTopics(config);
+        requireTopics(config, endpoints);
 
         out.print(config.describe());
         out.flush();
@@ -228,22 +228,20 @@ public final class MonitorCommand implements Callable<Integer> {
      * Kafka Streams would only fail later, in the background, on missing source topics; and the app joins events and
      * predictions partition by partition, so their partition counts must match.
      */
-    static void requireTopics(MonitoringConfig config) {
+    static void requireTopics(MonitoringConfig config, KafkaEndpoints endpoints) {
         List<String> needed = List.of(
                 config.topics().events(),
                 config.topics().predictions(),
                 config.topics().outcomes(),
                 config.topics().metrics());
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
+        try (Admin admin = Admin.create(endpoints.client(Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 timeout,
                 AdminClientConfig.CLIENT_ID_CONFIG,
-                "tandem-monitor-check"))) {
+                "tandem-monitor-check")))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
             List<String> missing =
                     needed.stream().filter(t -> !existing.contains(t)).toList();

@@ -1,7 +1,9 @@
 package dev.tandem.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.tandem.features.FeaturesConfig;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.KafkaAcls;
 import dev.tandem.testkit.TandemClusterExtension;
@@ -10,7 +12,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -152,6 +156,27 @@ class SecuredCommandsIT {
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).contains("refuses these credentials").doesNotContain("\tat ");
+    }
+
+    /** An app started by the CLI checks the cluster with its own settings before it starts: a plain check would fail. */
+    @Test
+    void theFeaturesAppStartsUnderItsPrincipalFromItsConfigFile() throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put(FeaturesConfig.APPLICATION_ID, "tandem-features");
+        settings.put(FeaturesConfig.BOOTSTRAP_SERVERS, CLUSTER.bootstrapServers());
+        settings.put(FeaturesConfig.SCHEMA_REGISTRY_URL, CLUSTER.registryUrl());
+        settings.put(FeaturesConfig.STATE_DIR, dir.resolve("features-state").toString());
+        settings.put(FeaturesConfig.HTTP_PORT, "0");
+        CLUSTER.clientProperties(KafkaAcls.FEATURES)
+                .forEach((k, v) -> settings.put(FeaturesConfig.STREAMS_PREFIX + k, v));
+
+        BackgroundCli cli = BackgroundCli.start(
+                "features", "--config", propertiesFile("features-app", settings).toString());
+
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> cli.exited() || cli.out().contains("ready: consuming"));
+        assertThat(cli.out()).as(cli.toString()).contains("ready: consuming");
+        assertThat(cli.stop(Duration.ofSeconds(60))).as(cli.toString()).isZero();
     }
 
     @Test
