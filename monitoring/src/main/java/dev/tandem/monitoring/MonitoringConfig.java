@@ -7,6 +7,7 @@ import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
 import dev.tandem.schemas.http.HttpSecurity;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -138,11 +138,7 @@ public record MonitoringConfig(
     }
 
     private static MonitoringConfig from(Settings v) {
-        Map<String, String> registry = new TreeMap<>();
-        v.asMap().forEach((k, val) -> {
-            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")))
-                registry.put(k, val);
-        });
+        Map<String, String> registry = KafkaEndpoints.registrySettings(v.asMap());
         try {
             MonitoringTopology.Options options = new MonitoringTopology.Options(
                     new Funnel(stages(v), v.duration(FUNNEL_HORIZON)),

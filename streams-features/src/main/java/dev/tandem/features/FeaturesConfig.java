@@ -5,6 +5,7 @@ import dev.tandem.features.streams.TtlClock;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
 import dev.tandem.schemas.http.HttpSecurity;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Typed configuration of the features app. Sources, later wins: built-in defaults, a properties file,
@@ -144,11 +144,7 @@ public record FeaturesConfig(
     }
 
     private static FeaturesConfig from(Settings v) {
-        Map<String, String> registry = new TreeMap<>();
-        v.asMap().forEach((k, val) -> {
-            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")))
-                registry.put(k, val);
-        });
+        Map<String, String> registry = KafkaEndpoints.registrySettings(v.asMap());
         try {
             SequencePolicy policy = new SequencePolicy(
                     v.integer(SEQUENCE_MAX_EVENTS),

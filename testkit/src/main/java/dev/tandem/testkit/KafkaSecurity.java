@@ -308,6 +308,11 @@ public final class KafkaSecurity {
                 + password + "\";";
     }
 
+    /** A random secret (144 bits) for a password or token of a run. */
+    public static String newSecret() {
+        return secret();
+    }
+
     private static String secret() {
         byte[] b = new byte[18];
         new SecureRandom().nextBytes(b);

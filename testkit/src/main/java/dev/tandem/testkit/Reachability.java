@@ -124,12 +124,7 @@ public final class Reachability {
         HttpRequest.Builder rb =
                 HttpRequest.newBuilder(URI.create(subjects)).timeout(timeout).GET();
         if (config.userInfo() != null) {
-            rb.header(
-                    "Authorization",
-                    "Basic "
-                            + java.util.Base64.getEncoder()
-                                    .encodeToString(
-                                            config.userInfo().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            rb.header("Authorization", RegistryClientConfig.basicAuthorization(config.userInfo()));
         }
         try {
             HttpResponse<Void> r = hb.build().send(rb.build(), HttpResponse.BodyHandlers.discarding());

@@ -4,6 +4,7 @@ import dev.tandem.model.serving.TfSessionOptions;
 import dev.tandem.schemas.config.ConfigException;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
+import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -254,11 +255,7 @@ public record ScoringConfig(
     }
 
     private static ScoringConfig from(Settings v) {
-        Map<String, String> registry = new TreeMap<>();
-        v.asMap().forEach((k, val) -> {
-            if (!k.equals(SCHEMA_REGISTRY_URL) && (k.startsWith("schema.registry.") || k.startsWith("basic.auth.")))
-                registry.put(k, val);
-        });
+        Map<String, String> registry = KafkaEndpoints.registrySettings(v.asMap());
         TfSessionOptions gpu;
         try {
             gpu = new TfSessionOptions(v.bool(GPU_MEMORY_GROWTH), v.string(GPU_VISIBLE_DEVICES));

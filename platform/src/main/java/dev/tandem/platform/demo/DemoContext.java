@@ -10,9 +10,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,14 +56,8 @@ public final class DemoContext {
         tools.putAll(registry());
         this.endpoints = plain.withClientProperties(tools);
         if (security != null) {
-            byte[] token = new byte[24];
-            new SecureRandom().nextBytes(token);
             http = new HttpSecurity(
-                    security.keyStore(),
-                    security.trustStorePassword(),
-                    "PKCS12",
-                    Base64.getUrlEncoder().withoutPadding().encodeToString(token),
-                    null);
+                    security.keyStore(), security.trustStorePassword(), "PKCS12", KafkaSecurity.newSecret(), null);
         }
     }
 

@@ -129,6 +129,13 @@ public record RegistryClientConfig(
                 Duration.ofMillis(longValue(configs, RETRIES_MAX_WAIT_MS, DEFAULT_MAX_RETRY_BACKOFF.toMillis())));
     }
 
+    /** The {@code Authorization} header value for {@code user:password} basic auth. */
+    public static String basicAuthorization(String userInfo) {
+        return "Basic "
+                + java.util.Base64.getEncoder()
+                        .encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     public RegistryClientConfig withBasicAuth(String user, String password) {
         return new RegistryClientConfig(
                 urls,

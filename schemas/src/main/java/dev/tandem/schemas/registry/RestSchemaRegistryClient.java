@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,10 +46,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL);
         if (config.sslContext() != null) b.sslContext(config.sslContext());
         this.http = b.build();
-        this.authorization = config.userInfo() == null
-                ? null
-                : "Basic "
-                        + Base64.getEncoder().encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
+        this.authorization =
+                config.userInfo() == null ? null : RegistryClientConfig.basicAuthorization(config.userInfo());
     }
 
     public RestSchemaRegistryClient(String url) {

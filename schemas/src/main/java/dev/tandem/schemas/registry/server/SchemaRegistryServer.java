@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tandem.schemas.http.JdkHttpServers;
 import dev.tandem.schemas.registry.CompatibilityLevel;
 import dev.tandem.schemas.registry.CompatibilityResult;
+import dev.tandem.schemas.registry.RegistryClientConfig;
 import dev.tandem.schemas.registry.SchemaRegistryException;
 import dev.tandem.schemas.registry.SchemaVersion;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,9 +60,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         this.core = new RegistryCore(b.store);
         this.expectedAuthorization = b.user == null
                 ? null
-                : ("Basic "
-                                + Base64.getEncoder()
-                                        .encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8)))
+                : RegistryClientConfig.basicAuthorization(b.user + ":" + b.password)
                         .getBytes(StandardCharsets.UTF_8);
         InetSocketAddress address = new InetSocketAddress(b.host, b.port);
         this.http = JdkHttpServers.create(address, 64, b.sslContext);
