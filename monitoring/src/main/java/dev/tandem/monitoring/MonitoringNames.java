@@ -43,6 +43,10 @@ public final class MonitoringNames {
 
     public static final String INPUT_SOURCE = "events-and-predictions-source";
     public static final String OUTCOME_PROCESSOR = "outcome-processor";
+    /** The outcome processor's two children: it forwards each output to the one that takes its kind. */
+    public static final String OUTCOME_RECORDS = "outcome-records";
+
+    public static final String GRADED_BATCHES = "graded-batches";
     public static final String METRICS_PROCESSOR = "metrics-processor";
     public static final String DRIFT_PROCESSOR = "drift-processor";
 

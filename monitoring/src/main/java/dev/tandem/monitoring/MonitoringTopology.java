@@ -5,10 +5,12 @@ import static dev.tandem.monitoring.MonitoringNames.DRIFT_BY_MODEL_REPARTITION;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_PARTIALS_STORE;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.DRIFT_STORE;
+import static dev.tandem.monitoring.MonitoringNames.GRADED_BATCHES;
 import static dev.tandem.monitoring.MonitoringNames.GRADED_BY_MODEL_REPARTITION;
 import static dev.tandem.monitoring.MonitoringNames.INPUT_SOURCE;
 import static dev.tandem.monitoring.MonitoringNames.METRICS_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.OUTCOME_PROCESSOR;
+import static dev.tandem.monitoring.MonitoringNames.OUTCOME_RECORDS;
 import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
 import static dev.tandem.monitoring.MonitoringNames.TALLIES_STORE;
 import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
@@ -27,7 +29,6 @@ import dev.tandem.monitoring.streams.MetricsProcessor;
 import dev.tandem.monitoring.streams.OutcomeOutput;
 import dev.tandem.monitoring.streams.OutcomeProcessor;
 import dev.tandem.schemas.ModelMetrics;
-import dev.tandem.schemas.PredictionOutcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -207,9 +208,9 @@ public final class MonitoringTopology {
                 PENDING_STORE,
                 TIMERS_STORE,
                 CLOCK_STORE);
-        graded.flatMapValues(
-                        o -> o instanceof OutcomeOutput.Record r ? List.of(r.outcome()) : List.<PredictionOutcome>of(),
-                        Named.as("outcome-records"))
+        // The processor forwards each kind of output to its own child only (by name), so neither child sees the
+        // other's records: no type test and no empty list per outcome.
+        graded.mapValues(o -> ((OutcomeOutput.Record) o).outcome(), Named.as(OUTCOME_RECORDS))
                 .to(
                         topics.outcomes(),
                         Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
@@ -230,11 +231,8 @@ public final class MonitoringTopology {
         // tally is written once per prediction, not per candidate), keyed by model version already. Both repartition
         // topics take their partition count from the same input topics, so a version's outcomes and drift counts
         // meet in one task.
-        KStream<String, MetricsInput> batches = graded.flatMapValues(
-                        o -> o instanceof OutcomeOutput.Batch x
-                                ? List.of(x.batch().encode())
-                                : List.<byte[]>of(),
-                        Named.as("graded-batches"))
+        KStream<String, MetricsInput> batches = graded.mapValues(
+                        o -> ((OutcomeOutput.Batch) o).batch().encode(), Named.as(GRADED_BATCHES))
                 .repartition(Repartitioned.<String, byte[]>as(GRADED_BY_MODEL_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(Serdes.ByteArray()))

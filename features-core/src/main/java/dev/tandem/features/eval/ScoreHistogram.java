@@ -1,6 +1,6 @@
 package dev.tandem.features.eval;
 
-import java.io.ByteArrayOutputStream;
+import dev.tandem.features.codec.ByteWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -250,27 +250,27 @@ public final class ScoreHistogram {
      * bytes for a typical stage, since only occupied buckets are written.
      */
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        ByteWriter out = new ByteWriter(64);
         out.write(FORMAT_VERSION);
         int nonEmpty = 0;
         for (int b = 0; b < BUCKETS; b++) {
             if (pos[b] != 0 || neg[b] != 0) nonEmpty++;
         }
-        writeVarLong(out, nonEmpty);
+        out.writeVarLong(nonEmpty);
         int last = 0;
         for (int b = 0; b < BUCKETS; b++) {
             if (pos[b] == 0 && neg[b] == 0) continue;
-            writeVarLong(out, b - last);
-            writeVarLong(out, pos[b]);
-            writeVarLong(out, neg[b]);
+            out.writeVarLong(b - last);
+            out.writeVarLong(pos[b]);
+            out.writeVarLong(neg[b]);
             last = b;
         }
-        writeDouble(out, lossPos);
-        writeDouble(out, lossNeg);
+        out.writeDouble(lossPos);
+        out.writeDouble(lossNeg);
         for (int r = 0; r < RELIABILITY_BINS; r++) {
-            writeVarLong(out, binCount[r]);
-            writeVarLong(out, binPos[r]);
-            writeDouble(out, binSumP[r]);
+            out.writeVarLong(binCount[r]);
+            out.writeVarLong(binPos[r]);
+            out.writeDouble(binSumP[r]);
         }
         return out.toByteArray();
     }
@@ -315,14 +315,6 @@ public final class ScoreHistogram {
         return v;
     }
 
-    private static void writeVarLong(ByteArrayOutputStream out, long v) {
-        while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.write((int) v);
-    }
-
     private static long readVarLong(ByteBuffer in) {
         long v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
@@ -331,11 +323,6 @@ public final class ScoreHistogram {
             if ((b & 0x80) == 0) return v;
         }
         throw new IllegalArgumentException("varint longer than 10 bytes");
-    }
-
-    private static void writeDouble(ByteArrayOutputStream out, double d) {
-        long bits = Double.doubleToRawLongBits(d);
-        for (int i = 7; i >= 0; i--) out.write((int) (bits >>> (8 * i)));
     }
 
     @Override

@@ -6,10 +6,10 @@ import static dev.tandem.monitoring.core.Varints.readVarLong;
 import static dev.tandem.monitoring.core.Varints.writeString;
 import static dev.tandem.monitoring.core.Varints.writeVarLong;
 
+import dev.tandem.features.codec.ByteWriter;
 import dev.tandem.features.drift.DriftBins;
 import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.ScoreHistogram;
-import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -120,7 +120,7 @@ public final class DriftCounts {
     }
 
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        ByteWriter out = new ByteWriter(128);
         out.write(FORMAT_VERSION);
         write(out, scores);
         write(out, features);
@@ -134,7 +134,7 @@ public final class DriftCounts {
         return out.toByteArray();
     }
 
-    private static void write(ByteArrayOutputStream out, Map<String, long[]> m) {
+    private static void write(ByteWriter out, Map<String, long[]> m) {
         writeVarLong(out, m.size());
         m.forEach((name, c) -> {
             writeString(out, name);

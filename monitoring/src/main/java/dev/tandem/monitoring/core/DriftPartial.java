@@ -3,7 +3,7 @@ package dev.tandem.monitoring.core;
 import static dev.tandem.monitoring.core.Varints.readString;
 import static dev.tandem.monitoring.core.Varints.writeString;
 
-import java.io.ByteArrayOutputStream;
+import dev.tandem.features.codec.ByteWriter;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -26,7 +26,7 @@ public record DriftPartial(MetricKey key, DriftCounts counts) {
 
     /** {@code u8 version, str key, DriftCounts bytes}. */
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(160);
+        ByteWriter out = new ByteWriter(160);
         out.write(FORMAT_VERSION);
         writeString(out, key.encode());
         byte[] c = counts.encode();

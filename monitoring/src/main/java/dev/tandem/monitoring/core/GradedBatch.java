@@ -1,6 +1,6 @@
 package dev.tandem.monitoring.core;
 
-import java.io.ByteArrayOutputStream;
+import dev.tandem.features.codec.ByteWriter;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -57,7 +57,7 @@ public record GradedBatch(String model, String version, long requestTimeMs, List
      * entry {@code u8 censored, (f32 probability, u8 reached) per stage}.
      */
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.size() * (1 + 5 * stages.size()));
+        ByteWriter bytes = new ByteWriter(64 + entries.size() * (1 + 5 * stages.size()));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT_VERSION);
             out.writeUTF(model);

@@ -8,9 +8,9 @@ import static dev.tandem.monitoring.core.Varints.writeString;
 import static dev.tandem.monitoring.core.Varints.writeVarLong;
 import static dev.tandem.monitoring.core.Varints.zigzag;
 
+import dev.tandem.features.codec.ByteWriter;
 import dev.tandem.features.sequence.BehaviourEvent;
 import dev.tandem.schemas.Action;
-import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ public final class UserOutcomes {
     }
 
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        ByteWriter out = new ByteWriter(64);
         out.write(FORMAT_VERSION);
         writeVarLong(out, zigzag(armedTimerMs));
         writeVarLong(out, pending.size());
@@ -95,8 +95,8 @@ public final class UserOutcomes {
     }
 
     private static byte[] encode(PendingPrediction p) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(
-                32 + p.candidates().size() * (12 + 4 * p.stages().size()));
+        ByteWriter out =
+                new ByteWriter(32 + p.candidates().size() * (12 + 4 * p.stages().size()));
         writeString(out, p.requestId());
         writeVarLong(out, zigzag(p.requestTimeMs()));
         writeString(out, p.modelName());

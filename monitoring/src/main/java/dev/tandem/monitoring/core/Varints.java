@@ -1,6 +1,6 @@
 package dev.tandem.monitoring.core;
 
-import java.io.ByteArrayOutputStream;
+import dev.tandem.features.codec.ByteWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -26,7 +26,7 @@ final class Varints {
         return (v >>> 1) ^ -(v & 1);
     }
 
-    static void writeString(ByteArrayOutputStream out, String s) {
+    static void writeString(ByteWriter out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         writeVarLong(out, b.length);
         out.write(b, 0, b.length);
@@ -39,12 +39,8 @@ final class Varints {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    static void writeVarLong(ByteArrayOutputStream out, long v) {
-        while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.write((int) v);
+    static void writeVarLong(ByteWriter out, long v) {
+        out.writeVarLong(v);
     }
 
     static long readVarLong(ByteBuffer in) {

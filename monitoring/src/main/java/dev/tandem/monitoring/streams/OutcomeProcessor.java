@@ -2,6 +2,8 @@ package dev.tandem.monitoring.streams;
 
 import static dev.tandem.monitoring.MonitoringNames.CLOCK_KEY;
 import static dev.tandem.monitoring.MonitoringNames.CLOCK_STORE;
+import static dev.tandem.monitoring.MonitoringNames.GRADED_BATCHES;
+import static dev.tandem.monitoring.MonitoringNames.OUTCOME_RECORDS;
 import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
 import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
 
@@ -369,10 +371,13 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         for (Outcome o : outcomes) {
             censored += o.censored() ? 1 : 0;
             context.forward(
-                    new Record<>(user, new OutcomeOutput.Record(AvroOutcomes.outcome(user, o, horizonMs)), now));
+                    new Record<>(user, new OutcomeOutput.Record(AvroOutcomes.outcome(user, o, horizonMs)), now),
+                    OUTCOME_RECORDS);
         }
         for (GradedBatch b : GradedBatch.of(outcomes)) {
-            context.forward(new Record<>(MetricKey.modelKey(b.model(), b.version()), new OutcomeOutput.Batch(b), now));
+            context.forward(
+                    new Record<>(MetricKey.modelKey(b.model(), b.version()), new OutcomeOutput.Batch(b), now),
+                    GRADED_BATCHES);
         }
         if (censored > 0) metrics.outcomes(censored, true);
         if (censored < outcomes.size()) metrics.outcomes(outcomes.size() - censored, false);
