@@ -191,7 +191,7 @@ public final class MonitoringTopology {
                 new EventValidator(options.maxIdLength(), options.maxClockSkew().toMillis());
         OutcomeGrader grader = options.grader();
         KStream<byte[], byte[]> input = b.stream(
-                List.of(topics.events(), topics.predictions()),
+                topics.inputs(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE));
         KStream<String, OutcomeOutput> graded = input.process(
                 () -> new OutcomeProcessor(
