@@ -47,7 +47,8 @@ import org.apache.kafka.streams.state.Stores;
  * The monitoring topology, a function of its topics, serdes, rules and drift references:
  * <pre>
  * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
- * predictions (bytes) ─┤     (one task per partition of both, keyed by user)                                       └▶ repartition by model/version ─┐
+ * predictions (bytes) ─┤     (one task per partition of all, keyed by user)                                        └▶ repartition by model/version ─┐
+ * predictions-shadow ──┤     (when read: the challenger's, graded the same, outcomes flagged shadow)                                            │
  *                      └▶ drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
  *                                                         metrics-processor [metric-tallies, drift-tallies] ◀─────────────┘ ─▶ ModelMetrics ─▶ model-metrics
  * </pre>
