@@ -59,6 +59,9 @@ public record MonitoringConfig(
     public static final String REPLICATION_FACTOR = "replication.factor";
     public static final String TOPIC_EVENTS = "topic.events";
     public static final String TOPIC_PREDICTIONS = "topic.predictions";
+    /** The challenger's predictions (the scoring job's SHADOW version); empty: not read. */
+    public static final String TOPIC_PREDICTIONS_SHADOW = "topic.predictions.shadow";
+
     public static final String TOPIC_PREDICTION_OUTCOMES = "topic.prediction.outcomes";
     public static final String TOPIC_MODEL_METRICS = "topic.model.metrics";
     public static final String FUNNEL_STAGES = "funnel.stages";
@@ -97,6 +100,7 @@ public record MonitoringConfig(
         d.put(REPLICATION_FACTOR, "-1");
         d.put(TOPIC_EVENTS, MonitoringNames.EVENTS_TOPIC);
         d.put(TOPIC_PREDICTIONS, MonitoringNames.PREDICTIONS_TOPIC);
+        d.put(TOPIC_PREDICTIONS_SHADOW, MonitoringNames.PREDICTIONS_SHADOW_TOPIC);
         d.put(TOPIC_PREDICTION_OUTCOMES, MonitoringNames.PREDICTION_OUTCOMES_TOPIC);
         d.put(TOPIC_MODEL_METRICS, MonitoringNames.MODEL_METRICS_TOPIC);
         d.put(
@@ -168,7 +172,8 @@ public record MonitoringConfig(
                             v.nonBlank(TOPIC_EVENTS),
                             v.nonBlank(TOPIC_PREDICTIONS),
                             v.nonBlank(TOPIC_PREDICTION_OUTCOMES),
-                            v.nonBlank(TOPIC_MODEL_METRICS)),
+                            v.nonBlank(TOPIC_MODEL_METRICS),
+                            shadowTopic(v)),
                     options,
                     Map.copyOf(v.withPrefix(STREAMS_PREFIX)),
                     Map.copyOf(registry),
@@ -178,6 +183,17 @@ public record MonitoringConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid monitoring configuration: " + e.getMessage(), e);
         }
+    }
+
+    private static String shadowTopic(Settings v) {
+        String t = v.optional(TOPIC_PREDICTIONS_SHADOW);
+        if (t == null) return "";
+        for (String other : List.of(TOPIC_EVENTS, TOPIC_PREDICTIONS, TOPIC_PREDICTION_OUTCOMES, TOPIC_MODEL_METRICS)) {
+            if (t.equals(v.optional(other))) {
+                throw new ConfigException(TOPIC_PREDICTIONS_SHADOW, t, "must differ from " + other + " (or be empty)");
+            }
+        }
+        return t;
     }
 
     private static MicrometerMonitoringMetrics.DriftThresholds thresholds(Settings v) {
@@ -240,6 +256,7 @@ public record MonitoringConfig(
         m.put(REPLICATION_FACTOR, Integer.toString(replicationFactor));
         m.put(TOPIC_EVENTS, topics.events());
         m.put(TOPIC_PREDICTIONS, topics.predictions());
+        m.put(TOPIC_PREDICTIONS_SHADOW, topics.shadowPredictions());
         m.put(TOPIC_PREDICTION_OUTCOMES, topics.outcomes());
         m.put(TOPIC_MODEL_METRICS, topics.metrics());
         m.put(

@@ -9,6 +9,7 @@ public final class MonitoringNames {
     // ---------------------------------------------------------------- topics (defaults of MonitoringTopics)
     public static final String EVENTS_TOPIC = TandemTopics.EVENTS;
     public static final String PREDICTIONS_TOPIC = TandemTopics.PREDICTIONS;
+    public static final String PREDICTIONS_SHADOW_TOPIC = TandemTopics.PREDICTIONS_SHADOW;
     public static final String PREDICTION_OUTCOMES_TOPIC = TandemTopics.PREDICTION_OUTCOMES;
     public static final String MODEL_METRICS_TOPIC = TandemTopics.MODEL_METRICS;
 

@@ -48,7 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  * The monitoring topology, a function of its topics, serdes, rules and drift references:
  * <pre>
  * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
- * predictions (bytes) ─┤     (one task per partition of both, keyed by user)                                       └▶ repartition by model/version ─┐
+ * predictions (bytes) ─┤     (one task per partition of all, keyed by user)                                        └▶ repartition by model/version ─┐
+ * predictions-shadow ──┤     (when read: the challenger's, graded the same, outcomes flagged shadow)                                            │
  *                      └▶ drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
  *                                                         metrics-processor [metric-tallies, drift-tallies] ◀─────────────┘ ─▶ ModelMetrics ─▶ model-metrics
  * </pre>
@@ -192,7 +193,7 @@ public final class MonitoringTopology {
                 new EventValidator(options.maxIdLength(), options.maxClockSkew().toMillis());
         OutcomeGrader grader = options.grader();
         KStream<byte[], byte[]> input = b.stream(
-                List.of(topics.events(), topics.predictions()),
+                topics.inputs(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(INPUT_SOURCE));
         KStream<String, OutcomeOutput> graded = input.process(
                 () -> new OutcomeProcessor(

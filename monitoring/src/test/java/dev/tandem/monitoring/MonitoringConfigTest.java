@@ -65,6 +65,33 @@ class MonitoringConfigTest {
     }
 
     @Test
+    void shadowPredictionsAreReadByDefaultAndAnEmptyKeyTurnsThemOff() {
+        MonitoringConfig d = MonitoringConfig.defaults();
+        assertThat(d.topics().shadowPredictions()).isEqualTo("predictions-shadow");
+        assertThat(d.topics().inputs()).containsExactly("events", "predictions", "predictions-shadow");
+        assertThat(d.asMap()).containsEntry(MonitoringConfig.TOPIC_PREDICTIONS_SHADOW, "predictions-shadow");
+
+        MonitoringConfig off = MonitoringConfig.load(null, Map.of("TANDEM_TOPIC_PREDICTIONS_SHADOW", " "));
+        assertThat(off.topics().readsShadow()).isFalse();
+        assertThat(off.topics().inputs()).containsExactly("events", "predictions");
+        assertThat(off.topics().isPredictions("predictions-shadow")).isFalse();
+        assertThat(MonitoringConfig.fromMap(off.asMap()))
+                .as("asMap round-trips")
+                .isEqualTo(off);
+
+        MonitoringConfig other = MonitoringConfig.fromMap(Map.of("topic.predictions.shadow", " challenger "));
+        assertThat(other.topics().shadowPredictions()).isEqualTo("challenger");
+        assertThat(other.topics().isShadow("challenger")).isTrue();
+        assertThat(MonitoringConfig.fromMap(other.asMap())).isEqualTo(other);
+
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("topic.predictions.shadow", "predictions")))
+                .hasMessageContaining("topic.predictions.shadow")
+                .hasMessageContaining("must differ from topic.predictions");
+        assertThatThrownBy(() -> MonitoringConfig.fromMap(Map.of("topic.predictions.shadow", "events")))
+                .hasMessageContaining("topic.events");
+    }
+
+    @Test
     void modelCardsAndPsiThresholds() {
         MonitoringConfig d = MonitoringConfig.defaults();
         assertThat(d.modelCards()).isEmpty();

@@ -98,12 +98,15 @@ public final class KafkaAcls {
                 List.of());
     }
 
-    /** The monitoring app (Kafka Streams): predictions and events in; outcomes and metrics out. */
+    /**
+     * The monitoring app (Kafka Streams): predictions, the shadow version's predictions (it grades them beside the
+     * active one's) and events in; outcomes and metrics out.
+     */
     public static Grant monitoring(String principal, String applicationId) {
         return new Grant(
                 principal,
                 applicationId,
-                List.of(TandemTopics.PREDICTIONS, TandemTopics.EVENTS),
+                List.of(TandemTopics.PREDICTIONS, TandemTopics.PREDICTIONS_SHADOW, TandemTopics.EVENTS),
                 List.of(TandemTopics.PREDICTION_OUTCOMES, TandemTopics.MODEL_METRICS, TandemTopics.DEAD_LETTERS),
                 List.of(applicationId),
                 List.of());

@@ -102,6 +102,8 @@ final class MonitoringRuns implements AutoCloseable {
         v.put(MonitoringConfig.PROCESSING_GUARANTEE, exactlyOnce ? "exactly_once_v2" : "at_least_once");
         v.put(MonitoringConfig.TOPIC_EVENTS, input.events());
         v.put(MonitoringConfig.TOPIC_PREDICTIONS, input.predictions());
+        // the bench's inputs are fresh topics of its own, with no challenger's predictions beside them
+        v.put(MonitoringConfig.TOPIC_PREDICTIONS_SHADOW, "");
         v.put(MonitoringConfig.TOPIC_PREDICTION_OUTCOMES, outcomes);
         v.put(MonitoringConfig.TOPIC_MODEL_METRICS, metrics);
         return MonitoringConfig.fromMap(v);

@@ -43,6 +43,7 @@ public final class MonitoringScenario extends ScenarioCommand {
             MonitoringConfig.PROCESSING_GUARANTEE,
             MonitoringConfig.TOPIC_EVENTS,
             MonitoringConfig.TOPIC_PREDICTIONS,
+            MonitoringConfig.TOPIC_PREDICTIONS_SHADOW,
             MonitoringConfig.TOPIC_PREDICTION_OUTCOMES,
             MonitoringConfig.TOPIC_MODEL_METRICS);
 

@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param stages     the predicted stages, as the prediction names them (e.g. CART, PURCHASE)
  * @param candidates every candidate with one probability per stage
+ * @param shadow     read from the shadow predictions (a challenger scored beside the active version): graded the
+ *                   same, only said so on its outcomes
  */
 public record PendingPrediction(
         String requestId,
@@ -16,13 +18,25 @@ public record PendingPrediction(
         String modelName,
         String modelVersion,
         List<String> stages,
-        List<Candidate> candidates) {
+        List<Candidate> candidates,
+        boolean shadow) {
     public PendingPrediction {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(modelVersion, "modelVersion");
         stages = List.copyOf(stages);
         candidates = List.copyOf(candidates);
+    }
+
+    /** A prediction of the active version. */
+    public PendingPrediction(
+            String requestId,
+            long requestTimeMs,
+            String modelName,
+            String modelVersion,
+            List<String> stages,
+            List<Candidate> candidates) {
+        this(requestId, requestTimeMs, modelName, modelVersion, stages, candidates, false);
     }
 
     /** One scored item: P(reach stage k | shown) for every stage of the prediction. */

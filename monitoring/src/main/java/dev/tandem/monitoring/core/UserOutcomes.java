@@ -25,14 +25,20 @@ import java.util.Map;
  * from predictions because the two arrive on different topics in any order: a prediction may be read after the
  * cart that answers it. {@link OutcomeGrader} holds the rules; this is the state and its bytes.
  *
- * <p>Bytes (format 1): {@code u8 version, zigzag armedTimer, varint nPending, per pending (str requestId, zigzag
- * requestTime, str model, str version, varint nStages, str stage…, varint nCandidates, per candidate (str item,
- * nStages × f32)), varint nConversions, per conversion (str item, zigzag time, u8 action ordinal)}; strings are
- * varint length + UTF-8. A waiting prediction's bytes are kept with it (they do not change while it waits), so a
- * re-encoding copies them. Not thread-safe.
+ * <p>Bytes (format 2): {@code u8 version, zigzag armedTimer, varint nPending, per pending (str requestId, zigzag
+ * requestTime, str model, str version, u8 flags (bit 0: shadow), varint nStages, str stage…, varint nCandidates, per
+ * candidate (str item, nStages × f32)), varint nConversions, per conversion (str item, zigzag time, u8 action
+ * ordinal)}; strings are varint length + UTF-8. Format 1, without the flags (no shadow predictions then), is still
+ * read: a store written before the change decodes. A waiting prediction's bytes are kept with it (they do not change
+ * while it waits), so a re-encoding copies them. Not thread-safe.
+ *
+ * <p>Predictions are a list, not keyed by request id: the active version's and a shadow version's predictions of one
+ * request wait side by side and are graded alike.
  */
 public final class UserOutcomes {
-    private static final int FORMAT_VERSION = 1;
+    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_WITHOUT_FLAGS = 1;
+    private static final int FLAG_SHADOW = 1;
     private static final Action[] ACTIONS = Action.values();
 
     final List<PendingPrediction> pending = new ArrayList<>();
@@ -101,6 +107,7 @@ public final class UserOutcomes {
         writeVarLong(out, zigzag(p.requestTimeMs()));
         writeString(out, p.modelName());
         writeString(out, p.modelVersion());
+        out.write(p.shadow() ? FLAG_SHADOW : 0);
         writeVarLong(out, p.stages().size());
         for (String s : p.stages()) writeString(out, s);
         writeVarLong(out, p.candidates().size());
@@ -126,7 +133,8 @@ public final class UserOutcomes {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             int version = in.get() & 0xff;
-            if (version != FORMAT_VERSION) throw new IllegalArgumentException("unknown format version " + version);
+            if (version != FORMAT_VERSION && version != FORMAT_WITHOUT_FLAGS)
+                throw new IllegalArgumentException("unknown format version " + version);
             UserOutcomes s = new UserOutcomes();
             s.armedTimerMs = unzigzag(readVarLong(in));
             int n = count(in);
@@ -136,6 +144,12 @@ public final class UserOutcomes {
                 long t = unzigzag(readVarLong(in));
                 String model = readString(in);
                 String modelVersion = readString(in);
+                boolean shadow = false;
+                if (version != FORMAT_WITHOUT_FLAGS) {
+                    int flags = in.get() & 0xff;
+                    if ((flags & ~FLAG_SHADOW) != 0) throw new IllegalArgumentException("unknown flags " + flags);
+                    shadow = (flags & FLAG_SHADOW) != 0;
+                }
                 int k = count(in);
                 List<String> stages = new ArrayList<>(k);
                 for (int j = 0; j < k; j++) stages.add(readString(in));
@@ -147,9 +161,10 @@ public final class UserOutcomes {
                     for (int q = 0; q < k; q++) p[q] = Float.intBitsToFloat(in.getInt());
                     candidates.add(new PendingPrediction.Candidate(item, p));
                 }
-                PendingPrediction p = new PendingPrediction(id, t, model, modelVersion, stages, candidates);
+                PendingPrediction p = new PendingPrediction(id, t, model, modelVersion, stages, candidates, shadow);
                 s.pending.add(p);
-                s.encodedPending.put(p, Arrays.copyOfRange(bytes, start, in.position()));
+                // an older format's bytes would be copied into a newer encoding: those are encoded afresh
+                if (version == FORMAT_VERSION) s.encodedPending.put(p, Arrays.copyOfRange(bytes, start, in.position()));
             }
             int c = count(in);
             for (int i = 0; i < c; i++) {

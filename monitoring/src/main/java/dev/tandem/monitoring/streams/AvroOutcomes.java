@@ -13,8 +13,13 @@ import java.util.List;
 public final class AvroOutcomes {
     private AvroOutcomes() {}
 
-    /** What grading keeps of a prediction. */
+    /** What grading keeps of a prediction of the active version. */
     public static PendingPrediction pending(Prediction p) {
+        return pending(p, false);
+    }
+
+    /** What grading keeps of a prediction; {@code shadow}: read from the shadow predictions. */
+    public static PendingPrediction pending(Prediction p, boolean shadow) {
         List<PendingPrediction.Candidate> candidates =
                 new ArrayList<>(p.getCandidates().size());
         for (CandidateScore c : p.getCandidates()) {
@@ -29,7 +34,8 @@ public final class AvroOutcomes {
                 p.getModelName(),
                 p.getModelVersion(),
                 p.getStages(),
-                candidates);
+                candidates,
+                shadow);
     }
 
     public static PredictionOutcome outcome(String userId, Outcome o, long horizonMs) {
@@ -52,6 +58,7 @@ public final class AvroOutcomes {
                 .setCensored(o.censored())
                 .setHorizonMs(horizonMs)
                 .setGradedAt(Instant.ofEpochMilli(o.gradedAtMs()))
+                .setShadow(p.shadow())
                 .build();
     }
 }

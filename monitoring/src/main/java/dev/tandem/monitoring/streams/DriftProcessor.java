@@ -77,7 +77,7 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     @Override
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(topics.events());
-        if (!topic.equals(topics.predictions()) || record.value() == null) return;
+        if (!topics.isPredictions(topic) || record.value() == null) return;
         Prediction p;
         try {
             p = predictions.deserialize(topic, record.headers(), record.value());

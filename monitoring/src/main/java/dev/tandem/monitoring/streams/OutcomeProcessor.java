@@ -48,8 +48,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events} and {@code predictions} (one task per
- * partition of both, keyed by user), each user's {@link UserOutcomes} read from and written back to the
+ * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events}, {@code predictions} and, when read,
+ * {@code predictions-shadow} (one task per partition of them all, keyed by user; a shadow prediction is one of a
+ * challenger version, graded exactly like the active version's and only flagged on its outcomes), each user's {@link UserOutcomes} read from and written back to the
  * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user, and one
  * {@link GradedBatch} per graded prediction, keyed by model version, for the figures.
  *
@@ -169,7 +170,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     @Override
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(topics.events());
-        if (topic.equals(topics.predictions())) {
+        if (topics.isPredictions(topic)) {
+            // the challenger's predictions take the same path: same rules, same state, figures per version
             onPrediction(record, topic);
         } else {
             onEvent(record, topic);
@@ -239,7 +241,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         PendingPrediction p;
         String refusal;
         try {
-            p = AvroOutcomes.pending(prediction);
+            p = AvroOutcomes.pending(prediction, topics.isShadow(topic));
             refusal = user == null || user.isBlank() ? "no user id" : grader.refusal(p);
         } catch (RuntimeException e) {
             p = null;
@@ -264,7 +266,9 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
      * Drops everything kept of the user: waiting predictions (never graded, so neither positives nor negatives in any
      * figure) and conversions, and the user's timer. The scoring job writes the tombstone after every prediction of the
      * user it scored before the forget, so none of them arrives later to be graded without the user's conversions.
-     * Outcomes already emitted stay in {@code prediction-outcomes} and in the figures.
+     * Outcomes already emitted stay in {@code prediction-outcomes} and in the figures. The state holds the user's
+     * shadow predictions too, so they go with it: the scoring job writes its forget tombstone to {@code predictions}
+     * only. One on the shadow topic is obeyed all the same.
      */
     private void forget(String user) {
         UserOutcomes state = loadOrNull(user);

@@ -57,4 +57,53 @@ class UserOutcomesTest {
         assertThatThrownBy(() -> UserOutcomes.decode(Arrays.copyOf(bytes, bytes.length + 1)))
                 .hasMessageContaining("trailing");
     }
+
+    @Test
+    void aShadowPredictionKeepsItsFlagBesideTheActiveVersionsOfTheSameRequest() {
+        List<PendingPrediction.Candidate> one = List.of(new PendingPrediction.Candidate("i1", new float[] {0.5f}));
+        UserOutcomes s = new UserOutcomes();
+        s.pending.add(new PendingPrediction("r1", 5L, "funnel", "v1", List.of("CART"), one));
+        s.pending.add(new PendingPrediction("r1", 5L, "funnel", "v2", List.of("CART"), one, true));
+        UserOutcomes back = UserOutcomes.decode(s.encode());
+        assertThat(back.pending()).isEqualTo(s.pending());
+        assertThat(back.pending()).extracting(PendingPrediction::shadow).containsExactly(false, true);
+    }
+
+    @Test
+    void aStateWrittenInFormatOneStillDecodesAndIsRewrittenInTheCurrentFormat() {
+        List<PendingPrediction.Candidate> one = List.of(new PendingPrediction.Candidate("i1", new float[] {0.5f}));
+        PendingPrediction p = new PendingPrediction("r1", 5L, "funnel", "v1", List.of("CART"), one);
+        UserOutcomes s = new UserOutcomes();
+        s.pending.add(p);
+        s.conversions.add(new BehaviourEvent("", "i1", "", Action.CART, 9L));
+        byte[] current = s.encode();
+        // format 1: the same bytes without the flags byte after the version string
+        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        v1.write(1);
+        Varints.writeVarLong(v1, Varints.zigzag(Long.MAX_VALUE));
+        Varints.writeVarLong(v1, 1);
+        Varints.writeString(v1, "r1");
+        Varints.writeVarLong(v1, Varints.zigzag(5L));
+        Varints.writeString(v1, "funnel");
+        Varints.writeString(v1, "v1");
+        Varints.writeVarLong(v1, 1);
+        Varints.writeString(v1, "CART");
+        Varints.writeVarLong(v1, 1);
+        Varints.writeString(v1, "i1");
+        int bits = Float.floatToRawIntBits(0.5f);
+        for (int i = 3; i >= 0; i--) v1.write(bits >>> (8 * i));
+        Varints.writeVarLong(v1, 1);
+        Varints.writeString(v1, "i1");
+        Varints.writeVarLong(v1, Varints.zigzag(9L));
+        v1.write(Action.CART.ordinal());
+        byte[] old = v1.toByteArray();
+        assertThat(old.length).as("one byte less than the current format").isEqualTo(current.length - 1);
+
+        UserOutcomes back = UserOutcomes.decode(old);
+        assertThat(back.pending()).containsExactly(p);
+        assertThat(back.conversions()).isEqualTo(s.conversions());
+        assertThat(back.encode())
+                .as("the old prediction bytes are not copied into the new format")
+                .isEqualTo(current);
+    }
 }

@@ -54,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and kept conversions must survive), then drained at the end of the log. Every candidate must have exactly one
  * outcome, and it must be the label offline evaluation gives the exposure from the whole log (censored where its
  * horizon runs past the end); the published totals must be the histogram of those outcomes, and the drift counts
- * (against a model card's reference of the same distributions) must hold every candidate exactly once.
+ * (against a model card's reference of the same distributions) must hold every candidate exactly once. A challenger
+ * (v2) scores every fifth request on {@code predictions-shadow}: its outcomes are flagged shadow, labelled as v1's,
+ * and its totals are the histogram of its own outcomes.
  */
 @Timeout(180)
 class MonitoringAppIT {
@@ -109,6 +111,20 @@ class MonitoringAppIT {
         int candidates = scored.stream()
                 .mapToInt(s -> s.prediction().getCandidates().size())
                 .sum();
+        // a challenger scoring every fifth request beside v1, on predictions-shadow: graded on the same events
+        List<Prediction> shadow = new ArrayList<>();
+        for (int i = 0; i < scored.size(); i += 5) {
+            Prediction p = scored.get(i).prediction();
+            List<CandidateScore> rescored = new ArrayList<>();
+            for (CandidateScore c : p.getCandidates())
+                rescored.add(new CandidateScore(c.getItemId(), List.of(r.nextFloat(), r.nextFloat() / 2), null));
+            shadow.add(Prediction.newBuilder(p)
+                    .setModelVersion("v2")
+                    .setCandidates(rescored)
+                    .build());
+        }
+        int shadowCandidates =
+                shadow.stream().mapToInt(p -> p.getCandidates().size()).sum();
 
         // a card whose validation period scored like these predictions: PSI near 0, every candidate counted once
         Random v = new Random(3);
@@ -147,12 +163,14 @@ class MonitoringAppIT {
             try {
                 for (Scored s : scored)
                     producer.send(new ProducerRecord<>(TandemTopics.PREDICTIONS, s.user(), s.prediction()));
+                for (Prediction p : shadow)
+                    producer.send(new ProducerRecord<>(TandemTopics.PREDICTIONS_SHADOW, p.getUserId(), p));
                 for (UserEvent e : log.subList(0, half))
                     producer.send(new ProducerRecord<>(TandemTopics.EVENTS, e.getUserId(), e));
                 producer.flush();
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> read(first, MonitoringNames.METRIC_EVENTS) >= half
-                                && read(first, MonitoringNames.METRIC_PREDICTIONS) >= scored.size());
+                                && read(first, MonitoringNames.METRIC_PREDICTIONS) >= scored.size() + shadow.size());
             } finally {
                 first.close();
             }
@@ -166,14 +184,21 @@ class MonitoringAppIT {
                         .until(() -> read(second, MonitoringNames.METRIC_EVENTS) >= log.size() - half);
                 second.drain(Instant.ofEpochMilli(end), Duration.ofSeconds(30));
 
-                List<PredictionOutcome> outcomes;
+                List<PredictionOutcome> all;
                 try (CommittedRecords out = CLUSTER.committed("verify-outcomes", TandemTopics.PREDICTION_OUTCOMES)) {
-                    out.awaitCount(candidates, Duration.ofSeconds(60))
+                    out.awaitCount(candidates + shadowCandidates, Duration.ofSeconds(60))
                             .drainUntilQuiet(Duration.ofMillis(1_500), Duration.ofSeconds(30));
-                    outcomes = out.values(CLUSTER.avroDeserializer(PredictionOutcome.class));
+                    all = out.values(CLUSTER.avroDeserializer(PredictionOutcome.class));
                 }
-                assertThat(outcomes).as("exactly one outcome per candidate").hasSize(candidates);
+                assertThat(all)
+                        .as("exactly one outcome per candidate of each version")
+                        .hasSize(candidates + shadowCandidates);
+                List<PredictionOutcome> outcomes = all.stream()
+                        .filter(o -> o.getModelVersion().equals("v1"))
+                        .toList();
+                assertThat(outcomes).hasSize(candidates).noneMatch(PredictionOutcome::getShadow);
                 checkAgainstOfflineLabels(log, scored, outcomes, end);
+                checkShadowOutcomes(all, outcomes, shadowCandidates);
 
                 ScoreHistogram[] expected = {new ScoreHistogram(), new ScoreHistogram()};
                 long[] censored = new long[2];
@@ -189,13 +214,17 @@ class MonitoringAppIT {
                 try (CommittedRecords out = CLUSTER.committed("verify-metrics", TandemTopics.MODEL_METRICS)) {
                     out.pollUntil(Duration.ofSeconds(60), () -> {
                         for (ModelMetrics m : out.values(CLUSTER.avroDeserializer(ModelMetrics.class))) {
-                            if (m.getWindowStart() == null) totals.put(m.getStage(), m);
+                            if (m.getWindowStart() == null
+                                    && m.getModelVersion().equals("v1")) totals.put(m.getStage(), m);
+                            if (m.getWindowStart() == null
+                                    && m.getModelVersion().equals("v2")) totals.put("v2 " + m.getStage(), m);
                         }
-                        return totals.size() == 2
-                                && totals.values().stream()
-                                        .allMatch(
-                                                m -> m.getPositives() + m.getNegatives() + m.getCensored() == candidates
-                                                        && m.getScored() == candidates);
+                        return totals.size() == 4
+                                && totals.values().stream().allMatch(m -> {
+                                    int n = m.getModelVersion().equals("v1") ? candidates : shadowCandidates;
+                                    return m.getPositives() + m.getNegatives() + m.getCensored() == n
+                                            && m.getScored() == n;
+                                });
                     });
                 }
                 for (int k = 0; k < 2; k++) {
@@ -213,6 +242,17 @@ class MonitoringAppIT {
                                     tuple(DriftFeatures.USER_RECENCY_HOURS, (long) scored.size(), (long)
                                             scored.size()));
                 }
+                for (int k = 0; k < 2; k++) {
+                    ScoreHistogram v2 = new ScoreHistogram();
+                    for (PredictionOutcome o : all) {
+                        boolean reached = o.getReached().get(k);
+                        if (o.getShadow() && FunnelLabels.known(reached, o.getCensored()))
+                            v2.add(o.getProbabilities().get(k), reached);
+                    }
+                    ModelMetrics m = totals.get("v2 " + (k == 0 ? "CART" : "PURCHASE"));
+                    assertThat(m.getPositives()).isEqualTo(v2.positives());
+                    assertThat(m.getAuc()).isEqualTo(v2.auc());
+                }
                 String scrape = HttpClient.newHttpClient()
                         .send(
                                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.httpPort() + "/metrics"))
@@ -228,6 +268,22 @@ class MonitoringAppIT {
             } finally {
                 second.close();
             }
+        }
+    }
+
+    /** The challenger's outcomes are flagged shadow and labelled as v1's of the same request and item. */
+    private static void checkShadowOutcomes(
+            List<PredictionOutcome> all, List<PredictionOutcome> v1, int shadowCandidates) {
+        Map<String, PredictionOutcome> byCandidate = new HashMap<>();
+        for (PredictionOutcome o : v1) byCandidate.put(o.getRequestId() + "|" + o.getItemId(), o);
+        List<PredictionOutcome> v2 =
+                all.stream().filter(o -> o.getModelVersion().equals("v2")).toList();
+        assertThat(v2).hasSize(shadowCandidates).allMatch(PredictionOutcome::getShadow);
+        for (PredictionOutcome o : v2) {
+            PredictionOutcome champion = byCandidate.get(o.getRequestId() + "|" + o.getItemId());
+            assertThat(champion).as("v1's outcome of %s", o).isNotNull();
+            assertThat(o.getReached()).isEqualTo(champion.getReached());
+            assertThat(o.getCensored()).isEqualTo(champion.getCensored());
         }
     }
 

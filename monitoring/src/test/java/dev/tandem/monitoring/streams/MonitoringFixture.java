@@ -61,7 +61,7 @@ final class MonitoringFixture implements AutoCloseable {
 
     final String scope = "ttd-" + UUID.randomUUID();
     final MonitoringSerdes serdes = MonitoringSerdes.forRegistry("mock://" + scope, Map.of());
-    final MonitoringTopics topics = MonitoringTopics.defaults();
+    final MonitoringTopics topics;
     final MeterRegistry meters;
     final DrainSignal drain = new DrainSignal();
     final Topology topology;
@@ -72,6 +72,10 @@ final class MonitoringFixture implements AutoCloseable {
     final TestInputTopic<String, Prediction> predictions;
     final TestInputTopic<String, byte[]> rawEvents;
     final TestInputTopic<String, byte[]> rawPredictions;
+    /** The challenger's predictions; null when the topics read none. */
+    final TestInputTopic<String, Prediction> shadow;
+
+    final TestInputTopic<String, byte[]> rawShadow;
     final TestOutputTopic<String, PredictionOutcome> outcomes;
     final TestOutputTopic<String, ModelMetrics> metrics;
 
@@ -88,6 +92,19 @@ final class MonitoringFixture implements AutoCloseable {
     }
 
     MonitoringFixture(MonitoringTopology.Options options, MeterRegistry meters, DriftReferences references) {
+        this(MonitoringTopics.defaults(), options, meters, references);
+    }
+
+    MonitoringFixture(MonitoringTopics topics) {
+        this(topics, OPTIONS, new SimpleMeterRegistry(), DriftReferences.NONE);
+    }
+
+    MonitoringFixture(
+            MonitoringTopics topics,
+            MonitoringTopology.Options options,
+            MeterRegistry meters,
+            DriftReferences references) {
+        this.topics = topics;
         this.meters = meters;
         topology = MonitoringTopology.build(
                 topics,
@@ -117,6 +134,15 @@ final class MonitoringFixture implements AutoCloseable {
         rawEvents = driver.createInputTopic(topics.events(), new StringSerializer(), new ByteArraySerializer());
         rawPredictions =
                 driver.createInputTopic(topics.predictions(), new StringSerializer(), new ByteArraySerializer());
+        shadow = topics.readsShadow()
+                ? driver.createInputTopic(
+                        topics.shadowPredictions(),
+                        new StringSerializer(),
+                        serdes.prediction().serializer())
+                : null;
+        rawShadow = topics.readsShadow()
+                ? driver.createInputTopic(topics.shadowPredictions(), new StringSerializer(), new ByteArraySerializer())
+                : null;
         outcomes = driver.createOutputTopic(
                 topics.outcomes(), new StringDeserializer(), serdes.outcome().deserializer());
         metrics = driver.createOutputTopic(
@@ -170,6 +196,11 @@ final class MonitoringFixture implements AutoCloseable {
                 .setCandidates(candidates)
                 .setTimings(new PredictionTimings(Instant.EPOCH, Instant.EPOCH, 0L, 0L, 0))
                 .build();
+    }
+
+    /** The challenger's prediction, on the shadow topic. */
+    void predictShadow(String requestId, String user, long requestTimeMs, String version, Map<String, float[]> scores) {
+        shadow.pipeInput(user, prediction(requestId, user, requestTimeMs, version, scores));
     }
 
     KeyValueStore<String, byte[]> pendingStore() {

@@ -214,7 +214,8 @@ final class Reconcile {
             readCommitted(TandemTopics.PREDICTION_OUTCOMES, r -> {
                 PredictionOutcome o = de.deserialize(r.topic(), r.value());
                 outcomes[0]++;
-                String key = o.getRequestId() + "/" + o.getItemId();
+                // a shadow version's outcome of the same request and item is its own, not a second grading
+                String key = o.getRequestId() + "/" + o.getModelVersion() + "/" + o.getItemId();
                 if (!graded.add(key)) {
                     outcomes[2]++;
                     example("outcomes: " + key + " graded twice");

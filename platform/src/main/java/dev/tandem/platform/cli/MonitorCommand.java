@@ -180,8 +180,11 @@ public final class MonitorCommand implements Callable<Integer> {
                 }
                 if (!wasReady && app.isReady()) {
                     wasReady = true;
-                    out.println("ready: joining '" + config.topics().predictions() + "' with '"
-                            + config.topics().events() + "', writing '"
+                    out.println("ready: joining '" + config.topics().predictions() + "'"
+                            + (config.topics().readsShadow()
+                                    ? " and '" + config.topics().shadowPredictions() + "'"
+                                    : "")
+                            + " with '" + config.topics().events() + "', writing '"
                             + config.topics().outcomes() + "' and '"
                             + config.topics().metrics() + "'");
                     out.flush();
@@ -226,14 +229,11 @@ public final class MonitorCommand implements Callable<Integer> {
 
     /**
      * Kafka Streams would only fail later, in the background, on missing source topics; and the app joins events and
-     * predictions partition by partition, so their partition counts must match.
+     * predictions (and the shadow predictions, when read) partition by partition, so their partition counts must
+     * match.
      */
     static void requireTopics(MonitoringConfig config, KafkaEndpoints endpoints) {
-        List<String> needed = List.of(
-                config.topics().events(),
-                config.topics().predictions(),
-                config.topics().outcomes(),
-                config.topics().metrics());
+        List<String> needed = config.topics().all();
         int timeout = (int) KafkaOptions.REACHABILITY_TIMEOUT.toMillis();
         try (Admin admin = Admin.create(endpoints.client(Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
@@ -246,19 +246,23 @@ public final class MonitorCommand implements Callable<Integer> {
             List<String> missing =
                     needed.stream().filter(t -> !existing.contains(t)).toList();
             if (!missing.isEmpty()) {
+                String shadowHint = missing.contains(config.topics().shadowPredictions())
+                        ? " (or set " + MonitoringConfig.TOPIC_PREDICTIONS_SHADOW + " empty to grade no shadow version)"
+                        : "";
                 throw new CliException("missing topics on " + config.bootstrapServers() + ": "
-                        + String.join(", ", missing) + " — `tandem dev-cluster` creates them");
+                        + String.join(", ", missing) + " — `tandem dev-cluster` creates them" + shadowHint);
             }
-            Map<String, TopicDescription> d = admin.describeTopics(
-                            List.of(config.topics().events(), config.topics().predictions()))
-                    .allTopicNames()
-                    .get(timeout, TimeUnit.MILLISECONDS);
+            List<String> inputs = config.topics().inputs();
+            Map<String, TopicDescription> d =
+                    admin.describeTopics(inputs).allTopicNames().get(timeout, TimeUnit.MILLISECONDS);
             int e = d.get(config.topics().events()).partitions().size();
-            int p = d.get(config.topics().predictions()).partitions().size();
-            if (e != p) {
-                throw new CliException("'" + config.topics().events() + "' has " + e + " partitions and '"
-                        + config.topics().predictions() + "' " + p + ": the monitoring app needs them equal (both keyed"
-                        + " by user id, joined partition by partition)");
+            for (String t : inputs.subList(1, inputs.size())) {
+                int p = d.get(t).partitions().size();
+                if (e != p) {
+                    throw new CliException("'" + config.topics().events() + "' has " + e + " partitions and '" + t
+                            + "' " + p + ": the monitoring app needs them equal (all keyed by user id, joined"
+                            + " partition by partition)");
+                }
             }
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new CliException("cannot list the topics of " + config.bootstrapServers() + ": " + e.getMessage());
