@@ -78,7 +78,7 @@ class UserOutcomesTest {
         s.conversions.add(new BehaviourEvent("", "i1", "", Action.CART, 9L));
         byte[] current = s.encode();
         // format 1: the same bytes without the flags byte after the version string
-        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        dev.tandem.features.codec.ByteWriter v1 = new dev.tandem.features.codec.ByteWriter(64);
         v1.write(1);
         Varints.writeVarLong(v1, Varints.zigzag(Long.MAX_VALUE));
         Varints.writeVarLong(v1, 1);
