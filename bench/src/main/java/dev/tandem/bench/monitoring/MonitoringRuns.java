@@ -2,6 +2,7 @@ package dev.tandem.bench.monitoring;
 
 import dev.tandem.bench.BenchEnvironment;
 import dev.tandem.bench.CommittedTopic;
+import dev.tandem.bench.CpuUse;
 import dev.tandem.bench.OutputLedger;
 import dev.tandem.bench.monitoring.MonitoringWorkload.Input;
 import dev.tandem.bench.monitoring.OutcomeWatch.Mark;
@@ -57,7 +58,35 @@ final class MonitoringRuns implements AutoCloseable {
     }
 
     /** A timed run: outcomes per second from the first 10 % of them to the last, over {@code seconds}. */
-    record Run(double outcomesPerSec, double seconds, Tally tally) {}
+    /**
+     * @param cpuSeconds       CPU of the run's own threads (the app's stream, state and client threads, or the baseline's
+     *                         loop and its clients), from just before it started to the moment its last outcome was
+     *                         readable: unlike the rate, hardly moved by what else the two cores run
+     * @param brokerCpuSeconds CPU of the broker child JVM over the same span (it serves the run's reads and writes; the
+     *                         outcome watcher's reads too, alike for both runs)
+     */
+    record Run(double outcomesPerSec, double seconds, Tally tally, double cpuSeconds, double brokerCpuSeconds) {
+        double cpuMicrosPerOutcome() {
+            return tally.outcomes() == 0 ? 0 : cpuSeconds * 1e6 / tally.outcomes();
+        }
+
+        double brokerCpuMicrosPerOutcome() {
+            return tally.outcomes() == 0 ? 0 : brokerCpuSeconds * 1e6 / tally.outcomes();
+        }
+    }
+
+    private static final String BROKER = "kafka.Kafka";
+    /**
+     * In the names of all of the baseline's threads: its loop ({@code tandem-bench-monitoring-baseline}) and its
+     * clients' (named after its group, {@code bench-monitoring-baseline-…}); in none of the app's or the watcher's.
+     */
+    private static final String BASELINE_THREADS = "monitoring-baseline";
+
+    /** This JVM's threads whose names contain {@code marker} (a run's unique application id or group), and the broker. */
+    private static CpuUse cpu(String marker) {
+        return CpuUse.take(
+                List.of(CpuUse.Threads.of("run", java.util.regex.Pattern.quote(marker))), Map.of("broker", BROKER));
+    }
 
     /** The pending-outcomes store's content: entries, their key and value bytes, and what the values hold. */
     record State(long users, long bytes, long pendingPredictions, long pendingCandidates, long conversions) {
@@ -204,8 +233,11 @@ final class MonitoringRuns implements AutoCloseable {
         MonitoringConfig config = config(env.uniqueName("monitoring-app"), input, topics.get(0), topics.get(1));
         Mark[] window;
         double total;
+        CpuUse before;
+        CpuUse after;
         try (OutcomeWatch watch =
                 new OutcomeWatch(env.endpoints().bootstrapServers(), topics.get(0), env.partitions(), w.outcomes())) {
+            before = cpu(config.applicationId());
             MonitoringApp app = new MonitoringApp(config).start();
             try {
                 window = watch.awaitAll(
@@ -213,12 +245,14 @@ final class MonitoringRuns implements AutoCloseable {
                         () -> app.isHealthy()
                                 ? null
                                 : "the monitoring app stopped: " + app.streams().state());
+                // before close: a thread's CPU time is gone once it ends
+                after = cpu(config.applicationId());
             } finally {
                 app.close();
             }
             total = watch.secondsSinceStart(window[1]);
         }
-        return finish("monitoring app", topics.get(0), window, total);
+        return finish("monitoring app", topics.get(0), window, total, before, after);
     }
 
     /** The {@link BaselineJoin} over the whole input, timed as the app is. */
@@ -239,31 +273,50 @@ final class MonitoringRuns implements AutoCloseable {
                 "tandem-bench-monitoring-baseline");
         Mark[] window;
         double total;
+        CpuUse before;
+        CpuUse after;
         try (OutcomeWatch watch =
                 new OutcomeWatch(env.endpoints().bootstrapServers(), out, env.partitions(), w.outcomes())) {
+            // its loop thread by name, its producer and consumer threads by their ids (the group and the topic)
+            before = cpu(BASELINE_THREADS);
             t.start();
             window = watch.awaitAll(timeout(input), () -> {
                 Throwable e = failure.get();
                 return e == null ? null : "the baseline failed: " + e;
             });
+            after = cpu(BASELINE_THREADS);
             total = watch.secondsSinceStart(window[1]);
         } finally {
             t.join(TimeUnit.MINUTES.toMillis(2));
         }
         if (failure.get() != null) throw new IllegalStateException("the baseline failed", failure.get());
-        return finish("baseline", out, window, total);
+        return finish("baseline", out, window, total, before, after);
     }
 
-    private Run finish(String what, String topic, Mark[] window, double totalSeconds) throws Exception {
+    private Run finish(String what, String topic, Mark[] window, double totalSeconds, CpuUse before, CpuUse after)
+            throws Exception {
         long outcomes = window[1].count() - window[0].count();
         double seconds = (window[1].nanos() - window[0].nanos()) / 1e9;
         double rate = outcomes / Math.max(seconds, 1e-3);
         Tally tally = verify(what, topic);
+        Run run = new Run(
+                rate,
+                seconds,
+                tally,
+                after.threadSecondsSince(before, "run"),
+                after.processSecondsSince(before, "broker"));
         say(
                 "%-15s %,10.0f outcomes/s (%,d outcomes in %.2f s after the first 10 %%; %.1f s in all incl. start-up);"
-                        + " %s",
-                what + ":", rate, outcomes, seconds, totalSeconds, tally);
-        return new Run(rate, seconds, tally);
+                        + " %s; CPU %.2f µs per outcome (its threads; the broker %.2f)",
+                what + ":",
+                rate,
+                outcomes,
+                seconds,
+                totalSeconds,
+                tally,
+                run.cpuMicrosPerOutcome(),
+                run.brokerCpuMicrosPerOutcome());
+        return run;
     }
 
     /**

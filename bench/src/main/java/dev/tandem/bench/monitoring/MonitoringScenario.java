@@ -185,6 +185,13 @@ public final class MonitoringScenario extends ScenarioCommand {
                         round3((double) app.tally().reached()[k] / app.tally().outcomes()));
             }
             m.put("outcome_bytes", Math.round(app.tally().meanValueBytes()));
+            m.put("app_cpu_us_per_outcome", round3(app.cpuMicrosPerOutcome()));
+            m.put("baseline_cpu_us_per_outcome", round3(baseline.cpuMicrosPerOutcome()));
+            m.put(
+                    "outcomes_cpu_ratio_to_baseline",
+                    BenchReport.ratio(baseline.cpuMicrosPerOutcome() / Math.max(app.cpuMicrosPerOutcome(), 1e-9)));
+            m.put("app_broker_cpu_us_per_outcome", round3(app.brokerCpuMicrosPerOutcome()));
+            m.put("baseline_broker_cpu_us_per_outcome", round3(baseline.brokerCpuMicrosPerOutcome()));
             m.put("app_seconds", round3(app.seconds()));
             m.put("baseline_seconds", round3(baseline.seconds()));
         }

@@ -33,6 +33,9 @@ class MonitoringBenchIT {
         "outcome_bytes",
         "app_seconds",
         "baseline_seconds",
+        "app_cpu_us_per_outcome",
+        "baseline_cpu_us_per_outcome",
+        "outcomes_cpu_ratio_to_baseline",
         "predictions",
         "candidates_per_prediction",
         "users",
@@ -88,6 +91,14 @@ class MonitoringBenchIT {
                         m.path("outcomes_per_sec").asDouble()
                                 / m.path("baseline_outcomes_per_sec").asDouble(),
                         Percentage.withPercentage(1));
+        assertThat(m.path("outcomes_cpu_ratio_to_baseline").asDouble())
+                .isCloseTo(
+                        m.path("baseline_cpu_us_per_outcome").asDouble()
+                                / m.path("app_cpu_us_per_outcome").asDouble(),
+                        Percentage.withPercentage(1));
+        // the broker runs in this JVM here: no child process to count, yet the keys are there
+        assertThat(m.has("app_broker_cpu_us_per_outcome")).isTrue();
+        assertThat(m.has("baseline_broker_cpu_us_per_outcome")).isTrue();
         assertThat(m.path("state_bytes_per_pending_candidate").asDouble())
                 .isCloseTo(
                         m.path("state_bytes").asDouble()
