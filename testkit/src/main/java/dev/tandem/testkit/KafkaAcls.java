@@ -98,12 +98,15 @@ public final class KafkaAcls {
                 List.of());
     }
 
-    /** The monitoring app (Kafka Streams): predictions and events in; outcomes and metrics out. */
+    /**
+     * The monitoring app (Kafka Streams): predictions and events in; outcomes and metrics out. It may read the shadow
+     * predictions too: an app with {@code topic.predictions=predictions-shadow} grades a version before it serves.
+     */
     public static Grant monitoring(String principal, String applicationId) {
         return new Grant(
                 principal,
                 applicationId,
-                List.of(TandemTopics.PREDICTIONS, TandemTopics.EVENTS),
+                List.of(TandemTopics.PREDICTIONS, TandemTopics.PREDICTIONS_SHADOW, TandemTopics.EVENTS),
                 List.of(TandemTopics.PREDICTION_OUTCOMES, TandemTopics.MODEL_METRICS, TandemTopics.DEAD_LETTERS),
                 List.of(applicationId),
                 List.of());
