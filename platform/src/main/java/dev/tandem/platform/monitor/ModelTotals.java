@@ -7,13 +7,11 @@ import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.topics.TandemTopics;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -36,11 +34,7 @@ public final class ModelTotals implements AutoCloseable {
         this.consumer =
                 new KafkaConsumer<>(endpoints.client(props), new StringDeserializer(), new ByteArrayDeserializer());
         this.values = AvroSerdes.valueDeserializer(endpoints.registryUrl(), endpoints.registryConfigs());
-        List<TopicPartition> tps = consumer.partitionsFor(TandemTopics.MODEL_METRICS).stream()
-                .map(p -> new TopicPartition(TandemTopics.MODEL_METRICS, p.partition()))
-                .toList();
-        consumer.assign(tps);
-        consumer.seekToBeginning(tps);
+        OnlineGrading.fromStart(consumer, TandemTopics.MODEL_METRICS);
     }
 
     /** Reads what arrived within {@code timeout}; true when some stage's total changed. */

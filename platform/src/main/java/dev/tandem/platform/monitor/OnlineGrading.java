@@ -160,11 +160,7 @@ public final class OnlineGrading {
                         endpoints.client(props), new StringDeserializer(), new ByteArrayDeserializer());
                 TandemAvroDeserializer<T> values =
                         AvroSerdes.valueDeserializer(endpoints.registryUrl(), endpoints.registryConfigs())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
+            List<TopicPartition> tps = fromStart(c, topic);
             Map<TopicPartition, Long> end = c.endOffsets(tps);
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
@@ -174,6 +170,16 @@ public final class OnlineGrading {
             }
         }
         return n;
+    }
+
+    /** Assigns every partition of {@code topic} to {@code consumer}, from the start (no group: nothing committed). */
+    static List<TopicPartition> fromStart(KafkaConsumer<?, ?> consumer, String topic) {
+        List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+        consumer.assign(tps);
+        consumer.seekToBeginning(tps);
+        return tps;
     }
 
     /**

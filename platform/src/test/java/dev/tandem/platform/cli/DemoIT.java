@@ -5,17 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.datasets.generator.EventFileFormat;
-import dev.tandem.datasets.generator.EventFileWriter;
-import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
-import dev.tandem.datasets.generator.SyntheticWorld;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,11 +156,8 @@ class DemoIT {
         Map<String, Figures> online = finalFigures(out);
         assertThat(online).containsOnlyKeys(STAGES);
 
-        Path events = models.resolve("events.jsonl");
-        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(500, 2000, 2000, 42));
-        try (EventFileWriter w = new EventFileWriter(events, EventFileFormat.EVENTS, null)) {
-            for (Iterator<GeneratedEvent> it = world.events(); it.hasNext(); ) w.write(it.next());
-        }
+        Path events =
+                OfflineEvaluation.writeEvents(GeneratorConfig.of(500, 2000, 2000, 42), models.resolve("events.jsonl"));
         Path model;
         try (Stream<Path> versions = Files.list(models.resolve("demo"))) {
             // the version the scoring job starts with, not the one it swaps to
@@ -174,19 +165,8 @@ class DemoIT {
                     .findFirst()
                     .orElseThrow();
         }
-        Path json = models.resolve("evaluate.json");
-        CliRun eval = CliRun.run(
-                "evaluate",
-                "--model",
-                model.toString(),
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--json",
-                json.toString());
-        assertThat(eval.exitCode()).as(eval.err()).isZero();
-        JsonNode offline = new ObjectMapper().readTree(json.toFile()).path("stages");
+        // the horizon the model was trained with: its card's, as the demo's monitoring uses
+        JsonNode offline = OfflineEvaluation.stages(model, events, models.resolve("evaluate.json"));
         for (String stage : STAGES) {
             JsonNode x = offline.path(stage);
             Figures o = online.get(stage);
