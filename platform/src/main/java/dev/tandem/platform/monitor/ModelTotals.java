@@ -37,19 +37,17 @@ public final class ModelTotals implements AutoCloseable {
         OnlineGrading.fromStart(consumer, TandemTopics.MODEL_METRICS);
     }
 
-    /** Reads what arrived within {@code timeout}; true when some stage's total changed. */
-    public boolean poll(Duration timeout) {
-        boolean changed = false;
+    /** Reads what arrived within {@code timeout}. */
+    public void poll(Duration timeout) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
             if (r.value() == null) continue;
             ModelMetrics m = values.deserialize(r.topic(), r.headers(), r.value());
             if (m.getWindowStart() == null
                     && m.getModelName().equals(model.name())
                     && m.getModelVersion().equals(model.version())) {
-                changed |= !m.equals(totals.put(m.getStage(), m));
+                totals.put(m.getStage(), m);
             }
         }
-        return changed;
     }
 
     /** The newest total of each stage read so far. */
