@@ -233,7 +233,8 @@ public final class MonitoringStage implements DemoStage {
         if (m == null) return String.format(Locale.ROOT, "  %-8s no figures (no outcome graded)", stage);
         return String.format(
                 Locale.ROOT,
-                "  %-8s AUC %s (card %s)  ECE %s (card %s)  log loss %s (card %s)  positives %,d of %,d (card %s of %s)",
+                "  %-8s AUC %s (card %s)  ECE %s (card %s)  log loss %s (card %s)  positives %,d of %,d (card %s of %s)"
+                        + "  score PSI %s",
                 stage,
                 f(m.getAuc()),
                 f(card.path("auc").asDouble(Double.NaN)),
@@ -243,14 +244,14 @@ public final class MonitoringStage implements DemoStage {
                 f(card.path("logloss").asDouble(Double.NaN)),
                 m.getPositives(),
                 m.getPositives() + m.getNegatives(),
-                card.has("positives")
-                        ? String.format(
-                                Locale.ROOT, "%,d", card.path("positives").asLong())
-                        : "n/a",
-                card.has("evaluated")
-                        ? String.format(
-                                Locale.ROOT, "%,d", card.path("evaluated").asLong())
-                        : "n/a");
+                count(card, "positives"),
+                count(card, "evaluated"),
+                // against the card's drift reference: n/a if the app did not find the card
+                f(m.getScorePsi()));
+    }
+
+    private static String count(JsonNode card, String key) {
+        return card.has(key) ? String.format(Locale.ROOT, "%,d", card.path(key).asLong()) : "n/a";
     }
 
     private static String f(Double d) {

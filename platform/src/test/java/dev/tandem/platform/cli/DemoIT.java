@@ -177,6 +177,8 @@ class DemoIT {
             assertThat(o.evaluated()).as(stage).isEqualTo(x.path("evaluated").asLong());
             assertThat(o.auc()).as(stage).isCloseTo(x.path("auc").asDouble(), within(0.005));
             assertThat(o.ece()).as(stage).isCloseTo(x.path("ece").asDouble(), within(0.0001));
+            // a number, not n/a: the app found the model card's drift reference (model.cards)
+            assertThat(o.psi()).as("%s: score PSI", stage).isNotNegative();
         }
     }
 
@@ -185,9 +187,9 @@ class DemoIT {
     private static final Pattern FINAL =
             Pattern.compile("  (\\S+) +AUC (\\d\\.\\d{4}) \\(card \\S+\\)  ECE (\\d\\.\\d{4})"
                     + " \\(card \\S+\\)  log loss \\d\\.\\d{4} \\(card \\S+\\)  positives ([\\d,]+) of ([\\d,]+) \\(card [\\d,]+ of"
-                    + " [\\d,]+\\)");
+                    + " [\\d,]+\\)  score PSI (\\d\\.\\d{4})");
 
-    private record Figures(double auc, double ece, long positives, long evaluated) {}
+    private record Figures(double auc, double ece, long positives, long evaluated, double psi) {}
 
     /** The final per-stage lines printed after the drain. */
     private static Map<String, Figures> finalFigures(String out) {
@@ -201,7 +203,8 @@ class DemoIT {
                                 Double.parseDouble(m.group(2)),
                                 Double.parseDouble(m.group(3)),
                                 Long.parseLong(m.group(4).replace(",", "")),
-                                Long.parseLong(m.group(5).replace(",", ""))));
+                                Long.parseLong(m.group(5).replace(",", "")),
+                                Double.parseDouble(m.group(6))));
             }
         });
         return figures;
