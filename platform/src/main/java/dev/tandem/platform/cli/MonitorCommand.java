@@ -10,6 +10,7 @@ import dev.tandem.monitoring.MonitoringApp;
 import dev.tandem.monitoring.MonitoringConfig;
 import dev.tandem.platform.monitor.MonitorFigures;
 import dev.tandem.platform.monitor.MonitorReplay;
+import dev.tandem.platform.monitor.OnlineGrading;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.schemas.topics.TandemTopics;
 import dev.tandem.testkit.Reachability;
@@ -18,8 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -313,8 +312,7 @@ public final class MonitorCommand implements Callable<Integer> {
         ModelData.warnIfUnevaluable(examples, h, cl.getErr());
         w.println("data: " + ModelData.describe(examples));
         w.flush();
-        Set<String> toScore = new HashSet<>(
-                Arrays.asList(examples.exposureEventIds()).subList(examples.trainCount(), examples.size()));
+        Set<String> toScore = OnlineGrading.validationExposures(examples);
         MonitorReplay.Settings settings = new MonitorReplay.Settings(
                 model,
                 config.name(),

@@ -2,6 +2,7 @@ package dev.tandem.platform.demo;
 
 import dev.tandem.connect.serving.Freshness;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.http.HttpSecurity;
 import dev.tandem.schemas.kafka.KafkaEndpoints;
 import dev.tandem.testkit.KafkaAcls;
@@ -10,8 +11,10 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DemoContext {
     private final DemoSettings settings;
     private final PrintWriter out;
+    private volatile KafkaEndpoints plain;
     private volatile KafkaEndpoints endpoints;
+    private volatile Scored scored;
     private volatile KafkaSecurity security;
     private volatile HttpSecurity http = HttpSecurity.NONE;
     private volatile boolean stopping;
@@ -49,12 +54,19 @@ public final class DemoContext {
         return e;
     }
 
+    /** Where the cluster is, with a principal's client settings and the registry's ({@link #client}). */
+    public KafkaEndpoints endpoints(String principal) {
+        if (plain == null) throw new IllegalStateException("no cluster yet: the cluster stage must come first");
+        Map<String, String> props = new LinkedHashMap<>(client(principal));
+        props.putAll(registry());
+        return plain.withClientProperties(props);
+    }
+
     /** @param security the secured cluster's credentials, null for a plaintext cluster */
     void cluster(KafkaEndpoints plain, KafkaSecurity security) {
         this.security = security;
-        Map<String, String> tools = new LinkedHashMap<>(client(KafkaAcls.TOOLS));
-        tools.putAll(registry());
-        this.endpoints = plain.withClientProperties(tools);
+        this.plain = plain;
+        this.endpoints = endpoints(KafkaAcls.TOOLS);
         if (security != null) {
             http = new HttpSecurity(
                     security.keyStore(), security.trustStorePassword(), "PKCS12", KafkaSecurity.newSecret(), null);
@@ -97,6 +109,21 @@ public final class DemoContext {
     public Map<String, String> client(String principal) {
         KafkaSecurity s = security;
         return s == null ? Map.of() : s.clientProperties(principal);
+    }
+
+    /**
+     * The model the scoring job started with and the log it was trained on (regenerated, the events the generator
+     * sent): what the monitoring stage grades online.
+     */
+    public record Scored(Path modelDir, List<UserEvent> log) {}
+
+    void scored(Scored s) {
+        scored = s;
+    }
+
+    /** Null when the scoring stage made no model (too few events) or did not get that far. */
+    Scored scored() {
+        return scored;
     }
 
     public boolean stopping() {

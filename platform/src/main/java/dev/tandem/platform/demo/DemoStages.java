@@ -8,7 +8,8 @@ import java.util.List;
  * once it has processed them all, then shows a few users' features through its HTTP API), scoring
  * (trains or reuses a small model, runs the Flink scoring job, sends a few requests and prints their
  * predictions), serving (a Connect sink from {@code predictions} into a store, and the recommendations API reading
- * it), and the live view. The live view stays last because it decides when the demo has shown everything.
+ * it), monitoring (the monitoring app grades the model online on the
+ * log's validation exposures and prints the per-stage AUC and ECE as labels arrive), and the live view. The live view stays last because it decides when the demo has shown everything.
  */
 public final class DemoStages {
     private DemoStages() {}
@@ -24,6 +25,7 @@ public final class DemoStages {
                 new FeaturesStage(),
                 new ScoringStage(modelsDir),
                 new ServingStage(redisUrl),
+                new MonitoringStage(),
                 new LiveViewStage());
     }
 }

@@ -121,6 +121,7 @@ public final class ScoringStage implements DemoStage {
         job = LocalScoring.start(config.toBuilder()
                 .kafka(ctx.endpoints().bootstrapServers(), ctx.endpoints().registryUrl())
                 .build());
+        ctx.scored(new DemoContext.Scored(modelDir, log));
         // Requests sent before the job has read the users' features would be scored with an empty history;
         // probe requests ask the job itself (its source's committed offsets lag by up to 10 s).
         boolean caughtUp = job.awaitUserFeaturesRead(ctx.endpoints(), CATCH_UP_TIMEOUT);

@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.datasets.generator.EventFileFormat;
 import dev.tandem.datasets.generator.EventFileReader;
-import dev.tandem.datasets.generator.EventFileWriter;
-import dev.tandem.datasets.generator.GeneratedEvent;
 import dev.tandem.datasets.generator.GeneratorConfig;
-import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleBuilder;
 import dev.tandem.model.data.ExampleSet;
@@ -21,7 +17,6 @@ import dev.tandem.model.train.TrainedModel;
 import dev.tandem.model.train.Trainer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,11 +35,8 @@ class MonitorCommandIT {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void theOnlinePathReportsWhatOfflineEvaluationReportsOnTheSameLog() throws Exception {
-        Path events = dir.resolve("events.jsonl");
-        SyntheticWorld world = SyntheticWorld.create(GeneratorConfig.of(120, 500, 3_500, 5));
-        try (EventFileWriter w = new EventFileWriter(events, EventFileFormat.EVENTS, null)) {
-            for (Iterator<GeneratedEvent> it = world.events(); it.hasNext(); ) w.write(it.next());
-        }
+        Path events =
+                OfflineEvaluation.writeEvents(GeneratorConfig.of(120, 500, 3_500, 5), dir.resolve("events.jsonl"));
         // a tiny model fit on this log (one epoch, seconds): scores that rank, spread over many histogram buckets
         ExampleSet fit = new ExampleBuilder(
                         new FeatureEncoder(TinyModels.SPEC),
@@ -56,20 +48,7 @@ class MonitorCommandIT {
             model = trained.export(dir.resolve("models"), "v1");
         }
 
-        Path offline = dir.resolve("evaluate.json");
-        CliRun eval = CliRun.run(
-                "evaluate",
-                "--model",
-                model.toString(),
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--horizon",
-                "10m",
-                "--json",
-                offline.toString());
-        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        JsonNode e = OfflineEvaluation.stages(model, events, dir.resolve("evaluate.json"), "--horizon", "10m");
 
         Path online = dir.resolve("monitor.json");
         CliRun mon = CliRun.run(
@@ -84,12 +63,10 @@ class MonitorCommandIT {
                 "10m",
                 "--json",
                 online.toString());
-        System.out.println(eval.out());
         System.out.println(mon.out());
         assertThat(mon.exitCode()).as(mon.err()).isZero();
         assertThat(mon.out()).contains("scored", "exposures", "CART", "PURCHASE", "wrote");
 
-        JsonNode e = new ObjectMapper().readTree(offline.toFile()).path("stages");
         JsonNode m = new ObjectMapper().readTree(online.toFile()).path("stages");
         for (String stage : TinyModels.STAGES) {
             JsonNode x = e.path(stage);
