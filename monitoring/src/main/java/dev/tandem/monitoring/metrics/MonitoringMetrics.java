@@ -15,7 +15,9 @@ public interface MonitoringMetrics {
         /** cannot be graded (a stage the funnel does not predict, no candidates, NaN…) */
         REFUSED,
         /** a forget (a tombstone with the forget header): the user's waiting predictions were dropped ungraded */
-        FORGOTTEN;
+        FORGOTTEN,
+        /** the platform's start-up probe of a scoring job (no user was shown it): not graded, not counted in drift */
+        PROBE;
 
         public String tag() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -11,6 +11,7 @@ import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
+import dev.tandem.schemas.topics.ProbeRequests;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,6 +86,7 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
             return;
         }
         if (p == null || p.getModelName() == null || p.getModelVersion() == null) return;
+        if (ProbeRequests.isProbe(p.getRequestId())) return; // no user saw it: not the population the model serves
         DriftReference ref = references.find(p.getModelName(), p.getModelVersion()); // null: histograms only
         String key = new MetricKey(
                         p.getModelName(),

@@ -23,6 +23,7 @@ import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.topics.ForgetSignal;
+import dev.tandem.schemas.topics.ProbeRequests;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -235,6 +236,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         }
         if (prediction == null) {
             metrics.undecodable(topic);
+            return;
+        }
+        if (ProbeRequests.isProbe(prediction.getRequestId())) {
+            metrics.prediction(PredictionFate.PROBE);
             return;
         }
         String user = prediction.getUserId();

@@ -104,6 +104,27 @@ class MonitoringTopologyTest {
     }
 
     @Test
+    void aScoringJobsStartUpProbeIsNeitherGradedNorCountedAsScored() {
+        fx.predict("tandem-probe-0-1-ab12", "u1", T0, "v1", scores("i1", p(0.9f, 0.5f)));
+        fx.predict("r1", "u1", T0, "v1", scores("i1", p(0.4f, 0.1f)));
+        fx.event("e1", "u1", "i1", Action.CART, T0 + MIN);
+        fx.event("e2", "u2", "x", Action.VIEW, T0 + 50 * MIN);
+
+        assertThat(fx.outcomes.readValuesToList())
+                .singleElement()
+                .satisfies(o -> assertThat(o.getRequestId()).isEqualTo("r1"));
+        assertThat(fx.counter(METRIC_PREDICTIONS, TAG_FATE, "probe")).isEqualTo(1);
+        // one interval for the drift counts to be flushed and routed, one for the figures to be published
+        fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
+        fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
+        Map<String, ModelMetrics> latest = fx.metrics.readKeyValuesToList().stream()
+                .collect(Collectors.toMap(kv -> kv.key, kv -> kv.value, (a, b) -> b));
+        ModelMetrics cart = latest.get(new MetricKey("funnel", "v1", "CART", MetricKey.TOTAL).encode());
+        assertThat(cart.getPositives() + cart.getNegatives()).isEqualTo(1);
+        assertThat(cart.getScored()).as("candidates read, the probe's left out").isEqualTo(1);
+    }
+
+    @Test
     void figuresArePublishedPerModelVersionStageAndWindowAndMatchTheHistogramOfTheOutcomes() {
         Random r = new Random(3);
         ScoreHistogram[] expected = {new ScoreHistogram(), new ScoreHistogram()};

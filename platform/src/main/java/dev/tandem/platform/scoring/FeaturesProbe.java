@@ -11,6 +11,7 @@ import dev.tandem.schemas.registry.SchemaRegistryClient;
 import dev.tandem.schemas.registry.SchemaRegistryClients;
 import dev.tandem.schemas.serde.TandemAvroDeserializer;
 import dev.tandem.schemas.serde.TandemAvroSerializer;
+import dev.tandem.schemas.topics.ProbeRequests;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -36,8 +37,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * prediction carries features as new as that record.
  */
 final class FeaturesProbe {
-    /** Request id prefix of the probes; no client of the platform sends ids like these. */
-    static final String PREFIX = "tandem-probe-";
+    /** Request id prefix of the probes; no client of the platform sends ids like these (monitoring skips them). */
+    static final String PREFIX = ProbeRequests.PREFIX;
 
     /** How often probes of partitions not caught up yet are sent again. */
     static final Duration PROBE_EVERY = Duration.ofMillis(250);
