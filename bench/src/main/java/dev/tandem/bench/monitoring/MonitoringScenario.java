@@ -203,6 +203,8 @@ public final class MonitoringScenario extends ScenarioCommand {
         m.put("partitions", env.partitions());
         m.put("exactly_once", exactlyOnce);
         m.put("commit_interval_ms", base.commitIntervalMs());
+        // what --set changed from the app's defaults, so a kept run says how it was configured
+        m.put("settings", new java.util.TreeMap<>(settings));
         return m;
     }
 
