@@ -41,10 +41,10 @@ import org.apache.kafka.clients.admin.Admin;
  * model card's offline ones.
  *
  * <p>The exposures' predictions go to {@code predictions-shadow}, which the app reads instead of {@code predictions}
- * (graded, never served, as a shadow version's). On {@code predictions} they would be graded together with the scoring
- * job's own predictions of the same version: its start-up probes ask about each partition's newest features, a user's
- * last event, and a probe whose user's last event is a cart of its candidate counts as a positive the offline figures
- * do not have. The serving sink would also store thousands of old predictions for nothing.
+ * (graded, never served, as a shadow version's; shadow grading itself is off). On {@code predictions} they would be
+ * graded together with the scoring job's own predictions of the same version, the demo's requests and swap rounds,
+ * which the offline figures do not have (its start-up probes the monitoring app skips by their request ids). The serving
+ * sink would also store thousands of old predictions for nothing.
  */
 public final class MonitoringStage implements DemoStage {
     /** Short, so the figures change visibly while labels arrive. */
