@@ -4,7 +4,6 @@ import static dev.tandem.monitoring.core.Varints.count;
 import static dev.tandem.monitoring.core.Varints.readString;
 import static dev.tandem.monitoring.core.Varints.readVarLong;
 import static dev.tandem.monitoring.core.Varints.writeString;
-import static dev.tandem.monitoring.core.Varints.writeVarLong;
 
 import dev.tandem.features.codec.ByteWriter;
 import dev.tandem.features.drift.DriftBins;
@@ -124,22 +123,22 @@ public final class DriftCounts {
         out.write(FORMAT_VERSION);
         write(out, scores);
         write(out, features);
-        writeVarLong(out, read.size());
+        out.writeVarLong(read.size());
         read.forEach((stage, h) -> {
             writeString(out, stage);
             byte[] b = h.encode();
-            writeVarLong(out, b.length);
+            out.writeVarLong(b.length);
             out.write(b, 0, b.length);
         });
         return out.toByteArray();
     }
 
     private static void write(ByteWriter out, Map<String, long[]> m) {
-        writeVarLong(out, m.size());
+        out.writeVarLong(m.size());
         m.forEach((name, c) -> {
             writeString(out, name);
-            writeVarLong(out, c.length);
-            for (long x : c) writeVarLong(out, x);
+            out.writeVarLong(c.length);
+            for (long x : c) out.writeVarLong(x);
         });
     }
 

@@ -5,7 +5,6 @@ import static dev.tandem.monitoring.core.Varints.readString;
 import static dev.tandem.monitoring.core.Varints.readVarLong;
 import static dev.tandem.monitoring.core.Varints.unzigzag;
 import static dev.tandem.monitoring.core.Varints.writeString;
-import static dev.tandem.monitoring.core.Varints.writeVarLong;
 import static dev.tandem.monitoring.core.Varints.zigzag;
 
 import dev.tandem.features.codec.ByteWriter;
@@ -81,8 +80,8 @@ public final class UserOutcomes {
     public byte[] encode() {
         ByteWriter out = new ByteWriter(64);
         out.write(FORMAT_VERSION);
-        writeVarLong(out, zigzag(armedTimerMs));
-        writeVarLong(out, pending.size());
+        out.writeVarLong(zigzag(armedTimerMs));
+        out.writeVarLong(pending.size());
         Map<PendingPrediction, byte[]> encoded = new IdentityHashMap<>(pending.size() * 2);
         for (PendingPrediction p : pending) {
             byte[] bytes = encodedPending.get(p);
@@ -91,10 +90,10 @@ public final class UserOutcomes {
             out.write(bytes, 0, bytes.length);
         }
         encodedPending = encoded;
-        writeVarLong(out, conversions.size());
+        out.writeVarLong(conversions.size());
         for (BehaviourEvent e : conversions) {
             writeString(out, e.itemId());
-            writeVarLong(out, zigzag(e.eventTimeMs()));
+            out.writeVarLong(zigzag(e.eventTimeMs()));
             out.write(e.action().ordinal());
         }
         return out.toByteArray();
@@ -104,13 +103,13 @@ public final class UserOutcomes {
         ByteWriter out =
                 new ByteWriter(32 + p.candidates().size() * (12 + 4 * p.stages().size()));
         writeString(out, p.requestId());
-        writeVarLong(out, zigzag(p.requestTimeMs()));
+        out.writeVarLong(zigzag(p.requestTimeMs()));
         writeString(out, p.modelName());
         writeString(out, p.modelVersion());
         out.write(p.shadow() ? FLAG_SHADOW : 0);
-        writeVarLong(out, p.stages().size());
+        out.writeVarLong(p.stages().size());
         for (String s : p.stages()) writeString(out, s);
-        writeVarLong(out, p.candidates().size());
+        out.writeVarLong(p.candidates().size());
         byte[] f32 = new byte[4];
         for (PendingPrediction.Candidate c : p.candidates()) {
             writeString(out, c.itemId());

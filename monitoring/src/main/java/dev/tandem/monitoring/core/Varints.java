@@ -28,7 +28,7 @@ final class Varints {
 
     static void writeString(ByteWriter out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        writeVarLong(out, b.length);
+        out.writeVarLong(b.length);
         out.write(b, 0, b.length);
     }
 
@@ -37,10 +37,6 @@ final class Varints {
         byte[] b = new byte[n];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    static void writeVarLong(ByteWriter out, long v) {
-        out.writeVarLong(v);
     }
 
     static long readVarLong(ByteBuffer in) {

@@ -80,21 +80,21 @@ class UserOutcomesTest {
         // format 1: the same bytes without the flags byte after the version string
         dev.tandem.features.codec.ByteWriter v1 = new dev.tandem.features.codec.ByteWriter(64);
         v1.write(1);
-        Varints.writeVarLong(v1, Varints.zigzag(Long.MAX_VALUE));
-        Varints.writeVarLong(v1, 1);
+        v1.writeVarLong(Varints.zigzag(Long.MAX_VALUE));
+        v1.writeVarLong(1);
         Varints.writeString(v1, "r1");
-        Varints.writeVarLong(v1, Varints.zigzag(5L));
+        v1.writeVarLong(Varints.zigzag(5L));
         Varints.writeString(v1, "funnel");
         Varints.writeString(v1, "v1");
-        Varints.writeVarLong(v1, 1);
+        v1.writeVarLong(1);
         Varints.writeString(v1, "CART");
-        Varints.writeVarLong(v1, 1);
+        v1.writeVarLong(1);
         Varints.writeString(v1, "i1");
         int bits = Float.floatToRawIntBits(0.5f);
         for (int i = 3; i >= 0; i--) v1.write(bits >>> (8 * i));
-        Varints.writeVarLong(v1, 1);
+        v1.writeVarLong(1);
         Varints.writeString(v1, "i1");
-        Varints.writeVarLong(v1, Varints.zigzag(9L));
+        v1.writeVarLong(Varints.zigzag(9L));
         v1.write(Action.CART.ordinal());
         byte[] old = v1.toByteArray();
         assertThat(old.length).as("one byte less than the current format").isEqualTo(current.length - 1);

@@ -37,9 +37,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * prediction carries features as new as that record.
  */
 final class FeaturesProbe {
-    /** Request id prefix of the probes; no client of the platform sends ids like these (monitoring skips them). */
-    static final String PREFIX = ProbeRequests.PREFIX;
-
     /** How often probes of partitions not caught up yet are sent again. */
     static final Duration PROBE_EVERY = Duration.ofMillis(250);
 
@@ -157,7 +154,7 @@ final class FeaturesProbe {
                 if (System.nanoTime() >= nextSend) {
                     for (int p : pending) {
                         UserFeatures f = targets.get(p);
-                        String id = PREFIX + p + "-" + attempt + "-" + nonce;
+                        String id = ProbeRequests.PREFIX + p + "-" + attempt + "-" + nonce;
                         probes.put(id, p);
                         producer.send(new ProducerRecord<>(topics.scoringRequests(), f.getUserId(), probe(id, f)));
                     }
@@ -187,7 +184,7 @@ final class FeaturesProbe {
     /** A probe for {@code f}'s user: one candidate, the item of their last event (any id would do). */
     private static ScoringRequest probe(String id, UserFeatures f) {
         String item = f.getEvents().isEmpty()
-                ? PREFIX + "item"
+                ? ProbeRequests.PREFIX + "item"
                 : f.getEvents().get(f.getEvents().size() - 1).getItemId();
         return ScoringRequest.newBuilder()
                 .setRequestId(id)

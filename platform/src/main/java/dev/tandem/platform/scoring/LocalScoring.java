@@ -36,8 +36,6 @@ import org.apache.flink.core.execution.JobClient;
  * the model already has TensorFlow's natives loaded.
  */
 public final class LocalScoring implements AutoCloseable {
-    /** Request id prefix of {@link #awaitUserFeaturesRead}'s probes; no client of the platform sends ids like these. */
-    public static final String PROBE_REQUEST_PREFIX = FeaturesProbe.PREFIX;
     /** How long {@link #flinkVersion} waits for the JobManager. */
     public static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 

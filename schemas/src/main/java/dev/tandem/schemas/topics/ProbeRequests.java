@@ -11,11 +11,7 @@ public final class ProbeRequests {
 
     private ProbeRequests() {}
 
-    public static boolean isProbe(CharSequence requestId) {
-        if (requestId == null || requestId.length() < PREFIX.length()) return false;
-        for (int i = 0; i < PREFIX.length(); i++) {
-            if (requestId.charAt(i) != PREFIX.charAt(i)) return false;
-        }
-        return true;
+    public static boolean isProbe(String requestId) {
+        return requestId != null && requestId.startsWith(PREFIX);
     }
 }
