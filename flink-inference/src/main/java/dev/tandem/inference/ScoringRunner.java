@@ -105,6 +105,7 @@ public final class ScoringRunner {
                 .predictions(kafka.predictions(tx))
                 .deadLetters(kafka.deadLetters(tx + "-dlq"))
                 .modelControl(kafka.modelControl(), kafka.shadowPredictions(tx + "-shadow"))
+                .catalogReplay(kafka.catalogReplay(config.maxIdLength()))
                 .build();
     }
 

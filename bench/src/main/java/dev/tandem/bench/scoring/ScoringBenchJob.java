@@ -6,6 +6,7 @@ import dev.tandem.inference.core.FeatureUpdates;
 import dev.tandem.inference.core.TfBatchScorer;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringJob;
+import dev.tandem.inference.kafka.KafkaCatalogReplay;
 import dev.tandem.inference.kafka.RawRecordDeserializer;
 import dev.tandem.inference.kafka.ScoringKafka;
 import dev.tandem.schemas.ItemMetadata;
@@ -96,7 +97,13 @@ public final class ScoringBenchJob extends BenchJob {
                                 new AvroDeserializer<>(ItemMetadata.class, registryUrl, false)))
                 .predictions(kafka.predictions(topics.predictions(), runName))
                 .deadLetters(kafka.deadLetters(runName + "-dlq"))
-                .scorer(scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()));
+                .scorer(scorer != null ? scorer : TfBatchScorer.factory(config.modelDir(), config.stages()))
+                .catalogReplay(new KafkaCatalogReplay(
+                        bootstrap,
+                        topics.items(),
+                        jobConfig.kafkaProperties(),
+                        jobConfig.registryClientConfigs(),
+                        jobConfig.maxIdLength()));
         if (control != null) {
             job.modelControl(
                     source(

@@ -25,6 +25,8 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by user id: keeps the user's latest features in keyed {@link ValueState}, already encoded
@@ -36,7 +38,10 @@ import org.apache.flink.util.Collector;
  * features and items arrive instead of per request keeps hashing off the request path, and the
  * state small and cheap to copy for checkpoints. The catalog lives in an {@link ItemCatalog} and reaches the
  * broadcast state as packed buckets at each checkpoint ({@link #snapshotState}): every subtask writes all of its
- * broadcast state at every checkpoint, and one entry per item made that most of the job's checkpoint CPU. Emits one {@link EncodedRequest} per request, and forwards each model command
+ * broadcast state at every checkpoint, and one entry per item made that most of the job's checkpoint CPU. With a
+ * {@link CatalogReplay} and {@code checkpointCatalog} false ({@code scoring.catalog.state=topic}) the catalog stays out
+ * of the checkpoint altogether: the broadcast state holds only {@link #CATALOG_IN_TOPIC}, and a restore reads the
+ * catalog from the topic again; a job keeping it in state that restores such a checkpoint replays the topic too. Emits one {@link EncodedRequest} per request, and forwards each model command
  * of the broadcast input as a control marker ({@link EncodedRequest#control}) so it reaches the
  * chained batcher in stream order without a second input (which would break the chain). A thin adapter around
  * {@link RequestEncoder} and {@link FeatureUpdates}.
@@ -44,6 +49,7 @@ import org.apache.flink.util.Collector;
 public final class RequestFeatureJoin
         extends KeyedBroadcastProcessFunction<String, UserInput, BroadcastInput, EncodedRequest>
         implements CheckpointedFunction {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestFeatureJoin.class);
     public static final String FEATURES_STATE = "user-features";
     /** Named anew when the layout changed from one entry per item to packed buckets: an old checkpoint's catalog is not misread. */
     public static final String ITEMS_STATE = "items-buckets";
@@ -51,8 +57,13 @@ public final class RequestFeatureJoin
     public static final MapStateDescriptor<Integer, byte[]> ITEMS =
             new MapStateDescriptor<>(ITEMS_STATE, Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
+    /** Broadcast-state key marking a checkpoint whose catalog is not in it but in the topic ({@link CatalogReplay}). */
+    static final int CATALOG_IN_TOPIC = -1;
+
     private final String specJson;
     private final RequestDecoder requests;
+    private final CatalogReplay replay;
+    private final boolean checkpointCatalog;
     private transient Counter deadLetters;
     private transient ValueState<byte[]> features;
     private transient RequestEncoder encoder;
@@ -69,8 +80,22 @@ public final class RequestFeatureJoin
 
     /** @param requests decodes the raw requests of {@link RequestRouter}; refused ones go to {@link RequestDecoder#DEAD_LETTERS} */
     public RequestFeatureJoin(FeatureSpec spec, RequestDecoder requests) {
+        this(spec, requests, null, true);
+    }
+
+    /**
+     * @param replay            where the catalog can be read again; null: only from the checkpoint
+     * @param checkpointCatalog false keeps the catalog out of checkpoints (needs {@code replay})
+     */
+    public RequestFeatureJoin(
+            FeatureSpec spec, RequestDecoder requests, CatalogReplay replay, boolean checkpointCatalog) {
+        if (!checkpointCatalog && replay == null)
+            throw new IllegalArgumentException(
+                    "a catalog kept out of checkpoints needs a CatalogReplay to restore from");
         this.specJson = spec.toJson();
         this.requests = requests;
+        this.replay = replay;
+        this.checkpointCatalog = checkpointCatalog;
     }
 
     @Override
@@ -78,15 +103,36 @@ public final class RequestFeatureJoin
         catalog = new ItemCatalog();
         packed = ctx.getOperatorStateStore().getBroadcastState(ITEMS);
         if (ctx.isRestored()) {
-            for (Map.Entry<Integer, byte[]> e : packed.entries()) catalog.unpack(e.getValue());
+            if (packed.contains(CATALOG_IN_TOPIC)) {
+                if (replay == null)
+                    throw new IllegalStateException(
+                            "this checkpoint kept the catalog in the items topic"
+                                    + " (scoring.catalog.state=topic), and the job was built without a CatalogReplay to read it");
+                long skipped =
+                        replay.replay(i -> catalog.put(i.getItemId(), encoder().itemCodes(i.getItemId(), i)));
+                LOG.info(
+                        "catalog rebuilt from the items topic: {} items ({} unusable records skipped)",
+                        catalog.size(),
+                        skipped);
+            } else {
+                for (Map.Entry<Integer, byte[]> e : packed.entries()) catalog.unpack(e.getValue());
+            }
             // rewritten whole at the next checkpoint, in this version's bucketing
             packed.clear();
             catalog.markAllDirty();
         }
+        if (!checkpointCatalog) packed.put(CATALOG_IN_TOPIC, new byte[0]);
+    }
+
+    private RequestEncoder encoder() {
+        // initializeState runs before open
+        if (encoder == null) encoder = new RequestEncoder(FeatureSpec.fromJson(specJson));
+        return encoder;
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
+        if (!checkpointCatalog) return;
         // runs before the state backend copies the broadcast state for this checkpoint
         catalog.drainDirty((bucket, bytes) -> {
             try {
@@ -103,7 +149,7 @@ public final class RequestFeatureJoin
         features = getRuntimeContext()
                 .getState(new ValueStateDescriptor<>(
                         FEATURES_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        encoder = new RequestEncoder(FeatureSpec.fromJson(specJson));
+        encoder();
         withoutFeatures = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.REQUESTS_WITHOUT_FEATURES);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
         if (requests != null) requests.open();

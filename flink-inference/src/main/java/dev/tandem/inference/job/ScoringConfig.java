@@ -41,6 +41,8 @@ import java.util.TreeMap;
  *                                transactions committed with each checkpoint, or as soon as they are produced
  * @param requestDeadline         a request older than this ({@code request_time} to its turn in the batcher) is
  *                                not scored but dead-lettered ({@code deadline}); null: no deadline
+ * @param catalogState            where the item catalog is kept across restarts: rebuilt from the {@code items} topic
+ *                                (no catalog in checkpoints), or in every checkpoint's broadcast state
  * @param kafkaProperties         {@code kafka.*} settings without the prefix, for every source and sink
  * @param registryConfigs         {@code schema.registry.*} (but the URL) and {@code basic.auth.*} settings
  * @param flinkConfiguration      {@code flink.*} settings without the prefix (e.g. {@code restart-strategy.type})
@@ -64,6 +66,7 @@ public record ScoringConfig(
         RequestOffsets requestsStartingOffsets,
         Delivery delivery,
         Duration requestDeadline,
+        CatalogState catalogState,
         Map<String, String> kafkaProperties,
         Map<String, String> registryConfigs,
         Map<String, String> flinkConfiguration) {
@@ -87,6 +90,7 @@ public record ScoringConfig(
     public static final String REQUESTS_STARTING_OFFSETS = "scoring.requests.starting.offsets";
     public static final String DELIVERY = "scoring.delivery";
     public static final String REQUEST_DEADLINE = "scoring.request.deadline";
+    public static final String CATALOG_STATE = "scoring.catalog.state";
     public static final String TOPIC_SCORING_REQUESTS = "topic.scoring.requests";
     public static final String TOPIC_USER_FEATURES = "topic.user.features";
     public static final String TOPIC_ITEMS = "topic.items";
@@ -124,6 +128,7 @@ public record ScoringConfig(
         d.put(REQUESTS_STARTING_OFFSETS, RequestOffsets.COMMITTED.key());
         d.put(DELIVERY, Delivery.EXACTLY_ONCE.key());
         d.put(REQUEST_DEADLINE, "");
+        d.put(CATALOG_STATE, CatalogState.TOPIC.key());
         Topics t = Topics.defaults();
         d.put(TOPIC_SCORING_REQUESTS, t.scoringRequests());
         d.put(TOPIC_USER_FEATURES, t.userFeatures());
@@ -176,6 +181,26 @@ public record ScoringConfig(
         }
     }
 
+    /**
+     * Where the catalog survives a restart. Broadcast state is copied whole into every checkpoint by every subtask
+     * (Flink keeps it on the heap whatever the state backend), so its cost per checkpoint grows with the catalog; the
+     * compacted {@code items} topic holds the same catalog already.
+     */
+    public enum CatalogState {
+        /** Kept only in memory; a restored job reads the {@code items} topic from its beginning before it starts. */
+        TOPIC,
+        /** In broadcast state, written with every checkpoint (needs no readable topic at restore). */
+        BROADCAST;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static List<String> keys() {
+            return Arrays.stream(values()).map(CatalogState::key).toList();
+        }
+    }
+
     /** The topics the job reads and writes. */
     public record Topics(
             String scoringRequests,
@@ -214,6 +239,7 @@ public record ScoringConfig(
                 "must be >= 0 (0 or empty: no deadline)");
         requestDeadline = requestDeadline == null || requestDeadline.isZero() ? null : requestDeadline;
         delivery = delivery == null ? Delivery.EXACTLY_ONCE : delivery;
+        catalogState = catalogState == null ? CatalogState.TOPIC : catalogState;
         stages = List.copyOf(stages);
         gpu = gpu == null ? TfSessionOptions.defaults() : gpu;
         topics = topics == null ? Topics.defaults() : topics;
@@ -301,6 +327,8 @@ public record ScoringConfig(
                         v.choice(REQUESTS_STARTING_OFFSETS, offsets).toUpperCase(Locale.ROOT)),
                 Delivery.of(v.choice(DELIVERY, Delivery.keys())),
                 v.optional(REQUEST_DEADLINE) == null ? null : v.duration(REQUEST_DEADLINE),
+                CatalogState.valueOf(
+                        v.choice(CATALOG_STATE, CatalogState.keys()).toUpperCase(Locale.ROOT)),
                 v.withPrefix(KAFKA_PREFIX),
                 registry,
                 v.withPrefix(FLINK_PREFIX));
@@ -327,6 +355,7 @@ public record ScoringConfig(
         m.put(REQUESTS_STARTING_OFFSETS, requestsStartingOffsets.key());
         m.put(DELIVERY, delivery.key());
         m.put(REQUEST_DEADLINE, requestDeadline == null ? "" : Durations.format(requestDeadline));
+        m.put(CATALOG_STATE, catalogState.key());
         m.put(TOPIC_SCORING_REQUESTS, topics.scoringRequests());
         m.put(TOPIC_USER_FEATURES, topics.userFeatures());
         m.put(TOPIC_ITEMS, topics.items());
@@ -457,6 +486,10 @@ public record ScoringConfig(
         /** Requests older than {@code d} when their turn to be scored comes are dead-lettered; null: no deadline. */
         public Builder requestDeadline(Duration d) {
             return set(REQUEST_DEADLINE, d == null ? "" : Durations.format(d));
+        }
+
+        public Builder catalogState(CatalogState state) {
+            return set(CATALOG_STATE, state.key());
         }
 
         public ScoringConfig build() {

@@ -39,7 +39,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@link ModelControlDecoder}), the join forwards them to the batcher in stream order, refused ones
  * go to the dead letters and the shadow model's predictions to their own sink.
  * With {@link Builder#rawFeatures}, features and items are raw records too, each decoded by a
- * {@link SourceRecordDecoder} whose side output joins the requests' dead letters.
+ * {@link SourceRecordDecoder} whose side output joins the requests' dead letters. With {@link Builder#catalogReplay},
+ * {@code scoring.catalog.state} decides whether the catalog is checkpointed ({@code broadcast}) or read again from the
+ * topic on restore ({@code topic}); without one (sources that are not a topic) it is always checkpointed.
  * <pre>{@code
  * ScoringJob.builder(config).requests(rawRequests).rawFeatures(rawFeatures, rawItems)
  *         .predictions(sink).deadLetters(deadLetterSink).modelControl(commands, shadowSink).build().execute(env);
@@ -73,6 +75,7 @@ public final class ScoringJob {
     private final BatchScorerFactory scorer;
     private final Source<RawRecord, ?, ?> control;
     private final Sink<Prediction> shadowPredictions;
+    private final CatalogReplay catalogReplay;
 
     private ScoringJob(Builder b) {
         this.config = b.config;
@@ -96,6 +99,7 @@ public final class ScoringJob {
                         config.gpu());
         this.control = b.control;
         this.shadowPredictions = b.shadowPredictions;
+        this.catalogReplay = b.catalogReplay;
     }
 
     /** A job scoring with {@code config} (batching, parallelism, checkpoints, registry, model): name its sources and sinks. */
@@ -116,6 +120,7 @@ public final class ScoringJob {
         private BatchScorerFactory scorer;
         private Source<RawRecord, ?, ?> control;
         private Sink<Prediction> shadowPredictions;
+        private CatalogReplay catalogReplay;
 
         private Builder(ScoringConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -169,6 +174,12 @@ public final class ScoringJob {
         public Builder modelControl(Source<RawRecord, ?, ?> commands, Sink<Prediction> shadow) {
             this.control = Objects.requireNonNull(commands, "control");
             this.shadowPredictions = Objects.requireNonNull(shadow, "shadowPredictions");
+            return this;
+        }
+
+        /** Where a restore can read the items source's whole topic again (see {@link ScoringConfig.CatalogState}). */
+        public Builder catalogReplay(CatalogReplay replay) {
+            this.catalogReplay = Objects.requireNonNull(replay, "replay");
             return this;
         }
 
@@ -262,7 +273,11 @@ public final class ScoringJob {
                 .keyBy(UserInput::getUserId, Types.STRING)
                 .connect(catalog)
                 .process(
-                        new RequestFeatureJoin(spec, new RequestDecoder(registry, config.maxIdLength())),
+                        new RequestFeatureJoin(
+                                spec,
+                                new RequestDecoder(registry, config.maxIdLength()),
+                                catalogReplay,
+                                catalogReplay == null || config.catalogState() == ScoringConfig.CatalogState.BROADCAST),
                         TypeInformation.of(EncodedRequest.class))
                 .uid(JOIN_UID)
                 .name("join-features");

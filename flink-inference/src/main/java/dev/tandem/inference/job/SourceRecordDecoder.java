@@ -90,67 +90,70 @@ public final class SourceRecordDecoder<T extends SpecificRecord> extends Process
 
     @Override
     public void open(OpenContext ctx) {
-        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(registry), false);
+        openDecoder();
         undecodable = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.UNDECODABLE_RECORDS);
         deadLetters = getRuntimeContext().getMetricGroup().counter(ScoringMetrics.DEAD_LETTERS);
     }
 
+    /** Readies {@link #decode} outside a Flink task (the catalog's replay at restore, {@link CatalogReplay}). */
+    public void openDecoder() {
+        deserializer = new TandemAvroDeserializer<>(type, SchemaRegistryClients.fromConfigs(registry), false);
+    }
+
     @Override
     public void processElement(RawRecord in, Context ctx, Collector<T> out) {
+        T value = decode(in, (reason, error) -> {
+            if (reason == DeadLetterReason.DESERIALIZATION) undecodable.inc();
+            deadLetters.inc();
+            ctx.output(RequestDecoder.DEAD_LETTERS, DeadLetter.of(in, reason, error));
+        });
+        if (value != null) out.collect(value);
+    }
+
+    /**
+     * The record decoded and checked, or null: skipped (an items tombstone) or refused through {@code refuse} with its
+     * reason. The rules of this class, without Flink.
+     */
+    public T decode(RawRecord in, RequestDecoder.Refusal refuse) {
         if (in.value == null) {
             if (tombstone == null) {
-                return;
+                return null;
             }
             if (in.key == null) {
-                deadLetter(
-                        in,
+                refuse.refuse(
                         DeadLetterReason.NULL_VALUE,
-                        new IllegalArgumentException("tombstone without a key on " + in.topic),
-                        ctx);
-                return;
+                        new IllegalArgumentException("tombstone without a key on " + in.topic));
+                return null;
             }
             String key = new String(in.key, StandardCharsets.UTF_8);
-            out.collect(
-                    in.forget && type == UserFeatures.class
-                            ? type.cast(FeatureUpdates.forget(key))
-                            : tombstone.apply(key));
-            return;
+            return in.forget && type == UserFeatures.class
+                    ? type.cast(FeatureUpdates.forget(key))
+                    : tombstone.apply(key);
         }
         T value;
         try {
             value = deserializer.deserialize(in.topic, in.value);
         } catch (RuntimeException e) {
-            undecodable.inc();
-            deadLetter(in, DeadLetterReason.DESERIALIZATION, e, ctx);
-            return;
+            refuse.refuse(DeadLetterReason.DESERIALIZATION, e);
+            return null;
         }
         if (value == null) {
-            deadLetter(in, DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"), ctx);
-            return;
+            refuse.refuse(DeadLetterReason.NULL_VALUE, new IllegalArgumentException("value decodes to null"));
+            return null;
         }
         CharSequence key = id.apply(value);
         if (key == null || key.toString().isBlank()) {
-            deadLetter(
-                    in,
-                    blankId,
-                    new IllegalArgumentException("blank id in a " + type.getSimpleName() + " on " + in.topic),
-                    ctx);
-            return;
+            refuse.refuse(
+                    blankId, new IllegalArgumentException("blank id in a " + type.getSimpleName() + " on " + in.topic));
+            return null;
         }
         if (key.length() > maxIdLength) {
-            deadLetter(
-                    in,
+            refuse.refuse(
                     DeadLetterReason.ID_TOO_LONG,
                     new IllegalArgumentException(
-                            type.getSimpleName() + " id of " + key.length() + " chars, longer than " + maxIdLength),
-                    ctx);
-            return;
+                            type.getSimpleName() + " id of " + key.length() + " chars, longer than " + maxIdLength));
+            return null;
         }
-        out.collect(value);
-    }
-
-    private void deadLetter(RawRecord in, DeadLetterReason reason, Throwable error, Context ctx) {
-        deadLetters.inc();
-        ctx.output(RequestDecoder.DEAD_LETTERS, DeadLetter.of(in, reason, error));
+        return value;
     }
 }

@@ -157,6 +157,11 @@ public final class ScoringKafka {
         return source(topics.items(), ItemMetadata.class, null);
     }
 
+    /** The {@code items} topic read whole again when a restored job rebuilds its catalog ({@code scoring.catalog.state=topic}). */
+    public KafkaCatalogReplay catalogReplay(int maxIdLength) {
+        return new KafkaCatalogReplay(bootstrapServers, topics.items(), clientProperties, registry, maxIdLength);
+    }
+
     public KafkaSink<Prediction> predictions(String transactionalIdPrefix) {
         return predictions(topics.predictions(), transactionalIdPrefix);
     }

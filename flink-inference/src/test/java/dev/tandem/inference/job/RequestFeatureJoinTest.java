@@ -282,6 +282,104 @@ class RequestFeatureJoinTest {
         return h;
     }
 
+    /** The items topic as a test holds it; fails a test that expects the checkpoint, not the topic, to be read. */
+    private record ListReplay(List<ItemMetadata> items, boolean allowed) implements CatalogReplay {
+        @Override
+        public long replay(java.util.function.Consumer<ItemMetadata> sink) {
+            if (!allowed) throw new AssertionError("the catalog was replayed, but the checkpoint holds it");
+            items.forEach(sink);
+            return 0;
+        }
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> harness(
+            RequestFeatureJoin join) throws Exception {
+        return new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(join, List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
+                UserInput::getUserId,
+                Types.STRING,
+                1,
+                1,
+                0);
+    }
+
+    private static long broadcastBytes(OperatorSubtaskState s) {
+        return s.getManagedOperatorState().stream()
+                .mapToLong(org.apache.flink.runtime.state.StateObject::getStateSize)
+                .sum();
+    }
+
+    @Test
+    void aCatalogKeptInTheTopicStaysOutOfCheckpointsAndIsReadFromTheTopicOnRestore() throws Exception {
+        List<ItemMetadata> topic = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_000; i++) topic.add(item("i" + i, "c" + (i % 40), "b" + (i % 9), (double) i));
+        ListReplay replay = new ListReplay(topic, true);
+        OperatorSubtaskState inState;
+        OperatorSubtaskState inTopic;
+        try (var checkpointing = harness(new RequestFeatureJoin(SPEC, null, replay, true));
+                var notCheckpointing = harness(new RequestFeatureJoin(SPEC, null, replay, false))) {
+            for (var j : List.of(checkpointing, notCheckpointing)) {
+                j.open();
+                for (ItemMetadata m : topic) j.processBroadcastElement(BroadcastInput.of(m), 1);
+            }
+            inState = checkpointing.snapshot(1L, 2L);
+            inTopic = notCheckpointing.snapshot(1L, 2L);
+        }
+        assertThat(broadcastBytes(inState)).as("2,000 items in broadcast state").isGreaterThan(20_000);
+        assertThat(broadcastBytes(inTopic)).as("only the marker").isLessThan(1_000);
+
+        // written to the topic after the checkpoint: the restored catalog is the topic's, newest included
+        ItemMetadata updated = item("i7", "boots", "other", 99.0);
+        topic.add(updated);
+        try (var restored = harness(new RequestFeatureJoin(SPEC, null, replay, false))) {
+            restored.initializeState(inTopic);
+            restored.open();
+            restored.processElement(UserInput.of(request("r1", "u1", 20_000, "i7", "i1999", "unseen")), 3);
+            EncodedRequest r = restored.extractOutputValues().get(0);
+            assertThat(r.candCategory)
+                    .containsExactly(
+                            enc.encodeItem(updated).category(),
+                            enc.encodeItem(topic.get(1999)).category(),
+                            0);
+            // and the next checkpoint still leaves it out
+            assertThat(broadcastBytes(restored.snapshot(2L, 4L))).isLessThan(1_000);
+        }
+    }
+
+    @Test
+    void switchingWhereTheCatalogIsKeptKeepsItAcrossTheRestore() throws Exception {
+        List<ItemMetadata> topic = List.of(item("i1", "shoes", "acme", 42.0));
+        OperatorSubtaskState inState;
+        try (var j = harness(new RequestFeatureJoin(SPEC, null, new ListReplay(topic, false), true))) {
+            j.open();
+            j.processBroadcastElement(BroadcastInput.of(topic.get(0)), 1);
+            inState = j.snapshot(1L, 2L);
+        }
+        OperatorSubtaskState inTopic;
+        // broadcast state → topic: the checkpoint's catalog is used, the topic not read
+        try (var j = harness(new RequestFeatureJoin(SPEC, null, new ListReplay(topic, false), false))) {
+            j.initializeState(inState);
+            j.open();
+            j.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 3);
+            assertThat(j.extractOutputValues().get(0).candCategory)
+                    .containsExactly(enc.encodeItem(topic.get(0)).category());
+            inTopic = j.snapshot(2L, 4L);
+        }
+        // topic → broadcast state: read from the topic once, then checkpointed again
+        try (var j = harness(new RequestFeatureJoin(SPEC, null, new ListReplay(topic, true), true))) {
+            j.initializeState(inTopic);
+            j.open();
+            j.processElement(UserInput.of(request("r2", "u1", 20_000, "i1")), 3);
+            assertThat(j.extractOutputValues().get(0).candCategory)
+                    .containsExactly(enc.encodeItem(topic.get(0)).category());
+            assertThat(broadcastBytes(j.snapshot(3L, 5L))).isGreaterThan(broadcastBytes(inTopic));
+        }
+        // a job that cannot read the topic refuses the checkpoint instead of scoring without a catalog
+        var blind = harness(new RequestFeatureJoin(SPEC));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> blind.initializeState(inTopic))
+                .hasStackTraceContaining("kept the catalog in the items topic");
+    }
+
     @Test
     void aCatalogUpdateReplacesTheItem() throws Exception {
         h.processBroadcastElement(BroadcastInput.of(item("i1", "shoes", "acme", 42.0)), 1);
