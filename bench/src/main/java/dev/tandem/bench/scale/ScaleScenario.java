@@ -114,6 +114,13 @@ public final class ScaleScenario extends ScenarioCommand {
     StateBackend stateBackend;
 
     @Option(
+            names = "--catalog-state",
+            defaultValue = "topic",
+            description = "Where the scoring job keeps its catalog across restarts: topic (out of checkpoints, read"
+                    + " again on restore) or broadcast (in every checkpoint) (default: ${DEFAULT-VALUE}).")
+    String catalogState;
+
+    @Option(
             names = "--parallelism",
             defaultValue = "2",
             description = "The scoring job's parallelism (default: ${DEFAULT-VALUE}).")
@@ -194,6 +201,7 @@ public final class ScaleScenario extends ScenarioCommand {
                     .parallelism(parallelism)
                     .checkpointDir(work.resolve("checkpoints").toUri().toString())
                     .setAll(stateBackend.flinkSettings())
+                    .set(ScoringConfig.CATALOG_STATE, catalogState)
                     .build();
             ScoringScale scoring = new ScoringScale(
                     out,
@@ -250,6 +258,7 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("partitions", env.partitions());
         Map<String, Object> all = new LinkedHashMap<>(m);
         all.put("state_backend", stateBackend.name());
+        all.put("catalog_state", catalogState);
         return all;
     }
 

@@ -166,6 +166,13 @@ abstract class ServingOptions extends ScenarioCommand {
                             + " or rocksdb (incremental checkpoints) (default: ${DEFAULT-VALUE}).")
     StateBackend stateBackend;
 
+    @Option(
+            names = "--catalog-state",
+            defaultValue = "topic",
+            description = "Where the scoring job keeps its catalog across restarts: topic (out of checkpoints, read"
+                    + " again on restore) or broadcast (in every checkpoint) (default: ${DEFAULT-VALUE}).")
+    String catalogState;
+
     @Option(names = "--seed", defaultValue = "5", description = "Generator and model seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
