@@ -282,6 +282,13 @@ public final class ScaleScenario extends ScenarioCommand {
             m.put("checkpoints_completed_" + n, c.completed());
             m.put("checkpoints_failed_" + n, c.failed());
         }
+        CheckpointStats whole = l.jobCheckpoints();
+        if (whole != null) {
+            // with the features load before the window: a bulk bootstrap, not the steady state the latency measures
+            m.put("checkpoint_p99_ms_whole_job_" + n, whole.durationP99Ms());
+            m.put("checkpoint_bytes_whole_job_" + n, Math.round(whole.checkpointedBytesAvg()));
+            m.put("checkpoints_completed_whole_job_" + n, whole.completed());
+        }
         m.put("restore_s_" + n, round2(f.restoreSeconds()));
         m.put("restored_records_" + n, f.restoredRecords());
         m.put("standby_catch_up_s_" + n, round2(f.standbyCatchUpSeconds()));

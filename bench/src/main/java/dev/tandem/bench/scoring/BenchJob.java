@@ -74,6 +74,8 @@ public abstract class BenchJob implements AutoCloseable {
     static LocalEnvironment localEnvironment(ScoringConfig config, ScoringRunner.Restore restore) throws IOException {
         Configuration conf = ScoringRunner.flinkConfiguration(config, restore);
         conf.setString("restart-strategy.type", "none");
+        // checkpointsSince reads the history: the default keeps only the last 10
+        conf.setString("web.checkpoints.history", Integer.toString(CHECKPOINT_HISTORY));
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -118,6 +120,60 @@ public abstract class BenchJob implements AutoCloseable {
         } catch (Exception e) {
             return Optional.empty();
         }
+    }
+
+    /** Checkpoints the REST endpoint keeps in its history, for {@link #checkpointsSince}: 100 s at every 10 ms. */
+    static final int CHECKPOINT_HISTORY = 10_000;
+
+    /**
+     * As {@link #checkpoints()}, over the checkpoints triggered at or after {@code epochMs} only (a measured window, not
+     * the load before it), from the endpoint's history of the last {@value #CHECKPOINT_HISTORY}. Empty if the endpoint
+     * does not answer or none completed in the window.
+     */
+    public Optional<CheckpointStats> checkpointsSince(long epochMs) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
+                                            + client.getJobID() + "/checkpoints"))
+                                    .timeout(java.time.Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) return Optional.empty();
+            JsonNode j = new ObjectMapper().readTree(r.body());
+            java.util.List<Double> durations = new java.util.ArrayList<>();
+            double written = 0;
+            double state = 0;
+            long failed = 0;
+            for (JsonNode h : j.path("history")) {
+                if (h.path("trigger_timestamp").asLong() < epochMs) continue;
+                String status = h.path("status").asText();
+                if ("FAILED".equals(status)) failed++;
+                if (!"COMPLETED".equals(status)) continue;
+                durations.add(h.path("end_to_end_duration").asDouble());
+                written += h.path("checkpointed_size").asDouble();
+                state += h.path("state_size").asDouble();
+            }
+            if (durations.isEmpty()) return Optional.empty();
+            java.util.Collections.sort(durations);
+            int n = durations.size();
+            return Optional.of(new CheckpointStats(
+                    n,
+                    failed,
+                    quantile(durations, 0.50),
+                    quantile(durations, 0.99),
+                    durations.get(n - 1),
+                    written / n,
+                    state / n,
+                    failed > 0 ? failureOf(j) : ""));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Nearest rank on sorted values. */
+    private static double quantile(java.util.List<Double> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 
     /** The newest failed checkpoint's message, or of the history's newest failed one; "" if none says. */

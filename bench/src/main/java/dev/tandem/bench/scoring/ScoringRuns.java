@@ -182,6 +182,7 @@ public final class ScoringRuns {
             Stage toScored,
             Stage toVisible,
             BenchJob.CheckpointStats checkpoints,
+            BenchJob.CheckpointStats jobCheckpoints,
             double featuresLoadSeconds) {}
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
@@ -237,7 +238,8 @@ public final class ScoringRuns {
         byte[][][] requestBytes = w.serializedRequests("l-", planned, rs, topics.get(0));
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
-        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[1];
+        // [0] the checkpoints triggered once the features were loaded (the measured load's), [1] all of the job's
+        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[2];
         double[] loadSeconds = new double[1];
         Histogram lag = new Histogram(3_600_000_000L, 3);
         Histogram toJoin = new Histogram(3_600_000L, 3);
@@ -279,6 +281,7 @@ public final class ScoringRuns {
                     throw new IllegalStateException(
                             "the " + label + " run's job did not read the features within 10 min");
                 loadSeconds[0] = (System.nanoTime() - jobStart) / 1e9;
+                long loadedAtMs = System.currentTimeMillis();
                 Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(
                         env.endpoints().bootstrapServers(), "tandem-bench-scoring-latency"));
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -352,7 +355,8 @@ public final class ScoringRuns {
                     say(
                             "%-13s (a transaction still open after %d s: read to its last stable offset)",
                             "", SETTLE.toSeconds());
-                checkpoints[0] = job.checkpoints().orElse(null);
+                checkpoints[0] = job.checkpointsSince(loadedAtMs).orElse(null);
+                checkpoints[1] = job.checkpoints().orElse(null);
             }
             reader.requireExactly(sent, label + " run");
             if (swap != null) {
@@ -376,6 +380,7 @@ public final class ScoringRuns {
                 new Stage(toScored.getValueAtPercentile(50), toScored.getValueAtPercentile(99)),
                 new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)),
                 checkpoints[0],
+                checkpoints[1],
                 loadSeconds[0]);
         say(
                 "%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
@@ -399,7 +404,8 @@ public final class ScoringRuns {
                     l.toScored.p99Ms,
                     l.toVisible.p50Ms,
                     l.toVisible.p99Ms);
-        if (l.checkpoints != null) say("%-13s %s", "", l.checkpoints.describe());
+        if (l.checkpoints != null) say("%-13s once loaded, %s", "", l.checkpoints.describe());
+        if (l.jobCheckpoints != null) say("%-13s the whole job, %s", "", l.jobCheckpoints.describe());
         return l;
     }
 
