@@ -169,6 +169,8 @@ final class FreshnessRun {
                     env.uniqueName("serving-" + tag))) {
                 if (!job.awaitFeaturesLoaded(Duration.ofMinutes(2)))
                     throw new IllegalStateException("the " + tag + " job did not read the features within 2 min");
+                // its checkpoints from here on, as the scoring bench's latency runs (and the bare-Flink reference)
+                long loadedAtMs = System.currentTimeMillis();
                 Map<String, Object> props = new LinkedHashMap<>(ProducerSettings.throughput(
                         env.endpoints().bootstrapServers(), "tandem-bench-serving-requests"));
                 props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -204,7 +206,7 @@ final class FreshnessRun {
                                 COMPLETE_TIMEOUT.toSeconds()));
                     Thread.sleep(20);
                 }
-                checkpoints[0] = job.checkpoints().orElse(null);
+                checkpoints[0] = job.checkpointsSince(loadedAtMs).orElse(null);
                 long[] slowest = SinkWorker.slowestBatchMicros(connector);
                 say.accept(String.format(
                         Locale.ROOT,
