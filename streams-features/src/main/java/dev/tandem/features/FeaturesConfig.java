@@ -123,8 +123,6 @@ public record FeaturesConfig(
         // Changelogs (sequence encodings), user-features (50 events each) and the repartition topic compress well:
         // lz4 cuts what the broker writes per event several times over for little CPU (tandem bench features).
         d.put(STREAMS_PREFIX + "producer.compression.type", "lz4");
-        // Streams opens RocksDB uncompressed; disk per user is what sizing multiplies
-        d.put(STREAMS_PREFIX + "rocksdb.config.setter", dev.tandem.features.streams.CompressedRocksDb.class.getName());
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 

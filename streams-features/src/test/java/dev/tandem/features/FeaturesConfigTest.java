@@ -67,27 +67,6 @@ class FeaturesConfigTest {
     }
 
     @Test
-    void storesAreCompressedUnlessTheStreamsSettingsSayOtherwise() throws Exception {
-        Object setter = FeaturesConfig.fromMap(Map.of())
-                .streamsProperties()
-                .get(org.apache.kafka.streams.StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG);
-        assertThat(setter).isEqualTo(dev.tandem.features.streams.CompressedRocksDb.class.getName());
-        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
-            Class.forName((String) setter)
-                    .asSubclass(org.apache.kafka.streams.state.RocksDBConfigSetter.class)
-                    .getDeclaredConstructor()
-                    .newInstance()
-                    .setConfig("user-sequences", o, Map.of());
-            assertThat(o.compressionType()).isEqualTo(org.rocksdb.CompressionType.LZ4_COMPRESSION);
-        }
-        assertThat(FeaturesConfig.fromMap(Map.of("streams.rocksdb.config.setter", "com.example.Mine"))
-                        .streamsProperties()
-                        .get(org.apache.kafka.streams.StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
-                .as("an operator's own setter wins")
-                .isEqualTo("com.example.Mine");
-    }
-
-    @Test
     void describeMasksSecrets() {
         FeaturesConfig c = FeaturesConfig.fromMap(Map.of(
                 "schema.registry.url", "https://bob:hunter2@registry:8081",
