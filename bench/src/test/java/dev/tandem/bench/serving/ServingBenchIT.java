@@ -128,9 +128,12 @@ class ServingBenchIT {
                     .as(mode)
                     .isPositive()
                     .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors());
-            assertThat(m.path("freshness_checkpoint_state_bytes_" + mode).asLong())
-                    .as(mode)
-                    .isPositive();
+            // checkpoints are counted from the features' load on; at least once they come every 10 s, so a --quick
+            // window may hold none, and then the keys are absent
+            if (mode.equals("exactly_once") || m.has("freshness_checkpoints_completed_" + mode))
+                assertThat(m.path("freshness_checkpoint_state_bytes_" + mode).asLong())
+                        .as(mode)
+                        .isPositive();
         }
         // exactly once checkpoints every 20 ms in --quick: many completed within the run, each with its duration
         assertThat(m.path("freshness_checkpoints_completed_exactly_once").asLong())
