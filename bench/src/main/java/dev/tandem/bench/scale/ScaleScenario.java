@@ -6,6 +6,7 @@ import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.bench.features.FeaturesScale;
 import dev.tandem.bench.scoring.BenchJob.CheckpointStats;
+import dev.tandem.bench.scoring.CatalogStateOption;
 import dev.tandem.bench.scoring.ScoringRuns.Latency;
 import dev.tandem.bench.scoring.ScoringScale;
 import dev.tandem.bench.scoring.ScoringScenario;
@@ -28,6 +29,7 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -113,12 +115,8 @@ public final class ScaleScenario extends ScenarioCommand {
                     "The scoring job's state backend: hashmap or rocksdb (incremental) (default: ${DEFAULT-VALUE}).")
     StateBackend stateBackend;
 
-    @Option(
-            names = "--catalog-state",
-            defaultValue = "topic",
-            description = "Where the scoring job keeps its catalog across restarts: topic (out of checkpoints, read"
-                    + " again on restore) or broadcast (in every checkpoint) (default: ${DEFAULT-VALUE}).")
-    String catalogState;
+    @Mixin
+    CatalogStateOption catalogState;
 
     @Option(
             names = "--parallelism",
@@ -201,7 +199,7 @@ public final class ScaleScenario extends ScenarioCommand {
                     .parallelism(parallelism)
                     .checkpointDir(work.resolve("checkpoints").toUri().toString())
                     .setAll(stateBackend.flinkSettings())
-                    .set(ScoringConfig.CATALOG_STATE, catalogState)
+                    .setAll(catalogState.settings())
                     .build();
             ScoringScale scoring = new ScoringScale(
                     out,
@@ -258,7 +256,7 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("partitions", env.partitions());
         Map<String, Object> all = new LinkedHashMap<>(m);
         all.put("state_backend", stateBackend.name());
-        all.put("catalog_state", catalogState);
+        all.put("catalog_state", catalogState.value());
         return all;
     }
 

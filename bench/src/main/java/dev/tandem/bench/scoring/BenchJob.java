@@ -95,20 +95,11 @@ public abstract class BenchJob implements AutoCloseable {
      * the endpoint does not answer.
      */
     public Optional<CheckpointStats> checkpoints() {
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
-                                            + client.getJobID() + "/checkpoints"))
-                                    .timeout(java.time.Duration.ofSeconds(10))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) return Optional.empty();
-            JsonNode j = new ObjectMapper().readTree(r.body());
+        return checkpointsJson().map(j -> {
             JsonNode d = j.path("summary").path("end_to_end_duration");
             JsonNode b = j.path("summary").path("checkpointed_size");
             JsonNode st = j.path("summary").path("state_size");
-            return Optional.of(new CheckpointStats(
+            return new CheckpointStats(
                     j.path("counts").path("completed").asLong(),
                     j.path("counts").path("failed").asLong(),
                     d.path("p50").asDouble(),
@@ -116,10 +107,8 @@ public abstract class BenchJob implements AutoCloseable {
                     d.path("max").asDouble(),
                     b.path("avg").asDouble(),
                     st.path("avg").asDouble(),
-                    failureOf(j)));
-        } catch (Exception e) {
-            return Optional.empty();
-        }
+                    failureOf(j));
+        });
     }
 
     /** Checkpoints the REST endpoint keeps in its history, for {@link #checkpointsSince}: 100 s at every 10 ms. */
@@ -131,16 +120,7 @@ public abstract class BenchJob implements AutoCloseable {
      * does not answer or none completed in the window.
      */
     public Optional<CheckpointStats> checkpointsSince(long epochMs) {
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
-                                            + client.getJobID() + "/checkpoints"))
-                                    .timeout(java.time.Duration.ofSeconds(10))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) return Optional.empty();
-            JsonNode j = new ObjectMapper().readTree(r.body());
+        return checkpointsJson().flatMap(j -> {
             java.util.List<Double> durations = new java.util.ArrayList<>();
             double written = 0;
             double state = 0;
@@ -166,6 +146,20 @@ public abstract class BenchJob implements AutoCloseable {
                     written / n,
                     state / n,
                     failed > 0 ? failureOf(j) : ""));
+        });
+    }
+
+    /** {@code /jobs/:id/checkpoints} of the job's REST endpoint; empty if it does not answer. */
+    private Optional<JsonNode> checkpointsJson() {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
+                                            + client.getJobID() + "/checkpoints"))
+                                    .timeout(java.time.Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(new ObjectMapper().readTree(r.body())) : Optional.empty();
         } catch (Exception e) {
             return Optional.empty();
         }

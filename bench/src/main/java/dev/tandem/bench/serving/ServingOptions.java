@@ -2,10 +2,12 @@ package dev.tandem.bench.serving;
 
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.cli.DurationConverter;
+import dev.tandem.bench.scoring.CatalogStateOption;
 import dev.tandem.bench.scoring.StateBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The flags of {@code tandem bench serving}, apart from its runs. */
@@ -166,12 +168,8 @@ abstract class ServingOptions extends ScenarioCommand {
                             + " or rocksdb (incremental checkpoints) (default: ${DEFAULT-VALUE}).")
     StateBackend stateBackend;
 
-    @Option(
-            names = "--catalog-state",
-            defaultValue = "topic",
-            description = "Where the scoring job keeps its catalog across restarts: topic (out of checkpoints, read"
-                    + " again on restore) or broadcast (in every checkpoint) (default: ${DEFAULT-VALUE}).")
-    String catalogState;
+    @Mixin
+    CatalogStateOption catalogState;
 
     @Option(names = "--seed", defaultValue = "5", description = "Generator and model seed (default: ${DEFAULT-VALUE}).")
     long seed;

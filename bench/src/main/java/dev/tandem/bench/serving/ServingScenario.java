@@ -94,7 +94,7 @@ public final class ServingScenario extends ServingOptions {
         m.put("checkpoint_interval_ms", checkpointInterval.toMillis());
         m.put("checkpoint_interval_ms_at_least_once", aloCheckpointInterval.toMillis());
         m.put("state_backend", stateBackend.name());
-        m.put("catalog_state", catalogState);
+        m.put("catalog_state", catalogState.value());
         m.put("api_requests_per_sec", apiRate);
         return m;
     }
@@ -268,7 +268,7 @@ public final class ServingScenario extends ServingOptions {
                 .checkpointInterval(checkpointInterval)
                 .checkpointDir(checkpoints.toUri().toString())
                 .setAll(stateBackend.flinkSettings())
-                .set(ScoringConfig.CATALOG_STATE, catalogState)
+                .setAll(catalogState.settings())
                 .build();
         FreshnessRun runs = new FreshnessRun(rate, warmupSeconds, freshnessSeconds, sinkTasks, line -> say("%s", line));
         FreshnessRun.Result alo = runs.run(

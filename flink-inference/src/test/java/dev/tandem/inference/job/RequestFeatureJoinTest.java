@@ -211,17 +211,7 @@ class RequestFeatureJoinTest {
         OperatorSubtaskState snapshot = h.snapshot(1L, 2L);
 
         try (KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restored =
-                new KeyedBroadcastOperatorTestHarness<>(
-                        new CoBroadcastWithKeyedOperator<>(
-                                new RequestFeatureJoin(SPEC),
-                                List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
-                        UserInput::getUserId,
-                        Types.STRING,
-                        1,
-                        1,
-                        0)) {
-            restored.initializeState(snapshot);
-            restored.open();
+                restore(snapshot)) {
             // an older update is still refused after the restore: as_of and sequence_version came back too
             restored.processElement(UserInput.of(features("u1", 5_000, 2, 2)), 3);
             restored.processElement(UserInput.of(request("r1", "u1", 20_000, "i1")), 4);
@@ -268,15 +258,7 @@ class RequestFeatureJoinTest {
     private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> restore(
             OperatorSubtaskState s) throws Exception {
         KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> h =
-                new KeyedBroadcastOperatorTestHarness<>(
-                        new CoBroadcastWithKeyedOperator<>(
-                                new RequestFeatureJoin(SPEC),
-                                List.<MapStateDescriptor<?, ?>>of(RequestFeatureJoin.ITEMS)),
-                        UserInput::getUserId,
-                        Types.STRING,
-                        1,
-                        1,
-                        0);
+                harness(new RequestFeatureJoin(SPEC));
         h.initializeState(s);
         h.open();
         return h;
@@ -375,9 +357,10 @@ class RequestFeatureJoinTest {
             assertThat(broadcastBytes(j.snapshot(3L, 5L))).isGreaterThan(broadcastBytes(inTopic));
         }
         // a job that cannot read the topic refuses the checkpoint instead of scoring without a catalog
-        var blind = harness(new RequestFeatureJoin(SPEC));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> blind.initializeState(inTopic))
-                .hasStackTraceContaining("kept the catalog in the items topic");
+        try (var blind = harness(new RequestFeatureJoin(SPEC))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> blind.initializeState(inTopic))
+                    .hasStackTraceContaining("kept the catalog in the items topic");
+        }
     }
 
     @Test
