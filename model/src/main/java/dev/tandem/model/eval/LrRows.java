@@ -4,6 +4,8 @@ import dev.tandem.features.funnel.ItemConversionRates;
 import dev.tandem.features.interaction.CandidateInteractions;
 import dev.tandem.features.interaction.CandidateInteractions.Scope;
 import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.ItemRateInputs;
+import dev.tandem.model.data.OutOfFoldItemRates;
 import dev.tandem.model.features.EncodedBatch;
 import java.util.Arrays;
 
@@ -28,8 +30,7 @@ import java.util.Arrays;
  * folds by user, so no row sees its own label or its user's), every other row the rates of all fit rows.
  */
 final class LrRows {
-    static final int FOLDS = 5;
-    static final double RATE_ALPHA = 10;
+    static final double RATE_ALPHA = ItemRateInputs.ALPHA;
     private static final float[] HOUR_BOUNDS = {0.05f, 0.25f, 1, 3, 12, 24, 72, 168};
     private static final float[] SHARE_BOUNDS = {1e-6f, 0.1f, 0.25f, 0.5f, 0.75f, 0.999f};
 
@@ -49,21 +50,14 @@ final class LrRows {
         int n = s.size();
         int k = s.taskCount();
         String[] items = s.itemIds();
-        ItemConversionRates all =
-                ItemConversionRates.fit(items, s.labels(), s.mask(), k, r -> r < s.fitCount(), RATE_ALPHA);
-        ItemConversionRates[] outOfFold = new ItemConversionRates[FOLDS];
-        for (int f = 0; f < FOLDS; f++) {
-            int fold = f;
-            outOfFold[f] = ItemConversionRates.fit(
-                    items, s.labels(), s.mask(), k, r -> r < s.fitCount() && fold(s, r) != fold, RATE_ALPHA);
-        }
+        OutOfFoldItemRates rates = OutOfFoldItemRates.fit(s, items, RATE_ALPHA);
         Featurizer fz = new Featurizer(s, bits);
         int[] start = new int[n + 1];
         int[] slot = new int[n * 64];
         float[] value = new float[n * 64];
         int used = 0;
         for (int r = 0; r < n; r++) {
-            fz.row(r, r < s.fitCount() ? outOfFold[fold(s, r)] : all);
+            fz.row(r, rates.forRow(r));
             if (used + fz.n > slot.length) {
                 slot = Arrays.copyOf(slot, Math.max(2 * slot.length, used + fz.n));
                 value = Arrays.copyOf(value, slot.length);
@@ -74,10 +68,6 @@ final class LrRows {
             start[r + 1] = used;
         }
         return new LrRows(start, slot, value, bits);
-    }
-
-    private static int fold(ExampleSet s, int row) {
-        return Math.floorMod(Baselines.slot(99, s.userIds()[row].hashCode(), 16), FOLDS);
     }
 
     /** Writes one row's features into reused buffers. */
@@ -91,6 +81,7 @@ final class LrRows {
         private final int width;
         private final int actions;
         private final int k;
+        private final float[] itemRates;
         final int[] idx;
         final float[] val;
         int n;
@@ -112,6 +103,7 @@ final class LrRows {
                         + " numeric slots, this feature spec needs " + numeric + " (user_dense " + dense + " wide)");
             }
             int max = numeric + 5 + 6 * l + 2 * (2 * actions) + 2 + 2 * k + 8;
+            itemRates = new float[ItemRateInputs.PER_TARGET * k];
             idx = new int[max];
             val = new float[max];
         }
@@ -194,13 +186,14 @@ final class LrRows {
             hot(14, neverActive ? 15 : bucket(sinceLast, HOUR_BOUNDS));
 
             String item = s.itemIds()[i];
+            ItemRateInputs.write(rates, item, itemRates, 0);
+            for (float v : itemRates) {
+                num(v);
+            }
             for (int t = 0; t < k; t++) {
                 double rate = rates.rate(item, t);
                 double global = rates.globalRate(t);
                 long seen = rates.exposures(item, t);
-                num((float) rate);
-                num((float) (Math.log(rate + 1e-4) / Math.log(1e4)));
-                num((float) (Math.log1p(seen) / Math.log1p(100)));
                 double ratio = global <= 0 ? 1 : rate / global;
                 hot(15, t * 64 + (seen == 0 ? 0 : 1 + bucket((float) ratio, new float[] {0.5f, 0.8f, 1.25f, 2f})));
                 hot(17, t * 64 + (seen == 0 ? 0 : seen < 3 ? 1 : seen < 10 ? 2 : 3));

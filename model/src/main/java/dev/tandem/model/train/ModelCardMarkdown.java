@@ -3,6 +3,7 @@ package dev.tandem.model.train;
 import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.eval.CalibrationPlot;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -132,11 +133,52 @@ final class ModelCardMarkdown {
         md.append("## Training\n\n");
         md.append(String.format(
                 Locale.ROOT,
-                "- epochs run %d, best epoch %d, best validation loss %s, %s training examples/s%n",
+                "- epochs run %d, best epoch %d, best selection loss %s, %s training examples/s%n",
                 t.epochsRun,
                 t.bestEpoch,
                 f(t.bestSelectionLoss),
                 f(t.trainExamplesPerSec)));
+        if (t.selection != null) {
+            ModelSelection.Outcome o = t.selection;
+            md.append("\n## Model selection\n\nKept: **")
+                    .append(o.kept())
+                    .append("**, by ")
+                    .append(ModelSelection.CRITERION)
+                    .append(
+                            ". Each candidate differs from the configured model in what its name says; validation AUCs are shown, not used.\n\n");
+            List<String> stages = t.stages();
+            md.append("| candidate | architecture | selection AUC ")
+                    .append(String.join(" / ", stages))
+                    .append(" | mean | − configured | selection loss | validation AUC | seconds | kept |\n");
+            md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+            ModelSelection.Result base = o.candidates().stream()
+                    .filter(r -> r.label().equals(ModelSelection.CONFIGURED))
+                    .findFirst()
+                    .orElse(null);
+            for (ModelSelection.Result r : o.candidates()) {
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %s | %s | %s | %s | %s | %.1f | %s |%n",
+                        r.label(),
+                        r.architecture(),
+                        join(r.selectionAuc()),
+                        f(r.meanSelectionAuc()),
+                        base == null || r == base
+                                ? ""
+                                : String.format(Locale.ROOT, "%+.4f", r.meanSelectionAuc() - base.meanSelectionAuc()),
+                        f(r.selectionLoss()),
+                        join(r.validationAuc()),
+                        r.seconds(),
+                        r.label().equals(o.kept()) ? "yes" : ""));
+            }
+            if (!o.notTried().isEmpty()) {
+                md.append("\nNot tried, the budget (")
+                        .append(o.budget())
+                        .append(") spent: ")
+                        .append(String.join(", ", o.notTried()))
+                        .append(".\n");
+            }
+        }
         if (t.nextCategory != null) {
             NextCategoryReport nc = t.nextCategory;
             md.append("\n## Auxiliary task: next event's category (training only, not in the exported model)\n\n");
@@ -171,6 +213,12 @@ final class ModelCardMarkdown {
         }
         md.append("\n## Config\n\n```json\n").append(t.config.toJson()).append("\n```\n");
         return md.toString();
+    }
+
+    private static String join(double[] v) {
+        return java.util.Arrays.stream(v)
+                .mapToObj(ModelCardMarkdown::f)
+                .collect(java.util.stream.Collectors.joining(" / "));
     }
 
     private static String f(Double d) {

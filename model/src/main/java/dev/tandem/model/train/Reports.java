@@ -40,11 +40,30 @@ public final class Reports {
      * @param truth the true P(reach stage) per exposure event id, aligned with {@link ExampleSet#stageNames()}; null if unknown
      */
     public static List<StageReport> of(ExampleSet data, float[] pv, long seed, Map<String, double[]> truth) {
-        int k = data.taskCount();
+        return of(data, pv, seed, yardsticks(data, seed, truth));
+    }
+
+    /**
+     * What a model is compared with on {@code data}: the baselines fit with {@code seed} and the ceiling. Fit once and
+     * passed to {@link #of(ExampleSet, float[], long, Yardsticks)} when several models are trained on the same data.
+     */
+    public record Yardsticks(ExampleSet data, Map<String, Baselines.Fit> fits, double[] ceiling) {}
+
+    public static Yardsticks yardsticks(ExampleSet data, long seed, Map<String, double[]> truth) {
         Map<String, Baselines.Fit> fits = new LinkedHashMap<>();
         fits.put(POPULARITY, Baselines.popularity(data));
         fits.put(LOGISTIC_REGRESSION, Baselines.logisticRegression(data, seed));
-        double[] ceiling = truth == null ? null : ceiling(data, truth);
+        return new Yardsticks(data, fits, truth == null ? null : ceiling(data, truth));
+    }
+
+    /** As {@link #of(ExampleSet, float[], long, Map)}, against yardsticks fit on the same data. */
+    public static List<StageReport> of(ExampleSet data, float[] pv, long seed, Yardsticks yardsticks) {
+        if (yardsticks.data() != data) {
+            throw new IllegalArgumentException("the yardsticks were fit on other examples");
+        }
+        int k = data.taskCount();
+        Map<String, Baselines.Fit> fits = yardsticks.fits();
+        double[] ceiling = yardsticks.ceiling();
         int[] users = Evaluation.groups(Arrays.copyOfRange(data.userIds(), data.trainCount(), data.size()));
         List<StageReport> reports = new ArrayList<>();
         for (int t = 0; t < k; t++) {

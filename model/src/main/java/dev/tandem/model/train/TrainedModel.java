@@ -55,7 +55,11 @@ public final class TrainedModel implements AutoCloseable {
     final int epochsRun;
     final int bestEpoch;
     final double bestSelectionLoss;
+    private final double[] selectionAuc;
+    private final double selectionLoss;
     final double trainExamplesPerSec;
+    /** How this model was chosen among candidates ({@link ModelSelection}); null when it was trained alone. */
+    ModelSelection.Outcome selection;
 
     final dev.tandem.model.data.FunnelConfig funnel;
     final NextCategoryReport nextCategory;
@@ -73,6 +77,8 @@ public final class TrainedModel implements AutoCloseable {
             int epochsRun,
             int bestEpoch,
             double bestSelectionLoss,
+            double[] selectionAuc,
+            double selectionLoss,
             double trainExamplesPerSec,
             NextCategoryReport nextCategory,
             DriftReference drift) {
@@ -87,6 +93,8 @@ public final class TrainedModel implements AutoCloseable {
         this.epochsRun = epochsRun;
         this.bestEpoch = bestEpoch;
         this.bestSelectionLoss = bestSelectionLoss;
+        this.selectionAuc = selectionAuc;
+        this.selectionLoss = selectionLoss;
         this.trainExamplesPerSec = trainExamplesPerSec;
         this.nextCategory = nextCategory;
         this.drift = drift;
@@ -115,6 +123,25 @@ public final class TrainedModel implements AutoCloseable {
 
     public List<String> stages() {
         return stages;
+    }
+
+    /** Per stage, the AUC on the selection slice as exported (calibrated): what {@link ModelSelection} compares. */
+    public double[] selectionAuc() {
+        return selectionAuc.clone();
+    }
+
+    /** The summed per-stage log loss on the selection slice, calibrated. */
+    public double selectionLoss() {
+        return selectionLoss;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** How this model was chosen among candidates; null when it was trained alone. */
+    public ModelSelection.Outcome selection() {
+        return selection;
     }
 
     public double trainExamplesPerSec() {
@@ -265,6 +292,9 @@ public final class TrainedModel implements AutoCloseable {
         card.put("training", training);
         if (nextCategory != null) {
             card.put("auxiliary", Map.of("next_category", nextCategory.toJson()));
+        }
+        if (selection != null) {
+            card.put("selection", selection.toJson(stages));
         }
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("stages", funnel.stages().stream().map(Enum::name).toList());

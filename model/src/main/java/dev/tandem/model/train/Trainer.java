@@ -3,10 +3,12 @@ package dev.tandem.model.train;
 import dev.tandem.features.drift.DriftReference;
 import dev.tandem.features.eval.Evaluation;
 import dev.tandem.model.data.ExampleSet;
+import dev.tandem.model.data.ItemRateInputs;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.model.serving.Feeds;
 import dev.tandem.model.zoo.ModelConfig;
+import dev.tandem.model.zoo.ModelZoo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +47,7 @@ public final class Trainer {
      * @throws TrainingException when there is nothing to learn from, or the loss becomes NaN
      */
     public TrainedModel train(ExampleSet data) {
-        return train(data, null);
+        return train(data, (Map<String, double[]>) null);
     }
 
     /**
@@ -54,6 +56,18 @@ public final class Trainer {
      * @throws TrainingException when there is nothing to learn from, or the loss becomes NaN
      */
     public TrainedModel train(ExampleSet data, Map<String, double[]> truth) {
+        return train(data, truth, null);
+    }
+
+    /**
+     * As {@link #train(ExampleSet, Map)}, reported against baselines already fit on {@code data} (several models
+     * trained on the same examples share one fit).
+     */
+    public TrainedModel train(ExampleSet data, Reports.Yardsticks yardsticks) {
+        return train(data, null, Objects.requireNonNull(yardsticks, "yardsticks"));
+    }
+
+    private TrainedModel train(ExampleSet data, Map<String, double[]> truth, Reports.Yardsticks yardsticks) {
         int k = data.taskCount();
         if (data.size() == 0 || data.fitCount() == 0) {
             throw new TrainingException("no training examples"
@@ -83,7 +97,12 @@ public final class Trainer {
         requireBothClasses(data, stages);
         TrainingGraph g = new TrainingGraph(spec, config, stages);
         try {
-            return run(g, data, spec, stages, truth);
+            return run(
+                    g,
+                    data,
+                    spec,
+                    stages,
+                    yardsticks != null ? yardsticks : Reports.yardsticks(data, config.seed(), truth));
         } catch (RuntimeException e) {
             g.close();
             throw e;
@@ -129,7 +148,7 @@ public final class Trainer {
     }
 
     private TrainedModel run(
-            TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Map<String, double[]> truth) {
+            TrainingGraph g, ExampleSet data, FeatureSpec spec, List<String> stages, Reports.Yardsticks yardsticks) {
         int k = stages.size();
         int bs = config.batchSize();
         int train = data.fitCount();
@@ -138,6 +157,13 @@ public final class Trainer {
         float[] lab = new float[bs * k];
         float[] msk = new float[bs * k];
         int[] nxt = new int[bs];
+        // the table serves every row not fitted on; a training step feeds its rows' out-of-fold numbers instead
+        ItemRateInputs itemRates = config.itemRates() ? ItemRateInputs.of(data) : null;
+        int rw = itemRates == null ? 0 : itemRates.width();
+        float[] rat = new float[bs * rw];
+        if (itemRates != null) {
+            g.model.params().set(g.session, ModelZoo.ITEM_RATES, itemRates.table());
+        }
         boolean aux = g.nextCategory != null;
         List<Double> auxLossByEpoch = new ArrayList<>();
         if (aux) {
@@ -175,10 +201,13 @@ public final class Trainer {
                     System.arraycopy(data.labels(), src * k, lab, r * k, k);
                     System.arraycopy(data.mask(), src * k, msk, r * k, k);
                     nxt[r] = data.nextCategory()[src];
+                    if (rw > 0) {
+                        System.arraycopy(itemRates.rows(), src * rw, rat, r * rw, rw);
+                    }
                 }
                 scratch.setRows(n);
                 step++;
-                float loss = trainStep(g, scratch, lab, msk, nxt, n, k, step);
+                float loss = trainStep(g, scratch, lab, msk, nxt, rat, rw, n, k, step);
                 if (!Float.isFinite(loss)) {
                     throw new TrainingException(String.format(
                             Locale.ROOT,
@@ -244,8 +273,15 @@ public final class Trainer {
         }
         g.model.params().assign(g.session, best);
         Calibration.apply(g, data, best, train, selection, stages, progress);
+        float[] psel = predict(g, data.features(), train, selection, k);
+        double[] selectionAuc = new double[k];
+        for (int t = 0; t < k; t++) {
+            float[][] col = column(data, psel, t, train, selection);
+            selectionAuc[t] = Evaluation.auc(col[0], col[1], col[2]);
+        }
+        double selectionLoss = loss(data, psel, train);
         float[] pv = predict(g, data.features(), data.trainCount(), data.validationCount(), k);
-        List<StageReport> reports = Reports.of(data, pv, config.seed(), truth);
+        List<StageReport> reports = Reports.of(data, pv, config.seed(), yardsticks);
         for (StageReport r : reports) {
             Evaluation.Metrics m = r.model();
             progress.accept(String.format(
@@ -294,6 +330,8 @@ public final class Trainer {
                 epochsRun,
                 bestEpoch,
                 bestLoss,
+                selectionAuc,
+                selectionLoss,
                 examplesPerSec,
                 nextCategory,
                 drift);
@@ -343,9 +381,23 @@ public final class Trainer {
     }
 
     private float trainStep(
-            TrainingGraph g, EncodedBatch b, float[] lab, float[] msk, int[] nxt, int n, int k, long step) {
+            TrainingGraph g,
+            EncodedBatch b,
+            float[] lab,
+            float[] msk,
+            int[] nxt,
+            float[] rates,
+            int rw,
+            int n,
+            int k,
+            long step) {
         Map<String, Tensor> in = Feeds.tensors(b, 0, n);
-        try (TInt32 next = g.nextCategory == null
+        try (TFloat32 itemRates = rw == 0
+                        ? null
+                        : TFloat32.tensorOf(
+                                Shape.of(n, rw),
+                                DataBuffers.of(rates, true, false).slice(0, (long) n * rw));
+                TInt32 next = g.nextCategory == null
                         ? null
                         : TInt32.tensorOf(
                                 Shape.of(n), DataBuffers.of(nxt, true, false).slice(0, n));
@@ -359,6 +411,9 @@ public final class Trainer {
             in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
             if (next != null) {
                 r.feed(g.nextCategory, next);
+            }
+            if (itemRates != null) {
+                r.feed(g.model.itemRates(), itemRates);
             }
             r.feed(g.labels, y)
                     .feed(g.mask, m)

@@ -10,7 +10,12 @@ public enum Architecture {
     /** Multi-gate mixture of experts: each task mixes the shared experts with its own softmax gate. */
     MMOE("mmoe"),
     /** Progressive layered extraction, one CGC layer: each task gates over its own experts and the shared ones. */
-    PLE("ple");
+    PLE("ple"),
+    /**
+     * No deep part: each stage's logit is the wide part alone (a logistic regression per step of the funnel over
+     * the dense inputs and the item rates), what a deep model must beat to be kept.
+     */
+    LINEAR("linear");
 
     private static final List<String> CODES =
             Arrays.stream(values()).map(Architecture::code).toList();

@@ -11,7 +11,9 @@ import org.tensorflow.types.TFloat32;
  * A built funnel model: its input placeholders (named by the feature spec), per-task logits
  * z_k of P(step k | step k−1), the log of P(reach stage k) = Σ_{j≤k} log σ(z_j), and the
  * probabilities P(reach stage k) as the outputs, named {@code p_<stage>}; and, when the auxiliary task
- * is built, the logits [B, category vocabulary] of the next event's category bucket (null otherwise).
+ * is built, the logits [B, category vocabulary] of the next event's category bucket (null otherwise); with
+ * {@code itemRates}, the item-rate inputs looked up in the model's table [B, 3 × stages] (null otherwise), a tensor a
+ * training step feeds with out-of-fold values in place of the lookup.
  */
 public record FunnelGraph(
         FeatureSpec spec,
@@ -22,7 +24,8 @@ public record FunnelGraph(
         List<Operand<TFloat32>> logReach,
         List<Operand<TFloat32>> reach,
         Params params,
-        Operand<TFloat32> nextCategoryLogits) {
+        Operand<TFloat32> nextCategoryLogits,
+        Operand<TFloat32> itemRates) {
 
     /** Whether the auxiliary next-category head was built (training graphs with the task on only). */
     public boolean hasNextCategoryHead() {

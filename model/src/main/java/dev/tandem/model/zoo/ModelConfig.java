@@ -35,6 +35,9 @@ import java.util.Objects;
  * @param wide              Wide &amp; Deep: add a linear logit over the dense inputs ({@code user_dense},
  *                          {@code cand_history}) to every stage's logit, trained jointly
  * @param wideLearningRateScale the wide part's Adam learning rate is {@code learningRate} times this
+ * @param itemRates         the candidate item's smoothed conversion rate per stage, from the training rows, as inputs
+ *                          of the deep and the wide part; the exported model carries them as a table by hashed item
+ *                          id (a new item gets the global rates)
  * @param learningRate      Adam learning rate
  * @param batchSize         mini-batch size
  * @param epochs            maximum epochs
@@ -56,6 +59,7 @@ import java.util.Objects;
     "taskSeGating",
     "wide",
     "wideLearningRateScale",
+    "itemRates",
     "learningRate",
     "batchSize",
     "epochs",
@@ -77,6 +81,7 @@ public record ModelConfig(
         Boolean taskSeGating,
         Boolean wide,
         Double wideLearningRateScale,
+        Boolean itemRates,
         Double learningRate,
         Integer batchSize,
         Integer epochs,
@@ -105,6 +110,8 @@ public record ModelConfig(
     public static final String FILE_NAME = "model-config.json";
     /** The default of {@link #wide()}. */
     public static final boolean DEFAULT_WIDE = true;
+    /** The default of {@link #itemRates()}. */
+    public static final boolean DEFAULT_ITEM_RATES = true;
     /** {@link Architecture#codes()}: the accepted {@code architecture} values. */
     public static final List<String> ARCHITECTURES = Architecture.codes();
     /** {@link SequenceEncoder#codes()}: the accepted {@code sequenceEncoder} values. */
@@ -129,6 +136,7 @@ public record ModelConfig(
         taskSeGating = taskSeGating == null ? Boolean.FALSE : taskSeGating;
         wide = wide == null ? DEFAULT_WIDE : wide;
         wideLearningRateScale = wideLearningRateScale == null ? 10.0 : wideLearningRateScale;
+        itemRates = itemRates == null ? DEFAULT_ITEM_RATES : itemRates;
         learningRate = learningRate == null ? 0.003 : learningRate;
         batchSize = batchSize == null ? 256 : batchSize;
         epochs = epochs == null ? 10 : epochs;
@@ -187,7 +195,7 @@ public record ModelConfig(
     public static ModelConfig defaults() {
         return new ModelConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /** The weight of the auxiliary next-category loss, 0 when the task is off. */
@@ -236,6 +244,29 @@ public record ModelConfig(
     public ModelConfig withWide(boolean w) {
         return copy(c -> {
             c.wide = w;
+        });
+    }
+
+    public ModelConfig withItemRates(boolean on) {
+        return copy(c -> {
+            c.itemRates = on;
+        });
+    }
+
+    /** Another size: embedding width, shared (expert) layers, tower layers. */
+    public ModelConfig withSize(int embedding, List<Integer> hiddenLayers, List<Integer> towerLayers) {
+        return copy(c -> {
+            c.embeddingDim = embedding;
+            c.hidden = hiddenLayers;
+            c.towerHidden = towerLayers;
+        });
+    }
+
+    /** Its linear part alone: architecture {@code linear}, no auxiliary task (it has no shared layers to shape). */
+    public ModelConfig linearPart() {
+        return copy(c -> {
+            c.architecture = Architecture.LINEAR.code();
+            c.auxiliary = null;
         });
     }
 
@@ -321,6 +352,7 @@ public record ModelConfig(
         Boolean taskSeGating;
         Boolean wide;
         Double wideLearningRateScale;
+        Boolean itemRates;
         Double learningRate;
         Integer batchSize;
         Integer epochs;
@@ -342,6 +374,7 @@ public record ModelConfig(
             taskSeGating = m.taskSeGating;
             wide = m.wide;
             wideLearningRateScale = m.wideLearningRateScale;
+            itemRates = m.itemRates;
             learningRate = m.learningRate;
             batchSize = m.batchSize;
             epochs = m.epochs;
@@ -365,6 +398,7 @@ public record ModelConfig(
                     taskSeGating,
                     wide,
                     wideLearningRateScale,
+                    itemRates,
                     learningRate,
                     batchSize,
                     epochs,

@@ -1,5 +1,6 @@
 package dev.tandem.model.zoo;
 
+import dev.tandem.model.data.ItemRateInputs;
 import dev.tandem.model.features.FeatureDef;
 import dev.tandem.model.features.FeatureSpec;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Stack;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -24,13 +26,16 @@ import org.tensorflow.types.TInt32;
  * item tower        v   = relu(W · [cat, brand, price_bucket (, item)] + b)     — ID-free unless useItemId
  * sequence encoder  s   = mean_i(e_i | mask) | DIN target attention(e, q | mask) | transformer block, then attention
  * matches           m_a = log1p(#kept events of action a on the candidate's category) [and on the candidate item]
- * x                 = [s, s ⊙ q, v, user_dense, m (, cand_history when the spec has it)]
+ * item rates        r   = table[cand_item]: per stage the item's smoothed conversion rate, its log, its evidence,
+ *                         from the training rows (itemRates; a training step feeds r out of fold instead)
+ * x                 = [s, s ⊙ q, v, user_dense, m (, cand_history when the spec has it) (, r)]
  * architecture      shared_bottom: h_t = MLP(x) for every task
  *                   mmoe:  h_t = Σ_e softmax(W_t x)_e · expert_e(x)
  *                   ple:   one CGC layer: h_t = Σ softmax(W_t x) · [task experts of t, shared experts](x)
  * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
  * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
- * wide (optional)   z_t += u_t · [user_dense, cand_history] + c_t            — linear, zero-initialised, joint
+ * wide (optional)   z_t += u_t · [user_dense, cand_history (, r)] + c_t      — linear, zero-initialised, joint
+ * linear            z_t = the wide part alone (architecture "linear": no embeddings, no shared layers)
  * funnel head       log P(reach k) = Σ_{j≤k} log σ(z_j);  output p_&lt;stage&gt; = P(reach k)
  * auxiliary         (training only, optional) next-category logits = W · MLP_aux(h_aux) over the category
  *                   buckets; h_aux = the shared bottom, or its own gate over the (shared) experts
@@ -45,6 +50,11 @@ public final class ModelZoo {
      * calibrated per stage.
      */
     public static final String INVERSE_TEMPERATURE = "calibration/inverse_temperature_";
+    /**
+     * The item-rate table [cand_item vocabulary, {@link ItemRateInputs#PER_TARGET} × stages], set from the training
+     * rows before training and exported with the model.
+     */
+    public static final String ITEM_RATES = "item_rates/table";
 
     private ModelZoo() {}
 
@@ -84,8 +94,8 @@ public final class ModelZoo {
                 Operand<TInt32> candPrice,
                 Operand<TFloat32> candHistory) {}
 
-        /** {@code x}, the input of the shared layers, and its width. */
-        record Features(Operand<TFloat32> x, int width) {}
+        /** {@code x}, the input of the shared layers, and its width; the item-rate inputs (null when off). */
+        record Features(Operand<TFloat32> x, int width, Operand<TFloat32> itemRates) {}
 
         /** What the shared layers give the funnel towers (one input per task), the auxiliary head's input (or null), and their width. */
         record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {}
@@ -103,14 +113,19 @@ public final class ModelZoo {
         // parameters' seeded initial values depend on it, so it is part of what a config means.
         FunnelGraph build(List<String> stages, boolean nextCategoryHead) {
             Inputs in = placeholders();
-            Features f = features(in);
             int tasks = stages.size();
+            if (cfg.architectureType() == Architecture.LINEAR) {
+                // no shared layers for an auxiliary head to shape
+                return funnel(in, new Features(null, 0, itemRates(in, tasks)), null, stages, false);
+            }
+            Features f = features(in, tasks);
             Shared shared = switch (cfg.architectureType()) {
                 case SHARED_BOTTOM -> sharedBottom(f, tasks);
                 case MMOE -> mmoe(f, tasks, nextCategoryHead);
                 case PLE -> ple(f, tasks, nextCategoryHead);
+                case LINEAR -> throw new AssertionError("built above");
             };
-            return funnel(in, shared, stages, nextCategoryHead);
+            return funnel(in, f, shared, stages, nextCategoryHead);
         }
 
         @SuppressWarnings("unchecked")
@@ -142,7 +157,7 @@ public final class ModelZoo {
         }
 
         /** Embeddings, the item tower, the pooled sequence and the explicit matches: {@code x = [s, s ⊙ q, v, user_dense, m]}. */
-        Features features(Inputs in) {
+        Features features(Inputs in, int tasks) {
             boolean ids = cfg.useItemId();
             if (ids) {
                 p.table("emb/item", spec.feature(FeatureSpec.CAND_ITEM).vocabulary(), d, Params.Kind.EMBEDDING);
@@ -205,7 +220,22 @@ public final class ModelZoo {
                 parts.add(in.candHistory());
                 xw += spec.historyWidth();
             }
-            return new Features(concat(parts), xw);
+            Operand<TFloat32> rates = itemRates(in, tasks);
+            if (rates != null) {
+                parts.add(rates);
+                xw += ItemRateInputs.PER_TARGET * tasks;
+            }
+            return new Features(concat(parts), xw, rates);
+        }
+
+        /** The candidate's row of the item-rate table, [B, 3 × tasks]; null without {@code itemRates}. */
+        Operand<TFloat32> itemRates(Inputs in, int tasks) {
+            if (!cfg.itemRates()) {
+                return null;
+            }
+            Variable<TFloat32> table = p.fixedTable(
+                    ITEM_RATES, spec.feature(FeatureSpec.CAND_ITEM).vocabulary(), ItemRateInputs.PER_TARGET * tasks);
+            return tf.withName("item_rates").gather(table, in.candItem(), tf.constant(0));
         }
 
         /** {@code h_t = MLP(x)} for every task; the auxiliary head reads the same bottom. */
@@ -252,25 +282,21 @@ public final class ModelZoo {
         }
 
         /** Optional SE gating, a tower and a logit per task, chained into P(reach stage); then the auxiliary head. */
-        FunnelGraph funnel(Inputs in, Shared shared, List<String> stages, boolean nextCategoryHead) {
-            int hw = shared.width();
+        FunnelGraph funnel(Inputs in, Features f, Shared shared, List<String> stages, boolean nextCategoryHead) {
+            int hw = shared == null ? 0 : shared.width();
             List<Operand<TFloat32>> logits = new ArrayList<>();
             List<Operand<TFloat32>> logReach = new ArrayList<>();
             List<Operand<TFloat32>> reach = new ArrayList<>();
             Operand<TFloat32> cum = null;
             for (int t = 0; t < stages.size(); t++) {
-                Operand<TFloat32> h = shared.perTask().get(t);
-                if (cfg.taskSeGating()) {
-                    int r = Math.max(1, hw / 4);
-                    Operand<TFloat32> g = tf.math.sigmoid(
-                            dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
-                    h = tf.math.mul(h, g);
-                }
-                Operand<TFloat32> tower = cfg.towerHidden().isEmpty() ? h : mlp("tower" + t, h, hw, cfg.towerHidden());
-                int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
-                Operand<TFloat32> z = tf.reshape(dense("logit" + t, tower, tw, 1, false), tf.constant(new int[] {-1}));
-                if (cfg.wide()) {
-                    z = tf.math.add(z, wide("wide" + t, in));
+                Operand<TFloat32> z;
+                if (shared == null) {
+                    z = wide("wide" + t, in, f.itemRates(), stages.size()); // linear: the wide part alone
+                } else {
+                    z = tf.reshape(deepLogit(t, shared.perTask().get(t), hw), tf.constant(new int[] {-1}));
+                    if (cfg.wide()) {
+                        z = tf.math.add(z, wide("wide" + t, in, f.itemRates(), stages.size()));
+                    }
                 }
                 // 1 while training; the trainer then fits it on the selection slice (temperature scaling)
                 z = tf.math.mul(z, p.fixed(INVERSE_TEMPERATURE + t, 1, 1f));
@@ -297,16 +323,34 @@ public final class ModelZoo {
                         spec.feature(FeatureSpec.CAND_CATEGORY).vocabulary(),
                         false);
             }
-            return new FunnelGraph(spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory);
+            return new FunnelGraph(
+                    spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory, f.itemRates());
         }
 
-        /** The linear (wide) logit over the dense inputs: u · [user_dense, cand_history] + c, zero at the start. */
-        Operand<TFloat32> wide(String name, Inputs in) {
+        /** Task t's deep logit [B, 1]: optional SE gating of its input {@code h} (width hw), its tower, a dense unit. */
+        Operand<TFloat32> deepLogit(int t, Operand<TFloat32> h, int hw) {
+            if (cfg.taskSeGating()) {
+                int r = Math.max(1, hw / 4);
+                Operand<TFloat32> g = tf.math.sigmoid(
+                        dense("se" + t + "/up", dense("se" + t + "/down", h, hw, r, true), r, hw, false));
+                h = tf.math.mul(h, g);
+            }
+            Operand<TFloat32> tower = cfg.towerHidden().isEmpty() ? h : mlp("tower" + t, h, hw, cfg.towerHidden());
+            int tw = cfg.towerHidden().isEmpty() ? hw : last(cfg.towerHidden());
+            return dense("logit" + t, tower, tw, 1, false);
+        }
+
+        /** The linear (wide) logit over the dense inputs: u · [user_dense, cand_history, item rates] + c, zero at the start. */
+        Operand<TFloat32> wide(String name, Inputs in, Operand<TFloat32> itemRates, int tasks) {
             List<Operand<TFloat32>> parts = new ArrayList<>(List.of(in.userDense()));
             int w = spec.denseWidth();
             if (in.candHistory() != null) {
                 parts.add(in.candHistory());
                 w += spec.historyWidth();
+            }
+            if (itemRates != null) {
+                parts.add(itemRates);
+                w += ItemRateInputs.PER_TARGET * tasks;
             }
             Operand<TFloat32> x = parts.size() == 1 ? parts.get(0) : concat(parts);
             Operand<TFloat32> y = tf.math.add(

@@ -84,6 +84,11 @@ public final class Params {
         return create(name, Shape.of(n), Kind.FIXED, rng -> value);
     }
 
+    /** A [rows, dim] table the optimizer leaves alone ({@link Kind#FIXED}), zero until {@link #set}. */
+    public Variable<TFloat32> fixedTable(String name, long rows, long dim) {
+        return create(name, Shape.of(rows, dim), Kind.FIXED, rng -> 0f);
+    }
+
     public Variable<TFloat32> vector(String name, long n, float value) {
         return create(name, Shape.of(n), Kind.DENSE, rng -> value);
     }
@@ -181,6 +186,17 @@ public final class Params {
             r.run().close();
         } finally {
             open.forEach(Tensor::close);
+        }
+    }
+
+    /** Sets one variable. */
+    public void set(Session session, String name, float[] v) {
+        Param p = params.get(name);
+        if (p == null || v.length != p.size()) {
+            throw new IllegalArgumentException("no variable " + name + " of size " + v.length);
+        }
+        try (TFloat32 t = TFloat32.tensorOf(p.shape(), DataBuffers.of(v, true, false))) {
+            session.runner().feed(p.value(), t).addTarget(p.assign()).run().close();
         }
     }
 

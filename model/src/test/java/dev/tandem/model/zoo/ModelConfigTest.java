@@ -51,7 +51,7 @@ class ModelConfigTest {
 
     @Test
     void theArchitectureAndEncoderCodesAreTheEnumsAndParseBothWays() {
-        assertThat(ModelConfig.ARCHITECTURES).containsExactly("shared_bottom", "mmoe", "ple");
+        assertThat(ModelConfig.ARCHITECTURES).containsExactly("shared_bottom", "mmoe", "ple", "linear");
         assertThat(ModelConfig.SEQUENCE_ENCODERS).containsExactly("mean", "target_attention", "transformer");
         for (Architecture a : Architecture.values()) {
             assertThat(Architecture.of(a.code())).isEqualTo(a);
@@ -69,7 +69,7 @@ class ModelConfigTest {
         assertThat(ModelConfig.defaults().architectureType()).isEqualTo(Architecture.MMOE);
         assertThat(ModelConfig.defaults().sequenceEncoderType()).isEqualTo(SequenceEncoder.TARGET_ATTENTION);
         assertThatThrownBy(() -> Architecture.of("MMOE"))
-                .hasMessage("architecture must be one of [shared_bottom, mmoe, ple], was 'MMOE'");
+                .hasMessage("architecture must be one of [shared_bottom, mmoe, ple, linear], was 'MMOE'");
         assertThatThrownBy(() -> SequenceEncoder.of("lstm"))
                 .hasMessage("sequenceEncoder must be one of [mean, target_attention, transformer], was 'lstm'");
         assertThatThrownBy(() -> ModelConfig.defaults().withArchitecture("mmoe", "lstm"))

@@ -2,6 +2,7 @@ package dev.tandem.model.zoo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.model.data.ItemRateInputs;
 import dev.tandem.model.features.FeatureSpec;
 import java.util.List;
 import java.util.function.Function;
@@ -52,6 +53,19 @@ class ModelZooTest {
                         assertThat(names)
                                 .contains("shared_expert3/0/w", "task0_expert0/0/w", "task1_expert0/0/w", "cgc_gate1/w")
                                 .noneMatch(n -> n.startsWith("bottom") || n.startsWith("gate"));
+                    case LINEAR -> {
+                        // the wide part alone, over the dense inputs and the item-rate table: no embeddings at all
+                        assertThat(names)
+                                .containsExactlyInAnyOrder(
+                                        "item_rates/table",
+                                        "wide0/w",
+                                        "wide0/b",
+                                        ModelZoo.INVERSE_TEMPERATURE + 0,
+                                        "wide1/w",
+                                        "wide1/b",
+                                        ModelZoo.INVERSE_TEMPERATURE + 1);
+                        continue;
+                    }
                 }
                 switch (e) {
                     case MEAN ->
@@ -71,6 +85,12 @@ class ModelZooTest {
         for (Architecture a : Architecture.values()) {
             ModelConfig cfg =
                     ModelConfig.defaults().withArchitecture(a.code(), "mean").withNextCategoryTask(0.2);
+            if (a == Architecture.LINEAR) {
+                assertThat(build(cfg, true, FunnelGraph::hasNextCategoryHead))
+                        .as("no shared layers to shape")
+                        .isFalse();
+                continue;
+            }
             List<String> names = build(cfg, true, f -> {
                 assertThat(f.hasNextCategoryHead()).isTrue();
                 return params(f);
@@ -85,6 +105,23 @@ class ModelZooTest {
         }
     }
 
+    /** The item rates are a table the model looks its candidate up in (serving) and a training step overrides. */
+    @Test
+    void theItemRatesAreATableLookupOfTheCandidateFedToTheDeepAndTheWidePart() {
+        int vocabulary = SPEC.feature(FeatureSpec.CAND_ITEM).vocabulary();
+        build(ModelConfig.defaults(), false, f -> {
+            assertThat(f.itemRates()).isNotNull();
+            assertThat(f.itemRates().op().type()).isEqualTo("GatherV2");
+            Params.Param table = f.params().get(ModelZoo.ITEM_RATES);
+            assertThat(table.kind()).as("set from the data, not trained").isEqualTo(Params.Kind.FIXED);
+            assertThat(table.shape().asArray())
+                    .containsExactly((long) vocabulary, (long) ItemRateInputs.PER_TARGET * STAGES.size());
+            return null;
+        });
+        assertThat(build(ModelConfig.defaults().withItemRates(false), false, FunnelGraph::itemRates))
+                .isNull();
+    }
+
     @Test
     void taskGatingAndTowersAreBuiltPerStage() {
         ModelConfig cfg =
@@ -97,7 +134,7 @@ class ModelZooTest {
 
     @Test
     void theWidePartIsALinearLogitPerStageOverTheDenseInputsStartingAtZero() {
-        int width = SPEC.denseWidth() + SPEC.historyWidth();
+        int width = SPEC.denseWidth() + SPEC.historyWidth() + ItemRateInputs.PER_TARGET * STAGES.size();
         assertThat(SPEC.historyWidth()).isPositive();
         java.util.Map<String, float[]> init = build(
                 ModelConfig.defaults().withWide(true), false, f -> f.params().initialValues());
@@ -107,6 +144,11 @@ class ModelZooTest {
         assertThat(init.get("wide0/b")).containsExactly(0f);
         assertThat(build(ModelConfig.defaults().withWide(false), false, ModelZooTest::params))
                 .noneMatch(n -> n.startsWith("wide"));
+        float[] withoutRates = build(
+                ModelConfig.defaults().withItemRates(false),
+                false,
+                f -> f.params().initialValues().get("wide0/w"));
+        assertThat(withoutRates).hasSize(SPEC.denseWidth() + SPEC.historyWidth());
         assertThat(ModelConfig.fromJson("{\"wide\": true}").wide()).isTrue();
         assertThat(ModelConfig.defaults().wide()).isEqualTo(ModelConfig.DEFAULT_WIDE);
         assertThat(ModelConfig.defaults().wideLearningRateScale()).isEqualTo(10.0);
@@ -125,7 +167,8 @@ class ModelZooTest {
             assertThat(f.inputs())
                     .doesNotContainKey(FeatureSpec.CAND_HISTORY)
                     .hasSize(v1.features().size());
-            assertThat(f.params().initialValues().get("wide0/w")).hasSize(v1.denseWidth());
+            assertThat(f.params().initialValues().get("wide0/w"))
+                    .hasSize(v1.denseWidth() + ItemRateInputs.PER_TARGET * STAGES.size());
         }
     }
 }

@@ -4,9 +4,9 @@ import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.model.data.ExampleSet;
 import dev.tandem.model.features.FeatureSpec;
+import dev.tandem.model.train.ModelSelection;
 import dev.tandem.model.train.Reports;
 import dev.tandem.model.train.TrainedModel;
-import dev.tandem.model.train.Trainer;
 import dev.tandem.model.train.TrainingException;
 import dev.tandem.model.zoo.ModelConfig;
 import java.io.IOException;
@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -100,6 +101,24 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Ground truth of a generated file (tandem generate --truth): adds the ceiling AUC.")
     Path truth;
 
+    static final Duration DEFAULT_BUDGET = Duration.ofMinutes(10);
+
+    @Option(
+            names = "--search",
+            description = "Try a small grid on the selection slice (the linear part, the configured model, then one"
+                    + " switch at a time: item rates, wide part, task gating, ID-free item tower, architectures,"
+                    + " sequence encoders, half and double size, the next-category task) within --budget, and keep the"
+                    + " best; the card lists every candidate. Without it, the configured model and its linear part.")
+    boolean search;
+
+    @Option(
+            names = "--budget",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "With --search: no candidate starts once this is spent, nor one that would not fit if it"
+                    + " took as long as the slowest so far (default: 10m).")
+    Duration budget;
+
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
@@ -119,6 +138,12 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
         }
+        if (budget != null && !search) {
+            throw new CommandLine.ParameterException(cl, "--budget applies to --search only");
+        }
+        if (budget != null && (budget.isZero() || budget.isNegative())) {
+            throw new CommandLine.ParameterException(cl, "--budget must be positive, was " + budget);
+        }
         PrintWriter w = cl.getOut();
         ExampleSet examples = ModelData.examples(
                 ModelData.read(source, format, strict, kafka, cl.getErr()),
@@ -130,11 +155,13 @@ public final class TrainCommand implements Callable<Integer> {
         ModelData.warnIfUnevaluable(examples, horizon, cl.getErr());
         Map<String, double[]> t = ModelData.truth(truth, examples);
         w.flush();
-        try (TrainedModel m = new Trainer(mc, line -> {
-                    w.println(line);
-                    w.flush();
-                })
-                .train(examples, t)) {
+        List<ModelSelection.Candidate> candidates =
+                search ? ModelSelection.grid(mc) : ModelSelection.withLinearPart(mc);
+        Duration limit = search ? (budget == null ? DEFAULT_BUDGET : budget) : null;
+        try (TrainedModel m = ModelSelection.train(examples, t, candidates, limit, line -> {
+            w.println(line);
+            w.flush();
+        })) {
             Reports.table(m.reports()).forEach(w::println);
             Path dir = m.export(out, version);
             w.println("model written to " + dir);
