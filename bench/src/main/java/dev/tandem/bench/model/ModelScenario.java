@@ -89,6 +89,13 @@ public final class ModelScenario implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Generator and model seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Model config JSON to measure instead of the defaults (absent fields take the defaults;"
+                    + " learning rate, batch, epochs and seed are the bench's), e.g. {\"itemRates\": false}.")
+    Path config;
+
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
@@ -98,12 +105,18 @@ public final class ModelScenario implements Callable<Integer> {
         if (!(seconds > 0)) throw new CommandLine.ParameterException(cl, "--seconds must be > 0, got " + seconds);
         PrintWriter out = cl.getOut();
         RunInfo run = RunInfo.begin();
-        Map<String, Number> metrics = measure(out);
+        ModelConfig base;
+        try {
+            base = config == null ? ModelConfig.defaults() : ModelConfig.read(config);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new CommandLine.ParameterException(cl, "--config " + config + ": " + e.getMessage());
+        }
+        Map<String, Number> metrics = measure(out, base);
         report.write("model", run.end(), metrics, out);
         return 0;
     }
 
-    Map<String, Number> measure(PrintWriter out) throws Exception {
+    Map<String, Number> measure(PrintWriter out, ModelConfig base) throws Exception {
         Map<String, Number> metrics = new LinkedHashMap<>();
         SequencePolicy policy = SequencePolicy.defaults();
         FeatureSpec featureSpec = FeatureSpec.defaults(policy);
@@ -125,7 +138,7 @@ public final class ModelScenario implements Callable<Integer> {
                 data.trainCount());
         out.flush();
 
-        ModelConfig config = ModelConfig.defaults().withName("bench").withTraining(0.003, 256, epochs, epochs, seed);
+        ModelConfig config = base.withName("bench").withTraining(0.003, 256, epochs, epochs, seed);
         Path dir = Files.createTempDirectory("tandem-bench-model-");
         try {
             Path modelDir;

@@ -122,6 +122,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
+        if (budget != null && !search) {
+            throw new CommandLine.ParameterException(cl, "--budget applies to --search only");
+        }
+        if (budget != null && (budget.isZero() || budget.isNegative())) {
+            throw new CommandLine.ParameterException(cl, "--budget must be positive, was " + budget);
+        }
         ModelData.DataSource source = ModelData.DataSource.parse(cl, data);
         source.check(cl, format);
         ModelData.requireFile(cl, config, "config file");
@@ -137,12 +143,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (version != null && !version.matches("[A-Za-z0-9._-]+")) {
             throw new CommandLine.ParameterException(
                     cl, "--version must be letters, digits, '.', '_' or '-', was '" + version + "'");
-        }
-        if (budget != null && !search) {
-            throw new CommandLine.ParameterException(cl, "--budget applies to --search only");
-        }
-        if (budget != null && (budget.isZero() || budget.isNegative())) {
-            throw new CommandLine.ParameterException(cl, "--budget must be positive, was " + budget);
         }
         PrintWriter w = cl.getOut();
         ExampleSet examples = ModelData.examples(

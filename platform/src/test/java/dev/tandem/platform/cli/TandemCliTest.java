@@ -126,6 +126,10 @@ class TandemCliTest {
                         new String[] {"train", "--data", "x", "--format", "taobao", "--out", "m", "--horizon", "soon"},
                         "is not a duration"),
                 Arguments.of(
+                        "train budget without search",
+                        new String[] {"train", "--data", "x", "--format", "taobao", "--out", "m", "--budget", "5m"},
+                        "--budget applies to --search only"),
+                Arguments.of(
                         "evaluate without model",
                         new String[] {"evaluate", "--data", "x", "--format", "taobao"},
                         "Missing required option: '--model"),
