@@ -215,7 +215,8 @@ public final class ScoringScenario extends ScoringOptions {
         say("");
         say("== %s ==", name);
         // the data and training settings are in the version, so a --model-cache never serves a model of other data
-        String key = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d", seed, users, items, events, epochs);
+        String key = String.format(
+                Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d-%s", seed, users, items, events, epochs, config.fingerprint());
         Path modelDir = w.trainedModel(config, modelRoot, key + "-v1", line -> say("%s", line));
         ScoringConfig base = ScoringConfig.builder()
                 .model(modelDir.toString(), STAGES)

@@ -240,7 +240,8 @@ public final class ServingScenario extends ServingOptions {
                 .withName("bench-" + model)
                 .withArchitecture(model.substring(0, dash), model.substring(dash + 1))
                 .withTraining(0.003, 256, epochs, epochs, seed);
-        String key = String.format(Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d", seed, users, items, events, epochs);
+        String key = String.format(
+                Locale.ROOT, "s%d-u%d-i%d-e%d-ep%d-%s", seed, users, items, events, epochs, mc.fingerprint());
         Path modelDir = w.trainedModel(mc, modelRoot, key + "-v1", line -> say("%s", line));
         // checkpoints to files, as the app writes them (scoring.checkpoint.dir), not through the job manager's memory
         Path checkpoints = Files.createTempDirectory("tandem-bench-serving-checkpoints-");

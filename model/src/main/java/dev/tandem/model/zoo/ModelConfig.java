@@ -284,6 +284,16 @@ public record ModelConfig(
         }
     }
 
+    /**
+     * Eight hex digits of a hash of {@link #toJson()}: equal configs have equal fingerprints, and a cache keyed by it
+     * (the demo's models) retrains when any setting, or a default, changes.
+     */
+    public String fingerprint() {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format(java.util.Locale.ROOT, "%08x", crc.getValue());
+    }
+
     /** @throws IllegalArgumentException naming the field of a malformed config */
     public static ModelConfig fromJson(String json) {
         try {

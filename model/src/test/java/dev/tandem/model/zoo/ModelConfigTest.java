@@ -75,4 +75,23 @@ class ModelConfigTest {
         assertThatThrownBy(() -> ModelConfig.defaults().withArchitecture("mmoe", "lstm"))
                 .hasMessage("field 'sequenceEncoder' must be one of [mean, target_attention, transformer], was 'lstm'");
     }
+
+    /** The demo's model cache is keyed by it: any setting, and an older release's other defaults, must change it. */
+    @Test
+    void theFingerprintFollowsEverySettingAndOnlyThem() {
+        ModelConfig d = ModelConfig.defaults();
+        assertThat(d.fingerprint())
+                .matches("[0-9a-f]{8}")
+                .isEqualTo(ModelConfig.fromJson("{}").fingerprint());
+        assertThat(ModelConfig.fromJson(d.toJson()).fingerprint()).isEqualTo(d.fingerprint());
+        assertThat(java.util.List.of(
+                        d.withItemRates(false),
+                        d.withWide(false),
+                        d.withTraining(0.003, 256, 10, 2, 43),
+                        d.linearPart(),
+                        d.withNextCategoryTask(0.1)))
+                .extracting(ModelConfig::fingerprint)
+                .doesNotContain(d.fingerprint())
+                .doesNotHaveDuplicates();
+    }
 }

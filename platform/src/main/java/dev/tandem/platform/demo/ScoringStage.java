@@ -307,15 +307,20 @@ public final class ScoringStage implements DemoStage {
             String suffix,
             java.util.function.Consumer<String> println)
             throws Exception {
-        // the horizon is part of the key: a model trained with another funnel is not this one
+        // the horizon is part of the key: a model trained with another funnel is not this one; so are the feature
+        // spec's format and the model config, so a model cached by an older release (another spec, other defaults)
+        // is retrained, not loaded
+        ModelConfig config = modelConfig(seed + seedOffset);
         String version = String.format(
                         Locale.ROOT,
-                        "s%d-u%d-i%d-e%d-h%dm",
+                        "s%d-u%d-i%d-e%d-h%dm-f%d-%s",
                         seed,
                         users,
                         items,
                         log.size(),
-                        funnel(log).horizon().toMinutes())
+                        funnel(log).horizon().toMinutes(),
+                        FeatureSpec.FORMAT_VERSION,
+                        config.fingerprint())
                 + suffix;
         Path dir = modelsDir.resolve("demo").resolve(version);
         if (Files.isRegularFile(dir.resolve(FeatureSpec.FILE_NAME))) {
@@ -331,7 +336,7 @@ public final class ScoringStage implements DemoStage {
         }
         TrainedModel trained;
         try {
-            trained = new Trainer(modelConfig(seed + seedOffset), null).train(data);
+            trained = new Trainer(config, null).train(data);
         } catch (TrainingException e) {
             println.accept(
                     "scoring skipped: cannot train a model on this log (" + e.getMessage() + "); try more --events");
