@@ -97,7 +97,8 @@ public final class ModelSelection {
 
     /**
      * {@code tandem train --search}: the linear part, the configured model, then one switch at a time against it
-     * (so the card shows what each adds on this data): without the item rates, without the wide part, APEM-style
+     * (so the card shows what each adds on this data): without the item rates, without the wide part, the wide part's
+     * hashed crosses, APEM-style
      * per-task SE gating, the ID-free metadata item tower (M2TRec), the other architectures and sequence encoders,
      * a smaller and a larger size, the auxiliary next-category task. Cheapest and most telling first, since a budget
      * may end the list.
@@ -110,6 +111,11 @@ public final class ModelSelection {
         out.add(new Candidate(
                 "item rates " + (base.itemRates() ? "off" : "on"), base.withItemRates(!base.itemRates())));
         out.add(new Candidate("wide part " + (base.wide() ? "off" : "on"), base.withWide(!base.wide())));
+        if (base.wide()) {
+            out.add(new Candidate(
+                    "hashed crosses " + (base.wideCrosses() ? "off" : "on"),
+                    base.withWideCrosses(!base.wideCrosses())));
+        }
         out.add(new Candidate(
                 "task SE gating " + (base.taskSeGating() ? "off" : "on"), base.withTaskSeGating(!base.taskSeGating())));
         out.add(new Candidate(

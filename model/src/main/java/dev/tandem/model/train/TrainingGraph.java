@@ -44,6 +44,11 @@ final class TrainingGraph implements AutoCloseable {
     static final float BETA1 = 0.9f;
     static final float BETA2 = 0.999f;
     static final float EPSILON = 1e-7f;
+    /**
+     * L2 on the gathered rows of the wide part's hashed crosses (added to their gradient): without it they memorise the
+     * fit rows within an epoch (selection AUC on generated data 0.819 at 0 against 0.823 at 0.01 and 0.829 at 0.1).
+     */
+    static final float CROSS_L2 = 0.1f;
 
     final Graph graph;
     final Session session;
@@ -159,9 +164,10 @@ final class TrainingGraph implements AutoCloseable {
                     g));
         }
         // lazy Adam: lr_t = lr · sqrt(1 − β2^t) / (1 − β1^t)
-        Operand<TFloat32> lrT = tf.math.div(
-                tf.math.mul(lrC, tf.math.sqrt(tf.math.sub(tf.constant(1f), beta2Power))),
-                tf.math.sub(tf.constant(1f), beta1Power));
+        Operand<TFloat32> correction = tf.math.div(
+                tf.math.sqrt(tf.math.sub(tf.constant(1f), beta2Power)), tf.math.sub(tf.constant(1f), beta1Power));
+        Operand<TFloat32> lrT = tf.math.mul(lrC, correction);
+        Operand<TFloat32> wideLrT = tf.math.mul(wideLr, correction);
         Map<String, List<Integer>> byTable = new LinkedHashMap<>();
         for (int i = 0; i < lookups.size(); i++) {
             byTable.computeIfAbsent(lookups.get(i).table().name(), x -> new ArrayList<>())
@@ -185,6 +191,10 @@ final class TrainingGraph implements AutoCloseable {
             Variable<TFloat32> m = slot(tf, table, "m");
             Variable<TFloat32> v = slot(tf, table, "v");
             Operand<TInt32> rows = u.y();
+            if (table.name().equals(ModelZoo.WIDE_CROSSES)) {
+                g = tf.math.add(
+                        g, tf.math.mul(tf.constant(CROSS_L2), tf.gather(table.variable(), rows, tf.constant(0))));
+            }
             Operand<TFloat32> mNew = tf.math.add(
                     tf.math.mul(b1, tf.gather(m, rows, tf.constant(0))), tf.math.mul(tf.constant(1 - BETA1), g));
             Operand<TFloat32> vNew = tf.math.add(

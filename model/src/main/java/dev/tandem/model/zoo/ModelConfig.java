@@ -35,6 +35,9 @@ import java.util.Objects;
  * @param wide              Wide &amp; Deep: add a linear logit over the dense inputs ({@code user_dense},
  *                          {@code cand_history}) to every stage's logit, trained jointly
  * @param wideLearningRateScale the wide part's Adam learning rate is {@code learningRate} times this
+ * @param wideCrosses       the wide part also gets hashed one-hots and crosses (candidate item, category, brand,
+ *                          price; the sequence's categories and actions; the actions and time gaps of events on the
+ *                          candidate's category and item, candidate category × action), one weight per task each
  * @param itemRates         the candidate item's smoothed conversion rate per stage, from the training rows, as inputs
  *                          of the deep and the wide part; the exported model carries them as a table by hashed item
  *                          id (a new item gets the global rates)
@@ -59,6 +62,7 @@ import java.util.Objects;
     "taskSeGating",
     "wide",
     "wideLearningRateScale",
+    "wideCrosses",
     "itemRates",
     "learningRate",
     "batchSize",
@@ -81,6 +85,7 @@ public record ModelConfig(
         Boolean taskSeGating,
         Boolean wide,
         Double wideLearningRateScale,
+        Boolean wideCrosses,
         Boolean itemRates,
         Double learningRate,
         Integer batchSize,
@@ -110,6 +115,8 @@ public record ModelConfig(
     public static final String FILE_NAME = "model-config.json";
     /** The default of {@link #wide()}. */
     public static final boolean DEFAULT_WIDE = true;
+    /** The default of {@link #wideCrosses()}. */
+    public static final boolean DEFAULT_WIDE_CROSSES = false;
     /** The default of {@link #itemRates()}. */
     public static final boolean DEFAULT_ITEM_RATES = true;
     /** {@link Architecture#codes()}: the accepted {@code architecture} values. */
@@ -136,6 +143,7 @@ public record ModelConfig(
         taskSeGating = taskSeGating == null ? Boolean.FALSE : taskSeGating;
         wide = wide == null ? DEFAULT_WIDE : wide;
         wideLearningRateScale = wideLearningRateScale == null ? 10.0 : wideLearningRateScale;
+        wideCrosses = wideCrosses == null ? DEFAULT_WIDE_CROSSES : wideCrosses;
         itemRates = itemRates == null ? DEFAULT_ITEM_RATES : itemRates;
         learningRate = learningRate == null ? 0.003 : learningRate;
         batchSize = batchSize == null ? 256 : batchSize;
@@ -195,7 +203,7 @@ public record ModelConfig(
     public static ModelConfig defaults() {
         return new ModelConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** The weight of the auxiliary next-category loss, 0 when the task is off. */
@@ -244,6 +252,12 @@ public record ModelConfig(
     public ModelConfig withWide(boolean w) {
         return copy(c -> {
             c.wide = w;
+        });
+    }
+
+    public ModelConfig withWideCrosses(boolean on) {
+        return copy(c -> {
+            c.wideCrosses = on;
         });
     }
 
@@ -362,6 +376,7 @@ public record ModelConfig(
         Boolean taskSeGating;
         Boolean wide;
         Double wideLearningRateScale;
+        Boolean wideCrosses;
         Boolean itemRates;
         Double learningRate;
         Integer batchSize;
@@ -384,6 +399,7 @@ public record ModelConfig(
             taskSeGating = m.taskSeGating;
             wide = m.wide;
             wideLearningRateScale = m.wideLearningRateScale;
+            wideCrosses = m.wideCrosses;
             itemRates = m.itemRates;
             learningRate = m.learningRate;
             batchSize = m.batchSize;
@@ -408,6 +424,7 @@ public record ModelConfig(
                     taskSeGating,
                     wide,
                     wideLearningRateScale,
+                    wideCrosses,
                     itemRates,
                     learningRate,
                     batchSize,

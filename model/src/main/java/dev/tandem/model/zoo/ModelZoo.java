@@ -35,6 +35,7 @@ import org.tensorflow.types.TInt32;
  * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
  * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
  * wide (optional)   z_t += u_t · [user_dense, cand_history (, r)] + c_t      — linear, zero-initialised, joint
+ *                   (+ Σ hashed one-hot and cross weights of task t with wideCrosses, see crosses())
  * linear            z_t = the wide part alone (architecture "linear": no embeddings, no shared layers)
  * funnel head       log P(reach k) = Σ_{j≤k} log σ(z_j);  output p_&lt;stage&gt; = P(reach k)
  * auxiliary         (training only, optional) next-category logits = W · MLP_aux(h_aux) over the category
@@ -55,6 +56,10 @@ public final class ModelZoo {
      * rows before training and exported with the model.
      */
     public static final String ITEM_RATES = "item_rates/table";
+    /** The wide part's hashed one-hots and crosses ({@code wideCrosses}): one weight per task per row. */
+    public static final String WIDE_CROSSES = "wide_crosses/table";
+    /** Rows of {@link #WIDE_CROSSES}: 2^18 (1 MB per task). */
+    public static final int CROSS_BUCKETS = 1 << 18;
 
     private ModelZoo() {}
 
@@ -288,15 +293,20 @@ public final class ModelZoo {
             List<Operand<TFloat32>> logReach = new ArrayList<>();
             List<Operand<TFloat32>> reach = new ArrayList<>();
             Operand<TFloat32> cum = null;
+            boolean linear = shared == null;
+            Operand<TFloat32> crosses = (linear || cfg.wide()) && cfg.wideCrosses() ? crosses(in, stages.size()) : null;
             for (int t = 0; t < stages.size(); t++) {
                 Operand<TFloat32> z;
-                if (shared == null) {
-                    z = wide("wide" + t, in, f.itemRates(), stages.size()); // linear: the wide part alone
+                if (linear) {
+                    z = wide("wide" + t, in, f.itemRates(), stages.size()); // the wide part alone
                 } else {
                     z = tf.reshape(deepLogit(t, shared.perTask().get(t), hw), tf.constant(new int[] {-1}));
                     if (cfg.wide()) {
                         z = tf.math.add(z, wide("wide" + t, in, f.itemRates(), stages.size()));
                     }
+                }
+                if (crosses != null) {
+                    z = tf.math.add(z, column(crosses, t));
                 }
                 // 1 while training; the trainer then fits it on the selection slice (temperature scaling)
                 z = tf.math.mul(z, p.fixed(INVERSE_TEMPERATURE + t, 1, 1f));
@@ -325,6 +335,68 @@ public final class ModelZoo {
             }
             return new FunnelGraph(
                     spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory, f.itemRates());
+        }
+
+        /**
+         * The hashed one-hots and crosses of the wide part, one weight per task each, summed: [B, tasks]. What the
+         * logistic regression baseline has and a dense linear term cannot express: the candidate's item, category,
+         * brand, price bucket and category × price; bags of the sequence's categories and actions (weight 1/L); per
+         * sequence event on the candidate's category, its action, action × time gap and candidate category × action;
+         * per event on the candidate item, its action and action × time gap. Each (field, value) hashes into one
+         * table of {@link #CROSS_BUCKETS} rows (value × an odd constant + the field's offset, mod the table: one
+         * field's values never collide among themselves), zero at the start and updated row-sparse.
+         */
+        Operand<TFloat32> crosses(Inputs in, int tasks) {
+            p.zeroTable(WIDE_CROSSES, CROSS_BUCKETS, tasks, Params.Kind.EMBEDDING);
+            Operand<TFloat32> mask = tf.dtypes.cast(tf.math.notEqual(in.seqAction(), tf.constant(0)), TFloat32.class);
+            Operand<TFloat32> bag = tf.math.div(mask, tf.constant((float) l));
+            Operand<TFloat32> sameCat = tf.math.mul(
+                    tf.dtypes.cast(
+                            tf.math.equal(in.seqCat(), tf.expandDims(in.candCat(), tf.constant(1))), TFloat32.class),
+                    mask);
+            Operand<TFloat32> sameItem = tf.math.mul(
+                    tf.dtypes.cast(
+                            tf.math.equal(in.seqItem(), tf.expandDims(in.candItem(), tf.constant(1))), TFloat32.class),
+                    mask);
+            Operand<TInt32> actionGap =
+                    tf.math.add(tf.math.mul(in.seqAction(), tf.constant(64)), in.seqGap()); // [B, L]
+            Operand<TInt32> catAction = tf.math.add(
+                    tf.math.mul(tf.expandDims(in.candCat(), tf.constant(1)), tf.constant(16)), in.seqAction());
+            List<Operand<TFloat32>> sum = new ArrayList<>();
+            sum.add(cross(1, in.candItem(), null));
+            sum.add(cross(2, in.candCat(), null));
+            sum.add(cross(3, in.candBrand(), null));
+            sum.add(cross(4, in.candPrice(), null));
+            sum.add(cross(5, tf.math.add(tf.math.mul(in.candCat(), tf.constant(64)), in.candPrice()), null));
+            sum.add(cross(6, in.seqCat(), bag));
+            sum.add(cross(7, in.seqAction(), bag));
+            sum.add(cross(8, in.seqAction(), sameCat));
+            sum.add(cross(9, actionGap, sameCat));
+            sum.add(cross(10, catAction, sameCat));
+            sum.add(cross(11, in.seqAction(), sameItem));
+            sum.add(cross(12, actionGap, sameItem));
+            return tf.math.addN(sum);
+        }
+
+        /** One field's weights: ids [B] → [B, tasks]; ids [B, L] with weights [B, L] → their weighted sum [B, tasks]. */
+        Operand<TFloat32> cross(int field, Operand<TInt32> ids, Operand<TFloat32> weights) {
+            Operand<org.tensorflow.types.TInt64> wide = tf.math.add(
+                    tf.math.mul(tf.dtypes.cast(ids, org.tensorflow.types.TInt64.class), tf.constant(0x9E3779B1L)),
+                    tf.constant(field * 0x85EBCA6BL));
+            Operand<TInt32> slot =
+                    tf.dtypes.cast(tf.math.floorMod(wide, tf.constant((long) CROSS_BUCKETS)), TInt32.class);
+            Operand<TFloat32> rows = p.lookup(WIDE_CROSSES, slot);
+            if (weights == null) {
+                return rows;
+            }
+            return tf.reduceSum(tf.math.mul(rows, tf.expandDims(weights, tf.constant(2))), tf.constant(1));
+        }
+
+        /** Column t of [B, n] as [B]. */
+        Operand<TFloat32> column(Operand<TFloat32> m, int t) {
+            return tf.reshape(
+                    tf.slice(m, tf.constant(new int[] {0, t}), tf.constant(new int[] {-1, 1})),
+                    tf.constant(new int[] {-1}));
         }
 
         /** Task t's deep logit [B, 1]: optional SE gating of its input {@code h} (width hw), its tower, a dense unit. */

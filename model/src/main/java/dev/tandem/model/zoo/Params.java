@@ -84,6 +84,11 @@ public final class Params {
         return create(name, Shape.of(n), Kind.FIXED, rng -> value);
     }
 
+    /** A [rows, dim] table of zeros (a linear part's weights start at zero). */
+    public Variable<TFloat32> zeroTable(String name, long rows, long dim, Kind kind) {
+        return create(name, Shape.of(rows, dim), kind, rng -> 0f);
+    }
+
     /** A [rows, dim] table the optimizer leaves alone ({@link Kind#FIXED}), zero until {@link #set}. */
     public Variable<TFloat32> fixedTable(String name, long rows, long dim) {
         return create(name, Shape.of(rows, dim), Kind.FIXED, rng -> 0f);

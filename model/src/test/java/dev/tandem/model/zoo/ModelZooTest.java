@@ -123,6 +123,29 @@ class ModelZooTest {
     }
 
     @Test
+    void theHashedCrossesAreOneZeroTableOfAWeightPerTaskLookedUpOncePerFieldAndUpdatedRowSparse() {
+        ModelConfig on = ModelConfig.defaults().withWideCrosses(true);
+        for (ModelConfig cfg : List.of(on, on.linearPart())) {
+            build(cfg, false, f -> {
+                Params.Param table = f.params().get(ModelZoo.WIDE_CROSSES);
+                assertThat(table.kind()).isEqualTo(Params.Kind.EMBEDDING);
+                assertThat(table.shape().asArray()).containsExactly(ModelZoo.CROSS_BUCKETS, STAGES.size());
+                assertThat(f.params().initialValues().get(ModelZoo.WIDE_CROSSES))
+                        .containsOnly(0f);
+                assertThat(f.params().lookups().stream()
+                                .filter(l -> l.table().name().equals(ModelZoo.WIDE_CROSSES)))
+                        .as("one lookup per field")
+                        .hasSize(12);
+                return null;
+            });
+        }
+        assertThat(build(ModelConfig.defaults(), false, ModelZooTest::params)).doesNotContain(ModelZoo.WIDE_CROSSES);
+        assertThat(build(on.withWide(false), false, ModelZooTest::params))
+                .as("part of the wide part")
+                .doesNotContain(ModelZoo.WIDE_CROSSES);
+    }
+
+    @Test
     void taskGatingAndTowersAreBuiltPerStage() {
         ModelConfig cfg =
                 ModelConfig.fromJson("{\"architecture\": \"mmoe\", \"taskSeGating\": true, \"towerHidden\": [16, 8]}");
