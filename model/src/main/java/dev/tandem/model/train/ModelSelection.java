@@ -97,11 +97,10 @@ public final class ModelSelection {
 
     /**
      * {@code tandem train --search}: the linear part, the configured model, then one switch at a time against it
-     * (so the card shows what each adds on this data): without the item rates, without the wide part, the wide part's
-     * hashed crosses, APEM-style
-     * per-task SE gating, the ID-free metadata item tower (M2TRec), the other architectures and sequence encoders,
-     * a smaller and a larger size, the auxiliary next-category task. Cheapest and most telling first, since a budget
-     * may end the list.
+     * (so the card shows what each adds on this data): the item rates, the wide part, its hashed crosses, DTRN's
+     * task-specific sequences, AutoInt's field attention, APEM-style per-task SE gating, the ID-free metadata item
+     * tower (M2TRec), the other architectures and sequence encoders, a smaller and a larger size, the auxiliary
+     * next-category task. Cheapest and most telling first, since a budget may end the list.
      */
     public static List<Candidate> grid(ModelConfig base) {
         List<Candidate> out = new ArrayList<>(withLinearPart(base));
@@ -118,6 +117,12 @@ public final class ModelSelection {
         }
         out.add(new Candidate(
                 "task SE gating " + (base.taskSeGating() ? "off" : "on"), base.withTaskSeGating(!base.taskSeGating())));
+        out.add(new Candidate(
+                "task sequences " + (base.taskSequences() ? "off" : "on") + " (DTRN)",
+                base.withTaskSequences(!base.taskSequences())));
+        out.add(new Candidate(
+                "field attention " + (base.fieldAttention() ? "off" : "on") + " (AutoInt)",
+                base.withFieldAttention(!base.fieldAttention())));
         out.add(new Candidate(
                 base.useItemId() ? "ID-free item tower" : "with item ids", base.withItemId(!base.useItemId())));
         for (Architecture a : Architecture.values()) {

@@ -32,6 +32,10 @@ import java.util.Objects;
  * @param towerHidden       per-task tower layers
  * @param attentionHidden   hidden width of the target-attention scorer
  * @param taskSeGating      per-task squeeze-and-excitation gating of the task's input
+ * @param fieldAttention    AutoInt: one self-attention layer over the feature fields (candidate embeddings, pooled
+ *                          sequence, item tower, projections of the dense inputs), flattened into the shared input
+ * @param taskSequences     DTRN: each task's tower also gets its own query's attention over each action's
+ *                          sub-sequence (views, carts, purchases) of the behaviour sequence
  * @param wide              Wide &amp; Deep: add a linear logit over the dense inputs ({@code user_dense},
  *                          {@code cand_history}) to every stage's logit, trained jointly
  * @param wideLearningRateScale the wide part's Adam learning rate is {@code learningRate} times this
@@ -60,6 +64,8 @@ import java.util.Objects;
     "towerHidden",
     "attentionHidden",
     "taskSeGating",
+    "fieldAttention",
+    "taskSequences",
     "wide",
     "wideLearningRateScale",
     "wideCrosses",
@@ -83,6 +89,8 @@ public record ModelConfig(
         List<Integer> towerHidden,
         Integer attentionHidden,
         Boolean taskSeGating,
+        Boolean fieldAttention,
+        Boolean taskSequences,
         Boolean wide,
         Double wideLearningRateScale,
         Boolean wideCrosses,
@@ -141,6 +149,8 @@ public record ModelConfig(
         towerHidden = towerHidden == null ? List.of(32) : List.copyOf(towerHidden);
         attentionHidden = attentionHidden == null ? 32 : attentionHidden;
         taskSeGating = taskSeGating == null ? Boolean.FALSE : taskSeGating;
+        fieldAttention = fieldAttention == null ? Boolean.FALSE : fieldAttention;
+        taskSequences = taskSequences == null ? Boolean.FALSE : taskSequences;
         wide = wide == null ? DEFAULT_WIDE : wide;
         wideLearningRateScale = wideLearningRateScale == null ? 10.0 : wideLearningRateScale;
         wideCrosses = wideCrosses == null ? DEFAULT_WIDE_CROSSES : wideCrosses;
@@ -203,7 +213,7 @@ public record ModelConfig(
     public static ModelConfig defaults() {
         return new ModelConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** The weight of the auxiliary next-category loss, 0 when the task is off. */
@@ -281,6 +291,18 @@ public record ModelConfig(
         return copy(c -> {
             c.architecture = Architecture.LINEAR.code();
             c.auxiliary = null;
+        });
+    }
+
+    public ModelConfig withFieldAttention(boolean on) {
+        return copy(c -> {
+            c.fieldAttention = on;
+        });
+    }
+
+    public ModelConfig withTaskSequences(boolean on) {
+        return copy(c -> {
+            c.taskSequences = on;
         });
     }
 
@@ -374,6 +396,8 @@ public record ModelConfig(
         List<Integer> towerHidden;
         Integer attentionHidden;
         Boolean taskSeGating;
+        Boolean fieldAttention;
+        Boolean taskSequences;
         Boolean wide;
         Double wideLearningRateScale;
         Boolean wideCrosses;
@@ -397,6 +421,8 @@ public record ModelConfig(
             towerHidden = m.towerHidden;
             attentionHidden = m.attentionHidden;
             taskSeGating = m.taskSeGating;
+            fieldAttention = m.fieldAttention;
+            taskSequences = m.taskSequences;
             wide = m.wide;
             wideLearningRateScale = m.wideLearningRateScale;
             wideCrosses = m.wideCrosses;
@@ -422,6 +448,8 @@ public record ModelConfig(
                     towerHidden,
                     attentionHidden,
                     taskSeGating,
+                    fieldAttention,
+                    taskSequences,
                     wide,
                     wideLearningRateScale,
                     wideCrosses,

@@ -32,6 +32,8 @@ import org.tensorflow.types.TInt32;
  * architecture      shared_bottom: h_t = MLP(x) for every task
  *                   mmoe:  h_t = Σ_e softmax(W_t x)_e · expert_e(x)
  *                   ple:   one CGC layer: h_t = Σ softmax(W_t x) · [task experts of t, shared experts](x)
+ * field attention   (AutoInt, optional) x += flatten(relu(SelfAttention(F) + F·W)), F = the fields as d-vectors
+ * task sequences    (DTRN, optional) h_t ← [h_t, attention of q·W_t over each action's sub-sequence of e]
  * task SE gating    h_t ← h_t ⊙ σ(W2 relu(W1 h_t))                            — optional
  * tower             z_t = w_t · MLP_t(h_t)        logit of P(step t | step t−1)
  * wide (optional)   z_t += u_t · [user_dense, cand_history (, r)] + c_t      — linear, zero-initialised, joint
@@ -100,7 +102,14 @@ public final class ModelZoo {
                 Operand<TFloat32> candHistory) {}
 
         /** {@code x}, the input of the shared layers, and its width; the item-rate inputs (null when off). */
-        record Features(Operand<TFloat32> x, int width, Operand<TFloat32> itemRates) {}
+        record Features(
+                Operand<TFloat32> x,
+                int width,
+                Operand<TFloat32> itemRates,
+                Operand<TFloat32> e,
+                Operand<TFloat32> q,
+                Operand<TInt32> seqAction,
+                Operand<TFloat32> mask) {}
 
         /** What the shared layers give the funnel towers (one input per task), the auxiliary head's input (or null), and their width. */
         record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {}
@@ -121,7 +130,8 @@ public final class ModelZoo {
             int tasks = stages.size();
             if (cfg.architectureType() == Architecture.LINEAR) {
                 // no shared layers for an auxiliary head to shape
-                return funnel(in, new Features(null, 0, itemRates(in, tasks)), null, stages, false);
+                return funnel(
+                        in, new Features(null, 0, itemRates(in, tasks), null, null, null, null), null, stages, false);
             }
             Features f = features(in, tasks);
             Shared shared = switch (cfg.architectureType()) {
@@ -230,7 +240,22 @@ public final class ModelZoo {
                 parts.add(rates);
                 xw += ItemRateInputs.PER_TARGET * tasks;
             }
-            return new Features(concat(parts), xw, rates);
+            if (cfg.fieldAttention()) {
+                // AutoInt: the fields as d-wide vectors, one self-attention layer over them, flattened into x
+                List<Operand<TFloat32>> fields = new ArrayList<>(towerIn);
+                fields.add(s);
+                fields.add(itemVec);
+                fields.add(dense("fields/user_dense", in.userDense(), dense, d, false));
+                if (in.candHistory() != null) {
+                    fields.add(dense("fields/cand_history", in.candHistory(), spec.historyWidth(), d, false));
+                }
+                if (rates != null) {
+                    fields.add(dense("fields/item_rates", rates, ItemRateInputs.PER_TARGET * tasks, d, false));
+                }
+                parts.add(fieldAttention("fields", fields));
+                xw += fields.size() * d;
+            }
+            return new Features(concat(parts), xw, rates, e, q, in.seqAction(), mask);
         }
 
         /** The candidate's row of the item-rate table, [B, 3 × tasks]; null without {@code itemRates}. */
@@ -300,7 +325,15 @@ public final class ModelZoo {
                 if (linear) {
                     z = wide("wide" + t, in, f.itemRates(), stages.size()); // the wide part alone
                 } else {
-                    z = tf.reshape(deepLogit(t, shared.perTask().get(t), hw), tf.constant(new int[] {-1}));
+                    Operand<TFloat32> h = shared.perTask().get(t);
+                    int w = hw;
+                    if (cfg.taskSequences()) {
+                        List<Operand<TFloat32>> own = taskSequences("dtrn/task" + t, f);
+                        own.add(0, h);
+                        w += (own.size() - 1) * d;
+                        h = concat(own);
+                    }
+                    z = tf.reshape(deepLogit(t, h, w), tf.constant(new int[] {-1}));
                     if (cfg.wide()) {
                         z = tf.math.add(z, wide("wide" + t, in, f.itemRates(), stages.size()));
                     }
@@ -451,6 +484,11 @@ public final class ModelZoo {
          */
         Operand<TFloat32> targetAttention(
                 String name, Operand<TFloat32> e, Operand<TFloat32> q, Operand<TFloat32> mask) {
+            return attentionPool(e, attentionScores(name, e, q), mask);
+        }
+
+        /** The DIN scorer's unnormalised scores [B, L] of the sequence elements e against the query q. */
+        Operand<TFloat32> attentionScores(String name, Operand<TFloat32> e, Operand<TFloat32> q) {
             int h = cfg.attentionHidden();
             Operand<TFloat32> q3 = tf.expandDims(q, tf.constant(1)); // [B,1,D]
             Operand<TFloat32> prod = tf.math.mul(e, q3); // [B,L,D]
@@ -460,13 +498,64 @@ public final class ModelZoo {
                     seqDense(name + "/d", diff, d, h));
             Operand<TFloat32> qb = tf.expandDims(tf.linalg.matMul(q, p.weight(name + "/q", d, h)), tf.constant(1));
             a = tf.nn.relu(tf.math.add(tf.math.add(a, qb), p.vector(name + "/b", h, 0f)));
-            Operand<TFloat32> score =
-                    tf.reshape(seqDense(name + "/score", a, h, 1), tf.constant(new int[] {-1, l})); // [B,L]
+            return tf.reshape(seqDense(name + "/score", a, h, 1), tf.constant(new int[] {-1, l})); // [B,L]
+        }
+
+        /** Masked softmax of the scores over the kept elements, and their weighted mean; no kept element: zero. */
+        Operand<TFloat32> attentionPool(Operand<TFloat32> e, Operand<TFloat32> score, Operand<TFloat32> mask) {
             Operand<TFloat32> penalty = tf.math.mul(tf.math.sub(mask, tf.constant(1f)), tf.constant(1e9f));
             Operand<TFloat32> w = tf.math.mul(tf.nn.softmax(tf.math.add(score, penalty)), mask);
             Operand<TFloat32> norm = tf.math.add(tf.reduceSum(w, tf.constant(1)), tf.constant(1e-9f));
             Operand<TFloat32> pooled = tf.reduceSum(tf.math.mul(e, tf.expandDims(w, tf.constant(2))), tf.constant(1));
             return tf.math.div(pooled, tf.expandDims(norm, tf.constant(1)));
+        }
+
+        /**
+         * DTRN's task-specific bottom representation: the task's own query (a projection of the candidate's) attends
+         * over each action's sub-sequence (views, carts, purchases, …) separately; one scorer per task, one masked
+         * pool per action: [B, d] per action.
+         */
+        List<Operand<TFloat32>> taskSequences(String name, Features f) {
+            Operand<TFloat32> q = tf.linalg.matMul(f.q(), p.weight(name + "/query", d, d));
+            Operand<TFloat32> score = attentionScores(name, f.e(), q);
+            List<Operand<TFloat32>> pools = new ArrayList<>();
+            int nA = spec.feature(FeatureSpec.SEQ_ACTION).vocabulary();
+            for (int a = 1; a < nA; a++) {
+                Operand<TFloat32> only = tf.math.mul(
+                        f.mask(), tf.dtypes.cast(tf.math.equal(f.seqAction(), tf.constant(a)), TFloat32.class));
+                pools.add(attentionPool(f.e(), score, only));
+            }
+            return pools;
+        }
+
+        /**
+         * AutoInt: one single-head self-attention layer over feature fields [B, d] each, with a residual projection
+         * and a relu; flattened to [B, fields · d].
+         */
+        Operand<TFloat32> fieldAttention(String name, List<Operand<TFloat32>> fields) {
+            int n = fields.size();
+            Operand<TFloat32> x = tf.stack(fields, Stack.axis(1L)); // [B,F,D]
+            Operand<TFloat32> qm = rowsDense(name + "/wq", x, n, d, d);
+            Operand<TFloat32> km = rowsDense(name + "/wk", x, n, d, d);
+            Operand<TFloat32> vm = rowsDense(name + "/wv", x, n, d, d);
+            Operand<TFloat32> scores = tf.math.mul(
+                    tf.reduceSum(
+                            tf.math.mul(tf.expandDims(qm, tf.constant(2)), tf.expandDims(km, tf.constant(1))),
+                            tf.constant(3)),
+                    tf.constant((float) (1.0 / Math.sqrt(d)))); // [B,F,F]
+            Operand<TFloat32> attn = tf.nn.softmax(scores);
+            Operand<TFloat32> ctx = tf.reduceSum(
+                    tf.math.mul(tf.expandDims(attn, tf.constant(3)), tf.expandDims(vm, tf.constant(1))),
+                    tf.constant(2)); // [B,F,D]
+            Operand<TFloat32> out = tf.nn.relu(tf.math.add(ctx, rowsDense(name + "/res", x, n, d, d)));
+            return tf.reshape(out, tf.constant(new int[] {-1, n * d}));
+        }
+
+        /** x [B, n, in] · W [in, out] → [B, n, out] (no bias). */
+        Operand<TFloat32> rowsDense(String name, Operand<TFloat32> x, int n, int in, int out) {
+            Operand<TFloat32> flat = tf.reshape(x, tf.constant(new int[] {-1, in}));
+            Operand<TFloat32> y = tf.linalg.matMul(flat, p.weight(name, in, out));
+            return tf.reshape(y, tf.constant(new int[] {-1, n, out}));
         }
 
         /** One transformer block (single-head self-attention over kept events, position embeddings, FFN, layer norms). */

@@ -146,6 +146,28 @@ class ModelZooTest {
     }
 
     @Test
+    void dtrnGivesEachTaskItsOwnQueryOverEachActionsSubSequenceAndAutoIntAttendsOverTheFields() {
+        List<String> dtrn = build(ModelConfig.defaults().withTaskSequences(true), false, ModelZooTest::params);
+        assertThat(dtrn).contains("dtrn/task0/query", "dtrn/task1/query", "dtrn/task0/score", "dtrn/task1/e");
+        int actions = SPEC.feature(FeatureSpec.SEQ_ACTION).vocabulary() - 1;
+        int hidden = ModelConfig.defaults().hidden().get(0);
+        int d = ModelConfig.defaults().embeddingDim();
+        java.util.Map<String, float[]> init = build(
+                ModelConfig.defaults().withTaskSequences(true),
+                false,
+                f -> f.params().initialValues());
+        assertThat(init.get("tower0/0/w"))
+                .as("the tower reads the shared layer and one pool per action")
+                .hasSize((hidden + actions * d)
+                        * ModelConfig.defaults().towerHidden().get(0));
+
+        List<String> autoInt = build(ModelConfig.defaults().withFieldAttention(true), false, ModelZooTest::params);
+        assertThat(autoInt).contains("fields/wq", "fields/wk", "fields/wv", "fields/res", "fields/user_dense/w");
+        assertThat(build(ModelConfig.defaults(), false, ModelZooTest::params))
+                .noneMatch(n -> n.startsWith("dtrn/") || n.startsWith("fields/"));
+    }
+
+    @Test
     void taskGatingAndTowersAreBuiltPerStage() {
         ModelConfig cfg =
                 ModelConfig.fromJson("{\"architecture\": \"mmoe\", \"taskSeGating\": true, \"towerHidden\": [16, 8]}");
