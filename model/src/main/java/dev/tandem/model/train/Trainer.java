@@ -68,6 +68,17 @@ public final class Trainer {
     }
 
     private TrainedModel train(ExampleSet data, Map<String, double[]> truth, Reports.Yardsticks yardsticks) {
+        if (config.regularizationAutomatic() && data.fitCount() > 0) {
+            ModelConfig chosen = config.withRegularizationFor(data.fitCount());
+            progress.accept(String.format(
+                    Locale.ROOT,
+                    "regularisation for %,d fit examples: dropout %s, l2 %s%s",
+                    data.fitCount(),
+                    chosen.dropout(),
+                    chosen.l2(),
+                    config.dropout() == null && config.l2() == null ? "" : " (one of them configured)"));
+            return new Trainer(chosen, progress).train(data, truth, yardsticks);
+        }
         int k = data.taskCount();
         if (data.size() == 0 || data.fitCount() == 0) {
             throw new TrainingException("no training examples"
@@ -397,6 +408,8 @@ public final class Trainer {
                         : TFloat32.tensorOf(
                                 Shape.of(n, rw),
                                 DataBuffers.of(rates, true, false).slice(0, (long) n * rw));
+                TFloat32 keep =
+                        g.model.dropoutKeep() == null ? null : TFloat32.scalarOf((float) (1 - config.dropout()));
                 TInt32 next = g.nextCategory == null
                         ? null
                         : TInt32.tensorOf(
@@ -414,6 +427,9 @@ public final class Trainer {
             }
             if (itemRates != null) {
                 r.feed(g.model.itemRates(), itemRates);
+            }
+            if (keep != null) {
+                r.feed(g.model.dropoutKeep(), keep);
             }
             r.feed(g.labels, y)
                     .feed(g.mask, m)

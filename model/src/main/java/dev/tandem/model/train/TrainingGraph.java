@@ -151,6 +151,9 @@ final class TrainingGraph implements AutoCloseable {
             Variable<TFloat32> v = slot(tf, p, "v");
             @SuppressWarnings("unchecked")
             Operand<TFloat32> g = (Operand<TFloat32>) grads[i];
+            if (cfg.l2Weight() > 0 && p.name().endsWith("/w") && !p.name().startsWith("wide")) {
+                g = tf.math.add(g, tf.math.mul(tf.constant((float) cfg.l2Weight()), p.variable()));
+            }
             updates.add(tf.train.applyAdam(
                     p.variable(),
                     m,
@@ -191,9 +194,11 @@ final class TrainingGraph implements AutoCloseable {
             Variable<TFloat32> m = slot(tf, table, "m");
             Variable<TFloat32> v = slot(tf, table, "v");
             Operand<TInt32> rows = u.y();
-            if (table.name().equals(ModelZoo.WIDE_CROSSES)) {
-                g = tf.math.add(
-                        g, tf.math.mul(tf.constant(CROSS_L2), tf.gather(table.variable(), rows, tf.constant(0))));
+            float l2 = table.name().equals(ModelZoo.WIDE_CROSSES)
+                    ? CROSS_L2
+                    : cfg.l2().floatValue();
+            if (l2 > 0) {
+                g = tf.math.add(g, tf.math.mul(tf.constant(l2), tf.gather(table.variable(), rows, tf.constant(0))));
             }
             Operand<TFloat32> mNew = tf.math.add(
                     tf.math.mul(b1, tf.gather(m, rows, tf.constant(0))), tf.math.mul(tf.constant(1 - BETA1), g));

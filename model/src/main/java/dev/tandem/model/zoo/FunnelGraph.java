@@ -13,7 +13,8 @@ import org.tensorflow.types.TFloat32;
  * probabilities P(reach stage k) as the outputs, named {@code p_<stage>}; and, when the auxiliary task
  * is built, the logits [B, category vocabulary] of the next event's category bucket (null otherwise); with
  * {@code itemRates}, the item-rate inputs looked up in the model's table [B, 3 × stages] (null otherwise), a tensor a
- * training step feeds with out-of-fold values in place of the lookup.
+ * training step feeds with out-of-fold values in place of the lookup; with {@code dropout}, in the training graph
+ * only, the keep probability a training step feeds (1 when not fed).
  */
 public record FunnelGraph(
         FeatureSpec spec,
@@ -25,7 +26,8 @@ public record FunnelGraph(
         List<Operand<TFloat32>> reach,
         Params params,
         Operand<TFloat32> nextCategoryLogits,
-        Operand<TFloat32> itemRates) {
+        Operand<TFloat32> itemRates,
+        Operand<TFloat32> dropoutKeep) {
 
     /** Whether the auxiliary next-category head was built (training graphs with the task on only). */
     public boolean hasNextCategoryHead() {

@@ -71,12 +71,12 @@ public final class ModelZoo {
     }
 
     /**
-     * @param auxiliary false for the serving graph: auxiliary heads exist to shape the shared layers in
-     *                  training, and leaving them out keeps the serving signature one output per stage
+     * @param training false for the serving graph: auxiliary heads exist to shape the shared layers in training, and
+     *                 leaving them out keeps the serving signature one output per stage; nor does it have dropout
      */
     public static FunnelGraph build(
-            Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p, boolean auxiliary) {
-        return new Builder(tf, spec, cfg, p).build(stages, auxiliary && cfg.nextCategoryWeight() > 0);
+            Ops tf, FeatureSpec spec, ModelConfig cfg, List<String> stages, Params p, boolean training) {
+        return new Builder(tf, spec, cfg, p, training).build(stages, training && cfg.nextCategoryWeight() > 0);
     }
 
     private static final class Builder {
@@ -114,13 +114,34 @@ public final class ModelZoo {
         /** What the shared layers give the funnel towers (one input per task), the auxiliary head's input (or null), and their width. */
         record Shared(List<Operand<TFloat32>> perTask, Operand<TFloat32> auxiliary, int width) {}
 
-        Builder(Ops tf, FeatureSpec spec, ModelConfig cfg, Params p) {
+        /** The dropout keep probability (a training step feeds 1 − dropout; 1 otherwise); null without dropout. */
+        final Operand<TFloat32> keep;
+
+        private long dropoutOps;
+
+        Builder(Ops tf, FeatureSpec spec, ModelConfig cfg, Params p, boolean training) {
             this.tf = tf;
             this.spec = spec;
             this.cfg = cfg;
             this.p = p;
             this.d = cfg.embeddingDim();
             this.l = spec.sequenceLength();
+            this.keep = training && cfg.dropoutRate() > 0
+                    ? tf.withName("dropout_keep").placeholderWithDefault(tf.constant(1f), Shape.scalar())
+                    : null;
+        }
+
+        /** Inverted dropout at the fed keep probability; the identity when none is fed, and absent from serving. */
+        Operand<TFloat32> dropout(Operand<TFloat32> x) {
+            if (keep == null) {
+                return x;
+            }
+            Operand<TFloat32> u = tf.random.randomUniform(
+                    tf.shape(x),
+                    TFloat32.class,
+                    org.tensorflow.op.random.RandomUniform.seed(cfg.seed()),
+                    org.tensorflow.op.random.RandomUniform.seed2(++dropoutOps));
+            return tf.math.div(tf.math.mul(x, tf.math.floor(tf.math.add(u, keep))), keep);
         }
 
         // The order of the calls below is the order the graph's ops and parameters are created in; the
@@ -255,7 +276,7 @@ public final class ModelZoo {
                 parts.add(fieldAttention("fields", fields));
                 xw += fields.size() * d;
             }
-            return new Features(concat(parts), xw, rates, e, q, in.seqAction(), mask);
+            return new Features(dropout(concat(parts)), xw, rates, e, q, in.seqAction(), mask);
         }
 
         /** The candidate's row of the item-rate table, [B, 3 × tasks]; null without {@code itemRates}. */
@@ -367,7 +388,17 @@ public final class ModelZoo {
                         false);
             }
             return new FunnelGraph(
-                    spec, cfg, List.copyOf(stages), in.all(), logits, logReach, reach, p, nextCategory, f.itemRates());
+                    spec,
+                    cfg,
+                    List.copyOf(stages),
+                    in.all(),
+                    logits,
+                    logReach,
+                    reach,
+                    p,
+                    nextCategory,
+                    f.itemRates(),
+                    keep);
         }
 
         /**
@@ -607,7 +638,7 @@ public final class ModelZoo {
             Operand<TFloat32> h = x;
             int w = in;
             for (int i = 0; i < widths.size(); i++) {
-                h = dense(name + "/" + i, h, w, widths.get(i), true);
+                h = dropout(dense(name + "/" + i, h, w, widths.get(i), true));
                 w = widths.get(i);
             }
             return h;

@@ -225,7 +225,11 @@ class TrainerTest {
             assertThat(dir).isEqualTo(out.resolve("test-funnel").resolve("v1"));
             assertThat(dir.resolve("saved_model.pb")).exists();
             assertThat(FeatureSpec.read(dir)).isEqualTo(SPEC);
-            assertThat(ModelConfig.read(dir.resolve(ModelConfig.FILE_NAME))).isEqualTo(c);
+            // the exported config says what was used: the regularisation chosen for this many fit examples
+            assertThat(c.regularizationAutomatic()).isTrue();
+            assertThat(ModelConfig.read(dir.resolve(ModelConfig.FILE_NAME)))
+                    .isEqualTo(c.withRegularizationFor(data.fitCount()))
+                    .isEqualTo(model.config());
             String card = Files.readString(dir.resolve(TrainedModel.CARD_JSON));
             assertThat(card)
                     .contains(

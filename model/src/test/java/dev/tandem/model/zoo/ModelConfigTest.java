@@ -94,4 +94,25 @@ class ModelConfigTest {
                 .doesNotContain(d.fingerprint())
                 .doesNotHaveDuplicates();
     }
+
+    @Test
+    void absentRegularisationIsChosenFromTheNumberOfFitExamplesAndAConfiguredOneIsKept() {
+        ModelConfig d = ModelConfig.defaults();
+        assertThat(d.regularizationAutomatic()).isTrue();
+        assertThat(d.dropoutRate()).isZero();
+        ModelConfig small = d.withRegularizationFor(2_000);
+        assertThat(small.dropout()).isEqualTo(0.5);
+        assertThat(small.l2()).isEqualTo(0.001);
+        ModelConfig large = d.withRegularizationFor(1_000_000);
+        assertThat(large.dropout()).isEqualTo(0.05);
+        assertThat(large.l2()).isEqualTo(1e-5);
+        assertThat(large.regularizationAutomatic()).isFalse();
+        ModelConfig fixed = ModelConfig.fromJson("{\"dropout\": 0, \"l2\": 0.01}");
+        assertThat(fixed.withRegularizationFor(100)).isEqualTo(fixed);
+        assertThat(ModelConfig.fromJson("{\"dropout\": 0.2}")
+                        .withRegularizationFor(40_000)
+                        .l2())
+                .isEqualTo(2.5e-4);
+        assertThatThrownBy(() -> ModelConfig.fromJson("{\"dropout\": 0.95}")).hasMessageContaining("dropout");
+    }
 }
