@@ -106,9 +106,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--search",
             description = "Try a small grid on the selection slice (the linear part, the configured model, then one"
-                    + " switch at a time: item rates, wide part, task gating, ID-free item tower, architectures,"
-                    + " sequence encoders, half and double size, the next-category task) within --budget, and keep the"
-                    + " best; the card lists every candidate. Without it, the configured model and its linear part.")
+                    + " switch at a time: item rates, wide part, hashed crosses, task gating, DTRN task sequences,"
+                    + " AutoInt field attention, ID-free item tower, architectures, sequence encoders, half and double"
+                    + " size, the next-category task) within --budget, and keep the best; the card lists every"
+                    + " candidate. Without it, the configured model and its linear part.")
     boolean search;
 
     @Option(
