@@ -18,13 +18,23 @@ final class ModelCardMarkdown {
                 .append(' ')
                 .append(card.get("version"))
                 .append("\n\n");
-        md.append("Architecture `")
-                .append(t.config.architecture())
-                .append("`, sequence encoder `")
-                .append(t.config.sequenceEncoder())
-                .append("`, item ids ")
-                .append(t.config.useItemId() ? "used" : "not used (metadata only)")
-                .append(".\n\n");
+        if (t.config.architectureType() == dev.tandem.model.zoo.Architecture.LINEAR) {
+            md.append("Architecture `linear`: each stage's logit is the wide part alone (no embeddings, no sequence"
+                    + " encoder).");
+            if (t.selection != null && ModelSelection.LINEAR.equals(t.selection.kept())) {
+                md.append(" Kept because the configured model did not beat it on the selection slice (Model selection"
+                        + " below).");
+            }
+            md.append("\n\n");
+        } else {
+            md.append("Architecture `")
+                    .append(t.config.architecture())
+                    .append("`, sequence encoder `")
+                    .append(t.config.sequenceEncoder())
+                    .append("`, item ids ")
+                    .append(t.config.useItemId() ? "used" : "not used (metadata only)")
+                    .append(".\n\n");
+        }
         md.append("## Validation (the last ")
                 .append(t.stats.validationExamples())
                 .append(" exposures in time order)\n\n");

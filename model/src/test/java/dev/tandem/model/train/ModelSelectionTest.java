@@ -62,8 +62,13 @@ class ModelSelectionTest {
             assertThat(card).containsEntry("kept", expected).containsKey("criterion");
             assertThat((List<?>) card.get("candidates")).hasSize(2);
             Path exported = m.export(dir, "v1");
-            assertThat(java.nio.file.Files.readString(exported.resolve(TrainedModel.CARD_MARKDOWN)))
-                    .contains("linear part", "configured");
+            String md = java.nio.file.Files.readString(exported.resolve(TrainedModel.CARD_MARKDOWN));
+            assertThat(md).contains("## Model selection", "| linear part | linear |", "| configured | mmoe |");
+            if (expected.equals(ModelSelection.LINEAR)) {
+                assertThat(md).contains("Architecture `linear`", "did not beat it on the selection slice");
+            } else {
+                assertThat(md).contains("Architecture `mmoe`");
+            }
         }
     }
 
