@@ -57,11 +57,12 @@ class TrainerTest {
 
     /**
      * The network against the ceiling and the two baselines on the generator's data. It clears 90 % of the
-     * ceiling and beats popularity beyond the bootstrap's doubt, but it does NOT beat the logistic regression
-     * once that is given explicit candidate interactions and item rates and chooses its settings on the same
-     * selection slice (measured: CART 0.781 against 0.807, PURCHASE 0.789 against 0.814, both differences
-     * outside the paired 95 % interval's reach of 0; see the README). What is asserted is what holds and would
-     * catch a broken network: it stays within 0.05 AUC of the logistic regression (and at 90 % of the ceiling).
+     * ceiling and beats popularity beyond the bootstrap's doubt; against the logistic regression (explicit candidate
+     * interactions and item rates, its settings chosen on the same selection slice) it is level within the noise
+     * since the network got the item rates and regularisation (2026-12-07: CART 0.796 against 0.807, −0.011
+     * [−0.023, +0.001]; PURCHASE 0.802 against 0.814, −0.012 [−0.026, +0.001]; before: 0.781 and 0.789, both beyond
+     * the interval). What is asserted would catch a broken or unregularised network with a margin over the seed
+     * spread: within 0.03 AUC of the logistic regression, at 90 % of the ceiling.
      */
     @Test
     void mmoeWithFunnelAndTargetAttentionReaches90PercentOfTheCeilingBeatsPopularityAndStaysNearTheLogisticRegression()
@@ -85,7 +86,7 @@ class TrainerTest {
                         .isGreaterThan(0);
                 assertThat(r.modelMinusBaseline().get("logistic_regression").estimate())
                         .as(r.stage() + ": model − logistic regression")
-                        .isGreaterThan(-0.05);
+                        .isGreaterThan(-0.03);
                 assertThat(r.fractionOfCeiling())
                         .as(r.stage() + " fraction of the ceiling")
                         .isGreaterThanOrEqualTo(0.9);
