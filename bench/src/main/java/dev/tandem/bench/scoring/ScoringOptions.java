@@ -2,10 +2,12 @@ package dev.tandem.bench.scoring;
 
 import dev.tandem.bench.ScenarioCommand;
 import dev.tandem.bench.cli.DurationConverter;
+import dev.tandem.model.zoo.ModelConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The flags of {@code tandem bench scoring}, apart from its runs so each file stays about one thing. */
@@ -143,4 +145,22 @@ abstract class ScoringOptions extends ScenarioCommand {
             defaultValue = "5",
             description = "Generator, request and model seed (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Model config JSON the --model architectures start from (absent fields take the defaults;"
+                    + " architecture, encoder, learning rate, batch, epochs and seed are the bench's), e.g."
+                    + " {\"itemRates\": false}.")
+    Path config;
+
+    /** The config the bench's models start from: --config, else the defaults. */
+    ModelConfig baseConfig(CommandLine cl) {
+        if (config == null) return ModelConfig.defaults();
+        try {
+            return ModelConfig.read(config);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new CommandLine.ParameterException(cl, "--config " + config + ": " + e.getMessage());
+        }
+    }
 }

@@ -137,7 +137,11 @@ public final class ScoringScenario extends ScoringOptions {
         if (perRecordSeconds == null) perRecordSeconds = quick ? 1.0 : 20.0;
     }
 
+    /** The config every --model starts from (--config, else the defaults), read when the flags are checked. */
+    private ModelConfig baseModel = ModelConfig.defaults();
+
     private void validate(CommandLine cl) {
+        baseModel = baseConfig(cl);
         if (requests < 10) throw new CommandLine.ParameterException(cl, "--requests must be >= 10, got " + requests);
         if (candidates < 1)
             throw new CommandLine.ParameterException(cl, "--candidates must be >= 1, got " + candidates);
@@ -208,7 +212,7 @@ public final class ScoringScenario extends ScoringOptions {
     private Map<String, Number> measureModel(
             BenchEnvironment env, ScoringWorkload w, Shared shared, String name, Path modelRoot) throws Exception {
         int dash = name.indexOf('-');
-        ModelConfig config = ModelConfig.defaults()
+        ModelConfig config = baseModel
                 .withName("bench-" + name)
                 .withArchitecture(name.substring(0, dash), name.substring(dash + 1))
                 .withTraining(0.003, 256, epochs, epochs, seed);
