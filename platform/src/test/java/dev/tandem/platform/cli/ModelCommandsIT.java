@@ -78,6 +78,42 @@ class ModelCommandsIT {
                 .as(card.toString())
                 .isTrue();
         assertThat(card.path("ceiling").path("CART").path("auc").asDouble()).isBetween(0.5, 1.0);
+        // the configured model against its linear part, the better kept
+        JsonNode selection = card.path("selection");
+        assertThat(selection.path("candidates")).hasSize(2);
+        assertThat(selection.path("kept").asText()).isIn("linear part", "configured");
+        assertThat(train.out()).contains("candidate 1/2: linear part", "kept: ");
+
+        // --search within a budget the first candidate already spends: the rest are listed, not trained
+        CliRun search = CliRun.run(
+                "train",
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "tiny",
+                "--version",
+                "searched",
+                "--horizon",
+                "10m",
+                "--search",
+                "--budget",
+                "1ms");
+        assertThat(search.exitCode()).as(search.err()).isZero();
+        JsonNode searched = new ObjectMapper()
+                .readTree(models.resolve("tiny")
+                        .resolve("searched")
+                        .resolve("model-card.json")
+                        .toFile())
+                .path("selection");
+        assertThat(searched.path("candidates")).hasSize(1);
+        assertThat(searched.path("kept").asText()).isEqualTo("linear part");
+        assertThat(searched.path("not_tried_budget_spent").toString()).contains("configured", "field attention");
 
         Path json = dir.resolve("eval.json");
         assertThat(card.path("funnel").path("horizon_ms").asLong()).isEqualTo(600_000L);
