@@ -28,8 +28,10 @@ public final class Calibration {
      * Fits the kept epoch's inverse temperatures on the rows [from, from + n) (the selection slice) and writes them
      * into the model's variables (so the exported graph outputs calibrated probabilities) and into {@code best}; says
      * what it did on {@code progress}.
+     *
+     * @return the calibrated predictions of those rows, as the exported model gives them
      */
-    static void apply(
+    static float[] apply(
             TrainingGraph g,
             ExampleSet data,
             Map<String, float[]> best,
@@ -50,12 +52,14 @@ public final class Calibration {
             if (best.containsKey(name)) best.put(name, new float[] {(float) scale[t]});
         }
         g.model.params().assign(g.session, best);
-        double after = Trainer.loss(data, Trainer.predict(g, data.features(), from, n, k), from);
+        float[] calibrated = Trainer.predict(g, data.features(), from, n, k);
+        double after = Trainer.loss(data, calibrated, from);
         StringBuilder line =
                 new StringBuilder("calibration (temperature scaling on the selection slice): inverse temperature");
         for (int t = 0; t < k; t++) line.append(String.format(Locale.ROOT, " %s %.3f", stages.get(t), scale[t]));
         progress.accept(line.append(String.format(Locale.ROOT, "; selection loss %.4f → %.4f", before, after))
                 .toString());
+        return calibrated;
     }
 
     /**

@@ -161,10 +161,7 @@ final class ModelCardMarkdown {
                     .append(String.join(" / ", stages))
                     .append(" | mean | − configured | selection loss | validation AUC | seconds | kept |\n");
             md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-            ModelSelection.Result base = o.candidates().stream()
-                    .filter(r -> r.label().equals(ModelSelection.CONFIGURED))
-                    .findFirst()
-                    .orElse(null);
+            ModelSelection.Result base = o.configured();
             for (ModelSelection.Result r : o.candidates()) {
                 md.append(String.format(
                         Locale.ROOT,

@@ -45,16 +45,21 @@ public final class ModelSelection {
 
     /** What was tried, what was kept, what the budget left out. */
     public record Outcome(List<Result> candidates, String kept, Duration budget, List<String> notTried) {
+        /** The configured model's figures, what every other candidate is compared with; null if it was not tried. */
+        public Result configured() {
+            return candidates.stream()
+                    .filter(r -> r.label().equals(CONFIGURED))
+                    .findFirst()
+                    .orElse(null);
+        }
+
         /** The card's {@code selection} section. */
         public Map<String, Object> toJson(List<String> stages) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("criterion", CRITERION);
             m.put("kept", kept);
             m.put("linear_part_kept", LINEAR.equals(kept));
-            Result base = candidates.stream()
-                    .filter(r -> r.label().equals(CONFIGURED))
-                    .findFirst()
-                    .orElse(null);
+            Result base = configured();
             List<Map<String, Object>> list = new ArrayList<>();
             for (Result r : candidates) {
                 Map<String, Object> c = new LinkedHashMap<>();

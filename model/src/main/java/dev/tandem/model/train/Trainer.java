@@ -178,7 +178,7 @@ public final class Trainer {
         boolean aux = g.nextCategory != null;
         List<Double> auxLossByEpoch = new ArrayList<>();
         if (aux) {
-            auxLossByEpoch.add(evaluateNextCategory(g, data, train, selection, 0, List.of())
+            auxLossByEpoch.add(NextCategoryReport.evaluate(g, data, train, selection, 0, List.of())
                     .crossEntropy()); // the untrained model
         }
         int[] order = new int[train];
@@ -253,7 +253,7 @@ public final class Trainer {
                         countPositives(col[1], col[2])));
             }
             if (aux) {
-                NextCategoryReport nc = evaluateNextCategory(g, data, train, selection, 0, List.of());
+                NextCategoryReport nc = NextCategoryReport.evaluate(g, data, train, selection, 0, List.of());
                 auxLossByEpoch.add(nc.crossEntropy());
                 line.append(String.format(
                         Locale.ROOT,
@@ -283,8 +283,7 @@ public final class Trainer {
             }
         }
         g.model.params().assign(g.session, best);
-        Calibration.apply(g, data, best, train, selection, stages, progress);
-        float[] psel = predict(g, data.features(), train, selection, k);
+        float[] psel = Calibration.apply(g, data, best, train, selection, stages, progress);
         double[] selectionAuc = new double[k];
         for (int t = 0; t < k; t++) {
             float[][] col = column(data, psel, t, train, selection);
@@ -310,7 +309,7 @@ public final class Trainer {
         }
         NextCategoryReport nextCategory = null;
         if (aux) {
-            nextCategory = evaluateNextCategory(
+            nextCategory = NextCategoryReport.evaluate(
                     g, data, data.trainCount(), data.validationCount(), config.nextCategoryWeight(), auxLossByEpoch);
             progress.accept(String.format(
                     Locale.ROOT,
@@ -443,82 +442,6 @@ public final class Trainer {
         } finally {
             Feeds.close(in);
         }
-    }
-
-    /** Rows per run when scoring the auxiliary head: its logits are as wide as the category vocabulary. */
-    static final int AUX_CHUNK = 256;
-
-    /**
-     * The auxiliary task on rows [from, from + n) with a next event. The majority class is the most
-     * frequent label of the fit rows (ties: the smaller bucket).
-     */
-    static NextCategoryReport evaluateNextCategory(
-            TrainingGraph g, ExampleSet data, int from, int n, double weight, List<Double> byEpoch) {
-        int classes = data.features().spec().feature(FeatureSpec.CAND_CATEGORY).vocabulary();
-        int[] next = data.nextCategory();
-        int train = data.fitCount();
-        int[] freq = new int[classes];
-        for (int i = 0; i < train; i++) {
-            if (next[i] > 0) {
-                freq[next[i]]++;
-            }
-        }
-        int majority = 1;
-        for (int c = 1; c < classes; c++) {
-            if (freq[c] > freq[majority]) {
-                majority = c;
-            }
-        }
-        long evaluated = 0;
-        long top1 = 0;
-        long top5 = 0;
-        long majorityHits = 0;
-        double ce = 0;
-        float[] logits = new float[AUX_CHUNK * classes];
-        for (int off = 0; off < n; off += AUX_CHUNK) {
-            int rows = Math.min(AUX_CHUNK, n - off);
-            Map<String, Tensor> in = Feeds.tensors(data.features(), from + off, rows);
-            try {
-                Session.Runner r = g.session.runner();
-                in.forEach((name, t) -> r.feed(g.model.inputs().get(name), t));
-                r.fetch(g.model.nextCategoryLogits());
-                try (Result res = r.run()) {
-                    ((TFloat32) res.get(0))
-                            .copyTo(DataBuffers.of(logits, false, false).slice(0, (long) rows * classes));
-                }
-            } finally {
-                Feeds.close(in);
-            }
-            for (int i = 0; i < rows; i++) {
-                int label = next[from + off + i];
-                if (label <= 0) {
-                    continue;
-                }
-                int base = i * classes;
-                float target = logits[base + label];
-                float max = Float.NEGATIVE_INFINITY;
-                int above = 0;
-                for (int c = 0; c < classes; c++) {
-                    float v = logits[base + c];
-                    max = Math.max(max, v);
-                    if (v > target) {
-                        above++;
-                    }
-                }
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    sum += Math.exp(logits[base + c] - max);
-                }
-                ce += max + Math.log(sum) - target;
-                evaluated++;
-                top1 += above == 0 ? 1 : 0;
-                top5 += above < 5 ? 1 : 0;
-                majorityHits += label == majority ? 1 : 0;
-            }
-        }
-        double e = evaluated == 0 ? Double.NaN : evaluated;
-        return new NextCategoryReport(
-                weight, classes, evaluated, top1 / e, top5 / e, majorityHits / e, ce / e, byEpoch);
     }
 
     /** P(reach stage) for rows [from, from + count) of {@code b}: float[count · K], stage-minor. */

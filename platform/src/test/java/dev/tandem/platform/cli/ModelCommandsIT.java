@@ -28,6 +28,28 @@ class ModelCommandsIT {
     @TempDir
     Path dir;
 
+    /** {@code tandem train} of a generated file into {@code models/tiny/<version>}, horizon 10m. */
+    private static CliRun train(Path events, Path config, Path models, String version, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "train",
+                "--data",
+                events.toString(),
+                "--format",
+                "events",
+                "--config",
+                config.toString(),
+                "--out",
+                models.toString(),
+                "--name",
+                "tiny",
+                "--version",
+                version,
+                "--horizon",
+                "10m"));
+        args.addAll(List.of(more));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void trainsATinyModelAndEvaluatesIt() throws Exception {
@@ -44,24 +66,7 @@ class ModelCommandsIT {
                         + " \"epochs\": 2, \"batchSize\": 128, \"learningRate\": 0.005}");
         Path models = dir.resolve("models");
 
-        CliRun train = CliRun.run(
-                "train",
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--config",
-                config.toString(),
-                "--out",
-                models.toString(),
-                "--name",
-                "tiny",
-                "--version",
-                "v1",
-                "--horizon",
-                "10m",
-                "--truth",
-                truth.toString());
+        CliRun train = train(events, config, models, "v1", "--truth", truth.toString());
 
         assertThat(train.exitCode()).as(train.err()).isZero();
         assertThat(train.out()).contains("epoch 1/2", "CART", "PURCHASE", "ceiling", "model written to");
@@ -85,25 +90,7 @@ class ModelCommandsIT {
         assertThat(train.out()).contains("candidate 1/2: linear part", "kept: ");
 
         // --search within a budget the first candidate already spends: the rest are listed, not trained
-        CliRun search = CliRun.run(
-                "train",
-                "--data",
-                events.toString(),
-                "--format",
-                "events",
-                "--config",
-                config.toString(),
-                "--out",
-                models.toString(),
-                "--name",
-                "tiny",
-                "--version",
-                "searched",
-                "--horizon",
-                "10m",
-                "--search",
-                "--budget",
-                "1ms");
+        CliRun search = train(events, config, models, "searched", "--search", "--budget", "1ms");
         assertThat(search.exitCode()).as(search.err()).isZero();
         JsonNode searched = new ObjectMapper()
                 .readTree(models.resolve("tiny")
