@@ -21,6 +21,7 @@ import dev.tandem.monitoring.core.DriftPartial;
 import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.GradedBatch;
 import dev.tandem.monitoring.core.OutcomeGrader;
+import dev.tandem.monitoring.core.UserOutcomes;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
 import dev.tandem.monitoring.streams.DriftProcessor;
@@ -28,6 +29,7 @@ import dev.tandem.monitoring.streams.MetricsInput;
 import dev.tandem.monitoring.streams.MetricsProcessor;
 import dev.tandem.monitoring.streams.OutcomeOutput;
 import dev.tandem.monitoring.streams.OutcomeProcessor;
+import dev.tandem.monitoring.streams.WriteBehindStore;
 import dev.tandem.schemas.ModelMetrics;
 import java.time.Duration;
 import java.util.List;
@@ -166,18 +168,24 @@ public final class MonitoringTopology {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(drain, "drain");
         StreamsBuilder b = new StreamsBuilder();
-        // Cached: a user touched several times within a commit interval (a burst of events, a prediction and its
-        // cart) reaches RocksDB and the changelog once, at the commit; exactly-once is unchanged.
-        b.addStateStore(Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(PENDING_STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
-        b.addStateStore(Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(TIMERS_STORE), Serdes.Bytes(), Serdes.ByteArray())
-                .withCachingEnabled());
-        // Written whenever the clock moves (most events): the cache sends one value per commit to the changelog.
-        b.addStateStore(
-                Stores.keyValueStoreBuilder(options.storeType().supplier(CLOCK_STORE), Serdes.String(), Serdes.Long())
-                        .withCachingEnabled());
+        // Write-behind: the outcome processor keeps users' states decoded and each changed one reaches RocksDB and the
+        // changelog once per commit (see WriteBehindStore); exactly-once is unchanged.
+        b.addStateStore(WriteBehindStore.builder(
+                Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(PENDING_STORE), Serdes.String(), Serdes.ByteArray()),
+                new WriteBehindStore.Codec<>(UserOutcomes::encode, UserOutcomes::decode),
+                OutcomeProcessor.CACHED_USERS));
+        // the processor mirrors the timer keys in memory: nothing to keep decoded
+        b.addStateStore(WriteBehindStore.builder(
+                Stores.keyValueStoreBuilder(
+                        options.storeType().supplier(TIMERS_STORE), Serdes.Bytes(), Serdes.ByteArray()),
+                WriteBehindStore.Codec.<byte[]>identity(),
+                0));
+        // Written whenever the clock moves (most events): one value per commit reaches the changelog.
+        b.addStateStore(WriteBehindStore.builder(
+                Stores.keyValueStoreBuilder(options.storeType().supplier(CLOCK_STORE), Serdes.String(), Serdes.Long()),
+                WriteBehindStore.Codec.<Long>identity(),
+                1));
         b.addStateStore(Stores.keyValueStoreBuilder(
                         options.storeType().supplier(TALLIES_STORE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled());

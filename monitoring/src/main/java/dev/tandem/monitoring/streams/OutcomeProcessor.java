@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -43,8 +42,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * The thin adapter around {@link OutcomeGrader}: raw bytes of {@code events}, {@code predictions} and, when read,
  * {@code predictions-shadow} (one task per partition of them all, keyed by user; a shadow prediction is one of a
  * challenger version, graded exactly like the active version's and only flagged on its outcomes), each user's {@link UserOutcomes} read from and written back to the
- * {@code pending-outcomes} store, and out one {@link PredictionOutcome} per graded candidate, keyed by user, and one
+ * {@code pending-outcomes} store (decoded; encoded once per commit, see {@link WriteBehindStore}), and out one {@link PredictionOutcome} per graded candidate, keyed by user, and one
  * {@link GradedBatch} per graded prediction, keyed by model version, for the figures.
  *
  * <ul>
@@ -71,8 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class OutcomeProcessor implements Processor<byte[], byte[], String, OutcomeOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeProcessor.class);
     private static final byte[] EMPTY = new byte[0];
-    /** Users whose decoded state a task keeps in memory (least recently used out). */
-    static final int CACHED_USERS = 5_000;
+    /** Users whose unchanged decoded state a task keeps in memory (least recently used out). */
+    public static final int CACHED_USERS = 5_000;
 
     private final OutcomeGrader grader;
     private final MonitoringTopics topics;
@@ -85,27 +82,16 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private final long horizonMs;
 
     private ProcessorContext<String, OutcomeOutput> context;
-    private KeyValueStore<String, byte[]> pending;
-    private KeyValueStore<Bytes, byte[]> timers;
-    private KeyValueStore<String, Long> clockStore;
+    private WriteBehindStore<String, UserOutcomes, byte[]> pending;
+    private WriteBehindStore<Bytes, byte[], byte[]> timers;
+    private WriteBehindStore<String, Long, Long> clockStore;
     private long clockMs = OutcomeGrader.NO_CLOCK;
     /**
      * The keys of {@code outcome-timers}, mirrored in memory in the same order (rebuilt from the store in
      * {@link #init}, after every restoration; kept in step by {@link #save}). The store stays the state; the mirror
-     * only spares a store iterator per clock move, which the caching layer makes cost as much as the cached keys.
+     * only spares a store iterator per clock move.
      */
     private final NavigableSet<Bytes> timerIndex = new TreeSet<>();
-    /**
-     * Users' states as last written to {@code pending-outcomes}, decoded, only to skip decoding: every change is
-     * still written to the store (see {@link #save}), and the cache is emptied in {@link #init} and {@link #close},
-     * around every restoration.
-     */
-    private final Map<String, UserOutcomes> decoded = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, UserOutcomes> eldest) {
-            return size() > CACHED_USERS;
-        }
-    };
 
     private long drainedEpoch;
     /** (model, version) → the newest request time read in this task, for the label lag. */
@@ -137,13 +123,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         this.pending = context.getStateStore(PENDING_STORE);
         this.timers = context.getStateStore(TIMERS_STORE);
         this.clockStore = context.getStateStore(CLOCK_STORE);
-        Long stored = clockStore.get(CLOCK_KEY);
+        Long stored = clockStore.value(CLOCK_KEY);
         clockMs = stored == null ? OutcomeGrader.NO_CLOCK : stored;
         timerIndex.clear();
-        decoded.clear();
-        try (KeyValueIterator<Bytes, byte[]> it = timers.all()) {
-            while (it.hasNext()) timerIndex.add(it.next().key);
-        }
+        timerIndex.addAll(timers.keys());
         // a drain requested before this task (re)started covers it too: its input was complete then
         drainedEpoch = 0;
         newestRequestMs.clear();
@@ -165,7 +148,6 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         metrics.taskClosed(context.taskId().toString());
         newestRequestMs.clear();
         timerIndex.clear();
-        decoded.clear();
     }
 
     @Override
@@ -216,7 +198,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         }
         if (e.eventTimeMs() > clockMs) {
             clockMs = e.eventTimeMs();
-            clockStore.put(CLOCK_KEY, clockMs);
+            clockStore.write(CLOCK_KEY, clockMs);
             fireTimers();
         }
     }
@@ -281,12 +263,11 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
             long armed = state.armedTimerMs();
             if (armed != Long.MAX_VALUE) {
                 Bytes k = timerKey(armed, user);
-                timers.delete(k);
+                timers.remove(k);
                 timerIndex.remove(k);
             }
-            pending.delete(user);
+            pending.remove(user);
         }
-        decoded.remove(user);
         metrics.prediction(PredictionFate.FORGOTTEN);
         LOG.debug("forgot user {}", user);
     }
@@ -299,7 +280,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
             String user = timerUser(k);
             UserOutcomes state = loadOrNull(user);
             if (state == null) { // defensive: an index entry without a user
-                timers.delete(k);
+                timers.remove(k);
                 timerIndex.remove(k);
                 continue;
             }
@@ -312,10 +293,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     private void answerDrain(long wallClockMs) {
         DrainSignal.Request r = drain.current();
         if (r == null || r.epoch() <= drainedEpoch) return;
-        List<String> users = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = pending.all()) {
-            while (it.hasNext()) users.add(it.next().key);
-        }
+        List<String> users = pending.keys();
         int graded = 0;
         for (String user : users) {
             UserOutcomes state = loadOrNull(user);
@@ -338,13 +316,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
     }
 
     private UserOutcomes loadOrNull(String user) {
-        UserOutcomes state = decoded.get(user);
-        if (state != null) return state;
-        byte[] stored = pending.get(user);
-        if (stored == null) return null;
-        state = UserOutcomes.decode(stored);
-        decoded.put(user, state);
-        return state;
+        return pending.value(user);
     }
 
     /** Writes the user's state back and moves its timer in the index if its next time changed. */
@@ -354,22 +326,20 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         if (next != armed) {
             if (armed != Long.MAX_VALUE) {
                 Bytes k = timerKey(armed, user);
-                timers.delete(k);
+                timers.remove(k);
                 timerIndex.remove(k);
             }
             if (next != Long.MAX_VALUE) {
                 Bytes k = timerKey(next, user);
-                timers.put(k, EMPTY);
+                timers.write(k, EMPTY);
                 timerIndex.add(k);
             }
             state.armedTimerMs(next);
         }
         if (state.isEmpty()) {
-            pending.delete(user);
-            decoded.remove(user);
+            pending.remove(user);
         } else {
-            pending.put(user, state.encode());
-            decoded.put(user, state);
+            pending.write(user, state);
         }
     }
 

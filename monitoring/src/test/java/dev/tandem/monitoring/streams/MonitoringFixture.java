@@ -34,7 +34,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * One TopologyTestDriver over the monitoring topology: funnel VIEW → CART → PURCHASE, horizon 30 min, grace 5 min.
@@ -203,12 +203,16 @@ final class MonitoringFixture implements AutoCloseable {
         shadow.pipeInput(user, prediction(requestId, user, requestTimeMs, version, scores));
     }
 
-    KeyValueStore<String, byte[]> pendingStore() {
-        return driver.getKeyValueStore(MonitoringNames.PENDING_STORE);
+    /** As of the last commit, which the driver makes after every input record (getStateStore refuses a read-only
+     * key-value store). */
+    @SuppressWarnings("unchecked")
+    ReadOnlyKeyValueStore<String, byte[]> pendingStore() {
+        return (WriteBehindStore<String, ?, byte[]>) driver.getAllStateStores().get(MonitoringNames.PENDING_STORE);
     }
 
-    KeyValueStore<Object, byte[]> timersStore() {
-        return driver.getKeyValueStore(MonitoringNames.TIMERS_STORE);
+    @SuppressWarnings("unchecked")
+    ReadOnlyKeyValueStore<Object, byte[]> timersStore() {
+        return (WriteBehindStore<Object, ?, byte[]>) driver.getAllStateStores().get(MonitoringNames.TIMERS_STORE);
     }
 
     double counter(String name, String tag, String value) {
