@@ -17,10 +17,12 @@ import static dev.tandem.monitoring.MonitoringNames.TIMERS_STORE;
 
 import dev.tandem.features.funnel.Funnel;
 import dev.tandem.features.validation.EventValidator;
+import dev.tandem.monitoring.core.DriftCounts;
 import dev.tandem.monitoring.core.DriftPartial;
 import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.GradedBatch;
 import dev.tandem.monitoring.core.OutcomeGrader;
+import dev.tandem.monitoring.core.StageTally;
 import dev.tandem.monitoring.core.UserOutcomes;
 import dev.tandem.monitoring.metrics.MonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
@@ -30,10 +32,12 @@ import dev.tandem.monitoring.streams.MetricsProcessor;
 import dev.tandem.monitoring.streams.OutcomeOutput;
 import dev.tandem.monitoring.streams.OutcomeProcessor;
 import dev.tandem.monitoring.streams.WriteBehindStore;
+import dev.tandem.monitoring.streams.WriteBehindStore.Codec;
 import dev.tandem.schemas.ModelMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -44,6 +48,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -168,34 +173,32 @@ public final class MonitoringTopology {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(drain, "drain");
         StreamsBuilder b = new StreamsBuilder();
-        // Write-behind: the outcome processor keeps users' states decoded and each changed one reaches RocksDB and the
-        // changelog once per commit (see WriteBehindStore); exactly-once is unchanged.
-        b.addStateStore(WriteBehindStore.builder(
-                Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(PENDING_STORE), Serdes.String(), Serdes.ByteArray()),
-                new WriteBehindStore.Codec<>(UserOutcomes::encode, UserOutcomes::decode),
+        // Write-behind (see WriteBehindStore): the processors keep values decoded, and each changed one reaches
+        // RocksDB and the changelog once per commit, encoded then; exactly-once is unchanged.
+        Codec<byte[], byte[]> asIs = Codec.identity();
+        Codec<DriftCounts, byte[]> driftCounts = new Codec<>(DriftCounts::encode, DriftCounts::decode);
+        b.addStateStore(writeBehind(
+                options,
+                PENDING_STORE,
+                Serdes.String(),
+                new Codec<>(UserOutcomes::encode, UserOutcomes::decode),
                 OutcomeProcessor.CACHED_USERS));
         // the processor mirrors the timer keys in memory: nothing to keep decoded
-        b.addStateStore(WriteBehindStore.builder(
-                Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(TIMERS_STORE), Serdes.Bytes(), Serdes.ByteArray()),
-                WriteBehindStore.Codec.<byte[]>identity(),
-                0));
-        // Written whenever the clock moves (most events): one value per commit reaches the changelog.
+        b.addStateStore(writeBehind(options, TIMERS_STORE, Serdes.Bytes(), asIs, 0));
+        // written whenever the clock moves (most events): one value per commit reaches the changelog
         b.addStateStore(WriteBehindStore.builder(
                 Stores.keyValueStoreBuilder(options.storeType().supplier(CLOCK_STORE), Serdes.String(), Serdes.Long()),
-                WriteBehindStore.Codec.<Long>identity(),
+                Codec.<Long>identity(),
                 1));
-        b.addStateStore(Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(TALLIES_STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
-        // Written on every prediction read (of a version with a reference), emptied every metrics.interval.
-        b.addStateStore(Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(DRIFT_PARTIALS_STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
-        b.addStateStore(Stores.keyValueStoreBuilder(
-                        options.storeType().supplier(DRIFT_STORE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
+        b.addStateStore(writeBehind(
+                options,
+                TALLIES_STORE,
+                Serdes.String(),
+                new Codec<>(StageTally::encode, StageTally::decode),
+                MetricsProcessor.CACHED_TALLIES));
+        // written on every prediction read, emptied every metrics.interval
+        b.addStateStore(writeBehind(options, DRIFT_PARTIALS_STORE, Serdes.String(), driftCounts, 1_000));
+        b.addStateStore(writeBehind(options, DRIFT_STORE, Serdes.String(), driftCounts, 1_000));
 
         EventValidator validator =
                 new EventValidator(options.maxIdLength(), options.maxClockSkew().toMillis());
@@ -276,5 +279,13 @@ public final class MonitoringTopology {
             }
         }
         throw new IllegalStateException("no " + OUTCOME_PROCESSOR + " in the topology");
+    }
+
+    private static <K, V> StoreBuilder<WriteBehindStore<K, V, byte[]>> writeBehind(
+            Options options, String name, Serde<K> keys, Codec<V, byte[]> codec, int cachedValues) {
+        return WriteBehindStore.builder(
+                Stores.keyValueStoreBuilder(options.storeType().supplier(name), keys, Serdes.ByteArray()),
+                codec,
+                cachedValues);
     }
 }

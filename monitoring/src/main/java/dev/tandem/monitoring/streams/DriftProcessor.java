@@ -13,20 +13,14 @@ import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.topics.ProbeRequests;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Counts every prediction as it is read (not when it is graded, a horizon later): per stage the candidates'
@@ -48,10 +42,9 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     private final DriftReferences references;
     private final long windowMs;
     private final Duration interval;
-    private final Map<String, DriftCounts> decoded = new HashMap<>();
 
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, byte[]> store;
+    private WriteBehindStore<String, DriftCounts, byte[]> store;
 
     public DriftProcessor(
             MonitoringTopics topics,
@@ -71,7 +64,6 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(DRIFT_PARTIALS_STORE);
-        decoded.clear();
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::flush);
     }
 
@@ -94,13 +86,9 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
                         MetricKey.ALL_STAGES,
                         MetricKey.windowStart(p.getRequestTime().toEpochMilli(), windowMs))
                 .encode();
-        DriftCounts counts = decoded.get(key);
-        if (counts == null) {
-            byte[] stored = store.get(key);
-            counts = stored == null ? new DriftCounts() : DriftCounts.decode(stored);
-            decoded.put(key, counts);
-        }
-        if (count(p, ref, counts)) store.put(key, counts.encode());
+        DriftCounts counts = store.value(key);
+        if (counts == null) counts = new DriftCounts();
+        if (count(p, ref, counts)) store.write(key, counts);
     }
 
     /** Adds one prediction's values (without a reference, its probabilities as read only); false when it had none. */
@@ -129,25 +117,12 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     }
 
     void flush(long wallClockMs) {
-        List<KeyValue<String, byte[]>> all = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                all.add(KeyValue.pair(kv.key, kv.value));
-            }
-        }
-        for (KeyValue<String, byte[]> kv : all) {
-            MetricKey key = MetricKey.decode(kv.key);
-            DriftPartial partial = new DriftPartial(key, DriftCounts.decode(kv.value));
+        for (String k : store.keys()) {
+            MetricKey key = MetricKey.decode(k);
+            DriftPartial partial = new DriftPartial(key, store.value(k));
             context.forward(
                     new Record<>(MetricKey.modelKey(key.model(), key.version()), partial.encode(), wallClockMs));
-            store.delete(kv.key);
+            store.remove(k);
         }
-        decoded.clear();
-    }
-
-    @Override
-    public void close() {
-        decoded.clear();
     }
 }

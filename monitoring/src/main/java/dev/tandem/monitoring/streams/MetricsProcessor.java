@@ -21,18 +21,14 @@ import dev.tandem.schemas.ReliabilityBin;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Adds every outcome of a model version (they arrive routed by model and version, a graded prediction's candidates
@@ -45,31 +41,24 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * predictions as read, and their PSI against the version's {@link DriftReference}), and the gauges. Windows more than {@code retention} older than the newest are forgotten
  * (their last figures stay on the topic).
  *
- * <p>Every update is written to the store (exactly once with the input), once per batch and tally: a batch is one
- * input record, and Streams commits only between records, so the store holds all it read at every commit; decoded
- * tallies are cached in memory
- * only to skip decoding. The cache and the set of changed keys are emptied in {@link #init} and {@link #close},
- * around every restoration, and everything is published once after a (re)start.
+ * <p>Tallies and drift counts are kept decoded in {@link WriteBehindStore}s: each changed one is encoded and written
+ * (exactly once with the input) once per commit, not once per batch. The set of changed keys is emptied in
+ * {@link #init} and {@link #close}, around every restoration, and everything is published once after a (re)start.
  */
 public final class MetricsProcessor implements Processor<String, MetricsInput, String, ModelMetrics> {
-    static final int CACHED_TALLIES = 10_000;
+    /** Tallies (per version, stage and window) a task keeps decoded while unchanged. */
+    public static final int CACHED_TALLIES = 10_000;
 
     private final long windowMs;
     private final long retentionMs;
     private final Duration interval;
     private final MonitoringMetrics metrics;
     private final DriftReferences references;
-    private final Map<String, StageTally> decoded = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, StageTally> eldest) {
-            return size() > CACHED_TALLIES;
-        }
-    };
     private final Set<String> changed = new LinkedHashSet<>();
 
     private ProcessorContext<String, ModelMetrics> context;
-    private KeyValueStore<String, byte[]> store;
-    private KeyValueStore<String, byte[]> driftStore;
+    private WriteBehindStore<String, StageTally, byte[]> store;
+    private WriteBehindStore<String, DriftCounts, byte[]> driftStore;
     private boolean publishAll;
 
     public MetricsProcessor(Duration window, Duration retention, Duration interval, MonitoringMetrics metrics) {
@@ -95,7 +84,6 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         this.context = context;
         this.store = context.getStateStore(TALLIES_STORE);
         this.driftStore = context.getStateStore(DRIFT_STORE);
-        decoded.clear();
         changed.clear();
         publishAll = true;
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::publish);
@@ -115,10 +103,10 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         MetricKey k = partial.key();
         for (long start : new long[] {k.windowStartMs(), MetricKey.TOTAL}) {
             MetricKey key = new MetricKey(k.model(), k.version(), MetricKey.ALL_STAGES, start);
-            byte[] stored = driftStore.get(key.encode());
-            DriftCounts counts = stored == null ? new DriftCounts() : DriftCounts.decode(stored);
+            DriftCounts counts = driftStore.value(key.encode());
+            if (counts == null) counts = new DriftCounts();
             counts.merge(partial.counts());
-            driftStore.put(key.encode(), counts.encode());
+            driftStore.write(key.encode(), counts);
             for (String stage : stages(counts)) changed.add(key.withStage(stage).encode());
         }
     }
@@ -132,25 +120,20 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
                 String key = new MetricKey(b.model(), b.version(), b.stages().get(k), start).encode();
                 StageTally t = tally(key);
                 for (GradedBatch.Entry e : b.entries()) t.add(e.probabilities()[k], e.reached()[k], e.censored());
-                store.put(key, t.encode());
+                store.write(key, t);
                 changed.add(key);
             }
         }
     }
 
     private StageTally tally(String key) {
-        StageTally t = decoded.get(key);
-        if (t == null) {
-            byte[] stored = store.get(key);
-            t = stored == null ? new StageTally() : StageTally.decode(stored);
-            decoded.put(key, t);
-        }
-        return t;
+        StageTally t = store.value(key);
+        return t == null ? new StageTally() : t;
     }
 
     void publish(long wallClockMs) {
-        List<String> keys = keys(store);
-        List<String> driftKeys = keys(driftStore);
+        List<String> keys = store.keys();
+        List<String> driftKeys = driftStore.keys();
         long newest = Long.MIN_VALUE;
         for (String k : keys) newest = Math.max(newest, windowOf(k));
         for (String k : driftKeys) newest = Math.max(newest, windowOf(k));
@@ -158,7 +141,7 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
             changed.addAll(keys);
             for (String k : driftKeys) {
                 MetricKey m = MetricKey.decode(k);
-                for (String stage : stages(DriftCounts.decode(driftStore.get(k)))) {
+                for (String stage : stages(driftStore.value(k))) {
                     changed.add(m.withStage(stage).encode());
                 }
             }
@@ -166,11 +149,12 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         }
         for (String k : changed) {
             MetricKey key = MetricKey.decode(k);
-            byte[] drift = driftStore.get(key.withStage(MetricKey.ALL_STAGES).encode());
+            DriftCounts drift =
+                    driftStore.value(key.withStage(MetricKey.ALL_STAGES).encode());
             ModelMetrics m = figures(
                     key,
                     tally(k),
-                    drift == null ? null : DriftCounts.decode(drift),
+                    drift,
                     drift == null ? null : references.find(key.model(), key.version()),
                     windowMs,
                     wallClockMs);
@@ -179,13 +163,10 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         }
         changed.clear();
         for (String k : keys) {
-            if (expired(k, newest)) {
-                store.delete(k);
-                decoded.remove(k);
-            }
+            if (expired(k, newest)) store.remove(k);
         }
         for (String k : driftKeys) {
-            if (expired(k, newest)) driftStore.delete(k);
+            if (expired(k, newest)) driftStore.remove(k);
         }
     }
 
@@ -194,14 +175,6 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
         Set<String> stages = new LinkedHashSet<>(counts.read().keySet());
         stages.addAll(counts.scores().keySet());
         return stages;
-    }
-
-    private static List<String> keys(KeyValueStore<String, byte[]> s) {
-        List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = s.all()) {
-            while (it.hasNext()) keys.add(it.next().key);
-        }
-        return keys;
     }
 
     /** The window start of a key, {@link Long#MIN_VALUE} for the total. */
@@ -294,7 +267,6 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
 
     @Override
     public void close() {
-        decoded.clear();
         changed.clear();
     }
 }

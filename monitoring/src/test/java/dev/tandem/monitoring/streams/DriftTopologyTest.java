@@ -179,9 +179,7 @@ class DriftTopologyTest {
                 .as("no outcome yet: no figures gauges")
                 .isEmpty();
 
-        assertThat(fx.driver
-                        .getKeyValueStore(MonitoringNames.DRIFT_PARTIALS_STORE)
-                        .approximateNumEntries())
+        assertThat(fx.store(MonitoringNames.DRIFT_PARTIALS_STORE).approximateNumEntries())
                 .as("partials are sent and deleted every interval")
                 .isZero();
         fx.driver.advanceWallClockTime(Duration.ofSeconds(10));

@@ -203,16 +203,21 @@ final class MonitoringFixture implements AutoCloseable {
         shadow.pipeInput(user, prediction(requestId, user, requestTimeMs, version, scores));
     }
 
-    /** As of the last commit, which the driver makes after every input record (getStateStore refuses a read-only
-     * key-value store). */
-    @SuppressWarnings("unchecked")
     ReadOnlyKeyValueStore<String, byte[]> pendingStore() {
-        return (WriteBehindStore<String, ?, byte[]>) driver.getAllStateStores().get(MonitoringNames.PENDING_STORE);
+        return store(MonitoringNames.PENDING_STORE);
     }
 
-    @SuppressWarnings("unchecked")
     ReadOnlyKeyValueStore<Object, byte[]> timersStore() {
-        return (WriteBehindStore<Object, ?, byte[]>) driver.getAllStateStores().get(MonitoringNames.TIMERS_STORE);
+        return store(MonitoringNames.TIMERS_STORE);
+    }
+
+    /**
+     * One of the app's write-behind stores as of the last commit, which the driver makes after every input record
+     * ({@code getStateStore} refuses a read-only key-value store).
+     */
+    @SuppressWarnings("unchecked")
+    <K> ReadOnlyKeyValueStore<K, byte[]> store(String name) {
+        return (WriteBehindStore<K, ?, byte[]>) driver.getAllStateStores().get(name);
     }
 
     double counter(String name, String tag, String value) {
