@@ -48,9 +48,14 @@ public final class WriteBehindStore<K, V, S> extends WrappedStateStore<KeyValueS
 
     private final Codec<V, S> codec;
     private final int cachedValues;
-    /** Written since the last commit, not yet in the store; a null value is a delete. */
-    private final Map<K, V> dirty = new HashMap<>();
-    /** Decoded values equal to the store's, least recently used out, at most {@link #cachedValues}. */
+    /** Marks a key removed since the last commit in {@link #dirty}. */
+    private static final Object REMOVED = new Object();
+    /** Written (a V) or removed ({@link #REMOVED}) since the last commit, not yet in the store. */
+    private final Map<K, Object> dirty = new HashMap<>();
+    /**
+     * Decoded values as the store holds them, least recently used out, at most {@link #cachedValues}; an entry of a
+     * dirty key is stale but never read, since {@link #dirty} is looked at first, and the commit replaces it.
+     */
     private final Map<K, V> clean;
 
     WriteBehindStore(KeyValueStore<K, S> store, Codec<V, S> codec, int cachedValues) {
@@ -76,8 +81,10 @@ public final class WriteBehindStore<K, V, S> extends WrappedStateStore<KeyValueS
     }
 
     /** The value, decoded: this thread's newest write, else the store's. */
+    @SuppressWarnings("unchecked")
     public V value(K key) {
-        if (dirty.containsKey(key)) return dirty.get(key);
+        Object d = dirty.get(key);
+        if (d != null) return d == REMOVED ? null : (V) d;
         V v = clean.get(key);
         if (v != null) return v;
         S stored = wrapped().get(key);
@@ -93,12 +100,10 @@ public final class WriteBehindStore<K, V, S> extends WrappedStateStore<KeyValueS
      */
     public void write(K key, V value) {
         dirty.put(key, Objects.requireNonNull(value, "value"));
-        clean.remove(key);
     }
 
     public void remove(K key) {
-        dirty.put(key, null);
-        clean.remove(key);
+        dirty.put(key, REMOVED);
     }
 
     /** Every key, this thread's writes included (they are written to the store first). */
@@ -119,12 +124,15 @@ public final class WriteBehindStore<K, V, S> extends WrappedStateStore<KeyValueS
     private void writeDirty() {
         if (dirty.isEmpty()) return;
         KeyValueStore<K, S> store = wrapped();
-        for (Map.Entry<K, V> e : dirty.entrySet()) {
-            if (e.getValue() == null) {
+        for (Map.Entry<K, Object> e : dirty.entrySet()) {
+            if (e.getValue() == REMOVED) {
                 store.delete(e.getKey());
+                clean.remove(e.getKey());
             } else {
-                store.put(e.getKey(), codec.encode().apply(e.getValue()));
-                if (cachedValues > 0) clean.put(e.getKey(), e.getValue());
+                @SuppressWarnings("unchecked")
+                V v = (V) e.getValue();
+                store.put(e.getKey(), codec.encode().apply(v));
+                if (cachedValues > 0) clean.put(e.getKey(), v);
             }
         }
         dirty.clear();
