@@ -9,14 +9,10 @@ import dev.tandem.features.FeaturesApp;
 import dev.tandem.features.FeaturesConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.ReplicaInfo;
@@ -38,8 +34,8 @@ public final class FeaturesScale implements AutoCloseable {
     private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(10);
 
     /**
-     * @param storeBytes the {@code user-sequences} RocksDB files on disk after the run (the app closed, memtables
-     *     flushed)
+     * @param store the {@code user-sequences} RocksDB stores after the run (the app closed, memtables flushed): as left,
+     *     fully compacted, and their live entries' bytes
      * @param changelogBytes the store's changelog on the broker, as written (compaction may not have run yet)
      * @param restoreSeconds a fresh instance with an empty state dir: start → ready (every store restored)
      * @param standbyCatchUpSeconds a second instance with standby replicas: start → its standbys within one record of
@@ -53,7 +49,7 @@ public final class FeaturesScale implements AutoCloseable {
     public record Result(
             int users,
             double eventsPerSec,
-            long storeBytes,
+            StoreFootprint store,
             long changelogBytes,
             double restoreSeconds,
             long restoredRecords,
@@ -96,11 +92,20 @@ public final class FeaturesScale implements AutoCloseable {
                 .run(Kind.REAL, input, end, FeaturesConfig.defaults().commitIntervalMs())
                 .eventsPerSec();
         FeaturesConfig ran = throughput.lastConfig();
-        long store = storeBytes(ran.stateDir());
+        StoreFootprint store = StoreFootprint.of(ran.stateDir(), USER_SEQUENCES_STORE);
         long changelog = changelogBytes(ran.applicationId() + "-" + USER_SEQUENCES_STORE + "-changelog");
         ctx.say(
-                "    state: user-sequences store %,d bytes on disk (%.0f per user), changelog %,d bytes as written (%.0f per user)",
-                store, (double) store / users, changelog, (double) changelog / users);
+                "    state: user-sequences store %,d bytes on disk as left (%.0f per user), %,d fully compacted (%.0f), live"
+                        + " entries %,d bytes (%.0f, %,d entries); changelog %,d bytes as written (%.0f per user)",
+                store.asLeftBytes(),
+                (double) store.asLeftBytes() / users,
+                store.compactedBytes(),
+                (double) store.compactedBytes() / users,
+                store.liveBytes(),
+                (double) store.liveBytes() / users,
+                store.entries(),
+                changelog,
+                (double) changelog / users);
 
         FeaturesConfig withStandby = ran.with(Map.of(FeaturesConfig.STREAMS_PREFIX + "num.standby.replicas", "1"));
         FeaturesApp active = start(withStandby);
@@ -184,24 +189,6 @@ public final class FeaturesScale implements AutoCloseable {
             if (System.nanoTime() > deadline)
                 throw new IllegalStateException("waited " + RESTORE_TIMEOUT.toMinutes() + " min for " + what);
             Thread.sleep(5);
-        }
-    }
-
-    /** The files of the {@code user-sequences} RocksDB stores under a state dir, every task's. */
-    static long storeBytes(Path stateDir) {
-        String marker = "rocksdb" + java.io.File.separator + USER_SEQUENCES_STORE;
-        try (Stream<Path> files = Files.walk(stateDir)) {
-            return files.filter(f -> f.toString().contains(marker) && Files.isRegularFile(f))
-                    .mapToLong(f -> {
-                        try {
-                            return Files.size(f);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    })
-                    .sum();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

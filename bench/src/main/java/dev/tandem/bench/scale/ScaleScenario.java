@@ -268,7 +268,11 @@ public final class ScaleScenario extends ScenarioCommand {
         CheckpointStats c = l.checkpoints();
         m.put("events_per_sec_" + n, Math.round(f.eventsPerSec()));
         m.put("predictions_per_sec_" + n, Math.round(size.scoring().predictionsPerSec()));
-        m.put("store_bytes_per_user_" + n, Math.round((double) f.storeBytes() / n));
+        m.put("store_bytes_per_user_" + n, Math.round((double) f.store().asLeftBytes() / n));
+        m.put(
+                "store_compacted_bytes_per_user_" + n,
+                Math.round((double) f.store().compactedBytes() / n));
+        m.put("store_live_bytes_per_user_" + n, Math.round((double) f.store().liveBytes() / n));
         m.put("changelog_bytes_per_user_" + n, Math.round((double) f.changelogBytes() / n));
         m.put("p50_latency_ms_" + n, l.p50Ms());
         m.put("p99_latency_ms_" + n, l.p99Ms());
@@ -322,7 +326,7 @@ public final class ScaleScenario extends ScenarioCommand {
                     l.p99Ms(),
                     c == null ? "?" : String.format(Locale.ROOT, "%.0f", c.durationP99Ms()),
                     c == null ? "?" : String.format(Locale.ROOT, "%,.0f", c.checkpointedBytesAvg()),
-                    Math.round((double) s.features().storeBytes() / n),
+                    Math.round((double) s.features().store().asLeftBytes() / n),
                     s.features().restoreSeconds(),
                     s.features().promotionSeconds(),
                     l.featuresLoadSeconds(),
