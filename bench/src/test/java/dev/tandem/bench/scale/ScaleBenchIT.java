@@ -21,6 +21,8 @@ class ScaleBenchIT {
         "events_per_sec_",
         "predictions_per_sec_",
         "store_bytes_per_user_",
+        "store_compacted_bytes_per_user_",
+        "store_live_bytes_per_user_",
         "changelog_bytes_per_user_",
         "checkpoint_bytes_",
         "checkpoint_state_bytes_",
@@ -75,6 +77,12 @@ class ScaleBenchIT {
                 assertThat(m.has(key + n)).as(key + n + " in " + m).isTrue();
                 assertThat(m.path(key + n).asDouble()).as(key + n).isPositive();
             }
+            // an entry is at least a user id ("s" and digits) and a sequence of 800 / n events
+            assertThat(m.path("store_live_bytes_per_user_" + n).asLong())
+                    .as("live bytes per user at " + n)
+                    .isGreaterThan(10)
+                    .isLessThanOrEqualTo(
+                            m.path("store_compacted_bytes_per_user_" + n).asLong());
         }
         assertThat(m.path("events_per_sec_ratio_160_to_40").asDouble())
                 .isCloseTo(
