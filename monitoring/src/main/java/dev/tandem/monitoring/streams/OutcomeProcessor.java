@@ -258,7 +258,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
      * only. One on the shadow topic is obeyed all the same.
      */
     private void forget(String user) {
-        UserOutcomes state = loadOrNull(user);
+        UserOutcomes state = pending.value(user);
         if (state != null) {
             long armed = state.armedTimerMs();
             if (armed != Long.MAX_VALUE) {
@@ -278,7 +278,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         List<Bytes> due = new ArrayList<>(timerIndex.headSet(timerKey(clockMs, null), true));
         for (Bytes k : due) {
             String user = timerUser(k);
-            UserOutcomes state = loadOrNull(user);
+            UserOutcomes state = pending.value(user);
             if (state == null) { // defensive: an index entry without a user
                 timers.remove(k);
                 timerIndex.remove(k);
@@ -296,7 +296,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         List<String> users = pending.keys();
         int graded = 0;
         for (String user : users) {
-            UserOutcomes state = loadOrNull(user);
+            UserOutcomes state = pending.value(user);
             if (state == null || state.pending().isEmpty()) continue;
             List<Outcome> out = grader.drain(state, r.completeUntilMs());
             graded += out.size();
@@ -311,12 +311,8 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
 
     /** The user's state, empty if none; a change to it counts once {@link #save}d. */
     private UserOutcomes load(String user) {
-        UserOutcomes state = loadOrNull(user);
+        UserOutcomes state = pending.value(user);
         return state == null ? new UserOutcomes() : state;
-    }
-
-    private UserOutcomes loadOrNull(String user) {
-        return pending.value(user);
     }
 
     /** Writes the user's state back and moves its timer in the index if its next time changed. */
