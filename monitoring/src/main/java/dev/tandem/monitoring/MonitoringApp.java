@@ -7,6 +7,7 @@ import dev.tandem.monitoring.http.MonitoringHttpServer;
 import dev.tandem.monitoring.metrics.MicrometerMonitoringMetrics;
 import dev.tandem.monitoring.streams.DrainSignal;
 import dev.tandem.schemas.config.AppMain;
+import dev.tandem.schemas.kafka.StreamThreadFailures;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -96,7 +97,12 @@ public final class MonitoringApp implements AutoCloseable {
             }
         });
         ks.setStateListener((now, before) -> LOG.info("monitoring streams state {} -> {}", before, now));
+        StreamThreadFailures failures = StreamThreadFailures.defaults();
         ks.setUncaughtExceptionHandler(e -> {
+            if (failures.replaceThread(e)) {
+                LOG.warn("monitoring stream thread failed on a transient error; replacing it (tasks restored)", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
             LOG.error("monitoring stream thread failed; shutting the client down", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });

@@ -11,6 +11,7 @@ import dev.tandem.features.http.FeaturesHttpServer;
 import dev.tandem.features.http.StreamsFeatureLookup;
 import dev.tandem.features.metrics.MicrometerFeatureMetrics;
 import dev.tandem.schemas.config.AppMain;
+import dev.tandem.schemas.kafka.StreamThreadFailures;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -97,7 +98,12 @@ public final class FeaturesApp implements AutoCloseable {
             }
         });
         ks.setStateListener((now, before) -> LOG.info("features streams state {} -> {}", before, now));
+        StreamThreadFailures failures = StreamThreadFailures.defaults();
         ks.setUncaughtExceptionHandler(e -> {
+            if (failures.replaceThread(e)) {
+                LOG.warn("features stream thread failed on a transient error; replacing it (tasks restored)", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
             LOG.error("features stream thread failed; shutting the client down", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
