@@ -1,6 +1,7 @@
 package dev.tandem.features;
 
 import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.features.streams.CompactStoreConfig;
 import dev.tandem.features.streams.TtlClock;
 import dev.tandem.schemas.config.Durations;
 import dev.tandem.schemas.config.Settings;
@@ -123,6 +124,7 @@ public record FeaturesConfig(
         // Changelogs (sequence encodings), user-features (50 events each) and the repartition topic compress well:
         // lz4 cuts what the broker writes per event several times over for little CPU (tandem bench features).
         d.put(STREAMS_PREFIX + "producer.compression.type", "lz4");
+        d.put(STREAMS_PREFIX + "rocksdb.config.setter", CompactStoreConfig.class.getName());
         DEFAULTS = java.util.Collections.unmodifiableMap(d);
     }
 

@@ -92,7 +92,9 @@ public final class FeaturesScale implements AutoCloseable {
                 .run(Kind.REAL, input, end, FeaturesConfig.defaults().commitIntervalMs())
                 .eventsPerSec();
         FeaturesConfig ran = throughput.lastConfig();
-        StoreFootprint store = StoreFootprint.of(ran.stateDir(), USER_SEQUENCES_STORE);
+        Map<String, Object> streamsConfig = new java.util.HashMap<>();
+        ran.streamsProperties().forEach((k, v) -> streamsConfig.put(k.toString(), v));
+        StoreFootprint store = StoreFootprint.of(ran.stateDir(), USER_SEQUENCES_STORE, streamsConfig);
         long changelog = changelogBytes(ran.applicationId() + "-" + USER_SEQUENCES_STORE + "-changelog");
         ctx.say(
                 "    state: user-sequences store %,d bytes on disk as left (%.0f per user), %,d fully compacted (%.0f), live"

@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.rocksdb.CompactionStyle;
 import org.rocksdb.CompressionType;
 import org.rocksdb.InfoLogLevel;
@@ -25,7 +29,8 @@ import org.rocksdb.RocksIterator;
  * rewritten at every event) sits anywhere in that range when a run ends.
  *
  * <p>Measured on a copy of each store directory, so the app's own state is never changed; the copy is opened with
- * Streams' settings (universal compaction, no compression), so the compacted files are those the app would write.
+ * Streams' settings (universal compaction, no compression) and then the app's {@code rocksdb.config.setter}, if it
+ * has one (the features app's {@code CompactStoreConfig}), so the compacted files are those the app would write.
  *
  * @param asLeftBytes every file of the store directories, as the app left them
  * @param compactedBytes the same after {@code compactRange} over each store, the info logs excluded
@@ -34,8 +39,13 @@ import org.rocksdb.RocksIterator;
  */
 public record StoreFootprint(long asLeftBytes, long compactedBytes, long liveBytes, long entries) {
 
-    /** Every {@code rocksdb/<store>} directory under {@code stateDir} (one per task). */
+    /** Every {@code rocksdb/<store>} directory under {@code stateDir} (one per task), with Streams' plain settings. */
     public static StoreFootprint of(Path stateDir, String store) {
+        return of(stateDir, store, Map.of());
+    }
+
+    /** As {@link #of(Path, String)}, the copies opened as an app with these Streams settings opens its stores. */
+    public static StoreFootprint of(Path stateDir, String store, Map<String, Object> streamsConfig) {
         RocksDB.loadLibrary();
         String marker = "rocksdb" + java.io.File.separator + store;
         long asLeft = 0, compacted = 0, live = 0, entries = 0;
@@ -48,6 +58,7 @@ public record StoreFootprint(long asLeftBytes, long compactedBytes, long liveByt
                                 .setCompactionStyle(CompactionStyle.UNIVERSAL)
                                 .setCompressionType(CompressionType.NO_COMPRESSION)
                                 .setInfoLogLevel(InfoLogLevel.HEADER_LEVEL);
+                        AppSettings app = AppSettings.apply(store, options, streamsConfig);
                         RocksDB db = RocksDB.open(options, copy.toString())) {
                     try (RocksIterator it = db.newIterator()) {
                         for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -65,6 +76,29 @@ public record StoreFootprint(long asLeftBytes, long compactedBytes, long liveByt
             }
         }
         return new StoreFootprint(asLeft, compacted, live, entries);
+    }
+
+    /** The app's config setter applied to {@code options}, closed (its native objects freed) after the store. */
+    private record AppSettings(RocksDBConfigSetter setter, String store, Options options) implements AutoCloseable {
+        static AppSettings apply(String store, Options options, Map<String, Object> streamsConfig) {
+            Object name = streamsConfig.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG);
+            if (name == null) return new AppSettings(null, store, options);
+            RocksDBConfigSetter setter;
+            try {
+                setter = name instanceof Class<?> c
+                        ? (RocksDBConfigSetter) Utils.newInstance(c)
+                        : Utils.newInstance(name.toString(), RocksDBConfigSetter.class);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalArgumentException("no config setter class " + name, e);
+            }
+            setter.setConfig(store, options, streamsConfig);
+            return new AppSettings(setter, store, options);
+        }
+
+        @Override
+        public void close() {
+            if (setter != null) setter.close(store, options);
+        }
     }
 
     private static List<Path> storeDirs(Path stateDir, String marker) {
