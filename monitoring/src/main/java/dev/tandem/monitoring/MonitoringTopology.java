@@ -56,8 +56,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
  * predictions (bytes) ─┤     (one task per partition of all, keyed by user)                                        └▶ repartition by model/version ─┐
- * predictions-shadow ──┤     (when read: the challenger's, graded the same, outcomes flagged shadow)                                            │
- *                      └▶ drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
+ * predictions-shadow ──┘     (when read: the challenger's, graded the same, outcomes flagged shadow)                                            │
+ *                        └▶ (each prediction decoded) drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
  *                                                         metrics-processor [metric-tallies, drift-tallies] ◀─────────────┘ ─▶ ModelMetrics ─▶ model-metrics
  * </pre>
  */
@@ -227,15 +227,11 @@ public final class MonitoringTopology {
                         topics.outcomes(),
                         Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
 
-        // Counted as read, not as graded: drift shows a horizon before the outcomes do. Sent on every interval,
+        // Counted as read, not as graded: drift shows a horizon before the outcomes do. The outcome processor hands
+        // each prediction over decoded (decoding it twice cost as much as grading it). Sent on every interval,
         // keyed by model version already.
-        KStream<String, byte[]> drift = input.process(
-                () -> new DriftProcessor(
-                        topics,
-                        serdes.prediction().deserializer(),
-                        references,
-                        options.metricsWindow(),
-                        options.metricsInterval()),
+        KStream<String, byte[]> drift = graded.process(
+                () -> new DriftProcessor(references, options.metricsWindow(), options.metricsInterval()),
                 Named.as(DRIFT_PROCESSOR),
                 DRIFT_PARTIALS_STORE);
 

@@ -4,23 +4,19 @@ import static dev.tandem.monitoring.MonitoringNames.DRIFT_PARTIALS_STORE;
 
 import dev.tandem.features.drift.DriftFeatures;
 import dev.tandem.features.drift.DriftReference;
-import dev.tandem.monitoring.MonitoringTopics;
 import dev.tandem.monitoring.core.DriftCounts;
 import dev.tandem.monitoring.core.DriftPartial;
 import dev.tandem.monitoring.core.DriftReferences;
 import dev.tandem.monitoring.core.MetricKey;
 import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.topics.ProbeRequests;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Counts every prediction as it is read (not when it is graded, a horizon later): per stage the candidates'
@@ -32,13 +28,11 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * on, keyed by model version, as {@link DriftPartial} bytes, and deleted, so the store holds one interval's worth.
  * Sending and deleting happen in one transaction with the input (exactly once).
  *
- * <p>A sibling of the outcome processor on the same input (events are passed over by their topic): it decodes
- * predictions a second time rather than entangling grading with drift. Predictions it cannot read are skipped (the
- * outcome processor counts unreadable records).
+ * <p>A child of the outcome processor, which decodes each prediction once and hands it here as read
+ * ({@link OutcomeOutput.Read}), refused for grading or not; probes and unreadable records never come (the outcome
+ * processor counts them).
  */
-public final class DriftProcessor implements Processor<byte[], byte[], String, byte[]> {
-    private final MonitoringTopics topics;
-    private final Deserializer<Prediction> predictions;
+public final class DriftProcessor implements Processor<String, OutcomeOutput, String, byte[]> {
     private final DriftReferences references;
     private final long windowMs;
     private final Duration interval;
@@ -46,14 +40,7 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     private ProcessorContext<String, byte[]> context;
     private WriteBehindStore<String, DriftCounts, byte[]> store;
 
-    public DriftProcessor(
-            MonitoringTopics topics,
-            Deserializer<Prediction> predictions,
-            DriftReferences references,
-            Duration window,
-            Duration interval) {
-        this.topics = Objects.requireNonNull(topics, "topics");
-        this.predictions = Objects.requireNonNull(predictions, "predictions");
+    public DriftProcessor(DriftReferences references, Duration window, Duration interval) {
         this.references = Objects.requireNonNull(references, "references");
         this.windowMs = window.toMillis();
         this.interval = Objects.requireNonNull(interval, "interval");
@@ -68,17 +55,9 @@ public final class DriftProcessor implements Processor<byte[], byte[], String, b
     }
 
     @Override
-    public void process(Record<byte[], byte[]> record) {
-        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(topics.events());
-        if (!topics.isPredictions(topic) || record.value() == null) return;
-        Prediction p;
-        try {
-            p = predictions.deserialize(topic, record.headers(), record.value());
-        } catch (RuntimeException e) {
-            return;
-        }
-        if (p == null || p.getModelName() == null || p.getModelVersion() == null) return;
-        if (ProbeRequests.isProbe(p.getRequestId())) return; // no user saw it: not the population the model serves
+    public void process(Record<String, OutcomeOutput> record) {
+        Prediction p = ((OutcomeOutput.Read) record.value()).prediction();
+        if (p.getModelName() == null || p.getModelVersion() == null || p.getRequestTime() == null) return;
         DriftReference ref = references.find(p.getModelName(), p.getModelVersion()); // null: histograms only
         String key = new MetricKey(
                         p.getModelName(),

@@ -2,6 +2,7 @@ package dev.tandem.monitoring.streams;
 
 import static dev.tandem.monitoring.MonitoringNames.CLOCK_KEY;
 import static dev.tandem.monitoring.MonitoringNames.CLOCK_STORE;
+import static dev.tandem.monitoring.MonitoringNames.DRIFT_PROCESSOR;
 import static dev.tandem.monitoring.MonitoringNames.GRADED_BATCHES;
 import static dev.tandem.monitoring.MonitoringNames.OUTCOME_RECORDS;
 import static dev.tandem.monitoring.MonitoringNames.PENDING_STORE;
@@ -224,6 +225,10 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
             metrics.prediction(PredictionFate.PROBE);
             return;
         }
+        // counted for drift as read, refused for grading or not: drift shows a horizon before the outcomes do
+        context.forward(
+                new Record<>(prediction.getUserId(), new OutcomeOutput.Read(prediction), record.timestamp()),
+                DRIFT_PROCESSOR);
         String user = prediction.getUserId();
         PendingPrediction p;
         String refusal;
