@@ -49,8 +49,9 @@ public final class MonitoringScenario extends ScenarioCommand {
 
     @Option(
             names = "--predictions",
-            defaultValue = "100000",
-            description = "Predictions (requests) pre-filled (default: ${DEFAULT-VALUE}).")
+            defaultValue = "300000",
+            description = "Predictions (requests) pre-filled; outcomes are visible only at commits (every 5 s), so a"
+                    + " run must span many of them (default: ${DEFAULT-VALUE}).")
     int predictions;
 
     @Option(
