@@ -22,13 +22,14 @@ class CompactStoreConfigTest {
     }
 
     @Test
-    void compressesAndBoundsSpaceAmplificationKeepingUniversalCompaction() {
+    void compactsAtTwoRunsAndBoundsSpaceAmplificationKeepingUniversalCompaction() {
         RocksDB.loadLibrary();
         CompactStoreConfig setter = new CompactStoreConfig();
         try (Options options = new Options().setCompactionStyle(CompactionStyle.UNIVERSAL)) {
             setter.setConfig("user-sequences", options, Map.of());
-            assertThat(options.compressionType()).isEqualTo(CompressionType.LZ4_COMPRESSION);
+            assertThat(options.compressionType()).isEqualTo(CompressionType.NO_COMPRESSION);
             assertThat(options.compactionStyle()).isEqualTo(CompactionStyle.UNIVERSAL);
+            assertThat(options.level0FileNumCompactionTrigger()).isEqualTo(2);
             assertThat(options.compactionOptionsUniversal().maxSizeAmplificationPercent())
                     .isEqualTo(CompactStoreConfig.DEFAULT_MAX_SIZE_AMPLIFICATION);
             setter.close("user-sequences", options);
