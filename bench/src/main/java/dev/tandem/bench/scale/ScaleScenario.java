@@ -125,6 +125,13 @@ public final class ScaleScenario extends ScenarioCommand {
     int parallelism;
 
     @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "A ScoringConfig setting for the scoring job's runs (repeatable), e.g. flink.execution.checkpointing.unaligned.enabled=true; applied after --state-backend and --catalog-state.")
+    Map<String, String> scoringSettings = new LinkedHashMap<>();
+
+    @Option(
             names = "--quick",
             description = "Small counts and short windows (seconds, for tests); explicit options still win.")
     boolean quick;
@@ -200,6 +207,7 @@ public final class ScaleScenario extends ScenarioCommand {
                     .checkpointDir(work.resolve("checkpoints").toUri().toString())
                     .setAll(stateBackend.flinkSettings())
                     .setAll(catalogState.settings())
+                    .setAll(scoringSettings)
                     .build();
             ScoringScale scoring = new ScoringScale(
                     out,
