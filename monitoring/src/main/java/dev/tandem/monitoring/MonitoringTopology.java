@@ -55,9 +55,10 @@ import org.apache.kafka.streams.state.Stores;
  * The monitoring topology, a function of its topics, serdes, rules and drift references:
  * <pre>
  * events (bytes) ──────┬▶ outcome-processor [pending-outcomes, outcome-timers, outcome-clock] ─▶ PredictionOutcome ─┬▶ prediction-outcomes (key user id)
- * predictions (bytes) ─┤     (one task per partition of all, keyed by user)                                        └▶ repartition by model/version ─┐
- * predictions-shadow ──┘     (when read: the challenger's, graded the same, outcomes flagged shadow)                                            │
- *                        └▶ (each prediction decoded) drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ─┤
+ * predictions (bytes) ─┤     (one task per partition of all, keyed by user)                                        ├▶ repartition by model/version ─┐
+ * predictions-shadow ──┘     (when read: the challenger's, graded the same, outcomes flagged shadow)               │                                │
+ *                        each Prediction as read, decoded ◀─────────────────────────────────────────────────────────┘                                │
+ *                        drift-processor [drift-partials] ─▶ DriftPartial every interval ─▶ repartition by model/version ────────────────────────────┤
  *                                                         metrics-processor [metric-tallies, drift-tallies] ◀─────────────┘ ─▶ ModelMetrics ─▶ model-metrics
  * </pre>
  */
@@ -228,7 +229,7 @@ public final class MonitoringTopology {
                         Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
 
         // Counted as read, not as graded: drift shows a horizon before the outcomes do. The outcome processor hands
-        // each prediction over decoded (decoding it twice cost as much as grading it). Sent on every interval,
+        // each prediction over decoded, so it is decoded once. Sent on every interval,
         // keyed by model version already.
         KStream<String, byte[]> drift = graded.process(
                 () -> new DriftProcessor(references, options.metricsWindow(), options.metricsInterval()),
