@@ -2,7 +2,6 @@ package dev.tandem.features.streams;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.rocksdb.CompactionOptionsUniversal;
@@ -31,25 +30,24 @@ public final class CompactStoreConfig implements RocksDBConfigSetter {
     public static final String MAX_SIZE_AMPLIFICATION = "tandem.store.max.size.amplification.percent";
     public static final int DEFAULT_MAX_SIZE_AMPLIFICATION = 50;
 
-    // RocksDBConfigSetter instances are created per store by reflection; the native options objects we create
-    // must be closed with the store, so they are remembered by store name.
-    private final Map<String, CompactionOptionsUniversal> universal = new ConcurrentHashMap<>();
+    // Streams creates one setter per store (by reflection) and calls close with that store, so one field holds the
+    // native options object this setter must free.
+    private CompactionOptionsUniversal universal;
 
     @Override
     public void setConfig(String storeName, Options options, Map<String, Object> configs) {
         options.setCompressionType(compression(configs.get(COMPRESSION)));
         options.setLevel0FileNumCompactionTrigger(2);
-        CompactionOptionsUniversal u = new CompactionOptionsUniversal();
-        u.setMaxSizeAmplificationPercent(maxSizeAmplification(configs.get(MAX_SIZE_AMPLIFICATION)));
-        CompactionOptionsUniversal previous = universal.put(storeName, u);
-        if (previous != null) previous.close();
-        options.setCompactionOptionsUniversal(u);
+        close(storeName, options);
+        universal = new CompactionOptionsUniversal();
+        universal.setMaxSizeAmplificationPercent(maxSizeAmplification(configs.get(MAX_SIZE_AMPLIFICATION)));
+        options.setCompactionOptionsUniversal(universal);
     }
 
     @Override
     public void close(String storeName, Options options) {
-        CompactionOptionsUniversal u = universal.remove(storeName);
-        if (u != null) u.close();
+        if (universal != null) universal.close();
+        universal = null;
     }
 
     static CompressionType compression(Object value) {
