@@ -1,5 +1,7 @@
 package dev.tandem.monitoring;
 
+import dev.tandem.monitoring.streams.OutcomeOutput;
+import dev.tandem.monitoring.streams.OutcomeRecordSerializer;
 import dev.tandem.schemas.ModelMetrics;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /** The value serdes of the monitoring topology (keys are plain UTF-8 strings). */
 public record MonitoringSerdes(
@@ -24,6 +27,16 @@ public record MonitoringSerdes(
         Objects.requireNonNull(prediction, "prediction");
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(modelMetrics, "modelMetrics");
+    }
+
+    /**
+     * For writing {@code prediction-outcomes} straight from the grader's values ({@link OutcomeRecordSerializer}, the
+     * same bytes as {@link #outcome()}); it only writes: read the topic with {@link #outcome()}.
+     */
+    public Serde<OutcomeOutput.Record> outcomeRecords() {
+        return Serdes.serdeFrom(new OutcomeRecordSerializer(outcome.serializer()), (topic, bytes) -> {
+            throw new UnsupportedOperationException("read prediction-outcomes with MonitoringSerdes.outcome()");
+        });
     }
 
     /** Confluent wire-format Avro serdes on the registry at {@code registryUrl} ({@code mock://scope} works in-process). */

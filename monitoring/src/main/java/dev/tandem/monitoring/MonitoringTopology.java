@@ -223,10 +223,10 @@ public final class MonitoringTopology {
                 CLOCK_STORE);
         // The processor forwards each kind of output to its own child only (by name), so neither child sees the
         // other's records: no type test and no empty list per outcome.
-        graded.mapValues(o -> ((OutcomeOutput.Record) o).outcome(), Named.as(OUTCOME_RECORDS))
+        graded.mapValues(o -> (OutcomeOutput.Record) o, Named.as(OUTCOME_RECORDS))
                 .to(
                         topics.outcomes(),
-                        Produced.with(Serdes.String(), serdes.outcome()).withName("prediction-outcomes-sink"));
+                        Produced.with(Serdes.String(), serdes.outcomeRecords()).withName("prediction-outcomes-sink"));
 
         // Counted as read, not as graded: drift shows a horizon before the outcomes do. The outcome processor hands
         // each prediction over decoded, so it is decoded once. Sent on every interval,

@@ -9,8 +9,8 @@ import dev.tandem.monitoring.core.OutcomeGrader;
 import dev.tandem.monitoring.core.PendingPrediction;
 import dev.tandem.monitoring.core.UserOutcomes;
 import dev.tandem.monitoring.streams.AvroOutcomes;
+import dev.tandem.monitoring.streams.OutcomeOutput;
 import dev.tandem.schemas.Prediction;
-import dev.tandem.schemas.PredictionOutcome;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.kafka.ProducerSettings;
 import dev.tandem.schemas.kafka.SendErrors;
@@ -62,7 +62,7 @@ final class BaselineJoin {
     private final long horizonMs;
     private final Deserializer<UserEvent> events;
     private final Deserializer<Prediction> predictions;
-    private final Serializer<PredictionOutcome> outcomes;
+    private final Serializer<OutcomeOutput.Record> outcomes;
     private final String bootstrap;
     private final String outTopic;
     private final SendErrors errors = new SendErrors();
@@ -76,7 +76,7 @@ final class BaselineJoin {
         MonitoringSerdes serdes = MonitoringSerdes.forRegistry(registryUrl, Map.of());
         this.events = serdes.userEvent().deserializer();
         this.predictions = serdes.prediction().deserializer();
-        this.outcomes = serdes.outcome().serializer();
+        this.outcomes = serdes.outcomeRecords().serializer();
         this.bootstrap = bootstrap;
         this.outTopic = outTopic;
     }
@@ -183,7 +183,7 @@ final class BaselineJoin {
         long now = System.currentTimeMillis();
         byte[] key = user.getBytes(StandardCharsets.UTF_8);
         for (Outcome o : graded) {
-            byte[] value = outcomes.serialize(outTopic, AvroOutcomes.outcome(user, o, horizonMs));
+            byte[] value = outcomes.serialize(outTopic, new OutcomeOutput.Record(user, o, horizonMs));
             producer.send(new ProducerRecord<>(outTopic, null, now, key, value), errors);
         }
     }

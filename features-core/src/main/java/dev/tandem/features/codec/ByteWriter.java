@@ -52,6 +52,11 @@ public final class ByteWriter extends OutputStream {
         return size;
     }
 
+    /** Empties the buffer and keeps its capacity, for a writer reused record after record. */
+    public void reset() {
+        size = 0;
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }

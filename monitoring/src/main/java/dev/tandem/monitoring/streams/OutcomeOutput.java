@@ -1,6 +1,7 @@
 package dev.tandem.monitoring.streams;
 
 import dev.tandem.monitoring.core.GradedBatch;
+import dev.tandem.monitoring.core.Outcome;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.PredictionOutcome;
 
@@ -9,8 +10,15 @@ import dev.tandem.schemas.PredictionOutcome;
  * prediction as read (for drift).
  */
 public sealed interface OutcomeOutput {
-    /** One candidate's outcome, keyed by user, for {@code prediction-outcomes}. */
-    record Record(PredictionOutcome outcome) implements OutcomeOutput {}
+    /**
+     * One candidate's outcome, keyed by user, for {@code prediction-outcomes}: written there by
+     * {@link OutcomeRecordSerializer} straight from these values, with no {@link PredictionOutcome} in between.
+     */
+    record Record(String userId, Outcome outcome, long horizonMs) implements OutcomeOutput {
+        public PredictionOutcome toAvro() {
+            return AvroOutcomes.outcome(userId, outcome, horizonMs);
+        }
+    }
 
     /** A prediction's outcomes at once, keyed by model version, for the figures. */
     record Batch(GradedBatch batch) implements OutcomeOutput {}

@@ -350,9 +350,7 @@ public final class OutcomeProcessor implements Processor<byte[], byte[], String,
         int censored = 0;
         for (Outcome o : outcomes) {
             censored += o.censored() ? 1 : 0;
-            context.forward(
-                    new Record<>(user, new OutcomeOutput.Record(AvroOutcomes.outcome(user, o, horizonMs)), now),
-                    OUTCOME_RECORDS);
+            context.forward(new Record<>(user, new OutcomeOutput.Record(user, o, horizonMs), now), OUTCOME_RECORDS);
         }
         for (GradedBatch b : GradedBatch.of(outcomes)) {
             context.forward(
