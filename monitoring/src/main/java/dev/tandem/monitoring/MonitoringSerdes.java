@@ -33,7 +33,7 @@ public record MonitoringSerdes(
      * For writing {@code prediction-outcomes} straight from the grader's values ({@link OutcomeRecordSerializer}, the
      * same bytes as {@link #outcome()}); it only writes: read the topic with {@link #outcome()}.
      */
-    public Serde<OutcomeOutput.Record> outcomeRecords() {
+    public Serde<OutcomeOutput> outcomeRecords() {
         return Serdes.serdeFrom(new OutcomeRecordSerializer(outcome.serializer()), (topic, bytes) -> {
             throw new UnsupportedOperationException("read prediction-outcomes with MonitoringSerdes.outcome()");
         });

@@ -62,7 +62,7 @@ final class BaselineJoin {
     private final long horizonMs;
     private final Deserializer<UserEvent> events;
     private final Deserializer<Prediction> predictions;
-    private final Serializer<OutcomeOutput.Record> outcomes;
+    private final Serializer<OutcomeOutput> outcomes;
     private final String bootstrap;
     private final String outTopic;
     private final SendErrors errors = new SendErrors();

@@ -34,22 +34,27 @@ public record GradedBatch(String model, String version, long requestTimeMs, List
      */
     public static List<GradedBatch> of(List<Outcome> outcomes) {
         List<GradedBatch> batches = new ArrayList<>();
-        PendingPrediction current = null;
-        List<Entry> entries = new ArrayList<>();
-        for (Outcome o : outcomes) {
-            if (o.prediction() != current) {
-                if (current != null) batches.add(of(current, entries));
-                current = o.prediction();
-                entries = new ArrayList<>();
+        int from = 0;
+        for (int i = 1; i <= outcomes.size(); i++) {
+            if (i == outcomes.size()
+                    || outcomes.get(i).prediction() != outcomes.get(from).prediction()) {
+                batches.add(of(outcomes, from, i));
+                from = i;
             }
-            entries.add(new Entry(o.scored().probabilities(), o.reached(), o.censored()));
         }
-        if (current != null) batches.add(of(current, entries));
         return batches;
     }
 
-    private static GradedBatch of(PendingPrediction p, List<Entry> entries) {
-        return new GradedBatch(p.modelName(), p.modelVersion(), p.requestTimeMs(), p.stages(), entries);
+    /** Outcomes {@code [from, to)}, all of one prediction. */
+    private static GradedBatch of(List<Outcome> outcomes, int from, int to) {
+        Entry[] entries = new Entry[to - from];
+        for (int i = from; i < to; i++) {
+            Outcome o = outcomes.get(i);
+            entries[i - from] = new Entry(o.scored().probabilities(), o.reached(), o.censored());
+        }
+        PendingPrediction p = outcomes.get(from).prediction();
+        // List.of's list is taken as is by the constructor's List.copyOf: one copy per batch, not two
+        return new GradedBatch(p.modelName(), p.modelVersion(), p.requestTimeMs(), p.stages(), List.of(entries));
     }
 
     /**

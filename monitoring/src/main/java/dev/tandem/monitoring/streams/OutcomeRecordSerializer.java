@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * differ (say {@code use.latest.version} with a newer schema in the registry) every record goes through {@code avro}.
  * Thread-safe, as a shared serde must be.
  */
-public final class OutcomeRecordSerializer implements Serializer<OutcomeOutput.Record> {
+public final class OutcomeRecordSerializer implements Serializer<OutcomeOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecordSerializer.class);
     private static final byte[] VIA_AVRO = new byte[0];
 
@@ -57,9 +57,14 @@ public final class OutcomeRecordSerializer implements Serializer<OutcomeOutput.R
         headers.clear();
     }
 
+    /**
+     * @param output an {@link OutcomeOutput.Record}: the outcome processor forwards only those to the outcomes sink
+     * @throws ClassCastException for another kind of output
+     */
     @Override
-    public byte[] serialize(String topic, OutcomeOutput.Record r) {
-        if (r == null) return null;
+    public byte[] serialize(String topic, OutcomeOutput output) {
+        if (output == null) return null;
+        OutcomeOutput.Record r = (OutcomeOutput.Record) output;
         byte[] header = headers.get(topic);
         if (header == null) return first(topic, r);
         if (header == VIA_AVRO) return avro.serialize(topic, r.toAvro());
