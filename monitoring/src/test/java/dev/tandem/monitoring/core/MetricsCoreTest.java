@@ -73,4 +73,31 @@ class MetricsCoreTest {
         assertThat(GradedBatch.of(List.of())).isEmpty();
         assertThatThrownBy(() -> GradedBatch.decode(new byte[] {9})).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void gradedBatchKeepsAnyTextAndRefusesTruncatedBytes() {
+        // modified UTF-8 as DataOutputStream writes it: non-ASCII, a NUL and a character outside the BMP
+        String model = "modèle\u0000\uD83D\uDE80";
+        PendingPrediction p = new PendingPrediction(
+                "r",
+                -5L,
+                model,
+                "v✓",
+                List.of("CART", "ÉTAPE"),
+                List.of(new PendingPrediction.Candidate("i", new float[] {Float.NaN, 0.5f})));
+        byte[] bytes = GradedBatch.of(List.of(new Outcome(p, 0, new boolean[] {false, true}, false, 1L)))
+                .get(0)
+                .encode();
+        GradedBatch back = GradedBatch.decode(bytes);
+        assertThat(back.model()).isEqualTo(model);
+        assertThat(back.version()).isEqualTo("v✓");
+        assertThat(back.requestTimeMs()).isEqualTo(-5L);
+        assertThat(back.stages()).containsExactly("CART", "ÉTAPE");
+        assertThat(back.entries().get(0).probabilities()[0]).isNaN();
+        assertThat(back.entries().get(0).reached()).containsExactly(false, true);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            byte[] truncated = java.util.Arrays.copyOf(bytes, cut);
+            assertThatThrownBy(() -> GradedBatch.decode(truncated)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
