@@ -8,12 +8,6 @@ import dev.tandem.bench.OpenLoop;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,30 +124,27 @@ public final class ApiLoadGenerator {
         default void close() {}
     }
 
-    private static Requester requester(String target, List<String> ids) {
+    /** Opens one thread's {@link Requester}; what all threads share is built once, when the target is parsed. */
+    private interface Target {
+        Requester open();
+    }
+
+    private static Target target(String target, List<String> ids) {
         if (target.startsWith("http:")) {
-            String template = target.substring("http:".length());
-            List<URI> uris = new ArrayList<>(ids.size());
-            for (String id : ids)
-                uris.add(URI.create(template.replace("{id}", URLEncoder.encode(id, StandardCharsets.UTF_8))));
-            byte[] buf = new byte[16 * 1024];
-            return i -> {
-                try {
-                    HttpURLConnection c = (HttpURLConnection)
-                            uris.get(i % uris.size()).toURL().openConnection();
-                    c.setConnectTimeout(5_000);
-                    c.setReadTimeout(10_000);
-                    int status = c.getResponseCode();
-                    try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-                        if (in != null)
-                            while (in.read(buf) >= 0) {
-                                /* drain so the connection is reused */
-                            }
+            KeepAliveHttp.Requests requests = KeepAliveHttp.Requests.of(target.substring("http:".length()), ids);
+            return () -> {
+                KeepAliveHttp.Connection c = new KeepAliveHttp.Connection(requests);
+                return new Requester() {
+                    @Override
+                    public int request(int i) {
+                        return c.get(i);
                     }
-                    return status;
-                } catch (IOException e) {
-                    return -1;
-                }
+
+                    @Override
+                    public void close() {
+                        c.close();
+                    }
+                };
             };
         }
         if (target.startsWith("redis-hget:")) {
@@ -161,25 +152,27 @@ public final class ApiLoadGenerator {
             if (parts.length != 3) throw new IllegalArgumentException("expected redis-hget:URI|KEY|FIELD: " + target);
             List<String> keys = new ArrayList<>(ids.size());
             for (String id : ids) keys.add(parts[1].replace("{id}", id));
-            RedisClient client = RedisClient.create(parts[0]);
-            StatefulRedisConnection<String, String> connection = client.connect();
-            RedisCommands<String, String> redis = connection.sync();
             String field = parts[2];
-            return new Requester() {
-                @Override
-                public int request(int i) {
-                    try {
-                        return redis.hget(keys.get(i % keys.size()), field) == null ? 404 : 200;
-                    } catch (RuntimeException e) {
-                        return -1;
+            return () -> {
+                RedisClient client = RedisClient.create(parts[0]);
+                StatefulRedisConnection<String, String> connection = client.connect();
+                RedisCommands<String, String> redis = connection.sync();
+                return new Requester() {
+                    @Override
+                    public int request(int i) {
+                        try {
+                            return redis.hget(keys.get(i % keys.size()), field) == null ? 404 : 200;
+                        } catch (RuntimeException e) {
+                            return -1;
+                        }
                     }
-                }
 
-                @Override
-                public void close() {
-                    connection.close();
-                    client.shutdown();
-                }
+                    @Override
+                    public void close() {
+                        connection.close();
+                        client.shutdown();
+                    }
+                };
             };
         }
         throw new IllegalArgumentException("unknown target (http:… or redis-hget:…): " + target);
@@ -195,7 +188,8 @@ public final class ApiLoadGenerator {
         Histogram[] histograms = new Histogram[THREADS];
         Thread[] threads = new Thread[THREADS];
         Requester[] requesters = new Requester[THREADS];
-        for (int t = 0; t < THREADS; t++) requesters[t] = requester(target, ids);
+        Target opened = target(target, ids);
+        for (int t = 0; t < THREADS; t++) requesters[t] = opened.open();
         // spins the last 200 µs before each request: a park wakes up to ~50 µs late, a lateness the sub-millisecond
         // latencies measured here would include
         OpenLoop schedule = OpenLoop.startingIn(rate, TimeUnit.MILLISECONDS.toNanos(200), 200_000);
