@@ -7,19 +7,13 @@ import dev.tandem.bench.scoring.BenchJob;
 import dev.tandem.bench.scoring.ScoringRuns;
 import dev.tandem.bench.scoring.ScoringScenario;
 import dev.tandem.bench.scoring.ScoringWorkload;
-import dev.tandem.connect.redis.RedisRecommendationStore;
-import dev.tandem.connect.serving.http.RecommendationsHttpServer;
-import dev.tandem.connect.serving.http.ServeMetrics;
 import dev.tandem.inference.job.ScoringConfig;
 import dev.tandem.inference.job.ScoringConfig.Delivery;
 import dev.tandem.model.zoo.ModelConfig;
 import dev.tandem.testkit.FileTrees;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -145,76 +139,66 @@ public final class ServingScenario extends ServingOptions {
     }
 
     /**
-     * The recommendations API ({@code tandem serve}'s server and Redis store, in this JVM) and plain HGETs of the same
-     * keys, both from one child JVM at {@link #apiRate}, over the users the Redis sink just wrote.
+     * The recommendations API ({@code tandem serve}'s server and Redis store, in a JVM of its own: {@link
+     * ApiServerProcess}) and plain HGETs of the same keys, both from one more child JVM at {@link #apiRate}, over the
+     * users the Redis sink just wrote.
      */
     private void api(ServingStores stores, String sinkPrefix, Map<String, Object> m) throws Exception {
         say("");
         say("== recommendations API vs raw Redis GET, %,.0f requests/s from a second process ==", apiRate);
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 0; i < predictions; i++) ids.add("su-" + i);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (RedisRecommendationStore store = RedisRecommendationStore.of(redis, sinkPrefix, Duration.ofSeconds(5))) {
-            ServeMetrics metrics = new ServeMetrics(registry, registry::scrape, store::ready);
-            // tandem serve's defaults: 16 handler threads on loopback
-            try (RecommendationsHttpServer server =
-                    new RecommendationsHttpServer("127.0.0.1", 0, 16, store, metrics, System::currentTimeMillis)) {
-                server.start();
-                Map<String, String> targets = new LinkedHashMap<>();
-                targets.put("api", "http:http://127.0.0.1:" + server.port() + "/v1/users/{id}/recommendations");
-                targets.put("raw", "redis-hget:" + redis + "|" + sinkPrefix + "rec:{id}|json");
-                Map<String, Map<String, Number>> r;
-                GcPauses.Summary gc;
-                try (GcPauses pauses = GcPauses.start()) {
-                    r = ApiLoadGenerator.runChild(ids, apiRate, apiSeconds, apiWarmupSeconds, targets);
-                    gc = pauses.summary();
-                }
-                // the server's JVM (this one, with the idle Connect worker): its collections during both windows
+        try (ApiServerProcess server = ApiServerProcess.start(redis, sinkPrefix)) {
+            Map<String, String> targets = new LinkedHashMap<>();
+            targets.put("api", "http:http://127.0.0.1:" + server.port() + "/v1/users/{id}/recommendations");
+            targets.put("raw", "redis-hget:" + redis + "|" + sinkPrefix + "rec:{id}|json");
+            Map<String, Map<String, Number>> r =
+                    ApiLoadGenerator.runChild(ids, apiRate, apiSeconds, apiWarmupSeconds, targets);
+            GcPauses.Summary gc = server.stop();
+            // the server's own JVM: its collections from start to the end of both windows
+            say(
+                    "the API server's GC pauses during the API and raw runs: %d, longest %.0f ms, %.0f ms in all",
+                    gc.count(), gc.maxMs(), gc.totalMs());
+            m.put("api_server_gc_pauses", gc.count());
+            m.put("api_server_gc_pause_max_ms", gc.maxMs());
+            m.put("api_server_gc_pause_total_ms", gc.totalMs());
+            Map<String, Number> api = r.get("api");
+            Map<String, Number> raw = r.get("raw");
+            for (String k : List.of("api", "raw")) {
+                Map<String, Number> x = r.get(k);
                 say(
-                        "this JVM's GC pauses during the API and raw runs: %d, longest %.0f ms, %.0f ms in all",
-                        gc.count(), gc.maxMs(), gc.totalMs());
-                m.put("api_server_gc_pauses", gc.count());
-                m.put("api_server_gc_pause_max_ms", gc.maxMs());
-                m.put("api_server_gc_pause_total_ms", gc.totalMs());
-                Map<String, Number> api = r.get("api");
-                Map<String, Number> raw = r.get("raw");
-                for (String k : List.of("api", "raw")) {
-                    Map<String, Number> x = r.get(k);
-                    say(
-                            "%-4s %,d requests at %,d/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d"
-                                    + " (load generator GC pauses %d, longest %.0f ms)",
-                            k + ":",
-                            x.get("requests").longValue(),
-                            x.get("achieved_rate").longValue(),
-                            x.get("p50_ms").doubleValue(),
-                            x.get("p99_ms").doubleValue(),
-                            x.get("p999_ms").doubleValue(),
-                            x.get("max_ms").doubleValue(),
-                            x.get("errors").longValue() + x.get("non_200").longValue(),
-                            x.get("client_gc_pauses").intValue(),
-                            x.get("client_gc_pause_max_ms").doubleValue());
-                    m.put(
-                            ("api".equals(k) ? "api" : "raw_store_get") + "_client_gc_pause_max_ms",
-                            x.get("client_gc_pause_max_ms"));
-                }
-                m.put("api_p99_ms", api.get("p99_ms"));
-                m.put("raw_store_get_p99_ms", raw.get("p99_ms"));
+                        "%-4s %,d requests at %,d/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, failed %d"
+                                + " (load generator GC pauses %d, longest %.0f ms)",
+                        k + ":",
+                        x.get("requests").longValue(),
+                        x.get("achieved_rate").longValue(),
+                        x.get("p50_ms").doubleValue(),
+                        x.get("p99_ms").doubleValue(),
+                        x.get("p999_ms").doubleValue(),
+                        x.get("max_ms").doubleValue(),
+                        x.get("errors").longValue() + x.get("non_200").longValue(),
+                        x.get("client_gc_pauses").intValue(),
+                        x.get("client_gc_pause_max_ms").doubleValue());
                 m.put(
-                        "api_ratio_to_raw_get_p99",
-                        round3(api.get("p99_ms").doubleValue()
-                                / raw.get("p99_ms").doubleValue()));
-                m.put("api_p50_ms", api.get("p50_ms"));
-                m.put("api_p999_ms", api.get("p999_ms"));
-                m.put("raw_store_get_p50_ms", raw.get("p50_ms"));
-                m.put("raw_store_get_p999_ms", raw.get("p999_ms"));
-                m.put("api_requests", api.get("requests"));
-                m.put(
-                        "api_failed_requests",
-                        api.get("errors").longValue() + api.get("non_200").longValue());
-                m.put(
-                        "raw_store_get_failed_requests",
-                        raw.get("errors").longValue() + raw.get("non_200").longValue());
+                        ("api".equals(k) ? "api" : "raw_store_get") + "_client_gc_pause_max_ms",
+                        x.get("client_gc_pause_max_ms"));
             }
+            m.put("api_p99_ms", api.get("p99_ms"));
+            m.put("raw_store_get_p99_ms", raw.get("p99_ms"));
+            m.put(
+                    "api_ratio_to_raw_get_p99",
+                    round3(api.get("p99_ms").doubleValue() / raw.get("p99_ms").doubleValue()));
+            m.put("api_p50_ms", api.get("p50_ms"));
+            m.put("api_p999_ms", api.get("p999_ms"));
+            m.put("raw_store_get_p50_ms", raw.get("p50_ms"));
+            m.put("raw_store_get_p999_ms", raw.get("p999_ms"));
+            m.put("api_requests", api.get("requests"));
+            m.put(
+                    "api_failed_requests",
+                    api.get("errors").longValue() + api.get("non_200").longValue());
+            m.put(
+                    "raw_store_get_failed_requests",
+                    raw.get("errors").longValue() + raw.get("non_200").longValue());
         }
     }
 
