@@ -19,12 +19,12 @@ import java.util.List;
  * fit the generator's heap at 200,000 ids). Only what the servers under test
  * send: a status line, headers with {@code Content-Length} (or none, for a body-less status), no chunking.
  */
-final class KeepAliveHttp {
+public final class KeepAliveHttp {
     private KeepAliveHttp() {}
 
     /** The GETs of {@code template} with {@code {id}} replaced by each URL-encoded id, and where to send them. */
-    record Requests(InetSocketAddress address, byte[][] requests) {
-        static Requests of(String template, List<String> ids) {
+    public record Requests(InetSocketAddress address, byte[][] requests) {
+        public static Requests of(String template, List<String> ids) {
             URI uri = URI.create(template.replace("{id}", "x"));
             if (!"http".equals(uri.getScheme())) throw new IllegalArgumentException("not an http URL: " + template);
             int port = uri.getPort() < 0 ? 80 : uri.getPort();
@@ -40,7 +40,7 @@ final class KeepAliveHttp {
     }
 
     /** One connection, for one thread. */
-    static final class Connection implements AutoCloseable {
+    public static final class Connection implements AutoCloseable {
         private final Requests requests;
         private final byte[] buf = new byte[64 * 1024];
         private Socket socket;
@@ -49,12 +49,12 @@ final class KeepAliveHttp {
         private int pos;
         private int limit;
 
-        Connection(Requests requests) {
+        public Connection(Requests requests) {
             this.requests = requests;
         }
 
         /** GET request {@code i}: the status, or -1 when the connection failed (the next call reconnects). */
-        int get(int i) {
+        public int get(int i) {
             try {
                 if (socket == null) connect();
                 byte[] r = requests.requests()[i % requests.requests().length];

@@ -1,6 +1,7 @@
 package dev.tandem.bench.serving;
 
 import dev.tandem.bench.GcPauses;
+import dev.tandem.bench.features.KeepAliveHttp;
 import dev.tandem.connect.redis.RedisRecommendationStore;
 import dev.tandem.connect.serving.http.RecommendationsHttpServer;
 import dev.tandem.connect.serving.http.ServeMetrics;
@@ -38,8 +39,13 @@ final class ApiServerProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts the API over the keys under {@code keyPrefix} at {@code redisUri}; returns once it listens. */
-    static ApiServerProcess start(String redisUri, String keyPrefix) throws IOException {
+    /**
+     * Starts the API over the keys under {@code keyPrefix} at {@code redisUri} and warms it up: returns once it has
+     * answered {@value #WARMUP_REQUESTS} requests for {@code ids} one after the other (or {@value #WARMUP_SECONDS} s
+     * passed). A fresh JVM interprets the request path at first, slower than 1,000 requests/s on two cores, and the
+     * open-loop windows would then measure the queue of a cold start, which a serving deployment pays once.
+     */
+    static ApiServerProcess start(String redisUri, String keyPrefix, List<String> ids) throws IOException {
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_OPTIONS);
@@ -54,8 +60,29 @@ final class ApiServerProcess implements AutoCloseable {
             p.destroyForcibly();
             throw new IllegalStateException("the API server did not start (said: " + line + ")");
         }
-        return new ApiServerProcess(
+        ApiServerProcess server = new ApiServerProcess(
                 p, out, Integer.parseInt(line.substring("port ".length()).trim()));
+        server.warmUp(ids);
+        return server;
+    }
+
+    static final int WARMUP_REQUESTS = 20_000;
+    static final int WARMUP_SECONDS = 20;
+
+    private void warmUp(List<String> ids) {
+        KeepAliveHttp.Requests requests = KeepAliveHttp.Requests.of(
+                "http://127.0.0.1:" + port + RecommendationsHttpServer.USERS_PREFIX + "{id}"
+                        + RecommendationsHttpServer.RECOMMENDATIONS_SUFFIX,
+                ids);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
+        try (KeepAliveHttp.Connection c = new KeepAliveHttp.Connection(requests)) {
+            for (int i = 0; i < WARMUP_REQUESTS && System.nanoTime() < deadline; i++) {
+                int status = c.get(i);
+                if (status != 200 && status != 404) {
+                    throw new IllegalStateException("the API answered " + status + " while warming up");
+                }
+            }
+        }
     }
 
     int port() {

@@ -148,7 +148,7 @@ public final class ServingScenario extends ServingOptions {
         say("== recommendations API vs raw Redis GET, %,.0f requests/s from a second process ==", apiRate);
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 0; i < predictions; i++) ids.add("su-" + i);
-        try (ApiServerProcess server = ApiServerProcess.start(redis, sinkPrefix)) {
+        try (ApiServerProcess server = ApiServerProcess.start(redis, sinkPrefix, ids)) {
             Map<String, String> targets = new LinkedHashMap<>();
             targets.put("api", "http:http://127.0.0.1:" + server.port() + "/v1/users/{id}/recommendations");
             targets.put("raw", "redis-hget:" + redis + "|" + sinkPrefix + "rec:{id}|json");
