@@ -148,14 +148,14 @@ public final class ServingScenario extends ServingOptions {
         say("== recommendations API vs raw Redis GET, %,.0f requests/s from a second process ==", apiRate);
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 0; i < predictions; i++) ids.add("su-" + i);
-        try (ApiServerProcess server = ApiServerProcess.start(redis, sinkPrefix, ids)) {
+        try (ApiServerProcess server = ApiServerProcess.start(redis, sinkPrefix, ids, quick ? 2_000 : 20_000)) {
             Map<String, String> targets = new LinkedHashMap<>();
             targets.put("api", "http:http://127.0.0.1:" + server.port() + "/v1/users/{id}/recommendations");
             targets.put("raw", "redis-hget:" + redis + "|" + sinkPrefix + "rec:{id}|json");
             Map<String, Map<String, Number>> r =
                     ApiLoadGenerator.runChild(ids, apiRate, apiSeconds, apiWarmupSeconds, targets);
             GcPauses.Summary gc = server.stop();
-            // the server's own JVM: its collections from start to the end of both windows
+            // the server's own JVM: its collections from the end of its warm-up to the end of both windows
             say(
                     "the API server's GC pauses during the API and raw runs: %d, longest %.0f ms, %.0f ms in all",
                     gc.count(), gc.maxMs(), gc.totalMs());
