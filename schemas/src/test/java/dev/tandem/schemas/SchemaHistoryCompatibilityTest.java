@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaParseException;
@@ -91,17 +92,21 @@ class SchemaHistoryCompatibilityTest {
                     files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList());
         }
         Map<String, Schema> out = new LinkedHashMap<>();
-        Schema.Parser parser = new Schema.Parser();
-        // Dependency order without a manifest: parse what can be parsed, retry the rest.
+        List<Path> parsed = new ArrayList<>();
+        // Dependency order without a manifest: parse what can be parsed, retry the rest. Each try on a fresh parser
+        // fed the files parsed so far, since a failed parse may leave the nested types it defined behind.
         while (!pending.isEmpty()) {
             int before = pending.size();
             for (var it = pending.iterator(); it.hasNext(); ) {
                 Path f = it.next();
                 try {
+                    Schema.Parser parser = new Schema.Parser();
+                    for (Path p : parsed) parser.parse(p.toFile());
                     Schema s = parser.parse(f.toFile());
                     out.put(s.getFullName(), s);
+                    parsed.add(f);
                     it.remove();
-                } catch (SchemaParseException undefinedNameYet) {
+                } catch (SchemaParseException | AvroTypeException undefinedNameYet) {
                     // A type defined by a file not parsed yet.
                 }
             }

@@ -2,6 +2,7 @@ package dev.tandem.inference.core;
 
 import dev.tandem.schemas.Candidate;
 import dev.tandem.schemas.ScoringRequest;
+import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.DeadLetterReason;
 
 /** Checks a decoded {@link ScoringRequest} before it is scored: pure Java, no Flink types. */
@@ -53,6 +54,19 @@ public final class RequestValidator {
                         DeadLetterReason.MISSING_FIELD, "request " + id + " has a candidate with no item_id");
             }
             checkLength("item_id", item);
+        }
+        UserFeatures carried = r.getFeatures();
+        if (carried != null) {
+            if (!user.equals(carried.getUserId())) {
+                throw new InvalidRequestException(
+                        DeadLetterReason.KEY_MISMATCH,
+                        "request " + id + " of user " + abbreviate(user) + " carries the features of user "
+                                + abbreviate(String.valueOf(carried.getUserId())));
+            }
+            if (FeatureUpdates.isTombstone(carried)) {
+                throw new InvalidRequestException(
+                        DeadLetterReason.MISSING_FIELD, "request " + id + " carries a tombstone instead of features");
+            }
         }
     }
 

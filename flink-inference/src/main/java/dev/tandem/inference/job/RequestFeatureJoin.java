@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * of the checkpoint altogether: the broadcast state holds only {@link #CATALOG_IN_TOPIC}, and a restore reads the
  * catalog from the topic again; a job keeping it in state that restores such a checkpoint replays the topic too. Emits one {@link EncodedRequest} per request, and forwards each model command
  * of the broadcast input as a control marker ({@link EncodedRequest#control}) so it reaches the
- * chained batcher in stream order without a second input (which would break the chain). A thin adapter around
+ * chained batcher in stream order without a second input (which would break the chain). A request that carries its
+ * own features ({@code ScoringRequest.features}, score on exposure) is joined with those instead of the state. A thin adapter around
  * {@link RequestEncoder} and {@link FeatureUpdates}.
  */
 public final class RequestFeatureJoin
@@ -199,8 +200,16 @@ public final class RequestFeatureJoin
         if (request == null) {
             return;
         }
-        byte[] stored = features.value();
-        EncodedUser f = stored == null ? null : EncodedUser.fromBytes(stored);
+        EncodedUser f;
+        UserFeatures carried = request.getFeatures();
+        if (carried != null) {
+            // score on exposure: the features as of just before the event that asked for this request, whichever
+            // later features this job has read by now (the validator refused a tombstone or another user's)
+            f = carried.getSequenceVersion() == 0 ? null : encoder.encodeUser(carried);
+        } else {
+            byte[] stored = features.value();
+            f = stored == null ? null : EncodedUser.fromBytes(stored);
+        }
         if (f == null) {
             withoutFeatures.inc();
         }

@@ -129,6 +129,70 @@ class RequestFeatureJoinTest {
     }
 
     @Test
+    void aRequestCarryingItsFeaturesIsScoredWithThemNotWithNewerStateAndTheStateIsLeftAlone() throws Exception {
+        UserFeatures before = features("u1", 10_000, 3, 3);
+        UserFeatures after = features("u1", 20_000, 4, 4); // the exposure's own update, read first
+        h.processElement(UserInput.of(after), 1);
+        ScoringRequest exposure = request("e1", "u1", 20_000, "i1");
+        exposure.setFeatures(before);
+        h.processElement(UserInput.of(exposure), 2);
+        h.processElement(UserInput.of(request("r2", "u1", 20_000, "i1")), 3);
+
+        assertThat(out()).extracting(r -> r.requestId).containsExactly("e1", "r2");
+        assertThat(out().get(0).featuresAsOf).isEqualTo(10_000L);
+        assertThat(out().get(0).seqItem).containsExactly(userSeqItems(before, 20_000));
+        assertThat(out().get(0).userDense).containsExactly(userDense(before, 20_000));
+        assertThat(out().get(1).featuresAsOf)
+                .as("a plain request: the job's own")
+                .isEqualTo(20_000L);
+        assertThat(out().get(1).userDense).containsExactly(userDense(after, 20_000));
+    }
+
+    @Test
+    void carriedFeaturesOfVersionZeroMeanNoHistoryEvenWhenTheJobHasSome() throws Exception {
+        h.processElement(UserInput.of(features("u1", 20_000, 1, 1)), 1);
+        ScoringRequest first = request("e1", "u1", 20_000, "i1");
+        first.setFeatures(UserFeatures.newBuilder()
+                .setUserId("u1")
+                .setAsOf(java.time.Instant.EPOCH)
+                .setSequenceVersion(0)
+                .build());
+        h.processElement(UserInput.of(first), 2);
+
+        EncodedRequest r = out().get(0);
+        assertThat(r.featuresAsOf).isNull();
+        assertThat(r.seqItem).containsOnly(0);
+        assertThat(r.userDense).containsExactly(userDense(null, 20_000));
+    }
+
+    @Test
+    void carriedFeaturesOfAnotherUserOrATombstoneAreDeadLetters() throws Exception {
+        String registry = "mock://join-carried-features";
+        var raw = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)),
+                UserInput::getUserId,
+                Types.STRING,
+                RequestFeatureJoin.ITEMS);
+        try (raw) {
+            ScoringRequest other = request("e1", "u1", 20_000, "i1");
+            other.setFeatures(features("u2", 10_000, 2, 2));
+            ScoringRequest tombstone = request("e2", "u1", 20_000, "i1");
+            tombstone.setFeatures(FeatureUpdates.tombstone("u1"));
+            ScoringRequest good = request("e3", "u1", 20_000, "i1");
+            good.setFeatures(features("u1", 10_000, 2, 2));
+            raw.processElement(routed("u1", other, registry, 1), 1);
+            raw.processElement(routed("u1", tombstone, registry, 2), 2);
+            raw.processElement(routed("u1", good, registry, 3), 3);
+
+            assertThat(raw.extractOutputValues()).extracting(r -> r.requestId).containsExactly("e3");
+            assertThat(raw.extractOutputValues().get(0).featuresAsOf).isEqualTo(10_000L);
+            assertThat(raw.getSideOutput(RequestDecoder.DEAD_LETTERS))
+                    .extracting(d -> d.getValue().reason + "@" + d.getValue().sourceOffset)
+                    .containsExactly("key-mismatch@1", "missing-field@2");
+        }
+    }
+
+    @Test
     void featuresAreKeptPerUser() throws Exception {
         h.processElement(UserInput.of(features("u1", 10_000, 4, 4)), 1);
         h.processElement(UserInput.of(request("r2", "u2", 20_000, "i1")), 2);
