@@ -1,6 +1,7 @@
 package dev.tandem.features;
 
 import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.registry.RegistryClientConfig;
@@ -14,11 +15,15 @@ import org.apache.kafka.common.serialization.Serde;
 
 /** The value serdes of the topology (keys are plain UTF-8 strings). */
 public record FeatureSerdes(
-        Serde<UserEvent> userEvent, Serde<UserFeatures> userFeatures, Serde<ItemMetadata> itemMetadata) {
+        Serde<UserEvent> userEvent,
+        Serde<UserFeatures> userFeatures,
+        Serde<ItemMetadata> itemMetadata,
+        Serde<ScoringRequest> scoringRequest) {
     public FeatureSerdes {
         Objects.requireNonNull(userEvent, "userEvent");
         Objects.requireNonNull(userFeatures, "userFeatures");
         Objects.requireNonNull(itemMetadata, "itemMetadata");
+        Objects.requireNonNull(scoringRequest, "scoringRequest");
     }
 
     /** Confluent wire-format Avro serdes on the registry at {@code registryUrl} ({@code mock://scope} works in-process). */
@@ -29,6 +34,7 @@ public record FeatureSerdes(
         return new FeatureSerdes(
                 TandemAvroSerde.specific(UserEvent.class, client, false, configs),
                 TandemAvroSerde.specific(UserFeatures.class, client, false, configs),
-                TandemAvroSerde.specific(ItemMetadata.class, client, false, configs));
+                TandemAvroSerde.specific(ItemMetadata.class, client, false, configs),
+                TandemAvroSerde.specific(ScoringRequest.class, client, false, configs));
     }
 }

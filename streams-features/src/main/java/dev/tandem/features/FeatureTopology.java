@@ -11,6 +11,7 @@ import static dev.tandem.features.FeatureNames.USER_SEQUENCE_PROCESSOR;
 
 import dev.tandem.features.metrics.FeatureMetrics;
 import dev.tandem.features.sequence.SequencePolicy;
+import dev.tandem.features.streams.ExposureRequests;
 import dev.tandem.features.streams.ItemEvent;
 import dev.tandem.features.streams.ItemFeatures;
 import dev.tandem.features.streams.ItemMetadataUpdater;
@@ -160,14 +161,31 @@ public final class FeatureTopology {
                                 topics.events(),
                                 options,
                                 metrics,
-                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures())),
+                                new UserFeaturesWriter(serdes.userFeatures().serializer(), topics.userFeatures()),
+                                topics.exposureRequests() == null
+                                        ? null
+                                        : new ExposureRequests(
+                                                serdes.itemMetadata().deserializer(), topics.items())),
                         Named.as(USER_SEQUENCE_PROCESSOR),
                         USER_SEQUENCES_STORE);
 
-        Map<String, KStream<Object, Routed>> out = routed.split(Named.as("routed-"))
+        var branches = routed.split(Named.as("routed-"))
                 .branch((k, v) -> v instanceof Routed.Features, Branched.as("features"))
-                .branch((k, v) -> v instanceof Routed.Item, Branched.as("items"))
-                .defaultBranch(Branched.as("dead-letters"));
+                .branch((k, v) -> v instanceof Routed.Item, Branched.as("items"));
+        if (topics.exposureRequests() != null) {
+            branches = branches.branch((k, v) -> v instanceof Routed.Exposure, Branched.as("exposures"));
+        }
+        Map<String, KStream<Object, Routed>> out = branches.defaultBranch(Branched.as("dead-letters"));
+        if (topics.exposureRequests() != null) {
+            out.get("routed-exposures")
+                    .map(
+                            (k, v) -> KeyValue.pair((String) k, ((Routed.Exposure) v).request()),
+                            Named.as("exposure-request-values"))
+                    .to(
+                            topics.exposureRequests(),
+                            Produced.with(Serdes.String(), serdes.scoringRequest())
+                                    .withName("exposure-requests-sink"));
+        }
 
         out.get("routed-features")
                 .map(

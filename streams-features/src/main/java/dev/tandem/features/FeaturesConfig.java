@@ -66,6 +66,9 @@ public record FeaturesConfig(
     public static final String TOPIC_USER_FEATURES = "topic.user.features";
     public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
     public static final String TOPIC_ITEM_FEATURES = "topic.item.features";
+    /** Empty: off. Otherwise score on exposure: every accepted view becomes a scoring request on this topic. */
+    public static final String TOPIC_EXPOSURE_REQUESTS = "topic.exposure.requests";
+
     public static final String USER_TTL = "user.ttl";
     public static final String TTL_SCAN_INTERVAL = "ttl.scan.interval";
     public static final String TTL_CLOCK = "ttl.clock";
@@ -106,6 +109,7 @@ public record FeaturesConfig(
         d.put(TOPIC_USER_FEATURES, FeatureNames.USER_FEATURES_TOPIC);
         d.put(TOPIC_DEAD_LETTERS, FeatureNames.DEAD_LETTERS_TOPIC);
         d.put(TOPIC_ITEM_FEATURES, "");
+        d.put(TOPIC_EXPOSURE_REQUESTS, "");
         d.put(USER_TTL, "30d");
         d.put(TTL_SCAN_INTERVAL, "1m");
         d.put(TTL_CLOCK, "event-time");
@@ -174,7 +178,8 @@ public record FeaturesConfig(
                     v.nonBlank(TOPIC_ITEMS),
                     v.nonBlank(TOPIC_USER_FEATURES),
                     v.nonBlank(TOPIC_DEAD_LETTERS),
-                    v.optional(TOPIC_ITEM_FEATURES));
+                    v.optional(TOPIC_ITEM_FEATURES),
+                    v.optional(TOPIC_EXPOSURE_REQUESTS));
             String advertised = v.optional(HTTP_ADVERTISED_HOST);
             return new FeaturesConfig(
                     v.nonBlank(APPLICATION_ID),
@@ -233,6 +238,7 @@ public record FeaturesConfig(
         m.put(TOPIC_USER_FEATURES, topics.userFeatures());
         m.put(TOPIC_DEAD_LETTERS, topics.deadLetters());
         m.put(TOPIC_ITEM_FEATURES, topics.itemFeatures() == null ? "" : topics.itemFeatures());
+        m.put(TOPIC_EXPOSURE_REQUESTS, topics.exposureRequests() == null ? "" : topics.exposureRequests());
         m.put(USER_TTL, Durations.format(options.userTtl()));
         m.put(TTL_SCAN_INTERVAL, Durations.format(options.ttlScanInterval()));
         m.put(TTL_CLOCK, options.ttlClock().name().toLowerCase(Locale.ROOT).replace('_', '-'));

@@ -1,6 +1,6 @@
 package dev.tandem.features.streams;
 
-/** What the user-sequence processor emits; the topology splits it into its three sinks. */
+/** What the user-sequence processor emits; the topology splits it into its sinks. */
 public sealed interface Routed {
     /**
      * New features of the user in the record key, already serialized for the {@code user-features} topic
@@ -11,6 +11,9 @@ public sealed interface Routed {
 
     /** An accepted event, keyed by item id, on its way to the item-stats repartition. */
     record Item(ItemEvent event) implements Routed {}
+
+    /** Score on exposure: the request an accepted view asks for, keyed by user id ({@link ExposureRequests}). */
+    record Exposure(dev.tandem.schemas.ScoringRequest request) implements Routed {}
 
     /** A rejected record: its original key and value bytes (headers carry the reason). */
     record DeadLetter(byte[] key, byte[] value) implements Routed {}

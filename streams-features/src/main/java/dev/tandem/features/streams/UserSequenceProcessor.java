@@ -13,6 +13,7 @@ import dev.tandem.features.sequence.UpdateOutcome;
 import dev.tandem.features.validation.EventValidator;
 import dev.tandem.features.validation.InvalidEventException;
 import dev.tandem.schemas.UserEvent;
+import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.topics.DeadLetterHeaders;
 import dev.tandem.schemas.topics.DeadLetterReason;
 import dev.tandem.schemas.topics.ForgetSignal;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Routed.Features} of the user on every ACCEPTED event (DUPLICATE and LATE only update the
  *       stored counts and the metrics);</li>
  *   <li>{@link Routed.Item} for accepted views, carts and purchases, keyed by item id;</li>
+ *   <li>{@link Routed.Exposure} for accepted views when score on exposure is on ({@link ExposureRequests}), keyed by
+ *       user id, after the view's features;</li>
  *   <li>{@link Routed.DeadLetter} with the original key and value bytes and {@code tandem.dlq.*} headers
  *       for records that cannot be read or break a rule of {@link EventValidator}.</li>
  * </ul>
@@ -75,6 +78,7 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     private final Map<String, BehaviourSequence> decoded;
     private final UserFeaturesWriter featuresWriter;
     private final boolean itemEvents;
+    private final ExposureRequests exposures;
 
     private ProcessorContext<Object, Routed> context;
     private KeyValueStore<String, byte[]> store;
@@ -84,7 +88,8 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
     /**
      * One processor per task. {@code options} give the TTL, its scan interval and clock, the decoded-sequence cache
      * size and whether accepted views, carts and purchases are forwarded to the item path; {@code featuresWriter} is
-     * this processor's own, writing the {@code user-features} values.
+     * this processor's own, writing the {@code user-features} values; {@code exposures} this processor's own too, or
+     * null when score on exposure is off.
      */
     public UserSequenceProcessor(
             SequencePolicy policy,
@@ -93,13 +98,15 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
             String defaultTopic,
             FeatureTopology.Options options,
             FeatureMetrics metrics,
-            UserFeaturesWriter featuresWriter) {
+            UserFeaturesWriter featuresWriter,
+            ExposureRequests exposures) {
         Duration ttl = options.userTtl();
         Duration ttlScanInterval = options.ttlScanInterval();
         TtlClock ttlClock = options.ttlClock();
         int cachedUsers = options.cachedUsersPerTask();
         boolean itemEvents = options.itemStats();
         this.itemEvents = itemEvents;
+        this.exposures = exposures;
         this.featuresWriter = Objects.requireNonNull(featuresWriter, "featuresWriter");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
@@ -124,6 +131,7 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         this.context = context;
         this.store = context.getStateStore(USER_SEQUENCES_STORE);
         decoded.clear(); // a (re)initialised task: the store may have been restored or wiped
+        if (exposures != null) exposures.init(context);
         if (!ttl.isZero()) {
             context.schedule(ttlScanInterval, PunctuationType.WALL_CLOCK_TIME, this::expireIdleUsers);
         }
@@ -169,6 +177,9 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
             byte[] stored = store.get(user);
             seq = stored == null ? new BehaviourSequence(policy) : BehaviourSequence.decode(stored, policy);
         }
+        // the state the view finds, projected before the update changes it in place
+        UserFeatures before =
+                exposures != null && ExposureRequests.asks(behaviour.action()) ? seq.toUserFeatures(user) : null;
         UpdateOutcome outcome;
         try {
             outcome = SequenceUpdater.apply(seq, behaviour);
@@ -192,6 +203,10 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         if (itemEvents && ItemStats.tracks(behaviour.action())) {
             context.forward(record.withKey((Object) behaviour.itemId())
                     .withValue(new Routed.Item(new ItemEvent(behaviour.action(), t))));
+        }
+        if (before != null) {
+            context.forward(
+                    record.withKey((Object) user).withValue(new Routed.Exposure(exposures.request(event, before))));
         }
     }
 

@@ -97,7 +97,8 @@ class InputDecodingFuzzTest {
                 TOPICS.events(),
                 options,
                 metrics,
-                new UserFeaturesWriter(serdes.userFeatures().serializer(), TOPICS.userFeatures()));
+                new UserFeaturesWriter(serdes.userFeatures().serializer(), TOPICS.userFeatures()),
+                null);
         sequences.init(events);
 
         items = new MockProcessorContext<>();

@@ -8,6 +8,7 @@ import dev.tandem.features.metrics.MicrometerFeatureMetrics;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.schemas.Action;
 import dev.tandem.schemas.ItemMetadata;
+import dev.tandem.schemas.ScoringRequest;
 import dev.tandem.schemas.UserEvent;
 import dev.tandem.schemas.UserFeatures;
 import dev.tandem.schemas.registry.MockSchemaRegistry;
@@ -36,7 +37,8 @@ final class TopologyFixture implements AutoCloseable {
 
     final String scope = "ttd-" + UUID.randomUUID();
     final FeatureSerdes serdes = FeatureSerdes.forRegistry("mock://" + scope, Map.of());
-    final FeatureTopics topics = FeatureTopics.defaults().withItemFeatures(ITEM_FEATURES);
+    static final String EXPOSURE_REQUESTS = "exposure-requests";
+    final FeatureTopics topics;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final SequencePolicy policy;
     final Topology topology;
@@ -50,9 +52,18 @@ final class TopologyFixture implements AutoCloseable {
     final TestOutputTopic<String, UserFeatures> userFeatures;
     final TestOutputTopic<String, ItemFeatures> itemFeatures;
     final TestOutputTopic<byte[], byte[]> deadLetters;
+    /** Empty unless the fixture was built with score on exposure. */
+    final TestOutputTopic<String, ScoringRequest> exposureRequests;
 
     TopologyFixture(SequencePolicy policy, FeatureTopology.Options options) {
+        this(policy, options, false);
+    }
+
+    /** @param exposures score on exposure, to {@link #EXPOSURE_REQUESTS} */
+    TopologyFixture(SequencePolicy policy, FeatureTopology.Options options, boolean exposures) {
         this.policy = policy;
+        FeatureTopics t = FeatureTopics.defaults().withItemFeatures(ITEM_FEATURES);
+        this.topics = exposures ? t.withExposureRequests(EXPOSURE_REQUESTS) : t;
         this.topology = FeatureTopology.build(topics, serdes, policy, options, new MicrometerFeatureMetrics(meters));
         try {
             stateDir = Files.createTempDirectory("features-ttd");
@@ -81,6 +92,10 @@ final class TopologyFixture implements AutoCloseable {
                 ItemFeatures.jsonSerde().deserializer());
         deadLetters = driver.createOutputTopic(
                 topics.deadLetters(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        exposureRequests = driver.createOutputTopic(
+                EXPOSURE_REQUESTS,
+                new StringDeserializer(),
+                serdes.scoringRequest().deserializer());
     }
 
     KeyValueStore<String, byte[]> userSequences() {
