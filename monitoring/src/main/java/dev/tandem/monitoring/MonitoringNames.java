@@ -68,6 +68,11 @@ public final class MonitoringNames {
     public static final String METRIC_AUC = "tandem.monitoring.auc";
 
     public static final String METRIC_AUC_TIE_BOUND = "tandem.monitoring.auc.tie.bound";
+    /** Hanley–McNeil's sampling error of the AUC. */
+    public static final String METRIC_AUC_STANDARD_ERROR = "tandem.monitoring.auc.standard.error";
+    /** The AUC the graded candidates' own probabilities imply: the estimate over exactly what the AUC grades. */
+    public static final String METRIC_GRADED_EXPECTED_AUC = "tandem.monitoring.graded.expected.auc";
+
     public static final String METRIC_LOGLOSS = "tandem.monitoring.logloss";
     public static final String METRIC_ECE = "tandem.monitoring.ece";
     public static final String METRIC_POSITIVES = "tandem.monitoring.positives";

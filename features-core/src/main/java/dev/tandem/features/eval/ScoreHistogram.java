@@ -181,6 +181,24 @@ public final class ScoreHistogram {
         return p == 0 || negBelow == 0 ? Double.NaN : num / (p * negBelow);
     }
 
+    /**
+     * The standard error of {@link #auc()} from its value and the class counts (Hanley and McNeil, 1982: the AUC as a
+     * Wilcoxon statistic, with Q1 = A / (2 − A) and Q2 = 2A² / (1 + A) for the two kinds of shared-case pairs): the
+     * sampling error a gap to {@link #expectedAuc()} is read against. NaN where the AUC is.
+     */
+    public double aucStandardError() {
+        return aucStandardError(auc(), positives(), negatives());
+    }
+
+    /** Hanley–McNeil's standard error of an AUC {@code a} over {@code p} positives and {@code n} negatives. */
+    public static double aucStandardError(double a, long p, long n) {
+        if (Double.isNaN(a) || p == 0 || n == 0) return Double.NaN;
+        double q1 = a / (2 - a);
+        double q2 = 2 * a * a / (1 + a);
+        double v = (a * (1 - a) + (p - 1) * (q1 - a * a) + (n - 1) * (q2 - a * a)) / ((double) p * n);
+        return Math.sqrt(Math.max(0, v));
+    }
+
     /** The probability at a bucket's middle in log-odds. */
     static double midpoint(int bucket) {
         double z = (bucket + 0.5) / BUCKETS_PER_LOGIT - MAX_LOGIT;

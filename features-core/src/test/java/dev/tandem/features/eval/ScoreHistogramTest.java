@@ -3,6 +3,7 @@ package dev.tandem.features.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import java.util.Arrays;
 import java.util.List;
@@ -169,5 +170,29 @@ class ScoreHistogramTest {
         ScoreHistogram same = new ScoreHistogram();
         for (int i = 0; i < 100; i++) same.add(0.2f, i % 5 == 0);
         assertThat(same.expectedAuc()).isCloseTo(0.5, within(1e-12));
+    }
+
+    @Test
+    void aucStandardErrorIsHanleyMcNeilsAndMatchesTheSpreadOfTheAucOverSamples() {
+        // Hanley and McNeil (1982): A = 0.8, 50 and 50 cases: Q1 = 2/3, Q2 = 0.7111, SE = 0.0445
+        assertThat(ScoreHistogram.aucStandardError(0.8, 50, 50)).isCloseTo(0.0445, within(0.0001));
+        assertThat(ScoreHistogram.aucStandardError(Double.NaN, 50, 50)).isNaN();
+        assertThat(ScoreHistogram.aucStandardError(0.8, 0, 50)).isNaN();
+        assertThat(new ScoreHistogram().aucStandardError()).isNaN();
+
+        // 300 independent samples of one calibrated model: the AUC's standard deviation over them against the
+        // error each sample states for itself
+        int samples = 300;
+        double[] auc = new double[samples];
+        double stated = 0;
+        for (int k = 0; k < samples; k++) {
+            ScoreHistogram h = labelledBy(100 + k, 2_000, -1, p -> p);
+            auc[k] = h.auc();
+            stated += h.aucStandardError() / samples;
+        }
+        double mean = Arrays.stream(auc).average().orElseThrow();
+        double sd =
+                Math.sqrt(Arrays.stream(auc).map(a -> (a - mean) * (a - mean)).sum() / (samples - 1));
+        assertThat(stated).isCloseTo(sd, withinPercentage(20));
     }
 }

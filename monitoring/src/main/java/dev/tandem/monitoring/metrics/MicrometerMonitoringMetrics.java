@@ -308,6 +308,20 @@ public final class MicrometerMonitoringMetrics implements MonitoringMetrics {
                 m,
                 window,
                 x -> nan(x.getAucTieBound()));
+        gauge(
+                METRIC_AUC_STANDARD_ERROR,
+                "Sampling error of the AUC (Hanley-McNeil)",
+                l,
+                m,
+                window,
+                x -> nan(x.getAucStandardError()));
+        gauge(
+                METRIC_GRADED_EXPECTED_AUC,
+                "AUC the graded candidates' own probabilities imply if the model is calibrated (labels ignored)",
+                l,
+                m,
+                window,
+                x -> nan(x.getGradedExpectedAuc()));
         gauge(METRIC_LOGLOSS, "Mean log loss of graded outcomes", l, m, window, x -> nan(x.getLogloss()));
         gauge(METRIC_ECE, "Expected calibration error (10 bins)", l, m, window, x -> nan(x.getEce()));
         gauge(METRIC_POSITIVES, "Graded outcomes that reached the stage", l, m, window, ModelMetrics::getPositives);

@@ -214,6 +214,8 @@ public final class MetricsProcessor implements Processor<String, MetricsInput, S
                 .setWindowEnd(key.isTotal() ? null : Instant.ofEpochMilli(key.windowStartMs() + windowMs))
                 .setAuc(finite(h.auc()))
                 .setAucTieBound(finite(h.aucTieBound()))
+                .setGradedExpectedAuc(finite(h.expectedAuc()))
+                .setAucStandardError(finite(h.aucStandardError()))
                 .setLogloss(finite(h.logloss()))
                 .setEce(finite(h.ece()))
                 .setReliability(bins)

@@ -130,6 +130,23 @@ class EstimatedAucTopologyTest {
                     .as("v2 %s: estimate above realized", stage)
                     .isGreaterThan(0.05);
             assertThat(gauge(MonitoringNames.METRIC_AUC, "v1", stage)).isEqualTo(v1.getAuc());
+
+            // the alert's like-for-like pair: the estimate over the graded candidates themselves (here every
+            // candidate read, so the estimate over those read) against the realized AUC, in its standard errors
+            for (ModelMetrics m : List.of(v1, v2)) {
+                assertThat(m.getGradedExpectedAuc()).isCloseTo(m.getExpectedAuc(), within(1e-9));
+                assertThat(m.getAucStandardError()).isBetween(0.005, 0.03);
+            }
+            assertThat(Math.abs(v1.getAuc() - v1.getGradedExpectedAuc()))
+                    .as("v1 %s: calibrated, within three standard errors", stage)
+                    .isLessThan(3 * v1.getAucStandardError());
+            assertThat(v2.getGradedExpectedAuc() - v2.getAuc())
+                    .as("v2 %s: over-confident, beyond three standard errors and 0.03", stage)
+                    .isGreaterThan(Math.max(3 * v2.getAucStandardError(), 0.03));
+            assertThat(gauge(MonitoringNames.METRIC_GRADED_EXPECTED_AUC, "v2", stage))
+                    .isEqualTo(v2.getGradedExpectedAuc());
+            assertThat(gauge(MonitoringNames.METRIC_AUC_STANDARD_ERROR, "v2", stage))
+                    .isEqualTo(v2.getAucStandardError());
         }
     }
 
