@@ -44,6 +44,8 @@ public final class FeatureNames {
     public static final String METRIC_EXPIRED_USERS = "tandem.features.expired.users";
     /** Counter: users deleted on a forget signal ({@code tandem forget}). */
     public static final String METRIC_FORGOTTEN_USERS = "tandem.features.forgotten.users";
+    /** Counter: scoring requests sent for accepted views (score on exposure, {@code topic.exposure.requests}). */
+    public static final String METRIC_EXPOSURE_REQUESTS = "tandem.features.exposure.requests";
     /** Counter: records of the items topic that could not be read (kept out of the metadata join). */
     public static final String METRIC_BAD_ITEMS = "tandem.features.bad.items";
     /** Distribution (seconds): wall clock at processing − event time, for every accepted event. */

@@ -14,6 +14,9 @@ public interface FeatureMetrics {
     /** A user deleted on a forget signal (counted even when the store had nothing of the user). */
     default void forgottenUser() {}
 
+    /** A scoring request sent for an accepted view (score on exposure). */
+    default void exposureRequest() {}
+
     /** A record of the items topic that could not be read. */
     void badItem();
 

@@ -5,6 +5,7 @@ import static dev.tandem.features.FeatureNames.METRIC_DEAD_LETTERS;
 import static dev.tandem.features.FeatureNames.METRIC_END_TO_END_LAG;
 import static dev.tandem.features.FeatureNames.METRIC_EVENTS;
 import static dev.tandem.features.FeatureNames.METRIC_EXPIRED_USERS;
+import static dev.tandem.features.FeatureNames.METRIC_EXPOSURE_REQUESTS;
 import static dev.tandem.features.FeatureNames.METRIC_FORGOTTEN_USERS;
 import static dev.tandem.features.FeatureNames.TAG_OUTCOME;
 import static dev.tandem.features.FeatureNames.TAG_REASON;
@@ -43,6 +44,7 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
 
     private final Counter expired;
     private final Counter forgotten;
+    private final Counter exposureRequests;
     private final Counter badItems;
     private final Timer lag;
 
@@ -64,6 +66,9 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
                 .register(registry);
         forgotten = Counter.builder(METRIC_FORGOTTEN_USERS)
                 .description("Users deleted on a forget signal (tombstones written)")
+                .register(registry);
+        exposureRequests = Counter.builder(METRIC_EXPOSURE_REQUESTS)
+                .description("Scoring requests sent for accepted views (score on exposure)")
                 .register(registry);
         badItems = Counter.builder(METRIC_BAD_ITEMS)
                 .description("Unreadable records of the items topic")
@@ -100,6 +105,11 @@ public final class MicrometerFeatureMetrics implements FeatureMetrics {
     @Override
     public void forgottenUser() {
         forgotten.increment();
+    }
+
+    @Override
+    public void exposureRequest() {
+        exposureRequests.increment();
     }
 
     @Override

@@ -207,6 +207,7 @@ public final class UserSequenceProcessor implements Processor<byte[], byte[], Ob
         if (before != null) {
             context.forward(
                     record.withKey((Object) user).withValue(new Routed.Exposure(exposures.request(event, before))));
+            metrics.exposureRequest();
         }
     }
 

@@ -4,6 +4,7 @@ import static dev.tandem.features.streams.TopologyFixture.NOW;
 import static dev.tandem.features.streams.TopologyFixture.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.features.FeatureNames;
 import dev.tandem.features.FeatureTopology;
 import dev.tandem.features.sequence.SequencePolicy;
 import dev.tandem.schemas.Action;
@@ -75,6 +76,11 @@ class ExposureRequestsTest {
             }
             assertThat(views).as("the stream had accepted views").isGreaterThan(50);
             assertThat(requests).isEqualTo(views);
+            assertThat(fx.meters
+                            .find(FeatureNames.METRIC_EXPOSURE_REQUESTS)
+                            .counter()
+                            .count())
+                    .isEqualTo(views);
         }
     }
 
