@@ -12,8 +12,10 @@ import java.util.List;
  *   <li>{@value #USER_RECENCY_HOURS}: hours from the user's newest event to the request (the recency slot of
  *       {@code user_dense}); missing for a user without history. One value per request.</li>
  * </ul>
- * The candidate's category, brand and the user's sequence and counters are model inputs too, but a prediction
- * does not carry them: watching them needs the scorer to publish them.
+ * The user's counters and sequence fill are watched too, as the model saw them: the scoring job publishes those
+ * {@code user_dense} slots per prediction ({@code Prediction.user_inputs}, named by the model's feature spec) and the
+ * trainer bins the same slots of the validation rows. The candidate's category and brand and the items of the
+ * sequence are model inputs a prediction does not carry.
  */
 public final class DriftFeatures {
     public static final String CANDIDATE_PRICE = "cand_price";

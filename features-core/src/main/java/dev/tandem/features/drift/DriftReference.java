@@ -44,6 +44,20 @@ public record DriftReference(long rows, Map<String, DriftBins> scores, Map<Strin
      */
     public static DriftReference of(
             List<String> stages, float[] predictions, double[] prices, double[] recencyHours, int bins) {
+        return of(stages, predictions, prices, recencyHours, Map.of(), bins);
+    }
+
+    /**
+     * @param userInputs per watched user input (the names predictions carry in {@code user_inputs}), its value per
+     *                   row, as the model saw it
+     */
+    public static DriftReference of(
+            List<String> stages,
+            float[] predictions,
+            double[] prices,
+            double[] recencyHours,
+            Map<String, double[]> userInputs,
+            int bins) {
         int k = stages.size();
         int rows = prices.length;
         if (predictions.length != rows * k || recencyHours.length != rows) {
@@ -62,6 +76,12 @@ public record DriftReference(long rows, Map<String, DriftBins> scores, Map<Strin
         Map<String, DriftBins> features = new LinkedHashMap<>();
         features.put(DriftFeatures.CANDIDATE_PRICE, DriftBins.quantiles(prices, bins));
         features.put(DriftFeatures.USER_RECENCY_HOURS, DriftBins.quantiles(recencyHours, bins));
+        userInputs.forEach((name, values) -> {
+            if (values.length != rows)
+                throw new IllegalArgumentException(
+                        "need " + rows + " rows of every input: " + values.length + " of " + name);
+            features.put(name, DriftBins.quantiles(values, bins));
+        });
         return new DriftReference(rows, scores, features);
     }
 

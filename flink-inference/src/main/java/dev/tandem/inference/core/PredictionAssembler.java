@@ -46,6 +46,21 @@ public final class PredictionAssembler {
     }
 
     /**
+     * The request's {@code user_dense} slots a drift reference watches, by name ({@link
+     * dev.tandem.model.features.FeatureSpec#userInputNames}: null names are skipped), for
+     * {@code Prediction.user_inputs}. Counters and sequence fill do not depend on the request time, so these are the
+     * numbers training encoded for the same features.
+     */
+    public static java.util.Map<String, Float> userInputs(String[] names, float[] userDense) {
+        java.util.Map<String, Float> out = new java.util.LinkedHashMap<>();
+        if (names == null || userDense == null) return out;
+        for (int i = 0; i < names.length && i < userDense.length; i++) {
+            if (names[i] != null) out.put(names[i], userDense[i]);
+        }
+        return out;
+    }
+
+    /**
      * @param probs    the batch's output, {@code float[rows · stages.size()]} stage-minor
      * @param firstRow the request's first row in the batch
      */

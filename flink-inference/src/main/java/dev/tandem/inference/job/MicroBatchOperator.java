@@ -81,6 +81,9 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
     private final RequestDeadline deadline;
 
     private transient EncodedBatch batch;
+    /** The spec's {@code user_dense} names whose drift is watched ({@code Prediction.user_inputs}). */
+    private transient String[] userInputNames;
+
     private transient List<Pending> pending;
     private transient int pendingRows;
     private transient long firstArrivalMs;
@@ -156,6 +159,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
                 d -> output.collect(DEAD_LETTERS, new StreamRecord<>(d)));
         models.open(restored);
         batch = new EncodedBatch(models.spec(), maxBatchRows);
+        userInputNames = models.spec().userInputNames();
         LOG.info("scoring with {} (subtask {})", models.active(), subtask);
     }
 
@@ -247,6 +251,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
                     queueMicros,
                     modelMicros,
                     rows);
+            pred.setUserInputs(PredictionAssembler.userInputs(userInputNames, p.request().userDense));
             output.collect(
                     p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));
             metrics.queued(queueMicros);
@@ -317,6 +322,7 @@ public final class MicroBatchOperator extends AbstractStreamOperator<Prediction>
                     (queuedUntil - p.arrivedNanos()) / 1_000,
                     modelMicros,
                     rows);
+            pred.setUserInputs(PredictionAssembler.userInputs(userInputNames, p.request().userDense));
             output.collect(
                     SHADOW_PREDICTIONS,
                     p.timestamp() == NO_TIMESTAMP ? new StreamRecord<>(pred) : new StreamRecord<>(pred, p.timestamp()));

@@ -7,6 +7,7 @@ import dev.tandem.schemas.PredictionTimings;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.io.BinaryData;
 
 /**
@@ -78,6 +79,17 @@ final class PredictionWireEncoder {
         varint(t.getQueueMicros());
         varint(t.getModelMicros());
         varint(t.getBatchRows());
+        Map<String, Float> inputs = p.getUserInputs();
+        int m = inputs == null ? 0 : inputs.size();
+        arrayStart(m); // a map's blocks are an array's: count, (key, value)…, 0
+        if (m > 0) {
+            for (Map.Entry<String, Float> e : inputs.entrySet()) {
+                string(e.getKey());
+                ensure(4);
+                pos += BinaryData.encodeFloat(e.getValue(), buf, pos);
+            }
+        }
+        arrayEnd(m);
         return Arrays.copyOf(buf, pos);
     }
 

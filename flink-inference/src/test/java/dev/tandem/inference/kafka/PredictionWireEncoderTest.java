@@ -52,7 +52,19 @@ class PredictionWireEncoderTest {
                         .setModelMicros(r.nextInt(1 << 20))
                         .setBatchRows(r.nextInt())
                         .build())
+                .setUserInputs(userInputs(r))
                 .build();
+    }
+
+    /** None, or up to 9 named floats (NaN and non-ASCII names included), in insertion order. */
+    private static Map<String, Float> userInputs(Random r) {
+        Map<String, Float> m = new java.util.LinkedHashMap<>();
+        int n = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(9);
+        for (int i = 0; i < n; i++) {
+            String name = r.nextInt(6) == 0 ? "usér_" + i : "user_cart_" + i + "h";
+            m.put(name, r.nextInt(10) == 0 ? Float.NaN : r.nextFloat() * 1.5f);
+        }
+        return m;
     }
 
     /** As PredictionAssembler builds them: each candidate's floats a view of one array. */

@@ -288,6 +288,24 @@ public record FeatureSpec(
     }
 
     /**
+     * A name per {@code user_dense} slot whose drift is watched as encoded ({@code user_<action>_<window>} for the
+     * counters, {@code user_sequence_fill}), null for the recency slot, which is watched as raw hours instead
+     * ({@code DriftFeatures.USER_RECENCY_HOURS}) and depends on the request time. Predictions carry these slots by
+     * name ({@code Prediction.user_inputs}) and the model card bins the same slots of the validation rows.
+     */
+    @JsonIgnore
+    public String[] userInputNames() {
+        String[] names = new String[denseWidth()];
+        int i = 0;
+        for (long w : counterWindowsMs) {
+            String window = dev.tandem.schemas.config.Durations.format(java.time.Duration.ofMillis(w));
+            for (String a : counterActions) names[i++] = "user_" + a.toLowerCase(java.util.Locale.ROOT) + "_" + window;
+        }
+        names[i + 1] = "user_sequence_fill";
+        return names;
+    }
+
+    /**
      * Why a server encoding with this spec cannot feed a model trained on {@code model}; empty when it
      * can. Every parameter that changes a number must be equal, and every input the model names must
      * exist here with the same dtype, shape and vocabulary.

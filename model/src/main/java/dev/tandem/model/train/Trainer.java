@@ -327,6 +327,7 @@ public final class Trainer {
                 pv,
                 java.util.Arrays.copyOfRange(data.candidatePrices(), from, data.size()),
                 java.util.Arrays.copyOfRange(data.userRecencyHours(), from, data.size()),
+                userInputs(spec, data, from),
                 DriftReference.DEFAULT_BINS);
         return new TrainedModel(
                 g,
@@ -467,6 +468,24 @@ public final class Trainer {
             } finally {
                 Feeds.close(in);
             }
+        }
+        return out;
+    }
+
+    /**
+     * The validation rows' {@code user_dense} slots whose drift is watched, by {@link FeatureSpec#userInputNames}
+     * name: the numbers the scoring job publishes per prediction ({@code Prediction.user_inputs}).
+     */
+    static java.util.Map<String, double[]> userInputs(FeatureSpec spec, ExampleSet data, int from) {
+        String[] names = spec.userInputNames();
+        int dense = spec.denseWidth();
+        float[] all = data.features().userDense;
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (int slot = 0; slot < names.length; slot++) {
+            if (names[slot] == null) continue;
+            double[] col = new double[data.size() - from];
+            for (int r = from; r < data.size(); r++) col[r - from] = all[r * dense + slot];
+            out.put(names[slot], col);
         }
         return out;
     }

@@ -142,6 +142,29 @@ class FeatureEncoderTest {
     }
 
     @Test
+    void userInputNamesNameTheCounterAndFillSlotsTheEncoderWrites() {
+        String[] names = spec.userInputNames();
+        assertThat(names).hasSize(spec.denseWidth());
+        assertThat(names[spec.denseWidth() - 2])
+                .as("recency: watched as raw hours")
+                .isNull();
+        assertThat(names[spec.denseWidth() - 1]).isEqualTo("user_sequence_fill");
+        // three carts within the last hour, nothing else: only the cart counters of every window are non-zero
+        BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
+        for (int i = 0; i < 3; i++) event(seq, "e" + i, "i" + i, "c1", Action.CART, T0 + i * 60_000L);
+        UserVector v = enc.newUserVector();
+        enc.encodeUser(seq, T0 + 10 * 60_000L, v);
+        for (int slot = 0; slot < spec.denseWidth() - 2; slot++) {
+            assertThat(names[slot]).matches("user_[a-z]+_\\d+[mhd]");
+            assertThat(v.dense()[slot] > 0).as(names[slot]).isEqualTo(names[slot].startsWith("user_cart_"));
+        }
+        assertThat(java.util.Arrays.asList(names))
+                .contains("user_cart_1h", "user_cart_1d")
+                .doesNotHaveDuplicates();
+        assertThat(v.dense()[spec.denseWidth() - 1]).isEqualTo(3f / spec.sequenceLength());
+    }
+
+    @Test
     void rowsHaveTheSpecShapesAndCopyTheUserHalf() {
         BehaviourSequence seq = new BehaviourSequence(SequencePolicy.defaults());
         event(seq, "e1", "i1", "c1", Action.VIEW, T0);

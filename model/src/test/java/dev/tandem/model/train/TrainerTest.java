@@ -251,7 +251,13 @@ class TrainerTest {
             assertThat(drift).isEqualTo(model.driftReference());
             assertThat(drift.rows()).isEqualTo(data.validationCount());
             assertThat(drift.scores()).containsOnlyKeys("CART", "PURCHASE");
-            assertThat(drift.features().keySet()).containsExactlyElementsOf(DriftFeatures.ALL);
+            // the raw inputs, then the user_dense slots the scorer publishes per prediction, by the spec's names
+            List<String> watched = new ArrayList<>(DriftFeatures.ALL);
+            for (String n : SPEC.userInputNames()) if (n != null) watched.add(n);
+            assertThat(drift.features().keySet()).containsExactlyElementsOf(watched);
+            DriftBins fill = drift.features().get("user_sequence_fill");
+            assertThat(fill.total()).isEqualTo(data.validationCount());
+            assertThat(fill.missing()).isZero();
             for (DriftBins b : drift.scores().values()) {
                 assertThat(b.total()).isEqualTo(data.validationCount());
                 assertThat(b.edges()).hasSizeGreaterThan(5); // continuous scores: about ten bins

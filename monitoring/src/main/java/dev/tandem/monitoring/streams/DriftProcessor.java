@@ -12,6 +12,7 @@ import dev.tandem.schemas.CandidateScore;
 import dev.tandem.schemas.Prediction;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -22,7 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * Counts every prediction as it is read (not when it is graded, a horizon later): per stage the candidates'
  * probabilities into a score histogram (every model version: the expected AUC and base rate come from it), and,
  * for a version with a {@link DriftReference}, into the reference's bins: per stage the probabilities, per watched
- * feature the candidates' prices and the request's hours since the user's newest event ({@link DriftFeatures}).
+ * feature the candidates' prices and the request's hours since the user's newest event ({@link DriftFeatures}), and
+ * the user inputs the prediction carries ({@code user_inputs}: counters and sequence fill) that the reference bins.
  * Counts are kept per model
  * version and window of request time in {@code drift-partials}; every {@code interval} (wall clock) they are sent
  * on, keyed by model version, as {@link DriftPartial} bytes, and deleted, so the store holds one interval's worth.
@@ -92,6 +94,11 @@ public final class DriftProcessor implements Processor<String, OutcomeOutput, St
                 DriftFeatures.recencyHours(
                         p.getRequestTime().toEpochMilli(),
                         p.getFeaturesAsOf() == null ? null : p.getFeaturesAsOf().toEpochMilli()));
+        // the user inputs the scorer published; the reference has bins only for those its model watches
+        Map<String, Float> inputs = p.getUserInputs();
+        if (inputs != null) {
+            inputs.forEach((name, v) -> into.addFeature(ref, name, v == null ? Double.NaN : v));
+        }
         return true;
     }
 

@@ -20,15 +20,18 @@ import java.util.Random;
 /**
  * A model's validation period made up, and predictions drawn like it or shifted: the CART probability is
  * σ(N(−1.5, 1)), PURCHASE a share σ(N(−1, 1)) of it; prices are log-normal around e³ ≈ 20 (5 % unknown); hours
- * since the user's newest event exponential with a mean of 6 h (10 % of users without history).
+ * since the user's newest event exponential with a mean of 6 h (10 % of users without history); the user's carts in
+ * 24 h geometric with a mean of 2, published encoded as the scorer does ({@value #CARTS}: log1p(n) / log1p(100)).
  */
 final class DriftFixtures {
     static final List<String> STAGES = List.of("CART", "PURCHASE");
     static final long H = 3_600_000L;
+    /** A user input the scorer publishes ({@code Prediction.user_inputs}). */
+    static final String CARTS = "user_cart_1d";
 
     private DriftFixtures() {}
 
-    /** How a drawn prediction departs from the validation period. */
+    /** How a drawn prediction departs from the validation period (the price factor also multiplies the carts). */
     record Shift(double priceFactor, double purchaseFactor) {
         static final Shift NONE = new Shift(1, 1);
     }
@@ -39,6 +42,7 @@ final class DriftFixtures {
         float[] predictions = new float[rows * 2];
         double[] prices = new double[rows];
         double[] recency = new double[rows];
+        double[] carts = new double[rows];
         for (int i = 0; i < rows; i++) {
             float[] p = probabilities(r, Shift.NONE);
             predictions[2 * i] = p[0];
@@ -46,8 +50,10 @@ final class DriftFixtures {
             prices[i] = DriftFeatures.price(price(r, Shift.NONE));
             Long newest = newestEvent(r, 0);
             recency[i] = DriftFeatures.recencyHours(0, newest);
+            carts[i] = carts(r, Shift.NONE);
         }
-        return DriftReference.of(STAGES, predictions, prices, recency, DriftReference.DEFAULT_BINS);
+        return DriftReference.of(
+                STAGES, predictions, prices, recency, Map.of(CARTS, carts), DriftReference.DEFAULT_BINS);
     }
 
     /** Writes {@code <root>/<model>/<version>/model-card.json} as the trainer does (a null reference: an old card). */
@@ -69,6 +75,12 @@ final class DriftFixtures {
 
     static Double price(Random r, Shift shift) {
         return r.nextDouble() < 0.05 ? null : shift.priceFactor() * Math.exp(3 + r.nextGaussian());
+    }
+
+    /** The user's carts in 24 h, encoded as the model sees them. */
+    static float carts(Random r, Shift shift) {
+        long n = (long) Math.floor(Math.log(1 - r.nextDouble()) / Math.log(2.0 / 3)); // geometric, mean 2
+        return (float) (Math.log1p(Math.round(n * shift.priceFactor())) / Math.log1p(100));
     }
 
     /** The user's newest event time before a request at {@code requestTimeMs}; null for a user without history. */
@@ -95,6 +107,7 @@ final class DriftFixtures {
                 .setStages(STAGES)
                 .setCandidates(scored)
                 .setTimings(new PredictionTimings(Instant.EPOCH, Instant.EPOCH, 0L, 0L, 0))
+                .setUserInputs(Map.of(CARTS, carts(r, shift)))
                 .build();
     }
 

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * near 0; a card without a drift section gives no PSI. The scrape then feeds {@code promtool test rules}, which
  * must fire the drift and label-lag alerts.
  *
- * <p>Versions of one model, each with the same validation period in its card: v1 unshifted, v2 with prices × 3,
+ * <p>Versions of one model, each with the same validation period in its card: v1 unshifted, v2 with prices and the
+ * user's carts (an input the prediction carries in {@code user_inputs}) × 3,
  * v3 with PURCHASE probabilities × 3, v0 with an old card. 1,000 predictions of 2 candidates each per version
  * over 50 minutes of one window; the events stop after 10 minutes, so the labels trail the predictions by 40.
  */
@@ -143,11 +144,16 @@ class DriftTopologyTest {
         assertThat(feature(v1, DriftFeatures.USER_RECENCY_HOURS).getCount())
                 .as("one per request")
                 .isEqualTo(PREDICTIONS);
+        assertThat(feature(v1, DriftFixtures.CARTS).getPsi()).isLessThan(0.05);
+        assertThat(feature(v1, DriftFixtures.CARTS).getCount())
+                .as("one per request")
+                .isEqualTo(PREDICTIONS);
 
         // prices × 3: the price drifts, the scores (which this replay does not recompute) do not
         assertThat(feature(v2, DriftFeatures.CANDIDATE_PRICE).getPsi()).isGreaterThan(0.25);
         assertThat(v2.getScorePsi()).isLessThan(0.05);
         assertThat(feature(v2, DriftFeatures.USER_RECENCY_HOURS).getPsi()).isLessThan(0.05);
+        assertThat(feature(v2, DriftFixtures.CARTS).getPsi()).as("carts × 3").isGreaterThan(0.25);
         // PURCHASE probabilities × 3: that stage drifts, CART and the inputs do not
         assertThat(v3.getScorePsi()).isGreaterThan(0.25);
         assertThat(latest.get(new MetricKey("funnel", "v3", "CART", window).encode())
@@ -255,6 +261,8 @@ class DriftTopologyTest {
         }
         double pricePsi = values.get(
                 "tandem_monitoring_feature_psi{feature=\"cand_price\",model=\"funnel\",version=\"v2\",window=\"current\",job=\"monitoring\"}");
+        double cartsPsi = values.get(
+                "tandem_monitoring_feature_psi{feature=\"user_cart_1d\",model=\"funnel\",version=\"v2\",window=\"current\",job=\"monitoring\"}");
         double purchasePsi = values.get(
                 "tandem_monitoring_score_psi{model=\"funnel\",stage=\"PURCHASE\",version=\"v3\",window=\"current\",job=\"monitoring\"}");
         double lag =
@@ -276,6 +284,10 @@ class DriftTopologyTest {
                             exp_annotations:
                               summary: "Input cand_price of funnel v2 drifted: PSI %.3f"
                               description: "The values of model input cand_price read with the predictions of model funnel version v2 in the current window have been at or above the critical PSI (drift.psi.critical) against the model card's validation-period bins for 30 minutes (at least 500 values). The model may no longer see what it was trained on."
+                          - exp_labels: {severity: warning, job: monitoring, model: funnel, version: v2, feature: user_cart_1d, window: current}
+                            exp_annotations:
+                              summary: "Input user_cart_1d of funnel v2 drifted: PSI %.3f"
+                              description: "The values of model input user_cart_1d read with the predictions of model funnel version v2 in the current window have been at or above the critical PSI (drift.psi.critical) against the model card's validation-period bins for 30 minutes (at least 500 values). The model may no longer see what it was trained on."
                       - eval_time: 31m
                         alertname: TandemScoreDrift
                         exp_alerts:
@@ -289,7 +301,7 @@ class DriftTopologyTest {
                       - eval_time: 16m
                         alertname: TandemLabelLag
                         exp_alerts:
-                """, pricePsi, purchasePsi));
+                """, pricePsi, cartsPsi, purchasePsi));
         for (String v : List.of("v0", "v1", "v2", "v3")) {
             yaml.append(String.format(Locale.ROOT, """
                               - exp_labels: {severity: warning, job: monitoring, model: funnel, version: %s}

@@ -1,6 +1,7 @@
 package dev.tandem.platform.monitor;
 
 import dev.tandem.features.interaction.ItemFactsAsOf;
+import dev.tandem.inference.core.PredictionAssembler;
 import dev.tandem.model.features.EncodedBatch;
 import dev.tandem.model.features.FeatureEncoder;
 import dev.tandem.model.features.ItemCode;
@@ -72,6 +73,7 @@ public final class ExposureScorer implements AutoCloseable {
     private final Map<String, UserFeatures> previous = new HashMap<>();
     private final EncodedBatch batch;
     private final UserVector user;
+    private final String[] userInputNames;
     private final List<Prediction.Builder> rows = new ArrayList<>(BATCH);
     private int scored;
 
@@ -114,6 +116,7 @@ public final class ExposureScorer implements AutoCloseable {
         this.facts = new ItemFactsAsOf(f);
         this.batch = encoder.newBatch(BATCH);
         this.user = encoder.newUserVector();
+        this.userInputNames = scorer.spec().userInputNames();
     }
 
     /** The next {@code user-features} record of a user (null: a tombstone, the user's state was dropped). */
@@ -166,7 +169,8 @@ public final class ExposureScorer implements AutoCloseable {
                 .setFeaturesAsOf(before == null ? null : before.getAsOf())
                 .setRequestTime(e.getEventTime())
                 .setStages(stages)
-                .setCandidates(List.of(new CandidateScore(item, List.of(), price))));
+                .setCandidates(List.of(new CandidateScore(item, List.of(), price)))
+                .setUserInputs(PredictionAssembler.userInputs(userInputNames, user.dense())));
         if (rows.size() == BATCH) flush();
     }
 

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Score on exposure live: the features app asks for a request per accepted view ({@code topic.exposure.requests}),
  * a scoring job (local MiniCluster, exactly once) reads those requests and writes its own predictions topic, and every
  * prediction equals what the replay path ({@link ExposureScorer}, the features just before each exposure from the
- * user's ordered {@code user-features}) computes for the same exposure: same features' as_of, same probabilities.
+ * user's ordered {@code user-features}) computes for the same exposure: same features' as_of, same probabilities, the
+ * same user inputs (the counters and sequence fill published for drift).
  * The events of each user reach the features app in bursts, so the job reads the view's own {@code user-features}
  * update (and later ones) before the request in many cases: the carried features are what keep the two equal.
  */
@@ -138,6 +139,10 @@ class ScoreOnExposureIT {
                         .as("%s stage %s", p.getRequestId(), stages.get(s))
                         .isCloseTo(exp.get(s), org.assertj.core.data.Offset.offset(1e-5f));
             }
+            assertThat(p.getUserInputs())
+                    .as("%s: the user inputs drift is watched on, as the model saw them", p.getRequestId())
+                    .isNotEmpty()
+                    .isEqualTo(want.getUserInputs());
             if (p.getFeaturesAsOf() != null) withHistory++;
         }
         assertThat(withHistory).as("most views come after earlier events").isGreaterThan(views.size() / 2);
