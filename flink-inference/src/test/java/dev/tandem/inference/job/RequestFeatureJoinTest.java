@@ -63,11 +63,7 @@ class RequestFeatureJoinTest {
     @Test
     void rawRequestsAreDecodedHereOnceAndRefusedOnesGoToDeadLetters() throws Exception {
         String registry = "mock://join-raw-requests";
-        var raw = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)),
-                UserInput::getUserId,
-                Types.STRING,
-                RequestFeatureJoin.ITEMS);
+        var raw = rawJoin(registry);
         try (raw) {
             UserFeatures f = features("u1", 10_000, 4, 4);
             var good = request("r1", "u1", 20_000, "i1", "i2");
@@ -168,11 +164,7 @@ class RequestFeatureJoinTest {
     @Test
     void carriedFeaturesOfAnotherUserOrATombstoneAreDeadLetters() throws Exception {
         String registry = "mock://join-carried-features";
-        var raw = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)),
-                UserInput::getUserId,
-                Types.STRING,
-                RequestFeatureJoin.ITEMS);
+        var raw = rawJoin(registry);
         try (raw) {
             ScoringRequest other = request("e1", "u1", 20_000, "i1");
             other.setFeatures(features("u2", 10_000, 2, 2));
@@ -438,6 +430,16 @@ class RequestFeatureJoinTest {
     }
 
     /** {@code r} as the router sends it across the keyBy: its wire-format bytes, routed under {@code user}. */
+    /** A join that decodes raw requests itself, as the app runs it (ids up to 64 chars). */
+    private static KeyedBroadcastOperatorTestHarness<String, UserInput, BroadcastInput, EncodedRequest> rawJoin(
+            String registry) throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new RequestFeatureJoin(SPEC, new RequestDecoder(registry, 64)),
+                UserInput::getUserId,
+                Types.STRING,
+                RequestFeatureJoin.ITEMS);
+    }
+
     private static UserInput routed(String user, ScoringRequest r, String registry, long offset) {
         return UserInput.ofRaw(user, Fixtures.rawBytes(null, Fixtures.encoded(r, registry), offset));
     }
