@@ -15,6 +15,7 @@ import dev.tandem.bench.scoring.StateBackend;
 import dev.tandem.datasets.generator.GeneratorConfig;
 import dev.tandem.datasets.generator.SyntheticWorld;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.job.ScoringJob;
 import dev.tandem.testkit.FileTrees;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -196,6 +197,7 @@ public final class ScaleScenario extends ScenarioCommand {
         Path work = Files.createTempDirectory("tandem-bench-scale-");
         Map<String, Number> m = new LinkedHashMap<>();
         Map<Integer, Size> bySize = new LinkedHashMap<>();
+        long catchUpIntervalMs;
         try (FeaturesScale features = new FeaturesScale(env, out, Map.of())) {
             long t0 = System.nanoTime();
             Path model = ScoringScale.model(
@@ -209,6 +211,12 @@ public final class ScaleScenario extends ScenarioCommand {
                     .setAll(catalogState.settings())
                     .setAll(scoringSettings)
                     .build();
+            // the latency runs' interval while their job reads the features (the throughput runs' is the same or
+            // longer)
+            catchUpIntervalMs = ScoringJob.backlogInterval(base.toBuilder()
+                            .checkpointInterval(latencyCheckpointInterval)
+                            .build())
+                    .toMillis();
             ScoringScale scoring = new ScoringScale(
                     out,
                     candidates,
@@ -260,6 +268,7 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("requests_per_sec_offered", rate);
         m.put("checkpoint_interval_ms", checkpointInterval.toMillis());
         m.put("latency_checkpoint_interval_ms", latencyCheckpointInterval.toMillis());
+        m.put("catch_up_checkpoint_interval_ms", catchUpIntervalMs);
         m.put("parallelism", parallelism);
         m.put("partitions", env.partitions());
         Map<String, Object> all = new LinkedHashMap<>(m);
@@ -291,6 +300,13 @@ public final class ScaleScenario extends ScenarioCommand {
             m.put("checkpoint_p99_ms_" + n, c.durationP99Ms());
             m.put("checkpoints_completed_" + n, c.completed());
             m.put("checkpoints_failed_" + n, c.failed());
+        }
+        CheckpointStats load = l.loadCheckpoints();
+        if (load != null) {
+            // the features read from the topic: a catch-up, checkpointed at the interval during backlog
+            m.put("checkpoint_p99_ms_catch_up_" + n, load.durationP99Ms());
+            m.put("checkpoint_bytes_catch_up_" + n, Math.round(load.checkpointedBytesAvg()));
+            m.put("checkpoints_completed_catch_up_" + n, load.completed());
         }
         CheckpointStats whole = l.jobCheckpoints();
         if (whole != null) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.bench.CommittedTopic;
 import dev.tandem.inference.ScoringRunner;
 import dev.tandem.inference.job.ScoringConfig;
+import dev.tandem.inference.kafka.CatchUpSource;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -120,13 +122,19 @@ public abstract class BenchJob implements AutoCloseable {
      * does not answer or none completed in the window.
      */
     public Optional<CheckpointStats> checkpointsSince(long epochMs) {
+        return checkpointsBetween(epochMs, Long.MAX_VALUE);
+    }
+
+    /** As {@link #checkpointsSince}, over the checkpoints triggered at or after {@code fromMs} and before {@code toMs}. */
+    public Optional<CheckpointStats> checkpointsBetween(long fromMs, long toMs) {
         return checkpointsJson().flatMap(j -> {
             java.util.List<Double> durations = new java.util.ArrayList<>();
             double written = 0;
             double state = 0;
             long failed = 0;
             for (JsonNode h : j.path("history")) {
-                if (h.path("trigger_timestamp").asLong() < epochMs) continue;
+                long triggered = h.path("trigger_timestamp").asLong();
+                if (triggered < fromMs || triggered >= toMs) continue;
                 String status = h.path("status").asText();
                 if ("FAILED".equals(status)) failed++;
                 if (!"COMPLETED".equals(status)) continue;
@@ -227,14 +235,27 @@ public abstract class BenchJob implements AutoCloseable {
             String topic,
             KafkaRecordDeserializationSchema<T> de,
             OffsetsInitializer from) {
-        return KafkaSource.<T>builder()
+        return builder(bootstrap, group, topic, de).from(from).build();
+    }
+
+    /**
+     * {@code topic} as the app reads the topics its state is rebuilt from: to the end it has at the start, reported
+     * as backlog (Flink checkpoints at its interval during backlog meanwhile), then on ({@link CatchUpSource}).
+     */
+    static <T> Source<T, ?, ?> catchUp(
+            String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de) {
+        return CatchUpSource.of(builder(bootstrap, group, topic, de));
+    }
+
+    private static <T> CatchUpSource.Builder<T> builder(
+            String bootstrap, String group, String topic, KafkaRecordDeserializationSchema<T> de) {
+        return from -> KafkaSource.<T>builder()
                 .setDeserializer(de)
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(group + "." + topic)
                 .setStartingOffsets(from)
-                .setProperty("isolation.level", "read_committed")
-                .build();
+                .setProperty("isolation.level", "read_committed");
     }
 
     /**

@@ -85,12 +85,12 @@ public final class ScoringBenchJob extends BenchJob {
         ScoringJob.Builder job = ScoringJob.builder(jobConfig)
                 .requests(source(bootstrap, runName, topics.requests(), new RawRecordDeserializer()))
                 .features(
-                        source(
+                        catchUp(
                                 bootstrap,
                                 runName,
                                 topics.features(),
                                 new AvroDeserializer<>(UserFeatures.class, registryUrl, true)),
-                        source(
+                        catchUp(
                                 bootstrap,
                                 runName,
                                 topics.items(),

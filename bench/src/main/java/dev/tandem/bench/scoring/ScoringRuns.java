@@ -183,6 +183,7 @@ public final class ScoringRuns {
             Stage toVisible,
             BenchJob.CheckpointStats checkpoints,
             BenchJob.CheckpointStats jobCheckpoints,
+            BenchJob.CheckpointStats loadCheckpoints,
             double featuresLoadSeconds) {}
 
     /** One leg of the request → prediction path, from the prediction's own timings (whole milliseconds). */
@@ -238,8 +239,9 @@ public final class ScoringRuns {
         byte[][][] requestBytes = w.serializedRequests("l-", planned, rs, topics.get(0));
         AtomicLongArray scheduled = new AtomicLongArray(capacity);
         Histogram hist = new Histogram(3_600_000_000L, 3);
-        // [0] the checkpoints triggered once the features were loaded (the measured load's), [1] all of the job's
-        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[2];
+        // [0] the checkpoints triggered once the features were loaded (the measured load's), [1] all of the job's,
+        // [2] those triggered while it loaded them (a catch-up: at the interval during backlog)
+        BenchJob.CheckpointStats[] checkpoints = new BenchJob.CheckpointStats[3];
         double[] loadSeconds = new double[1];
         Histogram lag = new Histogram(3_600_000_000L, 3);
         Histogram toJoin = new Histogram(3_600_000L, 3);
@@ -357,6 +359,7 @@ public final class ScoringRuns {
                             "", SETTLE.toSeconds());
                 checkpoints[0] = job.checkpointsSince(loadedAtMs).orElse(null);
                 checkpoints[1] = job.checkpoints().orElse(null);
+                checkpoints[2] = job.checkpointsBetween(0, loadedAtMs).orElse(null);
             }
             reader.requireExactly(sent, label + " run");
             if (swap != null) {
@@ -381,6 +384,7 @@ public final class ScoringRuns {
                 new Stage(toVisible.getValueAtPercentile(50), toVisible.getValueAtPercentile(99)),
                 checkpoints[0],
                 checkpoints[1],
+                checkpoints[2],
                 loadSeconds[0]);
         say(
                 "%-13s p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (%,d requests at %,.0f/s after %.0f s warm-up, checkpoints every %d ms; sender lag p99 %.1f ms)",
@@ -405,6 +409,7 @@ public final class ScoringRuns {
                     l.toVisible.p50Ms,
                     l.toVisible.p99Ms);
         if (l.checkpoints != null) say("%-13s once loaded, %s", "", l.checkpoints.describe());
+        if (l.loadCheckpoints != null) say("%-13s while loading, %s", "", l.loadCheckpoints.describe());
         if (l.jobCheckpoints != null) say("%-13s the whole job, %s", "", l.jobCheckpoints.describe());
         return l;
     }

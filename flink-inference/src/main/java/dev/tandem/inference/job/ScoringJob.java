@@ -11,6 +11,9 @@ import dev.tandem.model.features.FeatureSpec;
 import dev.tandem.schemas.ItemMetadata;
 import dev.tandem.schemas.Prediction;
 import dev.tandem.schemas.UserFeatures;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -23,6 +26,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The scoring job graph, built from its sources and sinks (tests pass bounded sources and
@@ -61,6 +65,27 @@ public final class ScoringJob {
     public static final String SHADOW_SINK_UID = "predictions-shadow-sink";
     public static final String DECODE_FEATURES_UID = "decode-user-features";
     public static final String DECODE_ITEMS_UID = "decode-items";
+
+    /**
+     * Flink's checkpoint interval while a source reports backlog: here, while the job catches up on the features and
+     * the catalog ({@code CatchUpSource}); {@code flink.execution.checkpointing.interval-during-backlog} sets it.
+     */
+    public static final String BACKLOG_INTERVAL_KEY = "execution.checkpointing.interval-during-backlog";
+
+    /**
+     * Unless set, the interval during a catch-up: at least this, never below the normal interval (Flink refuses
+     * that). A failure in a catch-up costs a re-read of at most this much of the topics, which the job re-reads fast;
+     * each checkpoint during it costs the state written since the one before.
+     */
+    public static final Duration DEFAULT_BACKLOG_INTERVAL = Duration.ofSeconds(30);
+
+    /** The checkpoint interval while the job catches up: {@value #BACKLOG_INTERVAL_KEY} if set, else the default. */
+    public static Duration backlogInterval(ScoringConfig config) {
+        String set = config.flinkConfiguration().get(BACKLOG_INTERVAL_KEY);
+        return set != null
+                ? TimeUtils.parseDuration(set)
+                : Collections.max(List.of(config.checkpointInterval(), DEFAULT_BACKLOG_INTERVAL));
+    }
 
     private final Source<RawRecord, ?, ?> requests;
     private final Source<UserFeatures, ?, ?> features;
@@ -195,6 +220,8 @@ public final class ScoringJob {
         }
         if (!config.checkpointInterval().isZero()) {
             env.enableCheckpointing(config.checkpointInterval().toMillis());
+            env.getCheckpointConfig()
+                    .setCheckpointIntervalDuringBacklog(backlogInterval(config).toMillis());
         }
         // Safe here: every operator of the job emits a new object per record and never touches it again
         // (decoders, the join, the batcher's Predictions), and the batcher's buffered EncodedRequests are
@@ -208,6 +235,8 @@ public final class ScoringJob {
         }
         FeatureSpec spec = scorer.encoderSpec();
         TypeInformation<UserInput> inputType = TypeInformation.of(UserInput.class);
+        // given, not extracted: a CatchUpSource (a hybrid source) does not say what it produces
+        TypeInformation<RawRecord> raw = TypeInformation.of(RawRecord.class);
 
         SingleOutputStreamOperator<UserInput> routed = env.fromSource(
                         requests, WatermarkStrategy.noWatermarks(), "scoring-requests")
@@ -220,7 +249,7 @@ public final class ScoringJob {
         DataStream<ItemMetadata> itemStream;
         if (rawFeatures != null) {
             SingleOutputStreamOperator<UserFeatures> f = env.fromSource(
-                            rawFeatures, WatermarkStrategy.noWatermarks(), "user-features")
+                            rawFeatures, WatermarkStrategy.noWatermarks(), "user-features", raw)
                     .uid(FEATURES_UID)
                     .process(
                             SourceRecordDecoder.userFeatures(registry, config.maxIdLength()),
@@ -228,7 +257,7 @@ public final class ScoringJob {
                     .uid(DECODE_FEATURES_UID)
                     .name("decode-user-features");
             SingleOutputStreamOperator<ItemMetadata> i = env.fromSource(
-                            rawItems, WatermarkStrategy.noWatermarks(), "items")
+                            rawItems, WatermarkStrategy.noWatermarks(), "items", raw)
                     .uid(ITEMS_UID)
                     .process(
                             SourceRecordDecoder.items(registry, config.maxIdLength()),
@@ -240,9 +269,14 @@ public final class ScoringJob {
             featureStream = f;
             itemStream = i;
         } else {
-            featureStream = env.fromSource(features, WatermarkStrategy.noWatermarks(), "user-features")
+            featureStream = env.fromSource(
+                            features,
+                            WatermarkStrategy.noWatermarks(),
+                            "user-features",
+                            TypeInformation.of(UserFeatures.class))
                     .uid(FEATURES_UID);
-            itemStream = env.fromSource(items, WatermarkStrategy.noWatermarks(), "items")
+            itemStream = env.fromSource(
+                            items, WatermarkStrategy.noWatermarks(), "items", TypeInformation.of(ItemMetadata.class))
                     .uid(ITEMS_UID);
         }
         DataStream<UserInput> featureInputs =

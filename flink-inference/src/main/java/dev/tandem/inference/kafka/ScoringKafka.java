@@ -14,7 +14,7 @@ import dev.tandem.schemas.registry.RegistryClientConfig;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
@@ -22,7 +22,6 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
-import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -122,13 +121,13 @@ public final class ScoringKafka {
     }
 
     /** {@code user-features} undecoded, for {@link dev.tandem.inference.job.ScoringJob.Builder#rawFeatures}: bad records go to dead letters. */
-    public KafkaSource<RawRecord> rawUserFeatures() {
-        return raw(topics.userFeatures(), OffsetsInitializer.earliest());
+    public Source<RawRecord, ?, ?> rawUserFeatures() {
+        return fromEarliest(topics.userFeatures(), new RawRecordDeserializer());
     }
 
     /** {@code items} undecoded, for {@link dev.tandem.inference.job.ScoringJob.Builder#rawFeatures}: bad records go to dead letters. */
-    public KafkaSource<RawRecord> rawItems() {
-        return raw(topics.items(), OffsetsInitializer.earliest());
+    public Source<RawRecord, ?, ?> rawItems() {
+        return fromEarliest(topics.items(), new RawRecordDeserializer());
     }
 
     /** {@code model-control} undecoded: the job decodes it, and a bad command goes to dead letters byte for byte. */
@@ -137,11 +136,22 @@ public final class ScoringKafka {
     }
 
     private KafkaSource<RawRecord> raw(String topic, OffsetsInitializer start) {
-        KafkaSourceBuilder<RawRecord> b = base(topic, new RawRecordDeserializer(), start);
+        KafkaSourceBuilder<RawRecord> b =
+                builder(topic, new RawRecordDeserializer()).from(start);
         if (bounded) {
             b.setBounded(OffsetsInitializer.latest());
         }
         return b.build();
+    }
+
+    /** A topic the job's state is rebuilt from: to its end and on, in two legs ({@link CatchUpSource}), or to the end. */
+    private <T> Source<T, ?, ?> fromEarliest(String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+        CatchUpSource.Builder<T> b = builder(topic, deserializer);
+        return bounded
+                ? b.from(OffsetsInitializer.earliest())
+                        .setBounded(OffsetsInitializer.latest())
+                        .build()
+                : CatchUpSource.of(b);
     }
 
     public String registryUrl() {
@@ -149,12 +159,14 @@ public final class ScoringKafka {
     }
 
     /** Tombstones arrive as {@link FeatureUpdates#tombstone(String)}; undecodable records are only counted ({@link #rawUserFeatures} dead-letters them). */
-    public KafkaSource<UserFeatures> userFeatures() {
-        return source(topics.userFeatures(), UserFeatures.class, FeatureUpdates::tombstone);
+    public Source<UserFeatures, ?, ?> userFeatures() {
+        return fromEarliest(
+                topics.userFeatures(),
+                new AvroRecordDeserializer<>(UserFeatures.class, registry, FeatureUpdates::tombstone));
     }
 
-    public KafkaSource<ItemMetadata> items() {
-        return source(topics.items(), ItemMetadata.class, null);
+    public Source<ItemMetadata, ?, ?> items() {
+        return fromEarliest(topics.items(), new AvroRecordDeserializer<>(ItemMetadata.class, registry, null));
     }
 
     /** The {@code items} topic read whole again when a restored job rebuilds its catalog ({@code scoring.catalog.state=topic}). */
@@ -198,30 +210,22 @@ public final class ScoringKafka {
         return b.setKafkaProducerConfig(p).build();
     }
 
-    private <T> KafkaSourceBuilder<T> base(
-            String topic, KafkaRecordDeserializationSchema<T> deserializer, OffsetsInitializer start) {
+    /** Serializable (a {@link CatchUpSource} builds its second leg in the job manager): captures no {@code this}. */
+    private <T> CatchUpSource.Builder<T> builder(String topic, KafkaRecordDeserializationSchema<T> deserializer) {
+        String bootstrap = bootstrapServers;
+        String group = groupId + "." + topic;
         Properties p = new Properties();
         p.putAll(clientProperties);
-        return KafkaSource.<T>builder()
+        return start -> KafkaSource.<T>builder()
                 .setProperties(p)
                 .setDeserializer(deserializer)
-                .setBootstrapServers(bootstrapServers)
+                .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 // offsets live in Flink's checkpoints; the group shows progress, and is where a fresh start of the
                 // requests resumes
-                .setGroupId(groupId + "." + topic)
+                .setGroupId(group)
                 .setStartingOffsets(start)
                 // exactly once end to end: never score or join what an aborted transaction wrote
                 .setProperty("isolation.level", "read_committed");
-    }
-
-    private <T extends SpecificRecord> KafkaSource<T> source(
-            String topic, Class<T> type, SerializableFunction<String, T> tombstone) {
-        KafkaSourceBuilder<T> b =
-                base(topic, new AvroRecordDeserializer<>(type, registry, tombstone), OffsetsInitializer.earliest());
-        if (bounded) {
-            b.setBounded(OffsetsInitializer.latest());
-        }
-        return b.build();
     }
 }
