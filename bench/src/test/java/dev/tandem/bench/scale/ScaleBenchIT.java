@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.bench.BenchRun;
-import dev.tandem.inference.job.ScoringJob;
 import java.nio.file.Path;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
@@ -96,8 +95,8 @@ class ScaleBenchIT {
                                 / m.path("p99_latency_ms_40").asDouble(),
                         Percentage.withPercentage(1));
         assertThat(m.path("catch_up_checkpoint_interval_ms").asLong())
-                .as("while the job reads the features: the default interval during backlog, above the 100 ms one")
-                .isEqualTo(ScoringJob.DEFAULT_BACKLOG_INTERVAL.toMillis());
+                .as("while the job reads the features: by default the normal interval")
+                .isEqualTo(m.path("latency_checkpoint_interval_ms").asLong());
         assertThat(m.path("events").asLong()).isEqualTo(800);
         assertThat(m.path("state_backend").asText()).isEqualTo("rocksdb");
     }
