@@ -30,7 +30,8 @@ import org.apache.kafka.common.TopicPartition;
  * on from exactly where that leg stopped. While the first leg runs, the source reports that it is processing
  * backlog, and Flink checkpoints at {@code execution.checkpointing.interval-during-backlog} instead of the normal
  * interval: a cold load writes a large part of the keyed state between two checkpoints, and checkpoints at the
- * latency-driven interval during it only ran back to back (1.65 s p99 at 1M users against a 100 ms interval).
+ * latency-driven interval during it only ran back to back (1.65 s p99 at 1M users against a 100 ms interval). The
+ * scoring job leaves the two intervals equal unless configured ({@code ScoringJob#backlogInterval} says why).
  *
  * <p>The second leg starts from the stopping offsets the first leg's enumerator holds, not from offsets looked up
  * when the job is built: a job restored in the middle of the first leg finishes it at the offsets in its checkpoint,
