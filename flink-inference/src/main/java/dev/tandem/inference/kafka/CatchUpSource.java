@@ -21,7 +21,6 @@ import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -67,7 +66,7 @@ public final class CatchUpSource {
     /** Where the first leg stopped, per partition; null (a restore after the switch): the splits carry their own. */
     static OffsetsInitializer after(SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> first) {
         if (first == null) return OffsetsInitializer.earliest();
-        return OffsetsInitializer.offsets(stoppingOffsets(snapshot(first)), OffsetResetStrategy.EARLIEST);
+        return OffsetsInitializer.offsets(stoppingOffsets(snapshot(first)));
     }
 
     static Map<TopicPartition, Long> stoppingOffsets(KafkaSourceEnumState state) {
