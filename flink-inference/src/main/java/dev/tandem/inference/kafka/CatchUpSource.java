@@ -53,9 +53,10 @@ public final class CatchUpSource {
     }
 
     public static <T> HybridSource<T> of(Builder<T> topic) {
-        return HybridSource.<T, FirstLegEnumerator>builder(new FirstLeg<>(topic.from(OffsetsInitializer.earliest())
-                        .setBounded(OffsetsInitializer.latest())
-                        .build()))
+        return HybridSource.<T, SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState>>builder(
+                        new FirstLeg<>(topic.from(OffsetsInitializer.earliest())
+                                .setBounded(OffsetsInitializer.latest())
+                                .build()))
                 .addSource(
                         switchContext -> topic.from(after(switchContext.getPreviousEnumerator()))
                                 .build(),
@@ -83,9 +84,6 @@ public final class CatchUpSource {
         return offsets;
     }
 
-    /** The first leg's enumerator, as {@link FirstLeg} makes it. */
-    interface FirstLegEnumerator extends SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> {}
-
     /**
      * The bounded Kafka source of the first leg, whose enumerator, when restored from a checkpoint, tells each reader
      * that no more splits come. Kafka's own (connector 5.0.0-2.2) never does: restored, its one discovery finds every
@@ -112,12 +110,13 @@ public final class CatchUpSource {
         }
 
         @Override
-        public FirstLegEnumerator createEnumerator(SplitEnumeratorContext<KafkaPartitionSplit> context) {
+        public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> createEnumerator(
+                SplitEnumeratorContext<KafkaPartitionSplit> context) {
             return new FirstLegKafkaEnumerator(kafka.createEnumerator(context), context, false);
         }
 
         @Override
-        public FirstLegEnumerator restoreEnumerator(
+        public SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> restoreEnumerator(
                 SplitEnumeratorContext<KafkaPartitionSplit> context, KafkaSourceEnumState state) throws IOException {
             return new FirstLegKafkaEnumerator(kafka.restoreEnumerator(context, state), context, true);
         }
@@ -147,7 +146,7 @@ public final class CatchUpSource {
             SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> kafka,
             SplitEnumeratorContext<KafkaPartitionSplit> context,
             boolean restored)
-            implements FirstLegEnumerator {
+            implements SplitEnumerator<KafkaPartitionSplit, KafkaSourceEnumState> {
         @Override
         public void start() {
             kafka.start();
