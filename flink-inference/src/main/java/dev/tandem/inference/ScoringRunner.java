@@ -66,13 +66,20 @@ public final class ScoringRunner {
                 .orElseGet(() -> Restore.fresh("no completed checkpoint in " + config.checkpointDir()));
     }
 
+    /** Flink's switch for RocksDB's bloom filters, which {@link #flinkConfiguration} turns on unless it is set. */
+    public static final String ROCKSDB_BLOOM_FILTER_KEY = "state.backend.rocksdb.use-bloom-filter";
+
     /**
      * The Flink settings of the job: {@code flink.*} pass-through, the default parallelism, checkpoint storage in
-     * {@code scoring.checkpoint.dir} kept on cancellation (a failed job keeps its checkpoints anyway), and the
-     * restore path.
+     * {@code scoring.checkpoint.dir} kept on cancellation (a failed job keeps its checkpoints anyway), RocksDB's bloom
+     * filters on unless set, and the restore path.
      */
     public static Configuration flinkConfiguration(ScoringConfig config, Restore restore) {
         Configuration conf = Configuration.fromMap(config.flinkConfiguration());
+        // Flink leaves them off. The join reads each user's previous features on every update, and while the job
+        // loads the topic nearly every read is of a user not stored yet, which a filter answers without reading the
+        // files: a 1M-user load 1.6x faster (docs/scaling.md). The heap backend ignores the key.
+        if (!conf.containsKey(ROCKSDB_BLOOM_FILTER_KEY)) conf.setString(ROCKSDB_BLOOM_FILTER_KEY, "true");
         if (config.parallelism() > 0) conf.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
         if (config.checkpointDir() != null) {
             conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");

@@ -82,6 +82,12 @@ class CheckpointsTest {
                 .contains(chk.getFileName().toString());
         assertThat(conf.get(StateRecoveryOptions.RESTORE_MODE)).isEqualTo(RecoveryClaimMode.CLAIM);
         assertThat(conf.toMap()).containsEntry("pipeline.name", "x").containsEntry("parallelism.default", "2");
+        assertThat(conf.toMap()).containsEntry(ScoringRunner.ROCKSDB_BLOOM_FILTER_KEY, "true");
+        ScoringConfig bloomOff = ScoringConfig.builder()
+                .set("flink." + ScoringRunner.ROCKSDB_BLOOM_FILTER_KEY, "false")
+                .build();
+        assertThat(ScoringRunner.flinkConfiguration(bloomOff, resume).toMap())
+                .containsEntry(ScoringRunner.ROCKSDB_BLOOM_FILTER_KEY, "false");
         assertThat(ScoringRunner.flinkConfiguration(withDir, named).get(StateRecoveryOptions.RESTORE_MODE))
                 .isEqualTo(RecoveryClaimMode.NO_CLAIM);
         assertThat(ScoringRunner.flinkConfiguration(noDir, ScoringRunner.restore(noDir, null))

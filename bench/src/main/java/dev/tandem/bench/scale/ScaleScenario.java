@@ -7,6 +7,7 @@ import dev.tandem.bench.cli.DurationConverter;
 import dev.tandem.bench.features.FeaturesScale;
 import dev.tandem.bench.scoring.BenchJob.CheckpointStats;
 import dev.tandem.bench.scoring.CatalogStateOption;
+import dev.tandem.bench.scoring.CheckpointPhases;
 import dev.tandem.bench.scoring.ScoringRuns.Latency;
 import dev.tandem.bench.scoring.ScoringScale;
 import dev.tandem.bench.scoring.ScoringScenario;
@@ -300,6 +301,7 @@ public final class ScaleScenario extends ScenarioCommand {
             m.put("checkpoint_p99_ms_" + n, c.durationP99Ms());
             m.put("checkpoints_completed_" + n, c.completed());
             m.put("checkpoints_failed_" + n, c.failed());
+            putPhases(m, Integer.toString(n), c.phases());
         }
         CheckpointStats load = l.loadCheckpoints();
         if (load != null) {
@@ -307,6 +309,7 @@ public final class ScaleScenario extends ScenarioCommand {
             m.put("checkpoint_p99_ms_catch_up_" + n, load.durationP99Ms());
             m.put("checkpoint_bytes_catch_up_" + n, Math.round(load.checkpointedBytesAvg()));
             m.put("checkpoints_completed_catch_up_" + n, load.completed());
+            putPhases(m, "catch_up_" + n, load.phases());
         }
         CheckpointStats whole = l.jobCheckpoints();
         if (whole != null) {
@@ -321,6 +324,16 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("restore_standby_s_" + n, round2(f.promotionSeconds()));
         m.put("scoring_load_s_" + n, round2(l.featuresLoadSeconds()));
         m.put("scoring_restore_s_" + n, round2(size.scoring().restoreSeconds()));
+    }
+
+    /** Where the window's slowest checkpoints spent their time (medians, ms; {@link CheckpointPhases}). */
+    private static void putPhases(Map<String, Number> m, String suffix, CheckpointPhases p) {
+        if (p == null) return;
+        m.put("checkpoint_slowest_ms_" + suffix, p.durationMs());
+        m.put("checkpoint_slowest_start_delay_ms_" + suffix, p.startDelayMs());
+        m.put("checkpoint_slowest_alignment_ms_" + suffix, p.alignmentMs());
+        m.put("checkpoint_slowest_sync_ms_" + suffix, p.syncMs());
+        m.put("checkpoint_slowest_async_ms_" + suffix, p.asyncMs());
     }
 
     /**

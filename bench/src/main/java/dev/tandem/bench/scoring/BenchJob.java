@@ -109,7 +109,8 @@ public abstract class BenchJob implements AutoCloseable {
                     d.path("max").asDouble(),
                     b.path("avg").asDouble(),
                     st.path("avg").asDouble(),
-                    failureOf(j));
+                    failureOf(j),
+                    null);
         });
     }
 
@@ -129,6 +130,7 @@ public abstract class BenchJob implements AutoCloseable {
     public Optional<CheckpointStats> checkpointsBetween(long fromMs, long toMs) {
         return checkpointsJson().flatMap(j -> {
             java.util.List<Double> durations = new java.util.ArrayList<>();
+            java.util.List<JsonNode> completed = new java.util.ArrayList<>();
             double written = 0;
             double state = 0;
             long failed = 0;
@@ -138,6 +140,7 @@ public abstract class BenchJob implements AutoCloseable {
                 String status = h.path("status").asText();
                 if ("FAILED".equals(status)) failed++;
                 if (!"COMPLETED".equals(status)) continue;
+                completed.add(h);
                 durations.add(h.path("end_to_end_duration").asDouble());
                 written += h.path("checkpointed_size").asDouble();
                 state += h.path("state_size").asDouble();
@@ -153,17 +156,23 @@ public abstract class BenchJob implements AutoCloseable {
                     durations.get(n - 1),
                     written / n,
                     state / n,
-                    failed > 0 ? failureOf(j) : ""));
+                    failed > 0 ? failureOf(j) : "",
+                    CheckpointPhases.of(completed, this::rest).orElse(null)));
         });
     }
 
     /** {@code /jobs/:id/checkpoints} of the job's REST endpoint; empty if it does not answer. */
     private Optional<JsonNode> checkpointsJson() {
+        return rest("/checkpoints");
+    }
+
+    /** GET {@code /jobs/:id} + {@code path} of the job's REST endpoint; empty if it does not answer. */
+    private Optional<JsonNode> rest(String path) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient()
                     .send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/"
-                                            + client.getJobID() + "/checkpoints"))
+                            HttpRequest.newBuilder(URI.create(
+                                            "http://127.0.0.1:" + restPort + "/jobs/" + client.getJobID() + path))
                                     .timeout(java.time.Duration.ofSeconds(10))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
@@ -192,7 +201,10 @@ public abstract class BenchJob implements AutoCloseable {
         return f.isMissingNode() || f.isNull() ? "" : f.toString();
     }
 
-    /** See {@link #checkpoints()}; durations in ms, sizes in bytes (averages over the completed checkpoints). */
+    /**
+     * See {@link #checkpoints()}; durations in ms, sizes in bytes (averages over the completed checkpoints); {@code
+     * phases} where the slowest spent their time (null from {@link #checkpoints()}, or if the endpoint did not say).
+     */
     public record CheckpointStats(
             long completed,
             long failed,
@@ -201,7 +213,8 @@ public abstract class BenchJob implements AutoCloseable {
             double durationMaxMs,
             double checkpointedBytesAvg,
             double stateBytesAvg,
-            String lastFailure) {
+            String lastFailure,
+            CheckpointPhases phases) {
         /** {@code checkpoints: 412 completed (0 failed), duration p50 / p99 / max 31 / 95 / 140 ms, 1.2 MB written each, state 1.2 MB} */
         public String describe() {
             return String.format(
@@ -218,7 +231,8 @@ public abstract class BenchJob implements AutoCloseable {
                     + (failed > 0 && !lastFailure.isBlank()
                             ? "; the last failed: "
                                     + lastFailure.strip().lines().findFirst().orElse("")
-                            : "");
+                            : "")
+                    + (phases != null ? "; " + phases.describe() : "");
         }
     }
 
