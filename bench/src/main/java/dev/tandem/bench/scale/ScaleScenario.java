@@ -334,6 +334,7 @@ public final class ScaleScenario extends ScenarioCommand {
         m.put("checkpoint_slowest_alignment_ms_" + suffix, p.alignmentMs());
         m.put("checkpoint_slowest_sync_ms_" + suffix, p.syncMs());
         m.put("checkpoint_slowest_async_ms_" + suffix, p.asyncMs());
+        m.put("checkpoint_slowest_rest_ms_" + suffix, p.restMs());
     }
 
     /**

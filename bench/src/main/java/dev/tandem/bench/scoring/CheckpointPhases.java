@@ -12,10 +12,12 @@ import java.util.function.Function;
 
 /**
  * Where the slowest checkpoints of a window spent their time, from Flink's per-subtask figures: for each of them, the
- * task that acknowledged last, and of its slowest subtask the start delay (trigger → barrier at the task: records
- * queued ahead of it), the alignment, the synchronous part (on the task thread: RocksDB flushes its memtables and
- * links its files) and the asynchronous part (the files written to checkpoint storage). Medians over the sample,
- * since one checkpoint's figures are noise on two busy cores.
+ * task that acknowledged last and, of its subtask that acknowledged last, the start delay (trigger → first barrier at
+ * the subtask: records queued ahead of it), the alignment (first → last barrier), the synchronous part (on the task
+ * thread: RocksDB flushes its memtables and links its files), the asynchronous part (the files written to checkpoint
+ * storage) and the rest of its end-to-end time (the chain's work before the barrier goes on, such as the batch scored
+ * and the producers flushed, and the acknowledgement). Medians over the sample, since one checkpoint's figures are
+ * noise on two busy cores.
  *
  * @param sampled    checkpoints looked at (the slowest 1 %, at least 3, at most {@value #MAX_SAMPLE})
  * @param durationMs their median end-to-end duration
@@ -30,9 +32,12 @@ public record CheckpointPhases(
         double startDelayMs,
         double alignmentMs,
         double syncMs,
-        double asyncMs) {
+        double asyncMs,
+        double restMs) {
 
     static final int MAX_SAMPLE = 20;
+
+    private static final JsonNode MISSING = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
 
     /**
      * @param completed the window's completed checkpoints (entries of the REST history)
@@ -55,6 +60,7 @@ public record CheckpointPhases(
         List<Double> alignment = new ArrayList<>();
         List<Double> sync = new ArrayList<>();
         List<Double> async = new ArrayList<>();
+        List<Double> rest = new ArrayList<>();
         Map<String, Integer> last = new HashMap<>();
         for (JsonNode h : slowest.subList(0, k)) {
             String id = h.path("id").asText();
@@ -73,13 +79,25 @@ public record CheckpointPhases(
             }
             if (vertex == null) continue;
             Optional<JsonNode> subtasks = get.apply("/checkpoints/details/" + id + "/subtasks/" + vertex);
-            if (subtasks.isEmpty()) continue;
-            JsonNode s = subtasks.get().path("summary");
+            JsonNode slowestSubtask = null;
+            for (JsonNode st : subtasks.map(j -> j.path("subtasks")).orElse(MISSING)) {
+                if (!st.has("end_to_end_duration")) continue; // not acknowledged
+                if (slowestSubtask == null
+                        || st.path("end_to_end_duration").asLong()
+                                > slowestSubtask.path("end_to_end_duration").asLong()) slowestSubtask = st;
+            }
+            if (slowestSubtask == null) continue;
+            double e2e = slowestSubtask.path("end_to_end_duration").asDouble();
+            double d = slowestSubtask.path("start_delay").asDouble();
+            double a = slowestSubtask.path("alignment").path("duration").asDouble();
+            double sy = slowestSubtask.path("checkpoint").path("sync").asDouble();
+            double as = slowestSubtask.path("checkpoint").path("async").asDouble();
             duration.add(h.path("end_to_end_duration").asDouble());
-            delay.add(s.path("start_delay").path("max").asDouble());
-            alignment.add(s.path("alignment").path("duration").path("max").asDouble());
-            sync.add(s.path("checkpoint_duration").path("sync").path("max").asDouble());
-            async.add(s.path("checkpoint_duration").path("async").path("max").asDouble());
+            delay.add(d);
+            alignment.add(a);
+            sync.add(sy);
+            async.add(as);
+            rest.add(Math.max(0, e2e - d - a - sy - as));
             last.merge(names.getOrDefault(vertex, vertex), 1, Integer::sum);
         }
         if (duration.isEmpty()) return Optional.empty();
@@ -92,16 +110,17 @@ public record CheckpointPhases(
                 median(delay),
                 median(alignment),
                 median(sync),
-                median(async)));
+                median(async),
+                median(rest)));
     }
 
-    /** {@code the slowest 12 (median 1,520 ms): last 'Join' in 11; start delay / alignment / sync / async 5 / 0 / 40 / 1,400 ms} */
+    /** {@code the slowest 12 (median 1,520 ms): last 'join' in 11; ... start delay / alignment / sync / async / rest 5 / 0 / 40 / 1,400 / 60 ms} */
     public String describe() {
         String t = task.length() > 60 ? task.substring(0, 57) + "..." : task;
         return String.format(
                 Locale.ROOT,
-                "the slowest %d (median %,.0f ms): last '%s' in %d; its slowest subtask's start delay / alignment / sync"
-                        + " / async %,.0f / %,.0f / %,.0f / %,.0f ms (medians)",
+                "the slowest %d (median %,.0f ms): last '%s' in %d; its last subtask's start delay / alignment / sync"
+                        + " / async / rest %,.0f / %,.0f / %,.0f / %,.0f / %,.0f ms (medians)",
                 sampled,
                 durationMs,
                 t,
@@ -109,7 +128,8 @@ public record CheckpointPhases(
                 startDelayMs,
                 alignmentMs,
                 syncMs,
-                asyncMs);
+                asyncMs,
+                restMs);
     }
 
     private static double median(List<Double> values) {

@@ -17,7 +17,8 @@ class CheckpointPhasesTest {
 
     /**
      * A job of two tasks, "source" and "join", with 400 checkpoints of 1..400 ms: the join acknowledges last in all but
-     * checkpoint 399, and its async part is the checkpoint's duration less 10 ms.
+     * checkpoint 399; the subtask that acknowledges last spends the checkpoint's duration less 20 ms in its async part, 10 ms
+     * outside the four phases.
      */
     private final Map<String, JsonNode> rest = new HashMap<>();
 
@@ -37,14 +38,20 @@ class CheckpointPhasesTest {
             tasks.putObject("v2").put("end_to_end_duration", sourceLast ? 0 : id);
             rest.put("/checkpoints/details/" + id, details);
             ObjectNode s = JSON.createObjectNode();
-            ObjectNode summary = s.putObject("summary");
-            summary.putObject("start_delay").put("max", 3);
-            summary.putObject("alignment").putObject("duration").put("max", 2);
-            ObjectNode d = summary.putObject("checkpoint_duration");
-            d.putObject("sync").put("max", 5);
-            d.putObject("async").put("max", id - 10);
+            // subtask 0 acknowledged last: start delay 3, alignment 2, sync 5, async id - 20, rest 10
+            s.putArray("subtasks")
+                    .add(subtask(id, 3, 2, 5, id - 20))
+                    .add(subtask(id / 2, 1, 1, 1, 1))
+                    .add(JSON.createObjectNode().put("index", 2).put("status", "pending_or_failed"));
             rest.put("/checkpoints/details/" + id + "/subtasks/" + (sourceLast ? "v1" : "v2"), s);
         }
+    }
+
+    private static ObjectNode subtask(long e2e, long delay, long alignment, long sync, long async) {
+        ObjectNode st = JSON.createObjectNode().put("end_to_end_duration", e2e).put("start_delay", delay);
+        st.putObject("alignment").put("duration", alignment);
+        st.putObject("checkpoint").put("sync", sync).put("async", async);
+        return st;
     }
 
     private static ObjectNode vertex(String id, String name) {
@@ -61,7 +68,8 @@ class CheckpointPhasesTest {
         assertThat(p.durationMs()).isEqualTo(398);
         assertThat(p.task()).isEqualTo("join");
         assertThat(p.lastCount()).isEqualTo(3);
-        assertThat(p.asyncMs()).isEqualTo(388);
+        assertThat(p.asyncMs()).isEqualTo(378);
+        assertThat(p.restMs()).isEqualTo(10);
         assertThat(p.syncMs()).isEqualTo(5);
         assertThat(p.startDelayMs()).isEqualTo(3);
         assertThat(p.alignmentMs()).isEqualTo(2);
