@@ -1,6 +1,7 @@
 package dev.tandem.bench.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ public record CheckpointPhases(
 
     static final int MAX_SAMPLE = 20;
 
-    private static final JsonNode MISSING = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    private static final JsonNode MISSING = MissingNode.getInstance();
 
     /**
      * @param completed the window's completed checkpoints (entries of the REST history)
