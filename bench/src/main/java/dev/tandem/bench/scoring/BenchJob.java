@@ -183,7 +183,7 @@ public abstract class BenchJob implements AutoCloseable {
     }
 
     /** Nearest rank on sorted values. */
-    private static double quantile(java.util.List<Double> sorted, double q) {
+    static double quantile(java.util.List<Double> sorted, double q) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 

@@ -133,9 +133,10 @@ public record CheckpointPhases(
                 restMs);
     }
 
+    /** The lower median, as {@link BenchJob}'s nearest-rank quantile at 0.5. */
     private static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
-        return sorted.get((sorted.size() - 1) / 2);
+        return BenchJob.quantile(sorted, 0.5);
     }
 }
